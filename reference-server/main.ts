@@ -1,0 +1,39 @@
+/**
+ * Entry of the reference SFU as a child process of a run. Options come as JSON in argv[2]; readiness is
+ * reported over IPC (`{ type: 'ready', port }`). It exits when told to, on SIGTERM/SIGINT, or when its
+ * parent goes away (IPC disconnect), so a killed harness leaves no SFU behind.
+ */
+import { ReferenceServer } from './server.js';
+import type { SfuOptions } from './sfu/types.js';
+
+const options = JSON.parse(process.argv[2] ?? '{}') as SfuOptions & { port?: number };
+const server = new ReferenceServer(options);
+
+let stopping = false;
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    const force = setTimeout(() => process.exit(code), 3000);
+    force.unref();
+    await server.close().catch(() => undefined);
+  }
+  process.exit(code);
+}
+
+process.on('SIGTERM', () => void stop(0));
+// As a child of a run, Ctrl-C reaches us too, but the harness decides when to stop (it drains first).
+process.on('SIGINT', () => {
+  if (!process.connected) void stop(0);
+});
+process.on('disconnect', () => void stop(0));
+process.on('message', (message: { type?: string }) => {
+  if (message?.type === 'close') void stop(0);
+});
+
+server
+  .listen(options.port ?? 0)
+  .then((port) => process.send?.({ type: 'ready', port }))
+  .catch((error: unknown) => {
+    process.send?.({ type: 'error', message: (error as Error).message });
+    process.exit(1);
+  });

@@ -1,0 +1,236 @@
+/**
+ * The reference SFU's HTTP face: WHIP ingest and WHEP egress (RFC 9725: POST an SDP offer, 201 Created
+ * with the answer and a Location, DELETE that resource to leave), `GET /metrics` (Prometheus text),
+ * `GET /healthz`, `GET /stats` (forwarding-time summary) and `GET /stage-times` (per-frame NDJSON stream).
+ * Bad requests get a 4xx with a JSON error body; the server keeps serving.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Trend } from '../src/metrics/histogram.js';
+import { ResourceSampler } from '../src/metrics/resources.js';
+import { SfuMetrics } from './sfu/metrics.js';
+import { Room } from './sfu/room.js';
+import { PublisherSession, SubscriberSession, type SessionContext } from './sfu/sessions.js';
+import { StageStream } from './sfu/stage-stream.js';
+import type { SfuOptions } from './sfu/types.js';
+
+class HttpError extends Error {
+  constructor(readonly status: number, readonly errorCode: string, message: string, readonly headers: Record<string, string> = {}) {
+    super(message);
+  }
+}
+
+const ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const SESSION_ID = /^[0-9a-f-]{36}$/;
+
+export class ReferenceServer {
+  private readonly http: Server;
+  private readonly rooms = new Map<string, Room>();
+  private readonly metrics = new SfuMetrics();
+  private readonly stages = new StageStream();
+  private readonly forwardTrend = new Trend();
+  private readonly resources: ResourceSampler;
+  private readonly ctx: SessionContext;
+  private readonly maxBodyBytes: number;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: SfuOptions = {}) {
+    this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+    this.ctx = {
+      metrics: this.metrics,
+      stages: this.stages,
+      forwardTrend: this.forwardTrend,
+      addDelayMs: options.addDelayMs ?? 0,
+      connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
+    };
+    this.resources = new ResourceSampler((s) => this.stages.push({ k: 'res', ms: s.ms, cpuPct: s.cpuPct, rssMb: s.rssMb }));
+    this.http = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => this.fail(res, error));
+    });
+    // a harness's stage stream stays open for the whole run
+    this.http.requestTimeout = 0;
+  }
+
+  /** Binds to 127.0.0.1 (port 0 picks a free one) and resolves with the port. */
+  async listen(port = 0, host = '127.0.0.1'): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(port, host, () => resolve());
+    });
+    this.resources.start();
+    return (this.http.address() as AddressInfo).port;
+  }
+
+  /** Idempotent: closes every room and session, the stage stream and the HTTP server. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.resources.stop();
+      await Promise.all([...this.rooms.values()].map((room) => room.close()));
+      this.rooms.clear();
+      this.stages.close();
+      this.http.closeAllConnections();
+      await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    })();
+    return this.closing;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const parts = url.pathname.split('/').filter(Boolean);
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && url.pathname === '/healthz') return this.json(res, 200, this.health());
+    if (method === 'GET' && url.pathname === '/metrics') {
+      res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
+      res.end(await this.metrics.registry.metrics());
+      return;
+    }
+    if (method === 'GET' && url.pathname === '/stats') {
+      return this.json(res, 200, { forwardMs: this.forwardTrend.summary(), ...this.health() });
+    }
+    if (method === 'GET' && url.pathname === '/stage-times') {
+      this.authorize(req);
+      this.stages.attach(res);
+      return;
+    }
+    const [endpoint, roomId, sessionId] = parts;
+    if ((endpoint === 'whip' || endpoint === 'whep') && roomId !== undefined && parts.length <= 3) {
+      if (!ROOM_ID.test(roomId)) throw new HttpError(400, 'bad_room', 'room id must be 1-64 letters, digits, _ or -');
+      if (method === 'OPTIONS') {
+        res.writeHead(204, { 'accept-post': 'application/sdp', allow: 'OPTIONS, POST, DELETE' });
+        res.end();
+        return;
+      }
+      this.authorize(req);
+      if (method === 'POST' && sessionId === undefined) return this.create(endpoint, roomId, url, req, res);
+      if (method === 'DELETE' && sessionId !== undefined) return this.remove(endpoint, roomId, sessionId, res);
+      if (method === 'PATCH' && sessionId !== undefined) {
+        throw new HttpError(405, 'no_trickle', 'this server does not support trickle ICE; send a complete offer', { allow: 'DELETE' });
+      }
+      throw new HttpError(405, 'method_not_allowed', `${method} is not supported here`);
+    }
+    throw new HttpError(404, 'not_found', `no route for ${method} ${url.pathname}`);
+  }
+
+  private async create(endpoint: 'whip' | 'whep', roomId: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (contentType !== 'application/sdp') {
+      throw new HttpError(415, 'unsupported_media_type', `Content-Type must be application/sdp, got ${contentType || 'none'}`);
+    }
+    const sdp = await this.readBody(req);
+    if (sdp.trim() === '') throw new HttpError(400, 'empty_body', 'the request has no SDP offer');
+    if (!sdp.startsWith('v=0') || !/\r?\nm=(audio|video) /.test(sdp)) {
+      throw new HttpError(400, 'bad_sdp', 'the body is not an SDP offer with an audio or video m-line');
+    }
+    let room = this.rooms.get(roomId);
+    let session: PublisherSession | SubscriberSession;
+    if (endpoint === 'whip') {
+      if (!room) {
+        room = new Room(roomId);
+        this.rooms.set(roomId, room);
+      }
+      session = new PublisherSession(this.ctx, (s) => this.forget(roomId, s.id));
+      room.publishers.set(session.id, session);
+    } else {
+      const publisher = room?.pickPublisher(url.searchParams.get('stream'));
+      if (!room || !publisher) throw new HttpError(404, 'no_stream', `room ${roomId} has no such stream to subscribe to`);
+      session = new SubscriberSession(this.ctx, (s) => this.forget(roomId, s.id), publisher);
+      room.subscribers.set(session.id, session);
+    }
+    this.updateGauges();
+    let answer: string;
+    try {
+      answer = await session.start(sdp);
+    } catch (error) {
+      await session.close();
+      throw new HttpError(400, 'bad_sdp', `could not apply the offer: ${(error as Error).message}`);
+    }
+    res.writeHead(201, {
+      'content-type': 'application/sdp',
+      location: `/${endpoint}/${roomId}/${session.id}`,
+      etag: `"${session.id}"`,
+    });
+    res.end(answer);
+  }
+
+  private async remove(endpoint: 'whip' | 'whep', roomId: string, sessionId: string, res: ServerResponse): Promise<void> {
+    const room = this.rooms.get(roomId);
+    const sessions = endpoint === 'whip' ? room?.publishers : room?.subscribers;
+    const session = SESSION_ID.test(sessionId) ? sessions?.get(sessionId) : undefined;
+    if (!session) throw new HttpError(404, 'no_session', `no ${endpoint.toUpperCase()} session ${sessionId} in room ${roomId}`);
+    await session.close();
+    res.writeHead(200);
+    res.end();
+  }
+
+  private forget(roomId: string, sessionId: string): void {
+    const room = this.rooms.get(roomId);
+    if (!room) return;
+    room.publishers.delete(sessionId);
+    room.subscribers.delete(sessionId);
+    if (room.empty) this.rooms.delete(roomId);
+    this.updateGauges();
+  }
+
+  private updateGauges(): void {
+    let publishers = 0;
+    let subscribers = 0;
+    for (const room of this.rooms.values()) {
+      publishers += room.publishers.size;
+      subscribers += room.subscribers.size;
+    }
+    this.metrics.sessions.set({ role: 'publisher' }, publishers);
+    this.metrics.sessions.set({ role: 'subscriber' }, subscribers);
+    this.metrics.rooms.set(this.rooms.size);
+  }
+
+  private health(): Record<string, unknown> {
+    let sessions = 0;
+    for (const room of this.rooms.values()) sessions += room.publishers.size + room.subscribers.size;
+    return { status: 'ok', rooms: this.rooms.size, sessions, addDelayMs: this.ctx.addDelayMs };
+  }
+
+  private authorize(req: IncomingMessage): void {
+    const token = this.options.token;
+    if (!token) return;
+    const header = req.headers.authorization ?? '';
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+    const expected = Buffer.from(token);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new HttpError(401, 'unauthorized', 'a valid Bearer token is required', { 'www-authenticate': 'Bearer' });
+    }
+  }
+
+  private readBody(req: IncomingMessage): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > this.maxBodyBytes) {
+          reject(new HttpError(413, 'body_too_large', `the body is larger than ${this.maxBodyBytes} bytes`, { connection: 'close' }));
+          req.destroy();
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.on('error', reject);
+    });
+  }
+
+  private json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  }
+
+  private fail(res: ServerResponse, error: unknown): void {
+    const httpError = error instanceof HttpError ? error : new HttpError(500, 'internal', (error as Error)?.message ?? String(error));
+    this.metrics.rejected.inc({ status: String(httpError.status) });
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    this.json(res, httpError.status, { error: { code: httpError.errorCode, message: httpError.message } }, httpError.headers);
+  }
+}

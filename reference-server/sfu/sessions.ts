@@ -1,0 +1,221 @@
+/**
+ * WHIP (publisher) and WHEP (subscriber) sessions of the reference SFU. A publisher session owns its
+ * peer connection and forwards each RTP packet to the subscriber sessions bound to it; identity header
+ * extensions are remapped to the ids each subscriber negotiated, and each subscriber gets its own copy of
+ * the packet (werift's sendRtp rewrites SSRC, sequence number and timestamp in place).
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  MediaStreamTrack,
+  PictureLossIndication,
+  RTCPeerConnection,
+  RtcpPayloadSpecificFeedback,
+  RtpPacket,
+  type RTCRtpTransceiver,
+} from 'werift';
+import { frameKey, readIdentity, extensionIdsFrom, type ExtensionIds } from '../../src/media/rtp-identity.js';
+import { keepLoopbackCandidates, loopbackPeerConfig } from '../../src/media/werift-config.js';
+import { nowMs } from '../../src/metrics/clock.js';
+import type { Trend } from '../../src/metrics/histogram.js';
+import { DelayLine } from './delay-line.js';
+import type { SfuMetrics } from './metrics.js';
+import type { StageStream } from './stage-stream.js';
+
+type Kind = 'audio' | 'video';
+
+/** What a session needs from the server that owns it. */
+export interface SessionContext {
+  metrics: SfuMetrics;
+  stages: StageStream;
+  /** per-packet fan-out time, ms */
+  forwardTrend: Trend;
+  addDelayMs: number;
+  connectTimeoutMs: number;
+}
+
+abstract class Session {
+  readonly id = randomUUID();
+  readonly pc = new RTCPeerConnection(loopbackPeerConfig());
+  readonly createdMs = nowMs();
+  private closed = false;
+  private readonly connectTimer: NodeJS.Timeout;
+
+  constructor(protected readonly ctx: SessionContext, private readonly onClosed: (session: Session) => void) {
+    this.pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected') clearTimeout(this.connectTimer);
+      if (state === 'failed' || state === 'closed') void this.close();
+    });
+    this.connectTimer = setTimeout(() => void this.close(), ctx.connectTimeoutMs);
+    this.connectTimer.unref();
+  }
+
+  /** Applies the remote offer and returns the complete answer (WHIP/WHEP do not trickle). */
+  async negotiate(offerSdp: string, prepare: (transceivers: RTCRtpTransceiver[]) => void): Promise<string> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: keepLoopbackCandidates(offerSdp) });
+    prepare(this.pc.getTransceivers());
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    const sdp = this.pc.localDescription?.sdp;
+    if (!sdp) throw new Error('no local description after negotiation');
+    return sdp;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Idempotent: closes the connection and tells the owner. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.connectTimer);
+    this.onClosed(this);
+    this.closeChildren();
+    await this.pc.close().catch(() => undefined);
+  }
+
+  protected closeChildren(): void {}
+}
+
+export class PublisherSession extends Session {
+  readonly subscribers = new Set<SubscriberSession>();
+  private readonly ssrcByKind = new Map<Kind, number>();
+  private readonly receivers = new Map<Kind, RTCRtpTransceiver>();
+  private readonly extensionIds = new Map<Kind, ExtensionIds>();
+  private readonly delayLine: DelayLine;
+  private lastPliMs = 0;
+  private lastFrameIn = '';
+
+  constructor(ctx: SessionContext, onClosed: (s: Session) => void) {
+    super(ctx, onClosed);
+    this.delayLine = new DelayLine(ctx.addDelayMs);
+  }
+
+  async start(offerSdp: string): Promise<string> {
+    // werift announces tracks during setRemoteDescription, so listen before negotiating
+    this.pc.ontrack = ({ track, transceiver }) => {
+      const kind = transceiver.kind as Kind;
+      this.receivers.set(kind, transceiver);
+      this.extensionIds.set(kind, extensionIdsFrom(transceiver.headerExtensions));
+      track.onReceiveRtp.subscribe((rtp) => this.onRtp(kind, rtp.header.ssrc, rtp));
+    };
+    return this.negotiate(offerSdp, (transceivers) => {
+      for (const transceiver of transceivers) transceiver.setDirection('recvonly');
+    });
+  }
+
+  get kinds(): Kind[] {
+    return [...this.receivers.keys()];
+  }
+
+  identityExtensions(kind: Kind): ExtensionIds {
+    return this.extensionIds.get(kind) ?? {};
+  }
+
+  private onRtp(kind: Kind, ssrc: number, rtp: RtpPacket): void {
+    const arrivalMs = nowMs();
+    this.ssrcByKind.set(kind, ssrc);
+    this.ctx.metrics.packetsIn.inc({ kind });
+    this.ctx.metrics.bytesIn.inc({ kind }, rtp.payload.length);
+    let key: string | undefined;
+    if (kind === 'video') {
+      const identity = readIdentity(rtp.header.extensions, this.identityExtensions(kind));
+      if (identity.id) {
+        key = frameKey(identity.id);
+        if (key !== this.lastFrameIn) {
+          this.lastFrameIn = key;
+          this.ctx.stages.push({ k: 'in', f: key, pub: this.id, ms: arrivalMs });
+        }
+      }
+    }
+    this.delayLine.push(() => this.fanOut(kind, rtp, key));
+  }
+
+  private fanOut(kind: Kind, rtp: RtpPacket, key: string | undefined): void {
+    if (this.subscribers.size === 0) return;
+    const startMs = nowMs();
+    const source = this.identityExtensions(kind);
+    for (const subscriber of this.subscribers) subscriber.send(kind, rtp, source, key);
+    this.ctx.forwardTrend.record(nowMs() - startMs);
+    this.ctx.metrics.forwardSeconds.observe((nowMs() - startMs) / 1000);
+  }
+
+  /** Relays a keyframe request to the publisher, at most one per 200 ms. */
+  requestKeyframe(): void {
+    const ssrc = this.ssrcByKind.get('video');
+    const transceiver = this.receivers.get('video');
+    const now = nowMs();
+    if (ssrc === undefined || !transceiver || now - this.lastPliMs < 200) return;
+    this.lastPliMs = now;
+    this.ctx.metrics.pliRelayed.inc();
+    void transceiver.receiver.sendRtcpPLI(ssrc).catch(() => undefined);
+  }
+
+  protected override closeChildren(): void {
+    this.delayLine.clear();
+    for (const subscriber of this.subscribers) void subscriber.close();
+    this.subscribers.clear();
+  }
+}
+
+export class SubscriberSession extends Session {
+  private readonly senders = new Map<Kind, RTCRtpTransceiver>();
+  private readonly extensionIds = new Map<Kind, ExtensionIds>();
+  private lastFrameOut = '';
+
+  constructor(ctx: SessionContext, onClosed: (s: Session) => void, readonly publisher: PublisherSession) {
+    super(ctx, onClosed);
+  }
+
+  async start(offerSdp: string): Promise<string> {
+    const answer = await this.negotiate(offerSdp, (transceivers) => {
+      for (const transceiver of transceivers) {
+        const kind = transceiver.kind as Kind;
+        if (this.senders.has(kind) || !this.publisher.kinds.includes(kind)) {
+          transceiver.setDirection('inactive');
+          continue;
+        }
+        transceiver.setDirection('sendonly');
+        void transceiver.sender.replaceTrack(new MediaStreamTrack({ kind }));
+        this.senders.set(kind, transceiver);
+        transceiver.sender.onRtcp.subscribe((rtcp) => {
+          // PSFB FMT 1 is PLI, FMT 4 is FIR (RFC 4585 section 6.3, RFC 5104 section 4.3.1); REMB (15) is not a request
+          if (rtcp instanceof RtcpPayloadSpecificFeedback && [PictureLossIndication.count, 4].includes(rtcp.feedback.count)) {
+            this.publisher.requestKeyframe();
+          }
+        });
+      }
+    });
+    for (const [kind, transceiver] of this.senders) this.extensionIds.set(kind, extensionIdsFrom(transceiver.headerExtensions));
+    this.pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected') this.publisher.requestKeyframe();
+    });
+    this.publisher.subscribers.add(this);
+    return answer;
+  }
+
+  /** Sends our own copy of the packet, with identity extensions renumbered for this connection. */
+  send(kind: Kind, rtp: RtpPacket, source: ExtensionIds, key: string | undefined): void {
+    const transceiver = this.senders.get(kind);
+    if (!transceiver) return;
+    const target = this.extensionIds.get(kind) ?? {};
+    const copy = rtp.clone();
+    copy.header.extensions = [];
+    for (const ext of rtp.header.extensions) {
+      let id: number | undefined;
+      if (ext.id === source.frameId) id = target.frameId;
+      else if (ext.id === source.absCaptureTime) id = target.absCaptureTime;
+      if (id !== undefined) copy.header.extensions.push({ id, payload: ext.payload });
+    }
+    void transceiver.sender.sendRtp(copy);
+    this.ctx.metrics.packetsOut.inc({ kind });
+    this.ctx.metrics.bytesOut.inc({ kind }, rtp.payload.length);
+    if (key !== undefined && key !== this.lastFrameOut) {
+      this.lastFrameOut = key;
+      this.ctx.stages.push({ k: 'out', f: key, sub: this.id, ms: nowMs() });
+    }
+  }
+
+  protected override closeChildren(): void {
+    this.publisher.subscribers.delete(this);
+  }
+}

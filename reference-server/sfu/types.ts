@@ -1,0 +1,23 @@
+/** Contracts of the reference SFU: its options and the per-frame stage records it streams to the harness. */
+
+export interface SfuOptions {
+  /** hold every forwarded packet this long, ms (calibration); default 0 */
+  addDelayMs?: number;
+  /** when set, WHIP/WHEP and the stage stream require `Authorization: Bearer <token>` */
+  token?: string;
+  /** largest accepted SDP body, bytes; default 65536 */
+  maxBodyBytes?: number;
+  /** a session that has not connected by then is closed, ms; default 30000 */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * One line of the stage stream (`GET /stage-times`, NDJSON):
+ * - `in`: first packet of frame `f` arrived from publisher session `pub`;
+ * - `out`: first packet of frame `f` left towards subscriber session `sub`;
+ * - `res`: the SFU process's CPU and memory over the last second.
+ */
+export type StageRecord =
+  | { k: 'in'; f: string; pub: string; ms: number }
+  | { k: 'out'; f: string; sub: string; ms: number }
+  | { k: 'res'; ms: number; cpuPct: number; rssMb: number };

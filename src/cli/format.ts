@@ -1,0 +1,60 @@
+/** Console text of the CLI: the live progress line and the end-of-run summary table. */
+import { formatDurationMs } from '../scenario/duration.js';
+import type { RunEvent } from '../orchestrator/types.js';
+import type { RunSummary } from '../report/summary.js';
+import type { TrendSummary } from '../metrics/histogram.js';
+import type { CounterSummary } from '../metrics/series.js';
+
+const fmt = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined ? '-' : v.toFixed(digits));
+
+export function progressLine(event: Extract<RunEvent, { type: 'progress' }>): string {
+  const p95 = event.recentP95Ms === null ? '-' : `${event.recentP95Ms.toFixed(1)} ms`;
+  const budget = event.budgetP95Ms === null ? '' : ` (budget ${event.budgetP95Ms} ms${event.recentP95Ms !== null && event.recentP95Ms >= event.budgetP95Ms ? ', OVER' : ''})`;
+  return [
+    `${formatDurationMs(event.elapsedMs)}/${formatDurationMs(event.totalMs)}`,
+    `peers ${event.peersConnected}/${event.peersPlanned}`,
+    `${event.framesPerSecond.toFixed(0)} frames/s`,
+    `frame_latency p95 ${p95}${budget}`,
+    ...(event.saturated ? ['SATURATED'] : []),
+  ].join('  ');
+}
+
+function isTrend(value: TrendSummary | CounterSummary): value is TrendSummary {
+  return 'p95' in value;
+}
+
+function pad(text: string, width: number, right = false): string {
+  return right ? text.padStart(width) : text.padEnd(width);
+}
+
+export function summaryTable(summary: RunSummary): string {
+  const lines: string[] = [];
+  const trendRows = Object.entries(summary.metrics).filter(([, v]) => isTrend(v)) as [string, TrendSummary][];
+  const counterRows = Object.entries(summary.metrics).filter(([, v]) => !isTrend(v)) as [string, CounterSummary][];
+  const header = ['metric', 'count', 'min', 'mean', 'p50', 'p90', 'p95', 'p99', 'max'];
+  const widths = [18, 8, 8, 8, 8, 8, 8, 8, 8];
+  lines.push(header.map((h, i) => pad(h, widths[i] as number, i > 0)).join(' '));
+  for (const [name, t] of trendRows) {
+    const cells = [name, String(t.count), fmt(t.min), fmt(t.mean), fmt(t.p50), fmt(t.p90), fmt(t.p95), fmt(t.p99), fmt(t.max)];
+    lines.push(cells.map((c, i) => pad(c, widths[i] as number, i > 0)).join(' '));
+  }
+  lines.push('');
+  lines.push(counterRows.map(([name, c]) => `${name} ${c.count}`).join('   '));
+  const thresholdLines: string[] = [];
+  for (const [key, results] of Object.entries(summary.thresholds)) {
+    for (const r of results) {
+      const actual = r.actual === null ? 'no samples' : `actual ${fmt(r.actual, 2)}`;
+      thresholdLines.push(`  ${r.ok ? 'PASS' : 'FAIL'}  ${key} ${r.expr}  (${actual})`);
+    }
+  }
+  if (thresholdLines.length > 0) {
+    lines.push('', 'thresholds:', ...thresholdLines);
+  }
+  if (summary.peers.failed.length > 0) {
+    lines.push('', `failed peers (${summary.peers.failed.length}):`);
+    for (const f of summary.peers.failed.slice(0, 10)) lines.push(`  ${f.peer}: ${f.message}`);
+  }
+  for (const note of summary.notes) lines.push('', `note: ${note}`);
+  if (summary.saturated) lines.push('', 'WARNING: the run was saturated; see notes above.');
+  return lines.join('\n');
+}

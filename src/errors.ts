@@ -1,0 +1,56 @@
+/**
+ * The few error classes of glassbench. Each carries a stable `code` that the CLI maps to an exit code
+ * (design.md section 6), an optional `cause`, and serialises to JSON for reports and IPC.
+ */
+export type ErrorCode =
+  /** invalid scenario, flags or input: exit 104 */
+  | 'INVALID_INPUT'
+  /** the run could not be carried out (SFU did not start, no peer connected): exit 107 */
+  | 'RUN_FAILED'
+  /** the run was stopped by the user: exit 105 */
+  | 'ABORTED';
+
+export const EXIT_CODES = {
+  ok: 0,
+  thresholdFailed: 99,
+  invalidInput: 104,
+  aborted: 105,
+  runFailed: 107,
+} as const;
+
+export class GlassbenchError extends Error {
+  readonly code: ErrorCode;
+  /** Located problems (scenario validation lists all of them). */
+  readonly problems: string[];
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; problems?: string[] } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'GlassbenchError';
+    this.code = code;
+    this.problems = options.problems ?? [];
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      problems: this.problems,
+      cause: this.cause instanceof Error ? { name: this.cause.name, message: this.cause.message } : this.cause,
+    };
+  }
+}
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof GlassbenchError) {
+    if (error.code === 'INVALID_INPUT') return EXIT_CODES.invalidInput;
+    if (error.code === 'ABORTED') return EXIT_CODES.aborted;
+  }
+  return EXIT_CODES.runFailed;
+}
+
+/** A short, readable description of any thrown value. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,102 @@
+/**
+ * Rebuilds frames from RTP packets on a receiver: a frame is complete when its first packet (VP8 S=1,
+ * PID=0), its marker packet and every sequence number between them have arrived. `receivedMs` is the
+ * arrival of the packet that completed it (design.md section 4).
+ */
+import { nowMs } from '../metrics/clock.js';
+import { readIdentity, type ExtensionIds, type FrameIdentity } from './rtp-identity.js';
+import { isVp8FrameStart, isVp8Keyframe } from './vp8-synthetic.js';
+
+export interface AssembledFrame {
+  /** undefined when no packet of the frame carried a readable frame id (counted as identity_lost) */
+  id?: FrameIdentity;
+  captureMs?: number;
+  /** arrival of the first packet of the frame at this receiver */
+  firstPacketMs: number;
+  /** arrival of the packet that completed the frame */
+  receivedMs: number;
+  keyframe: boolean;
+  packets: number;
+  bytes: number;
+}
+
+interface PendingFrame {
+  firstSeq?: number;
+  markerSeq?: number;
+  seqs: Set<number>;
+  firstPacketMs: number;
+  bytes: number;
+  keyframe: boolean;
+  id?: FrameIdentity;
+  captureMs?: number;
+}
+
+export interface RtpLike {
+  header: { sequenceNumber: number; timestamp: number; marker: boolean; extensions: { id: number; payload: Buffer }[] };
+  payload: Buffer;
+}
+
+/** Frames not completed within this long are given up (the harness counts them lost). */
+const INCOMPLETE_TIMEOUT_MS = 2000;
+
+export class FrameAssembler {
+  private readonly pending = new Map<number, PendingFrame>();
+  private readonly completed = new Set<number>();
+  private readonly completedOrder: number[] = [];
+
+  constructor(
+    private readonly extensionIds: ExtensionIds,
+    private readonly onFrame: (frame: AssembledFrame) => void,
+  ) {}
+
+  push(packet: RtpLike, arrivalMs = nowMs()): void {
+    const { timestamp, sequenceNumber, marker } = packet.header;
+    if (this.completed.has(timestamp)) return; // a retransmission of a frame already complete
+    let frame = this.pending.get(timestamp);
+    if (!frame) {
+      frame = { seqs: new Set(), firstPacketMs: arrivalMs, bytes: 0, keyframe: false };
+      this.pending.set(timestamp, frame);
+      this.expire(arrivalMs);
+    }
+    if (frame.seqs.has(sequenceNumber)) return;
+    frame.seqs.add(sequenceNumber);
+    frame.bytes += packet.payload.length;
+    if (isVp8FrameStart(packet.payload)) {
+      frame.firstSeq = sequenceNumber;
+      frame.keyframe = isVp8Keyframe(packet.payload);
+    }
+    if (marker) frame.markerSeq = sequenceNumber;
+    if (frame.id === undefined || frame.captureMs === undefined) {
+      const identity = readIdentity(packet.header.extensions, this.extensionIds);
+      frame.id ??= identity.id;
+      frame.captureMs ??= identity.captureMs;
+    }
+    if (frame.firstSeq !== undefined && frame.markerSeq !== undefined) {
+      const span = ((frame.markerSeq - frame.firstSeq + 0x10000) & 0xffff) + 1;
+      if (frame.seqs.size >= span) this.complete(timestamp, frame, arrivalMs);
+    }
+  }
+
+  private complete(timestamp: number, frame: PendingFrame, receivedMs: number): void {
+    this.pending.delete(timestamp);
+    this.completed.add(timestamp);
+    this.completedOrder.push(timestamp);
+    if (this.completedOrder.length > 512) this.completed.delete(this.completedOrder.shift() as number);
+    const result: AssembledFrame = {
+      firstPacketMs: frame.firstPacketMs,
+      receivedMs,
+      keyframe: frame.keyframe,
+      packets: frame.seqs.size,
+      bytes: frame.bytes,
+    };
+    if (frame.id) result.id = frame.id;
+    if (frame.captureMs !== undefined) result.captureMs = frame.captureMs;
+    this.onFrame(result);
+  }
+
+  private expire(currentMs: number): void {
+    for (const [timestamp, frame] of this.pending) {
+      if (currentMs - frame.firstPacketMs > INCOMPLETE_TIMEOUT_MS) this.pending.delete(timestamp);
+    }
+  }
+}

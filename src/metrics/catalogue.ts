@@ -1,0 +1,45 @@
+/**
+ * The metric catalogue (design.md section 4): every metric glassbench reports, its kind, unit and what it
+ * starts and ends at. A name that is not here cannot be reported, and a threshold on it is an error.
+ */
+export type MetricKind =
+  /** a distribution of samples, summarised from an HDR histogram */
+  | 'trend'
+  /** a count of events; its `rate` is per second of the measured window */
+  | 'counter';
+
+export interface MetricDefinition {
+  name: string;
+  kind: MetricKind;
+  unit: 'ms' | 'count' | 'pct' | 'mb' | 'fps';
+  /** start -> end, or what is counted */
+  definition: string;
+  /** tags its samples carry, usable as threshold filters */
+  tags: readonly string[];
+}
+
+const FRAME_TAGS = ['room', 'publisher', 'subscriber', 'peer_kind'] as const;
+
+export const METRICS: readonly MetricDefinition[] = [
+  { name: 'frame_latency_ms', kind: 'trend', unit: 'ms', definition: 'captureMs -> receivedMs (last packet at the receiver, frame complete)', tags: FRAME_TAGS },
+  { name: 'uplink_ms', kind: 'trend', unit: 'ms', definition: 'sentMs -> sfuInMs (first packet of the frame at the SFU)', tags: FRAME_TAGS },
+  { name: 'sfu_ms', kind: 'trend', unit: 'ms', definition: 'sfuInMs -> sfuOutMs (first packet of the frame leaves the SFU towards this receiver)', tags: FRAME_TAGS },
+  { name: 'downlink_ms', kind: 'trend', unit: 'ms', definition: 'sfuOutMs -> receivedMs', tags: FRAME_TAGS },
+  { name: 'frames_sent', kind: 'counter', unit: 'count', definition: 'frames handed to RTP by publishers', tags: ['room', 'publisher'] },
+  { name: 'frames_received', kind: 'counter', unit: 'count', definition: 'complete frames at receivers (one per receiver)', tags: FRAME_TAGS },
+  { name: 'frames_lost', kind: 'counter', unit: 'count', definition: 'frames sent while a receiver was subscribed and not received by it within 2 s', tags: FRAME_TAGS },
+  { name: 'identity_lost', kind: 'counter', unit: 'count', definition: 'complete frames whose frame id or capture time could not be read', tags: FRAME_TAGS },
+  { name: 'fps_received', kind: 'trend', unit: 'fps', definition: 'complete frames per second, one sample per receiver over its subscribed window', tags: FRAME_TAGS },
+  { name: 'cpu_pct', kind: 'trend', unit: 'pct', definition: 'CPU of one process over one second (100 = one core), per process', tags: ['process'] },
+  { name: 'rss_mb', kind: 'trend', unit: 'mb', definition: 'resident memory of one process, sampled each second', tags: ['process'] },
+];
+
+const BY_NAME = new Map(METRICS.map((m) => [m.name, m]));
+
+export function findMetric(name: string): MetricDefinition | undefined {
+  return BY_NAME.get(name);
+}
+
+export function metricNames(): string[] {
+  return METRICS.map((m) => m.name);
+}

@@ -1,0 +1,81 @@
+/**
+ * Latency distribution of one series: an HDR histogram (3 significant digits) of values in microseconds,
+ * plus exact count, min, max and sum. Summaries are in the metric's own unit (ms for latencies).
+ */
+import { build, type Histogram } from 'hdr-histogram-js';
+
+export interface TrendSummary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Values are scaled by this before recording, so sub-millisecond detail survives integer buckets. */
+const SCALE = 1000;
+
+export class Trend {
+  private readonly histogram: Histogram = build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000 * SCALE,
+    numberOfSignificantValueDigits: 3,
+    autoResize: true,
+    useWebAssembly: false,
+  });
+  private countValue = 0;
+  private sum = 0;
+  private minValue = Number.POSITIVE_INFINITY;
+  private maxValue = Number.NEGATIVE_INFINITY;
+
+  /** Records one sample; negative values (clock noise) are recorded as 0 in the histogram. */
+  record(value: number): void {
+    if (!Number.isFinite(value)) return;
+    this.countValue += 1;
+    this.sum += value;
+    if (value < this.minValue) this.minValue = value;
+    if (value > this.maxValue) this.maxValue = value;
+    this.histogram.recordValue(Math.max(0, Math.round(value * SCALE)));
+  }
+
+  get count(): number {
+    return this.countValue;
+  }
+
+  get mean(): number | null {
+    return this.countValue === 0 ? null : this.sum / this.countValue;
+  }
+
+  get min(): number | null {
+    return this.countValue === 0 ? null : this.minValue;
+  }
+
+  get max(): number | null {
+    return this.countValue === 0 ? null : this.maxValue;
+  }
+
+  /** Value at percentile p (0-100], or null with no samples. */
+  percentile(p: number): number | null {
+    if (this.countValue === 0) return null;
+    if (p >= 100) return this.maxValue;
+    return Math.min(this.maxValue, Math.max(this.minValue, this.histogram.getValueAtPercentile(p) / SCALE));
+  }
+
+  summary(): TrendSummary | null {
+    if (this.countValue === 0) return null;
+    const round = (v: number | null): number => Math.round((v ?? 0) * 1000) / 1000;
+    return {
+      count: this.countValue,
+      min: round(this.min),
+      mean: round(this.mean),
+      p50: round(this.percentile(50)),
+      p90: round(this.percentile(90)),
+      p95: round(this.percentile(95)),
+      p99: round(this.percentile(99)),
+      max: round(this.max),
+    };
+  }
+}

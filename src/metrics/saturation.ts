@@ -1,0 +1,61 @@
+/**
+ * Per-process CPU and memory, and the saturation rule (design.md section 4): a load generator that stays
+ * above 85% of a core for more than 10% of the run measures the harness, not the system.
+ */
+import type { ProcessUsage } from '../report/summary.js';
+import type { MetricSeries } from './series.js';
+
+export const SATURATION_CPU_PCT = 85;
+export const SATURATION_SHARE = 0.1;
+
+interface Usage {
+  samples: number;
+  cpuSum: number;
+  cpuMax: number;
+  over: number;
+  rssMax: number;
+  loadGenerator: boolean;
+}
+
+export class ProcessUsageTracker {
+  private readonly usage = new Map<string, Usage>();
+
+  constructor(private readonly series: MetricSeries) {}
+
+  record(process: string, cpuPct: number, rssMb: number, loadGenerator: boolean): void {
+    let u = this.usage.get(process);
+    if (!u) {
+      u = { samples: 0, cpuSum: 0, cpuMax: 0, over: 0, rssMax: 0, loadGenerator };
+      this.usage.set(process, u);
+    }
+    u.samples += 1;
+    u.cpuSum += cpuPct;
+    u.cpuMax = Math.max(u.cpuMax, cpuPct);
+    u.rssMax = Math.max(u.rssMax, rssMb);
+    if (cpuPct > SATURATION_CPU_PCT) u.over += 1;
+    this.series.record('cpu_pct', cpuPct, { process });
+    this.series.record('rss_mb', rssMb, { process });
+  }
+
+  /** Load generators that crossed the saturation rule. */
+  saturatedProcesses(): string[] {
+    return [...this.usage.entries()]
+      .filter(([, u]) => u.loadGenerator && u.samples > 0 && u.over / u.samples > SATURATION_SHARE)
+      .map(([name]) => name);
+  }
+
+  snapshot(): Record<string, ProcessUsage> {
+    const out: Record<string, ProcessUsage> = {};
+    const round = (v: number): number => Math.round(v * 10) / 10;
+    for (const [name, u] of this.usage) {
+      out[name] = {
+        samples: u.samples,
+        cpuPctMean: round(u.cpuSum / Math.max(1, u.samples)),
+        cpuPctMax: round(u.cpuMax),
+        overSaturationShare: Math.round((u.over / Math.max(1, u.samples)) * 1000) / 1000,
+        rssMbMax: round(u.rssMax),
+      };
+    }
+    return out;
+  }
+}

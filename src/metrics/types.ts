@@ -1,0 +1,28 @@
+/** Metric records that leave the collector: one per received frame, and process resource samples. */
+
+/** One received frame with every stage time known for it (design.md section 4). Absent = not measured. */
+export interface FrameRecord {
+  /** frame key `publisherTag:frameSeq`; absent when the receiver could not read the identity */
+  frameId?: string;
+  room: string;
+  publisher?: string;
+  /** receiving peer id */
+  subscriber: string;
+  /** the SFU's session id of the subscription */
+  session: string;
+  peerKind: string;
+  keyframe: boolean;
+  bytes: number;
+  captureMs?: number;
+  sentMs?: number;
+  sfuInMs?: number;
+  sfuOutMs?: number;
+  receivedMs: number;
+  frameLatencyMs?: number;
+  uplinkMs?: number;
+  sfuMs?: number;
+  downlinkMs?: number;
+  identityLost?: true;
+}
+
+export type Tags = Record<string, string>;

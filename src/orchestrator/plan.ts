@@ -1,0 +1,46 @@
+/** The peers a scenario asks for, named and placed on runners. Pure and deterministic. */
+import type { Scenario, VideoOptions } from '../scenario/types.js';
+
+export interface PlannedPeer {
+  peerId: string;
+  room: string;
+  role: 'publisher' | 'subscriber';
+  kind: string;
+  /** index of the peer runner that hosts it */
+  runner: number;
+  /** publishers only: the tag carried in every frame id */
+  publisherTag?: number;
+  video: VideoOptions;
+}
+
+export function roomIds(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `r${i + 1}`);
+}
+
+export function planPeers(scenario: Scenario): PlannedPeer[] {
+  const peers: PlannedPeer[] = [];
+  let tag = 0;
+  for (const room of roomIds(scenario.rooms)) {
+    for (const [groupIndex, group] of scenario.peers.entries()) {
+      for (let i = 1; i <= group.count; i += 1) {
+        const short = group.role === 'publisher' ? 'pub' : 'sub';
+        const peer: PlannedPeer = {
+          peerId: `${room}-${short}${scenario.peers.length > 2 ? `${groupIndex + 1}-` : '-'}${i}`,
+          room,
+          role: group.role,
+          kind: group.kind,
+          runner: peers.length % scenario.runners,
+          video: group.video,
+        };
+        if (group.role === 'publisher') peer.publisherTag = ++tag;
+        peers.push(peer);
+      }
+    }
+  }
+  return peers;
+}
+
+/** Replaces `{room}` in a target URL. */
+export function roomUrl(template: string, room: string): string {
+  return template.replaceAll('{room}', encodeURIComponent(room));
+}

@@ -1,0 +1,347 @@
+/**
+ * A run, start to end: preflight (SFU, peer runners) -> connect publishers, then subscribers -> hold for the
+ * scenario's duration -> drain (publishers stop, the loss window passes, subscribers leave) -> close ->
+ * write outputs. Whatever happens after the output directory exists, the run writes a readable summary,
+ * the frames recorded so far and junit.xml, and leaves no child process behind.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EXIT_CODES, GlassbenchError, describeError } from '../errors.js';
+import { nowMs, sleep } from '../metrics/clock.js';
+import { FrameCollector, LOSS_WINDOW_MS, type PeerInfo } from '../metrics/collector.js';
+import { Trend } from '../metrics/histogram.js';
+import { ResourceSampler } from '../metrics/resources.js';
+import { ProcessUsageTracker } from '../metrics/saturation.js';
+import { MetricSeries } from '../metrics/series.js';
+import type { RunnerEvent, SubscriptionWindow } from '../peers/types.js';
+import { buildSummary, evaluateThresholds } from '../report/build-summary.js';
+import type { RunSummary } from '../report/summary.js';
+import { FramesFile } from '../sinks/frames-file.js';
+import { InfluxSink } from '../sinks/influx-sink.js';
+import { renderJunit } from '../sinks/junit.js';
+import { planPeers, roomUrl, type PlannedPeer } from './plan.js';
+import { closeRunners, startRunners, type RunnerHandle } from './runner-pool.js';
+import { startReferenceSfu, type SfuProcess } from './sfu-process.js';
+import { connectStageStream, type StageClient } from './stage-client.js';
+import type { RunEvent, RunOptions, RunResult } from './types.js';
+
+type PeerOutcome = { ok: true; streamId?: string; windows?: SubscriptionWindow[] } | { ok: false; message: string };
+
+export async function runScenario(options: RunOptions): Promise<RunResult> {
+  await mkdir(options.outDir, { recursive: true });
+  const run = new Run(options);
+  return run.execute();
+}
+
+class Run {
+  private readonly scenario;
+  private readonly emit: (event: RunEvent) => void;
+  private readonly series: MetricSeries;
+  private readonly usage: ProcessUsageTracker;
+  private readonly plan: PlannedPeer[];
+  private readonly peerInfo = new Map<string, PeerInfo>();
+  private readonly collector: FrameCollector;
+  private readonly frames: FramesFile;
+  private readonly influx: InfluxSink | undefined;
+  private readonly pendingPeers = new Map<string, (outcome: PeerOutcome) => void>();
+  private readonly failed: RunSummary['peers']['failed'] = [];
+  private readonly notes: string[] = [];
+  private readonly recent = { frames: 0, latency: new Trend() };
+  private readonly harnessSampler: ResourceSampler;
+  private connected = 0;
+  private sfu: SfuProcess | undefined;
+  private stageClient: StageClient | undefined;
+  private runners: RunnerHandle[] = [];
+  private closingRunners = false;
+  private readonly startedMs = nowMs();
+  private holdStartMs = 0;
+  private sendingStoppedMs = 0;
+  private abortReason: string | undefined;
+
+  constructor(private readonly options: RunOptions) {
+    this.scenario = options.scenario;
+    this.emit = options.onEvent ?? (() => undefined);
+    this.series = new MetricSeries(this.scenario.thresholds);
+    this.usage = new ProcessUsageTracker(this.series);
+    this.plan = planPeers(this.scenario);
+    for (const peer of this.plan) this.peerInfo.set(peer.peerId, { room: peer.room, kind: peer.kind });
+    this.frames = new FramesFile(join(options.outDir, 'frames.ndjson.gz'));
+    if (options.influx) {
+      this.influx = new InfluxSink(
+        options.influx,
+        { testid: options.runId, scenario: this.scenario.name, placement: 'none' },
+        join(options.outDir, 'influx-pending.lp'),
+        (message) => this.emit({ type: 'warning', message }),
+      );
+    }
+    this.collector = new FrameCollector(this.series, this.peerInfo, (record) => {
+      this.frames.write(record);
+      this.influx?.writeFrame(record);
+    });
+    this.harnessSampler = new ResourceSampler((s) => this.usage.record('harness', s.cpuPct, s.rssMb, false));
+  }
+
+  async execute(): Promise<RunResult> {
+    let ending: { status: 'aborted' | 'error'; code: string; message: string } | undefined;
+    this.harnessSampler.start();
+    try {
+      await this.preflight();
+      await this.connectPeers();
+      await this.hold();
+    } catch (error) {
+      if (this.options.signal?.aborted) {
+        ending = { status: 'aborted', code: 'ABORTED', message: this.abortReason ?? 'the run was interrupted' };
+      } else {
+        const code = error instanceof GlassbenchError ? error.code : 'RUN_FAILED';
+        ending = { status: 'error', code, message: describeError(error) };
+      }
+    }
+    if (!ending && this.abortReason) ending = { status: 'aborted', code: 'ABORTED', message: this.abortReason };
+    await this.drainAndClose();
+    return this.writeOutputs(ending);
+  }
+
+  private async preflight(): Promise<void> {
+    this.emit({ type: 'phase', phase: 'starting', message: 'starting the reference SFU and peer runners' });
+    const target = this.scenario.target;
+    if (target.type === 'reference') {
+      this.sfu = await startReferenceSfu({ addDelayMs: this.scenario.sfu.addDelayMs });
+      this.stageClient = await connectStageStream(this.sfu.baseUrl, undefined, (record) => {
+        if (record.k === 'res') this.usage.record('sfu', record.cpuPct, record.rssMb, false);
+        else this.collector.onStage(record, nowMs());
+      });
+    } else {
+      this.notes.push('external SFU: sfuInMs and sfuOutMs are unknown, so uplink_ms, sfu_ms and downlink_ms are not reported');
+    }
+    this.runners = await startRunners(
+      this.scenario.runners,
+      (runner, event) => this.onRunnerEvent(runner, event),
+      (runner, code) => this.onRunnerExit(runner, code),
+    );
+  }
+
+  private onRunnerEvent(runner: RunnerHandle, event: RunnerEvent): void {
+    const now = nowMs();
+    switch (event.type) {
+      case 'records':
+        for (const record of event.sent) this.collector.onSent(record, now);
+        for (const record of event.received) {
+          this.collector.onReceived(record, now);
+          this.recent.frames += 1;
+          if (record.captureMs !== undefined) this.recent.latency.record(record.receivedMs - record.captureMs);
+        }
+        return;
+      case 'resources':
+        this.usage.record(runner.name, event.cpuPct, event.rssMb, true);
+        return;
+      case 'publisher-ready':
+        this.pendingPeers.get(event.peerId)?.({ ok: true, streamId: event.streamId });
+        return;
+      case 'subscriber-ready':
+        for (const window of event.windows) this.collector.addWindow(window);
+        this.pendingPeers.get(event.peerId)?.({ ok: true, windows: event.windows });
+        return;
+      case 'peer-failed':
+        this.pendingPeers.get(event.peerId)?.({ ok: false, message: event.message });
+        return;
+      case 'closed':
+        for (const window of event.windows) this.collector.addWindow(window);
+        return;
+      case 'ready':
+        return;
+    }
+  }
+
+  private onRunnerExit(runner: RunnerHandle, code: number | null): void {
+    if (this.closingRunners) return;
+    const message = `${runner.name} exited unexpectedly (code ${code})`;
+    this.emit({ type: 'warning', message });
+    for (const peer of this.plan.filter((p) => p.runner === runner.index)) {
+      this.pendingPeers.get(peer.peerId)?.({ ok: false, message });
+    }
+  }
+
+  /** Starts one peer on its runner and waits for it to connect or fail. */
+  private startPeer(peer: PlannedPeer, sources: { endpointUrl: string; publisherTag: number }[]): Promise<PeerOutcome> {
+    const runner = this.runners[peer.runner];
+    const timeoutMs = this.scenario.connectTimeoutMs;
+    const token = this.scenario.target.type === 'external' ? this.scenario.target.token : undefined;
+    return new Promise<PeerOutcome>((resolve) => {
+      const timer = setTimeout(() => settle({ ok: false, message: `did not connect within ${timeoutMs} ms` }), timeoutMs + 5000);
+      const settle = (outcome: PeerOutcome): void => {
+        clearTimeout(timer);
+        this.pendingPeers.delete(peer.peerId);
+        if (outcome.ok) this.connected += 1;
+        else this.markFailed(peer.peerId, outcome.message);
+        resolve(outcome);
+      };
+      this.pendingPeers.set(peer.peerId, settle);
+      if (!runner?.alive) {
+        settle({ ok: false, message: 'its peer runner is not running' });
+      } else if (peer.role === 'publisher') {
+        const target = this.scenario.target;
+        const endpointUrl = target.type === 'reference' ? `${this.sfu?.baseUrl}/whip/${peer.room}` : roomUrl(target.whipUrl, peer.room);
+        const spec = { peerId: peer.peerId, room: peer.room, endpointUrl, publisherTag: peer.publisherTag ?? 0, video: peer.video };
+        runner.send({ type: 'start-publisher', spec: token ? { ...spec, token } : spec, connectTimeoutMs: timeoutMs });
+      } else {
+        const spec = { peerId: peer.peerId, room: peer.room, sources };
+        runner.send({ type: 'start-subscriber', spec: token ? { ...spec, token } : spec, connectTimeoutMs: timeoutMs });
+      }
+    });
+  }
+
+  private markFailed(peer: string, message: string): void {
+    this.failed.push({ peer, message, atMs: Math.round(nowMs() - this.startedMs) });
+    this.emit({ type: 'peer-failed', peer, message });
+  }
+
+  private async connectPeers(): Promise<void> {
+    const publishers = this.plan.filter((p) => p.role === 'publisher');
+    const subscribers = this.plan.filter((p) => p.role === 'subscriber');
+    this.emit({ type: 'phase', phase: 'connecting', message: `connecting ${publishers.length} publisher(s), then ${subscribers.length} subscriber(s)` });
+    const streams = new Map<string, { endpointUrl: string; publisherTag: number }[]>();
+    const outcomes = await Promise.all(publishers.map(async (peer) => ({ peer, outcome: await this.startPeer(peer, []) })));
+    this.throwIfAborted();
+    for (const { peer, outcome } of outcomes) {
+      if (!outcome.ok) continue;
+      const tag = peer.publisherTag ?? 0;
+      this.collector.registerPublisher(tag, peer.peerId);
+      const target = this.scenario.target;
+      const endpointUrl = target.type === 'reference'
+        ? `${this.sfu?.baseUrl}/whep/${peer.room}?stream=${encodeURIComponent(outcome.streamId ?? '')}`
+        : roomUrl(target.whepUrl, peer.room);
+      (streams.get(peer.room) ?? streams.set(peer.room, []).get(peer.room))?.push({ endpointUrl, publisherTag: tag });
+    }
+    if (streams.size === 0) throw new GlassbenchError('RUN_FAILED', `no publisher connected (${this.failed[0]?.message ?? 'unknown reason'})`);
+    const subscriberOutcomes = await Promise.all(
+      subscribers.map((peer) => {
+        const sources = streams.get(peer.room) ?? [];
+        if (sources.length === 0) {
+          this.markFailed(peer.peerId, `room ${peer.room} has no connected publisher`);
+          return Promise.resolve({ ok: false } as PeerOutcome);
+        }
+        return this.startPeer(peer, sources);
+      }),
+    );
+    this.throwIfAborted();
+    if (subscribers.length > 0 && !subscriberOutcomes.some((o) => o.ok)) {
+      throw new GlassbenchError('RUN_FAILED', `no subscriber connected (${this.failed[0]?.message ?? 'unknown reason'})`);
+    }
+  }
+
+  private throwIfAborted(): void {
+    if (this.options.signal?.aborted) {
+      this.abortReason ??= 'interrupted';
+      throw new GlassbenchError('ABORTED', this.abortReason);
+    }
+  }
+
+  private async hold(): Promise<void> {
+    this.holdStartMs = nowMs();
+    const total = this.scenario.durationMs;
+    this.emit({ type: 'phase', phase: 'running', message: `measuring for ${Math.round(total / 1000)} s` });
+    const budget = this.scenario.thresholds.find((t) => t.metric === 'frame_latency_ms' && Object.keys(t.tags).length === 0 && t.expression.aggregation.kind === 'percentile' && t.expression.aggregation.percentile === 95);
+    let lastTickMs = this.holdStartMs;
+    while (nowMs() - this.holdStartMs < total) {
+      const waitMs = Math.min(1000, total - (nowMs() - this.holdStartMs));
+      try {
+        await sleep(Math.max(0, waitMs), this.options.signal);
+      } catch {
+        this.abortReason ??= 'interrupted (Ctrl-C)';
+        return;
+      }
+      const now = nowMs();
+      this.collector.finalise(now);
+      this.series.windowMs = now - this.holdStartMs;
+      this.emit({
+        type: 'progress',
+        elapsedMs: now - this.holdStartMs,
+        totalMs: total,
+        peersConnected: this.connected - this.failed.filter((f) => f.atMs > this.holdStartMs - this.startedMs).length,
+        peersPlanned: this.plan.length,
+        framesPerSecond: (this.recent.frames * 1000) / Math.max(1, now - lastTickMs),
+        recentP95Ms: this.recent.latency.percentile(95),
+        budgetP95Ms: budget ? budget.expression.value : null,
+        saturated: this.usage.saturatedProcesses().length > 0,
+      });
+      this.recent.frames = 0;
+      this.recent.latency = new Trend();
+      lastTickMs = now;
+      this.checkAbortOnFail(now);
+      if (this.abortReason) return;
+    }
+  }
+
+  /** k6's abortOnFail: evaluated once a second, after delayAbortEval. */
+  private checkAbortOnFail(now: number): void {
+    const elapsed = now - this.holdStartMs;
+    const armed = this.scenario.thresholds.filter((t) => t.abortOnFail && elapsed >= t.delayAbortEvalMs);
+    if (armed.length === 0) return;
+    const results = evaluateThresholds({ ...this.scenario, thresholds: armed }, this.series);
+    for (const [key, list] of Object.entries(results)) {
+      const failedResult = list.find((r) => !r.ok && r.actual !== null);
+      if (failedResult) this.abortReason = `threshold ${key} ${failedResult.expr} failed (actual ${failedResult.actual}) and has abortOnFail`;
+    }
+  }
+
+  private async drainAndClose(): Promise<void> {
+    this.emit({ type: 'phase', phase: 'draining', message: 'stopping publishers and waiting for frames in flight' });
+    this.sendingStoppedMs = nowMs();
+    const alive = this.runners.filter((r) => r.alive);
+    for (const runner of alive) runner.send({ type: 'stop-sending' });
+    if (alive.length > 0 && this.holdStartMs > 0) await sleep(LOSS_WINDOW_MS + 200);
+    this.closingRunners = true;
+    await closeRunners(this.runners);
+    this.stageClient?.close();
+    await this.sfu?.stop();
+    this.harnessSampler.stop();
+    this.collector.finalise(nowMs(), true);
+    this.collector.recordFps(this.sendingStoppedMs);
+    if (this.holdStartMs > 0) this.series.windowMs = this.sendingStoppedMs - this.holdStartMs;
+  }
+
+  private async writeOutputs(ending: { status: 'aborted' | 'error'; code: string; message: string } | undefined): Promise<RunResult> {
+    this.emit({ type: 'phase', phase: 'writing', message: `writing results to ${this.options.outDir}` });
+    const saturatedProcesses = this.usage.saturatedProcesses();
+    if (saturatedProcesses.length > 0) {
+      this.notes.push(`saturated: ${saturatedProcesses.join(', ')} stayed above 85% of a core for more than 10% of the run; these numbers measure the load generator, not the system`);
+    }
+    const summary = buildSummary({
+      runId: this.options.runId,
+      scenario: this.scenario,
+      series: this.series,
+      startedMs: this.startedMs,
+      endedMs: nowMs(),
+      processes: this.usage.snapshot(),
+      saturated: saturatedProcesses.length > 0,
+      peers: { planned: this.plan.length, connected: this.connected, failed: this.failed },
+      notes: this.notes,
+      ...(ending ? { ending } : {}),
+    });
+    await this.frames.close();
+    if (this.influx) {
+      await this.influx.writeSummary(summary).catch(() => undefined);
+      await this.influx.close();
+      summary.influx = {
+        target: this.influx.target,
+        pointsWritten: this.influx.pointsWritten,
+        pointsPending: this.influx.pointsPending,
+        warnings: this.influx.warnings,
+      };
+      if (this.influx.pointsPending > 0) summary.influx.pendingFile = join(this.options.outDir, 'influx-pending.lp');
+    }
+    await writeFile(join(this.options.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    await writeFile(join(this.options.outDir, 'junit.xml'), renderJunit(summary));
+    return { summary, outDir: this.options.outDir, exitCode: exitCodeOf(summary) };
+  }
+}
+
+function exitCodeOf(summary: RunSummary): number {
+  if (summary.status === 'passed') return EXIT_CODES.ok;
+  if (summary.status === 'failed') return EXIT_CODES.thresholdFailed;
+  if (summary.status === 'aborted') {
+    // abortOnFail is a threshold failure (k6 exits 99); Ctrl-C is 105
+    return summary.error?.message.startsWith('threshold ') ? EXIT_CODES.thresholdFailed : EXIT_CODES.aborted;
+  }
+  return EXIT_CODES.runFailed;
+}

@@ -1,0 +1,43 @@
+/** Reads the reference SFU's per-frame stage stream (`GET /stage-times`, NDJSON) into a callback. */
+import type { StageRecord } from '../../reference-server/sfu/types.js';
+
+export interface StageClient {
+  /** records that could not be parsed (counted, never guessed) */
+  readonly badLines: number;
+  close(): void;
+}
+
+export async function connectStageStream(baseUrl: string, token: string | undefined, onRecord: (record: StageRecord) => void): Promise<StageClient> {
+  const controller = new AbortController();
+  const response = await fetch(`${baseUrl}/stage-times`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    signal: controller.signal,
+  });
+  if (!response.ok || !response.body) throw new Error(`GET /stage-times answered ${response.status}`);
+  let badLines = 0;
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  void (async () => {
+    let rest = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      const lines = (rest + value).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line === '') continue;
+        try {
+          const record = JSON.parse(line) as StageRecord | { k: 'hello' };
+          if (record.k !== 'hello') onRecord(record);
+        } catch {
+          badLines += 1;
+        }
+      }
+    }
+  })().catch(() => undefined); // the stream ends with an abort or when the SFU stops
+  return {
+    get badLines() {
+      return badLines;
+    },
+    close: () => controller.abort(),
+  };
+}

@@ -1,0 +1,42 @@
+/** Contracts of a run: its options, the events it reports while going, and its result. */
+import type { RunSummary } from '../report/summary.js';
+import type { Scenario } from '../scenario/types.js';
+import type { InfluxOptions } from '../sinks/types.js';
+
+export interface RunOptions {
+  scenario: Scenario;
+  runId: string;
+  /** where summary.json, frames.ndjson.gz, junit.xml (and influx-pending.lp) go */
+  outDir: string;
+  /** also write points to InfluxDB */
+  influx?: InfluxOptions;
+  /** aborting it (Ctrl-C) drains and ends the run early with a partial report, status aborted */
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+}
+
+export type RunPhase = 'starting' | 'connecting' | 'running' | 'draining' | 'writing';
+
+export type RunEvent =
+  | { type: 'phase'; phase: RunPhase; message: string }
+  | {
+      type: 'progress';
+      elapsedMs: number;
+      totalMs: number;
+      peersConnected: number;
+      peersPlanned: number;
+      framesPerSecond: number;
+      /** frame_latency_ms p95 over the last second, null without frames */
+      recentP95Ms: number | null;
+      /** the p(95) budget on frame_latency_ms, when the scenario has one */
+      budgetP95Ms: number | null;
+      saturated: boolean;
+    }
+  | { type: 'warning'; message: string }
+  | { type: 'peer-failed'; peer: string; message: string };
+
+export interface RunResult {
+  summary: RunSummary;
+  outDir: string;
+  exitCode: number;
+}

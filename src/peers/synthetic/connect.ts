@@ -1,0 +1,43 @@
+/** Shared set-up of a synthetic peer's connection: offer, WHIP/WHEP exchange, wait until connected. */
+import type { RTCPeerConnection } from 'werift';
+import { GlassbenchError } from '../../errors.js';
+import { keepLoopbackCandidates } from '../../media/werift-config.js';
+import { postOffer, type SignalingSession } from '../signaling.js';
+
+export async function connectPeer(
+  pc: RTCPeerConnection,
+  endpointUrl: string,
+  token: string | undefined,
+  timeoutMs: number,
+  onSignaled?: (session: SignalingSession) => void,
+): Promise<SignalingSession> {
+  await pc.setLocalDescription(await pc.createOffer());
+  const offer = pc.localDescription?.sdp;
+  if (!offer) throw new GlassbenchError('RUN_FAILED', 'werift produced no offer');
+  const session = await postOffer(endpointUrl, offer, token);
+  onSignaled?.(session);
+  await pc.setRemoteDescription({ type: 'answer', sdp: keepLoopbackCandidates(session.answerSdp) });
+  await waitConnected(pc, timeoutMs, endpointUrl);
+  return session;
+}
+
+function waitConnected(pc: RTCPeerConnection, timeoutMs: number, endpointUrl: string): Promise<void> {
+  if (pc.connectionState === 'connected') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new GlassbenchError('RUN_FAILED', `no media connection to ${endpointUrl} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const { unSubscribe: unsubscribe } = pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected') {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve();
+      } else if (state === 'failed' || state === 'closed') {
+        clearTimeout(timer);
+        unsubscribe();
+        reject(new GlassbenchError('RUN_FAILED', `media connection to ${endpointUrl} ${state}`));
+      }
+    });
+  });
+}

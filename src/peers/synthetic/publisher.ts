@@ -1,0 +1,119 @@
+/**
+ * Synthetic publisher: a werift peer that sends VP8-shaped frames at the configured fps and bitrate over
+ * WHIP, no encoder needed. Every packet carries the frame id and abs-capture-time extensions.
+ */
+import { MediaStreamTrack, PictureLossIndication, RTCPeerConnection, RtcpPayloadSpecificFeedback, RtpHeader, RtpPacket, type RTCRtpTransceiver } from 'werift';
+import { encodeAbsCaptureTime, encodeFrameId, extensionIdsFrom, frameKey, type ExtensionIds } from '../../media/rtp-identity.js';
+import { buildVp8Frame, FrameSizer, packetizeVp8 } from '../../media/vp8-synthetic.js';
+import { loopbackPeerConfig } from '../../media/werift-config.js';
+import { nowMs } from '../../metrics/clock.js';
+import { deleteSession } from '../signaling.js';
+import type { PublisherSpec, SentFrameRecord } from '../types.js';
+import { connectPeer } from './connect.js';
+
+export class SyntheticPublisher {
+  private readonly pc = new RTCPeerConnection(loopbackPeerConfig());
+  private transceiver: RTCRtpTransceiver | undefined;
+  private extensionIds: ExtensionIds = {};
+  private readonly sizer: FrameSizer;
+  private resourceUrl: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private frameSeq = 0;
+  private sequenceNumber = Math.floor(Math.random() * 0xffff);
+  private readonly ssrc = (Math.random() * 0xffffffff) >>> 0;
+  private closed = false;
+  streamId = '';
+
+  constructor(
+    private readonly spec: PublisherSpec,
+    private readonly onFrame: (record: SentFrameRecord) => void,
+  ) {
+    this.sizer = new FrameSizer({
+      bitrateKbps: spec.video.bitrateKbps,
+      fps: spec.video.fps,
+      keyframeIntervalMs: spec.video.keyframeIntervalMs,
+    });
+  }
+
+  async start(connectTimeoutMs: number): Promise<void> {
+    const track = new MediaStreamTrack({ kind: 'video' });
+    this.transceiver = this.pc.addTransceiver(track, { direction: 'sendonly' });
+    this.transceiver.sender.onRtcp.subscribe((rtcp) => {
+      // PLI (FMT 1) or FIR (FMT 4): the next frame is a keyframe
+      if (rtcp instanceof RtcpPayloadSpecificFeedback && [PictureLossIndication.count, 4].includes(rtcp.feedback.count)) {
+        this.sizer.requestKeyframe();
+      }
+    });
+    const session = await connectPeer(this.pc, this.spec.endpointUrl, this.spec.token, connectTimeoutMs);
+    this.resourceUrl = session.resourceUrl;
+    this.streamId = session.sessionId;
+    this.extensionIds = extensionIdsFrom(this.transceiver.headerExtensions);
+    this.startFrames();
+  }
+
+  /** Sends frames on a drift-free schedule: frame n is due at start + n / fps. */
+  private startFrames(): void {
+    const intervalMs = 1000 / this.spec.video.fps;
+    const startMs = nowMs();
+    let n = 0;
+    const tick = (): void => {
+      if (this.closed || this.timer === undefined) return;
+      this.sendFrame();
+      n += 1;
+      let due = startMs + n * intervalMs;
+      const now = nowMs();
+      if (due < now - intervalMs) {
+        // fell behind by more than a frame (CPU starved): skip ahead rather than burst
+        n = Math.ceil((now - startMs) / intervalMs);
+        due = startMs + n * intervalMs;
+      }
+      this.timer = setTimeout(tick, Math.max(0, due - now));
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  private sendFrame(): void {
+    const sender = this.transceiver?.sender;
+    if (!sender) return;
+    const captureMs = nowMs();
+    const id = { publisherTag: this.spec.publisherTag, frameSeq: this.frameSeq++ };
+    const shape = this.sizer.next();
+    const frame = buildVp8Frame(shape, this.spec.video.width, this.spec.video.height);
+    const payloads = packetizeVp8(frame, id.frameSeq & 0x7fff);
+    const timestamp = Math.floor(captureMs * 90) >>> 0;
+    const extensions: { id: number; payload: Buffer }[] = [];
+    if (this.extensionIds.frameId !== undefined) extensions.push({ id: this.extensionIds.frameId, payload: encodeFrameId(id) });
+    if (this.extensionIds.absCaptureTime !== undefined) {
+      extensions.push({ id: this.extensionIds.absCaptureTime, payload: encodeAbsCaptureTime(captureMs) });
+    }
+    const sentMs = nowMs();
+    for (const [i, payload] of payloads.entries()) {
+      const header = new RtpHeader({
+        payloadType: 96,
+        sequenceNumber: this.sequenceNumber,
+        timestamp,
+        ssrc: this.ssrc,
+        marker: i === payloads.length - 1,
+        extension: true,
+        extensions: extensions.map((e) => ({ ...e })),
+      });
+      this.sequenceNumber = (this.sequenceNumber + 1) & 0xffff;
+      void sender.sendRtp(new RtpPacket(header, payload));
+    }
+    this.onFrame({ f: frameKey(id), peer: this.spec.peerId, captureMs, sentMs, bytes: frame.length, keyframe: shape.keyframe });
+  }
+
+  stopSending(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Idempotent: stops frames, ends the WHIP session, closes the connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopSending();
+    if (this.resourceUrl) await deleteSession(this.resourceUrl, this.spec.token);
+    await this.pc.close().catch(() => undefined);
+  }
+}

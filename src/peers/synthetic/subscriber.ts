@@ -1,0 +1,81 @@
+/**
+ * Synthetic subscriber: one werift connection per publisher of its room (one WHEP session each); it
+ * reassembles frames and reports when each one completed.
+ */
+import { RTCPeerConnection } from 'werift';
+import { FrameAssembler } from '../../media/frame-assembler.js';
+import { extensionIdsFrom, frameKey } from '../../media/rtp-identity.js';
+import { loopbackPeerConfig } from '../../media/werift-config.js';
+import { nowMs } from '../../metrics/clock.js';
+import { deleteSession } from '../signaling.js';
+import type { ReceivedFrameRecord, SubscriberSpec, SubscriptionWindow } from '../types.js';
+import { connectPeer } from './connect.js';
+
+interface Subscription {
+  pc: RTCPeerConnection;
+  resourceUrl?: string;
+  window?: SubscriptionWindow;
+}
+
+export class SyntheticSubscriber {
+  private readonly subscriptions: Subscription[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly spec: SubscriberSpec,
+    private readonly onFrame: (record: ReceivedFrameRecord) => void,
+  ) {}
+
+  async start(connectTimeoutMs: number): Promise<SubscriptionWindow[]> {
+    await Promise.all(this.spec.sources.map((source) => this.subscribe(source.endpointUrl, source.publisherTag, connectTimeoutMs)));
+    return this.windows();
+  }
+
+  private async subscribe(endpointUrl: string, publisherTag: number, connectTimeoutMs: number): Promise<void> {
+    const subscription: Subscription = { pc: new RTCPeerConnection(loopbackPeerConfig()) };
+    this.subscriptions.push(subscription);
+    const transceiver = subscription.pc.addTransceiver('video', { direction: 'recvonly' });
+    let sub = '';
+    transceiver.onTrack.subscribe((track) => {
+      const assembler = new FrameAssembler(extensionIdsFrom(transceiver.headerExtensions), (frame) => {
+        const record: ReceivedFrameRecord = {
+          peer: this.spec.peerId,
+          sub,
+          receivedMs: frame.receivedMs,
+          firstPacketMs: frame.firstPacketMs,
+          bytes: frame.bytes,
+          keyframe: frame.keyframe,
+        };
+        if (frame.id) record.f = frameKey(frame.id);
+        if (frame.captureMs !== undefined) record.captureMs = frame.captureMs;
+        this.onFrame(record);
+      });
+      track.onReceiveRtp.subscribe((rtp) => assembler.push(rtp));
+    });
+    await connectPeer(subscription.pc, endpointUrl, this.spec.token, connectTimeoutMs, (session) => {
+      sub = session.sessionId;
+      subscription.resourceUrl = session.resourceUrl;
+    });
+    subscription.window = { peer: this.spec.peerId, sub, publisherTag, startMs: nowMs() };
+  }
+
+  windows(): SubscriptionWindow[] {
+    return this.subscriptions.flatMap((s) => (s.window ? [s.window] : []));
+  }
+
+  /** Idempotent: marks the end of every window, ends the WHEP sessions, closes connections. */
+  async close(): Promise<SubscriptionWindow[]> {
+    if (!this.closed) {
+      this.closed = true;
+      const endMs = nowMs();
+      for (const s of this.subscriptions) if (s.window) s.window.endMs = endMs;
+      await Promise.all(
+        this.subscriptions.map(async (s) => {
+          if (s.resourceUrl) await deleteSession(s.resourceUrl, this.spec.token);
+          await s.pc.close().catch(() => undefined);
+        }),
+      );
+    }
+    return this.windows();
+  }
+}

@@ -1,0 +1,72 @@
+/** Assembles summary.json from what a run measured, and evaluates the thresholds. */
+import { cpus } from 'node:os';
+import { evaluateThreshold } from '../budgets/evaluate.js';
+import type { ThresholdResult } from '../budgets/types.js';
+import type { MetricSeries } from '../metrics/series.js';
+import { glassbenchVersion } from '../project-paths.js';
+import type { Scenario } from '../scenario/types.js';
+import { SUMMARY_SCHEMA_VERSION, type ProcessUsage, type RunStatus, type RunSummary } from './summary.js';
+
+
+export function evaluateThresholds(scenario: Scenario, series: MetricSeries): Record<string, ThresholdResult[]> {
+  const out: Record<string, ThresholdResult[]> = {};
+  for (const spec of scenario.thresholds) {
+    (out[spec.key] ??= []).push(evaluateThreshold(spec, series.values(spec.metric, spec.tags)));
+  }
+  return out;
+}
+
+export interface SummaryInput {
+  runId: string;
+  scenario: Scenario;
+  series: MetricSeries;
+  startedMs: number;
+  endedMs: number;
+  processes: Record<string, ProcessUsage>;
+  saturated: boolean;
+  peers: RunSummary['peers'];
+  notes: string[];
+  /** set when the run ended early */
+  ending?: { status: 'aborted' | 'error'; code: string; message: string };
+}
+
+export function buildSummary(input: SummaryInput): RunSummary {
+  const { scenario, series } = input;
+  const thresholds = evaluateThresholds(scenario, series);
+  const allOk = Object.values(thresholds).every((list) => list.every((t) => t.ok));
+  const status: RunStatus = input.ending?.status ?? (allOk ? 'passed' : 'failed');
+  const cpuList = cpus();
+  const summary: RunSummary = {
+    schemaVersion: SUMMARY_SCHEMA_VERSION,
+    runId: input.runId,
+    status,
+    scenario: {
+      name: scenario.name,
+      file: scenario.sourcePath,
+      durationMs: scenario.durationMs,
+      rooms: scenario.rooms,
+      target: scenario.target.type === 'reference' ? 'reference' : scenario.target.whipUrl,
+      addDelayMs: scenario.sfu.addDelayMs,
+    },
+    environment: {
+      glassbenchVersion: glassbenchVersion(),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: cpuList.length,
+      cpuModel: cpuList[0]?.model ?? 'unknown',
+      clockOffsetMs: 0,
+      clockUncertaintyMs: 0,
+    },
+    startedAt: new Date(input.startedMs).toISOString(),
+    endedAt: new Date(input.endedMs).toISOString(),
+    durationMs: Math.round(input.endedMs - input.startedMs),
+    saturated: input.saturated,
+    processes: input.processes,
+    peers: input.peers,
+    metrics: series.summaries(),
+    thresholds,
+    notes: input.notes,
+  };
+  if (input.ending) summary.error = { code: input.ending.code, message: input.ending.message };
+  return summary;
+}

@@ -1,0 +1,56 @@
+/** `summary.json`: the versioned result of a run (design.md section 7). */
+import type { ThresholdResult } from '../budgets/types.js';
+import type { CounterSummary } from '../metrics/series.js';
+import type { TrendSummary } from '../metrics/histogram.js';
+
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+export type RunStatus =
+  /** every threshold held */
+  | 'passed'
+  /** the run completed and a threshold failed (exit 99) */
+  | 'failed'
+  /** stopped by Ctrl-C or abortOnFail; the report holds what was measured until then (exit 105 / 99) */
+  | 'aborted'
+  /** the run could not be carried out (exit 107); partial results are kept */
+  | 'error';
+
+export interface ProcessUsage {
+  /** samples taken (one per second) */
+  samples: number;
+  cpuPctMean: number;
+  cpuPctMax: number;
+  /** share of samples above the saturation line (85% of a core), 0..1 */
+  overSaturationShare: number;
+  rssMbMax: number;
+}
+
+export interface RunSummary {
+  schemaVersion: number;
+  runId: string;
+  status: RunStatus;
+  scenario: { name: string; file: string; durationMs: number; rooms: number; target: string; addDelayMs: number };
+  environment: {
+    glassbenchVersion: string;
+    node: string;
+    platform: string;
+    cpus: number;
+    cpuModel: string;
+    /** all processes of this run share the host clock */
+    clockOffsetMs: number;
+    clockUncertaintyMs: number;
+  };
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  /** a load generator was starved of CPU: the numbers measure the harness, not the system */
+  saturated: boolean;
+  processes: Record<string, ProcessUsage>;
+  peers: { planned: number; connected: number; failed: { peer: string; message: string; atMs: number }[] };
+  metrics: Record<string, TrendSummary | CounterSummary>;
+  thresholds: Record<string, ThresholdResult[]>;
+  /** unknowns the reader should know about (e.g. stage times an external SFU cannot give) */
+  notes: string[];
+  influx?: { target: string; pointsWritten: number; pointsPending: number; pendingFile?: string; warnings: string[] };
+  error?: { code: string; message: string };
+}

@@ -1,0 +1,91 @@
+/**
+ * Scenario text -> plain object, keeping a way back from any path to its line and column.
+ * YAML is a superset of JSON, so `.json` scenarios go through the same parser and get locations too.
+ */
+import { readFile } from 'node:fs/promises';
+import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
+import { GlassbenchError } from '../errors.js';
+
+export type PathSegment = string | number;
+
+export interface LoadedDocument {
+  /** the file name used in messages */
+  file: string;
+  value: unknown;
+  /** `file:line:col` of the node at `path` (or of its nearest existing parent) */
+  locate(path: readonly PathSegment[], options?: { key?: boolean }): string;
+}
+
+/** Formats a path as `peers[1].video.fps`. */
+export function formatPath(path: readonly PathSegment[]): string {
+  let text = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else text += text === '' ? segment : `.${segment}`;
+  }
+  return text === '' ? '(root)' : text;
+}
+
+/** Limits that keep a hostile file from exhausting memory (alias expansion, size). */
+const MAX_SCENARIO_BYTES = 1024 * 1024;
+
+export function parseScenarioText(text: string, file: string): LoadedDocument {
+  if (Buffer.byteLength(text) > MAX_SCENARIO_BYTES) {
+    throw new GlassbenchError('INVALID_INPUT', `${file}: scenario is larger than 1 MiB`, {
+      problems: [`${file}:1:1 (root): scenario is larger than 1 MiB`],
+    });
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number): string => {
+    const pos = lineCounter.linePos(offset);
+    return `${file}:${pos.line}:${pos.col}`;
+  };
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => `${at(e.pos[0])} (syntax): ${e.message.split('\n')[0]}`);
+    throw new GlassbenchError('INVALID_INPUT', `${file}: not valid YAML or JSON`, { problems });
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new GlassbenchError('INVALID_INPUT', `${file}: ${(error as Error).message}`, {
+      problems: [`${file}:1:1 (root): ${(error as Error).message}`],
+    });
+  }
+
+  const locate = (path: readonly PathSegment[], options: { key?: boolean } = {}): string => {
+    let node: unknown = doc.contents;
+    let best: Node | undefined = isNode(node) ? node : undefined;
+    for (const [i, segment] of path.entries()) {
+      if (!isNode(node) || !('items' in node)) break;
+      const last = i === path.length - 1;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+        if (!pair) break;
+        if (last && options.key && isNode(pair.key)) {
+          best = pair.key;
+          break;
+        }
+        node = pair.value;
+      } else {
+        node = (node.items as unknown[])[Number(segment)];
+      }
+      if (isNode(node)) best = node;
+      else break;
+    }
+    return at(best?.range?.[0] ?? 0);
+  };
+  return { file, value, locate };
+}
+
+export async function loadScenarioFile(path: string): Promise<LoadedDocument> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    throw new GlassbenchError('INVALID_INPUT', `${path}: ${reason}`, { problems: [`${path}: ${reason}`] });
+  }
+  return parseScenarioText(text, path);
+}

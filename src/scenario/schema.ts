@@ -1,0 +1,54 @@
+/** JSON Schema of scenario files. Semantic checks (durations, thresholds) live in validate.ts. */
+const duration = { type: ['string', 'number'] } as const;
+const positiveInteger = { type: 'integer', minimum: 1 } as const;
+
+const video = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    width: { type: 'integer', minimum: 16, maximum: 7680 },
+    height: { type: 'integer', minimum: 16, maximum: 4320 },
+    fps: { type: 'number', exclusiveMinimum: 0, maximum: 240 },
+    bitrateKbps: { type: 'number', exclusiveMinimum: 0, maximum: 100_000 },
+    keyframeInterval: duration,
+  },
+} as const;
+
+export const scenarioSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'duration', 'peers'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    duration,
+    // `reference` or { whip, whep, token }: checked in validate.ts for a clearer message than oneOf gives
+    target: { type: ['string', 'object'] },
+    rooms: { ...positiveInteger, maximum: 10_000 },
+    runners: { ...positiveInteger, maximum: 64 },
+    connectTimeout: duration,
+    peers: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['role', 'count'],
+        properties: {
+          role: { enum: ['publisher', 'subscriber'] },
+          kind: { enum: ['synthetic'] },
+          count: { ...positiveInteger, maximum: 10_000 },
+          video,
+        },
+      },
+    },
+    sfu: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { addDelayMs: { type: 'number', minimum: 0, maximum: 10_000 } },
+    },
+    thresholds: {
+      type: 'object',
+      additionalProperties: { type: 'array', minItems: 1, items: { type: ['string', 'object'] } },
+    },
+  },
+} as const;

@@ -1,0 +1,58 @@
+/**
+ * The scenario contract: what a validated scenario file turns into, every default filled in.
+ * Units are in every numeric field name.
+ */
+import type { ThresholdSpec } from '../budgets/types.js';
+
+export type PeerRole = 'publisher' | 'subscriber';
+export type PeerKind = 'synthetic';
+
+export interface VideoOptions {
+  /** frame width in pixels; default 640 */
+  width: number;
+  /** frame height in pixels; default 360 */
+  height: number;
+  /** frames per second; default 30 */
+  fps: number;
+  /** target bitrate, kbit/s; default 600 */
+  bitrateKbps: number;
+  /** a keyframe every this many ms (also on PLI); default 2000 */
+  keyframeIntervalMs: number;
+}
+
+export interface PeerGroup {
+  role: PeerRole;
+  kind: PeerKind;
+  /** peers of this group in every room */
+  count: number;
+  /** video a publisher sends; defaults above (subscribers ignore it) */
+  video: VideoOptions;
+}
+
+/** Where peers publish and subscribe. `{room}` in a URL is replaced by the room id. */
+export type Target =
+  | { type: 'reference' }
+  | { type: 'external'; whipUrl: string; whepUrl: string; token?: string };
+
+export interface SfuOptions {
+  /** the reference SFU holds every forwarded frame this long, ms (calibration); default 0 */
+  addDelayMs: number;
+}
+
+export interface Scenario {
+  name: string;
+  /** measured (hold) time once every peer is connected, ms */
+  durationMs: number;
+  target: Target;
+  /** room ids r1..rN */
+  rooms: number;
+  peers: PeerGroup[];
+  sfu: SfuOptions;
+  /** peer runner processes; default: one per 100 peers, at least 1 */
+  runners: number;
+  /** how long a peer may take to connect, ms; default 15000 */
+  connectTimeoutMs: number;
+  thresholds: ThresholdSpec[];
+  /** the file it came from (for messages and reports) */
+  sourcePath: string;
+}

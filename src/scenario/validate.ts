@@ -1,0 +1,215 @@
+/**
+ * Scenario validation: schema first, then semantic checks (durations, target, thresholds against the metric
+ * catalogue). Every problem is reported, each as `file:line:col path: reason`.
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+import { checkAgainstCatalogue, parseThresholdExpression, parseThresholdKey } from '../budgets/parse.js';
+import type { ThresholdSpec } from '../budgets/types.js';
+import { GlassbenchError } from '../errors.js';
+import { parseDurationMs } from './duration.js';
+import { formatPath, loadScenarioFile, parseScenarioText, type LoadedDocument, type PathSegment } from './load.js';
+import { scenarioSchema } from './schema.js';
+import type { PeerGroup, Scenario, Target, VideoOptions } from './types.js';
+
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+const validateSchema = ajv.compile(scenarioSchema);
+
+type Raw = Record<string, unknown>;
+
+class Problems {
+  readonly list: string[] = [];
+  constructor(private readonly doc: LoadedDocument) {}
+  add(path: PathSegment[], reason: string, options: { key?: boolean } = {}): void {
+    this.list.push(`${this.doc.locate(path, options)} ${formatPath(path)}: ${reason}`);
+  }
+}
+
+function pathOf(instancePath: string): PathSegment[] {
+  if (instancePath === '') return [];
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function valueAt(root: unknown, path: PathSegment[]): unknown {
+  let node = root;
+  for (const segment of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  return node;
+}
+
+function reportSchemaError(problems: Problems, root: unknown, error: ErrorObject): void {
+  const path = pathOf(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params['additionalProperty']);
+      problems.add([...path, key], 'unknown key', { key: true });
+      return;
+    }
+    case 'required':
+      problems.add(path, `missing required key "${String(params['missingProperty'])}"`);
+      return;
+    case 'enum':
+      problems.add(path, `must be one of ${(params['allowedValues'] as unknown[]).map(show).join(', ')}, got ${show(valueAt(root, path))}`);
+      return;
+    default:
+      problems.add(path, `${error.message ?? 'is invalid'}, got ${show(valueAt(root, path))}`);
+  }
+}
+
+function durationAt(problems: Problems, raw: Raw, key: string, path: PathSegment[], fallbackMs: number): number {
+  if (raw[key] === undefined) return fallbackMs;
+  const ms = parseDurationMs(raw[key]);
+  if (ms === undefined) {
+    problems.add([...path, key], `must be a duration like 10s, 500ms, 2m or a number of ms, got ${show(raw[key])}`);
+    return fallbackMs;
+  }
+  return ms;
+}
+
+function toTarget(problems: Problems, value: unknown): Target {
+  if (value === undefined || value === 'reference') return { type: 'reference' };
+  if (typeof value === 'string') {
+    problems.add(['target'], `must be "reference" or { whip: URL, whep: URL }, got ${show(value)}`);
+    return { type: 'reference' };
+  }
+  const raw = value as Raw;
+  for (const key of Object.keys(raw)) {
+    if (!['whip', 'whep', 'token'].includes(key)) problems.add(['target', key], 'unknown key', { key: true });
+  }
+  for (const key of ['whip', 'whep']) {
+    const url = raw[key];
+    if (typeof url !== 'string' || !/^https?:\/\/[^\s]+$/.test(url)) {
+      problems.add(['target', key], `must be an http(s) URL, got ${show(url)}`);
+    }
+  }
+  if (raw['token'] !== undefined && typeof raw['token'] !== 'string') problems.add(['target', 'token'], 'must be a string');
+  const target: Target = { type: 'external', whipUrl: String(raw['whip']), whepUrl: String(raw['whep']) };
+  if (typeof raw['token'] === 'string') target.token = raw['token'];
+  return target;
+}
+
+function toThresholds(problems: Problems, value: unknown): ThresholdSpec[] {
+  const specs: ThresholdSpec[] = [];
+  for (const [key, entries] of Object.entries((value as Record<string, unknown[]> | undefined) ?? {})) {
+    let parsedKey;
+    try {
+      parsedKey = parseThresholdKey(key);
+    } catch (error) {
+      problems.add(['thresholds', key], (error as Error).message, { key: true });
+      continue;
+    }
+    for (const [i, entry] of entries.entries()) {
+      const path: PathSegment[] = ['thresholds', key, i];
+      const raw: Raw = typeof entry === 'string' ? { threshold: entry } : (entry as Raw);
+      for (const k of Object.keys(raw)) {
+        if (!['threshold', 'abortOnFail', 'delayAbortEval'].includes(k)) problems.add([...path, k], 'unknown key', { key: true });
+      }
+      if (typeof raw['threshold'] !== 'string') {
+        problems.add(path, 'must be a string like "p(95)<400" or { threshold, abortOnFail, delayAbortEval }');
+        continue;
+      }
+      if (raw['abortOnFail'] !== undefined && typeof raw['abortOnFail'] !== 'boolean') {
+        problems.add([...path, 'abortOnFail'], `must be true or false, got ${show(raw['abortOnFail'])}`);
+      }
+      try {
+        const expression = parseThresholdExpression(raw['threshold']);
+        checkAgainstCatalogue(parsedKey, expression);
+        specs.push({
+          key,
+          metric: parsedKey.metric,
+          tags: parsedKey.tags,
+          expression,
+          abortOnFail: raw['abortOnFail'] === true,
+          delayAbortEvalMs: durationAt(problems, raw, 'delayAbortEval', path, 0),
+        });
+      } catch (error) {
+        problems.add(typeof entry === 'string' ? path : [...path, 'threshold'], (error as Error).message);
+      }
+    }
+  }
+  return specs;
+}
+
+function toVideo(problems: Problems, raw: Raw | undefined, path: PathSegment[]): VideoOptions {
+  const v = raw ?? {};
+  return {
+    width: (v['width'] as number | undefined) ?? 640,
+    height: (v['height'] as number | undefined) ?? 360,
+    fps: (v['fps'] as number | undefined) ?? 30,
+    bitrateKbps: (v['bitrateKbps'] as number | undefined) ?? 600,
+    keyframeIntervalMs: durationAt(problems, v, 'keyframeInterval', [...path, 'video'], 2000),
+  };
+}
+
+/** Validates a parsed document; throws a GlassbenchError (exit 104) listing every problem. */
+export function validateScenario(doc: LoadedDocument): Scenario {
+  const problems = new Problems(doc);
+  const root = doc.value;
+  if (root === null || typeof root !== 'object' || Array.isArray(root)) {
+    problems.add([], 'a scenario must be a mapping with name, duration and peers');
+    throw new GlassbenchError('INVALID_INPUT', `${doc.file}: invalid scenario`, { problems: problems.list });
+  }
+  if (!validateSchema(root)) {
+    for (const error of validateSchema.errors ?? []) reportSchemaError(problems, root, error);
+  }
+  const raw = root as Raw;
+  const durationMs = durationAt(problems, raw, 'duration', [], 0);
+  if (raw['duration'] !== undefined && durationMs <= 0 && problems.list.length === 0) {
+    problems.add(['duration'], `must be longer than 0, got ${show(raw['duration'])}`);
+  }
+  const target = toTarget(problems, raw['target']);
+  const thresholds = toThresholds(problems, raw['thresholds']);
+  const rawPeers = Array.isArray(raw['peers']) ? (raw['peers'] as Raw[]) : [];
+  const peers: PeerGroup[] = rawPeers.map((p, i) => ({
+    role: p['role'] as PeerGroup['role'],
+    kind: (p['kind'] as PeerGroup['kind'] | undefined) ?? 'synthetic',
+    count: p['count'] as number,
+    video: toVideo(problems, p['video'] as Raw | undefined, ['peers', i]),
+  }));
+  if (rawPeers.length > 0 && !rawPeers.some((p) => p['role'] === 'publisher')) {
+    problems.add(['peers'], 'needs at least one publisher group');
+  }
+  const sfu = (raw['sfu'] as Raw | undefined) ?? {};
+  if (target.type === 'external' && sfu['addDelayMs'] !== undefined) {
+    problems.add(['sfu', 'addDelayMs'], 'only the reference SFU can add delay; remove it or use target: reference');
+  }
+  const connectTimeoutMs = durationAt(problems, raw, 'connectTimeout', [], 15_000);
+  if (problems.list.length > 0) {
+    throw new GlassbenchError('INVALID_INPUT', `${doc.file}: invalid scenario (${problems.list.length} problem${problems.list.length === 1 ? '' : 's'})`, {
+      problems: problems.list,
+    });
+  }
+  const rooms = (raw['rooms'] as number | undefined) ?? 1;
+  const totalPeers = peers.reduce((sum, g) => sum + g.count, 0) * rooms;
+  return {
+    name: raw['name'] as string,
+    durationMs,
+    target,
+    rooms,
+    peers,
+    sfu: { addDelayMs: (sfu['addDelayMs'] as number | undefined) ?? 0 },
+    runners: (raw['runners'] as number | undefined) ?? Math.max(1, Math.ceil(totalPeers / 100)),
+    connectTimeoutMs,
+    thresholds,
+    sourcePath: doc.file,
+  };
+}
+
+export async function loadScenario(path: string): Promise<Scenario> {
+  return validateScenario(await loadScenarioFile(path));
+}
+
+export function scenarioFromText(text: string, file = '<inline>'): Scenario {
+  return validateScenario(parseScenarioText(text, file));
+}

@@ -1,0 +1,43 @@
+/**
+ * `frames.ndjson.gz`: one JSON line per received frame, gzip-compressed as it is written. The stream is
+ * sync-flushed every second, so a run that dies half way still leaves every frame recorded so far readable.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { constants, createGzip, type Gzip } from 'node:zlib';
+import type { FrameRecord } from '../metrics/types.js';
+
+export class FramesFile {
+  private readonly gzip: Gzip;
+  private readonly file: WriteStream;
+  private readonly done: Promise<void>;
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+  count = 0;
+
+  constructor(readonly path: string) {
+    this.gzip = createGzip();
+    this.file = createWriteStream(path);
+    this.gzip.pipe(this.file);
+    this.done = new Promise((resolve, reject) => {
+      this.file.on('close', resolve);
+      this.file.on('error', reject);
+    });
+    this.timer = setInterval(() => this.gzip.flush(constants.Z_SYNC_FLUSH), 1000);
+    this.timer.unref();
+  }
+
+  write(record: FrameRecord): void {
+    if (this.closed) return;
+    this.count += 1;
+    this.gzip.write(`${JSON.stringify(record)}\n`);
+  }
+
+  async close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      clearInterval(this.timer);
+      this.gzip.end();
+    }
+    await this.done;
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * InfluxDB sink (design.md section 7) through @influxdata/influxdb-client: v2 (`/api/v2/write` with org and
+ * bucket; also InfluxDB 1.8+/3.x compatibility endpoints) or v1 (`/write?db=`) for 1.x servers. Points are
+ * batched every second; a batch that cannot be written is appended to `influx-pending.lp` (line protocol,
+ * microsecond precision) so nothing is lost, and the run goes on.
+ */
+import { appendFileSync } from 'node:fs';
+import { InfluxDB, Point } from '@influxdata/influxdb-client';
+import { nowMs } from '../metrics/clock.js';
+import type { FrameRecord } from '../metrics/types.js';
+import type { RunSummary } from '../report/summary.js';
+import type { InfluxOptions, Sink } from './types.js';
+
+const FLUSH_INTERVAL_MS = 1000;
+const MAX_BATCH_LINES = 5000;
+/** after a failed write, batches go straight to the pending file for this long */
+const BACKOFF_MS = 5000;
+
+export interface InfluxRunTags {
+  testid: string;
+  scenario: string;
+  placement: string;
+}
+
+export class InfluxSink implements Sink {
+  private readonly client: InfluxDB;
+  private readonly path: string;
+  private buffer: string[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private readonly timer: NodeJS.Timeout;
+  private readonly usedTimestamps = new Set<number>();
+  private backoffUntilMs = 0;
+  private closed = false;
+  pointsQueued = 0;
+  pointsWritten = 0;
+  pointsPending = 0;
+  readonly warnings: string[] = [];
+
+  constructor(
+    private readonly options: InfluxOptions,
+    private readonly tags: InfluxRunTags,
+    private readonly pendingFile: string,
+    private readonly onWarning: (message: string) => void = () => undefined,
+  ) {
+    this.client = new InfluxDB({ url: options.url, token: options.token ?? '', timeout: 3000 });
+    const query = options.db !== undefined
+      ? `db=${encodeURIComponent(options.db)}&precision=u`
+      : `org=${encodeURIComponent(options.org ?? '')}&bucket=${encodeURIComponent(options.bucket ?? '')}&precision=us`;
+    this.path = options.db !== undefined ? `/write?${query}` : `/api/v2/write?${query}`;
+    this.timer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  get target(): string {
+    return `${this.options.url}${this.options.db !== undefined ? ` (v1 db ${this.options.db})` : ` (v2 bucket ${this.options.bucket ?? ''})`}`;
+  }
+
+  /** Points of one measurement collide when tags and time are equal: keep frame timestamps unique. */
+  private uniqueMicros(ms: number): number {
+    let us = Math.round(ms * 1000);
+    while (this.usedTimestamps.has(us)) us += 1;
+    this.usedTimestamps.add(us);
+    return us;
+  }
+
+  private point(measurement: string): Point {
+    return new Point(measurement).tag('testid', this.tags.testid).tag('scenario', this.tags.scenario).tag('placement', this.tags.placement);
+  }
+
+  writeFrame(record: FrameRecord): void {
+    const point = this.point('frame').tag('peer_kind', record.peerKind);
+    point.stringField('room', record.room).stringField('subscriber', record.subscriber).stringField('session', record.session);
+    if (record.frameId) point.stringField('frame_id', record.frameId);
+    if (record.publisher) point.stringField('publisher', record.publisher);
+    point.booleanField('keyframe', record.keyframe).intField('bytes', record.bytes);
+    const numbers: [string, number | undefined][] = [
+      ['capture_ms', record.captureMs],
+      ['sent_ms', record.sentMs],
+      ['sfu_in_ms', record.sfuInMs],
+      ['sfu_out_ms', record.sfuOutMs],
+      ['received_ms', record.receivedMs],
+      ['frame_latency_ms', record.frameLatencyMs],
+      ['uplink_ms', record.uplinkMs],
+      ['sfu_ms', record.sfuMs],
+      ['downlink_ms', record.downlinkMs],
+    ];
+    for (const [name, value] of numbers) if (value !== undefined) point.floatField(name, value);
+    if (record.identityLost) point.booleanField('identity_lost', true);
+    point.timestamp(String(this.uniqueMicros(record.receivedMs)));
+    this.enqueue(point);
+  }
+
+  async writeSummary(summary: RunSummary): Promise<void> {
+    const timestamp = String(Math.round(Date.parse(summary.endedAt) * 1000));
+    for (const [metric, values] of Object.entries(summary.metrics)) {
+      const point = this.point('summary').tag('metric', metric);
+      for (const [field, value] of Object.entries(values)) point.floatField(field, value);
+      point.booleanField('saturated', summary.saturated).stringField('status', summary.status).timestamp(timestamp);
+      this.enqueue(point);
+    }
+    this.flush();
+    await this.chain;
+  }
+
+  private enqueue(point: Point): void {
+    const line = point.toLineProtocol();
+    if (!line) return;
+    this.pointsQueued += 1;
+    this.buffer.push(line);
+    if (this.buffer.length >= MAX_BATCH_LINES) this.flush();
+  }
+
+  /** Sends the buffered lines; batches go out one after another, never in parallel. */
+  private flush(): void {
+    if (this.buffer.length === 0) return;
+    const lines = this.buffer;
+    this.buffer = [];
+    this.chain = this.chain.then(() => this.send(lines));
+  }
+
+  private async send(lines: string[]): Promise<void> {
+    if (nowMs() >= this.backoffUntilMs) {
+      try {
+        await this.client.transport.request(this.path, lines.join('\n'), {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+        });
+        this.pointsWritten += lines.length;
+        return;
+      } catch (error) {
+        this.backoffUntilMs = nowMs() + BACKOFF_MS;
+        this.warn(`InfluxDB write to ${this.options.url} failed (${(error as Error).message}); points are kept in ${this.pendingFile}`);
+      }
+    }
+    this.spool(lines);
+  }
+
+  private spool(lines: string[]): void {
+    appendFileSync(this.pendingFile, `${lines.join('\n')}\n`);
+    this.pointsPending += lines.length;
+  }
+
+  private warn(message: string): void {
+    if (this.warnings.includes(message)) return;
+    this.warnings.push(message);
+    this.onWarning(message);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    this.flush();
+    await this.chain;
+  }
+}
