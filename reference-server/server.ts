@@ -201,20 +201,25 @@ export class ReferenceServer {
     }
   }
 
+  /**
+   * Reads the body up to maxBodyBytes. A larger body is drained (so the client gets its 413 instead of a
+   * reset connection) unless it goes past 16 times the limit, where the connection is cut.
+   */
   private readBody(req: IncomingMessage): Promise<string> {
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      const tooLarge = (): HttpError =>
+        new HttpError(413, 'body_too_large', `the body is larger than ${this.maxBodyBytes} bytes`, { connection: 'close' });
       req.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > this.maxBodyBytes) {
-          reject(new HttpError(413, 'body_too_large', `the body is larger than ${this.maxBodyBytes} bytes`, { connection: 'close' }));
+        if (size <= this.maxBodyBytes) chunks.push(chunk);
+        else if (size > this.maxBodyBytes * 16) {
+          reject(tooLarge());
           req.destroy();
-          return;
         }
-        chunks.push(chunk);
       });
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.on('end', () => (size > this.maxBodyBytes ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
       req.on('error', reject);
     });
   }

@@ -50,8 +50,8 @@ export function parseThresholdKey(key: string): ParsedKey {
   return { metric, tags };
 }
 
-/** Checks the aggregation fits the metric's kind and the tags are ones its samples carry. */
-export function checkAgainstCatalogue(parsed: ParsedKey, expression: ThresholdExpression): void {
+/** Checks the metric exists and carries the filtered tags. */
+export function checkKeyAgainstCatalogue(parsed: ParsedKey): void {
   const definition = findMetric(parsed.metric);
   if (!definition) throw new ThresholdSyntaxError(`unknown metric "${parsed.metric}"`);
   for (const tag of Object.keys(parsed.tags)) {
@@ -61,6 +61,13 @@ export function checkAgainstCatalogue(parsed: ParsedKey, expression: ThresholdEx
       );
     }
   }
+}
+
+/** Checks the metric is known and the aggregation fits its kind (trend: avg min max med p(N) count; counter: count rate). */
+export function checkAgainstCatalogue(parsed: ParsedKey, expression: ThresholdExpression): void {
+  checkKeyAgainstCatalogue(parsed);
+  const definition = findMetric(parsed.metric);
+  if (!definition) return;
   const kind = expression.aggregation.kind;
   const allowed = definition.kind === 'trend' ? ['avg', 'min', 'max', 'med', 'percentile', 'count'] : ['count', 'rate'];
   if (!allowed.includes(kind)) {

@@ -3,7 +3,7 @@
  * catalogue). Every problem is reported, each as `file:line:col path: reason`.
  */
 import { Ajv, type ErrorObject } from 'ajv';
-import { checkAgainstCatalogue, parseThresholdExpression, parseThresholdKey } from '../budgets/parse.js';
+import { checkAgainstCatalogue, checkKeyAgainstCatalogue, parseThresholdExpression, parseThresholdKey } from '../budgets/parse.js';
 import type { ThresholdSpec } from '../budgets/types.js';
 import { GlassbenchError } from '../errors.js';
 import { parseDurationMs } from './duration.js';
@@ -19,6 +19,16 @@ type Raw = Record<string, unknown>;
 class Problems {
   readonly list: string[] = [];
   constructor(private readonly doc: LoadedDocument) {}
+  /** Orders problems as they appear in the file. */
+  sortByPlace(): void {
+    const place = (text: string): number[] => (/:(\d+):(\d+) /.exec(text)?.slice(1).map(Number) ?? [0, 0]);
+    this.list.sort((a, b) => {
+      const [la = 0, ca = 0] = place(a);
+      const [lb = 0, cb = 0] = place(b);
+      return la - lb || ca - cb;
+    });
+  }
+
   add(path: PathSegment[], reason: string, options: { key?: boolean } = {}): void {
     this.list.push(`${this.doc.locate(path, options)} ${formatPath(path)}: ${reason}`);
   }
@@ -105,6 +115,7 @@ function toThresholds(problems: Problems, value: unknown): ThresholdSpec[] {
     let parsedKey;
     try {
       parsedKey = parseThresholdKey(key);
+      checkKeyAgainstCatalogue(parsedKey);
     } catch (error) {
       problems.add(['thresholds', key], (error as Error).message, { key: true });
       continue;
@@ -186,6 +197,7 @@ export function validateScenario(doc: LoadedDocument): Scenario {
   }
   const connectTimeoutMs = durationAt(problems, raw, 'connectTimeout', [], 15_000);
   if (problems.list.length > 0) {
+    problems.sortByPlace();
     throw new GlassbenchError('INVALID_INPUT', `${doc.file}: invalid scenario (${problems.list.length} problem${problems.list.length === 1 ? '' : 's'})`, {
       problems: problems.list,
     });

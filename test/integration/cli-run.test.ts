@@ -1,0 +1,113 @@
+/** The CLI as a user runs it: real reference SFU, real werift peers in peer runners, real exit codes. */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../src/report/summary.js';
+import { CLI, runCli, tempDir, writeScenario } from '../fixtures/cli.js';
+import { glassbenchChildPids } from '../fixtures/system.js';
+
+const SHORT = (extra = '', duration = '3s'): string => `name: cli-short
+duration: ${duration}
+peers:
+  - { role: publisher, count: 1, video: { bitrateKbps: 300 } }
+  - { role: subscriber, count: 2 }
+${extra}`;
+
+function readSummary(dir: string): RunSummary {
+  return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
+}
+
+describe('glassbench run', () => {
+  afterEach(() => {
+    expect(glassbenchChildPids()).toEqual([]);
+  });
+
+  it('runs a scenario, prints progress and the summary, writes the three files and exits 0', async () => {
+    const dir = await tempDir();
+    const scenario = await writeScenario(dir, 'ok.yaml', SHORT('thresholds:\n  frame_latency_ms: ["p(95)<400"]\n'));
+    const out = join(dir, 'out');
+    const result = await runCli(['run', scenario, '--out', out]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/3\.0s\/3\.0s {2}peers 3\/3 {2}\d+ frames\/s {2}frame_latency p95 [\d.]+ ms \(budget 400 ms\)/);
+    expect(result.stdout).toMatch(/frame_latency_ms\s+\d+/);
+    expect(result.stdout).toContain('PASS  frame_latency_ms p(95)<400');
+    expect(result.stdout).toContain('status: passed');
+    const summary = readSummary(out);
+    expect(summary).toMatchObject({ schemaVersion: 1, status: 'passed', saturated: false, peers: { planned: 3, connected: 3, failed: [] } });
+    expect(summary.thresholds['frame_latency_ms']?.[0]).toMatchObject({ expr: 'p(95)<400', ok: true });
+    const latency = summary.metrics['frame_latency_ms'] as { count: number; p50: number };
+    expect(latency.count).toBeGreaterThan(100);
+    const frames = gunzipSync(readFileSync(join(out, 'frames.ndjson.gz'))).toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(frames).toHaveLength((summary.metrics['frames_received'] as { count: number }).count);
+    expect(frames[0]).toHaveProperty('frameLatencyMs');
+    expect(frames[0]).toHaveProperty('sfuMs');
+    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('<testcase classname="glassbench.thresholds" name="frame_latency_ms p(95)&lt;400">');
+  });
+
+  it('exits 99 and names the threshold that failed', async () => {
+    const dir = await tempDir();
+    const scenario = await writeScenario(dir, 'tight.yaml', SHORT('thresholds:\n  frame_latency_ms: ["p(50)<0.001", "max<5000"]\n', '2s'));
+    const result = await runCli(['run', scenario, '--out', join(dir, 'out')]);
+    expect(result.code).toBe(99);
+    expect(result.stderr).toContain('thresholds failed: frame_latency_ms p(50)<0.001');
+    expect(result.stdout).toContain('FAIL  frame_latency_ms p(50)<0.001');
+    expect(result.stdout).toContain('PASS  frame_latency_ms max<5000');
+    expect(readSummary(join(dir, 'out')).status).toBe('failed');
+    expect(readFileSync(join(dir, 'out', 'junit.xml'), 'utf8')).toContain('<failure message="frame_latency_ms p(50)&lt;0.001');
+  });
+
+  it('exits 104 with file:line:col messages for a broken scenario, and writes nothing', async () => {
+    const dir = await tempDir();
+    const scenario = await writeScenario(dir, 'broken.yaml', 'name: broken\nduration: 3 seconds\npeers:\n  - { role: publisher, count: 0 }\n');
+    const result = await runCli(['run', scenario, '--out', join(dir, 'out')]);
+    expect(result.code).toBe(104);
+    expect(result.stderr).toContain(`${scenario}:2:11 duration: must be a duration`);
+    expect(result.stderr).toContain(`${scenario}:4:31 peers[0].count: must be >= 1, got 0`);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('exits 104 for an unknown metric in a threshold', async () => {
+    const dir = await tempDir();
+    const scenario = await writeScenario(dir, 'typo.yaml', SHORT('thresholds:\n  frame_latency: ["p(95)<400"]\n'));
+    const result = await runCli(['validate', scenario]);
+    expect(result.code).toBe(104);
+    expect(result.stderr).toContain(`${scenario}:7:3 thresholds.frame_latency: unknown metric "frame_latency"`);
+  });
+
+  it('exits 104 for bad flags and 0 for a valid scenario', async () => {
+    expect((await runCli(['run', 'scenarios/smoke.yaml', '--influx-db', 'x'])).code).toBe(104);
+    expect((await runCli(['run', 'scenarios/smoke.yaml', '--no-such-flag'])).code).toBe(104);
+    expect((await runCli(['frobnicate'])).code).toBe(104);
+    expect((await runCli(['run', 'scenarios/missing.yaml'])).code).toBe(104);
+    const valid = await runCli(['validate', 'scenarios/smoke.yaml']);
+    expect(valid.code).toBe(0);
+    expect(valid.stdout).toContain('valid');
+  });
+
+  it('on Ctrl-C drains, writes a partial report marked aborted and exits 105', async () => {
+    const dir = await tempDir();
+    const scenario = await writeScenario(dir, 'long.yaml', SHORT('', '60s'));
+    const out = join(dir, 'out');
+    const child = spawn(process.execPath, [CLI, 'run', scenario, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout.resume();
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (stderr.includes('2.0s/1m0s')) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 50);
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(105);
+    const summary = readSummary(out);
+    expect(summary.status).toBe('aborted');
+    expect((summary.metrics['frame_latency_ms'] as { count: number }).count).toBeGreaterThan(50);
+    expect(gunzipSync(readFileSync(join(out, 'frames.ndjson.gz'))).length).toBeGreaterThan(0);
+  });
+});

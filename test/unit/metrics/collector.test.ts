@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { FrameCollector } from '../../../src/metrics/collector.js';
+import { MetricSeries } from '../../../src/metrics/series.js';
+import type { FrameRecord } from '../../../src/metrics/types.js';
+
+function setup(): { collector: FrameCollector; series: MetricSeries; records: FrameRecord[] } {
+  const series = new MetricSeries();
+  const records: FrameRecord[] = [];
+  const peers = new Map([
+    ['r1-pub-1', { room: 'r1', kind: 'synthetic' }],
+    ['r1-sub-1', { room: 'r1', kind: 'synthetic' }],
+    ['r1-sub-2', { room: 'r1', kind: 'synthetic' }],
+  ]);
+  const collector = new FrameCollector(series, peers, (r) => records.push(r));
+  collector.registerPublisher(1, 'r1-pub-1');
+  collector.addWindow({ peer: 'r1-sub-1', sub: 'A', publisherTag: 1, startMs: 0 });
+  collector.addWindow({ peer: 'r1-sub-2', sub: 'B', publisherTag: 1, startMs: 0 });
+  return { collector, series, records };
+}
+
+describe('FrameCollector', () => {
+  it('joins publisher, SFU and subscriber records into stage times, whatever order they arrive in', () => {
+    const { collector, series, records } = setup();
+    collector.onReceived({ f: '1:0', peer: 'r1-sub-1', sub: 'A', receivedMs: 1030, firstPacketMs: 1025, bytes: 10, keyframe: false }, 0);
+    collector.onStage({ k: 'out', f: '1:0', sub: 'A', ms: 1012 }, 0);
+    collector.onStage({ k: 'in', f: '1:0', pub: 'P', ms: 1010 }, 0);
+    collector.onSent({ f: '1:0', peer: 'r1-pub-1', captureMs: 1000, sentMs: 1001, bytes: 10, keyframe: false }, 0);
+    collector.onStage({ k: 'out', f: '1:0', sub: 'B', ms: 1014 }, 0);
+    collector.onReceived({ f: '1:0', peer: 'r1-sub-2', sub: 'B', receivedMs: 1040, firstPacketMs: 1035, bytes: 10, keyframe: false }, 0);
+    collector.finalise(10_000);
+    expect(records).toHaveLength(2);
+    expect(records[0]).toMatchObject({ frameId: '1:0', room: 'r1', publisher: 'r1-pub-1', subscriber: 'r1-sub-1', frameLatencyMs: 30, uplinkMs: 9, sfuMs: 2, downlinkMs: 18 });
+    expect(records[1]).toMatchObject({ subscriber: 'r1-sub-2', frameLatencyMs: 40, sfuMs: 4, downlinkMs: 26 });
+    expect(series.trend('frame_latency_ms')?.count).toBe(2);
+    expect(series.summaries()['frames_lost']).toMatchObject({ count: 0 });
+  });
+
+  it('waits for late records before judging a frame', () => {
+    const { collector, records } = setup();
+    collector.onSent({ f: '1:0', peer: 'r1-pub-1', captureMs: 1000, sentMs: 1001, bytes: 10, keyframe: false }, 1000);
+    collector.finalise(2500);
+    expect(records).toHaveLength(0);
+    collector.onReceived({ f: '1:0', peer: 'r1-sub-1', sub: 'A', receivedMs: 2400, firstPacketMs: 2400, bytes: 10, keyframe: false }, 2450);
+    collector.finalise(4100);
+    expect(records).toHaveLength(1);
+  });
+
+  it('counts a frame lost for each subscription that was open and did not get it', () => {
+    const { collector, series } = setup();
+    collector.addWindow({ peer: 'r1-sub-2', sub: 'B', publisherTag: 1, startMs: 0, endMs: 5000 });
+    for (const [i, captureMs] of [1000, 2000, 4000].entries()) {
+      collector.onSent({ f: `1:${i}`, peer: 'r1-pub-1', captureMs, sentMs: captureMs, bytes: 10, keyframe: false }, captureMs);
+    }
+    collector.onReceived({ f: '1:0', peer: 'r1-sub-1', sub: 'A', receivedMs: 1010, firstPacketMs: 1010, bytes: 10, keyframe: false }, 1010);
+    collector.finalise(20_000, true);
+    // A misses 1:1 and 1:2; B misses 1:0 and 1:1, while 1:2 came too close to B's end to be expected
+    expect(series.summaries()['frames_lost']).toMatchObject({ count: 4 });
+  });
+
+  it('counts frames whose identity was lost and records them without a latency', () => {
+    const { collector, series, records } = setup();
+    collector.onReceived({ peer: 'r1-sub-1', sub: 'A', receivedMs: 10, firstPacketMs: 10, bytes: 1, keyframe: false }, 10);
+    expect(series.summaries()['identity_lost']).toMatchObject({ count: 1 });
+    expect(records[0]).toMatchObject({ identityLost: true, publisher: 'r1-pub-1' });
+    expect(records[0]?.frameLatencyMs).toBeUndefined();
+  });
+});

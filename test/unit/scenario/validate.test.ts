@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { GlassbenchError } from '../../../src/errors.js';
+import { scenarioFromText } from '../../../src/scenario/validate.js';
+
+function problemsOf(text: string): string[] {
+  try {
+    scenarioFromText(text, 'x.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(GlassbenchError);
+    expect((error as GlassbenchError).code).toBe('INVALID_INPUT');
+    return (error as GlassbenchError).problems;
+  }
+  throw new Error('expected the scenario to be rejected');
+}
+
+const VALID = `name: ok
+duration: 5s
+peers:
+  - { role: publisher, count: 1 }
+  - { role: subscriber, count: 2 }
+`;
+
+describe('validateScenario', () => {
+  it('fills defaults', () => {
+    const scenario = scenarioFromText(VALID, 'x.yaml');
+    expect(scenario).toMatchObject({ name: 'ok', durationMs: 5000, rooms: 1, target: { type: 'reference' }, sfu: { addDelayMs: 0 }, runners: 1 });
+    expect(scenario.peers[0]?.video).toEqual({ width: 640, height: 360, fps: 30, bitrateKbps: 600, keyframeIntervalMs: 2000 });
+    expect(scenario.peers[1]?.kind).toBe('synthetic');
+  });
+
+  it('names file, line, column and path of a bad value', () => {
+    const problems = problemsOf(`name: bad
+duration: 5s
+peers:
+  - role: publisher
+    count: 1
+  - role: subscriber
+    count: -3
+`);
+    expect(problems).toEqual(['x.yaml:7:12 peers[1].count: must be >= 1, got -3']);
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf(`name: bad
+duration: soon
+rooms: 0
+peers:
+  - { role: listener, count: 1 }
+colour: blue
+`);
+    expect(problems).toHaveLength(5);
+    expect(problems).toContain('x.yaml:2:11 duration: must be a duration like 10s, 500ms, 2m or a number of ms, got "soon"');
+    expect(problems).toContain('x.yaml:3:8 rooms: must be >= 1, got 0');
+    expect(problems).toContain('x.yaml:5:13 peers[0].role: must be one of "publisher", "subscriber", got "listener"');
+    expect(problems).toContain('x.yaml:6:1 colour: unknown key');
+    expect(problems).toContain('x.yaml:5:3 peers: needs at least one publisher group');
+  });
+
+  it('rejects an unknown metric in a threshold instead of passing it', () => {
+    const problems = problemsOf(`${VALID}thresholds:
+  frame_latncy_ms: ["p(95)<400"]
+`);
+    expect(problems).toEqual(['x.yaml:7:3 thresholds.frame_latncy_ms: unknown metric "frame_latncy_ms"']);
+  });
+
+  it('locates a malformed threshold expression', () => {
+    const problems = problemsOf(`${VALID}thresholds:
+  frame_latency_ms:
+    - "p(95)<400"
+    - { threshold: "p95 < 400", abortOnFail: true }
+`);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^x\.yaml:9:20 thresholds\.frame_latency_ms\[1\]\.threshold: "p95 < 400" is not a threshold/);
+  });
+
+  it('parses thresholds with tag filters and abortOnFail', () => {
+    const scenario = scenarioFromText(`${VALID}thresholds:
+  "frame_latency_ms{room:r1}": [{ threshold: "p(95)<400", abortOnFail: true, delayAbortEval: 2s }]
+`);
+    expect(scenario.thresholds[0]).toMatchObject({ metric: 'frame_latency_ms', tags: { room: 'r1' }, abortOnFail: true, delayAbortEvalMs: 2000 });
+  });
+
+  it('reports YAML syntax errors with their place', () => {
+    const problems = problemsOf('name: x\nduration: [1, 2\npeers: []\n');
+    expect(problems[0]).toMatch(/^x\.yaml:\d+:\d+ \(syntax\): /);
+  });
+
+  it('refuses a document that is not a mapping', () => {
+    expect(problemsOf('- 1\n- 2\n')[0]).toMatch(/^x\.yaml:1:1 \(root\): a scenario must be a mapping/);
+  });
+
+  it('accepts JSON scenarios with locations', () => {
+    const problems = problemsOf('{\n  "name": "j",\n  "duration": "5s",\n  "peers": [{ "role": "publisher", "count": "two" }]\n}\n');
+    expect(problems).toEqual(['x.yaml:4:45 peers[0].count: must be integer, got "two"']);
+  });
+
+  it('limits YAML alias expansion', () => {
+    const bomb = `a: &a [x, x, x, x, x, x, x, x, x, x]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+name: bomb
+`;
+    expect(problemsOf(bomb)[0]).toMatch(/alias/i);
+  });
+
+  it('keeps addDelayMs to the reference SFU', () => {
+    const problems = problemsOf(`${VALID}target: { whip: "http://127.0.0.1:9/whip/{room}", whep: "http://127.0.0.1:9/whep/{room}" }
+sfu: { addDelayMs: 5 }
+`);
+    expect(problems).toEqual([expect.stringMatching(/sfu\.addDelayMs: only the reference SFU/)]);
+  });
+});
