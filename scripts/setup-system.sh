@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the system packages glassbench's tests need (Debian 12): influxdb (InfluxDB 1.x, v1 write API)
+# and victoria-metrics (a real server with the InfluxDB v2 write API). Runs apt-get only for what is
+# missing; without root it prints the exact command instead and fails.
+set -euo pipefail
+packages=()
+[ -x /usr/bin/influxd ] || packages+=(influxdb)
+[ -x /usr/bin/victoria-metrics ] || packages+=(victoria-metrics)
+if [ ${#packages[@]} -eq 0 ]; then
+  echo "system packages: all present (influxdb, victoria-metrics)"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing system packages: ${packages[*]}" >&2
+  echo "install them with: sudo apt-get update && sudo apt-get install -y ${packages[*]}" >&2
+  exit 1
+fi
+echo "installing system packages: ${packages[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# the packages' own services are not wanted: tests start private instances on free loopback ports
+apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+for service in influxdb victoria-metrics; do
+  if command -v systemctl >/dev/null 2>&1; then systemctl disable --now "$service" >/dev/null 2>&1 || true; fi
+done
+echo "system packages installed: ${packages[*]}"
