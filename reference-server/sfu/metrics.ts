@@ -18,7 +18,22 @@ export class SfuMetrics {
   readonly pliRelayed = new Counter({ name: 'glassbench_sfu_pli_relayed_total', help: 'Keyframe requests relayed to publishers', registers: [this.registry] });
   readonly rejected = new Counter({ name: 'glassbench_sfu_requests_rejected_total', help: 'HTTP requests answered 4xx', labelNames: ['status'], registers: [this.registry] });
 
+  /** label children resolved once: the per-packet path must not hash label sets */
+  readonly byKind = {
+    audio: this.countersFor('audio'),
+    video: this.countersFor('video'),
+  };
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  private countersFor(kind: 'audio' | 'video') {
+    return {
+      packetsIn: this.packetsIn.labels({ kind }),
+      bytesIn: this.bytesIn.labels({ kind }),
+      packetsOut: this.packetsOut.labels({ kind }),
+      bytesOut: this.bytesOut.labels({ kind }),
+    };
   }
 }

@@ -114,8 +114,9 @@ export class PublisherSession extends Session {
   private onRtp(kind: Kind, ssrc: number, rtp: RtpPacket): void {
     const arrivalMs = nowMs();
     this.ssrcByKind.set(kind, ssrc);
-    this.ctx.metrics.packetsIn.inc({ kind });
-    this.ctx.metrics.bytesIn.inc({ kind }, rtp.payload.length);
+    const counters = this.ctx.metrics.byKind[kind];
+    counters.packetsIn.inc();
+    counters.bytesIn.inc(rtp.payload.length);
     let key: string | undefined;
     if (kind === 'video') {
       const identity = readIdentity(rtp.header.extensions, this.identityExtensions(kind));
@@ -135,8 +136,9 @@ export class PublisherSession extends Session {
     const startMs = nowMs();
     const source = this.identityExtensions(kind);
     for (const subscriber of this.subscribers) subscriber.send(kind, rtp, source, key);
-    this.ctx.forwardTrend.record(nowMs() - startMs);
-    this.ctx.metrics.forwardSeconds.observe((nowMs() - startMs) / 1000);
+    const elapsedMs = nowMs() - startMs;
+    this.ctx.forwardTrend.record(elapsedMs);
+    this.ctx.metrics.forwardSeconds.observe(elapsedMs / 1000);
   }
 
   /** Relays a keyframe request to the publisher, at most one per 200 ms. */
@@ -207,8 +209,9 @@ export class SubscriberSession extends Session {
       if (id !== undefined) copy.header.extensions.push({ id, payload: ext.payload });
     }
     void transceiver.sender.sendRtp(copy);
-    this.ctx.metrics.packetsOut.inc({ kind });
-    this.ctx.metrics.bytesOut.inc({ kind }, rtp.payload.length);
+    const counters = this.ctx.metrics.byKind[kind];
+    counters.packetsOut.inc();
+    counters.bytesOut.inc(rtp.payload.length);
     if (key !== undefined && key !== this.lastFrameOut) {
       this.lastFrameOut = key;
       this.ctx.stages.push({ k: 'out', f: key, sub: this.id, ms: nowMs() });

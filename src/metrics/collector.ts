@@ -32,10 +32,16 @@ interface FrameState {
 export class FrameCollector {
   private readonly frames = new Map<string, FrameState>();
   private readonly windows: SubscriptionWindow[] = [];
+  /** frames received per subscription inside the measurement window */
   private readonly receivedPerSession = new Map<string, number>();
   /** peer id of each publisher tag */
   private readonly publisherByTag = new Map<number, string>();
   framesFinalised = 0;
+  /**
+   * Start of the measurement window (every peer connected). Frames captured before it are connection
+   * warm-up: written to the sinks marked `warmup`, kept out of the metrics. Until set, everything is warm-up.
+   */
+  measureFromMs = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly series: MetricSeries,
@@ -64,8 +70,6 @@ export class FrameCollector {
 
   onSent(record: SentFrameRecord, nowMs: number): void {
     this.state(record.f, nowMs).sent = record;
-    const info = this.peers.get(record.peer);
-    this.series.add('frames_sent', { room: info?.room ?? '', publisher: record.peer });
   }
 
   onStage(record: StageRecord, nowMs: number): void {
@@ -79,7 +83,7 @@ export class FrameCollector {
   }
 
   onReceived(record: ReceivedFrameRecord, nowMs: number): void {
-    this.receivedPerSession.set(record.sub, (this.receivedPerSession.get(record.sub) ?? 0) + 1);
+    if (record.receivedMs >= this.measureFromMs) this.receivedPerSession.set(record.sub, (this.receivedPerSession.get(record.sub) ?? 0) + 1);
     if (record.f === undefined) {
       this.emitIdentityLost(record);
       return;
@@ -102,13 +106,15 @@ export class FrameCollector {
     const publisherTag = Number(state.key.split(':')[0]);
     const publisher = this.publisherByTag.get(publisherTag) ?? state.sent?.peer;
     const room = (publisher ? this.peers.get(publisher)?.room : undefined) ?? '';
+    const captureMs = state.sent?.captureMs ?? state.receipts[0]?.captureMs;
+    const warmup = captureMs === undefined || captureMs < this.measureFromMs;
     const received = new Set<string>();
     for (const receipt of state.receipts) {
       received.add(receipt.sub);
-      this.emitReceived(state, receipt, publisher, room);
+      this.emitReceived(state, receipt, publisher, room, warmup);
     }
-    const captureMs = state.sent?.captureMs;
-    if (captureMs === undefined) return; // never sent by a publisher of this run: nothing to expect
+    if (warmup || !state.sent) return; // never sent by a publisher of this run: nothing to expect
+    this.series.add('frames_sent', { room, publisher: state.sent.peer });
     for (const window of this.windows) {
       if (window.publisherTag !== publisherTag || received.has(window.sub)) continue;
       if (captureMs < window.startMs + JOIN_MARGIN_MS) continue;
@@ -122,7 +128,7 @@ export class FrameCollector {
     return { room, publisher: publisher ?? '', subscriber, peer_kind: kind ?? 'synthetic' };
   }
 
-  private emitReceived(state: FrameState, receipt: ReceivedFrameRecord, publisher: string | undefined, room: string): void {
+  private emitReceived(state: FrameState, receipt: ReceivedFrameRecord, publisher: string | undefined, room: string, warmup: boolean): void {
     const info = this.peers.get(receipt.peer);
     const tags = this.frameTags(room, publisher, receipt.peer, info?.kind);
     const record: FrameRecord = {
@@ -147,6 +153,11 @@ export class FrameCollector {
     if (sent && state.sfuInMs !== undefined) record.uplinkMs = state.sfuInMs - sent.sentMs;
     if (state.sfuInMs !== undefined && sfuOutMs !== undefined) record.sfuMs = sfuOutMs - state.sfuInMs;
     if (sfuOutMs !== undefined) record.downlinkMs = receipt.receivedMs - sfuOutMs;
+    if (warmup) {
+      record.warmup = true;
+      this.onRecord(record);
+      return;
+    }
     this.series.add('frames_received', tags);
     if (record.frameLatencyMs !== undefined) this.series.record('frame_latency_ms', record.frameLatencyMs, tags);
     if (record.uplinkMs !== undefined) this.series.record('uplink_ms', record.uplinkMs, tags);
@@ -160,8 +171,11 @@ export class FrameCollector {
     const window = this.windows.find((w) => w.sub === receipt.sub);
     const publisher = window ? this.publisherByTag.get(window.publisherTag) : undefined;
     const tags = this.frameTags(info?.room ?? '', publisher, receipt.peer, info?.kind);
-    this.series.add('frames_received', tags);
-    this.series.add('identity_lost', tags);
+    const warmup = receipt.receivedMs < this.measureFromMs;
+    if (!warmup) {
+      this.series.add('frames_received', tags);
+      this.series.add('identity_lost', tags);
+    }
     const record: FrameRecord = {
       room: info?.room ?? '',
       subscriber: receipt.peer,
@@ -172,6 +186,7 @@ export class FrameCollector {
       receivedMs: receipt.receivedMs,
       identityLost: true,
     };
+    if (warmup) record.warmup = true;
     if (publisher) record.publisher = publisher;
     this.onRecord(record);
   }
@@ -179,7 +194,7 @@ export class FrameCollector {
   /** One fps sample per subscription over its window (call once, at the end). */
   recordFps(endMs: number): void {
     for (const window of this.windows) {
-      const durationS = (Math.min(window.endMs ?? endMs, endMs) - window.startMs) / 1000;
+      const durationS = (Math.min(window.endMs ?? endMs, endMs) - Math.max(window.startMs, this.measureFromMs)) / 1000;
       if (durationS <= 0) continue;
       const info = this.peers.get(window.peer);
       const publisher = this.publisherByTag.get(window.publisherTag);

@@ -19,10 +19,14 @@ interface Usage {
 
 export class ProcessUsageTracker {
   private readonly usage = new Map<string, Usage>();
+  /** samples taken before this (connection set-up) are not counted: see FrameCollector.measureFromMs */
+  windowStartMs = Number.POSITIVE_INFINITY;
 
   constructor(private readonly series: MetricSeries) {}
 
-  record(process: string, cpuPct: number, rssMb: number, loadGenerator: boolean): void {
+  record(process: string, sample: { ms: number; cpuPct: number; rssMb: number }, loadGenerator: boolean): void {
+    if (sample.ms < this.windowStartMs) return;
+    const { cpuPct, rssMb } = sample;
     let u = this.usage.get(process);
     if (!u) {
       u = { samples: 0, cpuSum: 0, cpuMax: 0, over: 0, rssMax: 0, loadGenerator };

@@ -23,6 +23,8 @@ export interface FrameRecord {
   sfuMs?: number;
   downlinkMs?: number;
   identityLost?: true;
+  /** captured before every peer had connected: recorded, but kept out of the metrics */
+  warmup?: true;
 }
 
 export type Tags = Record<string, string>;

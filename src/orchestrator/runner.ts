@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { EXIT_CODES, GlassbenchError, describeError } from '../errors.js';
 import { nowMs, sleep } from '../metrics/clock.js';
 import { FrameCollector, LOSS_WINDOW_MS, type PeerInfo } from '../metrics/collector.js';
-import { Trend } from '../metrics/histogram.js';
+import { Trend, type TrendSummary } from '../metrics/histogram.js';
 import { ResourceSampler } from '../metrics/resources.js';
 import { ProcessUsageTracker } from '../metrics/saturation.js';
 import { MetricSeries } from '../metrics/series.js';
@@ -19,11 +19,14 @@ import type { RunSummary } from '../report/summary.js';
 import { FramesFile } from '../sinks/frames-file.js';
 import { InfluxSink } from '../sinks/influx-sink.js';
 import { renderJunit } from '../sinks/junit.js';
+import { mapWithConcurrency } from './concurrency.js';
 import { planPeers, roomUrl, type PlannedPeer } from './plan.js';
 import { closeRunners, startRunners, type RunnerHandle } from './runner-pool.js';
 import { startReferenceSfu, type SfuProcess } from './sfu-process.js';
 import { connectStageStream, type StageClient } from './stage-client.js';
 import type { RunEvent, RunOptions, RunResult } from './types.js';
+
+const CONNECTS_IN_FLIGHT_PER_RUNNER = 8;
 
 type PeerOutcome = { ok: true; streamId?: string; windows?: SubscriptionWindow[] } | { ok: false; message: string };
 
@@ -57,6 +60,7 @@ class Run {
   private holdStartMs = 0;
   private sendingStoppedMs = 0;
   private abortReason: string | undefined;
+  private sfuForwardMs: TrendSummary | null = null;
 
   constructor(private readonly options: RunOptions) {
     this.scenario = options.scenario;
@@ -78,7 +82,7 @@ class Run {
       this.frames.write(record);
       this.influx?.writeFrame(record);
     });
-    this.harnessSampler = new ResourceSampler((s) => this.usage.record('harness', s.cpuPct, s.rssMb, false));
+    this.harnessSampler = new ResourceSampler((s) => this.usage.record('harness', s, false));
   }
 
   async execute(): Promise<RunResult> {
@@ -107,7 +111,7 @@ class Run {
     if (target.type === 'reference') {
       this.sfu = await startReferenceSfu({ addDelayMs: this.scenario.sfu.addDelayMs });
       this.stageClient = await connectStageStream(this.sfu.baseUrl, undefined, (record) => {
-        if (record.k === 'res') this.usage.record('sfu', record.cpuPct, record.rssMb, false);
+        if (record.k === 'res') this.usage.record('sfu', record, false);
         else this.collector.onStage(record, nowMs());
       });
     } else {
@@ -132,7 +136,7 @@ class Run {
         }
         return;
       case 'resources':
-        this.usage.record(runner.name, event.cpuPct, event.rssMb, true);
+        this.usage.record(runner.name, event, true);
         return;
       case 'publisher-ready':
         this.pendingPeers.get(event.peerId)?.({ ok: true, streamId: event.streamId });
@@ -213,16 +217,15 @@ class Run {
       (streams.get(peer.room) ?? streams.set(peer.room, []).get(peer.room))?.push({ endpointUrl, publisherTag: tag });
     }
     if (streams.size === 0) throw new GlassbenchError('RUN_FAILED', `no publisher connected (${this.failed[0]?.message ?? 'unknown reason'})`);
-    const subscriberOutcomes = await Promise.all(
-      subscribers.map((peer) => {
-        const sources = streams.get(peer.room) ?? [];
-        if (sources.length === 0) {
-          this.markFailed(peer.peerId, `room ${peer.room} has no connected publisher`);
-          return Promise.resolve({ ok: false } as PeerOutcome);
-        }
-        return this.startPeer(peer, sources);
-      }),
-    );
+    // DTLS handshakes are CPU-heavy: a bounded number in flight per runner keeps connection set-up orderly
+    const subscriberOutcomes = await mapWithConcurrency(subscribers, CONNECTS_IN_FLIGHT_PER_RUNNER * this.runners.length, (peer) => {
+      const sources = streams.get(peer.room) ?? [];
+      if (sources.length === 0) {
+        this.markFailed(peer.peerId, `room ${peer.room} has no connected publisher`);
+        return Promise.resolve({ ok: false } as PeerOutcome);
+      }
+      return this.startPeer(peer, sources);
+    });
     this.throwIfAborted();
     if (subscribers.length > 0 && !subscriberOutcomes.some((o) => o.ok)) {
       throw new GlassbenchError('RUN_FAILED', `no subscriber connected (${this.failed[0]?.message ?? 'unknown reason'})`);
@@ -238,6 +241,8 @@ class Run {
 
   private async hold(): Promise<void> {
     this.holdStartMs = nowMs();
+    this.collector.measureFromMs = this.holdStartMs;
+    this.usage.windowStartMs = this.holdStartMs;
     const total = this.scenario.durationMs;
     this.emit({ type: 'phase', phase: 'running', message: `measuring for ${Math.round(total / 1000)} s` });
     const budget = this.scenario.thresholds.find((t) => t.metric === 'frame_latency_ms' && Object.keys(t.tags).length === 0 && t.expression.aggregation.kind === 'percentile' && t.expression.aggregation.percentile === 95);
@@ -293,6 +298,7 @@ class Run {
     this.closingRunners = true;
     await closeRunners(this.runners);
     this.stageClient?.close();
+    if (this.sfu && !this.sfu.exited) this.sfuForwardMs = await fetchForwardStats(this.sfu.baseUrl);
     await this.sfu?.stop();
     this.harnessSampler.stop();
     this.collector.finalise(nowMs(), true);
@@ -318,6 +324,7 @@ class Run {
       notes: this.notes,
       ...(ending ? { ending } : {}),
     });
+    if (this.sfu) summary.sfu = { forwardMs: this.sfuForwardMs };
     await this.frames.close();
     if (this.influx) {
       await this.influx.writeSummary(summary).catch(() => undefined);
@@ -333,6 +340,16 @@ class Run {
     await writeFile(join(this.options.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     await writeFile(join(this.options.outDir, 'junit.xml'), renderJunit(summary));
     return { summary, outDir: this.options.outDir, exitCode: exitCodeOf(summary) };
+  }
+}
+
+/** The reference SFU's per-packet fan-out time (its `/stats`), or null when it cannot be read. */
+async function fetchForwardStats(baseUrl: string): Promise<TrendSummary | null> {
+  try {
+    const response = await fetch(`${baseUrl}/stats`, { signal: AbortSignal.timeout(2000) });
+    return ((await response.json()) as { forwardMs: TrendSummary | null }).forwardMs;
+  } catch {
+    return null;
   }
 }
 

@@ -51,6 +51,8 @@ export interface RunSummary {
   thresholds: Record<string, ThresholdResult[]>;
   /** unknowns the reader should know about (e.g. stage times an external SFU cannot give) */
   notes: string[];
+  /** the reference SFU's own view: time to hand one incoming packet to every subscriber, ms */
+  sfu?: { forwardMs: TrendSummary | null };
   influx?: { target: string; pointsWritten: number; pointsPending: number; pendingFile?: string; warnings: string[] };
   error?: { code: string; message: string };
 }

@@ -12,6 +12,7 @@ function setup(): { collector: FrameCollector; series: MetricSeries; records: Fr
     ['r1-sub-2', { room: 'r1', kind: 'synthetic' }],
   ]);
   const collector = new FrameCollector(series, peers, (r) => records.push(r));
+  collector.measureFromMs = 0;
   collector.registerPublisher(1, 'r1-pub-1');
   collector.addWindow({ peer: 'r1-sub-1', sub: 'A', publisherTag: 1, startMs: 0 });
   collector.addWindow({ peer: 'r1-sub-2', sub: 'B', publisherTag: 1, startMs: 0 });
@@ -63,5 +64,19 @@ describe('FrameCollector', () => {
     expect(series.summaries()['identity_lost']).toMatchObject({ count: 1 });
     expect(records[0]).toMatchObject({ identityLost: true, publisher: 'r1-pub-1' });
     expect(records[0]?.frameLatencyMs).toBeUndefined();
+  });
+
+  it('writes warm-up frames (captured before every peer connected) but keeps them out of the metrics', () => {
+    const { collector, series, records } = setup();
+    collector.measureFromMs = 1500;
+    collector.onSent({ f: '1:0', peer: 'r1-pub-1', captureMs: 1000, sentMs: 1000, bytes: 10, keyframe: false }, 1000);
+    collector.onSent({ f: '1:1', peer: 'r1-pub-1', captureMs: 2000, sentMs: 2000, bytes: 10, keyframe: false }, 2000);
+    collector.onReceived({ f: '1:0', peer: 'r1-sub-1', sub: 'A', receivedMs: 1010, firstPacketMs: 1010, bytes: 10, keyframe: false }, 1010);
+    collector.onReceived({ f: '1:1', peer: 'r1-sub-1', sub: 'A', receivedMs: 2010, firstPacketMs: 2010, bytes: 10, keyframe: false }, 2010);
+    collector.finalise(20_000, true);
+    expect(records.map((r) => r.warmup)).toEqual([true, undefined]);
+    expect(series.trend('frame_latency_ms')?.count).toBe(1);
+    expect(series.summaries()['frames_sent']).toMatchObject({ count: 1 });
+    expect(series.summaries()['frames_lost']).toMatchObject({ count: 1 }); // B missed 1:1, not 1:0
   });
 });
