@@ -110,4 +110,21 @@ describe('glassbench run', () => {
     expect((summary.metrics['frame_latency_ms'] as { count: number }).count).toBeGreaterThan(50);
     expect(gunzipSync(readFileSync(join(out, 'frames.ndjson.gz'))).length).toBeGreaterThan(0);
   });
+
+  it('glassbench sfu serves on loopback until Ctrl-C', async () => {
+    const child = spawn(process.execPath, [CLI, 'sfu', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    const url = await new Promise<string>((resolve) => {
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+        if (match) resolve(match[1] as string);
+      });
+    });
+    const health = await fetch(`${url}/healthz`);
+    expect(await health.json()).toMatchObject({ status: 'ok', rooms: 0, sessions: 0 });
+    expect(await (await fetch(`${url}/metrics`)).text()).toContain('glassbench_sfu_sessions');
+    child.kill('SIGINT');
+    expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0);
+  });
 });

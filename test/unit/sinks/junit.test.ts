@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../../src/report/summary.js';
+import { renderJunit } from '../../../src/sinks/junit.js';
+
+const base = {
+  scenario: { name: 'a<b', file: 'x', durationMs: 1, rooms: 1, target: 'reference', addDelayMs: 0 },
+  durationMs: 1500,
+  startedAt: '2026-01-01T00:00:00.000Z',
+  thresholds: {
+    frame_latency_ms: [
+      { expr: 'p(95)<400', ok: true, actual: 12.5 },
+      { expr: 'max<10', ok: false, actual: 99 },
+    ],
+    'frames_lost{room:r1}': [{ expr: 'count==0', ok: false, actual: null }],
+  },
+} as unknown as RunSummary;
+
+describe('renderJunit', () => {
+  it('writes one escaped test case per threshold with failures', () => {
+    const xml = renderJunit({ ...base, status: 'failed' });
+    expect(xml).toContain('<testsuite name="glassbench a&lt;b" tests="3" failures="2" errors="0" time="1.500"');
+    expect(xml).toContain('name="frame_latency_ms p(95)&lt;400"><system-out>actual 12.5</system-out>');
+    expect(xml).toContain('<failure message="frame_latency_ms max&lt;10: actual 99"/>');
+    expect(xml).toContain('<failure message="frames_lost{room:r1} count==0: actual no samples"/>');
+  });
+
+  it('adds an error case when the run did not complete', () => {
+    const xml = renderJunit({ ...base, thresholds: {}, status: 'error', error: { code: 'RUN_FAILED', message: 'no publisher connected' } });
+    expect(xml).toContain('errors="1"');
+    expect(xml).toContain('<error message="no publisher connected"/>');
+  });
+});
