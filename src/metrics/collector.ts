@@ -49,6 +49,15 @@ export class FrameCollector {
     private readonly onRecord: (record: FrameRecord) => void,
   ) {}
 
+  /**
+   * Opens the measurement window at `ms`, or once the last subscription has been open for the join
+   * margin, whichever is later: so every frame in the window is expected by every subscription.
+   */
+  startMeasuring(ms: number): void {
+    const lastJoinMs = Math.max(Number.NEGATIVE_INFINITY, ...this.windows.map((w) => w.startMs + JOIN_MARGIN_MS));
+    this.measureFromMs = Math.max(ms, lastJoinMs);
+  }
+
   registerPublisher(tag: number, peerId: string): void {
     this.publisherByTag.set(tag, peerId);
   }

@@ -241,7 +241,7 @@ class Run {
 
   private async hold(): Promise<void> {
     this.holdStartMs = nowMs();
-    this.collector.measureFromMs = this.holdStartMs;
+    this.collector.startMeasuring(this.holdStartMs);
     this.usage.windowStartMs = this.holdStartMs;
     const total = this.scenario.durationMs;
     this.emit({ type: 'phase', phase: 'running', message: `measuring for ${Math.round(total / 1000)} s` });

@@ -39,6 +39,9 @@ describe('glassbench run', () => {
     expect(summary.thresholds['frame_latency_ms']?.[0]).toMatchObject({ expr: 'p(95)<400', ok: true });
     const latency = summary.metrics['frame_latency_ms'] as { count: number; p50: number };
     expect(latency.count).toBeGreaterThan(100);
+    // every frame sent in the measured window is, for each of the 2 subscribers, either received or lost
+    const count = (name: string): number => (summary.metrics[name] as { count: number }).count;
+    expect(count('frames_received') + count('frames_lost')).toBe(2 * count('frames_sent'));
     const frames = gunzipSync(readFileSync(join(out, 'frames.ndjson.gz'))).toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(frames).toHaveLength((summary.metrics['frames_received'] as { count: number }).count);
     expect(frames[0]).toHaveProperty('frameLatencyMs');

@@ -79,4 +79,13 @@ describe('FrameCollector', () => {
     expect(series.summaries()['frames_sent']).toMatchObject({ count: 1 });
     expect(series.summaries()['frames_lost']).toMatchObject({ count: 1 }); // B missed 1:1, not 1:0
   });
+
+  it('opens the measurement window only once the last subscription has joined', () => {
+    const { collector } = setup();
+    collector.addWindow({ peer: 'r1-sub-2', sub: 'B', publisherTag: 1, startMs: 5000 });
+    collector.startMeasuring(4000);
+    expect(collector.measureFromMs).toBe(5100);
+    collector.startMeasuring(6000);
+    expect(collector.measureFromMs).toBe(6000);
+  });
 });
