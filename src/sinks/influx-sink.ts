@@ -86,6 +86,7 @@ export class InfluxSink implements Sink {
     ];
     for (const [name, value] of numbers) if (value !== undefined) point.floatField(name, value);
     if (record.identityLost) point.booleanField('identity_lost', true);
+    if (record.warmup) point.booleanField('warmup', true);
     point.timestamp(String(this.uniqueMicros(record.receivedMs)));
     this.enqueue(point);
   }
