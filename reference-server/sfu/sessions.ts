@@ -120,12 +120,12 @@ export class PublisherSession extends Session {
     let key: string | undefined;
     if (kind === 'video') {
       const identity = readIdentity(rtp.header.extensions, this.identityExtensions(kind));
-      if (identity.id) {
-        key = frameKey(identity.id);
-        if (key !== this.lastFrameIn) {
-          this.lastFrameIn = key;
-          this.ctx.stages.push({ k: 'in', f: key, pub: this.id, ms: arrivalMs });
-        }
+      // without a frame-id extension (browsers), the publisher's RTP timestamp names the frame; receivers
+      // that know it (browser pages read it from each decoded frame) join the stage times through it
+      key = identity.id ? frameKey(identity.id) : `rtp:${this.id}:${rtp.header.timestamp}`;
+      if (key !== this.lastFrameIn) {
+        this.lastFrameIn = key;
+        this.ctx.stages.push({ k: 'in', f: key, pub: this.id, ms: arrivalMs });
       }
     }
     this.delayLine.push(() => this.fanOut(kind, rtp, key));

@@ -14,7 +14,7 @@ export function progressLine(event: Extract<RunEvent, { type: 'progress' }>): st
     `${formatDurationMs(event.elapsedMs)}/${formatDurationMs(event.totalMs)}`,
     `peers ${event.peersConnected}/${event.peersPlanned}`,
     `${event.framesPerSecond.toFixed(0)} frames/s`,
-    `frame_latency p95 ${p95}${budget}`,
+    `${event.latencyMetric.replace(/_ms$/, '')} p95 ${p95}${budget}`,
     ...(event.saturated ? ['SATURATED'] : []),
   ].join('  ');
 }

@@ -21,15 +21,27 @@ export interface MetricDefinition {
 const FRAME_TAGS = ['room', 'publisher', 'subscriber', 'peer_kind'] as const;
 
 export const METRICS: readonly MetricDefinition[] = [
+  { name: 'g2g_latency_ms', kind: 'trend', unit: 'ms', definition: 'captureMs -> renderedMs (browser receivers: the decoded frame is readable in the page, read by a MediaStreamTrackProcessor)', tags: FRAME_TAGS },
   { name: 'frame_latency_ms', kind: 'trend', unit: 'ms', definition: 'captureMs -> receivedMs (last packet at the receiver, frame complete)', tags: FRAME_TAGS },
   { name: 'uplink_ms', kind: 'trend', unit: 'ms', definition: 'sentMs -> sfuInMs (first packet of the frame at the SFU)', tags: FRAME_TAGS },
   { name: 'sfu_ms', kind: 'trend', unit: 'ms', definition: 'sfuInMs -> sfuOutMs (first packet of the frame leaves the SFU towards this receiver)', tags: FRAME_TAGS },
   { name: 'downlink_ms', kind: 'trend', unit: 'ms', definition: 'sfuOutMs -> receivedMs', tags: FRAME_TAGS },
+  { name: 'render_ms', kind: 'trend', unit: 'ms', definition: 'receivedMs -> renderedMs (browser receivers: jitter buffer, decode, render)', tags: FRAME_TAGS },
+  { name: 'unattributed_ms', kind: 'trend', unit: 'ms', definition: 'g2g_latency_ms minus the sum of the known stages (uplink, sfu, downlink, render)', tags: FRAME_TAGS },
   { name: 'frames_sent', kind: 'counter', unit: 'count', definition: 'frames handed to RTP by publishers', tags: ['room', 'publisher'] },
   { name: 'frames_received', kind: 'counter', unit: 'count', definition: 'complete frames at receivers (one per receiver)', tags: FRAME_TAGS },
   { name: 'frames_lost', kind: 'counter', unit: 'count', definition: 'frames sent while a receiver was subscribed and not received by it within 2 s', tags: FRAME_TAGS },
   { name: 'identity_lost', kind: 'counter', unit: 'count', definition: 'complete frames whose frame id or capture time could not be read', tags: FRAME_TAGS },
   { name: 'fps_received', kind: 'trend', unit: 'fps', definition: 'complete frames per second, one sample per receiver over its subscribed window', tags: FRAME_TAGS },
+  { name: 'jitter_ms', kind: 'trend', unit: 'ms', definition: 'inbound video jitter from getStats, one sample per browser receiver per second', tags: FRAME_TAGS },
+  { name: 'packet_loss_pct', kind: 'trend', unit: 'pct', definition: 'packets lost / expected over each second (getStats)', tags: FRAME_TAGS },
+  { name: 'bitrate_kbps', kind: 'trend', unit: 'count', definition: 'received video bitrate over each second (getStats)', tags: FRAME_TAGS },
+  { name: 'jitter_buffer_delay_ms', kind: 'trend', unit: 'ms', definition: 'mean jitter-buffer delay of the frames emitted in each second (getStats)', tags: FRAME_TAGS },
+  { name: 'decode_ms', kind: 'trend', unit: 'ms', definition: 'mean decode time of the frames decoded in each second (getStats)', tags: FRAME_TAGS },
+  { name: 'nack_count', kind: 'counter', unit: 'count', definition: 'NACKs sent by browser receivers (getStats)', tags: FRAME_TAGS },
+  { name: 'pli_count', kind: 'counter', unit: 'count', definition: 'PLIs sent by browser receivers (getStats)', tags: FRAME_TAGS },
+  { name: 'freeze_count', kind: 'counter', unit: 'count', definition: 'video freezes at browser receivers (getStats freezeCount)', tags: FRAME_TAGS },
+  { name: 'freeze_ms', kind: 'counter', unit: 'ms', definition: 'total frozen time at browser receivers (getStats totalFreezesDuration)', tags: FRAME_TAGS },
   { name: 'cpu_pct', kind: 'trend', unit: 'pct', definition: 'CPU of one process over one second (100 = one core), per process', tags: ['process'] },
   { name: 'rss_mb', kind: 'trend', unit: 'mb', definition: 'resident memory of one process, sampled each second', tags: ['process'] },
 ];

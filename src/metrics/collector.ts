@@ -4,7 +4,7 @@
  * order, so a frame is finalised only once it is older than the loss window plus a margin for delivery.
  */
 import type { StageRecord } from '../../reference-server/sfu/types.js';
-import type { ReceivedFrameRecord, SentFrameRecord, SubscriptionWindow } from '../peers/types.js';
+import type { ReceivedFrameRecord, SentFrameRecord, StatsSample, SubscriptionWindow } from '../peers/types.js';
 import { MetricSeries } from './series.js';
 import type { FrameRecord, Tags } from './types.js';
 
@@ -14,6 +14,11 @@ export const LOSS_WINDOW_MS = 2000;
 const DELIVERY_MARGIN_MS = 1000;
 /** A subscription counts frames captured from this long after it connected (frames in flight at join). */
 const JOIN_MARGIN_MS = 100;
+
+/** When a receipt reached its receiver: frame complete, or (browsers without it) rendered. */
+function arrivalOf(receipt: ReceivedFrameRecord): number {
+  return receipt.receivedMs ?? receipt.renderedMs ?? 0;
+}
 
 export interface PeerInfo {
   room: string;
@@ -36,6 +41,13 @@ export class FrameCollector {
   private readonly receivedPerSession = new Map<string, number>();
   /** peer id of each publisher tag */
   private readonly publisherByTag = new Map<number, string>();
+  /** the SFU's stream (session) id of each publisher tag */
+  private readonly streamByTag = new Map<number, string>();
+  /**
+   * SFU stage times of frames that carry no frame-id extension (browser publishers), keyed
+   * `rtp:<stream>:<rtp timestamp>`; receivers that know a frame's RTP timestamp join through it.
+   */
+  private readonly rtpStages = new Map<string, { firstSeenMs: number; sfuInMs?: number; sfuOut: Map<string, number> }>();
   framesFinalised = 0;
   /**
    * Start of the measurement window (every peer connected). Frames captured before it are connection
@@ -58,8 +70,9 @@ export class FrameCollector {
     this.measureFromMs = Math.max(ms, lastJoinMs);
   }
 
-  registerPublisher(tag: number, peerId: string): void {
+  registerPublisher(tag: number, peerId: string, streamId?: string): void {
     this.publisherByTag.set(tag, peerId);
+    if (streamId) this.streamByTag.set(tag, streamId);
   }
 
   addWindow(window: SubscriptionWindow): void {
@@ -82,6 +95,16 @@ export class FrameCollector {
   }
 
   onStage(record: StageRecord, nowMs: number): void {
+    if ((record.k === 'in' || record.k === 'out') && record.f.startsWith('rtp:')) {
+      let entry = this.rtpStages.get(record.f);
+      if (!entry) {
+        entry = { firstSeenMs: nowMs, sfuOut: new Map() };
+        this.rtpStages.set(record.f, entry);
+      }
+      if (record.k === 'in') entry.sfuInMs ??= record.ms;
+      else if (!entry.sfuOut.has(record.sub)) entry.sfuOut.set(record.sub, record.ms);
+      return;
+    }
     if (record.k === 'in') {
       this.state(record.f, nowMs).sfuInMs ??= record.ms;
     } else if (record.k === 'out') {
@@ -92,7 +115,7 @@ export class FrameCollector {
   }
 
   onReceived(record: ReceivedFrameRecord, nowMs: number): void {
-    if (record.receivedMs >= this.measureFromMs) this.receivedPerSession.set(record.sub, (this.receivedPerSession.get(record.sub) ?? 0) + 1);
+    if (arrivalOf(record) >= this.measureFromMs) this.receivedPerSession.set(record.sub, (this.receivedPerSession.get(record.sub) ?? 0) + 1);
     if (record.f === undefined) {
       this.emitIdentityLost(record);
       return;
@@ -107,6 +130,11 @@ export class FrameCollector {
       if (!all && state.firstSeenMs > cutoff) break; // Map keeps insertion order: the rest are newer
       this.frames.delete(key);
       this.judge(state);
+    }
+    const rtpCutoff = all ? Number.POSITIVE_INFINITY : nowMs - 10_000;
+    for (const [key, entry] of this.rtpStages) {
+      if (entry.firstSeenMs > rtpCutoff) break;
+      this.rtpStages.delete(key);
     }
   }
 
@@ -148,20 +176,36 @@ export class FrameCollector {
       peerKind: info?.kind ?? 'synthetic',
       keyframe: receipt.keyframe,
       bytes: receipt.bytes,
-      receivedMs: receipt.receivedMs,
     };
     if (publisher) record.publisher = publisher;
     const sent = state.sent;
     const captureMs = sent?.captureMs ?? receipt.captureMs;
-    const sfuOutMs = state.sfuOut?.get(receipt.sub);
+    let sfuInMs = state.sfuInMs;
+    let sfuOutMs = state.sfuOut?.get(receipt.sub);
+    if (sfuInMs === undefined && receipt.rtpTs !== undefined) {
+      const window = this.windows.find((w) => w.sub === receipt.sub);
+      const stream = window ? this.streamByTag.get(window.publisherTag) : undefined;
+      const entry = stream ? this.rtpStages.get(`rtp:${stream}:${receipt.rtpTs}`) : undefined;
+      sfuInMs = entry?.sfuInMs;
+      sfuOutMs = entry?.sfuOut.get(receipt.sub);
+    }
+    const { receivedMs, renderedMs } = receipt;
+    if (receivedMs !== undefined) record.receivedMs = receivedMs;
+    if (renderedMs !== undefined) record.renderedMs = renderedMs;
     if (captureMs !== undefined) record.captureMs = captureMs;
     if (sent) record.sentMs = sent.sentMs;
-    if (state.sfuInMs !== undefined) record.sfuInMs = state.sfuInMs;
+    if (sfuInMs !== undefined) record.sfuInMs = sfuInMs;
     if (sfuOutMs !== undefined) record.sfuOutMs = sfuOutMs;
-    if (captureMs !== undefined) record.frameLatencyMs = receipt.receivedMs - captureMs;
-    if (sent && state.sfuInMs !== undefined) record.uplinkMs = state.sfuInMs - sent.sentMs;
-    if (state.sfuInMs !== undefined && sfuOutMs !== undefined) record.sfuMs = sfuOutMs - state.sfuInMs;
-    if (sfuOutMs !== undefined) record.downlinkMs = receipt.receivedMs - sfuOutMs;
+    if (captureMs !== undefined && receivedMs !== undefined) record.frameLatencyMs = receivedMs - captureMs;
+    if (captureMs !== undefined && renderedMs !== undefined) record.g2gLatencyMs = renderedMs - captureMs;
+    if (sent && sfuInMs !== undefined) record.uplinkMs = sfuInMs - sent.sentMs;
+    if (sfuInMs !== undefined && sfuOutMs !== undefined) record.sfuMs = sfuOutMs - sfuInMs;
+    if (sfuOutMs !== undefined && receivedMs !== undefined) record.downlinkMs = receivedMs - sfuOutMs;
+    if (receivedMs !== undefined && renderedMs !== undefined) record.renderMs = renderedMs - receivedMs;
+    if (record.g2gLatencyMs !== undefined) {
+      const known = (record.uplinkMs ?? 0) + (record.sfuMs ?? 0) + (record.downlinkMs ?? 0) + (record.renderMs ?? 0);
+      record.unattributedMs = record.g2gLatencyMs - known;
+    }
     if (warmup) {
       record.warmup = true;
       this.onRecord(record);
@@ -172,6 +216,9 @@ export class FrameCollector {
     if (record.uplinkMs !== undefined) this.series.record('uplink_ms', record.uplinkMs, tags);
     if (record.sfuMs !== undefined) this.series.record('sfu_ms', record.sfuMs, tags);
     if (record.downlinkMs !== undefined) this.series.record('downlink_ms', record.downlinkMs, tags);
+    if (record.g2gLatencyMs !== undefined) this.series.record('g2g_latency_ms', record.g2gLatencyMs, tags);
+    if (record.renderMs !== undefined) this.series.record('render_ms', record.renderMs, tags);
+    if (record.unattributedMs !== undefined) this.series.record('unattributed_ms', record.unattributedMs, tags);
     this.onRecord(record);
   }
 
@@ -180,7 +227,7 @@ export class FrameCollector {
     const window = this.windows.find((w) => w.sub === receipt.sub);
     const publisher = window ? this.publisherByTag.get(window.publisherTag) : undefined;
     const tags = this.frameTags(info?.room ?? '', publisher, receipt.peer, info?.kind);
-    const warmup = receipt.receivedMs < this.measureFromMs;
+    const warmup = arrivalOf(receipt) < this.measureFromMs;
     if (!warmup) {
       this.series.add('frames_received', tags);
       this.series.add('identity_lost', tags);
@@ -192,12 +239,37 @@ export class FrameCollector {
       peerKind: info?.kind ?? 'synthetic',
       keyframe: receipt.keyframe,
       bytes: receipt.bytes,
-      receivedMs: receipt.receivedMs,
       identityLost: true,
     };
+    if (receipt.receivedMs !== undefined) record.receivedMs = receipt.receivedMs;
+    if (receipt.renderedMs !== undefined) record.renderedMs = receipt.renderedMs;
     if (warmup) record.warmup = true;
     if (publisher) record.publisher = publisher;
     this.onRecord(record);
+  }
+
+  /** One second of a browser receiver's WebRTC stats. */
+  onStats(peer: string, sample: StatsSample): void {
+    if (sample.ms < this.measureFromMs) return;
+    const info = this.peers.get(peer);
+    const tags = this.frameTags(info?.room ?? '', undefined, peer, info?.kind);
+    const trends: [string, number | undefined][] = [
+      ['jitter_ms', sample.jitterMs],
+      ['packet_loss_pct', sample.packetLossPct],
+      ['bitrate_kbps', sample.bitrateKbps],
+      ['jitter_buffer_delay_ms', sample.jitterBufferDelayMs],
+      ['decode_ms', sample.decodeMs],
+    ];
+    for (const [metric, value] of trends) if (value !== undefined) this.series.record(metric, value, tags);
+    this.series.add('nack_count', tags, sample.nackCount);
+    this.series.add('pli_count', tags, sample.pliCount);
+    this.series.add('freeze_count', tags, sample.freezeCount);
+    this.series.add('freeze_ms', tags, sample.freezeMs);
+  }
+
+  /** Closes the windows of a peer that failed mid-run: frames after this are not expected from it. */
+  endWindows(peer: string, endMs: number): void {
+    for (const w of this.windows) if (w.peer === peer && w.endMs === undefined) w.endMs = endMs;
   }
 
   /** One fps sample per subscription over its window (call once, at the end). */

@@ -24,7 +24,11 @@ export class ProcessUsageTracker {
 
   constructor(private readonly series: MetricSeries) {}
 
-  record(process: string, sample: { ms: number; cpuPct: number; rssMb: number }, loadGenerator: boolean): void {
+  /**
+   * `saturationCpuPct` is what the 85% line is checked against when it differs from the reported CPU: for a
+   * browser, its busiest process (a whole Chromium tree legitimately uses more than one core).
+   */
+  record(process: string, sample: { ms: number; cpuPct: number; rssMb: number }, loadGenerator: boolean, saturationCpuPct = sample.cpuPct): void {
     if (sample.ms < this.windowStartMs) return;
     const { cpuPct, rssMb } = sample;
     let u = this.usage.get(process);
@@ -36,7 +40,7 @@ export class ProcessUsageTracker {
     u.cpuSum += cpuPct;
     u.cpuMax = Math.max(u.cpuMax, cpuPct);
     u.rssMax = Math.max(u.rssMax, rssMb);
-    if (cpuPct > SATURATION_CPU_PCT) u.over += 1;
+    if (saturationCpuPct > SATURATION_CPU_PCT) u.over += 1;
     this.series.record('cpu_pct', cpuPct, { process });
     this.series.record('rss_mb', rssMb, { process });
   }

@@ -17,8 +17,14 @@ export interface FrameRecord {
   sentMs?: number;
   sfuInMs?: number;
   sfuOutMs?: number;
-  receivedMs: number;
+  /** frame complete at the receiver; browsers: when Chromium reports the encoded frame received */
+  receivedMs?: number;
+  /** browsers: the decoded frame was readable in the page */
+  renderedMs?: number;
   frameLatencyMs?: number;
+  g2gLatencyMs?: number;
+  renderMs?: number;
+  unattributedMs?: number;
   uplinkMs?: number;
   sfuMs?: number;
   downlinkMs?: number;

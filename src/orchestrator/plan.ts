@@ -5,7 +5,7 @@ export interface PlannedPeer {
   peerId: string;
   room: string;
   role: 'publisher' | 'subscriber';
-  kind: string;
+  kind: 'synthetic' | 'browser';
   /** index of the peer runner that hosts it */
   runner: number;
   /** publishers only: the tag carried in every frame id */

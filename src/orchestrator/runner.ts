@@ -132,11 +132,19 @@ class Run {
         for (const record of event.received) {
           this.collector.onReceived(record, now);
           this.recent.frames += 1;
-          if (record.captureMs !== undefined) this.recent.latency.record(record.receivedMs - record.captureMs);
+          const arrivalMs = record.renderedMs ?? record.receivedMs;
+          if (record.captureMs !== undefined && arrivalMs !== undefined) this.recent.latency.record(arrivalMs - record.captureMs);
         }
         return;
       case 'resources':
         this.usage.record(runner.name, event, true);
+        if (event.browserCpuPct !== undefined) {
+          const sample = { ms: event.ms, cpuPct: event.browserCpuPct, rssMb: event.browserRssMb ?? 0 };
+          this.usage.record(`browser-${runner.index + 1}`, sample, true, event.browserMaxProcessCpuPct);
+        }
+        return;
+      case 'stats':
+        this.collector.onStats(event.peer, event.sample);
         return;
       case 'publisher-ready':
         this.pendingPeers.get(event.peerId)?.({ ok: true, streamId: event.streamId });
@@ -145,9 +153,16 @@ class Run {
         for (const window of event.windows) this.collector.addWindow(window);
         this.pendingPeers.get(event.peerId)?.({ ok: true, windows: event.windows });
         return;
-      case 'peer-failed':
-        this.pendingPeers.get(event.peerId)?.({ ok: false, message: event.message });
+      case 'peer-failed': {
+        const pending = this.pendingPeers.get(event.peerId);
+        if (pending) pending({ ok: false, message: event.message });
+        else if (!this.failed.some((f) => f.peer === event.peerId)) {
+          // a peer that was running failed: record it, stop expecting frames from it, carry on
+          this.markFailed(event.peerId, event.message);
+          this.collector.endWindows(event.peerId, now);
+        }
         return;
+      }
       case 'closed':
         for (const window of event.windows) this.collector.addWindow(window);
         return;
@@ -185,10 +200,10 @@ class Run {
       } else if (peer.role === 'publisher') {
         const target = this.scenario.target;
         const endpointUrl = target.type === 'reference' ? `${this.sfu?.baseUrl}/whip/${peer.room}` : roomUrl(target.whipUrl, peer.room);
-        const spec = { peerId: peer.peerId, room: peer.room, endpointUrl, publisherTag: peer.publisherTag ?? 0, video: peer.video };
+        const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, endpointUrl, publisherTag: peer.publisherTag ?? 0, video: peer.video };
         runner.send({ type: 'start-publisher', spec: token ? { ...spec, token } : spec, connectTimeoutMs: timeoutMs });
       } else {
-        const spec = { peerId: peer.peerId, room: peer.room, sources };
+        const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, sources };
         runner.send({ type: 'start-subscriber', spec: token ? { ...spec, token } : spec, connectTimeoutMs: timeoutMs });
       }
     });
@@ -209,7 +224,7 @@ class Run {
     for (const { peer, outcome } of outcomes) {
       if (!outcome.ok) continue;
       const tag = peer.publisherTag ?? 0;
-      this.collector.registerPublisher(tag, peer.peerId);
+      this.collector.registerPublisher(tag, peer.peerId, outcome.streamId);
       const target = this.scenario.target;
       const endpointUrl = target.type === 'reference'
         ? `${this.sfu?.baseUrl}/whep/${peer.room}?stream=${encodeURIComponent(outcome.streamId ?? '')}`
@@ -245,7 +260,8 @@ class Run {
     this.usage.windowStartMs = this.holdStartMs;
     const total = this.scenario.durationMs;
     this.emit({ type: 'phase', phase: 'running', message: `measuring for ${Math.round(total / 1000)} s` });
-    const budget = this.scenario.thresholds.find((t) => t.metric === 'frame_latency_ms' && Object.keys(t.tags).length === 0 && t.expression.aggregation.kind === 'percentile' && t.expression.aggregation.percentile === 95);
+    const headline = this.plan.some((p) => p.role === 'subscriber' && p.kind === 'browser') ? 'g2g_latency_ms' : 'frame_latency_ms';
+    const budget = this.scenario.thresholds.find((t) => t.metric === headline && Object.keys(t.tags).length === 0 && t.expression.aggregation.kind === 'percentile' && t.expression.aggregation.percentile === 95);
     let lastTickMs = this.holdStartMs;
     while (nowMs() - this.holdStartMs < total) {
       const waitMs = Math.min(1000, total - (nowMs() - this.holdStartMs));
@@ -266,6 +282,7 @@ class Run {
         peersPlanned: this.plan.length,
         framesPerSecond: (this.recent.frames * 1000) / Math.max(1, now - lastTickMs),
         recentP95Ms: this.recent.latency.percentile(95),
+        latencyMetric: headline,
         budgetP95Ms: budget ? budget.expression.value : null,
         saturated: this.usage.saturatedProcesses().length > 0,
       });

@@ -26,9 +26,11 @@ export type RunEvent =
       peersConnected: number;
       peersPlanned: number;
       framesPerSecond: number;
-      /** frame_latency_ms p95 over the last second, null without frames */
+      /** p95 of the headline latency over the last second, null without frames */
       recentP95Ms: number | null;
-      /** the p(95) budget on frame_latency_ms, when the scenario has one */
+      /** g2g_latency_ms with browser receivers, else frame_latency_ms */
+      latencyMetric: string;
+      /** the p(95) budget on that metric, when the scenario has one */
       budgetP95Ms: number | null;
       saturated: boolean;
     }

@@ -4,13 +4,46 @@
  * and exits when told to close or when the harness goes away (IPC disconnect): no orphans.
  */
 import { describeError } from '../errors.js';
+import { ProcessTreeSampler } from '../metrics/process-tree.js';
 import { ResourceSampler } from '../metrics/resources.js';
+import { BrowserHost } from './browser/browser-host.js';
+import { BrowserPublisher, BrowserSubscriber } from './browser/browser-peers.js';
 import { SyntheticPublisher } from './synthetic/publisher.js';
 import { SyntheticSubscriber } from './synthetic/subscriber.js';
-import type { ReceivedFrameRecord, RunnerCommand, RunnerEvent, SentFrameRecord } from './types.js';
+import type { ReceivedFrameRecord, RunnerCommand, RunnerEvent, SentFrameRecord, SubscriptionWindow } from './types.js';
 
-const publishers = new Map<string, SyntheticPublisher>();
-const subscribers = new Map<string, SyntheticSubscriber>();
+interface PublisherPeer {
+  streamId: string;
+  start(connectTimeoutMs: number): Promise<void>;
+  stopSending(): void;
+  close(): Promise<void>;
+}
+
+interface SubscriberPeer {
+  start(connectTimeoutMs: number): Promise<SubscriptionWindow[]>;
+  close(): Promise<SubscriptionWindow[]>;
+}
+
+const publishers = new Map<string, PublisherPeer>();
+const subscribers = new Map<string, SubscriberPeer>();
+const browserPeers = new Set<string>();
+let browser: BrowserHost | undefined;
+let browserTree: ProcessTreeSampler | undefined;
+
+/** The runner's Chromium, started with its first browser peer. If it dies, its peers are reported failed. */
+function browserHost(): BrowserHost {
+  if (!browser) {
+    browser = new BrowserHost();
+    browser.onDisconnected = (reason) => {
+      for (const peerId of browserPeers) emit({ type: 'peer-failed', peerId, message: reason });
+    };
+  }
+  return browser;
+}
+
+function peerError(peerId: string): (message: string) => void {
+  return (message) => process.stderr.write(`${peerId}: ${message}\n`);
+}
 let sent: SentFrameRecord[] = [];
 let received: ReceivedFrameRecord[] = [];
 
@@ -26,13 +59,25 @@ function flushRecords(): void {
 }
 
 const flushTimer = setInterval(flushRecords, 100);
-const sampler = new ResourceSampler((s) => emit({ type: 'resources', ...s })).start();
+const sampler = new ResourceSampler((s) => {
+  const pid = browser?.pid;
+  if (pid !== undefined && browserTree === undefined) browserTree = new ProcessTreeSampler(pid);
+  const tree = browserTree?.sample();
+  emit({ type: 'resources', ...s, ...(tree ? { browserCpuPct: tree.cpuPct, browserMaxProcessCpuPct: tree.maxProcessCpuPct, browserRssMb: tree.rssMb } : {}) });
+}).start();
 
 async function handle(command: RunnerCommand): Promise<void> {
   switch (command.type) {
     case 'start-publisher': {
-      const peer = new SyntheticPublisher(command.spec, (r) => sent.push(r));
-      publishers.set(command.spec.peerId, peer);
+      const { spec } = command;
+      let peer: PublisherPeer;
+      if (spec.kind === 'browser') {
+        browserPeers.add(spec.peerId);
+        peer = new BrowserPublisher(spec, browserHost(), (r) => sent.push(r), peerError(spec.peerId));
+      } else {
+        peer = new SyntheticPublisher(spec, (r) => sent.push(r));
+      }
+      publishers.set(spec.peerId, peer);
       try {
         await peer.start(command.connectTimeoutMs);
         emit({ type: 'publisher-ready', peerId: command.spec.peerId, streamId: peer.streamId });
@@ -42,8 +87,15 @@ async function handle(command: RunnerCommand): Promise<void> {
       return;
     }
     case 'start-subscriber': {
-      const peer = new SyntheticSubscriber(command.spec, (r) => received.push(r));
-      subscribers.set(command.spec.peerId, peer);
+      const { spec } = command;
+      let peer: SubscriberPeer;
+      if (spec.kind === 'browser') {
+        browserPeers.add(spec.peerId);
+        peer = new BrowserSubscriber(spec, browserHost(), (r) => received.push(r), (sample) => emit({ type: 'stats', peer: spec.peerId, sample }), peerError(spec.peerId));
+      } else {
+        peer = new SyntheticSubscriber(spec, (r) => received.push(r));
+      }
+      subscribers.set(spec.peerId, peer);
       try {
         const windows = await peer.start(command.connectTimeoutMs);
         emit({ type: 'subscriber-ready', peerId: command.spec.peerId, windows });
@@ -71,6 +123,7 @@ function shutdown(): Promise<void> {
     const windows = (await Promise.all([...subscribers.values()].map((s) => s.close()))).flat();
     flushRecords();
     await Promise.all([...publishers.values()].map((p) => p.close()));
+    await browser?.close();
     clearInterval(flushTimer);
     sampler.stop();
     emit({ type: 'closed', windows });

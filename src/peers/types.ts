@@ -18,12 +18,32 @@ export interface ReceivedFrameRecord {
   peer: string;
   /** the SFU's session id of this subscription */
   sub: string;
-  receivedMs: number;
-  firstPacketMs: number;
+  /** frame complete at the receiver; browsers: the encoded frame's receive time, when Chromium gives it */
+  receivedMs?: number;
+  firstPacketMs?: number;
+  /** browsers: the decoded frame was readable in the page (the glass) */
+  renderedMs?: number;
+  /** the frame's RTP timestamp, to join SFU stage times of streams without a frame-id extension */
+  rtpTs?: number;
   /** capture time read from abs-capture-time on the receiver */
   captureMs?: number;
   bytes: number;
   keyframe: boolean;
+}
+
+/** One second of a browser receiver's WebRTC stats; counts are increments since the previous sample. */
+export interface StatsSample {
+  ms: number;
+  jitterMs?: number;
+  packetLossPct?: number;
+  bitrateKbps?: number;
+  jitterBufferDelayMs?: number;
+  decodeMs?: number;
+  fps?: number;
+  nackCount: number;
+  pliCount: number;
+  freezeCount: number;
+  freezeMs: number;
 }
 
 /** When a subscription could receive frames: from connected to closing. */
@@ -37,6 +57,7 @@ export interface SubscriptionWindow {
 
 export interface PublisherSpec {
   peerId: string;
+  kind: 'synthetic' | 'browser';
   room: string;
   endpointUrl: string;
   token?: string;
@@ -46,6 +67,7 @@ export interface PublisherSpec {
 
 export interface SubscriberSpec {
   peerId: string;
+  kind: 'synthetic' | 'browser';
   room: string;
   /** one WHEP endpoint per publisher of the room */
   sources: { endpointUrl: string; publisherTag: number }[];
@@ -66,5 +88,16 @@ export type RunnerEvent =
   | { type: 'subscriber-ready'; peerId: string; windows: SubscriptionWindow[] }
   | { type: 'peer-failed'; peerId: string; message: string }
   | { type: 'records'; sent: SentFrameRecord[]; received: ReceivedFrameRecord[] }
-  | { type: 'resources'; ms: number; cpuPct: number; rssMb: number }
+  | {
+      type: 'resources';
+      ms: number;
+      cpuPct: number;
+      rssMb: number;
+      /** the runner's Chromium, all its processes together */
+      browserCpuPct?: number;
+      /** its busiest single process */
+      browserMaxProcessCpuPct?: number;
+      browserRssMb?: number;
+    }
+  | { type: 'stats'; peer: string; sample: StatsSample }
   | { type: 'closed'; windows: SubscriptionWindow[] };

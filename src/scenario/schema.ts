@@ -35,7 +35,7 @@ export const scenarioSchema = {
         required: ['role', 'count'],
         properties: {
           role: { enum: ['publisher', 'subscriber'] },
-          kind: { enum: ['synthetic'] },
+          kind: { enum: ['synthetic', 'browser'] },
           count: { ...positiveInteger, maximum: 10_000 },
           video,
         },

@@ -5,7 +5,7 @@
 import type { ThresholdSpec } from '../budgets/types.js';
 
 export type PeerRole = 'publisher' | 'subscriber';
-export type PeerKind = 'synthetic';
+export type PeerKind = 'synthetic' | 'browser';
 
 export interface VideoOptions {
   /** frame width in pixels; default 640 */

@@ -79,7 +79,11 @@ export class InfluxSink implements Sink {
       ['sfu_in_ms', record.sfuInMs],
       ['sfu_out_ms', record.sfuOutMs],
       ['received_ms', record.receivedMs],
+      ['rendered_ms', record.renderedMs],
       ['frame_latency_ms', record.frameLatencyMs],
+      ['g2g_latency_ms', record.g2gLatencyMs],
+      ['render_ms', record.renderMs],
+      ['unattributed_ms', record.unattributedMs],
       ['uplink_ms', record.uplinkMs],
       ['sfu_ms', record.sfuMs],
       ['downlink_ms', record.downlinkMs],
@@ -87,7 +91,7 @@ export class InfluxSink implements Sink {
     for (const [name, value] of numbers) if (value !== undefined) point.floatField(name, value);
     if (record.identityLost) point.booleanField('identity_lost', true);
     if (record.warmup) point.booleanField('warmup', true);
-    point.timestamp(String(this.uniqueMicros(record.receivedMs)));
+    point.timestamp(String(this.uniqueMicros(record.receivedMs ?? record.renderedMs ?? nowMs())));
     this.enqueue(point);
   }
 

@@ -1,0 +1,57 @@
+/**
+ * Entry of the page bundle: one peer per page, driven from Node through `window.glassbench`.
+ * Signaling (the WHIP/WHEP HTTP exchange) is done by Node; the page only makes offers and applies answers.
+ */
+import { PagePublisher } from './publisher.js';
+import { StatsSampler } from './stats.js';
+import { PageSubscriber } from './subscriber.js';
+import type { PageRecords, PublisherOptions } from './types.js';
+
+const records: PageRecords = { sent: [], received: [], stats: [], errors: [] };
+let peer: PagePublisher | PageSubscriber | undefined;
+let stats: StatsSampler | undefined;
+
+function connected(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (pc.connectionState === 'connected') resolve();
+      else if (pc.connectionState === 'failed' || pc.connectionState === 'closed') reject(new Error(`connection ${pc.connectionState}`));
+    };
+    pc.addEventListener('connectionstatechange', check);
+    window.setTimeout(() => reject(new Error(`no media connection within ${timeoutMs} ms`)), timeoutMs);
+    check();
+  });
+}
+
+const api = {
+  async publisherOffer(options: PublisherOptions): Promise<string> {
+    const publisher = new PagePublisher(options, records.sent);
+    peer = publisher;
+    return publisher.createOffer();
+  },
+  async subscriberOffer(): Promise<string> {
+    const subscriber = new PageSubscriber(records.received, (message) => records.errors.push(message));
+    peer = subscriber;
+    stats = new StatsSampler(subscriber.pc, records.stats);
+    return subscriber.createOffer();
+  },
+  async answer(sdp: string, timeoutMs: number): Promise<void> {
+    if (!peer) throw new Error('no offer was made');
+    await peer.setAnswer(sdp);
+    await connected(peer.pc, timeoutMs);
+    if (peer instanceof PagePublisher) peer.start();
+  },
+  stopSending(): void {
+    if (peer instanceof PagePublisher) peer.stop();
+  },
+  take(): PageRecords {
+    const taken = { sent: records.sent.splice(0), received: records.received.splice(0), stats: records.stats.splice(0), errors: records.errors.splice(0) };
+    return taken;
+  },
+  close(): void {
+    stats?.stop();
+    peer?.close();
+  },
+};
+
+(window as unknown as { glassbench: typeof api }).glassbench = api;

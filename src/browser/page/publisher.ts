@@ -1,0 +1,111 @@
+/**
+ * Browser publisher: a canvas-backed MediaStream whose every frame carries the pixel marker (frame id and
+ * capture time) in its top strip, above moving content so the encoder works as on real video. Frames are
+ * pushed with `requestFrame()` right after drawing, so each drawn frame is captured exactly once.
+ */
+import { encodeMarker, MARKER_COLUMNS, markerLayout } from '../../media/marker.js';
+import { nowMs } from './clock.js';
+import type { PageSentFrame, PublisherOptions } from './types.js';
+
+export class PagePublisher {
+  readonly pc = new RTCPeerConnection({ iceServers: [] });
+  private readonly canvas = document.createElement('canvas');
+  private readonly ctx: CanvasRenderingContext2D;
+  private readonly track: CanvasCaptureMediaStreamTrack;
+  private timer: number | undefined;
+  private frameSeq = 0;
+
+  constructor(private readonly options: PublisherOptions, private readonly sent: PageSentFrame[]) {
+    this.canvas.width = options.width;
+    this.canvas.height = options.height;
+    document.body.appendChild(this.canvas);
+    const ctx = this.canvas.getContext('2d');
+    if (!ctx) throw new Error('no 2d canvas context');
+    this.ctx = ctx;
+    this.track = this.canvas.captureStream(0).getVideoTracks()[0] as CanvasCaptureMediaStreamTrack;
+    this.draw(nowMs(), -1);
+  }
+
+  async createOffer(): Promise<string> {
+    const transceiver = this.pc.addTransceiver(this.track, { direction: 'sendonly' });
+    const vp8 = (RTCRtpSender.getCapabilities('video')?.codecs ?? []).filter((c) => c.mimeType.toLowerCase() === 'video/vp8');
+    if (vp8.length > 0) transceiver.setCodecPreferences(vp8);
+    await this.pc.setLocalDescription();
+    await iceGatheringComplete(this.pc);
+    return this.pc.localDescription?.sdp ?? '';
+  }
+
+  async setAnswer(sdp: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+    const sender = this.pc.getSenders()[0];
+    if (sender) {
+      const parameters = sender.getParameters();
+      parameters.encodings = (parameters.encodings.length > 0 ? parameters.encodings : [{}]).map((e) => ({ ...e, maxBitrate: this.options.bitrateKbps * 1000, maxFramerate: this.options.fps }));
+      await sender.setParameters(parameters);
+    }
+  }
+
+  start(): void {
+    const intervalMs = 1000 / this.options.fps;
+    const startMs = nowMs();
+    let n = 0;
+    const tick = (): void => {
+      const captureMs = nowMs();
+      const seq = this.frameSeq++;
+      this.draw(captureMs, seq);
+      this.track.requestFrame();
+      this.sent.push({ f: `${this.options.publisherTag}:${seq}`, captureMs });
+      n += 1;
+      const due = startMs + n * intervalMs;
+      this.timer = window.setTimeout(tick, Math.max(0, due - nowMs()));
+    };
+    tick();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) window.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private draw(captureMs: number, seq: number): void {
+    const { width, height } = this.options;
+    const ctx = this.ctx;
+    const t = Math.max(0, seq);
+    // moving content: a slow colour sweep and a bouncing square
+    ctx.fillStyle = `hsl(${(t * 3) % 360}, 40%, 45%)`;
+    ctx.fillRect(0, 0, width, height);
+    const size = Math.round(height / 5);
+    const x = Math.abs(((t * 7) % (2 * (width - size))) - (width - size));
+    const y = Math.round(height / 2 + (Math.sin(t / 10) * height) / 4 - size / 2);
+    ctx.fillStyle = '#f0f0f0';
+    ctx.fillRect(x, y, size, size);
+    const { blockWidth, blockHeight, stripHeight } = markerLayout(width);
+    ctx.fillStyle = '#000';
+    ctx.fillRect(0, 0, width, stripHeight);
+    if (seq < 0) return;
+    const bits = encodeMarker({ publisherTag: this.options.publisherTag, frameSeq: seq, captureMs });
+    ctx.fillStyle = '#fff';
+    for (let i = 0; i < bits.length; i += 1) {
+      if (bits[i]) ctx.fillRect((i % MARKER_COLUMNS) * blockWidth, Math.floor(i / MARKER_COLUMNS) * blockHeight, blockWidth, blockHeight);
+    }
+  }
+
+  close(): void {
+    this.stop();
+    this.pc.close();
+  }
+}
+
+export function iceGatheringComplete(pc: RTCPeerConnection): Promise<void> {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (pc.iceGatheringState === 'complete') {
+        pc.removeEventListener('icegatheringstatechange', check);
+        resolve();
+      }
+    };
+    pc.addEventListener('icegatheringstatechange', check);
+    window.setTimeout(resolve, 3000); // loopback host candidates arrive at once; do not wait forever
+  });
+}

@@ -1,0 +1,98 @@
+/**
+ * Browser subscriber: receives one stream, and for every decoded frame reads the marker through a
+ * MediaStreamTrackProcessor (works in background tabs, unlike requestVideoFrameCallback): `renderedMs` is
+ * when the decoded frame is readable in the page. An encoded-frame receive transform gives, per RTP
+ * timestamp, when the frame was complete at the receiver (`receivedMs`). Frames whose marker fails its
+ * checksum are reported without an id: identity lost, never a latency.
+ */
+import { captureMsFromLow, markerLayout, readMarker } from '../../media/marker.js';
+import { nowMs, pageTimeToMs } from './clock.js';
+import { iceGatheringComplete } from './publisher.js';
+import type { PageReceivedFrame } from './types.js';
+
+interface EncodedMetadata {
+  rtpTimestamp?: number;
+  receiveTime?: number;
+}
+
+export class PageSubscriber {
+  readonly pc = new RTCPeerConnection({ iceServers: [], encodedInsertableStreams: true } as RTCConfiguration);
+  private readonly receiveTimes = new Map<number, number>();
+  private reading = true;
+
+  constructor(private readonly received: PageReceivedFrame[], private readonly onError: (message: string) => void) {
+    this.pc.ontrack = (event) => {
+      this.tapEncodedFrames(event.receiver);
+      void this.readFrames(event.track).catch((error: unknown) => this.onError(`reader: ${String(error)}`));
+    };
+  }
+
+  async createOffer(): Promise<string> {
+    this.pc.addTransceiver('video', { direction: 'recvonly' });
+    await this.pc.setLocalDescription();
+    await iceGatheringComplete(this.pc);
+    return this.pc.localDescription?.sdp ?? '';
+  }
+
+  async setAnswer(sdp: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+  }
+
+  private tapEncodedFrames(receiver: RTCRtpReceiver): void {
+    const streams = (receiver as unknown as { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } }).createEncodedStreams();
+    const receiveTimes = this.receiveTimes;
+    const transform = new TransformStream({
+      transform(frame: { getMetadata(): EncodedMetadata }, controller) {
+        const meta = frame.getMetadata();
+        if (meta.rtpTimestamp !== undefined && meta.receiveTime !== undefined) {
+          receiveTimes.set(meta.rtpTimestamp, pageTimeToMs(meta.receiveTime));
+          if (receiveTimes.size > 600) receiveTimes.delete(receiveTimes.keys().next().value as number);
+        }
+        controller.enqueue(frame);
+      },
+    });
+    void streams.readable.pipeThrough(transform).pipeTo(streams.writable);
+  }
+
+  private async readFrames(track: MediaStreamTrack): Promise<void> {
+    const processor = new MediaStreamTrackProcessor({ track: track as MediaStreamVideoTrack });
+    const reader = processor.readable.getReader();
+    let canvas: OffscreenCanvas | undefined;
+    let ctx: OffscreenCanvasRenderingContext2D | null = null;
+    while (this.reading) {
+      const { value: frame, done } = await reader.read();
+      if (done || !frame) break;
+      const renderedMs = nowMs();
+      try {
+        const width = frame.displayWidth;
+        const { stripHeight } = markerLayout(width);
+        if (!canvas || canvas.width !== width) {
+          canvas = new OffscreenCanvas(width, stripHeight);
+          ctx = canvas.getContext('2d', { willReadFrequently: true });
+        }
+        if (!ctx) throw new Error('no 2d context');
+        ctx.drawImage(frame, 0, 0, width, stripHeight, 0, 0, width, stripHeight);
+        const marker = readMarker(ctx.getImageData(0, 0, width, stripHeight).data, width);
+        const rtpTs = (frame as unknown as { metadata?(): EncodedMetadata }).metadata?.().rtpTimestamp;
+        const record: PageReceivedFrame = { renderedMs };
+        if (rtpTs !== undefined) {
+          record.rtpTs = rtpTs;
+          const receivedMs = this.receiveTimes.get(rtpTs);
+          if (receivedMs !== undefined) record.receivedMs = receivedMs;
+        }
+        if (marker) {
+          record.f = `${marker.publisherTag}:${marker.frameSeq}`;
+          record.captureMs = captureMsFromLow(marker.captureLowMs, renderedMs);
+        }
+        this.received.push(record);
+      } finally {
+        frame.close();
+      }
+    }
+  }
+
+  close(): void {
+    this.reading = false;
+    this.pc.close();
+  }
+}

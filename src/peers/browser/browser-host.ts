@@ -1,0 +1,105 @@
+/**
+ * One headless Chromium per peer runner (driven by puppeteer-core), with one page per browser peer. Pages
+ * load a blank document from a loopback HTTP server of ours (a secure context, as 127.0.0.1 is), and the page
+ * bundle is injected into each. Launch flags are the ones that work as root on a closed network.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { GlassbenchError } from '../../errors.js';
+import { projectRoot } from '../../project-paths.js';
+
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--autoplay-policy=no-user-gesture-required',
+  '--disable-background-timer-throttling',
+  '--disable-backgrounding-occluded-windows',
+  '--disable-renderer-backgrounding',
+  '--mute-audio',
+];
+
+export function chromiumPath(): string {
+  const path = process.env['CHROME_PATH'] ?? '/usr/bin/chromium';
+  if (!existsSync(path)) {
+    throw new GlassbenchError('RUN_FAILED', `Chromium not found at ${path}: install it with "apt-get install -y chromium" (or set CHROME_PATH)`);
+  }
+  return path;
+}
+
+export class BrowserHost {
+  private browser: Browser | undefined;
+  private server: Server | undefined;
+  private origin = '';
+  private userDataDir = '';
+  private starting: Promise<void> | undefined;
+  private readonly bundlePath = join(projectRoot(), 'dist', 'page', 'glassbench-page.js');
+  /** called once if the browser goes away while peers use it */
+  onDisconnected: (reason: string) => void = () => undefined;
+  private closing = false;
+
+  get pid(): number | undefined {
+    return this.browser?.process()?.pid ?? undefined;
+  }
+
+  private start(): Promise<void> {
+    this.starting ??= (async () => {
+      if (!existsSync(this.bundlePath)) throw new GlassbenchError('RUN_FAILED', `${this.bundlePath} is missing: run "npm run build"`);
+      this.server = createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end('<!doctype html><meta charset="utf-8"><title>glassbench peer</title><body style="margin:0"></body>');
+      });
+      await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+      this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+      this.userDataDir = await mkdtemp(join(tmpdir(), 'glassbench-chromium-'));
+      this.browser = await puppeteer.launch({
+        executablePath: chromiumPath(),
+        headless: true,
+        userDataDir: this.userDataDir,
+        args: CHROMIUM_FLAGS,
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+      });
+      this.browser.on('disconnected', () => {
+        if (!this.closing) this.onDisconnected('the browser process went away');
+      });
+    })();
+    return this.starting;
+  }
+
+  async newPage(): Promise<Page> {
+    await this.start();
+    if (!this.browser) throw new GlassbenchError('RUN_FAILED', 'the browser did not start');
+    const page = await this.browser.newPage();
+    await page.goto(`${this.origin}/`);
+    await page.addScriptTag({ path: this.bundlePath });
+    return page;
+  }
+
+  /** Idempotent: closes the browser (killing it if it does not close), the page server and the profile. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const browser = this.browser;
+    this.browser = undefined;
+    if (browser) {
+      const proc = browser.process();
+      await Promise.race([browser.close().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
+      if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+    }
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server = undefined;
+    if (this.userDataDir) await rm(this.userDataDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}

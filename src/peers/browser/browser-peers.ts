@@ -1,0 +1,167 @@
+/**
+ * Browser peers, Node side: each is one page of the runner's Chromium. Node does the WHIP/WHEP exchange
+ * (the page makes the offer and applies the answer) and polls the page's records every 200 ms.
+ */
+import type { Page } from 'puppeteer-core';
+import { describeError } from '../../errors.js';
+import type { PageRecords, PublisherOptions } from '../../browser/page/types.js';
+import { keepLoopbackCandidates } from '../../media/werift-config.js';
+import { nowMs } from '../../metrics/clock.js';
+import { deleteSession, postOffer, type SignalingSession } from '../signaling.js';
+import type { PublisherSpec, ReceivedFrameRecord, SentFrameRecord, StatsSample, SubscriberSpec, SubscriptionWindow } from '../types.js';
+import type { BrowserHost } from './browser-host.js';
+
+type PageApi = {
+  publisherOffer(options: PublisherOptions): Promise<string>;
+  subscriberOffer(): Promise<string>;
+  answer(sdp: string, timeoutMs: number): Promise<void>;
+  stopSending(): void;
+  take(): PageRecords;
+  close(): void;
+};
+declare const glassbench: PageApi;
+
+const POLL_INTERVAL_MS = 200;
+
+/** One page with one connection; the records it produces go to `onRecords`. */
+class BrowserSession {
+  page: Page | undefined;
+  session: SignalingSession | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly host: BrowserHost, private readonly onRecords: (records: PageRecords) => void, private readonly onError: (message: string) => void) {}
+
+  async open(makeOffer: (page: Page) => Promise<string>, endpointUrl: string, token: string | undefined, timeoutMs: number): Promise<SignalingSession> {
+    this.page = await this.host.newPage();
+    this.page.on('pageerror', (error) => this.onError(`page error: ${describeError(error)}`));
+    const offer = await makeOffer(this.page);
+    this.session = await postOffer(endpointUrl, offer, token);
+    await this.page.evaluate((sdp, t) => glassbench.answer(sdp, t), keepLoopbackCandidates(this.session.answerSdp), timeoutMs);
+    this.timer = setInterval(() => void this.poll(), POLL_INTERVAL_MS);
+    return this.session;
+  }
+
+  async poll(): Promise<void> {
+    if (!this.page || this.page.isClosed()) return;
+    try {
+      const records = await this.page.evaluate(() => glassbench.take());
+      for (const error of records.errors) this.onError(error);
+      this.onRecords(records);
+    } catch {
+      // the page or browser is gone; the host reports that once
+    }
+  }
+
+  async evaluate(fn: () => void): Promise<void> {
+    await this.page?.evaluate(fn).catch(() => undefined);
+  }
+
+  async close(token: string | undefined): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.poll();
+    await this.evaluate(() => glassbench.close());
+    if (this.session) await deleteSession(this.session.resourceUrl, token);
+    await this.page?.close().catch(() => undefined);
+  }
+}
+
+export class BrowserPublisher {
+  private readonly browserSession: BrowserSession;
+  streamId = '';
+
+  constructor(private readonly spec: PublisherSpec, host: BrowserHost, onFrame: (record: SentFrameRecord) => void, onError: (message: string) => void) {
+    this.browserSession = new BrowserSession(
+      host,
+      (records) => {
+        for (const sent of records.sent) onFrame({ f: sent.f, peer: spec.peerId, captureMs: sent.captureMs, sentMs: sent.captureMs, bytes: 0, keyframe: false });
+      },
+      onError,
+    );
+  }
+
+  async start(connectTimeoutMs: number): Promise<void> {
+    const { video, publisherTag } = this.spec;
+    const options: PublisherOptions = { publisherTag, width: video.width, height: video.height, fps: video.fps, bitrateKbps: video.bitrateKbps };
+    const session = await this.browserSession.open((page) => page.evaluate((o) => glassbench.publisherOffer(o), options), this.spec.endpointUrl, this.spec.token, connectTimeoutMs);
+    this.streamId = session.sessionId;
+  }
+
+  stopSending(): void {
+    void this.browserSession.evaluate(() => glassbench.stopSending());
+  }
+
+  close(): Promise<void> {
+    return this.browserSession.close(this.spec.token);
+  }
+}
+
+export class BrowserSubscriber {
+  private readonly sessions: { session: BrowserSession; window?: SubscriptionWindow }[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly spec: SubscriberSpec,
+    private readonly host: BrowserHost,
+    private readonly onFrame: (record: ReceivedFrameRecord) => void,
+    private readonly onStats: (sample: StatsSample) => void,
+    private readonly onError: (message: string) => void,
+  ) {}
+
+  async start(connectTimeoutMs: number): Promise<SubscriptionWindow[]> {
+    await Promise.all(this.spec.sources.map((source) => this.subscribe(source.endpointUrl, source.publisherTag, connectTimeoutMs)));
+    return this.windows();
+  }
+
+  private async subscribe(endpointUrl: string, publisherTag: number, connectTimeoutMs: number): Promise<void> {
+    const entry: { session: BrowserSession; window?: SubscriptionWindow } = { session: undefined as unknown as BrowserSession };
+    let sub = '';
+    const counters = { nackCount: 0, pliCount: 0, freezeCount: 0, freezeMs: 0 };
+    entry.session = new BrowserSession(
+      this.host,
+      (records) => {
+        for (const r of records.received) {
+          const record: ReceivedFrameRecord = { peer: this.spec.peerId, sub, renderedMs: r.renderedMs, bytes: 0, keyframe: false };
+          if (r.f !== undefined) record.f = r.f;
+          if (r.rtpTs !== undefined) record.rtpTs = r.rtpTs;
+          if (r.receivedMs !== undefined) record.receivedMs = r.receivedMs;
+          if (r.captureMs !== undefined) record.captureMs = r.captureMs;
+          this.onFrame(record);
+        }
+        for (const s of records.stats) {
+          // the page reports totals; the harness wants what each second added
+          const sample: StatsSample = {
+            ...s,
+            nackCount: (s.nackCount ?? 0) - counters.nackCount,
+            pliCount: (s.pliCount ?? 0) - counters.pliCount,
+            freezeCount: (s.freezeCount ?? 0) - counters.freezeCount,
+            freezeMs: (s.freezeMs ?? 0) - counters.freezeMs,
+          };
+          counters.nackCount = s.nackCount ?? 0;
+          counters.pliCount = s.pliCount ?? 0;
+          counters.freezeCount = s.freezeCount ?? 0;
+          counters.freezeMs = s.freezeMs ?? 0;
+          this.onStats(sample);
+        }
+      },
+      this.onError,
+    );
+    this.sessions.push(entry);
+    const session = await entry.session.open((page) => page.evaluate(() => glassbench.subscriberOffer()), endpointUrl, this.spec.token, connectTimeoutMs);
+    sub = session.sessionId;
+    entry.window = { peer: this.spec.peerId, sub, publisherTag, startMs: nowMs() };
+  }
+
+  windows(): SubscriptionWindow[] {
+    return this.sessions.flatMap((s) => (s.window ? [s.window] : []));
+  }
+
+  async close(): Promise<SubscriptionWindow[]> {
+    if (!this.closed) {
+      this.closed = true;
+      const endMs = nowMs();
+      for (const s of this.sessions) if (s.window) s.window.endMs = endMs;
+      await Promise.all(this.sessions.map((s) => s.session.close(this.spec.token)));
+    }
+    return this.windows();
+  }
+}
