@@ -11,6 +11,7 @@ const video = {
     fps: { type: 'number', exclusiveMinimum: 0, maximum: 240 },
     bitrateKbps: { type: 'number', exclusiveMinimum: 0, maximum: 100_000 },
     keyframeInterval: duration,
+    source: { enum: ['synthetic', 'encoded'] },
   },
 } as const;
 

@@ -18,6 +18,11 @@ export interface VideoOptions {
   bitrateKbps: number;
   /** a keyframe every this many ms (also on PLI); default 2000 */
   keyframeIntervalMs: number;
+  /**
+   * synthetic publishers: `synthetic` sends VP8-shaped filler (cheap; receivers cannot decode it),
+   * `encoded` paints frames with the pixel marker and encodes real VP8 (libvpx) so browsers can watch; default synthetic
+   */
+  source: 'synthetic' | 'encoded';
 }
 
 export interface PeerGroup {

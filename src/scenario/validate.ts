@@ -160,6 +160,7 @@ function toVideo(problems: Problems, raw: Raw | undefined, path: PathSegment[]):
     fps: (v['fps'] as number | undefined) ?? 30,
     bitrateKbps: (v['bitrateKbps'] as number | undefined) ?? 600,
     keyframeIntervalMs: durationAt(problems, v, 'keyframeInterval', [...path, 'video'], 2000),
+    source: (v['source'] as VideoOptions['source'] | undefined) ?? 'synthetic',
   };
 }
 

@@ -10,7 +10,7 @@ import type { TrendSummary } from '../../src/metrics/histogram.js';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import type { RunSummary } from '../../src/report/summary.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
-import { CLI, tempDir, writeScenario } from '../fixtures/cli.js';
+import { CLI, readFrames, tempDir, writeScenario } from '../fixtures/cli.js';
 import { glassbenchBrowserMainPids, glassbenchChromiumPids, requireBinary } from '../fixtures/system.js';
 
 const pair = (options: { duration?: string; bitrateKbps?: number; addDelayMs?: number; runners?: number } = {}): string => `name: browser-test
@@ -116,5 +116,35 @@ describe('browser peers', () => {
     expect(glassbenchChromiumPids().length).toBeGreaterThan(0);
     child.kill('SIGINT');
     expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(105);
+  });
+
+  it('reports every receiver of a mixed room under one schema (encoded synthetic publisher -> browser + synthetic)', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'out');
+    const scenario = scenarioFromText(`name: mixed
+duration: 4s
+peers:
+  - { role: publisher, kind: synthetic, count: 1, video: { source: encoded, bitrateKbps: 600 } }
+  - { role: subscriber, kind: browser, count: 1 }
+  - { role: subscriber, kind: synthetic, count: 3 }
+`);
+    const { summary } = await runScenario({ scenario, runId: 'mixed', outDir: out });
+    expect(summary.status).toBe('passed');
+    expect(count(summary, 'identity_lost')).toBe(0);
+    const frames = readFrames(out).filter((f) => f['warmup'] !== true);
+    const bySubscriber = new Map<string, Record<string, unknown>[]>();
+    for (const f of frames) bySubscriber.set(String(f['subscriber']), [...(bySubscriber.get(String(f['subscriber'])) ?? []), f]);
+    expect([...bySubscriber.keys()].sort()).toEqual(['r1-sub2-1', 'r1-sub3-1', 'r1-sub3-2', 'r1-sub3-3']);
+    for (const [subscriber, records] of bySubscriber) {
+      expect(records.length).toBeGreaterThan(60);
+      for (const record of records) {
+        for (const key of ['frameId', 'captureMs', 'sentMs', 'sfuInMs', 'sfuOutMs', 'receivedMs', 'frameLatencyMs', 'uplinkMs', 'sfuMs', 'downlinkMs']) {
+          expect(record, `${subscriber} ${key}`).toHaveProperty(key);
+        }
+      }
+    }
+    const browserRecords = bySubscriber.get('r1-sub2-1') ?? [];
+    expect(browserRecords.every((r) => typeof r['g2gLatencyMs'] === 'number' && typeof r['renderMs'] === 'number')).toBe(true);
+    expect(count(summary, 'g2g_latency_ms')).toBe(browserRecords.length);
   });
 });

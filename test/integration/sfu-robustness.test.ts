@@ -10,7 +10,7 @@ import { SyntheticPublisher } from '../../src/peers/synthetic/publisher.js';
 import { SyntheticSubscriber } from '../../src/peers/synthetic/subscriber.js';
 import type { ReceivedFrameRecord } from '../../src/peers/types.js';
 
-const VIDEO = { width: 640, height: 360, fps: 30, bitrateKbps: 300, keyframeIntervalMs: 1000 };
+const VIDEO = { width: 640, height: 360, fps: 30, bitrateKbps: 300, keyframeIntervalMs: 1000, source: 'synthetic' as const };
 
 async function post(url: string, body: string | undefined, headers: Record<string, string> = { 'content-type': 'application/sdp' }): Promise<Response> {
   return fetch(url, { method: 'POST', headers, ...(body !== undefined ? { body } : {}) });

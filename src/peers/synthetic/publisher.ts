@@ -5,6 +5,7 @@
 import { MediaStreamTrack, PictureLossIndication, RTCPeerConnection, RtcpPayloadSpecificFeedback, RtpHeader, RtpPacket, type RTCRtpTransceiver } from 'werift';
 import { encodeAbsCaptureTime, encodeFrameId, extensionIdsFrom, frameKey, type ExtensionIds } from '../../media/rtp-identity.js';
 import { buildVp8Frame, FrameSizer, packetizeVp8 } from '../../media/vp8-synthetic.js';
+import { Vp8LiveEncoder } from '../../media/vp8-encoder.js';
 import { loopbackPeerConfig } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { deleteSession } from '../signaling.js';
@@ -22,6 +23,8 @@ export class SyntheticPublisher {
   private sequenceNumber = Math.floor(Math.random() * 0xffff);
   private readonly ssrc = (Math.random() * 0xffffffff) >>> 0;
   private closed = false;
+  private encoder: Vp8LiveEncoder | undefined;
+  private keyframeWanted = false;
   streamId = '';
 
   constructor(
@@ -42,8 +45,18 @@ export class SyntheticPublisher {
       // PLI (FMT 1) or FIR (FMT 4): the next frame is a keyframe
       if (rtcp instanceof RtcpPayloadSpecificFeedback && [PictureLossIndication.count, 4].includes(rtcp.feedback.count)) {
         this.sizer.requestKeyframe();
+        this.keyframeWanted = true;
       }
     });
+    if (this.spec.video.source === 'encoded') {
+      const { width, height, fps, bitrateKbps, keyframeIntervalMs } = this.spec.video;
+      this.encoder = new Vp8LiveEncoder(
+        { width, height, fps, bitrateKbps, keyframeIntervalMs, publisherTag: this.spec.publisherTag },
+        (frame) => this.sendVp8(frame.data, frame.seq, frame.captureMs, frame.keyframe),
+        (message) => process.stderr.write(`${this.spec.peerId}: ${message}\n`),
+      );
+      await this.encoder.start();
+    }
     const session = await connectPeer(this.pc, this.spec.endpointUrl, this.spec.token, connectTimeoutMs);
     this.resourceUrl = session.resourceUrl;
     this.streamId = session.sessionId;
@@ -73,12 +86,23 @@ export class SyntheticPublisher {
   }
 
   private sendFrame(): void {
-    const sender = this.transceiver?.sender;
-    if (!sender) return;
     const captureMs = nowMs();
-    const id = { publisherTag: this.spec.publisherTag, frameSeq: this.frameSeq++ };
+    if (this.encoder) {
+      // a busy encoder skips the frame rather than queueing: a real-time sender prefers fresh frames
+      if (this.encoder.inFlight >= 2) return;
+      this.encoder.encode(this.frameSeq++, captureMs, this.keyframeWanted);
+      this.keyframeWanted = false;
+      return;
+    }
     const shape = this.sizer.next();
-    const frame = buildVp8Frame(shape, this.spec.video.width, this.spec.video.height);
+    this.sendVp8(buildVp8Frame(shape, this.spec.video.width, this.spec.video.height), this.frameSeq++, captureMs, shape.keyframe);
+  }
+
+  /** Packetizes one VP8 frame (RFC 7741) with the identity extensions, and hands it to RTP. */
+  private sendVp8(frame: Buffer, frameSeq: number, captureMs: number, keyframe: boolean): void {
+    const sender = this.transceiver?.sender;
+    if (!sender || this.closed) return;
+    const id = { publisherTag: this.spec.publisherTag, frameSeq };
     const payloads = packetizeVp8(frame, id.frameSeq & 0x7fff);
     const timestamp = Math.floor(captureMs * 90) >>> 0;
     const extensions: { id: number; payload: Buffer }[] = [];
@@ -100,7 +124,7 @@ export class SyntheticPublisher {
       this.sequenceNumber = (this.sequenceNumber + 1) & 0xffff;
       void sender.sendRtp(new RtpPacket(header, payload));
     }
-    this.onFrame({ f: frameKey(id), peer: this.spec.peerId, captureMs, sentMs, bytes: frame.length, keyframe: shape.keyframe });
+    this.onFrame({ f: frameKey(id), peer: this.spec.peerId, captureMs, sentMs, bytes: frame.length, keyframe });
   }
 
   stopSending(): void {
@@ -113,6 +137,7 @@ export class SyntheticPublisher {
     if (this.closed) return;
     this.closed = true;
     this.stopSending();
+    await this.encoder?.close();
     if (this.resourceUrl) await deleteSession(this.resourceUrl, this.spec.token);
     await this.pc.close().catch(() => undefined);
   }

@@ -24,7 +24,7 @@ describe('validateScenario', () => {
   it('fills defaults', () => {
     const scenario = scenarioFromText(VALID, 'x.yaml');
     expect(scenario).toMatchObject({ name: 'ok', durationMs: 5000, rooms: 1, target: { type: 'reference' }, sfu: { addDelayMs: 0 }, runners: 1 });
-    expect(scenario.peers[0]?.video).toEqual({ width: 640, height: 360, fps: 30, bitrateKbps: 600, keyframeIntervalMs: 2000 });
+    expect(scenario.peers[0]?.video).toEqual({ width: 640, height: 360, fps: 30, bitrateKbps: 600, keyframeIntervalMs: 2000, source: 'synthetic' });
     expect(scenario.peers[1]?.kind).toBe('synthetic');
   });
 

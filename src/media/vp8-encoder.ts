@@ -1,0 +1,51 @@
+/** A live VP8 encoder in a worker thread: frames in (sequence, capture time), encoded VP8 frames out. */
+import { Worker } from 'node:worker_threads';
+import { childEntry } from '../project-paths.js';
+import type { EncoderConfig, EncoderRequest, EncoderResult } from './vp8-encoder-worker.js';
+
+export interface EncodedFrame {
+  seq: number;
+  captureMs: number;
+  data: Buffer;
+  keyframe: boolean;
+}
+
+export class Vp8LiveEncoder {
+  private readonly worker: Worker;
+  private readonly ready: Promise<void>;
+  /** frames handed to the worker and not back yet */
+  inFlight = 0;
+
+  /** frames libvpx dropped (rate control) */
+  dropped = 0;
+
+  constructor(config: EncoderConfig, onFrame: (frame: EncodedFrame) => void, onError: (message: string) => void) {
+    this.worker = new Worker(childEntry('src/media/vp8-encoder-worker'), { workerData: config });
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.once('error', reject);
+      this.worker.on('message', (result: EncoderResult) => {
+        if ('ready' in result) {
+          resolve();
+          return;
+        }
+        this.inFlight = Math.max(0, this.inFlight - 1);
+        if ('dropped' in result) this.dropped += 1;
+        else if ('error' in result) onError(`VP8 encoder: ${result.error}`);
+        else onFrame({ seq: result.seq, captureMs: result.captureMs, data: Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength), keyframe: result.keyframe });
+      });
+    });
+  }
+
+  start(): Promise<void> {
+    return this.ready;
+  }
+
+  encode(seq: number, captureMs: number, keyframe: boolean): void {
+    this.inFlight += 1;
+    this.worker.postMessage({ seq, captureMs, keyframe } satisfies EncoderRequest);
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
