@@ -2,10 +2,13 @@
  * `npm run bench`: capacity and speed numbers, measured (never asserted in tests).
  *  (a) the most synthetic subscribers one peer-runner process (one core) sustains at 640x360, 30 fps,
  *      600 kbps with frame_latency_ms p95 < 50 ms and the run not saturated;
- *  (b) the reference SFU's forwarding (fan-out) time per incoming packet at 1, 10 and 100 subscribers.
+ *  (b) the reference SFU's forwarding (fan-out) time per incoming packet at 1, 10 and 100 subscribers;
+ *  (c) browser subscribers (pages of one Chromium) at 640x360, 30 fps, fed by a synthetic publisher that
+ *      encodes real VP8, until the run saturates, and what reading the pixel marker costs per frame.
  * Results go to bench/results/latest.json and a Markdown table on stdout (for the README).
+ * BENCH_PARTS=a,b,c picks parts; BENCH_HOLD and BENCH_STEPS tune part (a).
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TrendSummary } from '../src/metrics/histogram.js';
@@ -16,15 +19,20 @@ import { scenarioFromText } from '../src/scenario/validate.js';
 const HOLD = process.env['BENCH_HOLD'] ?? '20s';
 const STEPS = (process.env['BENCH_STEPS'] ?? '10,25,50,75,100,150,200,250,300').split(',').map(Number);
 const log = (text: string): void => void process.stderr.write(`${text}\n`);
+const f1 = (v: number | null): string => (v === null ? '-' : v.toFixed(1));
 
-async function runOnce(subscribers: number, hold: string): Promise<RunSummary> {
-  const scenario = scenarioFromText(`name: bench-${subscribers}
+const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'a,b,c').split(','));
+const BROWSER_STEPS = (process.env['BENCH_BROWSER_STEPS'] ?? '1,2,3,4,6,8,10,12').split(',').map(Number);
+
+async function runOnce(subscribers: number, hold: string, kind: 'synthetic' | 'browser' = 'synthetic'): Promise<RunSummary> {
+  const source = kind === 'browser' ? ', source: encoded' : '';
+  const scenario = scenarioFromText(`name: bench-${kind}-${subscribers}
 duration: ${hold}
 runners: 1
 connectTimeout: 60s
 peers:
-  - { role: publisher, count: 1, video: { width: 640, height: 360, fps: 30, bitrateKbps: 600 } }
-  - { role: subscriber, count: ${subscribers} }
+  - { role: publisher, count: 1, video: { width: 640, height: 360, fps: 30, bitrateKbps: 600${source} } }
+  - { role: subscriber, kind: ${kind}, count: ${subscribers} }
 thresholds:
   frame_latency_ms: ["p(95)<50"]
 `);
@@ -45,6 +53,19 @@ interface CapacityStep {
   framesLost: number;
   runnerCpuPctMean: number | null;
   sfuCpuPctMean: number | null;
+  saturated: boolean;
+  ok: boolean;
+}
+
+interface BrowserStep {
+  subscribers: number;
+  g2gP50Ms: number | null;
+  g2gP95Ms: number | null;
+  fpsMin: number | null;
+  browserCpuPctMean: number | null;
+  busiestProcessOverShare: number | null;
+  markerReadP50Ms: number | null;
+  markerReadP95Ms: number | null;
   saturated: boolean;
   ok: boolean;
 }
@@ -71,7 +92,7 @@ async function main(): Promise<void> {
   log(`glassbench bench on ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}; hold ${HOLD} per step`);
 
   const capacity: CapacityStep[] = [];
-  for (const n of STEPS) {
+  for (const n of PARTS.has('a') ? STEPS : []) {
     log(`(a) ${n} subscribers in one peer runner ...`);
     const result = step(n, await runOnce(n, HOLD));
     capacity.push(result);
@@ -81,7 +102,7 @@ async function main(): Promise<void> {
   const best = [...capacity].reverse().find((c) => c.ok) ?? null;
 
   const forwarding: { subscribers: number; packets: number; p50Us: number; p90Us: number; p99Us: number; maxUs: number }[] = [];
-  for (const n of [1, 10, 100]) {
+  for (const n of PARTS.has('b') ? [1, 10, 100] : []) {
     log(`(b) forwarding time with ${n} subscriber(s) ...`);
     const forward = (await runOnce(n, '10s')).sfu?.forwardMs;
     if (!forward) throw new Error('the SFU reported no forwarding times');
@@ -89,9 +110,54 @@ async function main(): Promise<void> {
     forwarding.push({ subscribers: n, packets: forward.count, p50Us: us(forward.p50), p90Us: us(forward.p90), p99Us: us(forward.p99), maxUs: us(forward.max) });
   }
 
-  const results = { date: new Date().toISOString(), machine, hold: HOLD, capacity, maxSubscribersOneRunner: best?.subscribers ?? 0, bestStep: best, forwarding };
+  const browsers: BrowserStep[] = [];
+  for (const n of PARTS.has('c') ? BROWSER_STEPS : []) {
+    log(`(c) ${n} browser subscriber page(s) in one Chromium ...`);
+    const s = await runOnce(n, '15s', 'browser');
+    const g2g = s.metrics['g2g_latency_ms'] as TrendSummary | undefined;
+    const fps = s.metrics['fps_received'] as TrendSummary | undefined;
+    const marker = s.metrics['marker_read_ms'] as TrendSummary | undefined;
+    const browser = s.processes['browser-1'];
+    const result: BrowserStep = {
+      subscribers: n,
+      g2gP50Ms: g2g?.p50 ?? null,
+      g2gP95Ms: g2g?.p95 ?? null,
+      fpsMin: fps?.min ?? null,
+      browserCpuPctMean: browser?.cpuPctMean ?? null,
+      busiestProcessOverShare: browser?.overSaturationShare ?? null,
+      markerReadP50Ms: marker?.p50 ?? null,
+      markerReadP95Ms: marker?.p95 ?? null,
+      saturated: s.saturated,
+      ok: !s.saturated && s.peers.connected === n + 1 && (fps?.min ?? 0) >= 25,
+    };
+    browsers.push(result);
+    log(`    g2g p50/p95 ${result.g2gP50Ms}/${result.g2gP95Ms} ms, fps min ${result.fpsMin}, Chromium CPU ${result.browserCpuPctMean}%, marker read p50 ${result.markerReadP50Ms} ms, saturated ${result.saturated}`);
+    if (!result.ok) break;
+  }
+  const bestBrowser = [...browsers].reverse().find((b) => b.ok) ?? null;
+
+  const results = {
+    date: new Date().toISOString(),
+    machine,
+    hold: HOLD,
+    capacity,
+    maxSubscribersOneRunner: best?.subscribers ?? 0,
+    bestStep: best,
+    forwarding,
+    browsers,
+    maxBrowserSubscribersBeforeSaturation: bestBrowser?.subscribers ?? 0,
+  };
+  const previous = await readFile('bench/results/latest.json', 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>).catch((): Record<string, unknown> => ({}));
+  // a partial run (BENCH_PARTS) keeps the other parts' last results
+  const merged = {
+    ...previous,
+    ...results,
+    ...(PARTS.has('a') ? {} : { capacity: previous['capacity'], maxSubscribersOneRunner: previous['maxSubscribersOneRunner'], bestStep: previous['bestStep'] }),
+    ...(PARTS.has('b') ? {} : { forwarding: previous['forwarding'] }),
+    ...(PARTS.has('c') ? {} : { browsers: previous['browsers'], maxBrowserSubscribersBeforeSaturation: previous['maxBrowserSubscribersBeforeSaturation'] }),
+  };
   await mkdir('bench/results', { recursive: true });
-  await writeFile('bench/results/latest.json', `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile('bench/results/latest.json', `${JSON.stringify(merged, null, 2)}\n`);
 
   const lines = [
     `Machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node} (${results.date.slice(0, 10)})`,
@@ -103,6 +169,10 @@ async function main(): Promise<void> {
     '| subscribers | packets | forward p50 µs | p90 µs | p99 µs | max µs |',
     '|---|---|---|---|---|---|',
     ...forwarding.map((f) => `| ${f.subscribers} | ${f.packets} | ${f.p50Us} | ${f.p90Us} | ${f.p99Us} | ${f.maxUs} |`),
+    '',
+    '| browser subscribers (one Chromium) | g2g p50 / p95 ms | fps min | Chromium CPU % (all processes) | marker read p50 / p95 ms | saturated |',
+    '|---|---|---|---|---|---|',
+    ...browsers.map((b) => `| ${b.subscribers} | ${f1(b.g2gP50Ms)} / ${f1(b.g2gP95Ms)} | ${f1(b.fpsMin)} | ${f1(b.browserCpuPctMean)} | ${f1(b.markerReadP50Ms)} / ${f1(b.markerReadP95Ms)} | ${b.saturated ? 'yes' : 'no'} |`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

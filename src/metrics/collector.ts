@@ -37,6 +37,7 @@ interface FrameState {
 export class FrameCollector {
   private readonly frames = new Map<string, FrameState>();
   private readonly windows: SubscriptionWindow[] = [];
+  private readonly windowBySub = new Map<string, SubscriptionWindow>();
   /** frames received per subscription inside the measurement window */
   private readonly receivedPerSession = new Map<string, number>();
   /** peer id of each publisher tag */
@@ -76,9 +77,13 @@ export class FrameCollector {
   }
 
   addWindow(window: SubscriptionWindow): void {
-    const existing = this.windows.find((w) => w.sub === window.sub);
+    const existing = this.windowBySub.get(window.sub);
     if (existing) Object.assign(existing, window);
-    else this.windows.push({ ...window });
+    else {
+      const copy = { ...window };
+      this.windows.push(copy);
+      this.windowBySub.set(copy.sub, copy);
+    }
   }
 
   private state(key: string, nowMs: number): FrameState {
@@ -183,7 +188,7 @@ export class FrameCollector {
     let sfuInMs = state.sfuInMs;
     let sfuOutMs = state.sfuOut?.get(receipt.sub);
     if (sfuInMs === undefined && receipt.rtpTs !== undefined) {
-      const window = this.windows.find((w) => w.sub === receipt.sub);
+      const window = this.windowBySub.get(receipt.sub);
       const stream = window ? this.streamByTag.get(window.publisherTag) : undefined;
       const entry = stream ? this.rtpStages.get(`rtp:${stream}:${receipt.rtpTs}`) : undefined;
       sfuInMs = entry?.sfuInMs;
@@ -219,12 +224,13 @@ export class FrameCollector {
     if (record.g2gLatencyMs !== undefined) this.series.record('g2g_latency_ms', record.g2gLatencyMs, tags);
     if (record.renderMs !== undefined) this.series.record('render_ms', record.renderMs, tags);
     if (record.unattributedMs !== undefined) this.series.record('unattributed_ms', record.unattributedMs, tags);
+    if (receipt.markerReadMs !== undefined) this.series.record('marker_read_ms', receipt.markerReadMs, tags);
     this.onRecord(record);
   }
 
   private emitIdentityLost(receipt: ReceivedFrameRecord): void {
     const info = this.peers.get(receipt.peer);
-    const window = this.windows.find((w) => w.sub === receipt.sub);
+    const window = this.windowBySub.get(receipt.sub);
     const publisher = window ? this.publisherByTag.get(window.publisherTag) : undefined;
     const tags = this.frameTags(info?.room ?? '', publisher, receipt.peer, info?.kind);
     const warmup = arrivalOf(receipt) < this.measureFromMs;

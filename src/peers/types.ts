@@ -25,6 +25,8 @@ export interface ReceivedFrameRecord {
   renderedMs?: number;
   /** the frame's RTP timestamp, to join SFU stage times of streams without a frame-id extension */
   rtpTs?: number;
+  /** browsers: time spent reading the pixel marker of this frame, ms */
+  markerReadMs?: number;
   /** capture time read from abs-capture-time on the receiver */
   captureMs?: number;
   bytes: number;

@@ -2,7 +2,6 @@
  * Browser peers in real Chromium (Debian's package): glass-to-glass on every frame, the marker through
  * VP8 at low and high bitrates, calibration with addDelayMs, and a browser killed mid-run.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +9,7 @@ import type { TrendSummary } from '../../src/metrics/histogram.js';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import type { RunSummary } from '../../src/report/summary.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
-import { CLI, readFrames, tempDir, writeScenario } from '../fixtures/cli.js';
+import { readFrames, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
 import { glassbenchBrowserMainPids, glassbenchChromiumPids, requireBinary } from '../fixtures/system.js';
 
 const pair = (options: { duration?: string; bitrateKbps?: number; addDelayMs?: number; runners?: number } = {}): string => `name: browser-test
@@ -75,24 +74,13 @@ describe('browser peers', () => {
     const dir = await tempDir();
     const scenario = await writeScenario(dir, 'kill.yaml', pair({ duration: '8s', runners: 2 }));
     const out = join(dir, 'out');
-    const child = spawn(process.execPath, [CLI, 'run', scenario, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.stdout.resume();
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (stderr.includes('2.0s/8.0s')) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 50);
-    });
+    const run = startCli(['run', scenario, '--out', out]);
+    await run.waitFor('2.0s/8.0s');
     const browsers = glassbenchBrowserMainPids();
     expect(browsers.length).toBe(2);
     process.kill(browsers[0] as number, 'SIGKILL');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).toBe(0);
-    expect(stderr).toMatch(/peer failed: r1-\w+-\d: the browser process went away/);
+    expect(await run.exit).toBe(0);
+    expect(run.stderr()).toMatch(/peer failed: r1-\w+-\d: the browser process went away/);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
     expect(summary.peers.failed.length).toBeGreaterThan(0);
     expect(summary.peers.failed[0]?.message).toBe('the browser process went away');
@@ -101,21 +89,11 @@ describe('browser peers', () => {
   it('leaves no Chromium behind after Ctrl-C', async () => {
     const dir = await tempDir();
     const scenario = await writeScenario(dir, 'long.yaml', pair({ duration: '60s' }));
-    const child = spawn(process.execPath, [CLI, 'run', scenario, '--out', join(dir, 'out')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.stdout.resume();
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (stderr.includes('1.0s/1m0s')) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 50);
-    });
+    const run = startCli(['run', scenario, '--out', join(dir, 'out')]);
+    await run.waitFor('1.0s/1m0s');
     expect(glassbenchChromiumPids().length).toBeGreaterThan(0);
-    child.kill('SIGINT');
-    expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(105);
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(105);
   });
 
   it('reports every receiver of a mixed room under one schema (encoded synthetic publisher -> browser + synthetic)', async () => {

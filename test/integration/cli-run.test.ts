@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/report/summary.js';
-import { CLI, readFrames, runCli, tempDir, writeScenario } from '../fixtures/cli.js';
+import { CLI, readFrames, runCli, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
 import { glassbenchChildPids } from '../fixtures/system.js';
 
 const SHORT = (extra = '', duration = '3s'): string => `name: cli-short
@@ -94,21 +94,10 @@ describe('glassbench run', () => {
     const dir = await tempDir();
     const scenario = await writeScenario(dir, 'long.yaml', SHORT('', '60s'));
     const out = join(dir, 'out');
-    const child = spawn(process.execPath, [CLI, 'run', scenario, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.stdout.resume();
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (stderr.includes('2.0s/1m0s')) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 50);
-    });
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).toBe(105);
+    const run = startCli(['run', scenario, '--out', out]);
+    await run.waitFor('2.0s/1m0s');
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(105);
     const summary = readSummary(out);
     expect(summary.status).toBe('aborted');
     expect((summary.metrics['frame_latency_ms'] as { count: number }).count).toBeGreaterThan(50);

@@ -74,7 +74,7 @@ export class PageSubscriber {
         ctx.drawImage(frame, 0, 0, width, stripHeight, 0, 0, width, stripHeight);
         const marker = readMarker(ctx.getImageData(0, 0, width, stripHeight).data, width);
         const rtpTs = (frame as unknown as { metadata?(): EncodedMetadata }).metadata?.().rtpTimestamp;
-        const record: PageReceivedFrame = { renderedMs };
+        const record: PageReceivedFrame = { renderedMs, markerReadMs: nowMs() - renderedMs };
         if (rtpTs !== undefined) {
           record.rtpTs = rtpTs;
           const receivedMs = this.receiveTimes.get(rtpTs);

@@ -13,6 +13,8 @@ export interface PageReceivedFrame {
   /** decoded frame readable in the page: the glass */
   renderedMs: number;
   captureMs?: number;
+  /** time the page spent reading this frame's marker (draw the strip, read pixels, decode), ms */
+  markerReadMs?: number;
 }
 
 export interface PageStatsSample {

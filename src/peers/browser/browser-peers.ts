@@ -125,6 +125,7 @@ export class BrowserSubscriber {
           if (r.rtpTs !== undefined) record.rtpTs = r.rtpTs;
           if (r.receivedMs !== undefined) record.receivedMs = r.receivedMs;
           if (r.captureMs !== undefined) record.captureMs = r.captureMs;
+          if (r.markerReadMs !== undefined) record.markerReadMs = r.markerReadMs;
           this.onFrame(record);
         }
         for (const s of records.stats) {
