@@ -59,7 +59,10 @@ class Run {
   private readonly startedMs = nowMs();
   private holdStartMs = 0;
   private sendingStoppedMs = 0;
+  /** why the run was interrupted (Ctrl-C) */
   private abortReason: string | undefined;
+  /** set when a threshold with abortOnFail failed: the run ends early, as a threshold failure */
+  private thresholdAbort: string | undefined;
   private sfuForwardMs: TrendSummary | null = null;
 
   constructor(private readonly options: RunOptions) {
@@ -100,7 +103,8 @@ class Run {
         ending = { status: 'error', code, message: describeError(error) };
       }
     }
-    if (!ending && this.abortReason) ending = { status: 'aborted', code: 'ABORTED', message: this.abortReason };
+    if (!ending && this.thresholdAbort) ending = { status: 'aborted', code: 'THRESHOLD_FAILED', message: this.thresholdAbort };
+    else if (!ending && this.abortReason) ending = { status: 'aborted', code: 'ABORTED', message: this.abortReason };
     await this.drainAndClose();
     return this.writeOutputs(ending);
   }
@@ -290,7 +294,7 @@ class Run {
       this.recent.latency = new Trend();
       lastTickMs = now;
       this.checkAbortOnFail(now);
-      if (this.abortReason) return;
+      if (this.thresholdAbort) return;
     }
   }
 
@@ -302,7 +306,7 @@ class Run {
     const results = evaluateThresholds({ ...this.scenario, thresholds: armed }, this.series);
     for (const [key, list] of Object.entries(results)) {
       const failedResult = list.find((r) => !r.ok && r.actual !== null);
-      if (failedResult) this.abortReason = `threshold ${key} ${failedResult.expr} failed (actual ${failedResult.actual}) and has abortOnFail`;
+      if (failedResult) this.thresholdAbort = `threshold ${key} ${failedResult.expr} failed (actual ${failedResult.actual}) and has abortOnFail`;
     }
   }
 
@@ -375,7 +379,7 @@ function exitCodeOf(summary: RunSummary): number {
   if (summary.status === 'failed') return EXIT_CODES.thresholdFailed;
   if (summary.status === 'aborted') {
     // abortOnFail is a threshold failure (k6 exits 99); Ctrl-C is 105
-    return summary.error?.message.startsWith('threshold ') ? EXIT_CODES.thresholdFailed : EXIT_CODES.aborted;
+    return summary.error?.code === 'THRESHOLD_FAILED' ? EXIT_CODES.thresholdFailed : EXIT_CODES.aborted;
   }
   return EXIT_CODES.runFailed;
 }

@@ -1,4 +1,5 @@
 /** Contracts between the harness and its peers (which run in peer-runner child processes). */
+import type { PageStatsSample } from '../browser/page/types.js';
 import type { VideoOptions } from '../scenario/types.js';
 
 /** A frame a publisher handed to RTP. */
@@ -33,20 +34,11 @@ export interface ReceivedFrameRecord {
   keyframe: boolean;
 }
 
-/** One second of a browser receiver's WebRTC stats; counts are increments since the previous sample. */
-export interface StatsSample {
-  ms: number;
-  jitterMs?: number;
-  packetLossPct?: number;
-  bitrateKbps?: number;
-  jitterBufferDelayMs?: number;
-  decodeMs?: number;
-  fps?: number;
-  nackCount: number;
-  pliCount: number;
-  freezeCount: number;
-  freezeMs: number;
-}
+/**
+ * One second of a browser receiver's WebRTC stats, as the page samples them, except that the counters are
+ * increments since the previous sample (the page reports totals).
+ */
+export type StatsSample = PageStatsSample & { nackCount: number; pliCount: number; freezeCount: number; freezeMs: number };
 
 /** When a subscription could receive frames: from connected to closing. */
 export interface SubscriptionWindow {

@@ -120,4 +120,18 @@ describe('glassbench run', () => {
     child.kill('SIGINT');
     expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0);
   });
+
+  it('stops early on a failed abortOnFail threshold and exits 99 with a partial report', async () => {
+    const dir = await tempDir();
+    const thresholds = 'thresholds:\n  frame_latency_ms: [{ threshold: "max<0.001", abortOnFail: true, delayAbortEval: 1s }]\n';
+    const scenario = await writeScenario(dir, 'abort.yaml', SHORT(thresholds, '60s'));
+    const result = await runCli(['run', scenario, '--out', join(dir, 'out')], { timeoutMs: 40_000 });
+    expect(result.code).toBe(99);
+    const summary = readSummary(join(dir, 'out'));
+    expect(summary.status).toBe('aborted');
+    expect(summary.error).toMatchObject({ code: 'THRESHOLD_FAILED' });
+    expect(summary.error?.message).toContain('frame_latency_ms max<0.001 failed');
+    expect(summary.durationMs).toBeLessThan(20_000);
+    expect(summary.thresholds['frame_latency_ms']?.[0]).toMatchObject({ ok: false, abortOnFail: true });
+  });
 });
