@@ -147,9 +147,12 @@ class Run {
           this.usage.record(`browser-${runner.index + 1}`, sample, true, event.browserMaxProcessCpuPct);
         }
         return;
-      case 'stats':
+      case 'stats': {
         this.collector.onStats(event.peer, event.sample);
+        const info = this.peerInfo.get(event.peer);
+        this.influx?.writeStats(event.peer, info?.room ?? '', info?.kind ?? 'browser', event.sample);
         return;
+      }
       case 'publisher-ready':
         this.pendingPeers.get(event.peerId)?.({ ok: true, streamId: event.streamId });
         return;

@@ -8,6 +8,7 @@ import { appendFileSync } from 'node:fs';
 import { InfluxDB, Point } from '@influxdata/influxdb-client';
 import { nowMs } from '../metrics/clock.js';
 import type { FrameRecord } from '../metrics/types.js';
+import type { StatsSample } from '../peers/types.js';
 import type { RunSummary } from '../report/summary.js';
 import type { InfluxOptions, Sink } from './types.js';
 
@@ -92,6 +93,26 @@ export class InfluxSink implements Sink {
     if (record.identityLost) point.booleanField('identity_lost', true);
     if (record.warmup) point.booleanField('warmup', true);
     point.timestamp(String(this.uniqueMicros(record.receivedMs ?? record.renderedMs ?? nowMs())));
+    this.enqueue(point);
+  }
+
+  /** One second of a browser receiver's WebRTC stats: measurement `webrtc` (design.md section 7). */
+  writeStats(peer: string, room: string, peerKind: string, sample: StatsSample): void {
+    const point = this.point('webrtc').tag('peer_kind', peerKind).stringField('peer', peer).stringField('room', room);
+    const numbers: [string, number | undefined][] = [
+      ['jitter_ms', sample.jitterMs],
+      ['packet_loss_pct', sample.packetLossPct],
+      ['bitrate_kbps', sample.bitrateKbps],
+      ['jitter_buffer_delay_ms', sample.jitterBufferDelayMs],
+      ['decode_ms', sample.decodeMs],
+      ['fps', sample.fps],
+      ['nack_count', sample.nackCount],
+      ['pli_count', sample.pliCount],
+      ['freeze_count', sample.freezeCount],
+      ['freeze_ms', sample.freezeMs],
+    ];
+    for (const [name, value] of numbers) if (value !== undefined) point.floatField(name, value);
+    point.timestamp(String(Math.round(sample.ms * 1000)));
     this.enqueue(point);
   }
 

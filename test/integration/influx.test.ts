@@ -10,6 +10,7 @@ import { runScenario } from '../../src/orchestrator/runner.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
 import { readFrames, tempDir } from '../fixtures/cli.js';
 import { createDatabase, influxQuery, startInfluxd, startVictoriaMetrics, type ServerHandle } from '../fixtures/influxdb.js';
+import { requireBinary } from '../fixtures/system.js';
 
 const scenario = (duration: string): ReturnType<typeof scenarioFromText> =>
   scenarioFromText(`name: influx-check
@@ -116,5 +117,26 @@ describe('InfluxDB sink', () => {
     // every summary point has a `saturated` field, so counting it counts the points
     const summaryInDb = (await influxQuery(restarted.url, 'glassbench', `SELECT count(saturated) FROM summary WHERE testid = 'influx-fault-test'`))[0]?.values[0]?.[1] ?? 0;
     expect(Number(framesInDb) + Number(summaryInDb)).toBe(written);
+  });
+
+  it('writes the webrtc measurement (per browser receiver per second)', async () => {
+    requireBinary(process.env['CHROME_PATH'] ?? '/usr/bin/chromium', 'chromium');
+    const influx = await startInfluxd();
+    servers.push(influx);
+    await createDatabase(influx.url, 'glassbench');
+    const dir = await tempDir();
+    const browserPair = scenarioFromText(`name: influx-webrtc
+duration: 3s
+peers:
+  - { role: publisher, kind: browser, count: 1 }
+  - { role: subscriber, kind: browser, count: 1 }
+`);
+    await runScenario({ scenario: browserPair, runId: 'influx-webrtc-test', outDir: join(dir, 'out'), influx: { url: influx.url, db: 'glassbench' } });
+    const counted = await influxQuery(influx.url, 'glassbench', `SELECT count(bitrate_kbps) FROM webrtc WHERE testid = 'influx-webrtc-test'`);
+    expect(Number(counted[0]?.values[0]?.[1])).toBeGreaterThanOrEqual(2);
+    const tagKeys = (await influxQuery(influx.url, 'glassbench', 'SHOW TAG KEYS FROM webrtc'))[0]?.values.map((v) => v[0]);
+    expect(tagKeys?.sort()).toEqual(['peer_kind', 'placement', 'scenario', 'testid']);
+    const peers = await influxQuery(influx.url, 'glassbench', `SELECT peer, room FROM webrtc WHERE testid = 'influx-webrtc-test' LIMIT 1`);
+    expect(peers[0]?.values[0]?.slice(1)).toEqual(['r1-sub-1', 'r1']);
   });
 });
