@@ -207,13 +207,18 @@ class Run {
       } else if (peer.role === 'publisher') {
         const target = this.scenario.target;
         const endpointUrl = target.type === 'reference' ? `${this.sfu?.baseUrl}/whip/${peer.room}` : roomUrl(target.whipUrl, peer.room);
-        const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, endpointUrl, publisherTag: peer.publisherTag ?? 0, video: peer.video };
+        const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, endpointUrl, publisherTag: peer.publisherTag ?? 0, video: peer.video, ...this.browserEndpoint };
         runner.send({ type: 'start-publisher', spec: token ? { ...spec, token } : spec, connectTimeoutMs: timeoutMs });
       } else {
-        const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, sources };
+        const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, sources, ...this.browserEndpoint };
         runner.send({ type: 'start-subscriber', spec: token ? { ...spec, token } : spec, connectTimeoutMs: timeoutMs });
       }
     });
+  }
+
+  private get browserEndpoint(): { browserWSEndpoint?: string } {
+    const wsEndpoint = this.scenario.browser.wsEndpoint;
+    return wsEndpoint ? { browserWSEndpoint: wsEndpoint } : {};
   }
 
   private markFailed(peer: string, message: string): void {
@@ -332,6 +337,9 @@ class Run {
 
   private async writeOutputs(ending: { status: 'aborted' | 'error'; code: string; message: string } | undefined): Promise<RunResult> {
     this.emit({ type: 'phase', phase: 'writing', message: `writing results to ${this.options.outDir}` });
+    if (this.scenario.browser.wsEndpoint && this.plan.some((p) => p.kind === 'browser')) {
+      this.notes.push('browsers connected through browser.wsEndpoint run outside this run: their CPU is not measured, so their saturation is not judged');
+    }
     const saturatedProcesses = this.usage.saturatedProcesses();
     if (saturatedProcesses.length > 0) {
       this.notes.push(`saturated: ${saturatedProcesses.join(', ')} stayed above 85% of a core for more than 10% of the run; these numbers measure the load generator, not the system`);

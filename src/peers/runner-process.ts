@@ -31,9 +31,9 @@ let browser: BrowserHost | undefined;
 let browserTree: ProcessTreeSampler | undefined;
 
 /** The runner's Chromium, started with its first browser peer. If it dies, its peers are reported failed. */
-function browserHost(): BrowserHost {
+function browserHost(wsEndpoint: string | undefined): BrowserHost {
   if (!browser) {
-    browser = new BrowserHost();
+    browser = new BrowserHost(wsEndpoint);
     browser.onDisconnected = (reason) => {
       for (const peerId of browserPeers) emit({ type: 'peer-failed', peerId, message: reason });
     };
@@ -73,7 +73,7 @@ async function handle(command: RunnerCommand): Promise<void> {
       let peer: PublisherPeer;
       if (spec.kind === 'browser') {
         browserPeers.add(spec.peerId);
-        peer = new BrowserPublisher(spec, browserHost(), (r) => sent.push(r), peerError(spec.peerId));
+        peer = new BrowserPublisher(spec, browserHost(spec.browserWSEndpoint), (r) => sent.push(r), peerError(spec.peerId));
       } else {
         peer = new SyntheticPublisher(spec, (r) => sent.push(r));
       }
@@ -91,7 +91,7 @@ async function handle(command: RunnerCommand): Promise<void> {
       let peer: SubscriberPeer;
       if (spec.kind === 'browser') {
         browserPeers.add(spec.peerId);
-        peer = new BrowserSubscriber(spec, browserHost(), (r) => received.push(r), (sample) => emit({ type: 'stats', peer: spec.peerId, sample }), peerError(spec.peerId));
+        peer = new BrowserSubscriber(spec, browserHost(spec.browserWSEndpoint), (r) => received.push(r), (sample) => emit({ type: 'stats', peer: spec.peerId, sample }), peerError(spec.peerId));
       } else {
         peer = new SyntheticSubscriber(spec, (r) => received.push(r));
       }

@@ -52,6 +52,8 @@ export interface SubscriptionWindow {
 export interface PublisherSpec {
   peerId: string;
   kind: 'synthetic' | 'browser';
+  /** browser peers: connect to this browser instead of launching one */
+  browserWSEndpoint?: string;
   room: string;
   endpointUrl: string;
   token?: string;
@@ -62,6 +64,8 @@ export interface PublisherSpec {
 export interface SubscriberSpec {
   peerId: string;
   kind: 'synthetic' | 'browser';
+  /** browser peers: connect to this browser instead of launching one */
+  browserWSEndpoint?: string;
   room: string;
   /** one WHEP endpoint per publisher of the room */
   sources: { endpointUrl: string; publisherTag: number }[];

@@ -42,6 +42,11 @@ export const scenarioSchema = {
         },
       },
     },
+    browser: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { wsEndpoint: { type: 'string', pattern: '^wss?://' } },
+    },
     sfu: {
       type: 'object',
       additionalProperties: false,

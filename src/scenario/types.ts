@@ -44,6 +44,11 @@ export interface SfuOptions {
   addDelayMs: number;
 }
 
+export interface BrowserOptions {
+  /** connect to a running browser (e.g. a grid) instead of launching Chromium; default: launch one per runner */
+  wsEndpoint?: string;
+}
+
 export interface Scenario {
   name: string;
   /** measured (hold) time once every peer is connected, ms */
@@ -53,6 +58,7 @@ export interface Scenario {
   rooms: number;
   peers: PeerGroup[];
   sfu: SfuOptions;
+  browser: BrowserOptions;
   /** peer runner processes; default: one per 100 peers, at least 1 */
   runners: number;
   /** how long a peer may take to connect, ms; default 15000 */

@@ -212,6 +212,7 @@ export function validateScenario(doc: LoadedDocument): Scenario {
     rooms,
     peers,
     sfu: { addDelayMs: (sfu['addDelayMs'] as number | undefined) ?? 0 },
+    browser: typeof (raw['browser'] as Raw | undefined)?.['wsEndpoint'] === 'string' ? { wsEndpoint: (raw['browser'] as Raw)['wsEndpoint'] as string } : {},
     runners: (raw['runners'] as number | undefined) ?? Math.max(1, Math.ceil(totalPeers / 100)),
     connectTimeoutMs,
     thresholds,

@@ -4,7 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_FLAGS } from '../../src/peers/browser/browser-host.js';
 import type { TrendSummary } from '../../src/metrics/histogram.js';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import type { RunSummary } from '../../src/report/summary.js';
@@ -124,5 +126,33 @@ peers:
     const browserRecords = bySubscriber.get('r1-sub2-1') ?? [];
     expect(browserRecords.every((r) => typeof r['g2gLatencyMs'] === 'number' && typeof r['renderMs'] === 'number')).toBe(true);
     expect(count(summary, 'g2g_latency_ms')).toBe(browserRecords.length);
+  });
+
+  it('drives a browser it connects to (browserWSEndpoint) instead of launching one, and leaves it running', async () => {
+    const profile = await tempDir('glassbench-chromium-remote-');
+    const chromium = spawn(process.env['CHROME_PATH'] ?? '/usr/bin/chromium', ['--headless', `--user-data-dir=${profile}`, '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0', ...CHROMIUM_FLAGS], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      const wsEndpoint = await new Promise<string>((resolve, reject) => {
+        let err = '';
+        chromium.stderr?.on('data', (c: Buffer) => {
+          err += c.toString();
+          const match = /DevTools listening on (ws:\/\/\S+)/.exec(err);
+          if (match) resolve(match[1] as string);
+        });
+        chromium.once('exit', () => reject(new Error(`chromium exited: ${err}`)));
+      });
+      const summary = await run(`${pair({ duration: '3s' })}browser: { wsEndpoint: "${wsEndpoint}" }\n`);
+      expect(summary.status).toBe('passed');
+      expect(count(summary, 'g2g_latency_ms')).toBeGreaterThan(100);
+      expect(summary.processes['browser-1']).toBeUndefined(); // a browser we did not start is not ours to measure
+      expect(chromium.exitCode).toBeNull();
+    } finally {
+      chromium.kill('SIGKILL');
+      await new Promise((resolve) => (chromium.exitCode !== null ? resolve(undefined) : chromium.once('exit', resolve)));
+      // its renderers and helpers follow the main process out; wait for them before the no-leftovers check
+      for (let i = 0; i < 100 && glassbenchChromiumPids().length > 0; i += 1) await new Promise((r) => setTimeout(r, 50));
+    }
   });
 });

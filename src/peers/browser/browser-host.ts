@@ -49,6 +49,10 @@ export class BrowserHost {
   onDisconnected: (reason: string) => void = () => undefined;
   private closing = false;
 
+  /** `wsEndpoint`: connect to a running browser instead of launching one (its pages must reach this host) */
+  constructor(private readonly wsEndpoint?: string) {}
+
+  /** the launched browser's process; undefined for a connected (remote) browser, whose CPU is not ours to see */
   get pid(): number | undefined {
     return this.browser?.process()?.pid ?? undefined;
   }
@@ -62,6 +66,13 @@ export class BrowserHost {
       });
       await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
       this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+      if (this.wsEndpoint) {
+        this.browser = await puppeteer.connect({ browserWSEndpoint: this.wsEndpoint });
+        this.browser.on('disconnected', () => {
+          if (!this.closing) this.onDisconnected(`the connection to the browser at ${this.wsEndpoint} was lost`);
+        });
+        return;
+      }
       this.userDataDir = await mkdtemp(join(tmpdir(), 'glassbench-chromium-'));
       this.browser = await puppeteer.launch({
         executablePath: chromiumPath(),
@@ -93,7 +104,10 @@ export class BrowserHost {
     this.closing = true;
     const browser = this.browser;
     this.browser = undefined;
-    if (browser) {
+    if (browser && this.wsEndpoint) {
+      // not ours to close: leave the remote browser running, without our pages (each peer closed its own)
+      await browser.disconnect().catch(() => undefined);
+    } else if (browser) {
       const proc = browser.process();
       await Promise.race([browser.close().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
       if (proc && proc.exitCode === null) proc.kill('SIGKILL');
