@@ -28,6 +28,7 @@ export const METRICS: readonly MetricDefinition[] = [
   { name: 'downlink_ms', kind: 'trend', unit: 'ms', definition: 'sfuOutMs -> receivedMs', tags: FRAME_TAGS },
   { name: 'render_ms', kind: 'trend', unit: 'ms', definition: 'receivedMs -> renderedMs (browser receivers: jitter buffer, decode, render)', tags: FRAME_TAGS },
   { name: 'unattributed_ms', kind: 'trend', unit: 'ms', definition: 'g2g_latency_ms minus the sum of the known stages (uplink, sfu, downlink, render)', tags: FRAME_TAGS },
+  { name: 'audio_packets_received', kind: 'counter', unit: 'count', definition: 'audio RTP packets received by browser receivers (the spoken-audio track, getStats)', tags: FRAME_TAGS },
   { name: 'marker_read_ms', kind: 'trend', unit: 'ms', definition: 'browser receivers: page time to read one frame\'s pixel marker (the measuring cost per frame)', tags: FRAME_TAGS },
   { name: 'frames_sent', kind: 'counter', unit: 'count', definition: 'frames handed to RTP by publishers', tags: ['room', 'publisher'] },
   { name: 'frames_received', kind: 'counter', unit: 'count', definition: 'complete frames at receivers (one per receiver)', tags: FRAME_TAGS },

@@ -271,6 +271,7 @@ export class FrameCollector {
     this.series.add('pli_count', tags, sample.pliCount);
     this.series.add('freeze_count', tags, sample.freezeCount);
     this.series.add('freeze_ms', tags, sample.freezeMs);
+    this.series.add('audio_packets_received', tags, sample.audioPacketsReceived);
   }
 
   /** Closes the windows of a peer that failed mid-run: frames after this are not expected from it. */

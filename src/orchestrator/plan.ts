@@ -11,6 +11,7 @@ export interface PlannedPeer {
   /** publishers only: the tag carried in every frame id */
   publisherTag?: number;
   video: VideoOptions;
+  audio?: { intervalMs: number };
 }
 
 export function roomIds(count: number): string[] {
@@ -33,6 +34,7 @@ export function planPeers(scenario: Scenario): PlannedPeer[] {
           video: group.video,
         };
         if (group.role === 'publisher') peer.publisherTag = ++tag;
+        if (group.audio) peer.audio = group.audio;
         peers.push(peer);
       }
     }

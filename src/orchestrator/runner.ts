@@ -13,7 +13,7 @@ import { Trend, type TrendSummary } from '../metrics/histogram.js';
 import { ResourceSampler } from '../metrics/resources.js';
 import { ProcessUsageTracker } from '../metrics/saturation.js';
 import { MetricSeries } from '../metrics/series.js';
-import type { RunnerEvent, SubscriptionWindow } from '../peers/types.js';
+import type { RunnerEvent, SubscriptionWindow, UtteranceRecord } from '../peers/types.js';
 import { buildSummary, evaluateThresholds } from '../report/build-summary.js';
 import type { RunSummary } from '../report/summary.js';
 import { FramesFile } from '../sinks/frames-file.js';
@@ -49,6 +49,8 @@ class Run {
   private readonly pendingPeers = new Map<string, (outcome: PeerOutcome) => void>();
   private readonly failed: RunSummary['peers']['failed'] = [];
   private readonly notes: string[] = [];
+  /** utterances publishers played (spoken-audio track), written to utterances.ndjson */
+  private readonly utterances: UtteranceRecord[] = [];
   private readonly recent = { frames: 0, latency: new Trend() };
   private readonly harnessSampler: ResourceSampler;
   private connected = 0;
@@ -132,6 +134,7 @@ class Run {
     const now = nowMs();
     switch (event.type) {
       case 'records':
+        this.utterances.push(...event.utterances);
         for (const record of event.sent) this.collector.onSent(record, now);
         for (const record of event.received) {
           this.collector.onReceived(record, now);
@@ -207,7 +210,7 @@ class Run {
       } else if (peer.role === 'publisher') {
         const target = this.scenario.target;
         const endpointUrl = target.type === 'reference' ? `${this.sfu?.baseUrl}/whip/${peer.room}` : roomUrl(target.whipUrl, peer.room);
-        const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, endpointUrl, publisherTag: peer.publisherTag ?? 0, video: peer.video, ...this.browserEndpoint };
+        const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, endpointUrl, publisherTag: peer.publisherTag ?? 0, video: peer.video, ...this.browserEndpoint, ...(peer.audio ? { audio: peer.audio } : {}) };
         runner.send({ type: 'start-publisher', spec: token ? { ...spec, token } : spec, connectTimeoutMs: timeoutMs });
       } else {
         const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, sources, ...this.browserEndpoint };
@@ -368,6 +371,11 @@ class Run {
         warnings: this.influx.warnings,
       };
       if (this.influx.pointsPending > 0) summary.influx.pendingFile = join(this.options.outDir, 'influx-pending.lp');
+    }
+    if (this.utterances.length > 0) {
+      const file = join(this.options.outDir, 'utterances.ndjson');
+      await writeFile(file, this.utterances.map((u) => JSON.stringify(u)).join('\n') + '\n');
+      summary.utterances = { count: this.utterances.length, file };
     }
     await writeFile(join(this.options.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     await writeFile(join(this.options.outDir, 'junit.xml'), renderJunit(summary));

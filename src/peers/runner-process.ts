@@ -10,7 +10,7 @@ import { BrowserHost } from './browser/browser-host.js';
 import { BrowserPublisher, BrowserSubscriber } from './browser/browser-peers.js';
 import { SyntheticPublisher } from './synthetic/publisher.js';
 import { SyntheticSubscriber } from './synthetic/subscriber.js';
-import type { ReceivedFrameRecord, RunnerCommand, RunnerEvent, SentFrameRecord, SubscriptionWindow } from './types.js';
+import type { ReceivedFrameRecord, RunnerCommand, RunnerEvent, SentFrameRecord, SubscriptionWindow, UtteranceRecord } from './types.js';
 
 interface PublisherPeer {
   streamId: string;
@@ -46,16 +46,18 @@ function peerError(peerId: string): (message: string) => void {
 }
 let sent: SentFrameRecord[] = [];
 let received: ReceivedFrameRecord[] = [];
+let utterances: UtteranceRecord[] = [];
 
 function emit(event: RunnerEvent): void {
   if (process.connected) process.send?.(event);
 }
 
 function flushRecords(): void {
-  if (sent.length === 0 && received.length === 0) return;
-  emit({ type: 'records', sent, received });
+  if (sent.length === 0 && received.length === 0 && utterances.length === 0) return;
+  emit({ type: 'records', sent, received, utterances });
   sent = [];
   received = [];
+  utterances = [];
 }
 
 const flushTimer = setInterval(flushRecords, 100);
@@ -73,7 +75,7 @@ async function handle(command: RunnerCommand): Promise<void> {
       let peer: PublisherPeer;
       if (spec.kind === 'browser') {
         browserPeers.add(spec.peerId);
-        peer = new BrowserPublisher(spec, browserHost(spec.browserWSEndpoint), (r) => sent.push(r), peerError(spec.peerId));
+        peer = new BrowserPublisher(spec, browserHost(spec.browserWSEndpoint), (r) => sent.push(r), peerError(spec.peerId), (u) => utterances.push(u));
       } else {
         peer = new SyntheticPublisher(spec, (r) => sent.push(r));
       }

@@ -13,6 +13,15 @@ export interface SentFrameRecord {
   keyframe: boolean;
 }
 
+/** An utterance a publisher played into its audio track, with when it started and ended. */
+export interface UtteranceRecord {
+  peer: string;
+  id: string;
+  text: string;
+  startMs: number;
+  endMs: number;
+}
+
 /** A frame a subscriber completed. `f` is absent when its identity was lost. */
 export interface ReceivedFrameRecord {
   f?: string;
@@ -38,7 +47,7 @@ export interface ReceivedFrameRecord {
  * One second of a browser receiver's WebRTC stats, as the page samples them, except that the counters are
  * increments since the previous sample (the page reports totals).
  */
-export type StatsSample = PageStatsSample & { nackCount: number; pliCount: number; freezeCount: number; freezeMs: number };
+export type StatsSample = PageStatsSample & { nackCount: number; pliCount: number; freezeCount: number; freezeMs: number; audioPacketsReceived: number };
 
 /** When a subscription could receive frames: from connected to closing. */
 export interface SubscriptionWindow {
@@ -59,6 +68,8 @@ export interface PublisherSpec {
   token?: string;
   publisherTag: number;
   video: VideoOptions;
+  /** browser publishers: send the spoken-audio track */
+  audio?: { intervalMs: number };
 }
 
 export interface SubscriberSpec {
@@ -85,7 +96,7 @@ export type RunnerEvent =
   | { type: 'publisher-ready'; peerId: string; streamId: string }
   | { type: 'subscriber-ready'; peerId: string; windows: SubscriptionWindow[] }
   | { type: 'peer-failed'; peerId: string; message: string }
-  | { type: 'records'; sent: SentFrameRecord[]; received: ReceivedFrameRecord[] }
+  | { type: 'records'; sent: SentFrameRecord[]; received: ReceivedFrameRecord[]; utterances: UtteranceRecord[] }
   | {
       type: 'resources';
       ms: number;

@@ -51,6 +51,8 @@ export interface RunSummary {
   thresholds: Record<string, ThresholdResult[]>;
   /** unknowns the reader should know about (e.g. stage times an external SFU cannot give) */
   notes: string[];
+  /** utterances the publishers played into their audio tracks (start and end of each in the file) */
+  utterances?: { count: number; file: string };
   /** the reference SFU's own view: time to hand one incoming packet to every subscriber, ms */
   sfu?: { forwardMs: TrendSummary | null };
   influx?: { target: string; pointsWritten: number; pointsPending: number; pendingFile?: string; warnings: string[] };

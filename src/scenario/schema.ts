@@ -39,6 +39,11 @@ export const scenarioSchema = {
           kind: { enum: ['synthetic', 'browser'] },
           count: { ...positiveInteger, maximum: 10_000 },
           video,
+          audio: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { utterances: { type: 'boolean' }, interval: duration },
+          },
         },
       },
     },

@@ -32,6 +32,8 @@ export interface PeerGroup {
   count: number;
   /** video a publisher sends; defaults above (subscribers ignore it) */
   video: VideoOptions;
+  /** browser publishers: a spoken-audio track of known utterances, one every `intervalMs` (default 4000) */
+  audio?: { intervalMs: number };
 }
 
 /** Where peers publish and subscribe. `{room}` in a URL is replaced by the room id. */

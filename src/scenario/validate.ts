@@ -183,12 +183,22 @@ export function validateScenario(doc: LoadedDocument): Scenario {
   const target = toTarget(problems, raw['target']);
   const thresholds = toThresholds(problems, raw['thresholds']);
   const rawPeers = Array.isArray(raw['peers']) ? (raw['peers'] as Raw[]) : [];
-  const peers: PeerGroup[] = rawPeers.map((p, i) => ({
-    role: p['role'] as PeerGroup['role'],
-    kind: (p['kind'] as PeerGroup['kind'] | undefined) ?? 'synthetic',
-    count: p['count'] as number,
-    video: toVideo(problems, p['video'] as Raw | undefined, ['peers', i]),
-  }));
+  const peers: PeerGroup[] = rawPeers.map((p, i) => {
+    const group: PeerGroup = {
+      role: p['role'] as PeerGroup['role'],
+      kind: (p['kind'] as PeerGroup['kind'] | undefined) ?? 'synthetic',
+      count: p['count'] as number,
+      video: toVideo(problems, p['video'] as Raw | undefined, ['peers', i]),
+    };
+    const audio = p['audio'] as Raw | undefined;
+    if (audio?.['utterances'] === true) {
+      if (group.role !== 'publisher' || group.kind !== 'browser') {
+        problems.add(['peers', i, 'audio'], 'spoken audio (utterances) is sent by browser publishers only');
+      }
+      group.audio = { intervalMs: durationAt(problems, audio, 'interval', ['peers', i, 'audio'], 4000) };
+    }
+    return group;
+  });
   if (rawPeers.length > 0 && !rawPeers.some((p) => p['role'] === 'publisher')) {
     problems.add(['peers'], 'needs at least one publisher group');
   }

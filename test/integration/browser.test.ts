@@ -155,4 +155,27 @@ peers:
       for (let i = 0; i < 100 && glassbenchChromiumPids().length > 0; i += 1) await new Promise((r) => setTimeout(r, 50));
     }
   });
+
+  it('sends a spoken-audio track of known utterances with their start and end times', async () => {
+    requireBinary('/usr/bin/espeak-ng', 'espeak-ng');
+    const dir = await tempDir();
+    const out = join(dir, 'out');
+    const scenario = scenarioFromText(`name: speech
+duration: 5s
+peers:
+  - { role: publisher, kind: browser, count: 1, audio: { utterances: true, interval: 2s } }
+  - { role: subscriber, kind: browser, count: 1 }
+`);
+    const { summary } = await runScenario({ scenario, runId: 'speech', outDir: out });
+    expect(summary.status).toBe('passed');
+    expect(summary.utterances?.count).toBeGreaterThanOrEqual(3);
+    const utterances = readFileSync(join(out, 'utterances.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; text: string; startMs: number; endMs: number });
+    expect(utterances[0]).toMatchObject({ id: 'u1', text: 'The quick brown fox jumps over the lazy dog.' });
+    for (const u of utterances) {
+      expect(u.endMs - u.startMs).toBeGreaterThan(1000); // a spoken sentence, not silence
+      expect(u.endMs - u.startMs).toBeLessThan(5000);
+    }
+    expect(utterances[1]?.startMs).toBeCloseTo((utterances[0]?.startMs ?? 0) + 2000, -2);
+    expect(count(summary, 'audio_packets_received')).toBeGreaterThan(100); // Opus at 50 packets/s reached the subscriber
+  });
 });

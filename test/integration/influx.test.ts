@@ -90,13 +90,15 @@ describe('InfluxDB sink', () => {
         if (e.type === 'warning') warnings.push(e.message);
       },
     });
-    // Kill the server just after a batch has landed (seen by query), not while one is in flight: a write
-    // cut off after the server stored it but before it answered would be both in the server and pending.
+    // Kill the server between batches, not while one is in flight: a write cut off after the server stored
+    // it but before its answer reached the sink would be both in the server and pending.
     await sleep(Math.max(0, 5000 - (nowMs() - started)));
     const countFrames = async (): Promise<number> =>
       Number((await influxQuery(influx.url, 'glassbench', `SELECT count(received_ms) FROM frame WHERE testid = 'influx-fault-test'`))[0]?.values[0]?.[1] ?? 0);
     const before = await countFrames();
     while ((await countFrames()) === before) await sleep(10);
+    // the batch is stored; give the sink time to read the server's answer (batches go out once a second)
+    await sleep(300);
     await influx.kill();
     const { summary } = await running;
     expect(summary.status).toBe('passed');

@@ -5,7 +5,8 @@
  */
 import { encodeMarker, MARKER_COLUMNS, markerLayout } from '../../media/marker.js';
 import { nowMs } from './clock.js';
-import type { PageSentFrame, PublisherOptions } from './types.js';
+import { SpeechSource } from './speech.js';
+import type { PageSentFrame, PageUtterance, PublisherOptions } from './types.js';
 
 export class PagePublisher {
   readonly pc = new RTCPeerConnection({ iceServers: [] });
@@ -15,7 +16,9 @@ export class PagePublisher {
   private timer: number | undefined;
   private frameSeq = 0;
 
-  constructor(private readonly options: PublisherOptions, private readonly sent: PageSentFrame[]) {
+  private speech: SpeechSource | undefined;
+
+  constructor(private readonly options: PublisherOptions, private readonly sent: PageSentFrame[], private readonly utterances: PageUtterance[] = []) {
     this.canvas.width = options.width;
     this.canvas.height = options.height;
     document.body.appendChild(this.canvas);
@@ -28,6 +31,11 @@ export class PagePublisher {
 
   async createOffer(): Promise<string> {
     const transceiver = this.pc.addTransceiver(this.track, { direction: 'sendonly' });
+    if (this.options.utterances && this.options.utterances.length > 0) {
+      this.speech = new SpeechSource(this.options.utterances, this.options.utteranceIntervalMs ?? 4000, this.utterances);
+      await this.speech.load();
+      this.pc.addTransceiver(this.speech.track, { direction: 'sendonly' });
+    }
     const vp8 = (RTCRtpSender.getCapabilities('video')?.codecs ?? []).filter((c) => c.mimeType.toLowerCase() === 'video/vp8');
     if (vp8.length > 0) transceiver.setCodecPreferences(vp8);
     await this.pc.setLocalDescription();
@@ -37,7 +45,7 @@ export class PagePublisher {
 
   async setAnswer(sdp: string): Promise<void> {
     await this.pc.setRemoteDescription({ type: 'answer', sdp });
-    const sender = this.pc.getSenders()[0];
+    const sender = this.pc.getSenders().find((s) => s.track?.kind === 'video');
     if (sender) {
       const parameters = sender.getParameters();
       parameters.encodings = (parameters.encodings.length > 0 ? parameters.encodings : [{}]).map((e) => ({ ...e, maxBitrate: this.options.bitrateKbps * 1000, maxFramerate: this.options.fps }));
@@ -46,6 +54,7 @@ export class PagePublisher {
   }
 
   start(): void {
+    this.speech?.start();
     const intervalMs = 1000 / this.options.fps;
     const startMs = nowMs();
     let n = 0;
@@ -65,6 +74,7 @@ export class PagePublisher {
   stop(): void {
     if (this.timer !== undefined) window.clearTimeout(this.timer);
     this.timer = undefined;
+    this.speech?.stop();
   }
 
   private draw(captureMs: number, seq: number): void {
@@ -92,6 +102,7 @@ export class PagePublisher {
 
   close(): void {
     this.stop();
+    this.speech?.close();
     this.pc.close();
   }
 }

@@ -29,8 +29,10 @@ export class StatsSampler {
   private async sample(): Promise<void> {
     const report = await this.pc.getStats();
     let inbound: Inbound | undefined;
+    let audioPackets: number | undefined;
     report.forEach((s: { type: string; kind?: string } & Inbound) => {
       if (s.type === 'inbound-rtp' && s.kind === 'video') inbound = s;
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') audioPackets = s.packetsReceived;
     });
     if (!inbound) return;
     const ms = nowMs();
@@ -53,6 +55,7 @@ export class StatsSampler {
     sample.pliCount = inbound.pliCount ?? 0;
     sample.freezeCount = inbound.freezeCount ?? 0;
     sample.freezeMs = (inbound.totalFreezesDuration ?? 0) * 1000;
+    if (audioPackets !== undefined) sample.audioPacketsReceived = audioPackets;
     this.previous = { ...inbound, ms };
     this.out.push(sample);
   }

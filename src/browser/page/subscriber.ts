@@ -23,12 +23,14 @@ export class PageSubscriber {
   constructor(private readonly received: PageReceivedFrame[], private readonly onError: (message: string) => void) {
     this.pc.ontrack = (event) => {
       this.tapEncodedFrames(event.receiver);
+      if (event.track.kind !== 'video') return; // audio is received (and counted in stats), not read
       void this.readFrames(event.track).catch((error: unknown) => this.onError(`reader: ${String(error)}`));
     };
   }
 
   async createOffer(): Promise<string> {
     this.pc.addTransceiver('video', { direction: 'recvonly' });
+    this.pc.addTransceiver('audio', { direction: 'recvonly' });
     await this.pc.setLocalDescription();
     await iceGatheringComplete(this.pc);
     return this.pc.localDescription?.sdp ?? '';
@@ -43,6 +45,10 @@ export class PageSubscriber {
     const receiveTimes = this.receiveTimes;
     const transform = new TransformStream({
       transform(frame: { getMetadata(): EncodedMetadata }, controller) {
+        if (receiver.track.kind !== 'video') {
+          controller.enqueue(frame);
+          return;
+        }
         const meta = frame.getMetadata();
         if (meta.rtpTimestamp !== undefined && meta.receiveTime !== undefined) {
           receiveTimes.set(meta.rtpTimestamp, pageTimeToMs(meta.receiveTime));

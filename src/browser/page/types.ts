@@ -29,9 +29,19 @@ export interface PageStatsSample {
   pliCount?: number;
   freezeCount?: number;
   freezeMs?: number;
+  /** inbound audio packets so far (the spoken-audio track, when the publisher sends one) */
+  audioPacketsReceived?: number;
+}
+
+/** One utterance played into the publisher's audio track, with its wall-clock start and end. */
+export interface PageUtterance {
+  id: string;
+  startMs: number;
+  endMs: number;
 }
 
 export interface PageRecords {
+  utterances: PageUtterance[];
   sent: PageSentFrame[];
   received: PageReceivedFrame[];
   stats: PageStatsSample[];
@@ -44,4 +54,7 @@ export interface PublisherOptions {
   height: number;
   fps: number;
   bitrateKbps: number;
+  /** spoken audio: utterances (id and WAV URL on the page's origin) played one every `utteranceIntervalMs` */
+  utterances?: { id: string; url: string }[];
+  utteranceIntervalMs?: number;
 }

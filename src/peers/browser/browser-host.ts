@@ -3,7 +3,7 @@
  * load a blank document from a loopback HTTP server of ours (a secure context, as 127.0.0.1 is), and the page
  * bundle is injected into each. Launch flags are the ones that work as root on a closed network.
  */
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { GlassbenchError } from '../../errors.js';
+import { UTTERANCES, utteranceCacheDir } from '../../media/utterances.js';
 import { projectRoot } from '../../project-paths.js';
 
 export const CHROMIUM_FLAGS = [
@@ -60,7 +61,13 @@ export class BrowserHost {
   private start(): Promise<void> {
     this.starting ??= (async () => {
       if (!existsSync(this.bundlePath)) throw new GlassbenchError('RUN_FAILED', `${this.bundlePath} is missing: run "npm run build"`);
-      this.server = createServer((_req, res) => {
+      this.server = createServer((req, res) => {
+        const wav = /^\/utterances\/(u\d+)\.wav$/.exec(req.url ?? '');
+        if (wav && UTTERANCES.some((u) => u.id === wav[1])) {
+          res.writeHead(200, { 'content-type': 'audio/wav' });
+          createReadStream(join(utteranceCacheDir(), `${wav[1]}.wav`)).on('error', () => res.destroy()).pipe(res);
+          return;
+        }
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         res.end('<!doctype html><meta charset="utf-8"><title>glassbench peer</title><body style="margin:0"></body>');
       });

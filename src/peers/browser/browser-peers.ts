@@ -8,7 +8,8 @@ import type { PageRecords, PublisherOptions } from '../../browser/page/types.js'
 import { keepLoopbackCandidates } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { deleteSession, postOffer, type SignalingSession } from '../signaling.js';
-import type { PublisherSpec, ReceivedFrameRecord, SentFrameRecord, StatsSample, SubscriberSpec, SubscriptionWindow } from '../types.js';
+import { ensureUtteranceWavs, UTTERANCES } from '../../media/utterances.js';
+import type { PublisherSpec, ReceivedFrameRecord, SentFrameRecord, StatsSample, SubscriberSpec, SubscriptionWindow, UtteranceRecord } from '../types.js';
 import type { BrowserHost } from './browser-host.js';
 
 type PageApi = {
@@ -69,11 +70,19 @@ export class BrowserPublisher {
   private readonly browserSession: BrowserSession;
   streamId = '';
 
-  constructor(private readonly spec: PublisherSpec, host: BrowserHost, onFrame: (record: SentFrameRecord) => void, onError: (message: string) => void) {
+  constructor(
+    private readonly spec: PublisherSpec,
+    host: BrowserHost,
+    onFrame: (record: SentFrameRecord) => void,
+    onError: (message: string) => void,
+    onUtterance: (record: UtteranceRecord) => void = () => undefined,
+  ) {
+    const texts = new Map(UTTERANCES.map((u) => [u.id, u.text]));
     this.browserSession = new BrowserSession(
       host,
       (records) => {
         for (const sent of records.sent) onFrame({ f: sent.f, peer: spec.peerId, captureMs: sent.captureMs, sentMs: sent.captureMs, bytes: 0, keyframe: false });
+        for (const u of records.utterances) onUtterance({ peer: spec.peerId, id: u.id, text: texts.get(u.id) ?? '', startMs: u.startMs, endMs: u.endMs });
       },
       onError,
     );
@@ -82,6 +91,11 @@ export class BrowserPublisher {
   async start(connectTimeoutMs: number): Promise<void> {
     const { video, publisherTag } = this.spec;
     const options: PublisherOptions = { publisherTag, width: video.width, height: video.height, fps: video.fps, bitrateKbps: video.bitrateKbps };
+    if (this.spec.audio) {
+      ensureUtteranceWavs();
+      options.utterances = UTTERANCES.map((u) => ({ id: u.id, url: `/utterances/${u.id}.wav` }));
+      options.utteranceIntervalMs = this.spec.audio.intervalMs;
+    }
     const session = await this.browserSession.open((page) => page.evaluate((o) => glassbench.publisherOffer(o), options), this.spec.endpointUrl, this.spec.token, connectTimeoutMs);
     this.streamId = session.sessionId;
   }
@@ -115,7 +129,7 @@ export class BrowserSubscriber {
   private async subscribe(endpointUrl: string, publisherTag: number, connectTimeoutMs: number): Promise<void> {
     const entry: { session: BrowserSession; window?: SubscriptionWindow } = { session: undefined as unknown as BrowserSession };
     let sub = '';
-    const counters = { nackCount: 0, pliCount: 0, freezeCount: 0, freezeMs: 0 };
+    const counters = { nackCount: 0, pliCount: 0, freezeCount: 0, freezeMs: 0, audioPacketsReceived: 0 };
     entry.session = new BrowserSession(
       this.host,
       (records) => {
@@ -136,7 +150,9 @@ export class BrowserSubscriber {
             pliCount: (s.pliCount ?? 0) - counters.pliCount,
             freezeCount: (s.freezeCount ?? 0) - counters.freezeCount,
             freezeMs: (s.freezeMs ?? 0) - counters.freezeMs,
+            audioPacketsReceived: (s.audioPacketsReceived ?? 0) - counters.audioPacketsReceived,
           };
+          counters.audioPacketsReceived = s.audioPacketsReceived ?? 0;
           counters.nackCount = s.nackCount ?? 0;
           counters.pliCount = s.pliCount ?? 0;
           counters.freezeCount = s.freezeCount ?? 0;
