@@ -1,19 +1,20 @@
 /**
  * Holds work for a fixed delay (the `addDelayMs` calibration knob). Every item has the same delay, so the
- * queue is FIFO and one timer serves it, instead of a timer per packet. Node timers fire up to a few ms
- * late, and that lateness varies: it would add jitter, which receivers answer with a deeper jitter buffer,
- * so a 50 ms hold would cost more than 50 ms. The timer is therefore set 2 ms early and the last stretch is
- * polled with setImmediate (which still lets I/O run), releasing each item within a fraction of a ms.
+ * queue is FIFO and one timer serves it, instead of a timer per packet. Node timers fire a little late
+ * (about 1 ms), so the timer is set TOLERANCE_MS early and releases everything due within TOLERANCE_MS of
+ * its firing: items leave between ~1 ms early and a fraction of a ms late. (Polling the last stretch with
+ * setImmediate was more exact, but its CPU competed with the browsers on small machines and showed up as
+ * extra encode and render time in the very calibration it served.)
  */
 import { nowMs } from '../../src/metrics/clock.js';
 
-/** how early the timer is set before an item is due; the rest is polled */
-const EARLY_MS = 2;
+/** how early the timer is set before an item is due, and how early an item may leave */
+const TOLERANCE_MS = 1;
 
 export class DelayLine {
   private readonly queue: { dueMs: number; run: () => void }[] = [];
   private head = 0;
-  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly delayMs: number) {}
 
@@ -34,13 +35,12 @@ export class DelayLine {
       this.timer = undefined;
       return;
     }
-    const waitMs = next.dueMs - nowMs();
-    this.timer = waitMs > EARLY_MS ? setTimeout(() => this.drain(), waitMs - EARLY_MS) : setImmediate(() => this.drain());
+    this.timer = setTimeout(() => this.drain(), Math.max(0, next.dueMs - nowMs() - TOLERANCE_MS));
   }
 
   private drain(): void {
     const now = nowMs();
-    while (this.head < this.queue.length && (this.queue[this.head] as { dueMs: number }).dueMs <= now) {
+    while (this.head < this.queue.length && (this.queue[this.head] as { dueMs: number }).dueMs <= now + TOLERANCE_MS) {
       const item = this.queue[this.head] as { run: () => void };
       this.head += 1;
       item.run();
@@ -53,10 +53,7 @@ export class DelayLine {
   }
 
   clear(): void {
-    if (this.timer) {
-      clearTimeout(this.timer as NodeJS.Timeout);
-      clearImmediate(this.timer as NodeJS.Immediate);
-    }
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.queue.length = 0;
     this.head = 0;

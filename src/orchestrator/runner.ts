@@ -96,6 +96,7 @@ class Run {
     try {
       await this.preflight();
       await this.connectPeers();
+      await this.warmUp();
       await this.hold();
     } catch (error) {
       if (this.options.signal?.aborted) {
@@ -265,6 +266,19 @@ class Run {
   private throwIfAborted(): void {
     if (this.options.signal?.aborted) {
       this.abortReason ??= 'interrupted';
+      throw new GlassbenchError('ABORTED', this.abortReason);
+    }
+  }
+
+  /** Runs the warm-up (scenario `warmup`): load as in the hold, nothing measured. */
+  private async warmUp(): Promise<void> {
+    const ms = this.scenario.warmupMs;
+    if (ms <= 0) return;
+    this.emit({ type: 'phase', phase: 'warming-up', message: `warming up for ${Math.round(ms / 100) / 10} s (not measured)` });
+    try {
+      await sleep(ms, this.options.signal);
+    } catch {
+      this.abortReason ??= 'interrupted (Ctrl-C)';
       throw new GlassbenchError('ABORTED', this.abortReason);
     }
   }

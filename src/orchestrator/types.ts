@@ -15,7 +15,7 @@ export interface RunOptions {
   onEvent?: (event: RunEvent) => void;
 }
 
-export type RunPhase = 'starting' | 'connecting' | 'running' | 'draining' | 'writing';
+export type RunPhase = 'starting' | 'connecting' | 'warming-up' | 'running' | 'draining' | 'writing';
 
 export type RunEvent =
   | { type: 'phase'; phase: RunPhase; message: string }

@@ -27,6 +27,7 @@ export const scenarioSchema = {
     rooms: { ...positiveInteger, maximum: 10_000 },
     runners: { ...positiveInteger, maximum: 64 },
     connectTimeout: duration,
+    warmup: duration,
     peers: {
       type: 'array',
       minItems: 1,

@@ -53,8 +53,10 @@ export interface BrowserOptions {
 
 export interface Scenario {
   name: string;
-  /** measured (hold) time once every peer is connected, ms */
+  /** measured (hold) time once every peer is connected and the warm-up has passed, ms */
   durationMs: number;
+  /** time after every peer has connected that is run but not measured (encoders and jitter buffers settle), ms; default 0 */
+  warmupMs: number;
   target: Target;
   /** room ids r1..rN */
   rooms: number;

@@ -207,6 +207,7 @@ export function validateScenario(doc: LoadedDocument): Scenario {
     problems.add(['sfu', 'addDelayMs'], 'only the reference SFU can add delay; remove it or use target: reference');
   }
   const connectTimeoutMs = durationAt(problems, raw, 'connectTimeout', [], 15_000);
+  const warmupMs = durationAt(problems, raw, 'warmup', [], 0);
   if (problems.list.length > 0) {
     problems.sortByPlace();
     throw new GlassbenchError('INVALID_INPUT', `${doc.file}: invalid scenario (${problems.list.length} problem${problems.list.length === 1 ? '' : 's'})`, {
@@ -218,6 +219,7 @@ export function validateScenario(doc: LoadedDocument): Scenario {
   return {
     name: raw['name'] as string,
     durationMs,
+    warmupMs,
     target,
     rooms,
     peers,

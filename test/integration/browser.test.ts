@@ -14,8 +14,9 @@ import { scenarioFromText } from '../../src/scenario/validate.js';
 import { readFrames, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
 import { glassbenchBrowserMainPids, glassbenchChromiumPids, requireBinary } from '../fixtures/system.js';
 
-const pair = (options: { duration?: string; bitrateKbps?: number; addDelayMs?: number; runners?: number } = {}): string => `name: browser-test
+const pair = (options: { duration?: string; warmup?: string; bitrateKbps?: number; addDelayMs?: number; runners?: number } = {}): string => `name: browser-test
 duration: ${options.duration ?? '4s'}
+warmup: ${options.warmup ?? '0s'}
 runners: ${options.runners ?? 1}
 sfu: { addDelayMs: ${options.addDelayMs ?? 0} }
 peers:
@@ -61,16 +62,16 @@ describe('browser peers', () => {
   });
 
   it('shows sfu.addDelayMs 80 in sfu_ms (80 +/- 2) and in g2g_latency_ms', async () => {
-    const base = await run(pair({ duration: '6s' }));
-    const delayed = await run(pair({ duration: '6s', addDelayMs: 80 }));
+    const base = await run(pair({ duration: '6s', warmup: '3s' }));
+    const delayed = await run(pair({ duration: '6s', warmup: '3s', addDelayMs: 80 }));
     const p50 = (s: RunSummary, metric: string): number => (s.metrics[metric] as TrendSummary).p50;
     expect(Math.abs(p50(delayed, 'sfu_ms') - p50(base, 'sfu_ms') - 80)).toBeLessThanOrEqual(2);
-    // Chromium answers the added delay (more keyframe requests at join, a higher bitrate, a few ms more in
-    // encode and render), so g2g rises by 80-87 ms here, not exactly 80: the band is wide on purpose
+    // Chromium answers the added delay with a few ms more encode and render time, so g2g rises by about
+    // 80-87 ms here, not exactly 80: the band is wide on purpose (issue 3's +/-5 ms is not met yet)
     const g2gShift = p50(delayed, 'g2g_latency_ms') - p50(base, 'g2g_latency_ms');
     expect(g2gShift).toBeGreaterThanOrEqual(75);
     expect(g2gShift).toBeLessThanOrEqual(95);
-  });
+  }, 120_000);
 
   it('goes on when a browser is killed mid-run, marks its peers failed and leaves no Chromium', async () => {
     const dir = await tempDir();
