@@ -24,6 +24,10 @@ declare const glassbench: PageApi;
 
 const POLL_INTERVAL_MS = 200;
 
+/** getStats counters the page reports as totals */
+const COUNTERS = ['nackCount', 'pliCount', 'freezeCount', 'freezeMs', 'audioPacketsReceived'] as const;
+type CounterName = (typeof COUNTERS)[number];
+
 /** One page with one connection; the records it produces go to `onRecords`. */
 class BrowserSession {
   page: Page | undefined;
@@ -127,10 +131,9 @@ export class BrowserSubscriber {
   }
 
   private async subscribe(endpointUrl: string, publisherTag: number, connectTimeoutMs: number): Promise<void> {
-    const entry: { session: BrowserSession; window?: SubscriptionWindow } = { session: undefined as unknown as BrowserSession };
     let sub = '';
-    const counters = { nackCount: 0, pliCount: 0, freezeCount: 0, freezeMs: 0, audioPacketsReceived: 0 };
-    entry.session = new BrowserSession(
+    const totals: Record<CounterName, number> = { nackCount: 0, pliCount: 0, freezeCount: 0, freezeMs: 0, audioPacketsReceived: 0 };
+    const session = new BrowserSession(
       this.host,
       (records) => {
         for (const r of records.received) {
@@ -144,27 +147,21 @@ export class BrowserSubscriber {
         }
         for (const s of records.stats) {
           // the page reports totals; the harness wants what each second added
-          const sample: StatsSample = {
-            ...s,
-            nackCount: (s.nackCount ?? 0) - counters.nackCount,
-            pliCount: (s.pliCount ?? 0) - counters.pliCount,
-            freezeCount: (s.freezeCount ?? 0) - counters.freezeCount,
-            freezeMs: (s.freezeMs ?? 0) - counters.freezeMs,
-            audioPacketsReceived: (s.audioPacketsReceived ?? 0) - counters.audioPacketsReceived,
-          };
-          counters.audioPacketsReceived = s.audioPacketsReceived ?? 0;
-          counters.nackCount = s.nackCount ?? 0;
-          counters.pliCount = s.pliCount ?? 0;
-          counters.freezeCount = s.freezeCount ?? 0;
-          counters.freezeMs = s.freezeMs ?? 0;
+          const sample = { ...s } as StatsSample;
+          for (const key of COUNTERS) {
+            const total = s[key] ?? 0;
+            sample[key] = total - totals[key];
+            totals[key] = total;
+          }
           this.onStats(sample);
         }
       },
       this.onError,
     );
+    const entry: { session: BrowserSession; window?: SubscriptionWindow } = { session };
     this.sessions.push(entry);
-    const session = await entry.session.open((page) => page.evaluate(() => glassbench.subscriberOffer()), endpointUrl, this.spec.token, connectTimeoutMs);
-    sub = session.sessionId;
+    const signaled = await session.open((page) => page.evaluate(() => glassbench.subscriberOffer()), endpointUrl, this.spec.token, connectTimeoutMs);
+    sub = signaled.sessionId;
     entry.window = { peer: this.spec.peerId, sub, publisherTag, startMs: nowMs() };
   }
 
