@@ -14,6 +14,8 @@ import type { InfluxOptions, Sink } from './types.js';
 
 const FLUSH_INTERVAL_MS = 1000;
 const MAX_BATCH_LINES = 5000;
+/** how long a frame timestamp is remembered to keep timestamps unique, µs */
+const TIMESTAMP_MEMORY_US = 30_000_000;
 /** after a failed write, batches go straight to the pending file for this long */
 const BACKOFF_MS = 5000;
 
@@ -29,7 +31,9 @@ export class InfluxSink implements Sink {
   private buffer: string[] = [];
   private chain: Promise<void> = Promise.resolve();
   private readonly timer: NodeJS.Timeout;
+  /** frame timestamps (µs) used in the last TIMESTAMP_MEMORY_US, oldest first in `timestampOrder` */
   private readonly usedTimestamps = new Set<number>();
+  private timestampOrder: number[] = [];
   private backoffUntilMs = 0;
   private closed = false;
   pointsQueued = 0;
@@ -61,6 +65,14 @@ export class InfluxSink implements Sink {
     let us = Math.round(ms * 1000);
     while (this.usedTimestamps.has(us)) us += 1;
     this.usedTimestamps.add(us);
+    this.timestampOrder.push(us);
+    // frames reach the sink within seconds of each other, so older timestamps cannot collide any more:
+    // forget them, or a long run would keep one entry per frame
+    if (this.timestampOrder.length > 4096 && (this.timestampOrder[0] as number) < us - TIMESTAMP_MEMORY_US) {
+      const keepFrom = this.timestampOrder.findIndex((t) => t >= us - TIMESTAMP_MEMORY_US);
+      for (const old of this.timestampOrder.slice(0, keepFrom)) this.usedTimestamps.delete(old);
+      this.timestampOrder = this.timestampOrder.slice(keepFrom);
+    }
     return us;
   }
 
