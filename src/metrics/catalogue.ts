@@ -48,6 +48,23 @@ export const METRICS: readonly MetricDefinition[] = [
   { name: 'rss_mb', kind: 'trend', unit: 'mb', definition: 'resident memory of one process, sampled each second', tags: ['process'] },
 ];
 
+/** Browser receivers' getStats samples: which sample field feeds which metric (one table for every sink). */
+export const STATS_TRENDS = [
+  ['jitter_ms', 'jitterMs'],
+  ['packet_loss_pct', 'packetLossPct'],
+  ['bitrate_kbps', 'bitrateKbps'],
+  ['jitter_buffer_delay_ms', 'jitterBufferDelayMs'],
+  ['decode_ms', 'decodeMs'],
+] as const;
+/** counters: each sample carries the increment since the previous one */
+export const STATS_COUNTERS = [
+  ['nack_count', 'nackCount'],
+  ['pli_count', 'pliCount'],
+  ['freeze_count', 'freezeCount'],
+  ['freeze_ms', 'freezeMs'],
+  ['audio_packets_received', 'audioPacketsReceived'],
+] as const;
+
 const BY_NAME = new Map(METRICS.map((m) => [m.name, m]));
 
 export function findMetric(name: string): MetricDefinition | undefined {

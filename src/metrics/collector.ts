@@ -5,6 +5,7 @@
  */
 import type { StageRecord } from '../../reference-server/sfu/types.js';
 import type { ReceivedFrameRecord, SentFrameRecord, StatsSample, SubscriptionWindow } from '../peers/types.js';
+import { STATS_COUNTERS, STATS_TRENDS } from './catalogue.js';
 import { MetricSeries } from './series.js';
 import type { FrameRecord, Tags } from './types.js';
 
@@ -259,19 +260,11 @@ export class FrameCollector {
     if (sample.ms < this.measureFromMs) return;
     const info = this.peers.get(peer);
     const tags = this.frameTags(info?.room ?? '', undefined, peer, info?.kind);
-    const trends: [string, number | undefined][] = [
-      ['jitter_ms', sample.jitterMs],
-      ['packet_loss_pct', sample.packetLossPct],
-      ['bitrate_kbps', sample.bitrateKbps],
-      ['jitter_buffer_delay_ms', sample.jitterBufferDelayMs],
-      ['decode_ms', sample.decodeMs],
-    ];
-    for (const [metric, value] of trends) if (value !== undefined) this.series.record(metric, value, tags);
-    this.series.add('nack_count', tags, sample.nackCount);
-    this.series.add('pli_count', tags, sample.pliCount);
-    this.series.add('freeze_count', tags, sample.freezeCount);
-    this.series.add('freeze_ms', tags, sample.freezeMs);
-    this.series.add('audio_packets_received', tags, sample.audioPacketsReceived);
+    for (const [metric, key] of STATS_TRENDS) {
+      const value = sample[key];
+      if (value !== undefined) this.series.record(metric, value, tags);
+    }
+    for (const [metric, key] of STATS_COUNTERS) this.series.add(metric, tags, sample[key]);
   }
 
   /** Closes the windows of a peer that failed mid-run: frames after this are not expected from it. */

@@ -6,6 +6,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { InfluxDB, Point } from '@influxdata/influxdb-client';
+import { STATS_COUNTERS, STATS_TRENDS } from '../metrics/catalogue.js';
 import { nowMs } from '../metrics/clock.js';
 import type { FrameRecord } from '../metrics/types.js';
 import type { StatsSample } from '../peers/types.js';
@@ -111,19 +112,11 @@ export class InfluxSink implements Sink {
   /** One second of a browser receiver's WebRTC stats: measurement `webrtc` (design.md section 7). */
   writeStats(peer: string, room: string, peerKind: string, sample: StatsSample): void {
     const point = this.point('webrtc').tag('peer_kind', peerKind).stringField('peer', peer).stringField('room', room);
-    const numbers: [string, number | undefined][] = [
-      ['jitter_ms', sample.jitterMs],
-      ['packet_loss_pct', sample.packetLossPct],
-      ['bitrate_kbps', sample.bitrateKbps],
-      ['jitter_buffer_delay_ms', sample.jitterBufferDelayMs],
-      ['decode_ms', sample.decodeMs],
-      ['fps', sample.fps],
-      ['nack_count', sample.nackCount],
-      ['pli_count', sample.pliCount],
-      ['freeze_count', sample.freezeCount],
-      ['freeze_ms', sample.freezeMs],
-    ];
-    for (const [name, value] of numbers) if (value !== undefined) point.floatField(name, value);
+    for (const [metric, key] of [...STATS_TRENDS, ...STATS_COUNTERS]) {
+      const value = sample[key];
+      if (value !== undefined) point.floatField(metric, value);
+    }
+    if (sample.fps !== undefined) point.floatField('fps', sample.fps);
     point.timestamp(String(Math.round(sample.ms * 1000)));
     this.enqueue(point);
   }
