@@ -11,6 +11,8 @@ export interface AssembledFrame {
   /** undefined when no packet of the frame carried a readable frame id (counted as identity_lost) */
   id?: FrameIdentity;
   captureMs?: number;
+  /** the frame's RTP timestamp */
+  rtpTs: number;
   /** arrival of the first packet of the frame at this receiver */
   firstPacketMs: number;
   /** arrival of the packet that completed the frame */
@@ -83,6 +85,7 @@ export class FrameAssembler {
     this.completedOrder.push(timestamp);
     if (this.completedOrder.length > 512) this.completed.delete(this.completedOrder.shift() as number);
     const result: AssembledFrame = {
+      rtpTs: timestamp,
       firstPacketMs: frame.firstPacketMs,
       receivedMs,
       keyframe: frame.keyframe,

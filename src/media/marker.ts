@@ -77,6 +77,19 @@ export function decodeMarkerBits(bits: ArrayLike<number>): DecodedMarker | undef
  * central half of each block, thresholded at mid-grey.
  */
 export function readMarker(rgba: ArrayLike<number>, width: number): DecodedMarker | undefined {
+  return readMarkerFrom(width, (x, y) => {
+    const i = (y * width + x) * 4;
+    return 0.299 * (rgba[i] ?? 0) + 0.587 * (rgba[i + 1] ?? 0) + 0.114 * (rgba[i + 2] ?? 0);
+  });
+}
+
+/** Reads the marker from the luma (Y) plane of a decoded frame: `stride` bytes per row. */
+export function readMarkerLuma(luma: ArrayLike<number>, stride: number, width: number): DecodedMarker | undefined {
+  return readMarkerFrom(width, (x, y) => luma[y * stride + x] ?? 0);
+}
+
+/** Averages the inner half of every block (edges blur under compression) and thresholds it at mid-grey. */
+function readMarkerFrom(width: number, lumaAt: (x: number, y: number) => number): DecodedMarker | undefined {
   const { blockWidth, blockHeight } = markerLayout(width);
   const bits = new Uint8Array(MARKER_BITS);
   const qx = Math.max(1, Math.floor(blockWidth / 4));
@@ -87,8 +100,7 @@ export function readMarker(rgba: ArrayLike<number>, width: number): DecodedMarke
       let n = 0;
       for (let y = row * blockHeight + qy; y < (row + 1) * blockHeight - qy; y += 1) {
         for (let x = col * blockWidth + qx; x < (col + 1) * blockWidth - qx; x += 1) {
-          const i = (y * width + x) * 4;
-          sum += 0.299 * (rgba[i] ?? 0) + 0.587 * (rgba[i + 1] ?? 0) + 0.114 * (rgba[i + 2] ?? 0);
+          sum += lumaAt(x, y);
           n += 1;
         }
       }

@@ -50,6 +50,10 @@ export class FrameCollector {
    * `rtp:<stream>:<rtp timestamp>`; receivers that know a frame's RTP timestamp join through it.
    */
   private readonly rtpStages = new Map<string, { firstSeenMs: number; sfuInMs?: number; sfuOut: Map<string, number> }>();
+  /** frame key of each `rtp:<stream>:<rtp timestamp>` a browser publisher reported sending */
+  private readonly frameByRtp = new Map<string, { firstSeenMs: number; f: string }>();
+  /** receipts without a frame id, waiting for the publisher's record of their RTP timestamp */
+  private readonly unresolved = new Map<string, { firstSeenMs: number; receipts: ReceivedFrameRecord[] }>();
   framesFinalised = 0;
   /**
    * Start of the measurement window (every peer connected). Frames captured before it are connection
@@ -97,7 +101,26 @@ export class FrameCollector {
   }
 
   onSent(record: SentFrameRecord, nowMs: number): void {
-    this.state(record.f, nowMs).sent = record;
+    const state = this.state(record.f, nowMs);
+    state.sent = record;
+    if (record.rtpTs === undefined) return;
+    const stream = this.streamByTag.get(Number(record.f.split(':')[0]));
+    if (!stream) return;
+    const key = `rtp:${stream}:${record.rtpTs}`;
+    this.frameByRtp.set(key, { firstSeenMs: nowMs, f: record.f });
+    const waiting = this.unresolved.get(key);
+    if (waiting) {
+      this.unresolved.delete(key);
+      for (const receipt of waiting.receipts) state.receipts.push({ ...receipt, f: record.f });
+    }
+  }
+
+  /** `rtp:<stream>:<ts>` of a receipt's frame, when its subscription and the publisher's stream are known */
+  private rtpKeyOf(receipt: ReceivedFrameRecord): string | undefined {
+    if (receipt.rtpTs === undefined) return undefined;
+    const window = this.windowBySub.get(receipt.sub);
+    const stream = window ? this.streamByTag.get(window.publisherTag) : undefined;
+    return stream ? `rtp:${stream}:${receipt.rtpTs}` : undefined;
   }
 
   onStage(record: StageRecord, nowMs: number): void {
@@ -123,7 +146,18 @@ export class FrameCollector {
   onReceived(record: ReceivedFrameRecord, nowMs: number): void {
     if (arrivalOf(record) >= this.measureFromMs) this.receivedPerSession.set(record.sub, (this.receivedPerSession.get(record.sub) ?? 0) + 1);
     if (record.f === undefined) {
-      this.emitIdentityLost(record);
+      // a receiver without a marker reader: the publisher's record of this RTP timestamp names the frame
+      const key = this.rtpKeyOf(record);
+      const known = key ? this.frameByRtp.get(key) : undefined;
+      if (known) this.state(known.f, nowMs).receipts.push({ ...record, f: known.f });
+      else if (key) {
+        let waiting = this.unresolved.get(key);
+        if (!waiting) {
+          waiting = { firstSeenMs: nowMs, receipts: [] };
+          this.unresolved.set(key, waiting);
+        }
+        waiting.receipts.push(record);
+      } else this.emitIdentityLost(record);
       return;
     }
     this.state(record.f, nowMs).receipts.push(record);
@@ -137,10 +171,19 @@ export class FrameCollector {
       this.frames.delete(key);
       this.judge(state);
     }
+    for (const [key, waiting] of this.unresolved) {
+      if (!all && waiting.firstSeenMs > cutoff) break;
+      this.unresolved.delete(key);
+      for (const receipt of waiting.receipts) this.emitIdentityLost(receipt);
+    }
     const rtpCutoff = all ? Number.POSITIVE_INFINITY : nowMs - 10_000;
     for (const [key, entry] of this.rtpStages) {
       if (entry.firstSeenMs > rtpCutoff) break;
       this.rtpStages.delete(key);
+    }
+    for (const [key, entry] of this.frameByRtp) {
+      if (entry.firstSeenMs > rtpCutoff) break;
+      this.frameByRtp.delete(key);
     }
   }
 
@@ -188,10 +231,9 @@ export class FrameCollector {
     const captureMs = sent?.captureMs ?? receipt.captureMs;
     let sfuInMs = state.sfuInMs;
     let sfuOutMs = state.sfuOut?.get(receipt.sub);
-    if (sfuInMs === undefined && receipt.rtpTs !== undefined) {
-      const window = this.windowBySub.get(receipt.sub);
-      const stream = window ? this.streamByTag.get(window.publisherTag) : undefined;
-      const entry = stream ? this.rtpStages.get(`rtp:${stream}:${receipt.rtpTs}`) : undefined;
+    if (sfuInMs === undefined) {
+      const key = this.rtpKeyOf(receipt.rtpTs === undefined && sent?.rtpTs !== undefined ? { ...receipt, rtpTs: sent.rtpTs } : receipt);
+      const entry = key ? this.rtpStages.get(key) : undefined;
       sfuInMs = entry?.sfuInMs;
       sfuOutMs = entry?.sfuOut.get(receipt.sub);
     }
@@ -204,7 +246,10 @@ export class FrameCollector {
     if (sfuOutMs !== undefined) record.sfuOutMs = sfuOutMs;
     if (captureMs !== undefined && receivedMs !== undefined) record.frameLatencyMs = receivedMs - captureMs;
     if (captureMs !== undefined && renderedMs !== undefined) record.g2gLatencyMs = renderedMs - captureMs;
-    if (sent && sfuInMs !== undefined) record.uplinkMs = sfuInMs - sent.sentMs;
+    // design.md: a browser's uplink starts at capture, so it includes encode (its sentMs is when the encoder
+    // handed the frame to RTP)
+    const publisherKind = publisher ? this.peers.get(publisher)?.kind : undefined;
+    if (sent && sfuInMs !== undefined) record.uplinkMs = sfuInMs - (publisherKind === 'browser' ? sent.captureMs : sent.sentMs);
     if (sfuInMs !== undefined && sfuOutMs !== undefined) record.sfuMs = sfuOutMs - sfuInMs;
     if (sfuOutMs !== undefined && receivedMs !== undefined) record.downlinkMs = receivedMs - sfuOutMs;
     if (receivedMs !== undefined && renderedMs !== undefined) record.renderMs = renderedMs - receivedMs;

@@ -12,6 +12,11 @@ export interface PlannedPeer {
   publisherTag?: number;
   video: VideoOptions;
   audio?: { intervalMs: number };
+  /**
+   * browser publishers with a synthetic subscriber in their room: the page learns each frame's RTP
+   * timestamp (by decoding its own stream), since synthetic receivers cannot read the pixel marker
+   */
+  identifyRtp?: boolean;
 }
 
 export function roomIds(count: number): string[] {
@@ -38,6 +43,8 @@ export function planPeers(scenario: Scenario): PlannedPeer[] {
         peers.push(peer);
       }
     }
+    const syntheticSubscribers = scenario.peers.some((g) => g.role === 'subscriber' && g.kind === 'synthetic');
+    if (syntheticSubscribers) for (const peer of peers) if (peer.room === room && peer.role === 'publisher' && peer.kind === 'browser') peer.identifyRtp = true;
   }
   return peers;
 }

@@ -211,7 +211,7 @@ class Run {
       } else if (peer.role === 'publisher') {
         const target = this.scenario.target;
         const endpointUrl = target.type === 'reference' ? `${this.sfu?.baseUrl}/whip/${peer.room}` : roomUrl(target.whipUrl, peer.room);
-        const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, endpointUrl, publisherTag: peer.publisherTag ?? 0, video: peer.video, ...this.browserEndpoint, ...(peer.audio ? { audio: peer.audio } : {}) };
+        const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, endpointUrl, publisherTag: peer.publisherTag ?? 0, video: peer.video, ...this.browserEndpoint, ...(peer.audio ? { audio: peer.audio } : {}), ...(peer.identifyRtp ? { identifyRtp: true } : {}) };
         runner.send({ type: 'start-publisher', spec: token ? { ...spec, token } : spec, connectTimeoutMs: timeoutMs });
       } else {
         const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, sources, ...this.browserEndpoint };

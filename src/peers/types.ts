@@ -11,6 +11,8 @@ export interface SentFrameRecord {
   sentMs: number;
   bytes: number;
   keyframe: boolean;
+  /** browser publishers: the RTP timestamp the frame was sent with (receivers without a marker join by it) */
+  rtpTs?: number;
 }
 
 /** An utterance a publisher played into its audio track, with when it started and ended. */
@@ -33,7 +35,10 @@ export interface ReceivedFrameRecord {
   firstPacketMs?: number;
   /** browsers: the decoded frame was readable in the page (the glass) */
   renderedMs?: number;
-  /** the frame's RTP timestamp, to join SFU stage times of streams without a frame-id extension */
+  /**
+   * the frame's RTP timestamp, to join streams without a frame-id extension: SFU stage times, and (receipts
+   * without `f`) the publisher's record of which frame went out with it
+   */
   rtpTs?: number;
   /** browsers: time spent reading the pixel marker of this frame, ms */
   markerReadMs?: number;
@@ -70,6 +75,8 @@ export interface PublisherSpec {
   video: VideoOptions;
   /** browser publishers: send the spoken-audio track */
   audio?: { intervalMs: number };
+  /** browser publishers: report the RTP timestamp of every frame (plan.ts `identifyRtp`) */
+  identifyRtp?: boolean;
 }
 
 export interface SubscriberSpec {

@@ -14,20 +14,26 @@ import { scenarioFromText } from '../../src/scenario/validate.js';
 import { readFrames, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
 import { glassbenchBrowserMainPids, glassbenchChromiumPids, requireBinary } from '../fixtures/system.js';
 
-const pair = (options: { duration?: string; warmup?: string; bitrateKbps?: number; addDelayMs?: number; runners?: number } = {}): string => `name: browser-test
+const pair = (options: { duration?: string; warmup?: string; bitrateKbps?: number; addDelayMs?: number; runners?: number; subscribers?: number } = {}): string => `name: browser-test
 duration: ${options.duration ?? '4s'}
 warmup: ${options.warmup ?? '0s'}
 runners: ${options.runners ?? 1}
 sfu: { addDelayMs: ${options.addDelayMs ?? 0} }
 peers:
   - { role: publisher, kind: browser, count: 1, video: { width: 640, height: 360, fps: 30, bitrateKbps: ${options.bitrateKbps ?? 1000} } }
-  - { role: subscriber, kind: browser, count: 2 }
+  - { role: subscriber, kind: browser, count: ${options.subscribers ?? 2} }
 `;
 
 async function run(text: string): Promise<RunSummary> {
   const dir = await tempDir();
   const { summary } = await runScenario({ scenario: scenarioFromText(text), runId: 'browser-test', outDir: join(dir, 'out') });
   return summary;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 const count = (s: RunSummary, name: string): number => (s.metrics[name] as { count: number } | undefined)?.count ?? 0;
@@ -61,17 +67,34 @@ describe('browser peers', () => {
     expect(count(summary, 'identity_lost') / displayed).toBeLessThanOrEqual(0.01);
   });
 
-  it('shows sfu.addDelayMs 80 in sfu_ms (80 +/- 2) and in g2g_latency_ms', async () => {
-    const base = await run(pair({ duration: '6s', warmup: '3s' }));
-    const delayed = await run(pair({ duration: '6s', warmup: '3s', addDelayMs: 80 }));
-    const p50 = (s: RunSummary, metric: string): number => (s.metrics[metric] as TrendSummary).p50;
-    expect(Math.abs(p50(delayed, 'sfu_ms') - p50(base, 'sfu_ms') - 80)).toBeLessThanOrEqual(2);
-    // Chromium answers the added delay with a few ms more encode and render time, so g2g rises by about
-    // 80-87 ms here, not exactly 80: the band is wide on purpose (issue 3's +/-5 ms is not met yet)
-    const g2gShift = p50(delayed, 'g2g_latency_ms') - p50(base, 'g2g_latency_ms');
-    expect(g2gShift).toBeGreaterThanOrEqual(75);
-    expect(g2gShift).toBeLessThanOrEqual(95);
-  }, 120_000);
+  it('shows sfu.addDelayMs 80 as +80 +/- 5 ms in median g2g_latency_ms (and +80 +/- 2 in sfu_ms)', async () => {
+    // One Chromium session differs from the next by a few ms of render time (how its playout timing
+    // settled), so one run per side would compare two draws of that. Runs with and without the delay
+    // alternate, three each, and the medians are taken over all measured frames of each side. One
+    // subscriber: with three pages on two cores the delay moves the subscribers' decoding into the
+    // publisher's encode window, and the shared CPU then adds 2-6 ms of its own (README, Calibration).
+    const pooled = { base: { g2g: [] as number[], sfu: [] as number[] }, delayed: { g2g: [] as number[], sfu: [] as number[] } };
+    for (let round = 0; round < 3; round += 1) {
+      for (const side of ['base', 'delayed'] as const) {
+        const dir = await tempDir();
+        const out = join(dir, 'out');
+        const text = pair({ duration: '4s', warmup: '2s', subscribers: 1, addDelayMs: side === 'delayed' ? 80 : 0 });
+        const { summary } = await runScenario({ scenario: scenarioFromText(text), runId: `delay-${side}-${round}`, outDir: out });
+        expect(summary.status).toBe('passed');
+        for (const frame of readFrames(out)) {
+          if (frame['warmup'] === true) continue;
+          if (typeof frame['g2gLatencyMs'] === 'number') pooled[side].g2g.push(frame['g2gLatencyMs']);
+          if (typeof frame['sfuMs'] === 'number') pooled[side].sfu.push(frame['sfuMs']);
+        }
+      }
+    }
+    for (const side of [pooled.base, pooled.delayed]) expect(side.g2g.length).toBeGreaterThan(3 * 90);
+    const g2gShift = median(pooled.delayed.g2g) - median(pooled.base.g2g);
+    const sfuShift = median(pooled.delayed.sfu) - median(pooled.base.sfu);
+    process.stdout.write(`addDelayMs 80: median g2g ${median(pooled.base.g2g).toFixed(1)} -> ${median(pooled.delayed.g2g).toFixed(1)} ms (+${g2gShift.toFixed(1)}), sfu_ms +${sfuShift.toFixed(1)}\n`);
+    expect(Math.abs(sfuShift - 80)).toBeLessThanOrEqual(2);
+    expect(Math.abs(g2gShift - 80)).toBeLessThanOrEqual(5);
+  }, 240_000);
 
   it('goes on when a browser is killed mid-run, marks its peers failed and leaves no Chromium', async () => {
     const dir = await tempDir();
@@ -127,6 +150,30 @@ peers:
     const browserRecords = bySubscriber.get('r1-sub2-1') ?? [];
     expect(browserRecords.every((r) => typeof r['g2gLatencyMs'] === 'number' && typeof r['renderMs'] === 'number')).toBe(true);
     expect(count(summary, 'g2g_latency_ms')).toBe(browserRecords.length);
+  });
+
+  it('finds the frames of a browser publisher at synthetic receivers by RTP timestamp (browser -> synthetic + browser)', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'out');
+    const scenario = scenarioFromText(`name: browser-to-synthetic
+duration: 4s
+peers:
+  - { role: publisher, kind: browser, count: 1, video: { width: 640, height: 360, fps: 30, bitrateKbps: 800 } }
+  - { role: subscriber, kind: browser, count: 1 }
+  - { role: subscriber, kind: synthetic, count: 2 }
+`);
+    const { summary } = await runScenario({ scenario, runId: 'b2s', outDir: out });
+    expect(summary.status).toBe('passed');
+    const frames = readFrames(out).filter((f) => f['warmup'] !== true);
+    const synthetic = frames.filter((f) => f['peerKind'] === 'synthetic');
+    expect(synthetic.length).toBeGreaterThan(2 * 90);
+    const identified = synthetic.filter((f) => typeof f['frameId'] === 'string' && typeof f['frameLatencyMs'] === 'number');
+    expect(identified.length / synthetic.length).toBeGreaterThanOrEqual(0.99);
+    for (const record of identified) for (const key of ['captureMs', 'sentMs', 'sfuInMs', 'sfuOutMs', 'receivedMs', 'uplinkMs', 'sfuMs', 'downlinkMs']) expect(record).toHaveProperty(key);
+    // the same frame id at the browser (read from pixels) and at the synthetic receivers (by RTP timestamp)
+    const browserIds = new Set(frames.filter((f) => f['peerKind'] === 'browser').map((f) => f['frameId']));
+    expect(identified.filter((f) => browserIds.has(f['frameId'])).length / identified.length).toBeGreaterThan(0.9);
+    expect(count(summary, 'frames_sent')).toBeGreaterThan(90);
   });
 
   it('drives a browser it connects to (browserWSEndpoint) instead of launching one, and leaves it running', async () => {

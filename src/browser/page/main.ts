@@ -25,7 +25,7 @@ function connected(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
 
 const api = {
   async publisherOffer(options: PublisherOptions): Promise<string> {
-    const publisher = new PagePublisher(options, records.sent, records.utterances);
+    const publisher = new PagePublisher(options, records.sent, records.utterances, (message) => records.errors.push(message));
     peer = publisher;
     return publisher.createOffer();
   },

@@ -5,11 +5,12 @@
  */
 import { encodeMarker, MARKER_COLUMNS, markerLayout } from '../../media/marker.js';
 import { nowMs } from './clock.js';
+import { SentFrames } from './sent-frames.js';
 import { SpeechSource } from './speech.js';
 import type { PageSentFrame, PageUtterance, PublisherOptions } from './types.js';
 
 export class PagePublisher {
-  readonly pc = new RTCPeerConnection({ iceServers: [] });
+  readonly pc: RTCPeerConnection;
   private readonly canvas = document.createElement('canvas');
   private readonly ctx: CanvasRenderingContext2D;
   private readonly track: CanvasCaptureMediaStreamTrack;
@@ -17,8 +18,12 @@ export class PagePublisher {
   private frameSeq = 0;
 
   private speech: SpeechSource | undefined;
+  private readonly sentFrames: SentFrames;
 
-  constructor(private readonly options: PublisherOptions, private readonly sent: PageSentFrame[], private readonly utterances: PageUtterance[] = []) {
+  constructor(private readonly options: PublisherOptions, sent: PageSentFrame[], private readonly utterances: PageUtterance[], onError: (message: string) => void) {
+    // encoded insertable streams: the sender tap that learns each frame's RTP timestamp (sent-frames.ts)
+    this.pc = new RTCPeerConnection({ iceServers: [], ...(options.identifyRtp ? { encodedInsertableStreams: true } : {}) } as RTCConfiguration);
+    this.sentFrames = new SentFrames(options.publisherTag, sent, onError, options.identifyRtp === true);
     this.canvas.width = options.width;
     this.canvas.height = options.height;
     document.body.appendChild(this.canvas);
@@ -31,10 +36,12 @@ export class PagePublisher {
 
   async createOffer(): Promise<string> {
     const transceiver = this.pc.addTransceiver(this.track, { direction: 'sendonly' });
+    this.sentFrames.tap(transceiver.sender);
     if (this.options.utterances && this.options.utterances.length > 0) {
       this.speech = new SpeechSource(this.options.utterances, this.options.utteranceIntervalMs ?? 4000, this.utterances);
       await this.speech.load();
-      this.pc.addTransceiver(this.speech.track, { direction: 'sendonly' });
+      const audio = this.pc.addTransceiver(this.speech.track, { direction: 'sendonly' });
+      if (this.options.identifyRtp) passThrough(audio.sender); // with encoded insertable streams on, every sender's frames must be piped
     }
     const vp8 = (RTCRtpSender.getCapabilities('video')?.codecs ?? []).filter((c) => c.mimeType.toLowerCase() === 'video/vp8');
     if (vp8.length > 0) transceiver.setCodecPreferences(vp8);
@@ -63,7 +70,7 @@ export class PagePublisher {
       const seq = this.frameSeq++;
       this.draw(captureMs, seq);
       this.track.requestFrame();
-      this.sent.push({ f: `${this.options.publisherTag}:${seq}`, captureMs });
+      this.sentFrames.onCaptured(seq, captureMs);
       n += 1;
       const due = startMs + n * intervalMs;
       this.timer = window.setTimeout(tick, Math.max(0, due - nowMs()));
@@ -103,8 +110,14 @@ export class PagePublisher {
   close(): void {
     this.stop();
     this.speech?.close();
+    this.sentFrames.close();
     this.pc.close();
   }
+}
+
+function passThrough(sender: RTCRtpSender): void {
+  const streams = (sender as unknown as { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } }).createEncodedStreams();
+  void streams.readable.pipeTo(streams.writable);
 }
 
 export function iceGatheringComplete(pc: RTCPeerConnection): Promise<void> {

@@ -2,6 +2,12 @@
 export interface PageSentFrame {
   f: string;
   captureMs: number;
+  /** the encoder handed the frame to RTP (capture time where the page could not tell) */
+  sentMs: number;
+  /** the RTP timestamp it was sent with, when known */
+  rtpTs?: number;
+  bytes?: number;
+  keyframe?: boolean;
 }
 
 export interface PageReceivedFrame {
@@ -57,4 +63,6 @@ export interface PublisherOptions {
   /** spoken audio: utterances (id and WAV URL on the page's origin) played one every `utteranceIntervalMs` */
   utterances?: { id: string; url: string }[];
   utteranceIntervalMs?: number;
+  /** decode the sent stream to learn each frame's RTP timestamp (sent-frames.ts): for synthetic receivers */
+  identifyRtp?: boolean;
 }

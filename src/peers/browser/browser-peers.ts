@@ -85,7 +85,11 @@ export class BrowserPublisher {
     this.browserSession = new BrowserSession(
       host,
       (records) => {
-        for (const sent of records.sent) onFrame({ f: sent.f, peer: spec.peerId, captureMs: sent.captureMs, sentMs: sent.captureMs, bytes: 0, keyframe: false });
+        for (const sent of records.sent) {
+          const record: SentFrameRecord = { f: sent.f, peer: spec.peerId, captureMs: sent.captureMs, sentMs: sent.sentMs, bytes: sent.bytes ?? 0, keyframe: sent.keyframe ?? false };
+          if (sent.rtpTs !== undefined) record.rtpTs = sent.rtpTs;
+          onFrame(record);
+        }
         for (const u of records.utterances) onUtterance({ peer: spec.peerId, id: u.id, text: texts.get(u.id) ?? '', startMs: u.startMs, endMs: u.endMs });
       },
       onError,
@@ -95,6 +99,7 @@ export class BrowserPublisher {
   async start(connectTimeoutMs: number): Promise<void> {
     const { video, publisherTag } = this.spec;
     const options: PublisherOptions = { publisherTag, width: video.width, height: video.height, fps: video.fps, bitrateKbps: video.bitrateKbps };
+    if (this.spec.identifyRtp) options.identifyRtp = true;
     if (this.spec.audio) {
       ensureUtteranceWavs();
       options.utterances = UTTERANCES.map((u) => ({ id: u.id, url: `/utterances/${u.id}.wav` }));

@@ -47,6 +47,8 @@ export class SyntheticSubscriber {
           keyframe: frame.keyframe,
         };
         if (frame.id) record.f = frameKey(frame.id);
+        // no frame-id extension (a browser publisher): the harness finds the frame by its RTP timestamp
+        else record.rtpTs = frame.rtpTs;
         if (frame.captureMs !== undefined) record.captureMs = frame.captureMs;
         this.onFrame(record);
       });

@@ -36,6 +36,33 @@ describe('FrameCollector', () => {
     expect(series.summaries()['frames_lost']).toMatchObject({ count: 0 });
   });
 
+  it('names a frame without a frame id by its RTP timestamp once the browser publisher reports it (either order)', () => {
+    const series = new MetricSeries();
+    const records: FrameRecord[] = [];
+    const peers = new Map([
+      ['r1-pub-1', { room: 'r1', kind: 'browser' }],
+      ['r1-sub-1', { room: 'r1', kind: 'synthetic' }],
+    ]);
+    const collector = new FrameCollector(series, peers, (r) => records.push(r));
+    collector.measureFromMs = 0;
+    collector.registerPublisher(1, 'r1-pub-1', 'S');
+    collector.addWindow({ peer: 'r1-sub-1', sub: 'A', publisherTag: 1, startMs: 0 });
+    // receipt first, publisher record later; then the other way round; and one nobody ever names
+    collector.onReceived({ peer: 'r1-sub-1', sub: 'A', rtpTs: 9000, receivedMs: 1030, firstPacketMs: 1025, bytes: 10, keyframe: false }, 1030);
+    collector.onStage({ k: 'in', f: 'rtp:S:9000', pub: 'S', ms: 1012 }, 1030);
+    collector.onStage({ k: 'out', f: 'rtp:S:9000', sub: 'A', ms: 1013 }, 1030);
+    collector.onSent({ f: '1:0', peer: 'r1-pub-1', captureMs: 1000, sentMs: 1008, bytes: 10, keyframe: true, rtpTs: 9000 }, 1100);
+    collector.onSent({ f: '1:1', peer: 'r1-pub-1', captureMs: 1033, sentMs: 1040, bytes: 10, keyframe: false, rtpTs: 12000 }, 1100);
+    collector.onReceived({ peer: 'r1-sub-1', sub: 'A', rtpTs: 12000, receivedMs: 1060, firstPacketMs: 1055, bytes: 10, keyframe: false }, 1100);
+    collector.onReceived({ peer: 'r1-sub-1', sub: 'A', rtpTs: 15000, receivedMs: 1090, firstPacketMs: 1085, bytes: 10, keyframe: false }, 1100);
+    collector.finalise(10_000, true);
+    const named = records.filter((r) => r.frameId !== undefined);
+    expect(named.map((r) => r.frameId)).toEqual(['1:0', '1:1']);
+    // a browser's uplink starts at capture (design.md), so it includes encode
+    expect(named[0]).toMatchObject({ frameLatencyMs: 30, uplinkMs: 12, sfuMs: 1, downlinkMs: 17 });
+    expect(series.summaries()['identity_lost']).toMatchObject({ count: 1 });
+  });
+
   it('waits for late records before judging a frame', () => {
     const { collector, records } = setup();
     collector.onSent({ f: '1:0', peer: 'r1-pub-1', captureMs: 1000, sentMs: 1001, bytes: 10, keyframe: false }, 1000);
