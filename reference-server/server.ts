@@ -11,6 +11,7 @@ import { Trend } from '../src/metrics/histogram.js';
 import { ResourceSampler } from '../src/metrics/resources.js';
 import { SfuMetrics } from './sfu/metrics.js';
 import { Room } from './sfu/room.js';
+import { AiRuntime } from './ai/runtime.js';
 import { PublisherSession, SubscriberSession, type SessionContext } from './sfu/sessions.js';
 import { StageStream } from './sfu/stage-stream.js';
 import type { SfuOptions } from './sfu/types.js';
@@ -44,6 +45,9 @@ export class ReferenceServer {
       addDelayMs: options.addDelayMs ?? 0,
       connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
     };
+    if (options.ai && options.ai.placement === 'cloud') {
+      this.ctx.ai = new AiRuntime(options.ai, this.metrics, this.stages, (message) => process.stderr.write(`glassbench sfu: ${message}\n`));
+    }
     this.resources = new ResourceSampler((s) => this.stages.push({ k: 'res', ms: s.ms, cpuPct: s.cpuPct, rssMb: s.rssMb }));
     this.http = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => this.fail(res, error));
@@ -59,6 +63,7 @@ export class ReferenceServer {
       this.http.listen(port, host, () => resolve());
     });
     this.resources.start();
+    await this.ctx.ai?.start();
     return (this.http.address() as AddressInfo).port;
   }
 
@@ -68,6 +73,7 @@ export class ReferenceServer {
       this.resources.stop();
       await Promise.all([...this.rooms.values()].map((room) => room.close()));
       this.rooms.clear();
+      await this.ctx.ai?.close();
       this.stages.close();
       this.http.closeAllConnections();
       await new Promise<void>((resolve) => this.http.close(() => resolve()));
@@ -187,7 +193,9 @@ export class ReferenceServer {
   private health(): Record<string, unknown> {
     let sessions = 0;
     for (const room of this.rooms.values()) sessions += room.publishers.size + room.subscribers.size;
-    return { status: 'ok', rooms: this.rooms.size, sessions, addDelayMs: this.ctx.addDelayMs };
+    const health: Record<string, unknown> = { status: 'ok', rooms: this.rooms.size, sessions, addDelayMs: this.ctx.addDelayMs };
+    if (this.ctx.ai) health['ai'] = { mode: this.ctx.ai.options.mode, backend: this.ctx.ai.options.backend.type, externalWorkerPid: this.ctx.ai.externalWorkerPid };
+    return health;
   }
 
   private authorize(req: IncomingMessage): void {

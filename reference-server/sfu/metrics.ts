@@ -16,6 +16,10 @@ export class SfuMetrics {
     registers: [this.registry],
   });
   readonly pliRelayed = new Counter({ name: 'glassbench_sfu_pli_relayed_total', help: 'Keyframe requests relayed to publishers', registers: [this.registry] });
+  readonly aiFrames = new Counter({ name: 'glassbench_ai_frames_total', help: 'Video frames through the AI hook, by outcome (done, dropped by the queue policy, failed)', labelNames: ['outcome'], registers: [this.registry] });
+  readonly aiQueue = new Gauge({ name: 'glassbench_ai_queue_length', help: 'Frames waiting for an AI pool worker, all tracks', registers: [this.registry] });
+  readonly aiDeviceUtilisation = new Gauge({ name: 'glassbench_ai_device_utilisation_ratio', help: 'Busy share of an AI device over the last second (all its slots)', labelNames: ['device'], registers: [this.registry] });
+  readonly aiDeviceQueue = new Gauge({ name: 'glassbench_ai_device_queue_length', help: 'Calls waiting for a free slot on an AI device', labelNames: ['device'], registers: [this.registry] });
   readonly rejected = new Counter({ name: 'glassbench_sfu_requests_rejected_total', help: 'HTTP requests answered 4xx', labelNames: ['status'], registers: [this.registry] });
 
   /** label children resolved once: the per-packet path must not hash label sets */

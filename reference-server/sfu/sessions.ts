@@ -17,6 +17,9 @@ import { frameKey, readIdentity, extensionIdsFrom, type ExtensionIds } from '../
 import { keepLoopbackCandidates, loopbackPeerConfig } from '../../src/media/werift-config.js';
 import { nowMs } from '../../src/metrics/clock.js';
 import type { Trend } from '../../src/metrics/histogram.js';
+import { FrameBuffer, type BufferedFrame } from '../ai/frame-buffer.js';
+import type { AiPipeline } from '../ai/pipeline.js';
+import type { AiRuntime } from '../ai/runtime.js';
 import { DelayLine } from './delay-line.js';
 import type { SfuMetrics } from './metrics.js';
 import type { StageStream } from './stage-stream.js';
@@ -31,6 +34,8 @@ export interface SessionContext {
   forwardTrend: Trend;
   addDelayMs: number;
   connectTimeoutMs: number;
+  /** the AI hook, when the SFU runs one */
+  ai?: AiRuntime;
 }
 
 abstract class Session {
@@ -84,10 +89,19 @@ export class PublisherSession extends Session {
   private readonly delayLine: DelayLine;
   private lastPliMs = 0;
   private lastFrameIn = '';
+  /** the AI hook of this publisher's video: frames are gathered, queued, processed (and forwarded, inline) */
+  private ai: { buffer: FrameBuffer; pipeline: AiPipeline; inline: boolean } | undefined;
+  /** inline AI: sequence numbers of the processed stream, contiguous whatever the hook dropped */
+  private outSeq = 0;
 
   constructor(ctx: SessionContext, onClosed: (s: Session) => void) {
     super(ctx, onClosed);
     this.delayLine = new DelayLine(ctx.addDelayMs);
+    const runtime = ctx.ai;
+    if (runtime) {
+      const pipeline = runtime.pipeline(this.id, (frame) => this.forwardProcessed(frame));
+      this.ai = { pipeline, inline: runtime.inline, buffer: new FrameBuffer((frame) => pipeline.submit(frame), () => undefined) };
+    }
   }
 
   async start(offerSdp: string): Promise<string> {
@@ -128,7 +142,20 @@ export class PublisherSession extends Session {
         this.ctx.stages.push({ k: 'in', f: key, pub: this.id, ms: arrivalMs });
       }
     }
+    if (kind === 'video' && this.ai && key !== undefined) {
+      this.ai.buffer.push(rtp, key, arrivalMs);
+      if (this.ai.inline) return; // forwarded when the hook is done with the frame
+    }
     this.delayLine.push(() => this.fanOut(kind, rtp, key));
+  }
+
+  /** Inline AI: the hook's output of one frame goes out now, renumbered so that drops leave no gap. */
+  private forwardProcessed(frame: BufferedFrame): void {
+    for (const rtp of frame.packets) {
+      rtp.header.sequenceNumber = this.outSeq;
+      this.outSeq = (this.outSeq + 1) & 0xffff;
+      this.delayLine.push(() => this.fanOut('video', rtp, frame.key));
+    }
   }
 
   private fanOut(kind: Kind, rtp: RtpPacket, key: string | undefined): void {
@@ -154,6 +181,10 @@ export class PublisherSession extends Session {
 
   protected override closeChildren(): void {
     this.delayLine.clear();
+    if (this.ai) {
+      this.ai.buffer.clear();
+      this.ctx.ai?.release(this.ai.pipeline);
+    }
     for (const subscriber of this.subscribers) void subscriber.close();
     this.subscribers.clear();
   }

@@ -1,4 +1,5 @@
 /** Contracts of the reference SFU: its options and the per-frame stage records it streams to the harness. */
+import type { AiDeviceRecord, AiFrameRecord, AiOptions } from '../ai/types.js';
 
 export interface SfuOptions {
   /** hold every forwarded packet this long, ms (calibration); default 0 */
@@ -9,15 +10,22 @@ export interface SfuOptions {
   maxBodyBytes?: number;
   /** a session that has not connected by then is closed, ms; default 30000 */
   connectTimeoutMs?: number;
+  /** the AI hook on every published video track (placement `cloud`) */
+  ai?: AiOptions;
 }
 
 /**
  * One line of the stage stream (`GET /stage-times`, NDJSON):
  * - `in`: first packet of frame `f` arrived from publisher session `pub`;
  * - `out`: first packet of frame `f` left towards subscriber session `sub`;
- * - `res`: the SFU process's CPU and memory over the last second.
+ * - `res`: the SFU process's CPU and memory over the last second;
+ * - `ai`: what the AI hook did with a frame; `dev`: each AI device over the last second;
+ * - `event`: something a person should see (the external AI worker went away, came back).
  */
 export type StageRecord =
   | { k: 'in'; f: string; pub: string; ms: number }
   | { k: 'out'; f: string; sub: string; ms: number }
-  | { k: 'res'; ms: number; cpuPct: number; rssMb: number };
+  | { k: 'res'; ms: number; cpuPct: number; rssMb: number }
+  | AiFrameRecord
+  | AiDeviceRecord
+  | { k: 'event'; ms: number; message: string };

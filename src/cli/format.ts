@@ -32,7 +32,7 @@ export function summaryTable(summary: RunSummary): string {
   const trendRows = Object.entries(summary.metrics).filter(([, v]) => isTrend(v)) as [string, TrendSummary][];
   const counterRows = Object.entries(summary.metrics).filter(([, v]) => !isTrend(v)) as [string, CounterSummary][];
   const header = ['metric', 'count', 'min', 'mean', 'p50', 'p90', 'p95', 'p99', 'max'];
-  const widths = [18, 8, 8, 8, 8, 8, 8, 8, 8];
+  const widths = [Math.max(18, ...trendRows.map(([name]) => name.length)), 8, 8, 8, 8, 8, 8, 8, 8];
   lines.push(header.map((h, i) => pad(h, widths[i] as number, i > 0)).join(' '));
   for (const [name, t] of trendRows) {
     const cells = [name, String(t.count), fmt(t.min), fmt(t.mean), fmt(t.p50), fmt(t.p90), fmt(t.p95), fmt(t.p99), fmt(t.max)];

@@ -19,6 +19,8 @@ export interface MetricDefinition {
 }
 
 const FRAME_TAGS = ['room', 'publisher', 'subscriber', 'peer_kind'] as const;
+/** per frame at the SFU, before it fans out to receivers */
+const AI_TAGS = ['room', 'publisher'] as const;
 
 export const METRICS: readonly MetricDefinition[] = [
   { name: 'g2g_latency_ms', kind: 'trend', unit: 'ms', definition: 'captureMs -> renderedMs (browser receivers: the decoded frame is readable in the page, read by a MediaStreamTrackProcessor)', tags: FRAME_TAGS },
@@ -44,6 +46,15 @@ export const METRICS: readonly MetricDefinition[] = [
   { name: 'pli_count', kind: 'counter', unit: 'count', definition: 'PLIs sent by browser receivers (getStats)', tags: FRAME_TAGS },
   { name: 'freeze_count', kind: 'counter', unit: 'count', definition: 'video freezes at browser receivers (getStats freezeCount)', tags: FRAME_TAGS },
   { name: 'freeze_ms', kind: 'counter', unit: 'ms', definition: 'total frozen time at browser receivers (getStats totalFreezesDuration)', tags: FRAME_TAGS },
+  { name: 'ai_queue_ms', kind: 'trend', unit: 'ms', definition: 'AI hook: frame complete at the SFU -> a pool worker takes it', tags: AI_TAGS },
+  { name: 'ai_decode_ms', kind: 'trend', unit: 'ms', definition: 'AI hook: decode stage start -> end (waiting for a device included)', tags: AI_TAGS },
+  { name: 'ai_inference_ms', kind: 'trend', unit: 'ms', definition: 'AI hook: inference stage start -> end (waiting for a device included); budget in ai.budget', tags: AI_TAGS },
+  { name: 'ai_encode_ms', kind: 'trend', unit: 'ms', definition: 'AI hook: encode stage start -> end (waiting for a device included)', tags: AI_TAGS },
+  { name: 'ai_hook_ms', kind: 'trend', unit: 'ms', definition: 'AI hook: frame complete at the SFU -> AI output ready (tap and inline)', tags: AI_TAGS },
+  { name: 'frames_dropped_ai', kind: 'counter', unit: 'count', definition: 'frames the AI queue policy dropped (never forwarded inline; not counted lost)', tags: AI_TAGS },
+  { name: 'frames_failed_ai', kind: 'counter', unit: 'count', definition: 'frames whose AI stage failed (e.g. the external worker went away with them in flight)', tags: AI_TAGS },
+  { name: 'frames_over_budget', kind: 'counter', unit: 'count', definition: 'frames whose ai_inference_ms exceeded the inference budget (ai.budget, default 30 ms)', tags: AI_TAGS },
+  { name: 'ai_device_utilisation_pct', kind: 'trend', unit: 'pct', definition: 'busy share of one AI device over each second (all its slots), per device', tags: ['device'] },
   { name: 'cpu_pct', kind: 'trend', unit: 'pct', definition: 'CPU of one process over one second (100 = one core), per process', tags: ['process'] },
   { name: 'rss_mb', kind: 'trend', unit: 'mb', definition: 'resident memory of one process, sampled each second', tags: ['process'] },
 ];

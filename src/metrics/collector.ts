@@ -3,6 +3,7 @@
  * frame, feeds the metric series, and counts lost frames. Records from different processes arrive in any
  * order, so a frame is finalised only once it is older than the loss window plus a margin for delivery.
  */
+import type { AiFrameRecord } from '../../reference-server/ai/types.js';
 import type { StageRecord } from '../../reference-server/sfu/types.js';
 import type { ReceivedFrameRecord, SentFrameRecord, StatsSample, SubscriptionWindow } from '../peers/types.js';
 import { STATS_COUNTERS, STATS_TRENDS } from './catalogue.js';
@@ -32,6 +33,7 @@ interface FrameState {
   sent?: SentFrameRecord;
   sfuInMs?: number;
   sfuOut?: Map<string, number>;
+  ai?: AiFrameRecord;
   receipts: ReceivedFrameRecord[];
 }
 
@@ -49,12 +51,14 @@ export class FrameCollector {
    * SFU stage times of frames that carry no frame-id extension (browser publishers), keyed
    * `rtp:<stream>:<rtp timestamp>`; receivers that know a frame's RTP timestamp join through it.
    */
-  private readonly rtpStages = new Map<string, { firstSeenMs: number; sfuInMs?: number; sfuOut: Map<string, number> }>();
+  private readonly rtpStages = new Map<string, { firstSeenMs: number; sfuInMs?: number; sfuOut: Map<string, number>; ai?: AiFrameRecord }>();
   /** frame key of each `rtp:<stream>:<rtp timestamp>` a browser publisher reported sending */
   private readonly frameByRtp = new Map<string, { firstSeenMs: number; f: string }>();
   /** receipts without a frame id, waiting for the publisher's record of their RTP timestamp */
   private readonly unresolved = new Map<string, { firstSeenMs: number; receipts: ReceivedFrameRecord[] }>();
   framesFinalised = 0;
+  /** inference budget: frames over it count in frames_over_budget, ms */
+  aiBudgetMs = 30;
   /**
    * Start of the measurement window (every peer connected). Frames captured before it are connection
    * warm-up: written to the sinks marked `warmup`, kept out of the metrics. Until set, everything is warm-up.
@@ -124,6 +128,19 @@ export class FrameCollector {
   }
 
   onStage(record: StageRecord, nowMs: number): void {
+    if (record.k === 'ai') {
+      const known = record.f.startsWith('rtp:') ? this.frameByRtp.get(record.f)?.f : record.f;
+      if (known) this.state(known, nowMs).ai = record;
+      else {
+        let entry = this.rtpStages.get(record.f);
+        if (!entry) {
+          entry = { firstSeenMs: nowMs, sfuOut: new Map() };
+          this.rtpStages.set(record.f, entry);
+        }
+        entry.ai = record;
+      }
+      return;
+    }
     if ((record.k === 'in' || record.k === 'out') && record.f.startsWith('rtp:')) {
       let entry = this.rtpStages.get(record.f);
       if (!entry) {
@@ -201,6 +218,12 @@ export class FrameCollector {
     }
     if (warmup || !state.sent) return; // never sent by a publisher of this run: nothing to expect
     this.series.add('frames_sent', { room, publisher: state.sent.peer });
+    const ai = state.ai ?? this.rtpEntryOf(state)?.ai;
+    if (ai) {
+      const tags = { room, publisher: state.sent.peer };
+      this.recordAi(ai, tags);
+      if (ai.outcome !== 'done') return; // dropped or failed in the AI hook: not forwarded, so not lost
+    }
     for (const window of this.windows) {
       if (window.publisherTag !== publisherTag || received.has(window.sub)) continue;
       if (captureMs < window.startMs + JOIN_MARGIN_MS) continue;
@@ -208,6 +231,24 @@ export class FrameCollector {
       const info = this.peers.get(window.peer);
       this.series.add('frames_lost', this.frameTags(room, publisher, window.peer, info?.kind));
     }
+  }
+
+  /** The SFU's rtp-keyed entry of a frame its publisher reported with an RTP timestamp (browser publishers). */
+  private rtpEntryOf(state: FrameState): { ai?: AiFrameRecord; sfuInMs?: number } | undefined {
+    const sent = state.sent;
+    if (sent?.rtpTs === undefined) return undefined;
+    const stream = this.streamByTag.get(Number(state.key.split(':')[0]));
+    return stream ? this.rtpStages.get(`rtp:${stream}:${sent.rtpTs}`) : undefined;
+  }
+
+  private recordAi(ai: AiFrameRecord, tags: Tags): void {
+    if (ai.outcome === 'dropped') this.series.add('frames_dropped_ai', tags);
+    if (ai.outcome === 'failed') this.series.add('frames_failed_ai', tags);
+    if (ai.queueMs !== undefined) this.series.record('ai_queue_ms', ai.queueMs, tags);
+    for (const [stage, ms] of Object.entries(ai.stages ?? {})) this.series.record(`ai_${stage}_ms`, ms, tags);
+    if (ai.outcome === 'done' && ai.hookMs !== undefined) this.series.record('ai_hook_ms', ai.hookMs, tags);
+    const inference = ai.stages?.['inference'];
+    if (inference !== undefined && inference > this.aiBudgetMs) this.series.add('frames_over_budget', tags);
   }
 
   private frameTags(room: string, publisher: string | undefined, subscriber: string, kind: string | undefined): Tags {
@@ -253,6 +294,13 @@ export class FrameCollector {
     if (sfuInMs !== undefined && sfuOutMs !== undefined) record.sfuMs = sfuOutMs - sfuInMs;
     if (sfuOutMs !== undefined && receivedMs !== undefined) record.downlinkMs = receivedMs - sfuOutMs;
     if (receivedMs !== undefined && renderedMs !== undefined) record.renderMs = renderedMs - receivedMs;
+    const ai = state.ai ?? this.rtpEntryOf(state)?.ai ?? (receipt.rtpTs !== undefined ? this.rtpStages.get(this.rtpKeyOf(receipt) ?? '')?.ai : undefined);
+    if (ai) {
+      if (ai.queueMs !== undefined) record.aiQueueMs = ai.queueMs;
+      if (ai.stages) record.aiStagesMs = ai.stages;
+      if (ai.hookMs !== undefined) record.aiHookMs = ai.hookMs;
+      if (ai.device !== undefined) record.aiDevice = ai.device;
+    }
     if (record.g2gLatencyMs !== undefined) {
       const known = (record.uplinkMs ?? 0) + (record.sfuMs ?? 0) + (record.downlinkMs ?? 0) + (record.renderMs ?? 0);
       record.unattributedMs = record.g2gLatencyMs - known;

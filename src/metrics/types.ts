@@ -28,6 +28,11 @@ export interface FrameRecord {
   uplinkMs?: number;
   sfuMs?: number;
   downlinkMs?: number;
+  /** AI hook (cloud): ready -> a worker took it, each stage's time, ready -> output, which device ran it */
+  aiQueueMs?: number;
+  aiStagesMs?: Record<string, number>;
+  aiHookMs?: number;
+  aiDevice?: string;
   identityLost?: true;
   /** captured before every peer had connected: recorded, but kept out of the metrics */
   warmup?: true;

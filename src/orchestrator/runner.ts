@@ -49,6 +49,10 @@ class Run {
   private readonly pendingPeers = new Map<string, (outcome: PeerOutcome) => void>();
   private readonly failed: RunSummary['peers']['failed'] = [];
   private readonly notes: string[] = [];
+  /** what the SFU reported a person should know (the external AI worker went away, came back) */
+  private readonly sfuEvents: string[] = [];
+  /** per AI device over the measured window: utilisation samples, calls, longest queue */
+  private readonly aiDevices = new Map<string, { utilisationPct: number[]; calls: number; maxQueue: number }>();
   /** utterances publishers played (spoken-audio track), written to utterances.ndjson */
   private readonly utterances: UtteranceRecord[] = [];
   private readonly recent = { frames: 0, latency: new Trend() };
@@ -78,7 +82,7 @@ class Run {
     if (options.influx) {
       this.influx = new InfluxSink(
         options.influx,
-        { testid: options.runId, scenario: this.scenario.name, placement: 'none' },
+        { testid: options.runId, scenario: this.scenario.name, placement: this.scenario.ai.placement },
         join(options.outDir, 'influx-pending.lp'),
         (message) => this.emit({ type: 'warning', message }),
       );
@@ -87,6 +91,7 @@ class Run {
       this.frames.write(record);
       this.influx?.writeFrame(record);
     });
+    this.collector.aiBudgetMs = this.scenario.ai.budgetMs;
     this.harnessSampler = new ResourceSampler((s) => this.usage.record('harness', s, false));
   }
 
@@ -116,10 +121,24 @@ class Run {
     this.emit({ type: 'phase', phase: 'starting', message: 'starting the reference SFU and peer runners' });
     const target = this.scenario.target;
     if (target.type === 'reference') {
-      this.sfu = await startReferenceSfu({ addDelayMs: this.scenario.sfu.addDelayMs });
+      const ai = this.scenario.ai.placement === 'cloud' ? { ai: this.scenario.ai } : {};
+      this.sfu = await startReferenceSfu({ addDelayMs: this.scenario.sfu.addDelayMs, ...ai });
       this.stageClient = await connectStageStream(this.sfu.baseUrl, undefined, (record) => {
         if (record.k === 'res') this.usage.record('sfu', record, false);
-        else this.collector.onStage(record, nowMs());
+        else if (record.k === 'event') {
+          this.emit({ type: 'warning', message: `SFU: ${record.message}` });
+          this.sfuEvents.push(record.message);
+        } else if (record.k === 'dev') {
+          if (record.ms < this.collector.measureFromMs || (this.sendingStoppedMs > 0 && record.ms > this.sendingStoppedMs)) return;
+          for (const d of record.devices) {
+            this.series.record('ai_device_utilisation_pct', d.utilisationPct, { device: d.name });
+            const acc = this.aiDevices.get(d.name) ?? { utilisationPct: [], calls: 0, maxQueue: 0 };
+            acc.utilisationPct.push(d.utilisationPct);
+            acc.calls += d.calls;
+            acc.maxQueue = Math.max(acc.maxQueue, d.queueLength);
+            this.aiDevices.set(d.name, acc);
+          }
+        } else this.collector.onStage(record, nowMs());
       });
     } else {
       this.notes.push('external SFU: sfuInMs and sfuOutMs are unknown, so uplink_ms, sfu_ms and downlink_ms are not reported');
@@ -352,11 +371,41 @@ class Run {
     if (this.holdStartMs > 0) this.series.windowMs = this.sendingStoppedMs - this.holdStartMs;
   }
 
+  /** Says in the notes (and so on the console) when the AI hook dropped or failed frames, and why. */
+  private noteAi(): void {
+    const { ai } = this.scenario;
+    if (ai.placement === 'none') return;
+    const summaries = this.series.summaries();
+    const count = (name: string): number => (summaries[name] as { count?: number } | undefined)?.count ?? 0;
+    const dropped = count('frames_dropped_ai');
+    const sent = count('frames_sent');
+    if (dropped > 0) {
+      const hook = summaries['ai_hook_ms'] as { p50?: number; max?: number } | undefined;
+      const fresh = hook?.max !== undefined ? `; forwarded frames waited at most ${hook.max.toFixed(1)} ms in the hook (median ${hook.p50?.toFixed(1) ?? '?'} ms)` : '';
+      this.notes.push(`AI hook overloaded: ${dropped} of ${sent} frames dropped by the ${ai.queue.policy} queue policy (queue max ${ai.queue.max}, ${ai.workers} worker${ai.workers === 1 ? '' : 's'})${fresh}`);
+    }
+    const failed = count('frames_failed_ai');
+    if (failed > 0) this.notes.push(`AI hook: ${failed} frames failed${this.sfuEvents.length > 0 ? ` (${[...new Set(this.sfuEvents)].join('; ')})` : ''}`);
+    const over = count('frames_over_budget');
+    if (over > 0) this.notes.push(`AI hook: ${over} frames took longer than the ${ai.budgetMs} ms inference budget`);
+  }
+
+  private aiSummary(): NonNullable<RunSummary['ai']> {
+    const { ai } = this.scenario;
+    const devices: NonNullable<RunSummary['ai']>['devices'] = {};
+    for (const [name, acc] of this.aiDevices) {
+      const mean = acc.utilisationPct.reduce((a, b) => a + b, 0) / Math.max(1, acc.utilisationPct.length);
+      devices[name] = { utilisationPct: Math.round(mean * 10) / 10, calls: acc.calls, maxQueue: acc.maxQueue };
+    }
+    return { placement: ai.placement, mode: ai.mode, stages: ai.stages.map((s) => s.name), workers: ai.workers, queue: ai.queue, backend: ai.backend.type, budgetMs: ai.budgetMs, devices, events: this.sfuEvents };
+  }
+
   private async writeOutputs(ending: { status: 'aborted' | 'error'; code: string; message: string } | undefined): Promise<RunResult> {
     this.emit({ type: 'phase', phase: 'writing', message: `writing results to ${this.options.outDir}` });
     if (this.scenario.browser.wsEndpoint && this.plan.some((p) => p.kind === 'browser')) {
       this.notes.push('browsers connected through browser.wsEndpoint run outside this run: their CPU is not measured, so their saturation is not judged');
     }
+    this.noteAi();
     const saturatedProcesses = this.usage.saturatedProcesses();
     if (saturatedProcesses.length > 0) {
       this.notes.push(`saturated: ${saturatedProcesses.join(', ')} stayed above 85% of a core for more than 10% of the run; these numbers measure the load generator, not the system`);
@@ -374,6 +423,7 @@ class Run {
       ...(ending ? { ending } : {}),
     });
     if (this.sfu) summary.sfu = { forwardMs: this.sfuForwardMs };
+    if (this.scenario.ai.placement !== 'none') summary.ai = this.aiSummary();
     await this.frames.close();
     if (this.influx) {
       await this.influx.writeSummary(summary).catch(() => undefined);

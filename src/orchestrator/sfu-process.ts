@@ -1,5 +1,6 @@
 /** Starts the reference SFU in a child process on a free loopback port, and stops it. */
 import { fork, type ChildProcess } from 'node:child_process';
+import type { AiOptions } from '../../reference-server/ai/types.js';
 import { GlassbenchError } from '../errors.js';
 import { childEntry } from '../project-paths.js';
 
@@ -14,7 +15,7 @@ export interface SfuProcess {
 
 const START_TIMEOUT_MS = 15_000;
 
-export async function startReferenceSfu(options: { addDelayMs: number; token?: string }): Promise<SfuProcess> {
+export async function startReferenceSfu(options: { addDelayMs: number; token?: string; ai?: AiOptions }): Promise<SfuProcess> {
   const child: ChildProcess = fork(childEntry('reference-server/main'), [JSON.stringify(options)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

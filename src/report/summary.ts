@@ -55,6 +55,18 @@ export interface RunSummary {
   utterances?: { count: number; file: string };
   /** the reference SFU's own view: time to hand one incoming packet to every subscriber, ms */
   sfu?: { forwardMs: TrendSummary | null };
+  /** the AI hook: how it was set up, each device's mean utilisation over the measured window, SFU events */
+  ai?: {
+    placement: string;
+    mode: string;
+    stages: string[];
+    workers: number;
+    queue: { max: number; policy: string };
+    backend: string;
+    budgetMs: number;
+    devices: Record<string, { utilisationPct: number; calls: number; maxQueue: number }>;
+    events: string[];
+  };
   influx?: { target: string; pointsWritten: number; pointsPending: number; pendingFile?: string; warnings: string[] };
   error?: { code: string; message: string };
 }

@@ -15,6 +15,69 @@ const video = {
   },
 } as const;
 
+const stageNames = ['decode', 'inference', 'encode'] as const;
+
+const ai = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    placement: { enum: ['none', 'cloud'] },
+    mode: { enum: ['inline', 'tap'] },
+    stages: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 8,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'model'],
+        properties: {
+          name: { enum: stageNames },
+          model: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['synthetic'],
+            properties: {
+              synthetic: {
+                type: 'object',
+                additionalProperties: false,
+                properties: { fixedMs: { type: 'number', minimum: 0, maximum: 10_000 }, p50: duration, p99: duration },
+              },
+            },
+          },
+        },
+      },
+    },
+    workers: { ...positiveInteger, maximum: 256 },
+    queue: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { max: { ...positiveInteger, maximum: 100_000 }, policy: { enum: ['drop-oldest', 'drop-newest', 'block'] } },
+    },
+    devices: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 64,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,32}$' },
+          speed: { type: 'number', exclusiveMinimum: 0, maximum: 1000 },
+          concurrency: { ...positiveInteger, maximum: 1024 },
+        },
+      },
+    },
+    worker: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type'],
+      properties: { type: { enum: ['in-process', 'external'] }, socket: { type: 'string', minLength: 1, maxLength: 100 } },
+    },
+    budget: duration,
+  },
+} as const;
+
 export const scenarioSchema = {
   type: 'object',
   additionalProperties: false,
@@ -58,6 +121,7 @@ export const scenarioSchema = {
       additionalProperties: false,
       properties: { addDelayMs: { type: 'number', minimum: 0, maximum: 10_000 } },
     },
+    ai,
     thresholds: {
       type: 'object',
       additionalProperties: { type: 'array', minItems: 1, items: { type: ['string', 'object'] } },

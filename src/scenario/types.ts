@@ -2,6 +2,7 @@
  * The scenario contract: what a validated scenario file turns into, every default filled in.
  * Units are in every numeric field name.
  */
+import type { AiOptions } from '../../reference-server/ai/types.js';
 import type { ThresholdSpec } from '../budgets/types.js';
 
 export type PeerRole = 'publisher' | 'subscriber';
@@ -68,6 +69,8 @@ export interface Scenario {
   /** how long a peer may take to connect, ms; default 15000 */
   connectTimeoutMs: number;
   thresholds: ThresholdSpec[];
+  /** the AI hook (design.md section 8); `placement: none` when the scenario has no `ai` block */
+  ai: AiOptions;
   /** the file it came from (for messages and reports) */
   sourcePath: string;
 }

@@ -10,6 +10,7 @@ import { parseDurationMs } from './duration.js';
 import { formatPath, loadScenarioFile, parseScenarioText, type LoadedDocument, type PathSegment } from './load.js';
 import { scenarioSchema } from './schema.js';
 import type { PeerGroup, Scenario, Target, VideoOptions } from './types.js';
+import type { AiOptions, AiStageSpec, SyntheticModel } from '../../reference-server/ai/types.js';
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 const validateSchema = ajv.compile(scenarioSchema);
@@ -164,6 +165,48 @@ function toVideo(problems: Problems, raw: Raw | undefined, path: PathSegment[]):
   };
 }
 
+function toAi(problems: Problems, raw: Raw | undefined, target: Target): AiOptions {
+  const a = raw ?? {};
+  const workers = (a['workers'] as number | undefined) ?? 1;
+  const rawStages = Array.isArray(a['stages']) ? (a['stages'] as Raw[]) : [];
+  const stages: AiStageSpec[] = rawStages.map((stage, i) => {
+    const synthetic = ((stage['model'] as Raw | undefined)?.['synthetic'] as Raw | undefined) ?? {};
+    const path = ['ai', 'stages', i, 'model', 'synthetic'];
+    const model: SyntheticModel = {};
+    if (synthetic['fixedMs'] !== undefined) model.fixedMs = synthetic['fixedMs'] as number;
+    if (synthetic['p50'] !== undefined) model.p50Ms = durationAt(problems, synthetic, 'p50', path, 0);
+    if (synthetic['p99'] !== undefined) model.p99Ms = durationAt(problems, synthetic, 'p99', path, 0);
+    if (model.fixedMs === undefined && model.p50Ms === undefined) problems.add(path, 'needs fixedMs (ms), or p50 (and optionally p99)');
+    if (model.fixedMs !== undefined && model.p50Ms !== undefined) problems.add(path, 'give fixedMs or p50/p99, not both');
+    if (model.p50Ms !== undefined && model.p99Ms !== undefined && model.p99Ms < model.p50Ms) problems.add([...path, 'p99'], `must be at least p50 (${model.p50Ms} ms)`);
+    return { name: stage['name'] as string, model: { synthetic: model } };
+  });
+  const placement = raw === undefined ? 'none' : ((a['placement'] as AiOptions['placement'] | undefined) ?? 'cloud');
+  if (placement === 'cloud' && raw !== undefined && rawStages.length === 0) problems.add(['ai', 'stages'], 'placement cloud needs at least one stage');
+  if (placement === 'cloud' && target.type === 'external') problems.add(['ai', 'placement'], 'the AI hook runs in the reference SFU; use target: reference');
+  const names = stages.map((s) => s.name);
+  for (const [i, name] of names.entries()) if (names.indexOf(name) !== i) problems.add(['ai', 'stages', i, 'name'], `stage ${name} is listed twice`);
+  const queue = (a['queue'] as Raw | undefined) ?? {};
+  const worker = a['worker'] as Raw | undefined;
+  const devices = Array.isArray(a['devices'])
+    ? (a['devices'] as Raw[]).map((d, i) => ({ name: (d['name'] as string | undefined) ?? `sim${i}`, speed: (d['speed'] as number | undefined) ?? 1, concurrency: (d['concurrency'] as number | undefined) ?? 1 }))
+    : [{ name: 'sim0', speed: 1, concurrency: workers }];
+  const deviceNames = devices.map((d) => d.name);
+  for (const [i, name] of deviceNames.entries()) if (deviceNames.indexOf(name) !== i) problems.add(['ai', 'devices', i, 'name'], `device ${name} is listed twice`);
+  if (worker?.['type'] === 'external' && Array.isArray(a['devices'])) problems.add(['ai', 'devices'], 'devices are simulated in the SFU; an external worker is its own device');
+  if (worker?.['socket'] !== undefined && worker['type'] !== 'external') problems.add(['ai', 'worker', 'socket'], 'only an external worker has a socket');
+  return {
+    placement,
+    mode: (a['mode'] as AiOptions['mode'] | undefined) ?? 'inline',
+    stages,
+    workers,
+    queue: { max: (queue['max'] as number | undefined) ?? 4, policy: (queue['policy'] as AiOptions['queue']['policy'] | undefined) ?? 'drop-oldest' },
+    devices,
+    backend: worker?.['type'] === 'external' ? { type: 'external', ...(typeof worker['socket'] === 'string' ? { socketPath: worker['socket'] } : {}) } : { type: 'in-process' },
+    budgetMs: durationAt(problems, a, 'budget', ['ai'], 30),
+  };
+}
+
 /** Validates a parsed document; throws a GlassbenchError (exit 104) listing every problem. */
 export function validateScenario(doc: LoadedDocument): Scenario {
   const problems = new Problems(doc);
@@ -206,6 +249,7 @@ export function validateScenario(doc: LoadedDocument): Scenario {
   if (target.type === 'external' && sfu['addDelayMs'] !== undefined) {
     problems.add(['sfu', 'addDelayMs'], 'only the reference SFU can add delay; remove it or use target: reference');
   }
+  const aiOptions = toAi(problems, raw['ai'] as Raw | undefined, target);
   const connectTimeoutMs = durationAt(problems, raw, 'connectTimeout', [], 15_000);
   const warmupMs = durationAt(problems, raw, 'warmup', [], 0);
   if (problems.list.length > 0) {
@@ -228,6 +272,7 @@ export function validateScenario(doc: LoadedDocument): Scenario {
     runners: (raw['runners'] as number | undefined) ?? Math.max(1, Math.ceil(totalPeers / 100)),
     connectTimeoutMs,
     thresholds,
+    ai: aiOptions,
     sourcePath: doc.file,
   };
 }

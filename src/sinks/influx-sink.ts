@@ -101,8 +101,12 @@ export class InfluxSink implements Sink {
       ['uplink_ms', record.uplinkMs],
       ['sfu_ms', record.sfuMs],
       ['downlink_ms', record.downlinkMs],
+      ['ai_queue_ms', record.aiQueueMs],
+      ['ai_hook_ms', record.aiHookMs],
     ];
+    for (const [stage, ms] of Object.entries(record.aiStagesMs ?? {})) numbers.push([`ai_${stage}_ms`, ms]);
     for (const [name, value] of numbers) if (value !== undefined) point.floatField(name, value);
+    if (record.aiDevice) point.stringField('ai_device', record.aiDevice);
     if (record.identityLost) point.booleanField('identity_lost', true);
     if (record.warmup) point.booleanField('warmup', true);
     point.timestamp(String(this.uniqueMicros(record.receivedMs ?? record.renderedMs ?? nowMs())));

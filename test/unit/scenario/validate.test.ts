@@ -110,4 +110,39 @@ sfu: { addDelayMs: 5 }
 `);
     expect(problems).toEqual([expect.stringMatching(/sfu\.addDelayMs: only the reference SFU/)]);
   });
+  it('fills the AI hook\'s defaults, and placement none without an ai block', () => {
+    expect(scenarioFromText(VALID, 'x.yaml').ai.placement).toBe('none');
+    const scenario = scenarioFromText(`${VALID}ai:\n  stages: [ { name: inference, model: { synthetic: { p50: 12ms, p99: 28ms } } } ]\n`, 'x.yaml');
+    expect(scenario.ai).toEqual({
+      placement: 'cloud',
+      mode: 'inline',
+      stages: [{ name: 'inference', model: { synthetic: { p50Ms: 12, p99Ms: 28 } } }],
+      workers: 1,
+      queue: { max: 4, policy: 'drop-oldest' },
+      devices: [{ name: 'sim0', speed: 1, concurrency: 1 }],
+      backend: { type: 'in-process' },
+      budgetMs: 30,
+    });
+  });
+
+  it('rejects AI hook settings that cannot work, each with its place', () => {
+    const problems = problemsOf(`${VALID}ai:
+  placement: edge
+  stages:
+    - { name: inference, model: { synthetic: { fixedMs: 5, p50: 4ms } } }
+    - { name: inference, model: { synthetic: { p50: 20ms, p99: 10ms } } }
+    - { name: detect, model: { synthetic: { fixedMs: 1 } } }
+  queue: { policy: drop-random }
+  worker: { type: in-process, socket: /tmp/x.sock }
+`);
+    expect(problems.join('\n')).toMatch(/x\.yaml:7:14 ai\.placement: must be one of "none", "cloud", got "edge"/);
+    expect(problems.join('\n')).toMatch(/ai\.stages\[0\]\.model\.synthetic: give fixedMs or p50\/p99, not both/);
+    expect(problems.join('\n')).toMatch(/ai\.stages\[1\]\.model\.synthetic\.p99: must be at least p50 \(20 ms\)/);
+    expect(problems.join('\n')).toMatch(/ai\.stages\[1\]\.name: stage inference is listed twice/);
+    expect(problems.join('\n')).toMatch(/ai\.stages\[2\]\.name: must be one of "decode", "inference", "encode", got "detect"/);
+    expect(problems.join('\n')).toMatch(/ai\.queue\.policy: must be one of "drop-oldest", "drop-newest", "block"/);
+    expect(problems.join('\n')).toMatch(/ai\.worker\.socket: only an external worker has a socket/);
+    const external = problemsOf(`${VALID}target: { whip: "http://127.0.0.1:1/whip/{room}", whep: "http://127.0.0.1:1/whep/{room}" }\nai: { stages: [ { name: inference, model: { synthetic: { fixedMs: 1 } } } ] }\n`);
+    expect(external.join('\n')).toMatch(/ai\.placement: the AI hook runs in the reference SFU; use target: reference/);
+  });
 });

@@ -1,0 +1,164 @@
+/**
+ * Where stage calls run: on the SFU's devices in process (simulated by the scheduler), or in an external
+ * worker process over a Unix domain socket (external-protocol.ts). The external backend survives its worker:
+ * calls in flight when the worker goes away fail (and are counted), calls while it is down fail at once, and a
+ * worker the SFU started itself is started again.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { childEntry } from '../../src/project-paths.js';
+import { nowMs } from '../../src/metrics/clock.js';
+import { encodeMessage, MessageReader, type CallHeader, type ResultHeader } from './external-protocol.js';
+import type { BufferedFrame } from './frame-buffer.js';
+import type { StageBackend } from './pipeline.js';
+import type { DeviceScheduler } from './scheduler.js';
+import type { AiStageSpec } from './types.js';
+
+export class DeviceBackend implements StageBackend {
+  constructor(private readonly scheduler: DeviceScheduler) {}
+
+  async run(_stage: AiStageSpec, _frame: BufferedFrame, modelMs: number): Promise<{ device: string; ms: number }> {
+    const result = await this.scheduler.run(modelMs);
+    return { device: result.device, ms: result.waitMs + result.serviceMs };
+  }
+}
+
+interface Waiting {
+  startMs: number;
+  resolve: (value: { device: string; ms: number }) => void;
+  reject: (error: Error) => void;
+}
+
+export class ExternalBackend implements StageBackend {
+  private socket: Socket | undefined;
+  private child: ChildProcess | undefined;
+  private readonly inFlight = new Map<number, Waiting>();
+  private nextId = 1;
+  private closed = false;
+  /** times the worker went away */
+  failures = 0;
+  /** times the SFU started its own worker again */
+  restarts = 0;
+  private readonly socketPath: string;
+  private readonly ownWorker: boolean;
+
+  constructor(socketPath: string | undefined, private readonly onEvent: (message: string) => void) {
+    this.ownWorker = socketPath === undefined;
+    this.socketPath = socketPath ?? join(tmpdir(), `glassbench-ai-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
+  }
+
+  get workerPid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async start(): Promise<void> {
+    if (this.ownWorker) await this.spawnWorker();
+    await this.connectSocket();
+  }
+
+  private spawnWorker(): Promise<void> {
+    const child = fork(childEntry('reference-server/ai/external-worker'), [this.socketPath], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    this.child = child;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the external AI worker did not start within 10 s')), 10_000);
+      child.once('message', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`the external AI worker exited (${signal ?? code}) before it was ready`));
+      });
+    });
+  }
+
+  private connectSocket(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(this.socketPath);
+      const reader = new MessageReader();
+      socket.once('connect', () => {
+        this.socket = socket;
+        resolve();
+      });
+      socket.on('data', (chunk: Buffer) => {
+        try {
+          for (const { header } of reader.push(chunk)) this.settle(header as ResultHeader);
+        } catch (error) {
+          socket.destroy(error as Error);
+        }
+      });
+      socket.on('error', (error) => {
+        if (this.socket !== socket) reject(new Error(`cannot reach the external AI worker at ${this.socketPath}: ${error.message}`));
+      });
+      socket.on('close', () => {
+        if (this.socket === socket) this.lost();
+      });
+    });
+  }
+
+  private settle(header: ResultHeader): void {
+    const waiting = typeof header.id === 'number' ? this.inFlight.get(header.id) : undefined;
+    if (!waiting) return; // an answer to a call already failed, or garbage
+    this.inFlight.delete(header.id);
+    if (header.ok === true) waiting.resolve({ device: 'external', ms: nowMs() - waiting.startMs });
+    else waiting.reject(new Error(`external worker: ${String((header as { error?: unknown }).error)}`));
+  }
+
+  /** The connection is gone: fail what was in flight, and bring our own worker back. */
+  private lost(): void {
+    this.socket = undefined;
+    if (this.closed) return;
+    this.failures += 1;
+    const failed = this.inFlight.size;
+    for (const waiting of this.inFlight.values()) waiting.reject(new Error('the external AI worker went away'));
+    this.inFlight.clear();
+    this.onEvent(`external AI worker went away (${failed} call${failed === 1 ? '' : 's'} in flight failed)`);
+    if (!this.ownWorker) return;
+    this.child?.kill('SIGKILL');
+    const restart = (): void => {
+      if (this.closed) return;
+      this.spawnWorker()
+        .then(() => this.connectSocket())
+        .then(() => {
+          this.restarts += 1;
+          this.onEvent('external AI worker restarted');
+        })
+        .catch((error: unknown) => {
+          this.onEvent(`external AI worker restart failed: ${(error as Error).message}; trying again`);
+          setTimeout(restart, 500).unref();
+        });
+    };
+    setTimeout(restart, 50).unref();
+  }
+
+  run(stage: AiStageSpec, frame: BufferedFrame, modelMs: number): Promise<{ device: string; ms: number }> {
+    const socket = this.socket;
+    if (!socket) return Promise.reject(new Error('the external AI worker is down'));
+    const id = this.nextId;
+    this.nextId = (this.nextId % 0xffffffff) + 1;
+    const header: CallHeader = { id, f: frame.key, stage: stage.name, format: 'vp8', model: stage.model, modelMs };
+    const payload = Buffer.concat(frame.packets.map((p) => p.payload));
+    return new Promise((resolve, reject) => {
+      this.inFlight.set(id, { startMs: nowMs(), resolve, reject });
+      socket.write(encodeMessage(header, payload));
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.socket?.destroy();
+    for (const waiting of this.inFlight.values()) waiting.reject(new Error('the SFU is closing'));
+    this.inFlight.clear();
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+      await exited;
+      clearTimeout(timer);
+    }
+  }
+}

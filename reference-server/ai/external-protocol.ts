@@ -1,0 +1,95 @@
+/**
+ * The external-worker protocol: how the reference SFU hands stage calls to a worker process (Python, C++,
+ * TensorRT, ...) over a Unix domain socket, and gets results back. Every message, both ways, is
+ *
+ *   u32 (big-endian) L   length of what follows
+ *   u16 (big-endian) H   length of the header
+ *   H bytes              header: UTF-8 JSON
+ *   L - 2 - H bytes      payload
+ *
+ * Request header: `{ "id": <u32 call id>, "f": "<frame key>", "stage": "<stage name>", "format": "vp8" | "none",
+ * "width"?: <px>, "height"?: <px>, "model": { "synthetic": { "fixedMs"?, "p50Ms"?, "p99Ms"? } }, "modelMs": <ms> }`;
+ * the payload is the frame (VP8 RTP payloads of the frame, concatenated, for `format: vp8`). `modelMs` is the
+ * time the SFU drew from the model for this call; a synthetic worker spends it, a real one ignores it.
+ * Response header: `{ "id": <the call's id>, "ok": true, "ms": <compute time in the worker> }` or
+ * `{ "id", "ok": false, "error": "<reason>" }`; the payload is the stage's output (may be empty).
+ * Calls may be pipelined: the SFU sends a call whenever a pool worker takes a frame, and a worker may answer
+ * them in any order and batch the calls that wait while it is busy.
+ */
+
+/** the largest message accepted, bytes (a 4K I420 frame is 12 MB) */
+export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+export const MAX_HEADER_BYTES = 64 * 1024;
+
+export interface CallHeader {
+  id: number;
+  f: string;
+  stage: string;
+  format: 'vp8' | 'none';
+  width?: number;
+  height?: number;
+  model: { synthetic: { fixedMs?: number; p50Ms?: number; p99Ms?: number } };
+  modelMs: number;
+}
+
+export type ResultHeader = { id: number; ok: true; ms: number } | { id: number; ok: false; error: string };
+
+export interface Message<H> {
+  header: H;
+  payload: Buffer;
+}
+
+export function encodeMessage(header: object, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  if (json.length > MAX_HEADER_BYTES) throw new Error(`header of ${json.length} bytes is over ${MAX_HEADER_BYTES}`);
+  const prefix = Buffer.alloc(6);
+  prefix.writeUInt32BE(2 + json.length + payload.length, 0);
+  prefix.writeUInt16BE(json.length, 4);
+  return Buffer.concat([prefix, json, payload]);
+}
+
+/**
+ * Splits a byte stream into messages. Bytes from the socket are untrusted: a length over the limits or a
+ * header that is not a JSON object is an error (the connection is to be closed), never a crash.
+ */
+export class MessageReader {
+  private buffered: Buffer[] = [];
+  private size = 0;
+
+  push(chunk: Buffer): Message<unknown>[] {
+    this.buffered.push(chunk);
+    this.size += chunk.length;
+    const messages: Message<unknown>[] = [];
+    for (;;) {
+      if (this.size < 6) break;
+      const head = this.peek(6);
+      const length = head.readUInt32BE(0);
+      const headerLength = head.readUInt16BE(4);
+      if (length > MAX_MESSAGE_BYTES) throw new Error(`message of ${length} bytes is over the ${MAX_MESSAGE_BYTES} limit`);
+      if (headerLength > length - 2 || headerLength > MAX_HEADER_BYTES) throw new Error(`header length ${headerLength} does not fit a message of ${length} bytes`);
+      if (this.size < 4 + length) break;
+      const whole = this.take(4 + length);
+      let header: unknown;
+      try {
+        header = JSON.parse(whole.subarray(6, 6 + headerLength).toString('utf8'));
+      } catch {
+        throw new Error('message header is not JSON');
+      }
+      if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new Error('message header is not a JSON object');
+      messages.push({ header, payload: whole.subarray(6 + headerLength) });
+    }
+    return messages;
+  }
+
+  private peek(n: number): Buffer {
+    if ((this.buffered[0]?.length ?? 0) < n) this.buffered = [Buffer.concat(this.buffered)];
+    return this.buffered[0] as Buffer;
+  }
+
+  private take(n: number): Buffer {
+    const all = this.buffered.length === 1 ? (this.buffered[0] as Buffer) : Buffer.concat(this.buffered);
+    this.buffered = all.length > n ? [all.subarray(n)] : [];
+    this.size -= n;
+    return all.subarray(0, n);
+  }
+}

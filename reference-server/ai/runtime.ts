@@ -1,0 +1,87 @@
+/**
+ * The SFU's AI hook as a whole: one device scheduler and one backend shared by every published track (devices
+ * are shared, as GPUs are), a pipeline per video track, a sample of every device each second (to `/metrics`
+ * and the stage stream) and counters of what happened to frames.
+ */
+import { nowMs } from '../../src/metrics/clock.js';
+import type { SfuMetrics } from '../sfu/metrics.js';
+import type { StageStream } from '../sfu/stage-stream.js';
+import { DeviceBackend, ExternalBackend } from './backends.js';
+import type { BufferedFrame } from './frame-buffer.js';
+import { AiPipeline, type StageBackend } from './pipeline.js';
+import { DeviceScheduler } from './scheduler.js';
+import type { AiFrameRecord, AiOptions } from './types.js';
+
+export class AiRuntime {
+  private readonly scheduler: DeviceScheduler;
+  private readonly backend: StageBackend;
+  private readonly external: ExternalBackend | undefined;
+  private readonly pipelines = new Set<AiPipeline>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly options: AiOptions,
+    private readonly metrics: SfuMetrics,
+    private readonly stages: StageStream,
+    private readonly log: (message: string) => void,
+  ) {
+    this.scheduler = new DeviceScheduler(options.devices);
+    if (options.backend.type === 'external') {
+      this.external = new ExternalBackend(options.backend.socketPath, (message) => {
+        this.log(message);
+        this.stages.push({ k: 'event', ms: nowMs(), message });
+      });
+      this.backend = this.external;
+    } else this.backend = new DeviceBackend(this.scheduler);
+  }
+
+  get inline(): boolean {
+    return this.options.mode === 'inline';
+  }
+
+  /** pid of the external worker the SFU started, if any (tests kill it) */
+  get externalWorkerPid(): number | undefined {
+    return this.external?.workerPid;
+  }
+
+  async start(): Promise<void> {
+    await this.external?.start();
+    this.timer = setInterval(() => this.sample(), 1000);
+    this.timer.unref();
+  }
+
+  pipeline(publisher: string, onOutput: (frame: BufferedFrame) => void): AiPipeline {
+    const pipeline = new AiPipeline(this.options, this.backend, publisher, onOutput, (record) => this.onRecord(record));
+    this.pipelines.add(pipeline);
+    return pipeline;
+  }
+
+  release(pipeline: AiPipeline): void {
+    pipeline.close();
+    this.pipelines.delete(pipeline);
+  }
+
+  private onRecord(record: AiFrameRecord): void {
+    this.metrics.aiFrames.inc({ outcome: record.outcome });
+    this.stages.push(record);
+  }
+
+  private sample(): void {
+    const devices = this.options.backend.type === 'external' ? [] : this.scheduler.sample();
+    for (const d of devices) {
+      this.metrics.aiDeviceUtilisation.set({ device: d.name }, d.utilisationPct / 100);
+      this.metrics.aiDeviceQueue.set({ device: d.name }, d.queueLength);
+    }
+    let queued = 0;
+    for (const p of this.pipelines) queued += p.queueLength;
+    this.metrics.aiQueue.set(queued);
+    if (devices.length > 0) this.stages.push({ k: 'dev', ms: nowMs(), devices });
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    for (const p of this.pipelines) p.close();
+    this.pipelines.clear();
+    await this.external?.close();
+  }
+}

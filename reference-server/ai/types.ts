@@ -1,0 +1,78 @@
+/**
+ * The AI hook's contract (design.md section 8): what a scenario's `ai` block turns into, as the reference SFU
+ * receives it, and the per-frame and per-device records it streams to the harness.
+ */
+
+/** A synthetic model: a service time per call, fixed or log-normal from its median and 99th percentile. */
+export interface SyntheticModel {
+  fixedMs?: number;
+  p50Ms?: number;
+  p99Ms?: number;
+}
+
+export interface AiStageSpec {
+  /** `decode`, `inference`, `encode` (their times are `ai_<name>_ms`), or a name of your own */
+  name: string;
+  model: { synthetic: SyntheticModel };
+}
+
+/** A simulated device: service times are divided by `speed`; it runs `concurrency` calls at once. */
+export interface DeviceSpec {
+  name: string;
+  speed: number;
+  concurrency: number;
+}
+
+export type QueuePolicy = 'drop-oldest' | 'drop-newest' | 'block';
+
+export interface AiOptions {
+  placement: 'none' | 'cloud';
+  /** `inline` forwards what the AI returns; `tap` forwards the original at once and runs the AI on a copy */
+  mode: 'inline' | 'tap';
+  stages: AiStageSpec[];
+  /** frames processed at once (the worker pool) */
+  workers: number;
+  queue: { max: number; policy: QueuePolicy };
+  /** where stages run; default one simulated device as fast as the model says, one call per worker */
+  devices: DeviceSpec[];
+  /** `in-process` or an external worker process over a Unix domain socket (protocol in external-protocol.ts) */
+  backend: { type: 'in-process' } | { type: 'external'; socketPath?: string };
+  /** inference budget: frames whose `ai_inference_ms` exceeds it count in `frames_over_budget`, ms */
+  budgetMs: number;
+}
+
+/** What happened to one video frame in the AI hook. */
+export interface AiFrameRecord {
+  k: 'ai';
+  /** frame key (as in the `in` stage record) */
+  f: string;
+  pub: string;
+  /** frame complete at the SFU */
+  readyMs: number;
+  outcome: 'done' | 'dropped' | 'failed';
+  /** ready -> a worker took it */
+  queueMs?: number;
+  /** stage name -> ms */
+  stages?: Record<string, number>;
+  /** ready -> AI output ready */
+  hookMs?: number;
+  device?: string;
+  reason?: string;
+}
+
+/** Each simulated (or real) device over the last second. */
+export interface DeviceSample {
+  name: string;
+  /** busy share of its capacity (all concurrent slots), percent */
+  utilisationPct: number;
+  /** calls waiting for a free slot now */
+  queueLength: number;
+  /** calls run in the last second */
+  calls: number;
+}
+
+export interface AiDeviceRecord {
+  k: 'dev';
+  ms: number;
+  devices: DeviceSample[];
+}

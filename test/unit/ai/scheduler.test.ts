@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { DeviceScheduler } from '../../../reference-server/ai/scheduler.js';
+import { syntheticSampler } from '../../../reference-server/ai/models.js';
+
+describe('DeviceScheduler', () => {
+  it('sends each call to the device with the least outstanding work, so faster devices take more', async () => {
+    const scheduler = new DeviceScheduler([
+      { name: 'slow', speed: 1, concurrency: 1 },
+      { name: 'mid', speed: 2, concurrency: 1 },
+      { name: 'fast', speed: 4, concurrency: 1 },
+    ]);
+    const runs = await Promise.all(Array.from({ length: 35 }, () => scheduler.run(8)));
+    const calls = (name: string): number => runs.filter((r) => r.device === name).length;
+    // 35 calls of 8 ms (model time): 8, 4 and 2 ms on the three devices; balancing outstanding work gives
+    // them 5, 10 and 20 calls (40 ms of work each)
+    expect([calls('slow'), calls('mid'), calls('fast')]).toEqual([5, 10, 20]);
+    const samples = scheduler.sample();
+    expect(samples.map((s) => s.name)).toEqual(['slow', 'mid', 'fast']);
+    expect(samples.map((s) => s.calls)).toEqual([5, 10, 20]);
+    for (const s of samples) {
+      expect(s.utilisationPct).toBeGreaterThan(50);
+      expect(s.utilisationPct).toBeLessThanOrEqual(100);
+      expect(s.queueLength).toBe(0);
+    }
+  });
+
+  it('runs up to `concurrency` calls at once on a device and queues the rest', async () => {
+    const scheduler = new DeviceScheduler([{ name: 'gpu', speed: 1, concurrency: 2 }]);
+    const runs = await Promise.all([scheduler.run(20), scheduler.run(20), scheduler.run(20)]);
+    expect(runs[0]?.waitMs).toBeLessThan(2);
+    expect(runs[1]?.waitMs).toBeLessThan(2);
+    expect(runs[2]?.waitMs).toBeGreaterThanOrEqual(19);
+    for (const r of runs) expect(Math.abs((r.serviceMs) - 20)).toBeLessThan(2);
+  });
+});
+
+describe('synthetic models', () => {
+  it('draws a log-normal through the given median and 99th percentile', () => {
+    let seed = 42;
+    const random = (): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const sample = syntheticSampler({ p50Ms: 12, p99Ms: 28 }, random);
+    const values = Array.from({ length: 20_000 }, sample).sort((a, b) => a - b);
+    expect(values[10_000]).toBeGreaterThan(11.5);
+    expect(values[10_000]).toBeLessThan(12.5);
+    expect(values[19_800]).toBeGreaterThan(26);
+    expect(values[19_800]).toBeLessThan(30);
+    expect(syntheticSampler({ fixedMs: 20 })()).toBe(20);
+  });
+});
