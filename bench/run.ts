@@ -4,9 +4,12 @@
  *      600 kbps with frame_latency_ms p95 < 50 ms and the run not saturated;
  *  (b) the reference SFU's forwarding (fan-out) time per incoming packet at 1, 10 and 100 subscribers;
  *  (c) browser subscribers (pages of one Chromium) at 640x360, 30 fps, fed by a synthetic publisher that
- *      encodes real VP8, until the run saturates, and what reading the pixel marker costs per frame.
+ *      encodes real VP8, until the run saturates, and what reading the pixel marker costs per frame;
+ *  (d) the AI hook: its overhead (inline with a 0 ms model against no hook), the worker pool's throughput in
+ *      frames/s (in process and through the external worker's socket), and the real video path's stage times
+ *      (VP8 decode -> blur -> VP8 encode) at 640x360, 30 fps.
  * Results go to bench/results/latest.json and a Markdown table on stdout (for the README).
- * BENCH_PARTS=a,b,c picks parts; BENCH_HOLD and BENCH_STEPS tune part (a).
+ * BENCH_PARTS=a,b,c,d picks parts; BENCH_HOLD and BENCH_STEPS tune part (a).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, tmpdir } from 'node:os';
@@ -15,13 +18,19 @@ import type { TrendSummary } from '../src/metrics/histogram.js';
 import { runScenario } from '../src/orchestrator/runner.js';
 import type { RunSummary } from '../src/report/summary.js';
 import { scenarioFromText } from '../src/scenario/validate.js';
+import { DeviceBackend, ExternalBackend } from '../reference-server/ai/backends.js';
+import type { BufferedFrame } from '../reference-server/ai/frame-buffer.js';
+import { AiPipeline, type StageBackend } from '../reference-server/ai/pipeline.js';
+import { DeviceScheduler } from '../reference-server/ai/scheduler.js';
+import type { AiOptions } from '../reference-server/ai/types.js';
+import { nowMs } from '../src/metrics/clock.js';
 
 const HOLD = process.env['BENCH_HOLD'] ?? '20s';
 const STEPS = (process.env['BENCH_STEPS'] ?? '10,25,50,75,100,150,200,250,300').split(',').map(Number);
 const log = (text: string): void => void process.stderr.write(`${text}\n`);
-const f1 = (v: number | null): string => (v === null ? '-' : v.toFixed(1));
+const f1 = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v.toFixed(1));
 
-const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'a,b,c').split(','));
+const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'a,b,c,d').split(','));
 const BROWSER_STEPS = (process.env['BENCH_BROWSER_STEPS'] ?? '1,2,3,4,6,8,10,12').split(',').map(Number);
 
 async function runOnce(subscribers: number, hold: string, kind: 'synthetic' | 'browser' = 'synthetic'): Promise<RunSummary> {
@@ -136,6 +145,8 @@ async function main(): Promise<void> {
   }
   const bestBrowser = [...browsers].reverse().find((b) => b.ok) ?? null;
 
+  const ai = PARTS.has('d') ? await benchAi() : undefined;
+
   const results = {
     date: new Date().toISOString(),
     machine,
@@ -146,6 +157,7 @@ async function main(): Promise<void> {
     forwarding,
     browsers,
     maxBrowserSubscribersBeforeSaturation: bestBrowser?.subscribers ?? 0,
+    ai,
   };
   const previous = await readFile('bench/results/latest.json', 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>).catch((): Record<string, unknown> => ({}));
   // a partial run (BENCH_PARTS) keeps the other parts' last results
@@ -155,6 +167,7 @@ async function main(): Promise<void> {
     ...(PARTS.has('a') ? {} : { capacity: previous['capacity'], maxSubscribersOneRunner: previous['maxSubscribersOneRunner'], bestStep: previous['bestStep'] }),
     ...(PARTS.has('b') ? {} : { forwarding: previous['forwarding'] }),
     ...(PARTS.has('c') ? {} : { browsers: previous['browsers'], maxBrowserSubscribersBeforeSaturation: previous['maxBrowserSubscribersBeforeSaturation'] }),
+    ...(PARTS.has('d') ? {} : { ai: previous['ai'] }),
   };
   await mkdir('bench/results', { recursive: true });
   await writeFile('bench/results/latest.json', `${JSON.stringify(merged, null, 2)}\n`);
@@ -174,7 +187,129 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|---|',
     ...browsers.map((b) => `| ${b.subscribers} | ${f1(b.g2gP50Ms)} / ${f1(b.g2gP95Ms)} | ${f1(b.fpsMin)} | ${f1(b.browserCpuPctMean)} | ${f1(b.markerReadP50Ms)} / ${f1(b.markerReadP95Ms)} | ${b.saturated ? 'yes' : 'no'} |`),
   ];
+  if (ai) {
+    const o = ai.overhead;
+    lines.push(
+      '',
+      '| AI hook overhead (1 publisher, 4 subscribers) | sfu_ms p50 / p99 | frame_latency_ms p50 / p99 |',
+      '|---|---|---|',
+      `| no hook | ${f1(o.none.sfuP50)} / ${f1(o.none.sfuP99)} | ${f1(o.none.frameP50)} / ${f1(o.none.frameP99)} |`,
+      `| inline, 0 ms model | ${f1(o.hook.sfuP50)} / ${f1(o.hook.sfuP99)} | ${f1(o.hook.frameP50)} / ${f1(o.hook.frameP99)} |`,
+      '',
+      '| worker pool (0 ms model, queue policy block) | workers | frames/s |',
+      '|---|---|---|',
+      ...ai.throughput.map((t) => `| ${t.backend} | ${t.workers} | ${Math.round(t.framesPerSecond)} |`),
+      '',
+      '| real video path, 640x360 30 fps | p50 ms | p95 ms |',
+      '|---|---|---|',
+      ...Object.entries(ai.video.stages).map(([name, t]) => `| ${name} | ${f1(t.p50)} | ${f1(t.p95)} |`),
+      `| frames dropped by the queue policy | ${ai.video.framesDropped} of ${ai.video.framesSent} | SFU CPU ${f1(ai.video.sfuCpuPctMean)}% |`,
+    );
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function runScenarioText(text: string): Promise<RunSummary> {
+  const dir = await mkdtemp(join(tmpdir(), 'glassbench-bench-'));
+  try {
+    return (await runScenario({ scenario: scenarioFromText(text), runId: 'bench-ai', outDir: dir })).summary;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Frames/s a pipeline of `workers` passes with a 0 ms model: the pool's own cost per frame. */
+async function poolThroughput(backend: StageBackend, workers: number, frames: number): Promise<number> {
+  const options: AiOptions = {
+    placement: 'cloud',
+    mode: 'inline',
+    stages: [{ name: 'inference', model: { synthetic: { fixedMs: 0 } } }],
+    workers,
+    queue: { max: frames, policy: 'block' },
+    devices: [{ name: 'sim0', speed: 1, concurrency: workers }],
+    backend: { type: 'in-process' },
+    budgetMs: 30,
+  };
+  let done = 0;
+  const start = nowMs();
+  await new Promise<void>((resolve) => {
+    const pipeline = new AiPipeline(options, backend, 'bench', () => undefined, () => {
+      done += 1;
+      if (done === frames) resolve();
+    });
+    for (let i = 0; i < frames; i += 1) {
+      const frame: BufferedFrame = { timestamp: i, key: `1:${i}`, packets: [], keyframe: false, firstPacketMs: start, readyMs: nowMs() };
+      pipeline.submit(frame);
+    }
+  });
+  return frames / ((nowMs() - start) / 1000);
+}
+
+async function benchAi(): Promise<{
+  overhead: { none: Record<string, number | null>; hook: Record<string, number | null> };
+  throughput: { backend: string; workers: number; framesPerSecond: number }[];
+  video: { stages: Record<string, { p50: number | null; p95: number | null }>; framesDropped: number; framesSent: number; sfuCpuPctMean: number | null };
+}> {
+  const base = (ai: string): string => `name: bench-ai
+duration: 15s
+warmup: 2s
+peers:
+  - { role: publisher, count: 1, video: { width: 640, height: 360, fps: 30, bitrateKbps: 600 } }
+  - { role: subscriber, count: 4 }
+${ai}
+`;
+  const pick = (s: RunSummary): Record<string, number | null> => {
+    const sfu = s.metrics['sfu_ms'] as TrendSummary | undefined;
+    const frame = s.metrics['frame_latency_ms'] as TrendSummary | undefined;
+    return { sfuP50: sfu?.p50 ?? null, sfuP99: sfu?.p99 ?? null, frameP50: frame?.p50 ?? null, frameP99: frame?.p99 ?? null };
+  };
+  log('(d) AI hook overhead: no hook, then inline with a 0 ms model ...');
+  const none = pick(await runScenarioText(base('ai: { placement: none }')));
+  const hook = pick(await runScenarioText(base('ai: { placement: cloud, stages: [ { name: inference, model: { synthetic: { fixedMs: 0 } } } ] }')));
+  log(`    sfu_ms p50 ${f1(none['sfuP50'] ?? null)} -> ${f1(hook['sfuP50'] ?? null)} ms, p99 ${f1(none['sfuP99'] ?? null)} -> ${f1(hook['sfuP99'] ?? null)} ms`);
+
+  const throughput: { backend: string; workers: number; framesPerSecond: number }[] = [];
+  for (const workers of [1, 4, 16]) {
+    log(`(d) worker pool throughput, in process, ${workers} worker(s) ...`);
+    const fps = await poolThroughput(new DeviceBackend(new DeviceScheduler([{ name: 'sim0', speed: 1, concurrency: workers }])), workers, 20_000);
+    throughput.push({ backend: 'in process', workers, framesPerSecond: fps });
+  }
+  for (const workers of [1, 16]) {
+    log(`(d) worker pool throughput, external worker over the socket, ${workers} worker(s) ...`);
+    const external = new ExternalBackend(undefined, (m) => log(`    ${m}`));
+    await external.start();
+    try {
+      throughput.push({ backend: 'external worker', workers, framesPerSecond: await poolThroughput(external, workers, 5_000) });
+    } finally {
+      await external.close();
+    }
+  }
+
+  log('(d) real video path at 640x360, 30 fps (encoded synthetic publisher, decode -> blur -> encode) ...');
+  const video = await runScenarioText(`name: bench-ai-video
+duration: 15s
+warmup: 2s
+peers:
+  - { role: publisher, count: 1, video: { width: 640, height: 360, fps: 30, bitrateKbps: 1000, source: encoded } }
+  - { role: subscriber, count: 1 }
+ai:
+  placement: cloud
+  stages:
+    - { name: decode, model: { vp8: {} } }
+    - { name: inference, model: { filter: blur } }
+    - { name: encode, model: { vp8: { bitrateKbps: 1000 } } }
+`);
+  const stages: Record<string, { p50: number | null; p95: number | null }> = {};
+  for (const name of ['ai_queue_ms', 'ai_decode_ms', 'ai_inference_ms', 'ai_encode_ms', 'ai_hook_ms']) {
+    const t = video.metrics[name] as TrendSummary | undefined;
+    stages[name] = { p50: t?.p50 ?? null, p95: t?.p95 ?? null };
+  }
+  const counter = (name: string): number => (video.metrics[name] as { count: number } | undefined)?.count ?? 0;
+  return {
+    overhead: { none, hook },
+    throughput,
+    video: { stages, framesDropped: counter('frames_dropped_ai'), framesSent: counter('frames_sent'), sfuCpuPctMean: video.processes['sfu']?.cpuPctMean ?? null },
+  };
 }
 
 main().catch((error: unknown) => {

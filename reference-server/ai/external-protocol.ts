@@ -17,6 +17,8 @@
  * them in any order and batch the calls that wait while it is busy.
  */
 
+import type { StageModel } from './types.js';
+
 /** the largest message accepted, bytes (a 4K I420 frame is 12 MB) */
 export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 export const MAX_HEADER_BYTES = 64 * 1024;
@@ -28,7 +30,7 @@ export interface CallHeader {
   format: 'vp8' | 'none';
   width?: number;
   height?: number;
-  model: { synthetic: { fixedMs?: number; p50Ms?: number; p99Ms?: number } };
+  model: StageModel;
   modelMs: number;
 }
 

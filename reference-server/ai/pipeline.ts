@@ -7,7 +7,8 @@
 import { nowMs } from '../../src/metrics/clock.js';
 import type { BufferedFrame } from './frame-buffer.js';
 import { syntheticSampler } from './models.js';
-import type { AiFrameRecord, AiOptions, AiStageSpec } from './types.js';
+import { isRealVideo, type AiFrameRecord, type AiOptions, type AiStageSpec } from './types.js';
+import { VideoProcessor, type ProcessedVideo } from './video-processor.js';
 
 /** Runs one stage of one frame; resolves with where it ran and how long it took, rejects when it failed. */
 export interface StageBackend {
@@ -19,16 +20,35 @@ export class AiPipeline {
   private busy = 0;
   private closed = false;
   private readonly samplers: (() => number)[];
+  /** the real video path (decode -> filter -> encode in a worker thread), when the stages ask for it */
+  private readonly video: VideoProcessor | undefined;
+  /** real video path: the decoder has not seen a keyframe since it started or since a frame was dropped */
+  private needKeyframe = true;
 
   constructor(
     private readonly options: AiOptions,
     private readonly backend: StageBackend,
     private readonly publisher: string,
-    /** inline mode: the frame is ready to forward */
-    private readonly onOutput: (frame: BufferedFrame) => void,
+    /** inline mode: the frame is ready to forward (with the re-encoded VP8, on the real video path) */
+    private readonly onOutput: (frame: BufferedFrame, output?: ProcessedVideo) => void,
     private readonly onRecord: (record: AiFrameRecord) => void,
+    /** real video path: ask the publisher for a keyframe (the decoder lost its reference) */
+    private readonly onKeyframeNeeded: () => void = () => undefined,
   ) {
-    this.samplers = options.stages.map((s) => syntheticSampler(s.model.synthetic));
+    this.samplers = options.stages.map((s) => ('synthetic' in s.model ? syntheticSampler(s.model.synthetic) : () => 0));
+    if (isRealVideo(options)) {
+      const inference = options.stages.find((s) => s.name === 'inference')?.model;
+      const encode = options.stages.find((s) => s.name === 'encode')?.model;
+      this.video = new VideoProcessor({
+        inference: inference === undefined ? undefined : 'filter' in inference ? { filter: inference.filter } : { synthetic: true },
+        bitrateKbps: (encode && 'vp8' in encode ? encode.vp8.bitrateKbps : undefined) ?? 1000,
+      });
+    }
+  }
+
+  /** real video path: a subscriber asked for a keyframe, so the hook's encoder makes the next one */
+  requestKeyframe(): void {
+    this.video?.requestKeyframe();
   }
 
   get queueLength(): number {
@@ -38,6 +58,15 @@ export class AiPipeline {
   /** A complete frame arrived. With a full queue the policy decides which frame is dropped. */
   submit(frame: BufferedFrame): void {
     if (this.closed) return;
+    if (this.video && this.needKeyframe) {
+      // a VP8 decoder that missed a frame cannot decode what follows: wait for the next keyframe
+      if (!frame.keyframe) {
+        this.onRecord({ k: 'ai', f: frame.key, pub: this.publisher, readyMs: frame.readyMs, outcome: 'dropped', reason: 'waiting for a keyframe' });
+        this.onKeyframeNeeded();
+        return;
+      }
+      this.needKeyframe = false;
+    }
     const { max, policy } = this.options.queue;
     if (this.queue.length >= max && this.busy >= this.options.workers) {
       if (policy === 'drop-newest') {
@@ -52,6 +81,10 @@ export class AiPipeline {
   }
 
   private dropped(frame: BufferedFrame): void {
+    if (this.video) {
+      this.needKeyframe = true;
+      this.onKeyframeNeeded();
+    }
     this.onRecord({ k: 'ai', f: frame.key, pub: this.publisher, readyMs: frame.readyMs, outcome: 'dropped', reason: `queue full (${this.options.queue.policy})` });
   }
 
@@ -70,8 +103,14 @@ export class AiPipeline {
     const takenMs = nowMs();
     const stages: Record<string, number> = {};
     let device: string | undefined;
+    let output: ProcessedVideo | undefined;
     try {
-      for (const [i, stage] of this.options.stages.entries()) {
+      if (this.video) {
+        const inferenceIndex = this.options.stages.findIndex((s) => s.name === 'inference');
+        output = await this.video.process(frame, inferenceIndex >= 0 ? (this.samplers[inferenceIndex] as () => number)() : 0);
+        Object.assign(stages, output.stages);
+        device = 'cpu';
+      } else for (const [i, stage] of this.options.stages.entries()) {
         const result = await this.backend.run(stage, frame, (this.samplers[i] as () => number)());
         stages[stage.name] = result.ms;
         device = result.device;
@@ -86,12 +125,13 @@ export class AiPipeline {
     const record: AiFrameRecord = { k: 'ai', f: frame.key, pub: this.publisher, readyMs: frame.readyMs, outcome: 'done', queueMs: takenMs - frame.readyMs, stages, hookMs: doneMs - frame.readyMs };
     if (device) record.device = device;
     if (this.closed) return;
-    if (this.options.mode === 'inline') this.onOutput(frame);
+    if (this.options.mode === 'inline') this.onOutput(frame, output);
     this.onRecord(record);
   }
 
   close(): void {
     this.closed = true;
     this.queue.length = 0;
+    void this.video?.close();
   }
 }

@@ -10,6 +10,7 @@ import { DeviceBackend, ExternalBackend } from './backends.js';
 import type { BufferedFrame } from './frame-buffer.js';
 import { AiPipeline, type StageBackend } from './pipeline.js';
 import { DeviceScheduler } from './scheduler.js';
+import type { ProcessedVideo } from './video-processor.js';
 import type { AiFrameRecord, AiOptions } from './types.js';
 
 export class AiRuntime {
@@ -50,8 +51,8 @@ export class AiRuntime {
     this.timer.unref();
   }
 
-  pipeline(publisher: string, onOutput: (frame: BufferedFrame) => void): AiPipeline {
-    const pipeline = new AiPipeline(this.options, this.backend, publisher, onOutput, (record) => this.onRecord(record));
+  pipeline(publisher: string, onOutput: (frame: BufferedFrame, output?: ProcessedVideo) => void, onKeyframeNeeded: () => void): AiPipeline {
+    const pipeline = new AiPipeline(this.options, this.backend, publisher, onOutput, (record) => this.onRecord(record), onKeyframeNeeded);
     this.pipelines.add(pipeline);
     return pipeline;
   }

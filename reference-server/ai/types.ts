@@ -10,10 +10,21 @@ export interface SyntheticModel {
   p99Ms?: number;
 }
 
+/**
+ * What a stage runs: a synthetic model (a service time), or the real video path: `vp8` for decode and
+ * encode (libvpx; `bitrateKbps` for the encoder), `filter` for inference (a CPU filter on the decoded pixels).
+ */
+export type StageModel = { synthetic: SyntheticModel } | { vp8: { bitrateKbps?: number } } | { filter: 'blur' | 'edges' };
+
 export interface AiStageSpec {
-  /** `decode`, `inference`, `encode` (their times are `ai_<name>_ms`), or a name of your own */
+  /** `decode`, `inference` or `encode`; their times are `ai_<name>_ms` */
   name: string;
-  model: { synthetic: SyntheticModel };
+  model: StageModel;
+}
+
+/** Does this hook decode and re-encode real VP8 (decode and encode stages with `vp8` models)? */
+export function isRealVideo(options: Pick<AiOptions, 'stages'>): boolean {
+  return options.stages.some((s) => 'vp8' in s.model);
 }
 
 /** A simulated device: service times are divided by `speed`; it runs `concurrency` calls at once. */

@@ -10,15 +10,18 @@ import {
   PictureLossIndication,
   RTCPeerConnection,
   RtcpPayloadSpecificFeedback,
+  RtpHeader,
   RtpPacket,
   type RTCRtpTransceiver,
 } from 'werift';
+import { packetizeVp8 } from '../../src/media/vp8-synthetic.js';
 import { frameKey, readIdentity, extensionIdsFrom, type ExtensionIds } from '../../src/media/rtp-identity.js';
 import { keepLoopbackCandidates, loopbackPeerConfig } from '../../src/media/werift-config.js';
 import { nowMs } from '../../src/metrics/clock.js';
 import type { Trend } from '../../src/metrics/histogram.js';
 import { FrameBuffer, type BufferedFrame } from '../ai/frame-buffer.js';
 import type { AiPipeline } from '../ai/pipeline.js';
+import type { ProcessedVideo } from '../ai/video-processor.js';
 import type { AiRuntime } from '../ai/runtime.js';
 import { DelayLine } from './delay-line.js';
 import type { SfuMetrics } from './metrics.js';
@@ -93,13 +96,15 @@ export class PublisherSession extends Session {
   private ai: { buffer: FrameBuffer; pipeline: AiPipeline; inline: boolean } | undefined;
   /** inline AI: sequence numbers of the processed stream, contiguous whatever the hook dropped */
   private outSeq = 0;
+  /** real video path: VP8 PictureID of the re-encoded stream */
+  private pictureId = 0;
 
   constructor(ctx: SessionContext, onClosed: (s: Session) => void) {
     super(ctx, onClosed);
     this.delayLine = new DelayLine(ctx.addDelayMs);
     const runtime = ctx.ai;
     if (runtime) {
-      const pipeline = runtime.pipeline(this.id, (frame) => this.forwardProcessed(frame));
+      const pipeline = runtime.pipeline(this.id, (frame, output) => this.forwardProcessed(frame, output), () => this.requestPublisherKeyframe());
       this.ai = { pipeline, inline: runtime.inline, buffer: new FrameBuffer((frame) => pipeline.submit(frame), () => undefined) };
     }
   }
@@ -149,8 +154,25 @@ export class PublisherSession extends Session {
     this.delayLine.push(() => this.fanOut(kind, rtp, key));
   }
 
-  /** Inline AI: the hook's output of one frame goes out now, renumbered so that drops leave no gap. */
-  private forwardProcessed(frame: BufferedFrame): void {
+  /**
+   * Inline AI: the hook's output of one frame goes out now, renumbered so that drops leave no gap. On the real
+   * video path the re-encoded VP8 is packetized afresh, with the input frame's RTP timestamp and identity
+   * extensions (design.md section 2: the hook carries each frame's identity to its output).
+   */
+  private forwardProcessed(frame: BufferedFrame, output?: ProcessedVideo): void {
+    if (output) {
+      const first = frame.packets[0];
+      if (!first) return;
+      this.pictureId = (this.pictureId + 1) & 0x7fff;
+      const payloads = packetizeVp8(output.data, this.pictureId);
+      for (const [i, payload] of payloads.entries()) {
+        const header = new RtpHeader({ ...first.header, sequenceNumber: this.outSeq, marker: i === payloads.length - 1, extensions: first.header.extensions.map((e) => ({ ...e })) });
+        this.outSeq = (this.outSeq + 1) & 0xffff;
+        const rtp = new RtpPacket(header, payload);
+        this.delayLine.push(() => this.fanOut('video', rtp, frame.key));
+      }
+      return;
+    }
     for (const rtp of frame.packets) {
       rtp.header.sequenceNumber = this.outSeq;
       this.outSeq = (this.outSeq + 1) & 0xffff;
@@ -168,8 +190,13 @@ export class PublisherSession extends Session {
     this.ctx.metrics.forwardSeconds.observe(elapsedMs / 1000);
   }
 
-  /** Relays a keyframe request to the publisher, at most one per 200 ms. */
+  /** Relays a keyframe request to the publisher, at most one per 200 ms (and to the AI hook's encoder). */
   requestKeyframe(): void {
+    this.ai?.pipeline.requestKeyframe();
+    this.requestPublisherKeyframe();
+  }
+
+  private requestPublisherKeyframe(): void {
     const ssrc = this.ssrcByKind.get('video');
     const transceiver = this.receivers.get('video');
     const now = nowMs();
@@ -239,13 +266,15 @@ export class SubscriberSession extends Session {
       else if (ext.id === source.absCaptureTime) id = target.absCaptureTime;
       if (id !== undefined) copy.header.extensions.push({ id, payload: ext.payload });
     }
+    // the moment the packet is handed to the transport (werift encrypts and sends it from here)
+    const outMs = nowMs();
     void transceiver.sender.sendRtp(copy);
     const counters = this.ctx.metrics.byKind[kind];
     counters.packetsOut.inc();
     counters.bytesOut.inc(rtp.payload.length);
     if (key !== undefined && key !== this.lastFrameOut) {
       this.lastFrameOut = key;
-      this.ctx.stages.push({ k: 'out', f: key, sub: this.id, ms: nowMs() });
+      this.ctx.stages.push({ k: 'out', f: key, sub: this.id, ms: outMs });
     }
   }
 

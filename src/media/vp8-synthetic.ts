@@ -101,7 +101,7 @@ export function isVp8FrameStart(payload: Buffer): boolean {
 }
 
 /** Offset of the VP8 payload header after the descriptor (RFC 7741 section 4.2). */
-function descriptorLength(payload: Buffer): number {
+export function descriptorLength(payload: Buffer): number {
   const b0 = payload[0] ?? 0;
   let offset = 1;
   if ((b0 & 0x80) === 0) return offset;
@@ -118,4 +118,9 @@ export function isVp8Keyframe(payload: Buffer): boolean {
   if (!isVp8FrameStart(payload)) return false;
   const header = payload[descriptorLength(payload)];
   return header !== undefined && (header & 0x01) === 0;
+}
+
+/** The VP8 frame carried by a frame's RTP payloads (in order): each payload without its descriptor. */
+export function depacketizeVp8(payloads: Buffer[]): Buffer {
+  return Buffer.concat(payloads.map((p) => p.subarray(Math.min(p.length, descriptorLength(p)))));
 }

@@ -233,12 +233,13 @@ export class FrameCollector {
     }
   }
 
-  /** The SFU's rtp-keyed entry of a frame its publisher reported with an RTP timestamp (browser publishers). */
+  /** The SFU's rtp-keyed entry of a browser publisher's frame (no frame-id extension). */
   private rtpEntryOf(state: FrameState): { ai?: AiFrameRecord; sfuInMs?: number } | undefined {
-    const sent = state.sent;
-    if (sent?.rtpTs === undefined) return undefined;
+    // the publisher's record of the RTP timestamp, or a receiver's (browsers read it from each decoded frame)
+    const rtpTs = state.sent?.rtpTs ?? state.receipts.find((r) => r.rtpTs !== undefined)?.rtpTs;
+    if (rtpTs === undefined) return undefined;
     const stream = this.streamByTag.get(Number(state.key.split(':')[0]));
-    return stream ? this.rtpStages.get(`rtp:${stream}:${sent.rtpTs}`) : undefined;
+    return stream ? this.rtpStages.get(`rtp:${stream}:${rtpTs}`) : undefined;
   }
 
   private recordAi(ai: AiFrameRecord, tags: Tags): void {

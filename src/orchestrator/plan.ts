@@ -13,8 +13,9 @@ export interface PlannedPeer {
   video: VideoOptions;
   audio?: { intervalMs: number };
   /**
-   * browser publishers with a synthetic subscriber in their room: the page learns each frame's RTP
-   * timestamp (by decoding its own stream), since synthetic receivers cannot read the pixel marker
+   * browser publishers with a synthetic subscriber in their room, or behind the AI hook: the page learns
+   * each frame's RTP timestamp (by decoding its own stream), since synthetic receivers cannot read the pixel
+   * marker and frames the hook drops reach no receiver that could
    */
   identifyRtp?: boolean;
 }
@@ -43,7 +44,8 @@ export function planPeers(scenario: Scenario): PlannedPeer[] {
         peers.push(peer);
       }
     }
-    const syntheticSubscribers = scenario.peers.some((g) => g.role === 'subscriber' && g.kind === 'synthetic');
+    // synthetic receivers cannot read the marker; the AI hook may drop frames no receiver ever names
+    const syntheticSubscribers = scenario.peers.some((g) => g.role === 'subscriber' && g.kind === 'synthetic') || scenario.ai.placement === 'cloud';
     if (syntheticSubscribers) for (const peer of peers) if (peer.room === room && peer.role === 'publisher' && peer.kind === 'browser') peer.identifyRtp = true;
   }
   return peers;

@@ -36,13 +36,16 @@ const ai = {
           model: {
             type: 'object',
             additionalProperties: false,
-            required: ['synthetic'],
+            minProperties: 1,
+            maxProperties: 1,
             properties: {
               synthetic: {
                 type: 'object',
                 additionalProperties: false,
                 properties: { fixedMs: { type: 'number', minimum: 0, maximum: 10_000 }, p50: duration, p99: duration },
               },
+              vp8: { type: 'object', additionalProperties: false, properties: { bitrateKbps: { type: 'number', exclusiveMinimum: 0, maximum: 100_000 } } },
+              filter: { enum: ['blur', 'edges'] },
             },
           },
         },

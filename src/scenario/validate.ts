@@ -170,7 +170,18 @@ function toAi(problems: Problems, raw: Raw | undefined, target: Target): AiOptio
   const workers = (a['workers'] as number | undefined) ?? 1;
   const rawStages = Array.isArray(a['stages']) ? (a['stages'] as Raw[]) : [];
   const stages: AiStageSpec[] = rawStages.map((stage, i) => {
-    const synthetic = ((stage['model'] as Raw | undefined)?.['synthetic'] as Raw | undefined) ?? {};
+    const rawModel = (stage['model'] as Raw | undefined) ?? {};
+    const name = stage['name'] as string;
+    if (rawModel['vp8'] !== undefined) {
+      if (name !== 'decode' && name !== 'encode') problems.add(['ai', 'stages', i, 'model', 'vp8'], 'vp8 is a model of the decode and encode stages');
+      const bitrateKbps = (rawModel['vp8'] as Raw)['bitrateKbps'] as number | undefined;
+      return { name, model: { vp8: bitrateKbps === undefined ? {} : { bitrateKbps } } };
+    }
+    if (rawModel['filter'] !== undefined) {
+      if (name !== 'inference') problems.add(['ai', 'stages', i, 'model', 'filter'], 'a filter is a model of the inference stage');
+      return { name, model: { filter: rawModel['filter'] as 'blur' | 'edges' } };
+    }
+    const synthetic = (rawModel['synthetic'] as Raw | undefined) ?? {};
     const path = ['ai', 'stages', i, 'model', 'synthetic'];
     const model: SyntheticModel = {};
     if (synthetic['fixedMs'] !== undefined) model.fixedMs = synthetic['fixedMs'] as number;
@@ -179,8 +190,20 @@ function toAi(problems: Problems, raw: Raw | undefined, target: Target): AiOptio
     if (model.fixedMs === undefined && model.p50Ms === undefined) problems.add(path, 'needs fixedMs (ms), or p50 (and optionally p99)');
     if (model.fixedMs !== undefined && model.p50Ms !== undefined) problems.add(path, 'give fixedMs or p50/p99, not both');
     if (model.p50Ms !== undefined && model.p99Ms !== undefined && model.p99Ms < model.p50Ms) problems.add([...path, 'p99'], `must be at least p50 (${model.p50Ms} ms)`);
-    return { name: stage['name'] as string, model: { synthetic: model } };
+    return { name, model: { synthetic: model } };
   });
+  const names0 = stages.map((s) => s.name);
+  if (stages.some((s) => 'vp8' in s.model || 'filter' in s.model)) {
+    // the real video path: VP8 in, pixels, VP8 out, in one worker thread per track (codec state is sequential)
+    const decode = stages.find((s) => s.name === 'decode');
+    const encode = stages.find((s) => s.name === 'encode');
+    if (!decode || !('vp8' in decode.model) || !encode || !('vp8' in encode.model) || names0[0] !== 'decode' || names0[names0.length - 1] !== 'encode') {
+      problems.add(['ai', 'stages'], 'the real video path is decode (vp8), then optionally inference (a filter or a synthetic model), then encode (vp8)');
+    }
+    if ((a['workers'] as number | undefined) !== undefined && a['workers'] !== 1) problems.add(['ai', 'workers'], 'the real video path decodes and encodes in order, one frame at a time per track: workers must be 1');
+    if ((a['worker'] as Raw | undefined)?.['type'] === 'external') problems.add(['ai', 'worker'], 'the real video path runs in the SFU; an external worker gets synthetic stages');
+    if (Array.isArray(a['devices'])) problems.add(['ai', 'devices'], 'the real video path runs on the SFU\'s CPU, not on simulated devices');
+  }
   const placement = raw === undefined ? 'none' : ((a['placement'] as AiOptions['placement'] | undefined) ?? 'cloud');
   if (placement === 'cloud' && raw !== undefined && rawStages.length === 0) problems.add(['ai', 'stages'], 'placement cloud needs at least one stage');
   if (placement === 'cloud' && target.type === 'external') problems.add(['ai', 'placement'], 'the AI hook runs in the reference SFU; use target: reference');

@@ -145,4 +145,18 @@ sfu: { addDelayMs: 5 }
     const external = problemsOf(`${VALID}target: { whip: "http://127.0.0.1:1/whip/{room}", whep: "http://127.0.0.1:1/whep/{room}" }\nai: { stages: [ { name: inference, model: { synthetic: { fixedMs: 1 } } } ] }\n`);
     expect(external.join('\n')).toMatch(/ai\.placement: the AI hook runs in the reference SFU; use target: reference/);
   });
+  it('accepts the real video path in its order only, with one worker', () => {
+    const ok = scenarioFromText(`${VALID}ai:\n  stages:\n    - { name: decode, model: { vp8: {} } }\n    - { name: inference, model: { filter: edges } }\n    - { name: encode, model: { vp8: { bitrateKbps: 800 } } }\n`, 'x.yaml');
+    expect(ok.ai.stages.map((s) => s.model)).toEqual([{ vp8: {} }, { filter: 'edges' }, { vp8: { bitrateKbps: 800 } }]);
+    const problems = problemsOf(`${VALID}ai:
+  workers: 2
+  stages:
+    - { name: inference, model: { filter: blur } }
+    - { name: decode, model: { vp8: {} } }
+    - { name: encode, model: { filter: blur } }
+`).join('\n');
+    expect(problems).toMatch(/ai\.stages: the real video path is decode \(vp8\), then optionally inference/);
+    expect(problems).toMatch(/ai\.stages\[2\]\.model\.filter: a filter is a model of the inference stage/);
+    expect(problems).toMatch(/ai\.workers: the real video path decodes and encodes in order/);
+  });
 });
