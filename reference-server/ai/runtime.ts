@@ -51,8 +51,18 @@ export class AiRuntime {
     this.timer.unref();
   }
 
-  pipeline(publisher: string, onOutput: (frame: BufferedFrame, output?: ProcessedVideo) => void, onKeyframeNeeded: () => void): AiPipeline {
-    const pipeline = new AiPipeline(this.options, this.backend, publisher, onOutput, (record) => this.onRecord(record), onKeyframeNeeded);
+  pipeline(publisher: string, onOutput: (frame: BufferedFrame, output?: ProcessedVideo) => void, onKeyframeNeeded: () => void, onResult: (record: AiFrameRecord) => void): AiPipeline {
+    const pipeline = new AiPipeline(
+      this.options,
+      this.backend,
+      publisher,
+      onOutput,
+      (record) => {
+        this.onRecord(record);
+        onResult(record);
+      },
+      onKeyframeNeeded,
+    );
     this.pipelines.add(pipeline);
     return pipeline;
   }

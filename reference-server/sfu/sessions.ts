@@ -12,8 +12,11 @@ import {
   RtcpPayloadSpecificFeedback,
   RtpHeader,
   RtpPacket,
+  type RTCDataChannel,
   type RTCRtpTransceiver,
 } from 'werift';
+import { AI_CHANNEL_LABEL, aiResultMessage } from '../ai/results.js';
+import type { AiFrameRecord } from '../ai/types.js';
 import { packetizeVp8 } from '../../src/media/vp8-synthetic.js';
 import { frameKey, readIdentity, extensionIdsFrom, type ExtensionIds } from '../../src/media/rtp-identity.js';
 import { keepLoopbackCandidates, loopbackPeerConfig } from '../../src/media/werift-config.js';
@@ -104,7 +107,15 @@ export class PublisherSession extends Session {
     this.delayLine = new DelayLine(ctx.addDelayMs);
     const runtime = ctx.ai;
     if (runtime) {
-      const pipeline = runtime.pipeline(this.id, (frame, output) => this.forwardProcessed(frame, output), () => this.requestPublisherKeyframe());
+      const pipeline = runtime.pipeline(
+        this.id,
+        (frame, output) => this.forwardProcessed(frame, output),
+        () => this.requestPublisherKeyframe(),
+        (record) => {
+          // tap mode: the frames went out untouched; what the AI made of them follows on the DataChannel
+          if (!runtime.inline) for (const subscriber of this.subscribers) subscriber.sendAiResult(record);
+        },
+      );
       this.ai = { pipeline, inline: runtime.inline, buffer: new FrameBuffer((frame) => pipeline.submit(frame), () => undefined) };
     }
   }
@@ -221,9 +232,24 @@ export class SubscriberSession extends Session {
   private readonly senders = new Map<Kind, RTCRtpTransceiver>();
   private readonly extensionIds = new Map<Kind, ExtensionIds>();
   private lastFrameOut = '';
+  /** the DataChannel the subscriber opened for AI results (tap mode), if it did */
+  private aiChannel: RTCDataChannel | undefined;
 
   constructor(ctx: SessionContext, onClosed: (s: Session) => void, readonly publisher: PublisherSession) {
     super(ctx, onClosed);
+    this.pc.onDataChannel.subscribe((channel) => {
+      if (channel.label === AI_CHANNEL_LABEL) this.aiChannel = channel;
+    });
+  }
+
+  sendAiResult(record: AiFrameRecord): void {
+    const channel = this.aiChannel;
+    if (channel?.readyState !== 'open') return;
+    try {
+      channel.send(aiResultMessage(record));
+    } catch {
+      // a channel closing under us: the subscriber is leaving
+    }
   }
 
   async start(offerSdp: string): Promise<string> {

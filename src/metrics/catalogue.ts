@@ -51,6 +51,7 @@ export const METRICS: readonly MetricDefinition[] = [
   { name: 'ai_inference_ms', kind: 'trend', unit: 'ms', definition: 'AI hook: inference stage start -> end (waiting for a device included); budget in ai.budget', tags: AI_TAGS },
   { name: 'ai_encode_ms', kind: 'trend', unit: 'ms', definition: 'AI hook: encode stage start -> end (waiting for a device included)', tags: AI_TAGS },
   { name: 'ai_hook_ms', kind: 'trend', unit: 'ms', definition: 'AI hook: frame complete at the SFU -> AI output ready (tap and inline)', tags: AI_TAGS },
+  { name: 'ai_result_latency_ms', kind: 'trend', unit: 'ms', definition: 'AI hook, tap mode: captureMs -> the frame\'s AI result received by a subscriber over the DataChannel', tags: FRAME_TAGS },
   { name: 'frames_dropped_ai', kind: 'counter', unit: 'count', definition: 'frames the AI queue policy dropped (never forwarded inline; not counted lost)', tags: AI_TAGS },
   { name: 'frames_failed_ai', kind: 'counter', unit: 'count', definition: 'frames whose AI stage failed (e.g. the external worker went away with them in flight)', tags: AI_TAGS },
   { name: 'frames_over_budget', kind: 'counter', unit: 'count', definition: 'frames whose ai_inference_ms exceeded the inference budget (ai.budget, default 30 ms)', tags: AI_TAGS },

@@ -5,7 +5,7 @@
  */
 import type { AiFrameRecord } from '../../reference-server/ai/types.js';
 import type { StageRecord } from '../../reference-server/sfu/types.js';
-import type { ReceivedFrameRecord, SentFrameRecord, StatsSample, SubscriptionWindow } from '../peers/types.js';
+import type { AiResultRecord, ReceivedFrameRecord, SentFrameRecord, StatsSample, SubscriptionWindow } from '../peers/types.js';
 import { STATS_COUNTERS, STATS_TRENDS } from './catalogue.js';
 import { MetricSeries } from './series.js';
 import type { FrameRecord, Tags } from './types.js';
@@ -34,6 +34,8 @@ interface FrameState {
   sfuInMs?: number;
   sfuOut?: Map<string, number>;
   ai?: AiFrameRecord;
+  /** tap mode: when each subscription got the AI result of this frame over the DataChannel */
+  aiResults?: AiResultRecord[];
   receipts: ReceivedFrameRecord[];
 }
 
@@ -160,6 +162,11 @@ export class FrameCollector {
     }
   }
 
+  onAiResult(record: AiResultRecord, nowMs: number): void {
+    const state = this.state(record.f, nowMs);
+    (state.aiResults ??= []).push(record);
+  }
+
   onReceived(record: ReceivedFrameRecord, nowMs: number): void {
     if (arrivalOf(record) >= this.measureFromMs) this.receivedPerSession.set(record.sub, (this.receivedPerSession.get(record.sub) ?? 0) + 1);
     if (record.f === undefined) {
@@ -218,6 +225,10 @@ export class FrameCollector {
     }
     if (warmup || !state.sent) return; // never sent by a publisher of this run: nothing to expect
     this.series.add('frames_sent', { room, publisher: state.sent.peer });
+    for (const result of state.aiResults ?? []) {
+      const info = this.peers.get(result.peer);
+      this.series.record('ai_result_latency_ms', result.receivedMs - captureMs, this.frameTags(room, publisher, result.peer, info?.kind));
+    }
     const ai = state.ai ?? this.rtpEntryOf(state)?.ai;
     if (ai) {
       const tags = { room, publisher: state.sent.peer };
@@ -296,6 +307,8 @@ export class FrameCollector {
     if (sfuOutMs !== undefined && receivedMs !== undefined) record.downlinkMs = receivedMs - sfuOutMs;
     if (receivedMs !== undefined && renderedMs !== undefined) record.renderMs = renderedMs - receivedMs;
     const ai = state.ai ?? this.rtpEntryOf(state)?.ai ?? (receipt.rtpTs !== undefined ? this.rtpStages.get(this.rtpKeyOf(receipt) ?? '')?.ai : undefined);
+    const result = state.aiResults?.find((r) => r.sub === receipt.sub);
+    if (result) record.aiResultMs = result.receivedMs;
     if (ai) {
       if (ai.queueMs !== undefined) record.aiQueueMs = ai.queueMs;
       if (ai.stages) record.aiStagesMs = ai.stages;

@@ -33,6 +33,8 @@ export interface FrameRecord {
   aiStagesMs?: Record<string, number>;
   aiHookMs?: number;
   aiDevice?: string;
+  /** tap mode: this receiver got the frame's AI result over the DataChannel */
+  aiResultMs?: number;
   identityLost?: true;
   /** captured before every peer had connected: recorded, but kept out of the metrics */
   warmup?: true;

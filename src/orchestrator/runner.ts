@@ -156,6 +156,7 @@ class Run {
       case 'records':
         this.utterances.push(...event.utterances);
         for (const record of event.sent) this.collector.onSent(record, now);
+        for (const record of event.aiResults) this.collector.onAiResult(record, now);
         for (const record of event.received) {
           this.collector.onReceived(record, now);
           this.recent.frames += 1;
@@ -233,7 +234,8 @@ class Run {
         const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, endpointUrl, publisherTag: peer.publisherTag ?? 0, video: peer.video, ...this.browserEndpoint, ...(peer.audio ? { audio: peer.audio } : {}), ...(peer.identifyRtp ? { identifyRtp: true } : {}) };
         runner.send({ type: 'start-publisher', spec: token ? { ...spec, token } : spec, connectTimeoutMs: timeoutMs });
       } else {
-        const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, sources, ...this.browserEndpoint };
+        const tap = this.scenario.ai.placement === 'cloud' && this.scenario.ai.mode === 'tap';
+        const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, sources, ...this.browserEndpoint, ...(tap ? { aiResults: true } : {}) };
         runner.send({ type: 'start-subscriber', spec: token ? { ...spec, token } : spec, connectTimeoutMs: timeoutMs });
       }
     });

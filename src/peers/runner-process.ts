@@ -10,7 +10,7 @@ import { BrowserHost } from './browser/browser-host.js';
 import { BrowserPublisher, BrowserSubscriber } from './browser/browser-peers.js';
 import { SyntheticPublisher } from './synthetic/publisher.js';
 import { SyntheticSubscriber } from './synthetic/subscriber.js';
-import type { ReceivedFrameRecord, RunnerCommand, RunnerEvent, SentFrameRecord, SubscriptionWindow, UtteranceRecord } from './types.js';
+import type { AiResultRecord, ReceivedFrameRecord, RunnerCommand, RunnerEvent, SentFrameRecord, SubscriptionWindow, UtteranceRecord } from './types.js';
 
 interface PublisherPeer {
   streamId: string;
@@ -47,17 +47,19 @@ function peerError(peerId: string): (message: string) => void {
 let sent: SentFrameRecord[] = [];
 let received: ReceivedFrameRecord[] = [];
 let utterances: UtteranceRecord[] = [];
+let aiResults: AiResultRecord[] = [];
 
 function emit(event: RunnerEvent): void {
   if (process.connected) process.send?.(event);
 }
 
 function flushRecords(): void {
-  if (sent.length === 0 && received.length === 0 && utterances.length === 0) return;
-  emit({ type: 'records', sent, received, utterances });
+  if (sent.length === 0 && received.length === 0 && utterances.length === 0 && aiResults.length === 0) return;
+  emit({ type: 'records', sent, received, utterances, aiResults });
   sent = [];
   received = [];
   utterances = [];
+  aiResults = [];
 }
 
 const flushTimer = setInterval(flushRecords, 100);
@@ -93,9 +95,9 @@ async function handle(command: RunnerCommand): Promise<void> {
       let peer: SubscriberPeer;
       if (spec.kind === 'browser') {
         browserPeers.add(spec.peerId);
-        peer = new BrowserSubscriber(spec, browserHost(spec.browserWSEndpoint), (r) => received.push(r), (sample) => emit({ type: 'stats', peer: spec.peerId, sample }), peerError(spec.peerId));
+        peer = new BrowserSubscriber(spec, browserHost(spec.browserWSEndpoint), (r) => received.push(r), (sample) => emit({ type: 'stats', peer: spec.peerId, sample }), peerError(spec.peerId), (r) => aiResults.push(r));
       } else {
-        peer = new SyntheticSubscriber(spec, (r) => received.push(r));
+        peer = new SyntheticSubscriber(spec, (r) => received.push(r), (r) => aiResults.push(r));
       }
       subscribers.set(spec.peerId, peer);
       try {

@@ -15,6 +15,14 @@ export interface SentFrameRecord {
   rtpTs?: number;
 }
 
+/** An AI result (tap mode) a subscriber got over the SFU's DataChannel for frame `f`. */
+export interface AiResultRecord {
+  f: string;
+  peer: string;
+  sub: string;
+  receivedMs: number;
+}
+
 /** An utterance a publisher played into its audio track, with when it started and ended. */
 export interface UtteranceRecord {
   peer: string;
@@ -88,6 +96,8 @@ export interface SubscriberSpec {
   /** one WHEP endpoint per publisher of the room */
   sources: { endpointUrl: string; publisherTag: number }[];
   token?: string;
+  /** open the `glassbench-ai` DataChannel and report the AI results (tap mode) it brings */
+  aiResults?: boolean;
 }
 
 /** Harness -> runner. */
@@ -103,7 +113,7 @@ export type RunnerEvent =
   | { type: 'publisher-ready'; peerId: string; streamId: string }
   | { type: 'subscriber-ready'; peerId: string; windows: SubscriptionWindow[] }
   | { type: 'peer-failed'; peerId: string; message: string }
-  | { type: 'records'; sent: SentFrameRecord[]; received: ReceivedFrameRecord[]; utterances: UtteranceRecord[] }
+  | { type: 'records'; sent: SentFrameRecord[]; received: ReceivedFrameRecord[]; utterances: UtteranceRecord[]; aiResults: AiResultRecord[] }
   | {
       type: 'resources';
       ms: number;

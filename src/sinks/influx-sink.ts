@@ -103,6 +103,7 @@ export class InfluxSink implements Sink {
       ['downlink_ms', record.downlinkMs],
       ['ai_queue_ms', record.aiQueueMs],
       ['ai_hook_ms', record.aiHookMs],
+      ['ai_result_ms', record.aiResultMs],
     ];
     for (const [stage, ms] of Object.entries(record.aiStagesMs ?? {})) numbers.push([`ai_${stage}_ms`, ms]);
     for (const [name, value] of numbers) if (value !== undefined) point.floatField(name, value);

@@ -67,6 +67,40 @@ describe('AI hook (cloud, synthetic models)', () => {
     expect(hooked.summary.ai).toMatchObject({ placement: 'cloud', mode: 'inline', stages: ['inference'] });
   }, 60_000);
 
+  it('tap mode forwards frames untouched and sends each frame\'s AI result to subscribers over a DataChannel', async () => {
+    const { summary, out } = await run(scenario('ai: { placement: cloud, mode: tap, stages: [ { name: inference, model: { synthetic: { fixedMs: 20 } } } ] }'));
+    expect(summary.status).toBe('passed');
+    // frames do not wait for the AI: sfu_ms stays at forwarding cost
+    expect(trend(summary, 'sfu_ms').p50).toBeLessThan(5);
+    expect(Math.abs(trend(summary, 'ai_inference_ms').p50 - 20)).toBeLessThanOrEqual(1);
+    // every subscriber got every frame's result, about 20 ms after the frame itself
+    const results = trend(summary, 'ai_result_latency_ms');
+    expect(results.count).toBeGreaterThanOrEqual(0.99 * count(summary, 'frames_received'));
+    const frames = readFrames(out).filter((f) => f['warmup'] !== true);
+    const gaps = frames.filter((f) => typeof f['aiResultMs'] === 'number').map((f) => (f['aiResultMs'] as number) - (f['receivedMs'] as number));
+    expect(gaps.length).toBeGreaterThan(200);
+    gaps.sort((a, b) => a - b);
+    expect(gaps[gaps.length >> 1]).toBeGreaterThan(15);
+    expect(gaps[gaps.length >> 1]).toBeLessThan(30);
+  }, 60_000);
+
+  it('tap mode: a browser subscriber gets the AI results over the DataChannel too', async () => {
+    requireBinary(process.env['CHROME_PATH'] ?? '/usr/bin/chromium', 'chromium');
+    const { summary } = await run(`name: tap-browser
+duration: 4s
+warmup: 1s
+peers:
+  - { role: publisher, count: 1, video: { source: encoded, bitrateKbps: 600 } }
+  - { role: subscriber, kind: browser, count: 1 }
+ai: { placement: cloud, mode: tap, stages: [ { name: inference, model: { synthetic: { fixedMs: 10 } } } ] }
+`);
+    expect(summary.status).toBe('passed');
+    const received = count(summary, 'frames_received');
+    expect(received).toBeGreaterThan(60);
+    expect(trend(summary, 'ai_result_latency_ms').count).toBeGreaterThanOrEqual(0.95 * received);
+    expect(glassbenchChromiumPids()).toEqual([]);
+  }, 60_000);
+
   it('overload: a 50 ms model at 30 fps, one worker, queue max 2, drop-oldest drops frames, keeps the rest fresh, and says so', async () => {
     const dir = await tempDir();
     const path = await writeScenario(

@@ -8,7 +8,7 @@
 import { captureMsFromLow, markerLayout, readMarker } from '../../media/marker.js';
 import { nowMs, pageTimeToMs } from './clock.js';
 import { iceGatheringComplete } from './publisher.js';
-import type { PageReceivedFrame } from './types.js';
+import type { PageAiResult, PageReceivedFrame } from './types.js';
 
 interface EncodedMetadata {
   rtpTimestamp?: number;
@@ -20,7 +20,11 @@ export class PageSubscriber {
   private readonly receiveTimes = new Map<number, number>();
   private reading = true;
 
-  constructor(private readonly received: PageReceivedFrame[], private readonly onError: (message: string) => void) {
+  /** tap mode: results that came over the `glassbench-ai` DataChannel */
+  private readonly aiResults: PageAiResult[] | undefined;
+
+  constructor(private readonly received: PageReceivedFrame[], private readonly onError: (message: string) => void, aiResults?: PageAiResult[]) {
+    this.aiResults = aiResults;
     this.pc.ontrack = (event) => {
       this.tapEncodedFrames(event.receiver);
       if (event.track.kind !== 'video') return; // audio is received (and counted in stats), not read
@@ -29,6 +33,21 @@ export class PageSubscriber {
   }
 
   async createOffer(): Promise<string> {
+    const results = this.aiResults;
+    if (results) {
+      // created before the offer, so the offer carries the data section the SFU answers
+      const channel = this.pc.createDataChannel('glassbench-ai');
+      channel.onmessage = (event: MessageEvent<unknown>) => {
+        const receivedMs = nowMs();
+        if (typeof event.data !== 'string' || event.data.length > 4096) return;
+        try {
+          const f = (JSON.parse(event.data) as { f?: unknown }).f;
+          if (typeof f === 'string' && f.length > 0 && f.length <= 128) results.push({ f, receivedMs });
+        } catch {
+          // not a result: ignore it
+        }
+      };
+    }
     this.pc.addTransceiver('video', { direction: 'recvonly' });
     this.pc.addTransceiver('audio', { direction: 'recvonly' });
     await this.pc.setLocalDescription();

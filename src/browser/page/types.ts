@@ -46,7 +46,14 @@ export interface PageUtterance {
   endMs: number;
 }
 
+/** An AI result (tap mode) that came over the `glassbench-ai` DataChannel for frame `f`. */
+export interface PageAiResult {
+  f: string;
+  receivedMs: number;
+}
+
 export interface PageRecords {
+  aiResults: PageAiResult[];
   utterances: PageUtterance[];
   sent: PageSentFrame[];
   received: PageReceivedFrame[];

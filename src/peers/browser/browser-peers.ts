@@ -9,12 +9,12 @@ import { keepLoopbackCandidates } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { deleteSession, postOffer, type SignalingSession } from '../signaling.js';
 import { ensureUtteranceWavs, UTTERANCES } from '../../media/utterances.js';
-import type { PublisherSpec, ReceivedFrameRecord, SentFrameRecord, StatsSample, SubscriberSpec, SubscriptionWindow, UtteranceRecord } from '../types.js';
+import type { AiResultRecord, PublisherSpec, ReceivedFrameRecord, SentFrameRecord, StatsSample, SubscriberSpec, SubscriptionWindow, UtteranceRecord } from '../types.js';
 import type { BrowserHost } from './browser-host.js';
 
 type PageApi = {
   publisherOffer(options: PublisherOptions): Promise<string>;
-  subscriberOffer(): Promise<string>;
+  subscriberOffer(options?: { aiResults?: boolean }): Promise<string>;
   answer(sdp: string, timeoutMs: number): Promise<void>;
   stopSending(): void;
   take(): PageRecords;
@@ -128,6 +128,7 @@ export class BrowserSubscriber {
     private readonly onFrame: (record: ReceivedFrameRecord) => void,
     private readonly onStats: (sample: StatsSample) => void,
     private readonly onError: (message: string) => void,
+    private readonly onAiResult: (record: AiResultRecord) => void = () => undefined,
   ) {}
 
   async start(connectTimeoutMs: number): Promise<SubscriptionWindow[]> {
@@ -150,6 +151,7 @@ export class BrowserSubscriber {
           if (r.markerReadMs !== undefined) record.markerReadMs = r.markerReadMs;
           this.onFrame(record);
         }
+        for (const r of records.aiResults) this.onAiResult({ f: r.f, peer: this.spec.peerId, sub, receivedMs: r.receivedMs });
         for (const s of records.stats) {
           // the page reports totals; the harness wants what each second added
           const sample = { ...s } as StatsSample;
@@ -165,7 +167,8 @@ export class BrowserSubscriber {
     );
     const entry: { session: BrowserSession; window?: SubscriptionWindow } = { session };
     this.sessions.push(entry);
-    const signaled = await session.open((page) => page.evaluate(() => glassbench.subscriberOffer()), endpointUrl, this.spec.token, connectTimeoutMs);
+    const aiResults = this.spec.aiResults === true;
+    const signaled = await session.open((page) => page.evaluate((o) => glassbench.subscriberOffer(o), { aiResults }), endpointUrl, this.spec.token, connectTimeoutMs);
     sub = signaled.sessionId;
     entry.window = { peer: this.spec.peerId, sub, publisherTag, startMs: nowMs() };
   }

@@ -8,7 +8,8 @@ import { extensionIdsFrom, frameKey } from '../../media/rtp-identity.js';
 import { loopbackPeerConfig } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { deleteSession } from '../signaling.js';
-import type { ReceivedFrameRecord, SubscriberSpec, SubscriptionWindow } from '../types.js';
+import { AI_CHANNEL_LABEL, parseAiResult } from '../../../reference-server/ai/results.js';
+import type { AiResultRecord, ReceivedFrameRecord, SubscriberSpec, SubscriptionWindow } from '../types.js';
 import { connectPeer } from './connect.js';
 
 interface Subscription {
@@ -24,6 +25,7 @@ export class SyntheticSubscriber {
   constructor(
     private readonly spec: SubscriberSpec,
     private readonly onFrame: (record: ReceivedFrameRecord) => void,
+    private readonly onAiResult: (record: AiResultRecord) => void = () => undefined,
   ) {}
 
   async start(connectTimeoutMs: number): Promise<SubscriptionWindow[]> {
@@ -54,6 +56,15 @@ export class SyntheticSubscriber {
       });
       track.onReceiveRtp.subscribe((rtp) => assembler.push(rtp));
     });
+    if (this.spec.aiResults) {
+      // created before the offer, so the offer carries the data section the SFU answers
+      const channel = subscription.pc.createDataChannel(AI_CHANNEL_LABEL);
+      channel.onMessage.subscribe((data) => {
+        const receivedMs = nowMs();
+        const f = parseAiResult(data);
+        if (f !== undefined) this.onAiResult({ f, peer: this.spec.peerId, sub, receivedMs });
+      });
+    }
     await connectPeer(subscription.pc, endpointUrl, this.spec.token, connectTimeoutMs, (session) => {
       sub = session.sessionId;
       subscription.resourceUrl = session.resourceUrl;
