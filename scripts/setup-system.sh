@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Installs the system packages glassbench's tests need (Debian 12): chromium (browser peers), espeak-ng
-# (the spoken-audio track's utterances),
-# influxdb (InfluxDB 1.x, v1 write API) and victoria-metrics (a real server with the InfluxDB v2 write API). Runs apt-get only for what is
-# missing; without root it prints the exact command instead and fails.
+# (the spoken-audio track's utterances, and text-to-speech), pocketsphinx with its US English model (speech
+# recognition) and apertium-eng-spa (English -> Spanish translation) for the speech chain, influxdb
+# (InfluxDB 1.x, v1 write API) and victoria-metrics (a real server with the InfluxDB v2 write API). Runs
+# apt-get only for what is missing; without root it prints the exact command instead and fails.
 set -euo pipefail
 packages=()
 [ -x "${CHROME_PATH:-/usr/bin/chromium}" ] || packages+=(chromium)
 [ -x /usr/bin/espeak-ng ] || packages+=(espeak-ng)
+[ -x /usr/bin/pocketsphinx_continuous ] || packages+=(pocketsphinx)
+[ -d /usr/share/pocketsphinx/model/en-us/en-us ] || packages+=(pocketsphinx-en-us)
+[ -d /usr/share/apertium/apertium-eng-spa ] || packages+=(apertium apertium-eng-spa)
 [ -x /usr/bin/influxd ] || packages+=(influxdb)
 [ -x /usr/bin/victoria-metrics ] || packages+=(victoria-metrics)
 if [ ${#packages[@]} -eq 0 ]; then
-  echo "system packages: all present (chromium, espeak-ng, influxdb, victoria-metrics)"
+  echo "system packages: all present (chromium, espeak-ng, pocketsphinx, apertium-eng-spa, influxdb, victoria-metrics)"
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,0 +1,182 @@
+/**
+ * The translation chain's engines (design.md section 8): speech recognition (pocketsphinx, US English
+ * model), machine translation (apertium, English -> Spanish) and speech synthesis (espeak-ng), all Debian
+ * packages run as child processes, plus synthetic stand-ins with the same interface (a fixed time each) for
+ * capacity planning without the engines' cost. Each call is bounded in time; a missing engine is a clear
+ * error naming the package to install.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { preciseSleep } from '../scheduler.js';
+import { resampleLinear, wavBytes } from './audio.js';
+
+export interface Asr {
+  readonly name: string;
+  /** text recognised in mono PCM at `sampleRate` */
+  recognise(pcm: Int16Array, sampleRate: number): Promise<string>;
+}
+
+export interface Mt {
+  readonly name: string;
+  translate(text: string): Promise<string>;
+}
+
+export interface Tts {
+  readonly name: string;
+  /** a WAV of `text` spoken; `onFirstAudio` fires when its first bytes exist (time to first audio) */
+  synthesise(text: string, onFirstAudio: () => void): Promise<Buffer>;
+}
+
+const CALL_TIMEOUT_MS = 30_000;
+
+/** Runs a command with `input` on stdin; resolves with stdout, calling `onFirstOutput` at its first bytes. */
+function run(command: string, args: string[], input: string | undefined, onFirstOutput?: () => void): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    let first = true;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} took longer than ${CALL_TIMEOUT_MS} ms`));
+    }, CALL_TIMEOUT_MS);
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (first) {
+        first = false;
+        onFirstOutput?.();
+      }
+      out.push(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (err.length < 4096) err += chunk.toString();
+    });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`${command}: ${error.message}`));
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(Buffer.concat(out));
+      else reject(new Error(`${command} exited with ${code}: ${err.trim().split('\n').slice(-2).join(' ')}`));
+    });
+    child.stdin.on('error', () => undefined); // a command that exits early: its close reports why
+    child.stdin.end(input ?? '');
+  });
+}
+
+const POCKETSPHINX = '/usr/bin/pocketsphinx_continuous';
+const APERTIUM = '/usr/bin/apertium';
+const ESPEAK = '/usr/bin/espeak-ng';
+
+/** Engines that are not installed, each with the Debian package that brings it. */
+export function missingSpeechEngines(): string[] {
+  const missing: string[] = [];
+  if (!existsSync(POCKETSPHINX) || !existsSync('/usr/share/pocketsphinx/model/en-us/en-us')) missing.push('pocketsphinx pocketsphinx-en-us');
+  if (!existsSync(APERTIUM) || !existsSync('/usr/share/apertium/apertium-eng-spa')) missing.push('apertium apertium-eng-spa');
+  if (!existsSync(ESPEAK)) missing.push('espeak-ng');
+  return missing;
+}
+
+export class PocketsphinxAsr implements Asr {
+  readonly name = 'pocketsphinx';
+
+  async recognise(pcm: Int16Array, sampleRate: number): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'glassbench-asr-'));
+    try {
+      const path = join(dir, 'utterance.wav');
+      // the US English acoustic model is trained on 16 kHz audio
+      await writeFile(path, wavBytes(resampleLinear(pcm, sampleRate, 16_000), 16_000));
+      const out = await run(POCKETSPHINX, ['-infile', path, '-logfn', '/dev/null'], undefined);
+      return out.toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+export class ApertiumMt implements Mt {
+  readonly name = 'apertium';
+
+  constructor(private readonly pair = 'eng-spa') {}
+
+  async translate(text: string): Promise<string> {
+    if (text.trim() === '') return '';
+    // apertium's text reader opens its input by name, and Node's child stdin is a socket, not a file it can
+    // open as /dev/stdin: so the text goes through a temporary file (one line: apertium translates lines)
+    const dir = await mkdtemp(join(tmpdir(), 'glassbench-mt-'));
+    try {
+      const path = join(dir, 'text.txt');
+      await writeFile(path, `${text.replace(/\s+/g, ' ').trim()}\n`);
+      return (await run(APERTIUM, [this.pair, path], undefined)).toString('utf8').trim();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+export class EspeakTts implements Tts {
+  readonly name = 'espeak-ng';
+
+  constructor(private readonly voice = 'es') {}
+
+  synthesise(text: string, onFirstAudio: () => void): Promise<Buffer> {
+    return run(ESPEAK, ['-v', this.voice, '--stdout', text], undefined, onFirstAudio);
+  }
+}
+
+/** Stand-ins: the same calls, a fixed time each, no engine (capacity planning, machines without the packages). */
+export class SyntheticAsr implements Asr {
+  readonly name = 'synthetic';
+
+  constructor(private readonly ms: number, private readonly text = 'synthetic transcript') {}
+
+  async recognise(): Promise<string> {
+    await preciseSleep(this.ms);
+    return this.text;
+  }
+}
+
+export class SyntheticMt implements Mt {
+  readonly name = 'synthetic';
+
+  constructor(private readonly ms: number) {}
+
+  async translate(text: string): Promise<string> {
+    await preciseSleep(this.ms);
+    return `[es] ${text}`;
+  }
+}
+
+export class SyntheticTts implements Tts {
+  readonly name = 'synthetic';
+
+  constructor(private readonly ms: number) {}
+
+  async synthesise(text: string, onFirstAudio: () => void): Promise<Buffer> {
+    await preciseSleep(this.ms);
+    onFirstAudio();
+    // 60 ms of silence per word, so downstream timing has something of the right order to play
+    return wavBytes(new Int16Array(Math.max(1, text.split(/\s+/).length) * 960), 16_000);
+  }
+}
+
+/** Word error rate, percent: word-level edit distance / reference words (case and punctuation ignored). */
+export function wordErrorRate(reference: string, hypothesis: string): number {
+  const words = (s: string): string[] => s.toLowerCase().replace(/[^\p{L}\p{N}'\s]/gu, ' ').split(/\s+/).filter(Boolean);
+  const ref = words(reference);
+  const hyp = words(hypothesis);
+  if (ref.length === 0) return hyp.length === 0 ? 0 : 100;
+  let previous = Array.from({ length: hyp.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= ref.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= hyp.length; j += 1) {
+      const substitution = (previous[j - 1] as number) + (ref[i - 1] === hyp[j - 1] ? 0 : 1);
+      current.push(Math.min(substitution, (previous[j] as number) + 1, (current[j - 1] as number) + 1));
+    }
+    previous = current;
+  }
+  return ((previous[hyp.length] as number) / ref.length) * 100;
+}

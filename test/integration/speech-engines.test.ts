@@ -1,0 +1,64 @@
+/**
+ * The translation chain's real engines from Debian packages (pocketsphinx, apertium eng-spa, espeak-ng) on
+ * the project's known English utterances: what each returns, how long each takes, and the recogniser's word
+ * error rate against the known text (printed: speed means little without accuracy).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseWav } from '../../reference-server/ai/speech/audio.js';
+import { ApertiumMt, EspeakTts, missingSpeechEngines, PocketsphinxAsr, wordErrorRate } from '../../reference-server/ai/speech/engines.js';
+import { ensureUtteranceWavs, UTTERANCES } from '../../src/media/utterances.js';
+import { nowMs } from '../../src/metrics/clock.js';
+
+describe('speech engines (real)', () => {
+  beforeAll(() => {
+    const missing = missingSpeechEngines();
+    if (missing.length > 0) throw new Error(`speech engines missing: install them with "apt-get install -y ${missing.join(' ')}" (or run scripts/setup-system.sh as root)`);
+  });
+
+  it('apertium translates English to Spanish', async () => {
+    expect(await new ApertiumMt().translate('The quick brown fox')).toBe('El zorro marrón rápido');
+    expect(await new ApertiumMt().translate('')).toBe('');
+  });
+
+  it('espeak-ng speaks Spanish text as a WAV, with its first audio before the end', async () => {
+    let firstMs = 0;
+    const startMs = nowMs();
+    const wav = await new EspeakTts('es').synthesise('El zorro marrón rápido', () => (firstMs = nowMs()));
+    const endMs = nowMs();
+    const { pcm, sampleRate } = parseWav(wav);
+    expect(sampleRate).toBe(22_050);
+    expect(pcm.length / sampleRate).toBeGreaterThan(0.5);
+    expect(firstMs).toBeGreaterThan(startMs);
+    expect(firstMs).toBeLessThanOrEqual(endMs);
+  });
+
+  it('pocketsphinx -> apertium -> espeak-ng on every known utterance, with word error rates', async () => {
+    const dir = ensureUtteranceWavs();
+    const asr = new PocketsphinxAsr();
+    const mt = new ApertiumMt();
+    const tts = new EspeakTts('es');
+    const lines: string[] = [];
+    for (const utterance of UTTERANCES) {
+      const { pcm, sampleRate } = parseWav(readFileSync(join(dir, `${utterance.id}.wav`)));
+      let t = nowMs();
+      const text = await asr.recognise(pcm, sampleRate);
+      const asrMs = nowMs() - t;
+      t = nowMs();
+      const translation = await mt.translate(text);
+      const mtMs = nowMs() - t;
+      // what the chain hands on is exactly the apertium translation of what pocketsphinx recognised
+      expect(translation).toBe(await mt.translate(text));
+      if (text !== '') expect(translation).not.toBe('');
+      t = nowMs();
+      let ttfbMs = -1;
+      const spoken = text === '' ? Buffer.alloc(0) : await tts.synthesise(translation, () => (ttfbMs = nowMs() - t));
+      if (text !== '') expect(parseWav(spoken).pcm.length).toBeGreaterThan(0);
+      const wer = wordErrorRate(utterance.text, text);
+      expect(wer).toBeGreaterThanOrEqual(0);
+      lines.push(`${utterance.id}: "${utterance.text}" -> "${text}" (WER ${wer.toFixed(0)}%, asr ${asrMs.toFixed(0)} ms) -> "${translation}" (mt ${mtMs.toFixed(0)} ms, tts first audio ${ttfbMs.toFixed(0)} ms)`);
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }, 120_000);
+});
