@@ -11,6 +11,8 @@ import type { BufferedFrame } from './frame-buffer.js';
 import { AiPipeline, type StageBackend } from './pipeline.js';
 import { DeviceScheduler } from './scheduler.js';
 import type { ProcessedVideo } from './video-processor.js';
+import { SpeechChain, type Engines } from './speech/chain.js';
+import { ApertiumMt, EspeakTts, PocketsphinxAsr, SyntheticAsr, SyntheticMt, SyntheticTts } from './speech/engines.js';
 import type { AiFrameRecord, AiOptions } from './types.js';
 
 export class AiRuntime {
@@ -65,6 +67,18 @@ export class AiRuntime {
     );
     this.pipelines.add(pipeline);
     return pipeline;
+  }
+
+  /** The translation chain of one publisher's audio, when the scenario asks for one. */
+  speechChain(publisher: string, onSubtitle: (n: number, text: string, translation: string) => void): SpeechChain | undefined {
+    const speech = this.options.speech;
+    if (!speech) return undefined;
+    const engines: Engines = {
+      asr: speech.asr.engine === 'synthetic' ? new SyntheticAsr(speech.asr.ms) : new PocketsphinxAsr(),
+      mt: speech.mt.engine === 'synthetic' ? new SyntheticMt(speech.mt.ms) : new ApertiumMt(),
+      tts: speech.tts.engine === 'synthetic' ? new SyntheticTts(speech.tts.ms) : new EspeakTts('es'),
+    };
+    return new SpeechChain(publisher, engines, onSubtitle, (record) => this.stages.push(record));
   }
 
   release(pipeline: AiPipeline): void {

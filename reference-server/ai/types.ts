@@ -50,6 +50,14 @@ export interface AiOptions {
   backend: { type: 'in-process' } | { type: 'external'; socketPath?: string };
   /** inference budget: frames whose `ai_inference_ms` exceeds it count in `frames_over_budget`, ms */
   budgetMs: number;
+  /** the translation chain on every published audio track: real engines or synthetic stand-ins (ms each) */
+  speech?: SpeechOptions;
+}
+
+export interface SpeechOptions {
+  asr: { engine: 'pocketsphinx' } | { engine: 'synthetic'; ms: number };
+  mt: { engine: 'apertium' } | { engine: 'synthetic'; ms: number };
+  tts: { engine: 'espeak-ng' } | { engine: 'synthetic'; ms: number };
 }
 
 /** What happened to one video frame in the AI hook. */

@@ -26,6 +26,7 @@ import { FrameBuffer, type BufferedFrame } from '../ai/frame-buffer.js';
 import type { AiPipeline } from '../ai/pipeline.js';
 import type { ProcessedVideo } from '../ai/video-processor.js';
 import type { AiRuntime } from '../ai/runtime.js';
+import type { SpeechChain } from '../ai/speech/chain.js';
 import { DelayLine } from './delay-line.js';
 import type { SfuMetrics } from './metrics.js';
 import type { StageStream } from './stage-stream.js';
@@ -101,12 +102,19 @@ export class PublisherSession extends Session {
   private outSeq = 0;
   /** real video path: VP8 PictureID of the re-encoded stream */
   private pictureId = 0;
+  /** the translation chain of this publisher's audio (subtitles to the subscribers) */
+  private speech: SpeechChain | undefined;
 
   constructor(ctx: SessionContext, onClosed: (s: Session) => void) {
     super(ctx, onClosed);
     this.delayLine = new DelayLine(ctx.addDelayMs);
     const runtime = ctx.ai;
     if (runtime) {
+      this.speech = runtime.speechChain(this.id, (n, text, translation) => {
+        for (const subscriber of this.subscribers) subscriber.sendSubtitle(n, text, translation);
+      });
+    }
+    if (runtime && runtime.options.stages.length > 0) {
       const pipeline = runtime.pipeline(
         this.id,
         (frame, output) => this.forwardProcessed(frame, output),
@@ -158,6 +166,7 @@ export class PublisherSession extends Session {
         this.ctx.stages.push({ k: 'in', f: key, pub: this.id, ms: arrivalMs });
       }
     }
+    if (kind === 'audio') this.speech?.push(rtp.payload, arrivalMs);
     if (kind === 'video' && this.ai && key !== undefined) {
       this.ai.buffer.push(rtp, key, arrivalMs);
       if (this.ai.inline) return; // forwarded when the hook is done with the frame
@@ -223,6 +232,7 @@ export class PublisherSession extends Session {
       this.ai.buffer.clear();
       this.ctx.ai?.release(this.ai.pipeline);
     }
+    this.speech?.close();
     for (const subscriber of this.subscribers) void subscriber.close();
     this.subscribers.clear();
   }
@@ -240,6 +250,17 @@ export class SubscriberSession extends Session {
     this.pc.onDataChannel.subscribe((channel) => {
       if (channel.label === AI_CHANNEL_LABEL) this.aiChannel = channel;
     });
+  }
+
+  /** A subtitle of the translation chain (option A), on the same channel as AI results: key `sub:<n>`. */
+  sendSubtitle(n: number, text: string, translation: string): void {
+    const channel = this.aiChannel;
+    if (channel?.readyState !== 'open') return;
+    try {
+      channel.send(JSON.stringify({ f: `sub:${n}`, t: 'subtitle', text, translation }));
+    } catch {
+      // a channel closing under us: the subscriber is leaving
+    }
   }
 
   sendAiResult(record: AiFrameRecord): void {

@@ -162,6 +162,11 @@ export class FrameCollector {
     }
   }
 
+  /** The publisher tag a subscription receives (known once it connected). */
+  publisherTagOf(sub: string): number | undefined {
+    return this.windowBySub.get(sub)?.publisherTag;
+  }
+
   onAiResult(record: AiResultRecord, nowMs: number): void {
     const state = this.state(record.f, nowMs);
     (state.aiResults ??= []).push(record);

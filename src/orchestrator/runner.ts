@@ -13,9 +13,11 @@ import { Trend, type TrendSummary } from '../metrics/histogram.js';
 import { ResourceSampler } from '../metrics/resources.js';
 import { ProcessUsageTracker } from '../metrics/saturation.js';
 import { MetricSeries } from '../metrics/series.js';
-import type { RunnerEvent, SubscriptionWindow, UtteranceRecord } from '../peers/types.js';
+import type { AiResultRecord, RunnerEvent, SubscriptionWindow, UtteranceRecord } from '../peers/types.js';
 import { buildSummary, evaluateThresholds } from '../report/build-summary.js';
 import type { RunSummary } from '../report/summary.js';
+import type { SpeechRecord } from '../../reference-server/ai/speech/chain.js';
+import { missingSpeechEngines, wordErrorRate } from '../../reference-server/ai/speech/engines.js';
 import { FramesFile } from '../sinks/frames-file.js';
 import { InfluxSink } from '../sinks/influx-sink.js';
 import { renderJunit } from '../sinks/junit.js';
@@ -53,6 +55,10 @@ class Run {
   private readonly sfuEvents: string[] = [];
   /** per AI device over the measured window: utilisation samples, calls, longest queue */
   private readonly aiDevices = new Map<string, { utilisationPct: number[]; calls: number; maxQueue: number }>();
+  /** translation chain: what the SFU did with each utterance, and when subscribers got the subtitles */
+  private readonly speechRecords: SpeechRecord[] = [];
+  private readonly subtitles: AiResultRecord[] = [];
+  private readonly publisherByStream = new Map<string, string>();
   /** utterances publishers played (spoken-audio track), written to utterances.ndjson */
   private readonly utterances: UtteranceRecord[] = [];
   private readonly recent = { frames: 0, latency: new Trend() };
@@ -120,6 +126,11 @@ class Run {
   private async preflight(): Promise<void> {
     this.emit({ type: 'phase', phase: 'starting', message: 'starting the reference SFU and peer runners' });
     const target = this.scenario.target;
+    const speech = this.scenario.ai.placement === 'cloud' ? this.scenario.ai.speech : undefined;
+    if (speech && (speech.asr.engine !== 'synthetic' || speech.mt.engine !== 'synthetic' || speech.tts.engine !== 'synthetic')) {
+      const missing = missingSpeechEngines();
+      if (missing.length > 0) throw new GlassbenchError('RUN_FAILED', `the translation chain's engines are not installed: apt-get install -y ${missing.join(' ')} (or use synthetic engines in ai.speech)`);
+    }
     if (target.type === 'reference') {
       const ai = this.scenario.ai.placement === 'cloud' ? { ai: this.scenario.ai } : {};
       this.sfu = await startReferenceSfu({ addDelayMs: this.scenario.sfu.addDelayMs, ...ai });
@@ -128,6 +139,8 @@ class Run {
         else if (record.k === 'event') {
           this.emit({ type: 'warning', message: `SFU: ${record.message}` });
           this.sfuEvents.push(record.message);
+        } else if (record.k === 'speech') {
+          this.speechRecords.push(record);
         } else if (record.k === 'dev') {
           if (record.ms < this.collector.measureFromMs || (this.sendingStoppedMs > 0 && record.ms > this.sendingStoppedMs)) return;
           for (const d of record.devices) {
@@ -156,7 +169,10 @@ class Run {
       case 'records':
         this.utterances.push(...event.utterances);
         for (const record of event.sent) this.collector.onSent(record, now);
-        for (const record of event.aiResults) this.collector.onAiResult(record, now);
+        for (const record of event.aiResults) {
+          if (record.f.startsWith('sub:')) this.subtitles.push(record);
+          else this.collector.onAiResult(record, now);
+        }
         for (const record of event.received) {
           this.collector.onReceived(record, now);
           this.recent.frames += 1;
@@ -178,6 +194,7 @@ class Run {
         return;
       }
       case 'publisher-ready':
+        this.publisherByStream.set(event.streamId, event.peerId);
         this.pendingPeers.get(event.peerId)?.({ ok: true, streamId: event.streamId });
         return;
       case 'subscriber-ready':
@@ -234,7 +251,8 @@ class Run {
         const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, endpointUrl, publisherTag: peer.publisherTag ?? 0, video: peer.video, ...this.browserEndpoint, ...(peer.audio ? { audio: peer.audio } : {}), ...(peer.identifyRtp ? { identifyRtp: true } : {}) };
         runner.send({ type: 'start-publisher', spec: token ? { ...spec, token } : spec, connectTimeoutMs: timeoutMs });
       } else {
-        const tap = this.scenario.ai.placement === 'cloud' && this.scenario.ai.mode === 'tap';
+        // the glassbench-ai DataChannel carries AI results (tap) and subtitles (translation chain)
+        const tap = this.scenario.ai.placement === 'cloud' && (this.scenario.ai.mode === 'tap' || this.scenario.ai.speech !== undefined);
         const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, sources, ...this.browserEndpoint, ...(tap ? { aiResults: true } : {}) };
         runner.send({ type: 'start-subscriber', spec: token ? { ...spec, token } : spec, connectTimeoutMs: timeoutMs });
       }
@@ -373,6 +391,54 @@ class Run {
     if (this.holdStartMs > 0) this.series.windowMs = this.sendingStoppedMs - this.holdStartMs;
   }
 
+  /**
+   * Joins each utterance the SFU's chain handled to the utterance the publisher played (same publisher, the
+   * nearest end within 1.5 s) and to the subtitles subscribers got, into the translation metrics.
+   */
+  private recordSpeech(): NonNullable<RunSummary['speech']> {
+    const used = new Set<UtteranceRecord>();
+    const out: NonNullable<RunSummary['speech']> = [];
+    for (const r of this.speechRecords) {
+      const peer = this.publisherByStream.get(r.pub);
+      let match: UtteranceRecord | undefined;
+      for (const u of this.utterances) {
+        if (u.peer !== peer || used.has(u) || Math.abs(u.endMs - r.speechEndMs) > 1500) continue;
+        if (!match || Math.abs(u.endMs - r.speechEndMs) < Math.abs(match.endMs - r.speechEndMs)) match = u;
+      }
+      const entry: NonNullable<RunSummary['speech']>[number] = { publisher: peer ?? r.pub, n: r.n, recognised: r.text ?? '', translation: r.translation ?? '', subtitlesReceived: 0 };
+      if (r.error) entry.error = r.error;
+      if (!match) {
+        out.push(entry);
+        continue;
+      }
+      used.add(match);
+      entry.utterance = match.id;
+      entry.text = match.text;
+      const measured = match.endMs >= this.collector.measureFromMs;
+      const tags = { room: this.peerInfo.get(match.peer)?.room ?? '', publisher: match.peer };
+      const record = (metric: string, value: number | undefined, t: Record<string, string> = tags): number | undefined => {
+        if (value !== undefined && measured) this.series.record(metric, value, t);
+        return value;
+      };
+      entry.asrMs = record('asr_ms', r.asrDoneMs !== undefined ? r.asrDoneMs - match.endMs : undefined);
+      entry.mtMs = record('mt_ms', r.mtDoneMs !== undefined && r.asrDoneMs !== undefined ? r.mtDoneMs - r.asrDoneMs : undefined);
+      entry.ttsTtfbMs = record('tts_ttfb_ms', r.ttsFirstAudioMs !== undefined && r.mtDoneMs !== undefined ? r.ttsFirstAudioMs - r.mtDoneMs : undefined);
+      if (r.text !== undefined) entry.werPct = record('asr_wer_pct', wordErrorRate(match.text, r.text));
+      for (const s of this.subtitles) {
+        if (s.f !== `sub:${r.n}` || this.publisherOfTag(this.collector.publisherTagOf(s.sub)) !== peer) continue;
+        entry.subtitlesReceived += 1;
+        const info = this.peerInfo.get(s.peer);
+        record('subtitle_latency_ms', s.receivedMs - match.endMs, { room: info?.room ?? '', publisher: peer ?? '', subscriber: s.peer, peer_kind: info?.kind ?? 'synthetic' });
+      }
+      out.push(entry);
+    }
+    return out;
+  }
+
+  private publisherOfTag(tag: number | undefined): string | undefined {
+    return this.plan.find((p) => p.role === 'publisher' && p.publisherTag === tag)?.peerId;
+  }
+
   /** Says in the notes (and so on the console) when the AI hook dropped or failed frames, and why. */
   private noteAi(): void {
     const { ai } = this.scenario;
@@ -407,6 +473,7 @@ class Run {
     if (this.scenario.browser.wsEndpoint && this.plan.some((p) => p.kind === 'browser')) {
       this.notes.push('browsers connected through browser.wsEndpoint run outside this run: their CPU is not measured, so their saturation is not judged');
     }
+    const speech = this.scenario.ai.speech && this.scenario.ai.placement === 'cloud' ? this.recordSpeech() : undefined;
     this.noteAi();
     const saturatedProcesses = this.usage.saturatedProcesses();
     if (saturatedProcesses.length > 0) {
@@ -426,6 +493,7 @@ class Run {
     });
     if (this.sfu) summary.sfu = { forwardMs: this.sfuForwardMs };
     if (this.scenario.ai.placement !== 'none') summary.ai = this.aiSummary();
+    if (speech) summary.speech = speech;
     await this.frames.close();
     if (this.influx) {
       await this.influx.writeSummary(summary).catch(() => undefined);

@@ -67,6 +67,21 @@ export interface RunSummary {
     devices: Record<string, { utilisationPct: number; calls: number; maxQueue: number }>;
     events: string[];
   };
+  /** the translation chain: each utterance the SFU heard, what it recognised and translated, and the times */
+  speech?: {
+    publisher: string;
+    n: number;
+    utterance?: string;
+    text?: string;
+    recognised: string;
+    translation: string;
+    werPct?: number;
+    asrMs?: number;
+    mtMs?: number;
+    ttsTtfbMs?: number;
+    subtitlesReceived: number;
+    error?: string;
+  }[];
   influx?: { target: string; pointsWritten: number; pointsPending: number; pendingFile?: string; warnings: string[] };
   error?: { code: string; message: string };
 }

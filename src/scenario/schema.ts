@@ -78,6 +78,16 @@ const ai = {
       properties: { type: { enum: ['in-process', 'external'] }, socket: { type: 'string', minLength: 1, maxLength: 100 } },
     },
     budget: duration,
+    speech: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        // the engine's name, or { synthetic: <duration> }: checked in validate.ts for a clearer message than oneOf gives
+        asr: { type: ['string', 'object'] },
+        mt: { type: ['string', 'object'] },
+        tts: { type: ['string', 'object'] },
+      },
+    },
   },
 } as const;
 

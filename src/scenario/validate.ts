@@ -10,7 +10,7 @@ import { parseDurationMs } from './duration.js';
 import { formatPath, loadScenarioFile, parseScenarioText, type LoadedDocument, type PathSegment } from './load.js';
 import { scenarioSchema } from './schema.js';
 import type { PeerGroup, Scenario, Target, VideoOptions } from './types.js';
-import type { AiOptions, AiStageSpec, SyntheticModel } from '../../reference-server/ai/types.js';
+import type { AiOptions, AiStageSpec, SpeechOptions, SyntheticModel } from '../../reference-server/ai/types.js';
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 const validateSchema = ajv.compile(scenarioSchema);
@@ -205,7 +205,8 @@ function toAi(problems: Problems, raw: Raw | undefined, target: Target): AiOptio
     if (Array.isArray(a['devices'])) problems.add(['ai', 'devices'], 'the real video path runs on the SFU\'s CPU, not on simulated devices');
   }
   const placement = raw === undefined ? 'none' : ((a['placement'] as AiOptions['placement'] | undefined) ?? 'cloud');
-  if (placement === 'cloud' && raw !== undefined && rawStages.length === 0) problems.add(['ai', 'stages'], 'placement cloud needs at least one stage');
+  const rawSpeech = a['speech'] as Raw | undefined;
+  if (placement === 'cloud' && raw !== undefined && rawStages.length === 0 && rawSpeech === undefined) problems.add(['ai', 'stages'], 'placement cloud needs at least one stage (or speech)');
   if (placement === 'cloud' && target.type === 'external') problems.add(['ai', 'placement'], 'the AI hook runs in the reference SFU; use target: reference');
   const names = stages.map((s) => s.name);
   for (const [i, name] of names.entries()) if (names.indexOf(name) !== i) problems.add(['ai', 'stages', i, 'name'], `stage ${name} is listed twice`);
@@ -218,7 +219,23 @@ function toAi(problems: Problems, raw: Raw | undefined, target: Target): AiOptio
   for (const [i, name] of deviceNames.entries()) if (deviceNames.indexOf(name) !== i) problems.add(['ai', 'devices', i, 'name'], `device ${name} is listed twice`);
   if (worker?.['type'] === 'external' && Array.isArray(a['devices'])) problems.add(['ai', 'devices'], 'devices are simulated in the SFU; an external worker is its own device');
   if (worker?.['socket'] !== undefined && worker['type'] !== 'external') problems.add(['ai', 'worker', 'socket'], 'only an external worker has a socket');
+  let speech: SpeechOptions | undefined;
+  if (rawSpeech !== undefined) {
+    const engine = <N extends string>(key: 'asr' | 'mt' | 'tts', real: N): { engine: N } | { engine: 'synthetic'; ms: number } => {
+      const value = rawSpeech[key];
+      const expected = `must be ${real} or { synthetic: <duration> }, got ${show(value)}`;
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        const keys = Object.keys(value);
+        if (keys.length !== 1 || keys[0] !== 'synthetic') problems.add(['ai', 'speech', key], expected);
+        return { engine: 'synthetic', ms: durationAt(problems, value as Raw, 'synthetic', ['ai', 'speech', key], 0) };
+      }
+      if (value !== undefined && value !== real) problems.add(['ai', 'speech', key], expected);
+      return { engine: real };
+    };
+    speech = { asr: engine('asr', 'pocketsphinx'), mt: engine('mt', 'apertium'), tts: engine('tts', 'espeak-ng') };
+  }
   return {
+    ...(speech ? { speech } : {}),
     placement,
     mode: (a['mode'] as AiOptions['mode'] | undefined) ?? 'inline',
     stages,
@@ -273,6 +290,9 @@ export function validateScenario(doc: LoadedDocument): Scenario {
     problems.add(['sfu', 'addDelayMs'], 'only the reference SFU can add delay; remove it or use target: reference');
   }
   const aiOptions = toAi(problems, raw['ai'] as Raw | undefined, target);
+  if (aiOptions.speech && aiOptions.placement === 'cloud' && !peers.some((g) => g.role === 'publisher' && g.audio)) {
+    problems.add(['ai', 'speech'], 'the translation chain needs spoken audio: give a browser publisher audio: { utterances: true }');
+  }
   const connectTimeoutMs = durationAt(problems, raw, 'connectTimeout', [], 15_000);
   const warmupMs = durationAt(problems, raw, 'warmup', [], 0);
   if (problems.list.length > 0) {

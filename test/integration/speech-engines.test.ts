@@ -10,6 +10,9 @@ import { parseWav } from '../../reference-server/ai/speech/audio.js';
 import { ApertiumMt, EspeakTts, missingSpeechEngines, PocketsphinxAsr, wordErrorRate } from '../../reference-server/ai/speech/engines.js';
 import { ensureUtteranceWavs, UTTERANCES } from '../../src/media/utterances.js';
 import { nowMs } from '../../src/metrics/clock.js';
+import { runScenario } from '../../src/orchestrator/runner.js';
+import { scenarioFromText } from '../../src/scenario/validate.js';
+import { tempDir } from '../fixtures/cli.js';
 
 describe('speech engines (real)', () => {
   beforeAll(() => {
@@ -61,4 +64,37 @@ describe('speech engines (real)', () => {
     }
     process.stdout.write(`${lines.join('\n')}\n`);
   }, 120_000);
+});
+
+describe('translation chain in the reference SFU (option A: subtitles over the DataChannel)', () => {
+  it('turns each spoken utterance into the apertium translation of what pocketsphinx heard, at every subscriber, with its times', async () => {
+    const missing = missingSpeechEngines();
+    if (missing.length > 0) throw new Error(`speech engines missing: apt-get install -y ${missing.join(' ')}`);
+    const dir = await tempDir();
+    const { summary } = await runScenario({
+      scenario: scenarioFromText(`name: translate-test
+duration: 12s
+peers:
+  - { role: publisher, kind: browser, count: 1, video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 }, audio: { utterances: true, interval: 4s } }
+  - { role: subscriber, kind: synthetic, count: 2 }
+ai: { placement: cloud, speech: { asr: pocketsphinx, mt: apertium, tts: espeak-ng } }
+`),
+      runId: 'translate',
+      outDir: join(dir, 'out'),
+    });
+    expect(summary.status).toBe('passed');
+    const heard = (summary.speech ?? []).filter((s) => s.utterance !== undefined);
+    expect(heard.length).toBeGreaterThanOrEqual(2);
+    const mt = new ApertiumMt();
+    for (const s of heard) {
+      expect(s.recognised).not.toBe('');
+      expect(s.translation).toBe(await mt.translate(s.recognised));
+      expect(s.subtitlesReceived).toBe(2);
+      for (const key of ['asrMs', 'mtMs', 'ttsTtfbMs', 'werPct'] as const) expect(s[key]).toBeGreaterThanOrEqual(0);
+      // the recogniser cannot finish before the speaker did
+      expect(s.asrMs).toBeGreaterThan(0);
+    }
+    for (const metric of ['asr_ms', 'mt_ms', 'tts_ttfb_ms', 'asr_wer_pct']) expect((summary.metrics[metric] as { count: number }).count).toBeGreaterThanOrEqual(heard.length - 1);
+    expect((summary.metrics['subtitle_latency_ms'] as { count: number }).count).toBeGreaterThanOrEqual(2 * (heard.length - 1));
+  }, 90_000);
 });

@@ -22,3 +22,25 @@ describe('speech chain helpers', () => {
     expect(() => parseWav(Buffer.from('not a wav at all'))).toThrow(/not a WAV/);
   });
 });
+
+describe('VoiceActivity', () => {
+  const frame = (level: number): Float32Array => Float32Array.from({ length: 960 }, (_, i) => level * Math.sin(i / 5));
+  it('cuts utterances at the hangover, also when a DTX sender goes quiet (no frames at all)', async () => {
+    const { VoiceActivity } = await import('../../../reference-server/ai/speech/vad.js');
+    const utterances: { startMs: number; endMs: number; samples: number }[] = [];
+    const vad = new VoiceActivity((u) => utterances.push({ startMs: u.startMs, endMs: u.endMs, samples: u.pcm.length }), { hangoverMs: 500 });
+    let t = 1000;
+    for (let i = 0; i < 5; i += 1) vad.push(frame(0), (t += 20)); // leading silence: ignored
+    for (let i = 0; i < 50; i += 1) vad.push(frame(0.3), (t += 20)); // 1 s of speech
+    for (let i = 0; i < 30; i += 1) vad.push(frame(0.001), (t += 20)); // 600 ms of silence frames
+    expect(utterances).toEqual([{ startMs: 1120, endMs: 2100, samples: 50 * 960 }]);
+    for (let i = 0; i < 20; i += 1) vad.push(frame(0.3), (t += 20)); // 400 ms of speech, then DTX: nothing
+    vad.tick(t + 300);
+    expect(utterances).toHaveLength(1);
+    vad.tick(t + 500);
+    expect(utterances[1]).toEqual({ startMs: t - 380, endMs: t, samples: 20 * 960 });
+    for (let i = 0; i < 5; i += 1) vad.push(frame(0.3), (t += 20)); // 100 ms: shorter than minSpeechMs
+    vad.tick(t + 600);
+    expect(utterances).toHaveLength(2);
+  });
+});

@@ -159,4 +159,18 @@ sfu: { addDelayMs: 5 }
     expect(problems).toMatch(/ai\.stages\[2\]\.model\.filter: a filter is a model of the inference stage/);
     expect(problems).toMatch(/ai\.workers: the real video path decodes and encodes in order/);
   });
+  it('reads ai.speech (real engines or synthetic times) and wants spoken audio to translate', () => {
+    const audio = `name: t
+duration: 5s
+peers:
+  - { role: publisher, kind: browser, count: 1, audio: { utterances: true } }
+  - { role: subscriber, count: 1 }
+`;
+    const scenario = scenarioFromText(`${audio}ai: { speech: { asr: pocketsphinx, mt: { synthetic: 40ms }, tts: espeak-ng } }\n`, 'x.yaml');
+    expect(scenario.ai.speech).toEqual({ asr: { engine: 'pocketsphinx' }, mt: { engine: 'synthetic', ms: 40 }, tts: { engine: 'espeak-ng' } });
+    expect(scenario.ai.stages).toEqual([]);
+    const problems = problemsOf(`${VALID}ai: { speech: { asr: whisper } }\n`).join('\n');
+    expect(problems).toMatch(/ai\.speech\.asr/);
+    expect(problemsOf(`${VALID}ai: { speech: {} }\n`).join('\n')).toMatch(/ai\.speech: the translation chain needs spoken audio/);
+  });
 });

@@ -1,0 +1,111 @@
+/**
+ * The translation chain of one publisher's audio (design.md section 8): Opus packets are decoded to PCM, cut
+ * into utterances by voice activity, and each utterance goes through ASR -> MT -> TTS, one at a time (later
+ * ones wait). The translation goes to every subscriber as a subtitle as soon as it exists (option A); the
+ * synthesised speech's time to first audio is measured. Every step is reported with its time.
+ */
+import { nowMs } from '../../../src/metrics/clock.js';
+import type { Asr, Mt, Tts } from './engines.js';
+import { OpusDecoder } from './opus-decoder.js';
+import { VoiceActivity, type Utterance } from './vad.js';
+
+/** What the chain did with one utterance (stage stream `k: 'speech'`). */
+export interface SpeechRecord {
+  k: 'speech';
+  pub: string;
+  /** utterance number on this publisher's audio, from 1 */
+  n: number;
+  /** first and last speech frame arrived at the SFU */
+  speechStartMs: number;
+  speechEndMs: number;
+  /** the recogniser, translator and synthesiser finished / made their first audio */
+  asrDoneMs?: number;
+  mtDoneMs?: number;
+  ttsFirstAudioMs?: number;
+  text?: string;
+  translation?: string;
+  error?: string;
+}
+
+export interface Engines {
+  asr: Asr;
+  mt: Mt;
+  tts: Tts;
+}
+
+export class SpeechChain {
+  private readonly decoder = new OpusDecoder();
+  private readonly vad: VoiceActivity;
+  private readonly waiting: Utterance[] = [];
+  private busy = false;
+  private closed = false;
+  private count = 0;
+  private readonly timer: NodeJS.Timeout;
+  /** decoding is asynchronous: packets are decoded in arrival order, one after another */
+  private decoding: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly publisher: string,
+    private readonly engines: Engines,
+    private readonly onSubtitle: (n: number, text: string, translation: string) => void,
+    private readonly onRecord: (record: SpeechRecord) => void,
+  ) {
+    this.vad = new VoiceActivity((u) => this.enqueue(u));
+    this.timer = setInterval(() => {
+      // after the packets decoded so far, so an utterance is not closed ahead of its own last frames
+      this.decoding = this.decoding.then(() => this.vad.tick(nowMs()));
+    }, 100);
+    this.timer.unref();
+  }
+
+  /** One Opus RTP payload that arrived at `arrivalMs`. */
+  push(payload: Buffer, arrivalMs: number): void {
+    if (this.closed) return;
+    this.decoding = this.decoding
+      .then(async () => {
+        const pcm = await this.decoder.decode(payload);
+        if (pcm) this.vad.push(pcm, arrivalMs);
+      })
+      .catch(() => undefined); // an undecodable packet is skipped, as a receiver would conceal it
+  }
+
+  private enqueue(utterance: Utterance): void {
+    this.waiting.push(utterance);
+    void this.next();
+  }
+
+  private async next(): Promise<void> {
+    if (this.busy || this.closed) return;
+    const utterance = this.waiting.shift();
+    if (!utterance) return;
+    this.busy = true;
+    this.count += 1;
+    const record: SpeechRecord = { k: 'speech', pub: this.publisher, n: this.count, speechStartMs: utterance.startMs, speechEndMs: utterance.endMs };
+    try {
+      const pcm = Int16Array.from(utterance.pcm, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32767))));
+      record.text = await this.engines.asr.recognise(pcm, utterance.sampleRate);
+      record.asrDoneMs = nowMs();
+      record.translation = await this.engines.mt.translate(record.text);
+      record.mtDoneMs = nowMs();
+      this.onSubtitle(record.n, record.text, record.translation);
+      if (record.translation !== '') {
+        await this.engines.tts.synthesise(record.translation, () => {
+          record.ttsFirstAudioMs = nowMs();
+        });
+      }
+    } catch (error) {
+      record.error = (error as Error).message;
+    } finally {
+      this.busy = false;
+    }
+    if (!this.closed) this.onRecord(record);
+    void this.next();
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.closed = true;
+    this.waiting.length = 0;
+    void this.decoding.then(() => this.decoder.close());
+  }
+}
