@@ -18,6 +18,10 @@ export interface StageBackend {
 export class AiPipeline {
   private readonly queue: BufferedFrame[] = [];
   private busy = 0;
+  /** order numbers of frames taken by a worker, and of the next one to leave */
+  private taken = 0;
+  private released = 0;
+  private readonly finished = new Map<number, (() => void) | undefined>();
   private closed = false;
   private readonly samplers: (() => number)[];
   /** the real video path (decode -> filter -> encode in a worker thread), when the stages ask for it */
@@ -92,14 +96,29 @@ export class AiPipeline {
     while (!this.closed && this.busy < this.options.workers && this.queue.length > 0) {
       const frame = this.queue.shift() as BufferedFrame;
       this.busy += 1;
-      void this.process(frame).finally(() => {
+      const order = this.taken++;
+      void this.process(frame, order).finally(() => {
         this.busy -= 1;
         this.pump();
       });
     }
   }
 
-  private async process(frame: BufferedFrame): Promise<void> {
+  /**
+   * Workers finish out of order when model times vary; frames leave in the order they were taken, so a
+   * receiver never sees time run backwards. A failed frame frees its place in the line.
+   */
+  private release(order: number, forward: (() => void) | undefined): void {
+    this.finished.set(order, forward);
+    while (this.finished.has(this.released)) {
+      const next = this.finished.get(this.released);
+      this.finished.delete(this.released);
+      this.released += 1;
+      next?.();
+    }
+  }
+
+  private async process(frame: BufferedFrame, order: number): Promise<void> {
     const takenMs = nowMs();
     const stages: Record<string, number> = {};
     let device: string | undefined;
@@ -119,14 +138,15 @@ export class AiPipeline {
       const record: AiFrameRecord = { k: 'ai', f: frame.key, pub: this.publisher, readyMs: frame.readyMs, outcome: 'failed', queueMs: takenMs - frame.readyMs, stages, reason: (error as Error).message };
       if (device) record.device = device;
       this.onRecord(record);
+      this.release(order, undefined);
       return;
     }
     const doneMs = nowMs();
     const record: AiFrameRecord = { k: 'ai', f: frame.key, pub: this.publisher, readyMs: frame.readyMs, outcome: 'done', queueMs: takenMs - frame.readyMs, stages, hookMs: doneMs - frame.readyMs };
     if (device) record.device = device;
     if (this.closed) return;
-    if (this.options.mode === 'inline') this.onOutput(frame, output);
     this.onRecord(record);
+    this.release(order, this.options.mode === 'inline' ? () => this.onOutput(frame, output) : undefined);
   }
 
   close(): void {

@@ -62,6 +62,29 @@ describe('AiPipeline queue policies (one worker, queue max 2, five frames at onc
   });
 });
 
+describe('AiPipeline ordering', () => {
+  it('forwards frames in the order they were taken, though workers finish out of order', async () => {
+    // a backend whose time depends on the frame (our interface, not a stand-in for a real part): the first
+    // frame takes longest, so with three workers the later ones finish first
+    const times: Record<string, number> = { f1: 40, f2: 10, f3: 20 };
+    const backend = {
+      run: async (_stage: unknown, f: BufferedFrame): Promise<{ device: string; ms: number }> => {
+        await new Promise((resolve) => setTimeout(resolve, times[f.key]));
+        if (f.key === 'f3') throw new Error('worker gone');
+        return { device: 'd', ms: times[f.key] as number };
+      },
+    };
+    const forwarded: string[] = [];
+    const opts = { ...options('block', 8), workers: 3 };
+    const pipeline = new AiPipeline(opts, backend, 'P', (f) => forwarded.push(f.key), () => undefined);
+    for (const key of ['f1', 'f2', 'f3', 'f4']) pipeline.submit(frame(key));
+    times['f4'] = 5;
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    // f3 failed: it leaves no frame, and does not hold up f4
+    expect(forwarded).toEqual(['f1', 'f2', 'f4']);
+  });
+});
+
 describe('FrameBuffer', () => {
   it('completes frames from out-of-order packets, ignores retransmissions and gives up incomplete ones', () => {
     const frames: BufferedFrame[] = [];
