@@ -72,7 +72,16 @@ export class AiPipeline {
       this.needKeyframe = false;
     }
     const { max, policy } = this.options.queue;
-    if (this.queue.length >= max && this.busy >= this.options.workers) {
+    if (this.queue.length >= max && this.busy >= this.options.workers && this.video && policy !== 'block') {
+      // on the real video path any drop breaks the decoder's chain of references: what waits depends on
+      // what is dropped, so all of it goes, and the hook waits for a keyframe (this one, if it is one)
+      for (const waiting of this.queue.splice(0)) this.dropped(waiting);
+      if (!frame.keyframe) {
+        this.dropped(frame);
+        return;
+      }
+      this.needKeyframe = false;
+    } else if (this.queue.length >= max && this.busy >= this.options.workers) {
       if (policy === 'drop-newest') {
         this.dropped(frame);
         return;
