@@ -4,8 +4,12 @@
  *
  *   {"f":"1:42","outcome":"done","hookMs":12.3,"stages":{"inference":12.1}}
  *
- * `f` is the frame key (as in the stage stream), `outcome` done | dropped | failed. Receivers treat the
- * message as untrusted network input.
+ * `f` is the frame key (as in the stage stream), `outcome` done | dropped | failed. The translation chain's
+ * subtitles share the channel, keyed `sub:<n>` (n: the utterance's number on that publisher's audio):
+ *
+ *   {"f":"sub:3","t":"subtitle","text":"...","translation":"..."}
+ *
+ * Receivers treat every message as untrusted network input. Plain TypeScript: the page bundle uses it too.
  */
 import type { AiFrameRecord } from './types.js';
 
@@ -19,11 +23,15 @@ export function aiResultMessage(record: AiFrameRecord): string {
   return JSON.stringify(message);
 }
 
-/** The frame key of a result message, or undefined when it is not one (too long, not JSON, no `f`). */
-export function parseAiResult(data: string | Buffer): string | undefined {
+export function subtitleMessage(n: number, text: string, translation: string): string {
+  return JSON.stringify({ f: `sub:${n}`, t: 'subtitle', text, translation });
+}
+
+/** The key (`f`) of a message, or undefined when it is not one of ours (too long, not JSON, no `f`). */
+export function parseAiResult(data: string | Uint8Array): string | undefined {
   if (data.length > MAX_MESSAGE_BYTES) return undefined;
   try {
-    const message = JSON.parse(typeof data === 'string' ? data : data.toString('utf8')) as { f?: unknown };
+    const message = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data)) as { f?: unknown };
     return typeof message.f === 'string' && message.f.length > 0 && message.f.length <= 128 ? message.f : undefined;
   } catch {
     return undefined;

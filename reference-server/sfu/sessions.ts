@@ -15,7 +15,7 @@ import {
   type RTCDataChannel,
   type RTCRtpTransceiver,
 } from 'werift';
-import { AI_CHANNEL_LABEL, aiResultMessage } from '../ai/results.js';
+import { AI_CHANNEL_LABEL, aiResultMessage, subtitleMessage } from '../ai/results.js';
 import type { AiFrameRecord } from '../ai/types.js';
 import { packetizeVp8 } from '../../src/media/vp8-synthetic.js';
 import { frameKey, readIdentity, extensionIdsFrom, type ExtensionIds } from '../../src/media/rtp-identity.js';
@@ -252,22 +252,20 @@ export class SubscriberSession extends Session {
     });
   }
 
-  /** A subtitle of the translation chain (option A), on the same channel as AI results: key `sub:<n>`. */
+  /** A subtitle of the translation chain (option A), on the channel of the AI results. */
   sendSubtitle(n: number, text: string, translation: string): void {
-    const channel = this.aiChannel;
-    if (channel?.readyState !== 'open') return;
-    try {
-      channel.send(JSON.stringify({ f: `sub:${n}`, t: 'subtitle', text, translation }));
-    } catch {
-      // a channel closing under us: the subscriber is leaving
-    }
+    this.sendOnAiChannel(subtitleMessage(n, text, translation));
   }
 
   sendAiResult(record: AiFrameRecord): void {
+    this.sendOnAiChannel(aiResultMessage(record));
+  }
+
+  private sendOnAiChannel(message: string): void {
     const channel = this.aiChannel;
     if (channel?.readyState !== 'open') return;
     try {
-      channel.send(aiResultMessage(record));
+      channel.send(message);
     } catch {
       // a channel closing under us: the subscriber is leaving
     }

@@ -311,7 +311,7 @@ export class FrameCollector {
     if (sfuInMs !== undefined && sfuOutMs !== undefined) record.sfuMs = sfuOutMs - sfuInMs;
     if (sfuOutMs !== undefined && receivedMs !== undefined) record.downlinkMs = receivedMs - sfuOutMs;
     if (receivedMs !== undefined && renderedMs !== undefined) record.renderMs = renderedMs - receivedMs;
-    const ai = state.ai ?? this.rtpEntryOf(state)?.ai ?? (receipt.rtpTs !== undefined ? this.rtpStages.get(this.rtpKeyOf(receipt) ?? '')?.ai : undefined);
+    const ai = state.ai ?? this.rtpEntryOf(state)?.ai;
     const result = state.aiResults?.find((r) => r.sub === receipt.sub);
     if (result) record.aiResultMs = result.receivedMs;
     if (ai) {

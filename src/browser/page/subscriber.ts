@@ -5,6 +5,7 @@
  * timestamp, when the frame was complete at the receiver (`receivedMs`). Frames whose marker fails its
  * checksum are reported without an id: identity lost, never a latency.
  */
+import { AI_CHANNEL_LABEL, parseAiResult } from '../../../reference-server/ai/results.js';
 import { captureMsFromLow, markerLayout, readMarker } from '../../media/marker.js';
 import { nowMs, pageTimeToMs } from './clock.js';
 import { iceGatheringComplete } from './publisher.js';
@@ -36,16 +37,11 @@ export class PageSubscriber {
     const results = this.aiResults;
     if (results) {
       // created before the offer, so the offer carries the data section the SFU answers
-      const channel = this.pc.createDataChannel('glassbench-ai');
+      const channel = this.pc.createDataChannel(AI_CHANNEL_LABEL);
       channel.onmessage = (event: MessageEvent<unknown>) => {
         const receivedMs = nowMs();
-        if (typeof event.data !== 'string' || event.data.length > 4096) return;
-        try {
-          const f = (JSON.parse(event.data) as { f?: unknown }).f;
-          if (typeof f === 'string' && f.length > 0 && f.length <= 128) results.push({ f, receivedMs });
-        } catch {
-          // not a result: ignore it
-        }
+        const f = typeof event.data === 'string' ? parseAiResult(event.data) : undefined;
+        if (f !== undefined) results.push({ f, receivedMs });
       };
     }
     this.pc.addTransceiver('video', { direction: 'recvonly' });
