@@ -15,7 +15,7 @@ import { encodeMessage, MessageReader, type CallHeader, type ResultHeader } from
 import type { BufferedFrame } from './frame-buffer.js';
 import type { StageBackend } from './pipeline.js';
 import type { DeviceScheduler } from './scheduler.js';
-import type { AiStageSpec } from './types.js';
+import type { AiStageSpec, DeviceSpec } from './types.js';
 
 export class DeviceBackend implements StageBackend {
   constructor(private readonly scheduler: DeviceScheduler) {}
@@ -45,7 +45,15 @@ export class ExternalBackend implements StageBackend {
   private readonly socketPath: string;
   private readonly ownWorker: boolean;
 
-  constructor(socketPath: string | undefined, private readonly onEvent: (message: string) => void) {
+  /**
+   * `gpus`: a scheduler over the machine's GPUs; each call then goes to the least loaded GPU, named in its
+   * header for the worker to run it there. Without, the worker is one device of its own.
+   */
+  constructor(
+    socketPath: string | undefined,
+    private readonly onEvent: (message: string) => void,
+    private readonly gpus?: DeviceScheduler,
+  ) {
     this.ownWorker = socketPath === undefined;
     this.socketPath = socketPath ?? join(tmpdir(), `glassbench-ai-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
   }
@@ -134,12 +142,22 @@ export class ExternalBackend implements StageBackend {
     setTimeout(restart, 50).unref();
   }
 
-  run(stage: AiStageSpec, frame: BufferedFrame, modelMs: number): Promise<{ device: string; ms: number }> {
+  async run(stage: AiStageSpec, frame: BufferedFrame, modelMs: number): Promise<{ device: string; ms: number }> {
+    if (!this.gpus) return this.call(stage, frame, modelMs);
+    const run = await this.gpus.dispatch(modelMs, (device) => this.call(stage, frame, modelMs, device));
+    return { device: run.device, ms: run.waitMs + run.serviceMs };
+  }
+
+  private call(stage: AiStageSpec, frame: BufferedFrame, modelMs: number, device?: DeviceSpec): Promise<{ device: string; ms: number }> {
     const socket = this.socket;
     if (!socket) return Promise.reject(new Error('the external AI worker is down'));
     const id = this.nextId;
     this.nextId = (this.nextId % 0xffffffff) + 1;
     const header: CallHeader = { id, f: frame.key, stage: stage.name, format: 'vp8', model: stage.model, modelMs };
+    if (device) {
+      header.device = device.name;
+      if (device.gpu !== undefined) header.gpu = device.gpu;
+    }
     const payload = Buffer.concat(frame.packets.map((p) => p.payload));
     return new Promise((resolve, reject) => {
       this.inFlight.set(id, { startMs: nowMs(), resolve, reject });

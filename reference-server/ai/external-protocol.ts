@@ -10,7 +10,9 @@
  * Request header: `{ "id": <u32 call id>, "f": "<frame key>", "stage": "<stage name>", "format": "vp8" | "none",
  * "width"?: <px>, "height"?: <px>, "model": { "synthetic": { "fixedMs"?, "p50Ms"?, "p99Ms"? } }, "modelMs": <ms> }`;
  * the payload is the frame (VP8 RTP payloads of the frame, concatenated, for `format: vp8`). `modelMs` is the
- * time the SFU drew from the model for this call; a synthetic worker spends it, a real one ignores it.
+ * time the SFU drew from the model for this call; a synthetic worker spends it, a real one ignores it. With
+ * `ai.devices: gpus` the header also names the GPU the SFU's scheduler chose: `"device": "gpu0", "gpu": 0`
+ * (nvidia-smi's index; e.g. `torch.device(f"cuda:{gpu}")`).
  * Response header: `{ "id": <the call's id>, "ok": true, "ms": <compute time in the worker> }` or
  * `{ "id", "ok": false, "error": "<reason>" }`; the payload is the stage's output (may be empty).
  * Calls may be pipelined: the SFU sends a call whenever a pool worker takes a frame, and a worker may answer
@@ -32,6 +34,9 @@ export interface CallHeader {
   height?: number;
   model: StageModel;
   modelMs: number;
+  /** `ai.devices: gpus`: the device the scheduler chose and its nvidia-smi index */
+  device?: string;
+  gpu?: number;
 }
 
 export type ResultHeader = { id: number; ok: true; ms: number } | { id: number; ok: false; error: string };

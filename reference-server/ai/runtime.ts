@@ -9,6 +9,7 @@ import type { StageStream } from '../sfu/stage-stream.js';
 import { DeviceBackend, ExternalBackend } from './backends.js';
 import type { BufferedFrame } from './frame-buffer.js';
 import { AiPipeline, type StageBackend } from './pipeline.js';
+import { discoverGpus, GpuSampler } from './gpus.js';
 import { DeviceScheduler } from './scheduler.js';
 import type { ProcessedVideo } from './video-processor.js';
 import { SpeechChain, type Engines } from './speech/chain.js';
@@ -16,9 +17,11 @@ import { ApertiumMt, EspeakTts, PocketsphinxAsr, SyntheticAsr, SyntheticMt, Synt
 import type { AiFrameRecord, AiOptions } from './types.js';
 
 export class AiRuntime {
-  private readonly scheduler: DeviceScheduler;
-  private readonly backend: StageBackend;
-  private readonly external: ExternalBackend | undefined;
+  private scheduler: DeviceScheduler;
+  private backend: StageBackend;
+  private external: ExternalBackend | undefined;
+  /** `ai.devices: gpus`: nvidia-smi's view of each GPU, next to the scheduler's */
+  private gpuSampler: GpuSampler | undefined;
   private readonly pipelines = new Set<AiPipeline>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -30,12 +33,41 @@ export class AiRuntime {
   ) {
     this.scheduler = new DeviceScheduler(options.devices);
     if (options.backend.type === 'external') {
-      this.external = new ExternalBackend(options.backend.socketPath, (message) => {
-        this.log(message);
-        this.stages.push({ k: 'event', ms: nowMs(), message });
-      });
+      this.external = new ExternalBackend(options.backend.socketPath, (message) => this.event(message));
       this.backend = this.external;
     } else this.backend = new DeviceBackend(this.scheduler);
+  }
+
+  /** `ai.devices: gpus`: one scheduler device per GPU nvidia-smi reports, calls sent to the external worker. */
+  private async useGpus(): Promise<void> {
+    const gpus = await discoverGpus().catch((error: unknown) => {
+      throw new Error(`ai.devices: gpus: ${(error as Error).message} (use simulated devices on a machine without NVIDIA GPUs)`);
+    });
+    if (gpus.length === 0) throw new Error('ai.devices: gpus: nvidia-smi lists no GPU');
+    if (this.options.backend.type !== 'external') throw new Error('ai.devices: gpus needs an external worker to run the calls on them');
+    this.scheduler = new DeviceScheduler(gpus.map((g) => ({ name: `gpu${g.index}`, speed: 1, concurrency: this.options.workers, gpu: g.index })));
+    this.external = new ExternalBackend(this.options.backend.socketPath, (message) => this.event(message), this.scheduler);
+    this.backend = this.external;
+    this.gpuSampler = new GpuSampler();
+    this.gpuSampler.start();
+    this.event(`AI devices: ${gpus.map((g) => `gpu${g.index} (${g.name}, ${g.memoryTotalMb} MiB)`).join(', ')}`);
+  }
+
+  /** Something the run should know about: to the SFU's log and, as an `event` record, to the harness. */
+  event(message: string): void {
+    this.log(message);
+    this.stages.push({ k: 'event', ms: nowMs(), message });
+  }
+
+  /** Does the translation chain replace the publishers' audio with translated speech (option B)? */
+  get translatedSpeech(): boolean {
+    const output = this.options.speech?.output;
+    return output === 'speech' || output === 'both';
+  }
+
+  get subtitles(): boolean {
+    const output = this.options.speech?.output;
+    return output === 'subtitles' || output === 'both';
   }
 
   get inline(): boolean {
@@ -48,6 +80,7 @@ export class AiRuntime {
   }
 
   async start(): Promise<void> {
+    if (this.options.gpus) await this.useGpus();
     await this.external?.start();
     this.timer = setInterval(() => this.sample(), 1000);
     this.timer.unref();
@@ -70,7 +103,11 @@ export class AiRuntime {
   }
 
   /** The translation chain of one publisher's audio, when the scenario asks for one. */
-  speechChain(publisher: string, onSubtitle: (n: number, text: string, translation: string) => void): SpeechChain | undefined {
+  speechChain(
+    publisher: string,
+    onSubtitle: (n: number, text: string, translation: string) => void,
+    onSpeech?: (wav: Buffer) => Promise<number | undefined>,
+  ): SpeechChain | undefined {
     const speech = this.options.speech;
     if (!speech) return undefined;
     const engines: Engines = {
@@ -78,7 +115,7 @@ export class AiRuntime {
       mt: speech.mt.engine === 'synthetic' ? new SyntheticMt(speech.mt.ms) : new ApertiumMt(),
       tts: speech.tts.engine === 'synthetic' ? new SyntheticTts(speech.tts.ms) : new EspeakTts('es'),
     };
-    return new SpeechChain(publisher, engines, onSubtitle, (record) => this.stages.push(record));
+    return new SpeechChain(publisher, engines, onSubtitle, (record) => this.stages.push(record), onSpeech);
   }
 
   release(pipeline: AiPipeline): void {
@@ -92,8 +129,15 @@ export class AiRuntime {
   }
 
   private sample(): void {
-    const devices = this.options.backend.type === 'external' ? [] : this.scheduler.sample();
+    // an external worker without GPUs is its own device: the SFU cannot see inside it
+    const devices = this.options.backend.type === 'external' && !this.gpuSampler ? [] : this.scheduler.sample();
     for (const d of devices) {
+      const gpu = this.gpuSampler?.latest.find((g) => `gpu${g.index}` === d.name);
+      if (gpu) {
+        d.gpuUtilisationPct = gpu.utilisationPct;
+        d.memoryUsedMb = gpu.memoryUsedMb;
+        this.metrics.aiGpuUtilisation.set({ device: d.name }, gpu.utilisationPct / 100);
+      }
       this.metrics.aiDeviceUtilisation.set({ device: d.name }, d.utilisationPct / 100);
       this.metrics.aiDeviceQueue.set({ device: d.name }, d.queueLength);
     }
@@ -105,6 +149,7 @@ export class AiRuntime {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.gpuSampler?.stop();
     for (const p of this.pipelines) p.close();
     this.pipelines.clear();
     await this.external?.close();

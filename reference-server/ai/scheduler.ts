@@ -1,8 +1,9 @@
 /**
  * Spreads stage calls over devices by least outstanding work: each call goes to the device whose queued and
  * running work (expected ms, divided by its concurrency) is smallest, so a fast device takes more calls and a
- * slow one is not buried. Devices are simulated here (a service-time model and a number of slots); each
- * one's utilisation and queue length are sampled every second for `/metrics` and the run's results.
+ * slow one is not buried. Devices are simulated (a service-time model and a number of slots) or real GPUs
+ * (the call goes to an external worker that runs it there, gpus.ts); each one's utilisation and queue length
+ * are sampled every second for `/metrics` and the run's results.
  */
 import { nowMs } from '../../src/metrics/clock.js';
 import type { DeviceSample, DeviceSpec } from './types.js';
@@ -57,27 +58,49 @@ export class DeviceScheduler {
     this.devices = specs.map((s) => new Device(s));
   }
 
-  /** Runs one call of `modelMs` (the model's time on a speed-1 device) on the least loaded device. */
-  run(modelMs: number): Promise<DeviceRun> {
+  /** Runs one call of `modelMs` (the model's time on a speed-1 device) on the least loaded simulated device. */
+  async run(modelMs: number): Promise<DeviceRun> {
+    const { result: serviceMs, ...run } = await this.dispatch(modelMs, async (_device, expectedMs) => {
+      const startMs = nowMs();
+      await preciseSleep(expectedMs);
+      return nowMs() - startMs;
+    });
+    return { ...run, serviceMs };
+  }
+
+  /**
+   * Runs `work` on the least loaded device once it has a free slot (real devices: `work` sends the call to
+   * where it runs); `modelMs` is the call's expected time on a speed-1 device, what the scheduler counts as
+   * outstanding until the call ends. A call that fails frees its slot like one that succeeds.
+   */
+  dispatch<T>(modelMs: number, work: (device: DeviceSpec, expectedMs: number) => Promise<T>): Promise<DeviceRun & { result: T }> {
     let device = this.devices[0] as Device;
     for (const d of this.devices) if (d.load + modelMs / d.spec.speed / d.spec.concurrency < device.load + modelMs / device.spec.speed / device.spec.concurrency) device = d;
     const expectedMs = modelMs / device.spec.speed;
     device.outstandingMs += expectedMs;
     const queuedMs = nowMs();
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const start = (): void => {
         device.running += 1;
         const startMs = nowMs();
-        void preciseSleep(expectedMs).then(() => {
+        const finish = (): void => {
           const endMs = nowMs();
           device.running -= 1;
           device.outstandingMs -= expectedMs;
           device.busyMs += endMs - startMs;
           device.calls += 1;
-          const next = device.waiting.shift();
-          if (next) next.start();
-          resolve({ device: device.spec.name, waitMs: startMs - queuedMs, serviceMs: endMs - startMs });
-        });
+          device.waiting.shift()?.start();
+        };
+        work(device.spec, expectedMs).then(
+          (result) => {
+            finish();
+            resolve({ device: device.spec.name, waitMs: startMs - queuedMs, serviceMs: nowMs() - startMs, result });
+          },
+          (error: unknown) => {
+            finish();
+            reject(error as Error);
+          },
+        );
       };
       if (device.running < device.spec.concurrency) start();
       else device.waiting.push({ expectedMs, start });

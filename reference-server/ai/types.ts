@@ -27,11 +27,15 @@ export function isRealVideo(options: Pick<AiOptions, 'stages'>): boolean {
   return options.stages.some((s) => 'vp8' in s.model);
 }
 
-/** A simulated device: service times are divided by `speed`; it runs `concurrency` calls at once. */
+/**
+ * A device: simulated (service times are divided by `speed`), or a real GPU (`gpu` is its nvidia-smi index;
+ * an external worker runs the calls there). It runs `concurrency` calls at once.
+ */
 export interface DeviceSpec {
   name: string;
   speed: number;
   concurrency: number;
+  gpu?: number;
 }
 
 export type QueuePolicy = 'drop-oldest' | 'drop-newest' | 'block';
@@ -46,6 +50,8 @@ export interface AiOptions {
   queue: { max: number; policy: QueuePolicy };
   /** where stages run; default one simulated device as fast as the model says, one call per worker */
   devices: DeviceSpec[];
+  /** `ai.devices: gpus`: the SFU replaces `devices` with one per NVIDIA GPU it finds (external worker only) */
+  gpus?: boolean;
   /** `in-process` or an external worker process over a Unix domain socket (protocol in external-protocol.ts) */
   backend: { type: 'in-process' } | { type: 'external'; socketPath?: string };
   /** inference budget: frames whose `ai_inference_ms` exceeds it count in `frames_over_budget`, ms */
@@ -55,6 +61,8 @@ export interface AiOptions {
 }
 
 export interface SpeechOptions {
+  /** subtitles over the DataChannel (option A), translated speech replacing the audio track (option B), or both */
+  output: 'subtitles' | 'speech' | 'both';
   asr: { engine: 'pocketsphinx' } | { engine: 'synthetic'; ms: number };
   mt: { engine: 'apertium' } | { engine: 'synthetic'; ms: number };
   tts: { engine: 'espeak-ng' } | { engine: 'synthetic'; ms: number };
@@ -88,6 +96,9 @@ export interface DeviceSample {
   queueLength: number;
   /** calls run in the last second */
   calls: number;
+  /** real GPUs: nvidia-smi's own utilisation and memory in use */
+  gpuUtilisationPct?: number;
+  memoryUsedMb?: number;
 }
 
 export interface AiDeviceRecord {

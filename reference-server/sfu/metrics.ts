@@ -19,6 +19,7 @@ export class SfuMetrics {
   readonly aiFrames = new Counter({ name: 'glassbench_ai_frames_total', help: 'Video frames through the AI hook, by outcome (done, dropped by the queue policy, failed)', labelNames: ['outcome'], registers: [this.registry] });
   readonly aiQueue = new Gauge({ name: 'glassbench_ai_queue_length', help: 'Frames waiting for an AI pool worker, all tracks', registers: [this.registry] });
   readonly aiDeviceUtilisation = new Gauge({ name: 'glassbench_ai_device_utilisation_ratio', help: 'Busy share of an AI device over the last second (all its slots)', labelNames: ['device'], registers: [this.registry] });
+  readonly aiGpuUtilisation = new Gauge({ name: 'glassbench_ai_gpu_utilisation_ratio', help: 'A GPU\'s own utilisation as nvidia-smi reports it (ai.devices: gpus)', labelNames: ['device'], registers: [this.registry] });
   readonly aiDeviceQueue = new Gauge({ name: 'glassbench_ai_device_queue_length', help: 'Calls waiting for a free slot on an AI device', labelNames: ['device'], registers: [this.registry] });
   readonly rejected = new Counter({ name: 'glassbench_sfu_requests_rejected_total', help: 'HTTP requests answered 4xx', labelNames: ['status'], registers: [this.registry] });
 

@@ -27,6 +27,7 @@ import type { AiPipeline } from '../ai/pipeline.js';
 import type { ProcessedVideo } from '../ai/video-processor.js';
 import type { AiRuntime } from '../ai/runtime.js';
 import type { SpeechChain } from '../ai/speech/chain.js';
+import { TranslatedVoice } from '../ai/speech/voice.js';
 import { DelayLine } from './delay-line.js';
 import type { SfuMetrics } from './metrics.js';
 import type { StageStream } from './stage-stream.js';
@@ -104,15 +105,21 @@ export class PublisherSession extends Session {
   private pictureId = 0;
   /** the translation chain of this publisher's audio (subtitles to the subscribers) */
   private speech: SpeechChain | undefined;
+  /** option B: the translated speech the subscribers hear instead of this publisher's audio (from its first packet) */
+  private voice: TranslatedVoice | undefined;
 
   constructor(ctx: SessionContext, onClosed: (s: Session) => void) {
     super(ctx, onClosed);
     this.delayLine = new DelayLine(ctx.addDelayMs);
     const runtime = ctx.ai;
     if (runtime) {
-      this.speech = runtime.speechChain(this.id, (n, text, translation) => {
-        for (const subscriber of this.subscribers) subscriber.sendSubtitle(n, text, translation);
-      });
+      this.speech = runtime.speechChain(
+        this.id,
+        (n, text, translation) => {
+          if (runtime.subtitles) for (const subscriber of this.subscribers) subscriber.sendSubtitle(n, text, translation);
+        },
+        runtime.translatedSpeech ? (wav) => this.startVoice().say(wav) : undefined,
+      );
     }
     if (runtime && runtime.options.stages.length > 0) {
       const pipeline = runtime.pipeline(
@@ -166,12 +173,26 @@ export class PublisherSession extends Session {
         this.ctx.stages.push({ k: 'in', f: key, pub: this.id, ms: arrivalMs });
       }
     }
-    if (kind === 'audio') this.speech?.push(rtp.payload, arrivalMs);
+    if (kind === 'audio' && this.speech) {
+      this.speech.push(rtp.payload, arrivalMs);
+      if (this.ctx.ai?.translatedSpeech) {
+        this.startVoice(); // the subscribers hear the translation (and silence between), never the original
+        return;
+      }
+    }
     if (kind === 'video' && this.ai && key !== undefined) {
       this.ai.buffer.push(rtp, key, arrivalMs);
       if (this.ai.inline) return; // forwarded when the hook is done with the frame
     }
     this.delayLine.push(() => this.fanOut(kind, rtp, key));
+  }
+
+  private startVoice(): TranslatedVoice {
+    this.voice ??= new TranslatedVoice(
+      (rtp) => this.delayLine.push(() => this.fanOut('audio', rtp, undefined)),
+      (message) => this.ctx.ai?.event(message),
+    );
+    return this.voice;
   }
 
   /**
@@ -233,6 +254,7 @@ export class PublisherSession extends Session {
       this.ctx.ai?.release(this.ai.pipeline);
     }
     this.speech?.close();
+    this.voice?.close();
     for (const subscriber of this.subscribers) void subscriber.close();
     this.subscribers.clear();
   }

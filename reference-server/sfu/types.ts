@@ -1,5 +1,5 @@
 /** Contracts of the reference SFU: its options and the per-frame stage records it streams to the harness. */
-import type { SpeechRecord } from '../ai/speech/chain.js';
+import type { SpeechRecord, VoiceRecord } from '../ai/speech/chain.js';
 import type { AiDeviceRecord, AiFrameRecord, AiOptions } from '../ai/types.js';
 
 export interface SfuOptions {
@@ -21,7 +21,7 @@ export interface SfuOptions {
  * - `out`: first packet of frame `f` left towards subscriber session `sub`;
  * - `res`: the SFU process's CPU and memory over the last second;
  * - `ai`: what the AI hook did with a frame; `dev`: each AI device over the last second;
- * - `speech`: what the translation chain did with an utterance;
+ * - `speech`: what the translation chain did with an utterance; `voice`: its translated speech began to play;
  * - `event`: something a person should see (the external AI worker went away, came back).
  */
 export type StageRecord =
@@ -31,4 +31,5 @@ export type StageRecord =
   | AiFrameRecord
   | AiDeviceRecord
   | SpeechRecord
+  | VoiceRecord
   | { k: 'event'; ms: number; message: string };

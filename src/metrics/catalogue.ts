@@ -56,6 +56,7 @@ export const METRICS: readonly MetricDefinition[] = [
   { name: 'mt_ms', kind: 'trend', unit: 'ms', definition: 'translation chain: final transcript -> translation ready', tags: AI_TAGS },
   { name: 'tts_ttfb_ms', kind: 'trend', unit: 'ms', definition: 'translation chain: translation ready -> first synthesised audio', tags: AI_TAGS },
   { name: 'subtitle_latency_ms', kind: 'trend', unit: 'ms', definition: 'translation chain: utterance end (sender) -> subtitle received over the DataChannel (option A)', tags: FRAME_TAGS },
+  { name: 's2s_latency_ms', kind: 'trend', unit: 'ms', definition: 'translation chain: utterance end (sender) -> translated speech heard starting in the received audio (option B)', tags: FRAME_TAGS },
   { name: 'asr_wer_pct', kind: 'trend', unit: 'pct', definition: 'translation chain: word error rate of the transcript against the known utterance text, one sample per utterance', tags: AI_TAGS },
   { name: 'frames_dropped_ai', kind: 'counter', unit: 'count', definition: 'frames the AI queue policy dropped (never forwarded inline; not counted lost)', tags: AI_TAGS },
   { name: 'frames_failed_ai', kind: 'counter', unit: 'count', definition: 'frames whose AI stage failed (e.g. the external worker went away with them in flight)', tags: AI_TAGS },

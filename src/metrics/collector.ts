@@ -162,6 +162,11 @@ export class FrameCollector {
     }
   }
 
+  /** The subscriptions (connected) to the publisher with this tag. */
+  subscriptionsOf(publisherTag: number): SubscriptionWindow[] {
+    return this.windows.filter((w) => w.publisherTag === publisherTag);
+  }
+
   /** The publisher tag a subscription receives (known once it connected). */
   publisherTagOf(sub: string): number | undefined {
     return this.windowBySub.get(sub)?.publisherTag;

@@ -40,4 +40,34 @@ export interface FrameRecord {
   warmup?: true;
 }
 
+/**
+ * One utterance as one receiver got it (the translation chain): a line of `frames.ndjson.gz` marked
+ * `kind: 'speech'`, and a point of the InfluxDB `speech` measurement. The chain's times are the same for every
+ * receiver of the utterance; the subtitle and translated-speech latencies are this receiver's.
+ */
+export interface SpeechSampleRecord {
+  kind: 'speech';
+  room: string;
+  publisher: string;
+  /** receiving peer id and the SFU's session id of its subscription; absent when nobody subscribed */
+  subscriber?: string;
+  session?: string;
+  peerKind?: string;
+  /** the utterance played (utterances.ndjson id) and the SFU chain's number for it */
+  utterance: string;
+  n: number;
+  text: string;
+  recognised: string;
+  translation: string;
+  utteranceEndMs: number;
+  asrMs?: number;
+  mtMs?: number;
+  ttsTtfbMs?: number;
+  werPct?: number;
+  subtitleLatencyMs?: number;
+  s2sLatencyMs?: number;
+  /** before every peer had connected: recorded, but kept out of the metrics */
+  warmup?: true;
+}
+
 export type Tags = Record<string, string>;

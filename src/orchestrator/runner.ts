@@ -13,9 +13,11 @@ import { Trend, type TrendSummary } from '../metrics/histogram.js';
 import { ResourceSampler } from '../metrics/resources.js';
 import { ProcessUsageTracker } from '../metrics/saturation.js';
 import { MetricSeries } from '../metrics/series.js';
-import type { AiResultRecord, RunnerEvent, SubscriptionWindow, UtteranceRecord } from '../peers/types.js';
+import type { SpeechSampleRecord } from '../metrics/types.js';
+import type { AiResultRecord, RunnerEvent, SpeechOnsetRecord, SubscriptionWindow, UtteranceRecord } from '../peers/types.js';
 import { buildSummary, evaluateThresholds } from '../report/build-summary.js';
 import type { RunSummary } from '../report/summary.js';
+import { discoverGpus } from '../../reference-server/ai/gpus.js';
 import type { SpeechRecord } from '../../reference-server/ai/speech/chain.js';
 import { missingSpeechEngines, wordErrorRate } from '../../reference-server/ai/speech/engines.js';
 import { FramesFile } from '../sinks/frames-file.js';
@@ -54,10 +56,14 @@ class Run {
   /** what the SFU reported a person should know (the external AI worker went away, came back) */
   private readonly sfuEvents: string[] = [];
   /** per AI device over the measured window: utilisation samples, calls, longest queue */
-  private readonly aiDevices = new Map<string, { utilisationPct: number[]; calls: number; maxQueue: number }>();
+  private readonly aiDevices = new Map<string, { utilisationPct: number[]; gpuUtilisationPct: number[]; calls: number; maxQueue: number }>();
   /** translation chain: what the SFU did with each utterance, and when subscribers got the subtitles */
   private readonly speechRecords: SpeechRecord[] = [];
   private readonly subtitles: AiResultRecord[] = [];
+  /** translated speech (option B): when the SFU began playing each utterance's translation (`pub/n`) */
+  private readonly voiceStarts = new Map<string, number>();
+  /** translated speech (option B): where receivers heard speech start */
+  private readonly onsets: SpeechOnsetRecord[] = [];
   private readonly publisherByStream = new Map<string, string>();
   /** utterances publishers played (spoken-audio track), written to utterances.ndjson */
   private readonly utterances: UtteranceRecord[] = [];
@@ -126,6 +132,12 @@ class Run {
   private async preflight(): Promise<void> {
     this.emit({ type: 'phase', phase: 'starting', message: 'starting the reference SFU and peer runners' });
     const target = this.scenario.target;
+    if (this.scenario.ai.placement === 'cloud' && this.scenario.ai.gpus) {
+      const gpus = await discoverGpus().catch((error: unknown) => {
+        throw new GlassbenchError('RUN_FAILED', `ai.devices: gpus: ${(error as Error).message}; this machine has no usable NVIDIA GPU (use simulated devices instead)`);
+      });
+      if (gpus.length === 0) throw new GlassbenchError('RUN_FAILED', 'ai.devices: gpus: nvidia-smi lists no GPU');
+    }
     const speech = this.scenario.ai.placement === 'cloud' ? this.scenario.ai.speech : undefined;
     if (speech && (speech.asr.engine !== 'synthetic' || speech.mt.engine !== 'synthetic' || speech.tts.engine !== 'synthetic')) {
       const missing = missingSpeechEngines();
@@ -141,12 +153,15 @@ class Run {
           this.sfuEvents.push(record.message);
         } else if (record.k === 'speech') {
           this.speechRecords.push(record);
+        } else if (record.k === 'voice') {
+          this.voiceStarts.set(`${record.pub}/${record.n}`, record.ms);
         } else if (record.k === 'dev') {
           if (record.ms < this.collector.measureFromMs || (this.sendingStoppedMs > 0 && record.ms > this.sendingStoppedMs)) return;
           for (const d of record.devices) {
             this.series.record('ai_device_utilisation_pct', d.utilisationPct, { device: d.name });
-            const acc = this.aiDevices.get(d.name) ?? { utilisationPct: [], calls: 0, maxQueue: 0 };
+            const acc = this.aiDevices.get(d.name) ?? { utilisationPct: [], gpuUtilisationPct: [], calls: 0, maxQueue: 0 };
             acc.utilisationPct.push(d.utilisationPct);
+            if (d.gpuUtilisationPct !== undefined) acc.gpuUtilisationPct.push(d.gpuUtilisationPct);
             acc.calls += d.calls;
             acc.maxQueue = Math.max(acc.maxQueue, d.queueLength);
             this.aiDevices.set(d.name, acc);
@@ -168,6 +183,7 @@ class Run {
     switch (event.type) {
       case 'records':
         this.utterances.push(...event.utterances);
+        this.onsets.push(...event.onsets);
         for (const record of event.sent) this.collector.onSent(record, now);
         for (const record of event.aiResults) {
           if (record.f.startsWith('sub:')) this.subtitles.push(record);
@@ -251,9 +267,13 @@ class Run {
         const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, endpointUrl, publisherTag: peer.publisherTag ?? 0, video: peer.video, ...this.browserEndpoint, ...(peer.audio ? { audio: peer.audio } : {}), ...(peer.identifyRtp ? { identifyRtp: true } : {}) };
         runner.send({ type: 'start-publisher', spec: token ? { ...spec, token } : spec, connectTimeoutMs: timeoutMs });
       } else {
-        // the glassbench-ai DataChannel carries AI results (tap) and subtitles (translation chain)
-        const tap = this.scenario.ai.placement === 'cloud' && (this.scenario.ai.mode === 'tap' || this.scenario.ai.speech !== undefined);
-        const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, sources, ...this.browserEndpoint, ...(tap ? { aiResults: true } : {}) };
+        // the glassbench-ai DataChannel carries AI results (tap) and subtitles (translation chain, option A);
+        // translated speech (option B) is heard in the audio
+        const { ai } = this.scenario;
+        const cloud = ai.placement === 'cloud';
+        const tap = cloud && ((ai.mode === 'tap' && ai.stages.length > 0) || ai.speech?.output === 'subtitles' || ai.speech?.output === 'both');
+        const listen = cloud && (ai.speech?.output === 'speech' || ai.speech?.output === 'both');
+        const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, sources, ...this.browserEndpoint, ...(tap ? { aiResults: true } : {}), ...(listen ? { speechOnsets: true } : {}) };
         runner.send({ type: 'start-subscriber', spec: token ? { ...spec, token } : spec, connectTimeoutMs: timeoutMs });
       }
     });
@@ -393,12 +413,16 @@ class Run {
 
   /**
    * Joins each utterance the SFU's chain handled to the utterance the publisher played (same publisher, the
-   * nearest end within 1.5 s) and to the subtitles subscribers got, into the translation metrics.
+   * nearest end within 1.5 s), then, per receiver of that publisher, to the subtitle it got (option A) and to
+   * the first speech onset it heard after the translation began playing and before the next one did (option B),
+   * into the translation metrics, `frames.ndjson.gz` and InfluxDB.
    */
   private recordSpeech(): NonNullable<RunSummary['speech']> {
     const used = new Set<UtteranceRecord>();
     const out: NonNullable<RunSummary['speech']> = [];
-    for (const r of this.speechRecords) {
+    const output = this.scenario.ai.speech?.output ?? 'subtitles';
+    const records = [...this.speechRecords].sort((a, b) => a.n - b.n);
+    for (const r of records) {
       const peer = this.publisherByStream.get(r.pub);
       let match: UtteranceRecord | undefined;
       for (const u of this.utterances) {
@@ -406,8 +430,9 @@ class Run {
         if (!match || Math.abs(u.endMs - r.speechEndMs) < Math.abs(match.endMs - r.speechEndMs)) match = u;
       }
       const entry: NonNullable<RunSummary['speech']>[number] = { publisher: peer ?? r.pub, n: r.n, recognised: r.text ?? '', translation: r.translation ?? '', subtitlesReceived: 0 };
+      if (output !== 'subtitles') entry.speechHeard = 0;
       if (r.error) entry.error = r.error;
-      if (!match) {
+      if (!match || peer === undefined) {
         out.push(entry);
         continue;
       }
@@ -415,7 +440,8 @@ class Run {
       entry.utterance = match.id;
       entry.text = match.text;
       const measured = match.endMs >= this.collector.measureFromMs;
-      const tags = { room: this.peerInfo.get(match.peer)?.room ?? '', publisher: match.peer };
+      const room = this.peerInfo.get(match.peer)?.room ?? '';
+      const tags = { room, publisher: match.peer };
       const record = (metric: string, value: number | undefined, t: Record<string, string> = tags): number | undefined => {
         if (value !== undefined && measured) this.series.record(metric, value, t);
         return value;
@@ -424,11 +450,47 @@ class Run {
       entry.mtMs = record('mt_ms', r.mtDoneMs !== undefined && r.asrDoneMs !== undefined ? r.mtDoneMs - r.asrDoneMs : undefined);
       entry.ttsTtfbMs = record('tts_ttfb_ms', r.ttsFirstAudioMs !== undefined && r.mtDoneMs !== undefined ? r.ttsFirstAudioMs - r.mtDoneMs : undefined);
       if (r.text !== undefined) entry.werPct = record('asr_wer_pct', wordErrorRate(match.text, r.text));
-      for (const s of this.subtitles) {
-        if (s.f !== `sub:${r.n}` || this.publisherOfTag(this.collector.publisherTagOf(s.sub)) !== peer) continue;
-        entry.subtitlesReceived += 1;
-        const info = this.peerInfo.get(s.peer);
-        record('subtitle_latency_ms', s.receivedMs - match.endMs, { room: info?.room ?? '', publisher: peer ?? '', subscriber: s.peer, peer_kind: info?.kind ?? 'synthetic' });
+      const base: SpeechSampleRecord = {
+        kind: 'speech',
+        room,
+        publisher: match.peer,
+        utterance: match.id,
+        n: r.n,
+        text: match.text,
+        recognised: entry.recognised,
+        translation: entry.translation,
+        utteranceEndMs: match.endMs,
+        ...(entry.asrMs !== undefined ? { asrMs: entry.asrMs } : {}),
+        ...(entry.mtMs !== undefined ? { mtMs: entry.mtMs } : {}),
+        ...(entry.ttsTtfbMs !== undefined ? { ttsTtfbMs: entry.ttsTtfbMs } : {}),
+        ...(entry.werPct !== undefined ? { werPct: entry.werPct } : {}),
+        ...(measured ? {} : { warmup: true as const }),
+      };
+      const tag = this.plan.find((p) => p.peerId === peer)?.publisherTag;
+      const receivers = tag === undefined ? [] : this.collector.subscriptionsOf(tag);
+      // the next utterance's translation, once it plays, is no longer this one's
+      const playoutMs = this.voiceStarts.get(`${r.pub}/${r.n}`);
+      const nextPlayoutMs = Math.min(...records.filter((o) => o.pub === r.pub && o.n > r.n).map((o) => this.voiceStarts.get(`${o.pub}/${o.n}`) ?? Number.POSITIVE_INFINITY));
+      for (const w of receivers) {
+        const info = this.peerInfo.get(w.peer);
+        const subTags = { room, publisher: peer, subscriber: w.peer, peer_kind: info?.kind ?? 'synthetic' };
+        const sample: SpeechSampleRecord = { ...base, subscriber: w.peer, session: w.sub, peerKind: info?.kind ?? 'synthetic' };
+        const subtitle = this.subtitles.find((s) => s.sub === w.sub && s.f === `sub:${r.n}`);
+        if (subtitle) {
+          entry.subtitlesReceived += 1;
+          sample.subtitleLatencyMs = record('subtitle_latency_ms', subtitle.receivedMs - match.endMs, subTags);
+        }
+        const onset = playoutMs === undefined ? undefined : this.onsets.find((o) => o.sub === w.sub && o.ms >= playoutMs && o.ms < nextPlayoutMs);
+        if (onset) {
+          entry.speechHeard = (entry.speechHeard ?? 0) + 1;
+          sample.s2sLatencyMs = record('s2s_latency_ms', onset.ms - match.endMs, subTags);
+        }
+        this.frames.write(sample);
+        this.influx?.writeSpeech(sample);
+      }
+      if (receivers.length === 0) {
+        this.frames.write(base);
+        this.influx?.writeSpeech(base);
       }
       out.push(entry);
     }
@@ -462,8 +524,9 @@ class Run {
     const { ai } = this.scenario;
     const devices: NonNullable<RunSummary['ai']>['devices'] = {};
     for (const [name, acc] of this.aiDevices) {
-      const mean = acc.utilisationPct.reduce((a, b) => a + b, 0) / Math.max(1, acc.utilisationPct.length);
-      devices[name] = { utilisationPct: Math.round(mean * 10) / 10, calls: acc.calls, maxQueue: acc.maxQueue };
+      const mean = (values: number[]): number => Math.round((values.reduce((a, b) => a + b, 0) / Math.max(1, values.length)) * 10) / 10;
+      devices[name] = { utilisationPct: mean(acc.utilisationPct), calls: acc.calls, maxQueue: acc.maxQueue };
+      if (acc.gpuUtilisationPct.length > 0) devices[name].gpuUtilisationPct = mean(acc.gpuUtilisationPct);
     }
     return { placement: ai.placement, mode: ai.mode, stages: ai.stages.map((s) => s.name), workers: ai.workers, queue: ai.queue, backend: ai.backend.type, budgetMs: ai.budgetMs, devices, events: this.sfuEvents };
   }

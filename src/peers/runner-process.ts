@@ -10,7 +10,7 @@ import { BrowserHost } from './browser/browser-host.js';
 import { BrowserPublisher, BrowserSubscriber } from './browser/browser-peers.js';
 import { SyntheticPublisher } from './synthetic/publisher.js';
 import { SyntheticSubscriber } from './synthetic/subscriber.js';
-import type { AiResultRecord, ReceivedFrameRecord, RunnerCommand, RunnerEvent, SentFrameRecord, SubscriptionWindow, UtteranceRecord } from './types.js';
+import type { AiResultRecord, ReceivedFrameRecord, RunnerCommand, RunnerEvent, SentFrameRecord, SpeechOnsetRecord, SubscriptionWindow, UtteranceRecord } from './types.js';
 
 interface PublisherPeer {
   streamId: string;
@@ -48,18 +48,20 @@ let sent: SentFrameRecord[] = [];
 let received: ReceivedFrameRecord[] = [];
 let utterances: UtteranceRecord[] = [];
 let aiResults: AiResultRecord[] = [];
+let onsets: SpeechOnsetRecord[] = [];
 
 function emit(event: RunnerEvent): void {
   if (process.connected) process.send?.(event);
 }
 
 function flushRecords(): void {
-  if (sent.length === 0 && received.length === 0 && utterances.length === 0 && aiResults.length === 0) return;
-  emit({ type: 'records', sent, received, utterances, aiResults });
+  if (sent.length === 0 && received.length === 0 && utterances.length === 0 && aiResults.length === 0 && onsets.length === 0) return;
+  emit({ type: 'records', sent, received, utterances, aiResults, onsets });
   sent = [];
   received = [];
   utterances = [];
   aiResults = [];
+  onsets = [];
 }
 
 const flushTimer = setInterval(flushRecords, 100);
@@ -95,9 +97,9 @@ async function handle(command: RunnerCommand): Promise<void> {
       let peer: SubscriberPeer;
       if (spec.kind === 'browser') {
         browserPeers.add(spec.peerId);
-        peer = new BrowserSubscriber(spec, browserHost(spec.browserWSEndpoint), (r) => received.push(r), (sample) => emit({ type: 'stats', peer: spec.peerId, sample }), peerError(spec.peerId), (r) => aiResults.push(r));
+        peer = new BrowserSubscriber(spec, browserHost(spec.browserWSEndpoint), (r) => received.push(r), (sample) => emit({ type: 'stats', peer: spec.peerId, sample }), peerError(spec.peerId), (r) => aiResults.push(r), (r) => onsets.push(r));
       } else {
-        peer = new SyntheticSubscriber(spec, (r) => received.push(r), (r) => aiResults.push(r));
+        peer = new SyntheticSubscriber(spec, (r) => received.push(r), (r) => aiResults.push(r), (r) => onsets.push(r));
       }
       subscribers.set(spec.peerId, peer);
       try {

@@ -23,6 +23,18 @@ export interface AiResultRecord {
   receivedMs: number;
 }
 
+/**
+ * A receiver heard speech start in the audio it received (translated speech, option B): the level of its
+ * decoded audio rose above the onset threshold after silence (src/media/audio-onset.ts).
+ */
+export interface SpeechOnsetRecord {
+  peer: string;
+  sub: string;
+  /** synthetic receivers: the packet arrived; browsers: the decoded audio reached the page */
+  ms: number;
+  levelDbfs: number;
+}
+
 /** An utterance a publisher played into its audio track, with when it started and ended. */
 export interface UtteranceRecord {
   peer: string;
@@ -98,6 +110,8 @@ export interface SubscriberSpec {
   token?: string;
   /** open the `glassbench-ai` DataChannel and report the AI results (tap mode) it brings */
   aiResults?: boolean;
+  /** receive the audio too and report where speech starts in it (translated speech, option B) */
+  speechOnsets?: boolean;
 }
 
 /** Harness -> runner. */
@@ -113,7 +127,7 @@ export type RunnerEvent =
   | { type: 'publisher-ready'; peerId: string; streamId: string }
   | { type: 'subscriber-ready'; peerId: string; windows: SubscriptionWindow[] }
   | { type: 'peer-failed'; peerId: string; message: string }
-  | { type: 'records'; sent: SentFrameRecord[]; received: ReceivedFrameRecord[]; utterances: UtteranceRecord[]; aiResults: AiResultRecord[] }
+  | { type: 'records'; sent: SentFrameRecord[]; received: ReceivedFrameRecord[]; utterances: UtteranceRecord[]; aiResults: AiResultRecord[]; onsets: SpeechOnsetRecord[] }
   | {
       type: 'resources';
       ms: number;

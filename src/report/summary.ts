@@ -64,7 +64,8 @@ export interface RunSummary {
     queue: { max: number; policy: string };
     backend: string;
     budgetMs: number;
-    devices: Record<string, { utilisationPct: number; calls: number; maxQueue: number }>;
+    /** per device: the scheduler's busy share, calls, longest queue; real GPUs also nvidia-smi's utilisation */
+    devices: Record<string, { utilisationPct: number; calls: number; maxQueue: number; gpuUtilisationPct?: number }>;
     events: string[];
   };
   /** the translation chain: each utterance the SFU heard, what it recognised and translated, and the times */
@@ -79,7 +80,10 @@ export interface RunSummary {
     asrMs?: number;
     mtMs?: number;
     ttsTtfbMs?: number;
+    /** receivers that got this utterance's subtitle (option A) */
     subtitlesReceived: number;
+    /** translated speech (option B): receivers that heard the translation start */
+    speechHeard?: number;
     error?: string;
   }[];
   influx?: { target: string; pointsWritten: number; pointsPending: number; pendingFile?: string; warnings: string[] };

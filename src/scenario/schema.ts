@@ -57,8 +57,9 @@ const ai = {
       additionalProperties: false,
       properties: { max: { ...positiveInteger, maximum: 100_000 }, policy: { enum: ['drop-oldest', 'drop-newest', 'block'] } },
     },
+    // a list of simulated devices, or `gpus` (checked in validate.ts)
     devices: {
-      type: 'array',
+      type: ['array', 'string'],
       minItems: 1,
       maxItems: 64,
       items: {
@@ -86,6 +87,7 @@ const ai = {
         asr: { type: ['string', 'object'] },
         mt: { type: ['string', 'object'] },
         tts: { type: ['string', 'object'] },
+        output: { enum: ['subtitles', 'speech', 'both'] },
       },
     },
   },

@@ -202,7 +202,7 @@ function toAi(problems: Problems, raw: Raw | undefined, target: Target): AiOptio
     }
     if ((a['workers'] as number | undefined) !== undefined && a['workers'] !== 1) problems.add(['ai', 'workers'], 'the real video path decodes and encodes in order, one frame at a time per track: workers must be 1');
     if ((a['worker'] as Raw | undefined)?.['type'] === 'external') problems.add(['ai', 'worker'], 'the real video path runs in the SFU; an external worker gets synthetic stages');
-    if (Array.isArray(a['devices'])) problems.add(['ai', 'devices'], 'the real video path runs on the SFU\'s CPU, not on simulated devices');
+    if (a['devices'] !== undefined) problems.add(['ai', 'devices'], 'the real video path runs on the SFU\'s CPU, not on other devices');
   }
   const placement = raw === undefined ? 'none' : ((a['placement'] as AiOptions['placement'] | undefined) ?? 'cloud');
   const rawSpeech = a['speech'] as Raw | undefined;
@@ -217,7 +217,10 @@ function toAi(problems: Problems, raw: Raw | undefined, target: Target): AiOptio
     : [{ name: 'sim0', speed: 1, concurrency: workers }];
   const deviceNames = devices.map((d) => d.name);
   for (const [i, name] of deviceNames.entries()) if (deviceNames.indexOf(name) !== i) problems.add(['ai', 'devices', i, 'name'], `device ${name} is listed twice`);
-  if (worker?.['type'] === 'external' && Array.isArray(a['devices'])) problems.add(['ai', 'devices'], 'devices are simulated in the SFU; an external worker is its own device');
+  if (worker?.['type'] === 'external' && Array.isArray(a['devices'])) problems.add(['ai', 'devices'], 'devices are simulated in the SFU; an external worker is its own device (or use devices: gpus)');
+  const gpus = a['devices'] === 'gpus';
+  if (typeof a['devices'] === 'string' && !gpus) problems.add(['ai', 'devices'], `must be a list of simulated devices or gpus, got ${show(a['devices'])}`);
+  if (gpus && worker?.['type'] !== 'external') problems.add(['ai', 'devices'], 'gpus run the calls in an external worker: add worker: { type: external }');
   if (worker?.['socket'] !== undefined && worker['type'] !== 'external') problems.add(['ai', 'worker', 'socket'], 'only an external worker has a socket');
   let speech: SpeechOptions | undefined;
   if (rawSpeech !== undefined) {
@@ -232,7 +235,12 @@ function toAi(problems: Problems, raw: Raw | undefined, target: Target): AiOptio
       if (value !== undefined && value !== real) problems.add(['ai', 'speech', key], expected);
       return { engine: real };
     };
-    speech = { asr: engine('asr', 'pocketsphinx'), mt: engine('mt', 'apertium'), tts: engine('tts', 'espeak-ng') };
+    speech = {
+      output: (rawSpeech['output'] as SpeechOptions['output'] | undefined) ?? 'subtitles',
+      asr: engine('asr', 'pocketsphinx'),
+      mt: engine('mt', 'apertium'),
+      tts: engine('tts', 'espeak-ng'),
+    };
   }
   return {
     ...(speech ? { speech } : {}),
@@ -242,6 +250,7 @@ function toAi(problems: Problems, raw: Raw | undefined, target: Target): AiOptio
     workers,
     queue: { max: (queue['max'] as number | undefined) ?? 4, policy: (queue['policy'] as AiOptions['queue']['policy'] | undefined) ?? 'drop-oldest' },
     devices,
+    ...(gpus ? { gpus: true } : {}),
     backend: worker?.['type'] === 'external' ? { type: 'external', ...(typeof worker['socket'] === 'string' ? { socketPath: worker['socket'] } : {}) } : { type: 'in-process' },
     budgetMs: durationAt(problems, a, 'budget', ['ai'], 30),
   };

@@ -1,10 +1,11 @@
 /**
- * `frames.ndjson.gz`: one JSON line per received frame, gzip-compressed as it is written. The stream is
+ * `frames.ndjson.gz`: one JSON line per received frame (and, with the translation chain, one per utterance
+ * per receiver, marked `kind: 'speech'`), gzip-compressed as it is written. The stream is
  * sync-flushed every second, so a run that dies half way still leaves every frame recorded so far readable.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { constants, createGzip, type Gzip } from 'node:zlib';
-import type { FrameRecord } from '../metrics/types.js';
+import type { FrameRecord, SpeechSampleRecord } from '../metrics/types.js';
 
 export class FramesFile {
   private readonly gzip: Gzip;
@@ -26,7 +27,7 @@ export class FramesFile {
     this.timer.unref();
   }
 
-  write(record: FrameRecord): void {
+  write(record: FrameRecord | SpeechSampleRecord): void {
     if (this.closed) return;
     this.count += 1;
     this.gzip.write(`${JSON.stringify(record)}\n`);

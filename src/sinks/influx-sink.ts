@@ -8,7 +8,7 @@ import { appendFileSync } from 'node:fs';
 import { InfluxDB, Point } from '@influxdata/influxdb-client';
 import { STATS_COUNTERS, STATS_TRENDS } from '../metrics/catalogue.js';
 import { nowMs } from '../metrics/clock.js';
-import type { FrameRecord } from '../metrics/types.js';
+import type { FrameRecord, SpeechSampleRecord } from '../metrics/types.js';
 import type { StatsSample } from '../peers/types.js';
 import type { RunSummary } from '../report/summary.js';
 import type { InfluxOptions, Sink } from './types.js';
@@ -111,6 +111,27 @@ export class InfluxSink implements Sink {
     if (record.identityLost) point.booleanField('identity_lost', true);
     if (record.warmup) point.booleanField('warmup', true);
     point.timestamp(String(this.uniqueMicros(record.receivedMs ?? record.renderedMs ?? nowMs())));
+    this.enqueue(point);
+  }
+
+  /** One utterance at one receiver (translation chain): measurement `speech`, timestamp = utterance end. */
+  writeSpeech(record: SpeechSampleRecord): void {
+    const point = this.point('speech').tag('peer_kind', record.peerKind ?? 'none');
+    point.stringField('room', record.room).stringField('publisher', record.publisher).stringField('utterance', record.utterance).intField('n', record.n);
+    if (record.subscriber !== undefined) point.stringField('subscriber', record.subscriber);
+    if (record.session !== undefined) point.stringField('session', record.session);
+    point.stringField('recognised', record.recognised).stringField('translation', record.translation);
+    const numbers: [string, number | undefined][] = [
+      ['asr_ms', record.asrMs],
+      ['mt_ms', record.mtMs],
+      ['tts_ttfb_ms', record.ttsTtfbMs],
+      ['asr_wer_pct', record.werPct],
+      ['subtitle_latency_ms', record.subtitleLatencyMs],
+      ['s2s_latency_ms', record.s2sLatencyMs],
+    ];
+    for (const [name, value] of numbers) if (value !== undefined) point.floatField(name, value);
+    if (record.warmup) point.booleanField('warmup', true);
+    point.timestamp(String(this.uniqueMicros(record.utteranceEndMs)));
     this.enqueue(point);
   }
 

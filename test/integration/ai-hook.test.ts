@@ -186,6 +186,29 @@ ai: { placement: cloud, mode: tap, stages: [ { name: inference, model: { synthet
     expect(trend(summary, 'ai_device_utilisation_pct').count).toBeGreaterThan(0);
     expect(count(summary, 'frames_dropped_ai')).toBe(0);
   }, 60_000);
+  it('devices: gpus uses the GPUs nvidia-smi lists (each call names its GPU to the external worker), and where there are none says so', async () => {
+    const text = scenario('ai: { placement: cloud, stages: [ { name: inference, model: { synthetic: { fixedMs: 5 } } } ], workers: 2, devices: gpus, worker: { type: external } }', '3s');
+    const smi = spawnSync('nvidia-smi', ['--query-gpu=index', '--format=csv,noheader'], { encoding: 'utf8' });
+    const gpus = smi.status === 0 ? smi.stdout.trim().split('\n').filter(Boolean).length : 0;
+    if (gpus === 0) {
+      // this machine: the run ends before any peer starts, with exit 107 and what to do
+      const dir = await tempDir();
+      const result = await runCli(['run', await writeScenario(dir, 'gpus.yaml', text), '--out', join(dir, 'out')]);
+      expect(result.code).toBe(107);
+      expect(result.stderr + result.stdout).toMatch(/ai\.devices: gpus: nvidia-smi is not installed; this machine has no usable NVIDIA GPU \(use simulated devices instead\)/);
+      return;
+    }
+    const { summary } = await run(text);
+    expect(summary.status).toBe('passed');
+    const devices = summary.ai?.devices ?? {};
+    expect(Object.keys(devices).length).toBe(gpus);
+    for (const [name, d] of Object.entries(devices)) {
+      expect(name).toMatch(/^gpu\d+$/);
+      expect(d.gpuUtilisationPct).toBeGreaterThanOrEqual(0);
+    }
+    expect(Object.values(devices).reduce((n, d) => n + d.calls, 0)).toBeGreaterThan(0);
+    expect(trend(summary, 'ai_inference_ms').p50).toBeGreaterThan(4);
+  }, 60_000);
   it('real video path: browser VP8 -> decode -> blur -> encode in the SFU -> browser, g2g and every ai_* stage per frame', async () => {
     requireBinary(process.env['CHROME_PATH'] ?? '/usr/bin/chromium', 'chromium');
     // 15 fps: decode, a 3x3 blur in JS and a libvpx encode take about 30-45 ms a frame on this 2-core

@@ -141,4 +141,33 @@ peers:
     const peers = await influxQuery(influx.url, 'glassbench', `SELECT peer, room FROM webrtc WHERE testid = 'influx-webrtc-test' LIMIT 1`);
     expect(peers[0]?.values[0]?.slice(1)).toEqual(['r1-sub-1', 'r1']);
   });
+
+  it('writes the speech measurement (translation chain: one point per utterance per receiver), as in frames.ndjson.gz', async () => {
+    requireBinary(process.env['CHROME_PATH'] ?? '/usr/bin/chromium', 'chromium');
+    const influx = await startInfluxd();
+    servers.push(influx);
+    await createDatabase(influx.url, 'glassbench');
+    const dir = await tempDir();
+    const translate = scenarioFromText(`name: influx-speech
+duration: 9s
+peers:
+  - { role: publisher, kind: browser, count: 1, video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 }, audio: { utterances: true, interval: 4s } }
+  - { role: subscriber, kind: synthetic, count: 1 }
+ai: { placement: cloud, speech: { asr: { synthetic: 200ms }, mt: { synthetic: 50ms }, tts: { synthetic: 30ms }, output: both } }
+`);
+    const { summary } = await runScenario({ scenario: translate, runId: 'influx-speech-test', outDir: join(dir, 'out'), influx: { url: influx.url, db: 'glassbench' } });
+    expect(summary.influx).toMatchObject({ pointsPending: 0, warnings: [] });
+    const lines = readFrames(join(dir, 'out')).filter((r) => r['kind'] === 'speech');
+    const heard = lines.filter((r) => r['s2sLatencyMs'] !== undefined);
+    expect(heard.length).toBeGreaterThanOrEqual(1);
+    const count = async (field: string): Promise<number> =>
+      Number((await influxQuery(influx.url, 'glassbench', `SELECT count(${field}) FROM speech WHERE testid = 'influx-speech-test'`))[0]?.values[0]?.[1] ?? 0);
+    expect(await count('asr_ms')).toBe(lines.length);
+    expect(await count('s2s_latency_ms')).toBe(heard.length);
+    expect(await count('subtitle_latency_ms')).toBe(lines.filter((r) => r['subtitleLatencyMs'] !== undefined).length);
+    const one = await influxQuery(influx.url, 'glassbench', `SELECT utterance, subscriber, s2s_latency_ms FROM speech WHERE testid = 'influx-speech-test' AND s2s_latency_ms > 0 LIMIT 1`);
+    const [, utterance, subscriber, s2s] = one[0]?.values[0] as [string, string, string, number];
+    expect(subscriber).toBe('r1-sub-1');
+    expect(heard.find((r) => r['utterance'] === utterance)?.['s2sLatencyMs']).toBeCloseTo(s2s, 3);
+  });
 });

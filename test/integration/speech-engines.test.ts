@@ -10,9 +10,10 @@ import { parseWav } from '../../reference-server/ai/speech/audio.js';
 import { ApertiumMt, EspeakTts, missingSpeechEngines, PocketsphinxAsr, wordErrorRate } from '../../reference-server/ai/speech/engines.js';
 import { ensureUtteranceWavs, UTTERANCES } from '../../src/media/utterances.js';
 import { nowMs } from '../../src/metrics/clock.js';
+import type { SpeechSampleRecord } from '../../src/metrics/types.js';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
-import { tempDir } from '../fixtures/cli.js';
+import { readFrames, tempDir } from '../fixtures/cli.js';
 
 describe('speech engines (real)', () => {
   beforeAll(() => {
@@ -66,21 +67,25 @@ describe('speech engines (real)', () => {
   }, 120_000);
 });
 
-describe('translation chain in the reference SFU (option A: subtitles over the DataChannel)', () => {
-  it('turns each spoken utterance into the apertium translation of what pocketsphinx heard, at every subscriber, with its times', async () => {
+describe('translation chain in the reference SFU (subtitles over the DataChannel and translated speech)', () => {
+  it('turns each spoken utterance into the apertium translation of what pocketsphinx heard, shown and spoken at every subscriber, with its times', async () => {
     const missing = missingSpeechEngines();
     if (missing.length > 0) throw new Error(`speech engines missing: apt-get install -y ${missing.join(' ')}`);
     const dir = await tempDir();
+    const outDir = join(dir, 'out');
+    // one synthetic and one browser receiver: both hear the translated speech (decoded Opus in Node; the
+    // page's decoded audio track) and get the subtitles
     const { summary } = await runScenario({
       scenario: scenarioFromText(`name: translate-test
-duration: 12s
+duration: 16s
 peers:
-  - { role: publisher, kind: browser, count: 1, video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 }, audio: { utterances: true, interval: 4s } }
-  - { role: subscriber, kind: synthetic, count: 2 }
-ai: { placement: cloud, speech: { asr: pocketsphinx, mt: apertium, tts: espeak-ng } }
+  - { role: publisher, kind: browser, count: 1, video: { width: 320, height: 180, fps: 15, bitrateKbps: 300 }, audio: { utterances: true, interval: 6s } }
+  - { role: subscriber, kind: synthetic, count: 1 }
+  - { role: subscriber, kind: browser, count: 1 }
+ai: { placement: cloud, speech: { asr: pocketsphinx, mt: apertium, tts: espeak-ng, output: both } }
 `),
       runId: 'translate',
-      outDir: join(dir, 'out'),
+      outDir,
     });
     expect(summary.status).toBe('passed');
     const heard = (summary.speech ?? []).filter((s) => s.utterance !== undefined);
@@ -94,7 +99,18 @@ ai: { placement: cloud, speech: { asr: pocketsphinx, mt: apertium, tts: espeak-n
       // the recogniser cannot finish before the speaker did
       expect(s.asrMs).toBeGreaterThan(0);
     }
+    // every utterance but perhaps the last (its translation may still be queued when the run ends) was heard
+    // spoken in Spanish by both receivers, never before the chain had synthesised it
+    for (const s of heard.slice(0, -1)) expect(s.speechHeard).toBe(2);
+    const samples = readFrames(outDir).filter((r) => r['kind'] === 'speech') as unknown as SpeechSampleRecord[];
+    expect(samples.length).toBe(2 * heard.length);
+    for (const sample of samples) {
+      expect(sample.subtitleLatencyMs).toBeGreaterThan((sample.asrMs ?? 0) + (sample.mtMs ?? 0));
+      if (sample.s2sLatencyMs !== undefined) expect(sample.s2sLatencyMs).toBeGreaterThan((sample.asrMs ?? 0) + (sample.mtMs ?? 0) + (sample.ttsTtfbMs ?? 0));
+    }
+    expect(new Set(samples.filter((r) => r.s2sLatencyMs !== undefined).map((r) => r.peerKind))).toEqual(new Set(['synthetic', 'browser']));
     for (const metric of ['asr_ms', 'mt_ms', 'tts_ttfb_ms', 'asr_wer_pct']) expect((summary.metrics[metric] as { count: number }).count).toBeGreaterThanOrEqual(heard.length - 1);
     expect((summary.metrics['subtitle_latency_ms'] as { count: number }).count).toBeGreaterThanOrEqual(2 * (heard.length - 1));
-  }, 90_000);
+    expect((summary.metrics['s2s_latency_ms'] as { count: number }).count).toBeGreaterThanOrEqual(2 * (heard.length - 1));
+  }, 120_000);
 });

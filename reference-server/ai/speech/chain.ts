@@ -1,12 +1,13 @@
 /**
  * The translation chain of one publisher's audio (design.md section 8): Opus packets are decoded to PCM, cut
  * into utterances by voice activity, and each utterance goes through ASR -> MT -> TTS, one at a time (later
- * ones wait). The translation goes to every subscriber as a subtitle as soon as it exists (option A); the
- * synthesised speech's time to first audio is measured. Every step is reported with its time.
+ * ones wait). The translation goes to every subscriber as a subtitle as soon as it exists (option A), and the
+ * synthesised speech, when asked for, replaces the publisher's audio (option B, voice.ts). Every step is
+ * reported with its time.
  */
 import { nowMs } from '../../../src/metrics/clock.js';
 import type { Asr, Mt, Tts } from './engines.js';
-import { OpusDecoder } from './opus-decoder.js';
+import { OpusDecoder } from '../../../src/media/opus.js';
 import { VoiceActivity, type Utterance } from './vad.js';
 
 /** What the chain did with one utterance (stage stream `k: 'speech'`). */
@@ -25,6 +26,14 @@ export interface SpeechRecord {
   text?: string;
   translation?: string;
   error?: string;
+}
+
+/** Option B: the first packet of utterance `n`'s translated speech went to the subscribers (stage stream `k: 'voice'`). */
+export interface VoiceRecord {
+  k: 'voice';
+  pub: string;
+  n: number;
+  ms: number;
 }
 
 export interface Engines {
@@ -48,7 +57,9 @@ export class SpeechChain {
     private readonly publisher: string,
     private readonly engines: Engines,
     private readonly onSubtitle: (n: number, text: string, translation: string) => void,
-    private readonly onRecord: (record: SpeechRecord) => void,
+    private readonly onRecord: (record: SpeechRecord | VoiceRecord) => void,
+    /** option B: plays the synthesised WAV; resolves when its first packet went out */
+    private readonly onSpeech?: (wav: Buffer) => Promise<number | undefined>,
   ) {
     this.vad = new VoiceActivity((u) => this.enqueue(u));
     this.timer = setInterval(() => {
@@ -89,8 +100,12 @@ export class SpeechChain {
       record.mtDoneMs = nowMs();
       this.onSubtitle(record.n, record.text, record.translation);
       if (record.translation !== '') {
-        await this.engines.tts.synthesise(record.translation, () => {
+        const wav = await this.engines.tts.synthesise(record.translation, () => {
           record.ttsFirstAudioMs = nowMs();
+        });
+        // option B: it plays after what is playing; when it starts is a record of its own
+        void this.onSpeech?.(wav).then((ms) => {
+          if (ms !== undefined && !this.closed) this.onRecord({ k: 'voice', pub: this.publisher, n: record.n, ms });
         });
       }
     } catch (error) {

@@ -158,8 +158,12 @@ export class SyntheticTts implements Tts {
   async synthesise(text: string, onFirstAudio: () => void): Promise<Buffer> {
     await preciseSleep(this.ms);
     onFirstAudio();
-    // 60 ms of silence per word, so downstream timing has something of the right order to play
-    return wavBytes(new Int16Array(Math.max(1, text.split(/\s+/).length) * 960), 16_000);
+    // an audible stand-in voice, 250 ms of a 220 Hz tone (-23 dBFS) per word, so that translated speech
+    // (option B) has a length of the right order and receivers hear it start
+    const rate = 16_000;
+    const pcm = new Int16Array(Math.max(1, text.split(/\s+/).length) * (rate / 4));
+    for (let i = 0; i < pcm.length; i += 1) pcm[i] = Math.round(3277 * Math.sin((2 * Math.PI * 220 * i) / rate));
+    return wavBytes(pcm, rate);
   }
 }
 

@@ -7,7 +7,7 @@ import { StatsSampler } from './stats.js';
 import { PageSubscriber } from './subscriber.js';
 import type { PageRecords, PublisherOptions } from './types.js';
 
-const records: PageRecords = { aiResults: [], utterances: [], sent: [], received: [], stats: [], errors: [] };
+const records: PageRecords = { aiResults: [], onsets: [], utterances: [], sent: [], received: [], stats: [], errors: [] };
 let peer: PagePublisher | PageSubscriber | undefined;
 let stats: StatsSampler | undefined;
 
@@ -29,8 +29,13 @@ const api = {
     peer = publisher;
     return publisher.createOffer();
   },
-  async subscriberOffer(options: { aiResults?: boolean } = {}): Promise<string> {
-    const subscriber = new PageSubscriber(records.received, (message) => records.errors.push(message), options.aiResults ? records.aiResults : undefined);
+  async subscriberOffer(options: { aiResults?: boolean; speechOnsets?: boolean } = {}): Promise<string> {
+    const subscriber = new PageSubscriber(
+      records.received,
+      (message) => records.errors.push(message),
+      options.aiResults ? records.aiResults : undefined,
+      options.speechOnsets ? records.onsets : undefined,
+    );
     peer = subscriber;
     stats = new StatsSampler(subscriber.pc, records.stats);
     return subscriber.createOffer();
@@ -45,7 +50,7 @@ const api = {
     if (peer instanceof PagePublisher) peer.stop();
   },
   take(): PageRecords {
-    const taken = { aiResults: records.aiResults.splice(0), utterances: records.utterances.splice(0), sent: records.sent.splice(0), received: records.received.splice(0), stats: records.stats.splice(0), errors: records.errors.splice(0) };
+    const taken = { aiResults: records.aiResults.splice(0), onsets: records.onsets.splice(0), utterances: records.utterances.splice(0), sent: records.sent.splice(0), received: records.received.splice(0), stats: records.stats.splice(0), errors: records.errors.splice(0) };
     return taken;
   },
   close(): void {

@@ -3,13 +3,15 @@
  * MediaStreamTrackProcessor (works in background tabs, unlike requestVideoFrameCallback): `renderedMs` is
  * when the decoded frame is readable in the page. An encoded-frame receive transform gives, per RTP
  * timestamp, when the frame was complete at the receiver (`receivedMs`). Frames whose marker fails its
- * checksum are reported without an id: identity lost, never a latency.
+ * checksum are reported without an id: identity lost, never a latency. Asked to (translated speech), it reads
+ * the decoded audio the same way and reports where speech starts in it.
  */
 import { AI_CHANNEL_LABEL, parseAiResult } from '../../../reference-server/ai/results.js';
+import { OnsetDetector } from '../../media/audio-onset.js';
 import { captureMsFromLow, markerLayout, readMarker } from '../../media/marker.js';
 import { nowMs, pageTimeToMs } from './clock.js';
 import { iceGatheringComplete } from './publisher.js';
-import type { PageAiResult, PageReceivedFrame } from './types.js';
+import type { PageAiResult, PageReceivedFrame, PageSpeechOnset } from './types.js';
 
 interface EncodedMetadata {
   rtpTimestamp?: number;
@@ -20,15 +22,25 @@ export class PageSubscriber {
   readonly pc = new RTCPeerConnection({ iceServers: [], encodedInsertableStreams: true } as RTCConfiguration);
   private readonly receiveTimes = new Map<number, number>();
   private reading = true;
+  private audioSink: HTMLAudioElement | undefined;
 
   /** tap mode: results that came over the `glassbench-ai` DataChannel */
   private readonly aiResults: PageAiResult[] | undefined;
 
-  constructor(private readonly received: PageReceivedFrame[], private readonly onError: (message: string) => void, aiResults?: PageAiResult[]) {
+  constructor(
+    private readonly received: PageReceivedFrame[],
+    private readonly onError: (message: string) => void,
+    aiResults?: PageAiResult[],
+    private readonly onsets?: PageSpeechOnset[],
+  ) {
     this.aiResults = aiResults;
     this.pc.ontrack = (event) => {
       this.tapEncodedFrames(event.receiver);
-      if (event.track.kind !== 'video') return; // audio is received (and counted in stats), not read
+      if (event.track.kind === 'audio') {
+        // audio is received (and counted in stats); read only to hear translated speech start
+        if (this.onsets) void this.readAudio(event.track, this.onsets).catch((error: unknown) => this.onError(`audio reader: ${String(error)}`));
+        return;
+      }
       void this.readFrames(event.track).catch((error: unknown) => this.onError(`reader: ${String(error)}`));
     };
   }
@@ -112,8 +124,39 @@ export class PageSubscriber {
     }
   }
 
+  /**
+   * Decoded audio as it reaches the page (after Chromium's jitter buffer), block by block (10 ms), into the
+   * onset detector.
+   */
+  private async readAudio(track: MediaStreamTrack, onsets: PageSpeechOnset[]): Promise<void> {
+    const processor = new MediaStreamTrackProcessor({ track: track as MediaStreamAudioTrack });
+    const reader = processor.readable.getReader();
+    const detector = new OnsetDetector((ms, levelDbfs) => onsets.push({ ms, levelDbfs }));
+    let pcm = new Float32Array(0);
+    // Chromium pulls a remote audio track through its decoder only while something plays it: a muted element
+    // does, and nothing is heard
+    const sink = new Audio();
+    sink.muted = true;
+    sink.srcObject = new MediaStream([track]);
+    this.audioSink = sink;
+    await sink.play();
+    while (this.reading) {
+      const { value: data, done } = await reader.read();
+      if (done || !data) break;
+      const ms = nowMs();
+      try {
+        if (pcm.length !== data.numberOfFrames) pcm = new Float32Array(data.numberOfFrames);
+        data.copyTo(pcm, { planeIndex: 0, format: 'f32-planar' });
+        detector.push(pcm, ms);
+      } finally {
+        data.close();
+      }
+    }
+  }
+
   close(): void {
     this.reading = false;
+    if (this.audioSink) this.audioSink.srcObject = null;
     this.pc.close();
   }
 }

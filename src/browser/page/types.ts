@@ -52,8 +52,15 @@ export interface PageAiResult {
   receivedMs: number;
 }
 
+/** Speech started in the received audio (translated speech): when the decoded audio reached the page. */
+export interface PageSpeechOnset {
+  ms: number;
+  levelDbfs: number;
+}
+
 export interface PageRecords {
   aiResults: PageAiResult[];
+  onsets: PageSpeechOnset[];
   utterances: PageUtterance[];
   sent: PageSentFrame[];
   received: PageReceivedFrame[];

@@ -9,12 +9,12 @@ import { keepLoopbackCandidates } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { deleteSession, postOffer, type SignalingSession } from '../signaling.js';
 import { ensureUtteranceWavs, UTTERANCES } from '../../media/utterances.js';
-import type { AiResultRecord, PublisherSpec, ReceivedFrameRecord, SentFrameRecord, StatsSample, SubscriberSpec, SubscriptionWindow, UtteranceRecord } from '../types.js';
+import type { AiResultRecord, PublisherSpec, ReceivedFrameRecord, SentFrameRecord, SpeechOnsetRecord, StatsSample, SubscriberSpec, SubscriptionWindow, UtteranceRecord } from '../types.js';
 import type { BrowserHost } from './browser-host.js';
 
 type PageApi = {
   publisherOffer(options: PublisherOptions): Promise<string>;
-  subscriberOffer(options?: { aiResults?: boolean }): Promise<string>;
+  subscriberOffer(options?: { aiResults?: boolean; speechOnsets?: boolean }): Promise<string>;
   answer(sdp: string, timeoutMs: number): Promise<void>;
   stopSending(): void;
   take(): PageRecords;
@@ -129,6 +129,7 @@ export class BrowserSubscriber {
     private readonly onStats: (sample: StatsSample) => void,
     private readonly onError: (message: string) => void,
     private readonly onAiResult: (record: AiResultRecord) => void = () => undefined,
+    private readonly onSpeechOnset: (record: SpeechOnsetRecord) => void = () => undefined,
   ) {}
 
   async start(connectTimeoutMs: number): Promise<SubscriptionWindow[]> {
@@ -152,6 +153,7 @@ export class BrowserSubscriber {
           this.onFrame(record);
         }
         for (const r of records.aiResults) this.onAiResult({ f: r.f, peer: this.spec.peerId, sub, receivedMs: r.receivedMs });
+        for (const r of records.onsets) this.onSpeechOnset({ peer: this.spec.peerId, sub, ms: r.ms, levelDbfs: r.levelDbfs });
         for (const s of records.stats) {
           // the page reports totals; the harness wants what each second added
           const sample = { ...s } as StatsSample;
@@ -167,8 +169,8 @@ export class BrowserSubscriber {
     );
     const entry: { session: BrowserSession; window?: SubscriptionWindow } = { session };
     this.sessions.push(entry);
-    const aiResults = this.spec.aiResults === true;
-    const signaled = await session.open((page) => page.evaluate((o) => glassbench.subscriberOffer(o), { aiResults }), endpointUrl, this.spec.token, connectTimeoutMs);
+    const options = { aiResults: this.spec.aiResults === true, speechOnsets: this.spec.speechOnsets === true };
+    const signaled = await session.open((page) => page.evaluate((o) => glassbench.subscriberOffer(o), options), endpointUrl, this.spec.token, connectTimeoutMs);
     sub = signaled.sessionId;
     entry.window = { peer: this.spec.peerId, sub, publisherTag, startMs: nowMs() };
   }

@@ -1,19 +1,23 @@
 /**
  * Synthetic subscriber: one werift connection per publisher of its room (one WHEP session each); it
- * reassembles frames and reports when each one completed.
+ * reassembles frames and reports when each one completed. Asked to (translated speech), it also receives the
+ * audio, decodes it and reports where speech starts.
  */
 import { RTCPeerConnection } from 'werift';
+import { OnsetDetector } from '../../media/audio-onset.js';
 import { FrameAssembler } from '../../media/frame-assembler.js';
+import { OpusDecoder } from '../../media/opus.js';
 import { extensionIdsFrom, frameKey } from '../../media/rtp-identity.js';
 import { loopbackPeerConfig } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { deleteSession } from '../signaling.js';
 import { AI_CHANNEL_LABEL, parseAiResult } from '../../../reference-server/ai/results.js';
-import type { AiResultRecord, ReceivedFrameRecord, SubscriberSpec, SubscriptionWindow } from '../types.js';
+import type { AiResultRecord, ReceivedFrameRecord, SpeechOnsetRecord, SubscriberSpec, SubscriptionWindow } from '../types.js';
 import { connectPeer } from './connect.js';
 
 interface Subscription {
   pc: RTCPeerConnection;
+  decoder?: OpusDecoder;
   resourceUrl?: string;
   window?: SubscriptionWindow;
 }
@@ -26,6 +30,7 @@ export class SyntheticSubscriber {
     private readonly spec: SubscriberSpec,
     private readonly onFrame: (record: ReceivedFrameRecord) => void,
     private readonly onAiResult: (record: AiResultRecord) => void = () => undefined,
+    private readonly onSpeechOnset: (record: SpeechOnsetRecord) => void = () => undefined,
   ) {}
 
   async start(connectTimeoutMs: number): Promise<SubscriptionWindow[]> {
@@ -56,6 +61,7 @@ export class SyntheticSubscriber {
       });
       track.onReceiveRtp.subscribe((rtp) => assembler.push(rtp));
     });
+    if (this.spec.speechOnsets) this.listen(subscription, () => sub);
     if (this.spec.aiResults) {
       // created before the offer, so the offer carries the data section the SFU answers
       const channel = subscription.pc.createDataChannel(AI_CHANNEL_LABEL);
@@ -72,6 +78,27 @@ export class SyntheticSubscriber {
     subscription.window = { peer: this.spec.peerId, sub, publisherTag, startMs: nowMs() };
   }
 
+  /** Receives the audio, decodes each packet in arrival order and reports speech onsets, stamped on arrival. */
+  private listen(subscription: Subscription, sub: () => string): void {
+    const decoder = new OpusDecoder();
+    subscription.decoder = decoder;
+    const detector = new OnsetDetector((ms, levelDbfs) => this.onSpeechOnset({ peer: this.spec.peerId, sub: sub(), ms, levelDbfs }));
+    let decoding: Promise<void> = Promise.resolve();
+    const transceiver = subscription.pc.addTransceiver('audio', { direction: 'recvonly' });
+    transceiver.onTrack.subscribe((track) => {
+      track.onReceiveRtp.subscribe((rtp) => {
+        const arrivalMs = nowMs();
+        decoding = decoding
+          .then(async () => {
+            if (this.closed) return;
+            const pcm = await decoder.decode(rtp.payload);
+            if (pcm) detector.push(pcm, arrivalMs);
+          })
+          .catch(() => undefined); // an undecodable packet is skipped, as a receiver would conceal it
+      });
+    });
+  }
+
   windows(): SubscriptionWindow[] {
     return this.subscriptions.flatMap((s) => (s.window ? [s.window] : []));
   }
@@ -86,6 +113,7 @@ export class SyntheticSubscriber {
         this.subscriptions.map(async (s) => {
           if (s.resourceUrl) await deleteSession(s.resourceUrl, this.spec.token);
           await s.pc.close().catch(() => undefined);
+          await s.decoder?.close().catch(() => undefined);
         }),
       );
     }

@@ -35,6 +35,44 @@ describe('DeviceScheduler', () => {
 });
 
 describe('synthetic models', () => {
+  it('dispatches real work (a GPU call) to the least loaded device, frees the slot when it fails, and names the device', async () => {
+    const scheduler = new DeviceScheduler([
+      { name: 'gpu0', speed: 1, concurrency: 1, gpu: 0 },
+      { name: 'gpu1', speed: 1, concurrency: 1, gpu: 1 },
+    ]);
+    const seen: number[] = [];
+    const work = (fail: boolean) => async (device: { gpu?: number }): Promise<string> => {
+      seen.push(device.gpu ?? -1);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (fail) throw new Error('worker went away');
+      return `ran on ${device.gpu ?? -1}`;
+    };
+    const first = scheduler.dispatch(10, work(false));
+    const second = scheduler.dispatch(10, work(true));
+    const third = scheduler.dispatch(10, work(false));
+    await expect(second).rejects.toThrow('worker went away');
+    const [a, c] = await Promise.all([first, third]);
+    // two idle GPUs take the first two calls; the third waits for whichever frees first (the failed one too)
+    expect(seen.slice(0, 2)).toEqual([0, 1]);
+    expect(a.device).toBe('gpu0');
+    expect(a.result).toBe('ran on 0');
+    expect(c.result).toMatch(/^ran on [01]$/);
+    expect(c.waitMs).toBeGreaterThan(0);
+    expect(scheduler.sample().reduce((n, d) => n + d.calls, 0)).toBe(3);
+  });
+
+  it('reads nvidia-smi\'s CSV: GPUs, and their utilisation and memory ([N/A] as 0)', async () => {
+    const { parseGpuList, parseGpuSamples } = await import('../../../reference-server/ai/gpus.js');
+    expect(parseGpuList('0, NVIDIA H100 80GB HBM3, 81559\n1, NVIDIA H100 80GB HBM3, 81559\n\nNo devices were found\n')).toEqual([
+      { index: 0, name: 'NVIDIA H100 80GB HBM3', memoryTotalMb: 81559 },
+      { index: 1, name: 'NVIDIA H100 80GB HBM3', memoryTotalMb: 81559 },
+    ]);
+    expect(parseGpuSamples('0, 37, 1024\n1, [N/A], 0\n')).toEqual([
+      { index: 0, utilisationPct: 37, memoryUsedMb: 1024 },
+      { index: 1, utilisationPct: 0, memoryUsedMb: 0 },
+    ]);
+  });
+
   it('draws a log-normal through the given median and 99th percentile', () => {
     let seed = 42;
     const random = (): number => {

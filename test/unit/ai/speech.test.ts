@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseWav, resampleLinear, wavBytes } from '../../../reference-server/ai/speech/audio.js';
 import { wordErrorRate } from '../../../reference-server/ai/speech/engines.js';
+import { nowMs } from '../../../src/metrics/clock.js';
 
 describe('speech chain helpers', () => {
   it('word error rate: substitutions, insertions and deletions over the reference words, ignoring case and punctuation', () => {
@@ -42,5 +43,74 @@ describe('VoiceActivity', () => {
     for (let i = 0; i < 5; i += 1) vad.push(frame(0.3), (t += 20)); // 100 ms: shorter than minSpeechMs
     vad.tick(t + 600);
     expect(utterances).toHaveLength(2);
+  });
+});
+
+describe('OnsetDetector', () => {
+  const block = (level: number): Float32Array => Float32Array.from({ length: 480 }, (_, i) => level * Math.sin(i / 3));
+  it('reports speech starting after at least the minimum silence, not the pauses between words', async () => {
+    const { OnsetDetector, ONSET_MIN_SILENCE_MS } = await import('../../../src/media/audio-onset.js');
+    const onsets: number[] = [];
+    const detector = new OnsetDetector((ms) => onsets.push(ms));
+    let t = 1000;
+    const play = (level: number, ms: number): void => {
+      for (const end = t + ms; t < end; t += 10) detector.push(block(level), t);
+    };
+    play(0, 300);
+    play(0.2, 400); // onset at 1300
+    play(0, 200); // a pause between words: no new onset
+    play(0.2, 300);
+    play(0.001, ONSET_MIN_SILENCE_MS); // -63 dBFS: silence
+    play(0.2, 100); // a new sentence
+    expect(onsets).toEqual([1300, 1300 + 400 + 200 + 300 + ONSET_MIN_SILENCE_MS]);
+  });
+});
+
+describe('TranslatedVoice (option B)', () => {
+  it('sends a paced Opus stream of silence, then the speech it is given, starting where it says', async () => {
+    const { TranslatedVoice } = await import('../../../reference-server/ai/speech/voice.js');
+    const { OpusDecoder } = await import('../../../src/media/opus.js');
+    const { OnsetDetector } = await import('../../../src/media/audio-onset.js');
+    const sent: { seq: number; ts: number; marker: boolean; payload: Buffer; ms: number }[] = [];
+    const errors: string[] = [];
+    const voice = new TranslatedVoice(
+      (rtp) => sent.push({ seq: rtp.header.sequenceNumber, ts: rtp.header.timestamp, marker: rtp.header.marker, payload: rtp.payload, ms: nowMs() }),
+      (message) => errors.push(message),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // 300 ms of a 300 Hz tone at 16 kHz, as a TTS engine's WAV
+    const tone = Int16Array.from({ length: 4800 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 300 * i) / 16_000)));
+    const started = voice.say(wavBytes(tone, 16_000));
+    const startMs = await started;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    voice.close();
+    expect(errors).toEqual([]);
+    // contiguous sequence numbers, 960 samples (20 ms at 48 kHz) apart, the marker on the first speech packet only
+    for (let i = 1; i < sent.length; i += 1) {
+      expect(sent[i]?.seq).toBe(((sent[i - 1]?.seq ?? 0) + 1) & 0xffff);
+      expect(sent[i]?.ts).toBe(((sent[i - 1]?.ts ?? 0) + 960) >>> 0);
+    }
+    const markers = sent.filter((p) => p.marker);
+    expect(markers).toHaveLength(1);
+    // say() resolved with when the first speech packet went out (within the clock's resolution of the send)
+    expect(Math.abs((startMs ?? 0) - (markers[0]?.ms ?? 0))).toBeLessThan(1);
+    // decoded, the stream is silent until the marked packet and audible from it on, for 300 ms
+    const decoder = new OpusDecoder();
+    const onsets: number[] = [];
+    const detector = new OnsetDetector((index) => onsets.push(index));
+    let loud = 0;
+    for (const [i, packet] of sent.entries()) {
+      const pcm = await decoder.decode(packet.payload);
+      if (!pcm) continue;
+      detector.push(pcm, i);
+      let sum = 0;
+      for (const v of pcm) sum += v * v;
+      if (10 * Math.log10(sum / pcm.length) > -30) loud += 1;
+    }
+    await decoder.close();
+    const first = sent.indexOf(markers[0] as (typeof sent)[number]);
+    expect(onsets).toEqual([first]);
+    expect(loud).toBeGreaterThanOrEqual(14);
+    expect(loud).toBeLessThanOrEqual(16);
   });
 });

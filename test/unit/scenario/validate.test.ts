@@ -159,6 +159,12 @@ sfu: { addDelayMs: 5 }
     expect(problems).toMatch(/ai\.stages\[2\]\.model\.filter: a filter is a model of the inference stage/);
     expect(problems).toMatch(/ai\.workers: the real video path decodes and encodes in order/);
   });
+  it('reads ai.devices: gpus (real GPUs, with an external worker) and refuses other words', () => {
+    const ai = (rest: string): string => `${VALID}ai: { stages: [ { name: inference, model: { synthetic: { fixedMs: 5 } } } ], ${rest} }\n`;
+    expect(scenarioFromText(ai('devices: gpus, worker: { type: external }'), 'x.yaml').ai.gpus).toBe(true);
+    expect(problemsOf(ai('devices: gpus')).join('\n')).toMatch(/ai\.devices: gpus run the calls in an external worker/);
+    expect(problemsOf(ai('devices: tpus, worker: { type: external }')).join('\n')).toMatch(/ai\.devices: must be a list of simulated devices or gpus, got "tpus"/);
+  });
   it('reads ai.speech (real engines or synthetic times) and wants spoken audio to translate', () => {
     const audio = `name: t
 duration: 5s
@@ -167,7 +173,9 @@ peers:
   - { role: subscriber, count: 1 }
 `;
     const scenario = scenarioFromText(`${audio}ai: { speech: { asr: pocketsphinx, mt: { synthetic: 40ms }, tts: espeak-ng } }\n`, 'x.yaml');
-    expect(scenario.ai.speech).toEqual({ asr: { engine: 'pocketsphinx' }, mt: { engine: 'synthetic', ms: 40 }, tts: { engine: 'espeak-ng' } });
+    expect(scenario.ai.speech).toEqual({ output: 'subtitles', asr: { engine: 'pocketsphinx' }, mt: { engine: 'synthetic', ms: 40 }, tts: { engine: 'espeak-ng' } });
+    expect(scenarioFromText(`${audio}ai: { speech: { output: both } }\n`, 'x.yaml').ai.speech?.output).toBe('both');
+    expect(problemsOf(`${VALID}ai: { speech: { output: voice } }\n`).join('\n')).toMatch(/ai\.speech\.output/);
     expect(scenario.ai.stages).toEqual([]);
     const problems = problemsOf(`${VALID}ai: { speech: { asr: whisper } }\n`).join('\n');
     expect(problems).toMatch(/ai\.speech\.asr/);
