@@ -11,8 +11,9 @@ import { ReferenceServer } from '../../reference-server/server.js';
 import { EXIT_CODES, GlassbenchError, describeError, exitCodeFor } from '../errors.js';
 import { runScenario } from '../orchestrator/runner.js';
 import { loadScenario } from '../scenario/validate.js';
-import type { InfluxOptions } from '../sinks/types.js';
 import { progressLine, summaryTable } from './format.js';
+import { compareCommand, type CompareArgs } from './compare-command.js';
+import { influxFrom, type InfluxArgs } from './influx-args.js';
 
 const out = (text: string): void => void process.stdout.write(`${text}\n`);
 const err = (text: string): void => void process.stderr.write(`${text}\n`);
@@ -33,35 +34,9 @@ function makeRunId(name: string): string {
   return `${stamp}-${slug}-${randomBytes(2).toString('hex')}`;
 }
 
-interface RunArgs {
+interface RunArgs extends InfluxArgs {
   scenario: string;
   out?: string;
-  'influx-url'?: string;
-  'influx-token'?: string;
-  'influx-org'?: string;
-  'influx-bucket'?: string;
-  'influx-db'?: string;
-}
-
-function influxFrom(args: RunArgs): InfluxOptions | undefined {
-  const url = args['influx-url'];
-  const others = ['influx-token', 'influx-org', 'influx-bucket', 'influx-db'] as const;
-  if (!url) {
-    const stray = others.find((k) => args[k] !== undefined);
-    if (stray) throw new GlassbenchError('INVALID_INPUT', `--${stray} needs --influx-url`);
-    return undefined;
-  }
-  if (!/^https?:\/\/[^\s]+$/.test(url)) throw new GlassbenchError('INVALID_INPUT', `--influx-url must be an http(s) URL, got ${url}`);
-  if (args['influx-db'] !== undefined) {
-    if (args['influx-bucket'] !== undefined || args['influx-org'] !== undefined) {
-      throw new GlassbenchError('INVALID_INPUT', '--influx-db (v1) cannot be combined with --influx-org/--influx-bucket (v2)');
-    }
-    return { url, db: args['influx-db'], ...(args['influx-token'] ? { token: args['influx-token'] } : {}) };
-  }
-  if (!args['influx-bucket'] || !args['influx-org']) {
-    throw new GlassbenchError('INVALID_INPUT', '--influx-url needs either --influx-db (v1) or --influx-org and --influx-bucket (v2)');
-  }
-  return { url, org: args['influx-org'], bucket: args['influx-bucket'], ...(args['influx-token'] ? { token: args['influx-token'] } : {}) };
 }
 
 async function runCommand(args: RunArgs): Promise<number> {
@@ -164,7 +139,25 @@ function cli(argv: string[]): Argv {
         .option('influx-token', { type: 'string', describe: 'InfluxDB v2 API token' })
         .option('influx-org', { type: 'string', describe: 'InfluxDB v2 organisation' })
         .option('influx-bucket', { type: 'string', describe: 'InfluxDB v2 bucket' })
-        .option('influx-db', { type: 'string', describe: 'InfluxDB v1 database (for 1.x servers)' }),
+        .option('influx-db', { type: 'string', describe: 'InfluxDB v1 database (for 1.x servers)' })
+        .option('tag', { type: 'string', array: true, describe: 'key=value tag on every InfluxDB point of the run (e.g. branch=main); repeatable' }),
+    )
+    .command('compare <first> [second]', 'compare <baseline> <candidate> (run directories or influx:<testid>), or --baseline <ref> <candidate>; exit 99 on a regression', (y) =>
+      y
+        .positional('first', { type: 'string', demandOption: true, describe: 'the baseline (a run directory or influx:<testid>), or with --baseline the candidate' })
+        .positional('second', { type: 'string', describe: 'the candidate (a run directory or influx:<testid>)' })
+        .option('baseline', { type: 'string', describe: 'the baseline: a run directory, influx:<testid>, or influx:latest (the latest passing run of the same scenario)' })
+        .option('out', { type: 'string', describe: 'write compare.md, compare.json and junit.xml here (default reports/compare-<time>)' })
+        .option('tolerance', { type: 'string', array: true, describe: 'metric=PCT%,ABS: a worsening smaller than either is not a regression (default 5%,5 for every metric); repeatable' })
+        .option('tolerance-pct', { type: 'number', default: 5, describe: 'default relative tolerance, percent of the baseline' })
+        .option('tolerance-abs', { type: 'number', default: 5, describe: 'default absolute tolerance, in the metric\'s unit (ms)' })
+        .option('allow-different-scenarios', { type: 'boolean', default: false, describe: 'compare runs of different scenarios (refused otherwise, exit 104)' })
+        .option('tag', { type: 'string', array: true, describe: 'influx:latest only picks runs with this key=value tag (e.g. branch=main); repeatable' })
+        .option('influx-url', { type: 'string', describe: 'InfluxDB URL, for influx: runs' })
+        .option('influx-token', { type: 'string', describe: 'InfluxDB token' })
+        .option('influx-org', { type: 'string', describe: 'InfluxDB v2 organisation' })
+        .option('influx-bucket', { type: 'string', describe: 'InfluxDB v2 bucket (queried through its DBRP mapping)' })
+        .option('influx-db', { type: 'string', describe: 'InfluxDB v1 database' }),
     )
     .command('validate <scenario>', 'check a scenario file and exit 0, or 104 listing every problem', (y) =>
       y.positional('scenario', { type: 'string', demandOption: true }),
@@ -176,7 +169,7 @@ function cli(argv: string[]): Argv {
         .option('token', { type: 'string', describe: 'require this Bearer token on WHIP/WHEP' })
         .option('add-delay-ms', { type: 'number', default: 0, describe: 'hold every forwarded frame this long (calibration)' }),
     )
-    .demandCommand(1, 'name a command: run, validate or sfu')
+    .demandCommand(1, 'name a command: run, compare, validate or sfu')
     .strict()
     .help()
     .version(false)
@@ -200,6 +193,7 @@ async function main(): Promise<number> {
   try {
     if (command === 'run') return await runCommand(parsed as unknown as RunArgs);
     if (command === 'validate') return await validateCommand(String(parsed['scenario']));
+    if (command === 'compare') return await compareCommand(parsed as unknown as CompareArgs, makeRunId, out, err);
     if (command === 'sfu') return await sfuCommand(parsed as unknown as Parameters<typeof sfuCommand>[0]);
     throw new GlassbenchError('INVALID_INPUT', `unknown command ${command}`);
   } catch (error) {

@@ -78,7 +78,9 @@ export class InfluxSink implements Sink {
   }
 
   private point(measurement: string): Point {
-    return new Point(measurement).tag('testid', this.tags.testid).tag('scenario', this.tags.scenario).tag('placement', this.tags.placement);
+    const point = new Point(measurement).tag('testid', this.tags.testid).tag('scenario', this.tags.scenario).tag('placement', this.tags.placement);
+    for (const [key, value] of Object.entries(this.options.tags ?? {})) point.tag(key, value);
+    return point;
   }
 
   writeFrame(record: FrameRecord): void {

@@ -1,7 +1,7 @@
 /** `junit.xml`: one test case per threshold, so CI systems show budgets like tests. */
 import type { RunSummary } from '../report/summary.js';
 
-function escapeXml(text: string): string {
+export function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string);
 }
 

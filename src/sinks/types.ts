@@ -22,4 +22,6 @@ export interface InfluxOptions {
   bucket?: string;
   /** v1: database name (`/write?db=`), for 1.x servers */
   db?: string;
+  /** extra tags on every point of the run (`--tag branch=main`): `compare --baseline influx:latest` filters on them */
+  tags?: Record<string, string>;
 }

@@ -1,0 +1,151 @@
+/**
+ * `glassbench compare <baseline> <candidate>` (design.md section 6): per metric, the medians and 95th
+ * percentiles of both runs from their frame-level samples, the deltas with bootstrap 95% confidence
+ * intervals, and a verdict. A regression is a worsening (every compared metric is better lower) whose
+ * interval excludes zero and which exceeds the metric's tolerance: both a share of the baseline (default 5%)
+ * and an absolute amount (default 5 ms, in the metric's unit).
+ */
+import { escapeXml } from '../sinks/junit.js';
+import { bootstrapQuantileDelta, quantile, sortedCopy, type Interval } from './stats.js';
+import type { RunSamples } from './samples.js';
+
+export interface Tolerance {
+  pct: number;
+  abs: number;
+}
+
+export interface CompareOptions {
+  /** default tolerance, and per-metric ones */
+  tolerance: Tolerance;
+  tolerances: Record<string, Tolerance>;
+  /** fewer samples than this on either side: reported, not judged */
+  minSamples: number;
+}
+
+export const DEFAULT_COMPARE_OPTIONS: CompareOptions = { tolerance: { pct: 5, abs: 5 }, tolerances: {}, minSamples: 20 };
+
+export interface StatComparison extends Interval {
+  baseline: number;
+  candidate: number;
+  regression: boolean;
+}
+
+export interface MetricComparison {
+  metric: string;
+  baselineCount: number;
+  candidateCount: number;
+  tolerance: Tolerance;
+  p50?: StatComparison;
+  p95?: StatComparison;
+  verdict: 'regression' | 'improvement' | 'no change' | 'too few samples';
+}
+
+export interface Comparison {
+  baseline: { source: string; runId: string; scenario: string; status: string };
+  candidate: { source: string; runId: string; scenario: string; status: string };
+  metrics: MetricComparison[];
+  regressions: string[];
+}
+
+/** metrics in the order a person reads them: the headline first, then stages, then the AI hook and speech */
+const ORDER = ['g2g_latency_ms', 'frame_latency_ms', 'uplink_ms', 'sfu_ms', 'downlink_ms', 'render_ms', 'unattributed_ms', 'ai_queue_ms', 'ai_decode_ms', 'ai_inference_ms', 'ai_encode_ms', 'ai_hook_ms'];
+
+function rank(metric: string): number {
+  const i = ORDER.indexOf(metric);
+  return i >= 0 ? i : ORDER.length;
+}
+
+function judge(baseline: Float64Array, candidate: Float64Array, q: number, tolerance: Tolerance, seed: number): StatComparison {
+  const interval = bootstrapQuantileDelta(baseline, candidate, q, 500, seed);
+  const base = quantile(baseline, q);
+  const cand = quantile(candidate, q);
+  const exceeds = interval.delta > Math.max((Math.abs(base) * tolerance.pct) / 100, tolerance.abs);
+  return { ...interval, baseline: base, candidate: cand, regression: interval.lo > 0 && exceeds };
+}
+
+export function compareRuns(baseline: RunSamples, candidate: RunSamples, options: CompareOptions = DEFAULT_COMPARE_OPTIONS): Comparison {
+  const metrics: MetricComparison[] = [];
+  const names = [...new Set([...baseline.values.keys(), ...candidate.values.keys()])].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  for (const [i, metric] of names.entries()) {
+    const base = sortedCopy(baseline.values.get(metric) ?? []);
+    const cand = sortedCopy(candidate.values.get(metric) ?? []);
+    const tolerance = options.tolerances[metric] ?? options.tolerance;
+    const row: MetricComparison = { metric, baselineCount: base.length, candidateCount: cand.length, tolerance, verdict: 'too few samples' };
+    if (base.length >= options.minSamples && cand.length >= options.minSamples) {
+      row.p50 = judge(base, cand, 0.5, tolerance, 2 * i + 1);
+      row.p95 = judge(base, cand, 0.95, tolerance, 2 * i + 2);
+      const improved = (s: StatComparison): boolean => s.hi < 0 && -s.delta > Math.max((Math.abs(s.baseline) * tolerance.pct) / 100, tolerance.abs);
+      row.verdict = row.p50.regression || row.p95.regression ? 'regression' : improved(row.p50) || improved(row.p95) ? 'improvement' : 'no change';
+    }
+    metrics.push(row);
+  }
+  const describe = (r: RunSamples): Comparison['baseline'] => ({ source: r.source, runId: r.runId, scenario: r.scenario, status: r.status });
+  return { baseline: describe(baseline), candidate: describe(candidate), metrics, regressions: metrics.filter((m) => m.verdict === 'regression').map((m) => m.metric) };
+}
+
+const fmt = (v: number | undefined, digits = 1): string => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
+const signed = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(1)}`;
+const cell = (s: StatComparison | undefined): string => (s ? `${fmt(s.baseline)} -> ${fmt(s.candidate)} (${signed(s.delta)} [${signed(s.lo)}, ${signed(s.hi)}])` : '-');
+
+/** The console table. */
+export function comparisonTable(c: Comparison): string {
+  const rows = [['metric', 'n base/cand', 'p50 base -> cand (delta [95% CI])', 'p95 base -> cand (delta [95% CI])', 'verdict']];
+  for (const m of c.metrics) rows.push([m.metric, `${m.baselineCount}/${m.candidateCount}`, cell(m.p50), cell(m.p95), m.verdict]);
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+/** `compare.md`: ready to paste as a pull-request comment. */
+export function comparisonMarkdown(c: Comparison): string {
+  const head = c.regressions.length > 0 ? `**Regression** in ${c.regressions.map((m) => `\`${m}\``).join(', ')}` : '**No regression**';
+  const lines = [
+    `### glassbench compare: ${c.candidate.scenario}`,
+    '',
+    `${head} (candidate \`${c.candidate.runId}\` against baseline \`${c.baseline.runId}\`; a regression is a worsening whose 95% bootstrap interval excludes zero and which exceeds the tolerance).`,
+    '',
+    '| metric | n (base / cand) | p50 base -> cand | p50 delta [95% CI] | p95 base -> cand | p95 delta [95% CI] | tolerance | verdict |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const m of c.metrics) {
+    const stat = (s: StatComparison | undefined): [string, string] => (s ? [`${fmt(s.baseline)} -> ${fmt(s.candidate)}`, `${signed(s.delta)} [${signed(s.lo)}, ${signed(s.hi)}]`] : ['-', '-']);
+    const verdict = m.verdict === 'regression' ? ':red_circle: regression' : m.verdict === 'improvement' ? ':green_circle: improvement' : m.verdict;
+    lines.push(`| \`${m.metric}\` | ${m.baselineCount} / ${m.candidateCount} | ${stat(m.p50).join(' | ')} | ${stat(m.p95).join(' | ')} | ${m.tolerance.pct}% and ${m.tolerance.abs} | ${verdict} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `junit.xml`: one test case per metric, failing on a regression. */
+export function comparisonJunit(c: Comparison): string {
+  const cases = c.metrics.map((m) => {
+    const name = escapeXml(m.metric);
+    const detail = escapeXml(`p50 ${cell(m.p50)}; p95 ${cell(m.p95)}`);
+    if (m.verdict === 'regression') return `    <testcase classname="glassbench.compare" name="${name}"><failure message="${escapeXml(`${m.metric} regressed`)}">${detail}</failure></testcase>`;
+    if (m.verdict === 'too few samples') return `    <testcase classname="glassbench.compare" name="${name}"><skipped message="too few samples"/></testcase>`;
+    return `    <testcase classname="glassbench.compare" name="${name}"><system-out>${detail}</system-out></testcase>`;
+  });
+  const failures = c.regressions.length;
+  const skipped = c.metrics.filter((m) => m.verdict === 'too few samples').length;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="glassbench compare" tests="${cases.length}" failures="${failures}" skipped="${skipped}">`,
+    `  <testsuite name="${escapeXml(`glassbench compare ${c.candidate.scenario}`)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+/** `--tolerance metric=PCT%,ABS` (either part may be left out: `frame_latency_ms=10%` or `sfu_ms=2`). */
+export function parseTolerance(text: string, base: Tolerance): { metric: string; tolerance: Tolerance } {
+  const match = /^([a-z0-9_]+)=(.+)$/.exec(text.trim());
+  if (!match) throw new Error(`--tolerance ${text}: expected metric=PCT%,ABS (e.g. frame_latency_ms=10%,3)`);
+  const tolerance = { ...base };
+  for (const part of (match[2] as string).split(',')) {
+    const p = part.trim();
+    if (/^\d+(\.\d+)?%$/.test(p)) tolerance.pct = Number(p.slice(0, -1));
+    else if (/^\d+(\.\d+)?(ms)?$/.test(p)) tolerance.abs = Number(p.replace(/ms$/, ''));
+    else throw new Error(`--tolerance ${text}: "${p}" is neither a percentage (10%) nor an amount (3)`);
+  }
+  return { metric: match[1] as string, tolerance };
+}
