@@ -12,9 +12,10 @@ export interface SyntheticModel {
 
 /**
  * What a stage runs: a synthetic model (a service time), or the real video path: `vp8` for decode and
- * encode (libvpx; `bitrateKbps` for the encoder), `filter` for inference (a CPU filter on the decoded pixels).
+ * encode (libvpx; `bitrateKbps` for the encoder), `filter` for inference (a CPU filter on the decoded pixels);
+ * at the edge, `detector: face` runs a real face detector in the page (face-api's tiny face detector).
  */
-export type StageModel = { synthetic: SyntheticModel } | { vp8: { bitrateKbps?: number } } | { filter: 'blur' | 'edges' };
+export type StageModel = { synthetic: SyntheticModel } | { vp8: { bitrateKbps?: number } } | { filter: 'blur' | 'edges' } | { detector: 'face' };
 
 export interface AiStageSpec {
   /** `decode`, `inference` or `encode`; their times are `ai_<name>_ms` */
@@ -41,7 +42,8 @@ export interface DeviceSpec {
 export type QueuePolicy = 'drop-oldest' | 'drop-newest' | 'block';
 
 export interface AiOptions {
-  placement: 'none' | 'cloud';
+  /** `cloud`: in the reference SFU; `edge`: in each browser publisher's page, before encode */
+  placement: 'none' | 'cloud' | 'edge';
   /** `inline` forwards what the AI returns; `tap` forwards the original at once and runs the AI on a copy */
   mode: 'inline' | 'tap';
   stages: AiStageSpec[];

@@ -2,7 +2,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { compareRuns, comparisonJunit, comparisonMarkdown, comparisonTable, DEFAULT_COMPARE_OPTIONS, parseTolerance, type CompareOptions } from '../compare/compare.js';
+import { changePoint } from '../compare/change-point.js';
 import { InfluxReader } from '../compare/influx-source.js';
+import { quantile, sortedCopy } from '../compare/stats.js';
 import { samplesFromDir, type RunSamples } from '../compare/samples.js';
 import { EXIT_CODES, GlassbenchError } from '../errors.js';
 import { influxFrom, parseTags, type InfluxArgs } from './influx-args.js';
@@ -16,6 +18,7 @@ export interface CompareArgs extends InfluxArgs {
   'tolerance-pct': number;
   'tolerance-abs': number;
   'allow-different-scenarios': boolean;
+  gate?: string[];
 }
 
 function reader(args: CompareArgs): InfluxReader {
@@ -36,7 +39,10 @@ export async function compareCommand(args: CompareArgs, makeId: (name: string) =
   const candidateRef = args.baseline !== undefined ? args.first : args.second;
   if (!candidateRef) throw new GlassbenchError('INVALID_INPUT', 'compare needs a baseline and a candidate: glassbench compare <baseline> <candidate> (or --baseline <ref> <candidate>)');
   if (baselineRef === 'influx:latest' && candidateRef === 'influx:latest') throw new GlassbenchError('INVALID_INPUT', 'the candidate cannot be influx:latest');
-  const options: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS, tolerance: { pct: args['tolerance-pct'], abs: args['tolerance-abs'] }, tolerances: {} };
+  const gate = (args.gate ?? ['p50']).flatMap((g) => g.split(',')).map((g) => g.trim());
+  const unknown = gate.find((g) => g !== 'p50' && g !== 'p95');
+  if (unknown !== undefined || gate.length === 0) throw new GlassbenchError('INVALID_INPUT', `--gate ${unknown ?? ''}: expected p50, p95 or p50,p95`);
+  const options: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS, tolerance: { pct: args['tolerance-pct'], abs: args['tolerance-abs'] }, tolerances: {}, gate: [...new Set(gate)] as ('p50' | 'p95')[] };
   for (const t of args.tolerance ?? []) {
     try {
       const { metric, tolerance } = parseTolerance(t, options.tolerance);
@@ -61,6 +67,18 @@ export async function compareCommand(args: CompareArgs, makeId: (name: string) =
     throw new GlassbenchError('INVALID_INPUT', `the runs are of different scenarios (${baseline.scenario} and ${candidate.scenario}); pass --allow-different-scenarios to compare them anyway`);
   }
   const comparison = compareRuns(baseline, candidate, options);
+  if (baselineRef.startsWith('influx:') || candidateRef.startsWith('influx:')) {
+    // the change-point check over the scenario's history, for the headline metrics the candidate has
+    const influxReader = reader(args);
+    comparison.history = [];
+    for (const metric of ['g2g_latency_ms', 'frame_latency_ms']) {
+      const values = candidate.values.get(metric);
+      if (!values || values.length === 0) continue;
+      const history = (await influxReader.history(candidate.scenario, tags, metric)).filter((h) => h.testid !== candidate.runId);
+      const check = changePoint(metric, history.map((h) => h.p50), quantile(sortedCopy(values), 0.5), options.tolerances[metric] ?? options.tolerance);
+      if (check) comparison.history.push(check);
+    }
+  }
   const outDir = resolve(args.out ?? join('reports', `compare-${makeId(candidate.scenario)}`));
   await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, 'compare.json'), `${JSON.stringify(comparison, null, 2)}\n`);
@@ -70,6 +88,9 @@ export async function compareCommand(args: CompareArgs, makeId: (name: string) =
   out('');
   out(comparisonTable(comparison));
   out('');
+  for (const h of comparison.history ?? []) {
+    out(`${h.step ? 'STEP CHANGE' : 'no step change'} in ${h.metric}: candidate median ${h.candidate.toFixed(1)} against ${h.historyMedian.toFixed(1)} +/- ${h.band.toFixed(1)} over the last ${h.runs} passing runs`);
+  }
   out(comparison.regressions.length > 0 ? `regression: ${comparison.regressions.join(', ')}` : 'no regression');
   out(`results: ${outDir}/compare.md, compare.json, junit.xml`);
   return comparison.regressions.length > 0 ? EXIT_CODES.thresholdFailed : EXIT_CODES.ok;

@@ -27,19 +27,43 @@ function pad(text: string, width: number, right = false): string {
   return right ? text.padStart(width) : text.padEnd(width);
 }
 
+/** Variants side by side: per metric, each variant's median / p95 (latencies) or count (counters). */
+function variantsTable(summary: RunSummary): string[] {
+  const variants = summary.variants ?? [];
+  const names = [...new Set(variants.flatMap((v) => Object.keys(v.metrics)))];
+  const rows = [['metric', ...variants.map((v) => `${v.name} (${v.placement}) p50 / p95 or count`)]];
+  for (const name of names) {
+    rows.push([
+      name,
+      ...variants.map((v) => {
+        const m = v.metrics[name];
+        if (!m) return '-';
+        return isTrend(m) ? `${fmt(m.p50)} / ${fmt(m.p95)}` : String(m.count);
+      }),
+    ]);
+  }
+  rows.push(['cpu % (sfu, browsers)', ...variants.map((v) => `${fmt(v.cpuPctMean['sfu'])}, ${fmt(v.cpuPctMean['browser'])}`)]);
+  rows.push(['status', ...variants.map((v) => `${v.status} (${v.rounds.length} round${v.rounds.length === 1 ? '' : 's'})`)]);
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((c, i) => pad(c, widths[i] ?? 0, i > 0)).join('  '));
+}
+
 export function summaryTable(summary: RunSummary): string {
   const lines: string[] = [];
+  if (summary.variants) lines.push(...variantsTable(summary));
   const trendRows = Object.entries(summary.metrics).filter(([, v]) => isTrend(v)) as [string, TrendSummary][];
   const counterRows = Object.entries(summary.metrics).filter(([, v]) => !isTrend(v)) as [string, CounterSummary][];
   const header = ['metric', 'count', 'min', 'mean', 'p50', 'p90', 'p95', 'p99', 'max'];
   const widths = [Math.max(18, ...trendRows.map(([name]) => name.length)), 8, 8, 8, 8, 8, 8, 8, 8];
-  lines.push(header.map((h, i) => pad(h, widths[i] as number, i > 0)).join(' '));
-  for (const [name, t] of trendRows) {
-    const cells = [name, String(t.count), fmt(t.min), fmt(t.mean), fmt(t.p50), fmt(t.p90), fmt(t.p95), fmt(t.p99), fmt(t.max)];
-    lines.push(cells.map((c, i) => pad(c, widths[i] as number, i > 0)).join(' '));
+  if (!summary.variants) {
+    lines.push(header.map((h, i) => pad(h, widths[i] as number, i > 0)).join(' '));
+    for (const [name, t] of trendRows) {
+      const cells = [name, String(t.count), fmt(t.min), fmt(t.mean), fmt(t.p50), fmt(t.p90), fmt(t.p95), fmt(t.p99), fmt(t.max)];
+      lines.push(cells.map((c, i) => pad(c, widths[i] as number, i > 0)).join(' '));
+    }
+    lines.push('');
+    lines.push(counterRows.map(([name, c]) => `${name} ${c.count}`).join('   '));
   }
-  lines.push('');
-  lines.push(counterRows.map(([name, c]) => `${name} ${c.count}`).join('   '));
   const thresholdLines: string[] = [];
   for (const [key, results] of Object.entries(summary.thresholds)) {
     for (const r of results) {

@@ -4,12 +4,15 @@
  * section 6): 0 pass, 99 a threshold failed, 104 invalid scenario or flags, 105 aborted, 107 run failed.
  */
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ReferenceServer } from '../../reference-server/server.js';
 import { EXIT_CODES, GlassbenchError, describeError, exitCodeFor } from '../errors.js';
-import { runScenario } from '../orchestrator/runner.js';
+import { runWithVariants } from '../orchestrator/variants.js';
+import { InfluxReader } from '../compare/influx-source.js';
+import { writeReport } from '../report/html.js';
+import { rebuildFromInflux } from '../report/influx-rebuild.js';
 import { loadScenario } from '../scenario/validate.js';
 import { progressLine, summaryTable } from './format.js';
 import { compareCommand, type CompareArgs } from './compare-command.js';
@@ -61,7 +64,7 @@ async function runCommand(args: RunArgs): Promise<number> {
   let progressShown = false;
   out(`glassbench run ${scenario.name} (${args.scenario}) -> ${outDir}`);
   try {
-    const result = await runScenario({
+    const result = await runWithVariants({
       scenario,
       runId,
       outDir,
@@ -91,7 +94,7 @@ async function runCommand(args: RunArgs): Promise<number> {
       out(`influx: ${summary.influx.pointsWritten} points written to ${summary.influx.target}${summary.influx.pointsPending > 0 ? `, ${summary.influx.pointsPending} kept in ${summary.influx.pendingFile}` : ''}`);
     }
     out(`status: ${summary.status}${summary.error ? ` (${summary.error.message})` : ''}`);
-    out(`results: ${result.outDir}/summary.json, frames.ndjson.gz, junit.xml`);
+    out(summary.variants ? `results: ${result.outDir}/summary.json, junit.xml, report.html; each round in ${result.outDir}/variants/` : `results: ${result.outDir}/summary.json, frames.ndjson.gz, junit.xml, report.html`);
     if (summary.status === 'failed') {
       const failing = Object.entries(summary.thresholds).flatMap(([key, list]) => list.filter((r) => !r.ok).map((r) => `${key} ${r.expr}`));
       err(`thresholds failed: ${failing.join(', ')}`);
@@ -151,8 +154,19 @@ function cli(argv: string[]): Argv {
         .option('tolerance', { type: 'string', array: true, describe: 'metric=PCT%,ABS: a worsening smaller than either is not a regression (default 5%,5 for every metric); repeatable' })
         .option('tolerance-pct', { type: 'number', default: 5, describe: 'default relative tolerance, percent of the baseline' })
         .option('tolerance-abs', { type: 'number', default: 5, describe: 'default absolute tolerance, in the metric\'s unit (ms)' })
+        .option('gate', { type: 'string', array: true, describe: 'statistics whose worsening is a regression: p50 (default), p95, or p50,p95' })
         .option('allow-different-scenarios', { type: 'boolean', default: false, describe: 'compare runs of different scenarios (refused otherwise, exit 104)' })
         .option('tag', { type: 'string', array: true, describe: 'influx:latest only picks runs with this key=value tag (e.g. branch=main); repeatable' })
+        .option('influx-url', { type: 'string', describe: 'InfluxDB URL, for influx: runs' })
+        .option('influx-token', { type: 'string', describe: 'InfluxDB token' })
+        .option('influx-org', { type: 'string', describe: 'InfluxDB v2 organisation' })
+        .option('influx-bucket', { type: 'string', describe: 'InfluxDB v2 bucket (queried through its DBRP mapping)' })
+        .option('influx-db', { type: 'string', describe: 'InfluxDB v1 database' }),
+    )
+    .command('report <run>', 'write report.html of a run again: from its directory, or from InfluxDB (influx:<testid>)', (y) =>
+      y
+        .positional('run', { type: 'string', demandOption: true, describe: 'run directory (reports/<run-id>), or influx:<testid>' })
+        .option('out', { type: 'string', describe: 'influx: runs: where to write (default reports/<testid>-from-influx)' })
         .option('influx-url', { type: 'string', describe: 'InfluxDB URL, for influx: runs' })
         .option('influx-token', { type: 'string', describe: 'InfluxDB token' })
         .option('influx-org', { type: 'string', describe: 'InfluxDB v2 organisation' })
@@ -169,7 +183,7 @@ function cli(argv: string[]): Argv {
         .option('token', { type: 'string', describe: 'require this Bearer token on WHIP/WHEP' })
         .option('add-delay-ms', { type: 'number', default: 0, describe: 'hold every forwarded frame this long (calibration)' }),
     )
-    .demandCommand(1, 'name a command: run, compare, validate or sfu')
+    .demandCommand(1, 'name a command: run, compare, report, validate or sfu')
     .strict()
     .help()
     .version(false)
@@ -193,6 +207,17 @@ async function main(): Promise<number> {
   try {
     if (command === 'run') return await runCommand(parsed as unknown as RunArgs);
     if (command === 'validate') return await validateCommand(String(parsed['scenario']));
+    if (command === 'report') {
+      const run = String(parsed['run']);
+      if (run.startsWith('influx:')) {
+        const influx = influxFrom(parsed as InfluxArgs);
+        if (!influx) throw new GlassbenchError('INVALID_INPUT', 'influx: runs need --influx-url and --influx-db (or --influx-org and --influx-bucket)');
+        const testid = run.slice('influx:'.length);
+        const outDir = resolve(typeof parsed['out'] === 'string' ? parsed['out'] : join('reports', `${testid}-from-influx`));
+        out(`report: ${await rebuildFromInflux(new InfluxReader(influx), testid, outDir)}`);
+      } else out(`report: ${await writeReport(resolve(run))}`);
+      return EXIT_CODES.ok;
+    }
     if (command === 'compare') return await compareCommand(parsed as unknown as CompareArgs, makeRunId, out, err);
     if (command === 'sfu') return await sfuCommand(parsed as unknown as Parameters<typeof sfuCommand>[0]);
     throw new GlassbenchError('INVALID_INPUT', `unknown command ${command}`);

@@ -84,6 +84,20 @@ export class InfluxReader {
   }
 
   /**
+   * The medians of `metric` of the passing runs of `scenario` carrying `tags`, oldest first (at most the last
+   * `limit`): the history the change-point check looks at.
+   */
+  async history(scenario: string, tags: Record<string, string>, metric: string, limit = 30): Promise<{ testid: string; timeMs: number; p50: number }[]> {
+    const filters = [`scenario = ${literal(scenario)}`, `metric = ${literal(metric)}`, ...Object.entries(tags).map(([k, v]) => `${identifier(k)} = ${literal(v)}`)];
+    const rows = await this.query(`SELECT p50, status FROM summary WHERE ${filters.join(' AND ')} GROUP BY testid`);
+    return rows
+      .filter((r) => r['status'] === 'passed' && typeof r['p50'] === 'number')
+      .map((r) => ({ testid: String(r['testid']), timeMs: Number(r['time']) / 1000, p50: r['p50'] as number }))
+      .sort((a, b) => a.timeMs - b.timeMs)
+      .slice(-limit);
+  }
+
+  /**
    * The most recent run of `scenario` that passed, carrying every tag in `tags`, other than `exclude`
    * (the candidate itself); undefined when there is none.
    */
@@ -103,8 +117,8 @@ export class InfluxReader {
 
 const camel = (name: string): string => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-/** A `frame` point in the shape of a frames.ndjson.gz record (what SampleSink reads). */
-function frameRecord(row: Row): Row {
+/** A `frame` point in the shape of a frames.ndjson.gz record (what SampleSink and the report read). */
+export function frameRecord(row: Row): Row {
   const record: Row = { frameId: row['frame_id'], publisher: row['publisher'], warmup: row['warmup'] === true };
   const stages: Record<string, number> = {};
   for (const [key, value] of Object.entries(row)) {

@@ -24,7 +24,7 @@ export interface RunSamples {
 }
 
 /** frame record field -> metric, per receiver */
-const PER_RECEIPT: [string, string][] = [
+export const PER_RECEIPT: [string, string][] = [
   ['g2gLatencyMs', 'g2g_latency_ms'],
   ['frameLatencyMs', 'frame_latency_ms'],
   ['uplinkMs', 'uplink_ms'],

@@ -226,14 +226,21 @@ export class FrameCollector {
     const publisherTag = Number(state.key.split(':')[0]);
     const publisher = this.publisherByTag.get(publisherTag) ?? state.sent?.peer;
     const room = (publisher ? this.peers.get(publisher)?.room : undefined) ?? '';
-    const captureMs = state.sent?.captureMs ?? state.receipts[0]?.captureMs;
+    // edge AI records come from the publisher's page, stamped when the frame was drawn
+    const edge = state.ai?.device === 'browser' ? state.ai : undefined;
+    const captureMs = state.sent?.captureMs ?? state.receipts[0]?.captureMs ?? edge?.readyMs;
     const warmup = captureMs === undefined || captureMs < this.measureFromMs;
     const received = new Set<string>();
     for (const receipt of state.receipts) {
       received.add(receipt.sub);
       this.emitReceived(state, receipt, publisher, room, warmup);
     }
-    if (warmup || !state.sent) return; // never sent by a publisher of this run: nothing to expect
+    if (warmup) return;
+    if (!state.sent) {
+      // a frame the page's edge AI dropped before its encoder was never sent, but it was dropped: count it
+      if (edge && edge.outcome !== 'done') this.recordAi(edge, { room, publisher: edge.pub });
+      return; // otherwise never sent by a publisher of this run: nothing to expect
+    }
     this.series.add('frames_sent', { room, publisher: state.sent.peer });
     for (const result of state.aiResults ?? []) {
       const info = this.peers.get(result.peer);

@@ -38,6 +38,8 @@ export interface FrameRecord {
   identityLost?: true;
   /** captured before every peer had connected: recorded, but kept out of the metrics */
   warmup?: true;
+  /** the scenario variant that produced it */
+  variant?: string;
 }
 
 /**
@@ -68,6 +70,7 @@ export interface SpeechSampleRecord {
   s2sLatencyMs?: number;
   /** before every peer had connected: recorded, but kept out of the metrics */
   warmup?: true;
+  variant?: string;
 }
 
 export type Tags = Record<string, string>;

@@ -22,6 +22,7 @@ import type { SpeechRecord } from '../../reference-server/ai/speech/chain.js';
 import { missingSpeechEngines, wordErrorRate } from '../../reference-server/ai/speech/engines.js';
 import { FramesFile } from '../sinks/frames-file.js';
 import { InfluxSink } from '../sinks/influx-sink.js';
+import { writeReport } from '../report/html.js';
 import { renderJunit } from '../sinks/junit.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { planPeers, roomUrl, type PlannedPeer } from './plan.js';
@@ -94,12 +95,13 @@ class Run {
     if (options.influx) {
       this.influx = new InfluxSink(
         options.influx,
-        { testid: options.runId, scenario: this.scenario.name, placement: this.scenario.ai.placement },
+        { testid: options.runId, scenario: this.scenario.name, placement: this.scenario.ai.placement, ...(options.variant ? { variant: options.variant } : {}) },
         join(options.outDir, 'influx-pending.lp'),
         (message) => this.emit({ type: 'warning', message }),
       );
     }
     this.collector = new FrameCollector(this.series, this.peerInfo, (record) => {
+      if (options.variant) record.variant = options.variant;
       this.frames.write(record);
       this.influx?.writeFrame(record);
     });
@@ -184,6 +186,7 @@ class Run {
       case 'records':
         this.utterances.push(...event.utterances);
         this.onsets.push(...event.onsets);
+        for (const record of event.edgeAi) this.collector.onStage(record, now);
         for (const record of event.sent) this.collector.onSent(record, now);
         for (const record of event.aiResults) {
           if (record.f.startsWith('sub:')) this.subtitles.push(record);
@@ -264,7 +267,7 @@ class Run {
       } else if (peer.role === 'publisher') {
         const target = this.scenario.target;
         const endpointUrl = target.type === 'reference' ? `${this.sfu?.baseUrl}/whip/${peer.room}` : roomUrl(target.whipUrl, peer.room);
-        const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, endpointUrl, publisherTag: peer.publisherTag ?? 0, video: peer.video, ...this.browserEndpoint, ...(peer.audio ? { audio: peer.audio } : {}), ...(peer.identifyRtp ? { identifyRtp: true } : {}) };
+        const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, endpointUrl, publisherTag: peer.publisherTag ?? 0, video: peer.video, ...this.browserEndpoint, ...(peer.audio ? { audio: peer.audio } : {}), ...(peer.identifyRtp ? { identifyRtp: true } : {}), ...(this.scenario.ai.placement === 'edge' ? { edgeAi: { stages: this.scenario.ai.stages } } : {}) };
         runner.send({ type: 'start-publisher', spec: token ? { ...spec, token } : spec, connectTimeoutMs: timeoutMs });
       } else {
         // the glassbench-ai DataChannel carries AI results (tap) and subtitles (translation chain, option A);
@@ -485,10 +488,12 @@ class Run {
           entry.speechHeard = (entry.speechHeard ?? 0) + 1;
           sample.s2sLatencyMs = record('s2s_latency_ms', onset.ms - match.endMs, subTags);
         }
+        if (this.options.variant) sample.variant = this.options.variant;
         this.frames.write(sample);
         this.influx?.writeSpeech(sample);
       }
       if (receivers.length === 0) {
+        if (this.options.variant) base.variant = this.options.variant;
         this.frames.write(base);
         this.influx?.writeSpeech(base);
       }
@@ -512,7 +517,8 @@ class Run {
     if (dropped > 0) {
       const hook = summaries['ai_hook_ms'] as { p50?: number; max?: number } | undefined;
       const fresh = hook?.max !== undefined ? `; forwarded frames waited at most ${hook.max.toFixed(1)} ms in the hook (median ${hook.p50?.toFixed(1) ?? '?'} ms)` : '';
-      this.notes.push(`AI hook overloaded: ${dropped} of ${sent} frames dropped by the ${ai.queue.policy} queue policy (queue max ${ai.queue.max}, ${ai.workers} worker${ai.workers === 1 ? '' : 's'})${fresh}`);
+      if (ai.placement === 'edge') this.notes.push(`edge AI overloaded: ${dropped} of ${sent} frames drawn while the page's model was busy were replaced by newer ones${fresh}`);
+      else this.notes.push(`AI hook overloaded: ${dropped} of ${sent} frames dropped by the ${ai.queue.policy} queue policy (queue max ${ai.queue.max}, ${ai.workers} worker${ai.workers === 1 ? '' : 's'})${fresh}`);
     }
     const failed = count('frames_failed_ai');
     if (failed > 0) this.notes.push(`AI hook: ${failed} frames failed${this.sfuEvents.length > 0 ? ` (${[...new Set(this.sfuEvents)].join('; ')})` : ''}`);
@@ -576,6 +582,7 @@ class Run {
     }
     await writeFile(join(this.options.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     await writeFile(join(this.options.outDir, 'junit.xml'), renderJunit(summary));
+    await writeReport(this.options.outDir).catch((error: unknown) => this.emit({ type: 'warning', message: `report.html not written: ${describeError(error)}` }));
     return { summary, outDir: this.options.outDir, exitCode: exitCodeOf(summary) };
   }
 }

@@ -13,6 +13,8 @@ export interface RunOptions {
   /** aborting it (Ctrl-C) drains and ends the run early with a partial report, status aborted */
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
+  /** one variant's run of a scenario with variants: every record and point carries this `variant` tag */
+  variant?: string;
 }
 
 export type RunPhase = 'starting' | 'connecting' | 'warming-up' | 'running' | 'draining' | 'writing';

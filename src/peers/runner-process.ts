@@ -3,6 +3,7 @@
  * RunnerCommands over IPC, sends frame records in batches every 100 ms and its CPU/RSS every second,
  * and exits when told to close or when the harness goes away (IPC disconnect): no orphans.
  */
+import type { AiFrameRecord } from '../../reference-server/ai/types.js';
 import { describeError } from '../errors.js';
 import { ProcessTreeSampler } from '../metrics/process-tree.js';
 import { ResourceSampler } from '../metrics/resources.js';
@@ -49,19 +50,21 @@ let received: ReceivedFrameRecord[] = [];
 let utterances: UtteranceRecord[] = [];
 let aiResults: AiResultRecord[] = [];
 let onsets: SpeechOnsetRecord[] = [];
+let edgeAi: AiFrameRecord[] = [];
 
 function emit(event: RunnerEvent): void {
   if (process.connected) process.send?.(event);
 }
 
 function flushRecords(): void {
-  if (sent.length === 0 && received.length === 0 && utterances.length === 0 && aiResults.length === 0 && onsets.length === 0) return;
-  emit({ type: 'records', sent, received, utterances, aiResults, onsets });
+  if (sent.length === 0 && received.length === 0 && utterances.length === 0 && aiResults.length === 0 && onsets.length === 0 && edgeAi.length === 0) return;
+  emit({ type: 'records', sent, received, utterances, aiResults, onsets, edgeAi });
   sent = [];
   received = [];
   utterances = [];
   aiResults = [];
   onsets = [];
+  edgeAi = [];
 }
 
 const flushTimer = setInterval(flushRecords, 100);
@@ -79,7 +82,7 @@ async function handle(command: RunnerCommand): Promise<void> {
       let peer: PublisherPeer;
       if (spec.kind === 'browser') {
         browserPeers.add(spec.peerId);
-        peer = new BrowserPublisher(spec, browserHost(spec.browserWSEndpoint), (r) => sent.push(r), peerError(spec.peerId), (u) => utterances.push(u));
+        peer = new BrowserPublisher(spec, browserHost(spec.browserWSEndpoint), (r) => sent.push(r), peerError(spec.peerId), (u) => utterances.push(u), (r) => edgeAi.push(r));
       } else {
         peer = new SyntheticPublisher(spec, (r) => sent.push(r));
       }

@@ -1,4 +1,5 @@
 /** Contracts between the harness and its peers (which run in peer-runner child processes). */
+import type { AiFrameRecord, AiStageSpec } from '../../reference-server/ai/types.js';
 import type { PageStatsSample } from '../browser/page/types.js';
 import type { VideoOptions } from '../scenario/types.js';
 
@@ -97,6 +98,8 @@ export interface PublisherSpec {
   audio?: { intervalMs: number };
   /** browser publishers: report the RTP timestamp of every frame (plan.ts `identifyRtp`) */
   identifyRtp?: boolean;
+  /** edge placement: the page runs these stages on every frame before the encoder */
+  edgeAi?: { stages: AiStageSpec[] };
 }
 
 export interface SubscriberSpec {
@@ -127,7 +130,16 @@ export type RunnerEvent =
   | { type: 'publisher-ready'; peerId: string; streamId: string }
   | { type: 'subscriber-ready'; peerId: string; windows: SubscriptionWindow[] }
   | { type: 'peer-failed'; peerId: string; message: string }
-  | { type: 'records'; sent: SentFrameRecord[]; received: ReceivedFrameRecord[]; utterances: UtteranceRecord[]; aiResults: AiResultRecord[]; onsets: SpeechOnsetRecord[] }
+  | {
+      type: 'records';
+      sent: SentFrameRecord[];
+      received: ReceivedFrameRecord[];
+      utterances: UtteranceRecord[];
+      aiResults: AiResultRecord[];
+      onsets: SpeechOnsetRecord[];
+      /** edge placement: what each publisher page's AI did with its frames */
+      edgeAi: AiFrameRecord[];
+    }
   | {
       type: 'resources';
       ms: number;

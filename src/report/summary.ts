@@ -88,4 +88,22 @@ export interface RunSummary {
   }[];
   influx?: { target: string; pointsWritten: number; pointsPending: number; pendingFile?: string; warnings: string[] };
   error?: { code: string; message: string };
+  /**
+   * a scenario with variants: each variant's rounds (each a complete run in `variants/<name>-r<k>/`) and its
+   * metrics over all its rounds (latencies from the frames, counters summed); the top-level `metrics` are then
+   * empty and `thresholds` are keyed `<variant>: <key>`, one result per round
+   */
+  variants?: VariantSummary[];
+}
+
+export interface VariantSummary {
+  name: string;
+  status: RunStatus;
+  placement: string;
+  rounds: { dir: string; status: RunStatus; startedAt: string; durationMs: number }[];
+  metrics: Record<string, TrendSummary | CounterSummary>;
+  /** mean CPU of each process kind over the variant's rounds (sfu, harness, runners, browsers), percent of a core */
+  cpuPctMean: Record<string, number>;
+  saturated: boolean;
+  notes: string[];
 }

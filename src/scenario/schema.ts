@@ -21,7 +21,7 @@ const ai = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    placement: { enum: ['none', 'cloud'] },
+    placement: { enum: ['none', 'cloud', 'edge'] },
     mode: { enum: ['inline', 'tap'] },
     stages: {
       type: 'array',
@@ -46,6 +46,7 @@ const ai = {
               },
               vp8: { type: 'object', additionalProperties: false, properties: { bitrateKbps: { type: 'number', exclusiveMinimum: 0, maximum: 100_000 } } },
               filter: { enum: ['blur', 'edges'] },
+              detector: { enum: ['face'] },
             },
           },
         },
@@ -137,6 +138,24 @@ export const scenarioSchema = {
       properties: { addDelayMs: { type: 'number', minimum: 0, maximum: 10_000 } },
     },
     ai,
+    // runs of the same scenario with other ai (and sfu) settings, one after another under one run id
+    variants: {
+      type: 'array',
+      minItems: 2,
+      maxItems: 8,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name'],
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,32}$' },
+          ai,
+          sfu: { type: 'object', additionalProperties: false, properties: { addDelayMs: { type: 'number', minimum: 0, maximum: 10_000 } } },
+        },
+      },
+    },
+    rounds: { ...positiveInteger, maximum: 20 },
+    order: { enum: ['sequential', 'interleaved'] },
     thresholds: {
       type: 'object',
       additionalProperties: { type: 'array', minItems: 1, items: { type: ['string', 'object'] } },

@@ -71,6 +71,20 @@ export interface Scenario {
   thresholds: ThresholdSpec[];
   /** the AI hook (design.md section 8); `placement: none` when the scenario has no `ai` block */
   ai: AiOptions;
+  /**
+   * variants: the scenario runs once per variant (and round) under one run id, each with its own `ai` and
+   * `sfu` settings; `interleaved` alternates them round by round (drift cancels), `sequential` runs every
+   * round of one before the next
+   */
+  variants?: Variant[];
+  rounds?: number;
+  order?: 'sequential' | 'interleaved';
   /** the file it came from (for messages and reports) */
   sourcePath: string;
+}
+
+export interface Variant {
+  name: string;
+  ai: AiOptions;
+  sfu: SfuOptions;
 }

@@ -9,7 +9,7 @@ import { GlassbenchError } from '../errors.js';
 import { parseDurationMs } from './duration.js';
 import { formatPath, loadScenarioFile, parseScenarioText, type LoadedDocument, type PathSegment } from './load.js';
 import { scenarioSchema } from './schema.js';
-import type { PeerGroup, Scenario, Target, VideoOptions } from './types.js';
+import type { PeerGroup, Scenario, Target, Variant, VideoOptions } from './types.js';
 import type { AiOptions, AiStageSpec, SpeechOptions, SyntheticModel } from '../../reference-server/ai/types.js';
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
@@ -18,8 +18,17 @@ const validateSchema = ajv.compile(scenarioSchema);
 type Raw = Record<string, unknown>;
 
 class Problems {
-  readonly list: string[] = [];
-  constructor(private readonly doc: LoadedDocument) {}
+  constructor(
+    private readonly doc: LoadedDocument,
+    readonly list: string[] = [],
+    private readonly prefix: PathSegment[] = [],
+  ) {}
+
+  /** The same list, with every path under `prefix` (a variant's own `ai` block). */
+  under(prefix: PathSegment[]): Problems {
+    return new Problems(this.doc, this.list, [...this.prefix, ...prefix]);
+  }
+
   /** Orders problems as they appear in the file. */
   sortByPlace(): void {
     const place = (text: string): number[] => (/:(\d+):(\d+) /.exec(text)?.slice(1).map(Number) ?? [0, 0]);
@@ -30,7 +39,8 @@ class Problems {
     });
   }
 
-  add(path: PathSegment[], reason: string, options: { key?: boolean } = {}): void {
+  add(relative: PathSegment[], reason: string, options: { key?: boolean } = {}): void {
+    const path = [...this.prefix, ...relative];
     this.list.push(`${this.doc.locate(path, options)} ${formatPath(path)}: ${reason}`);
   }
 }
@@ -177,6 +187,11 @@ function toAi(problems: Problems, raw: Raw | undefined, target: Target): AiOptio
       const bitrateKbps = (rawModel['vp8'] as Raw)['bitrateKbps'] as number | undefined;
       return { name, model: { vp8: bitrateKbps === undefined ? {} : { bitrateKbps } } };
     }
+    if (rawModel['detector'] !== undefined) {
+      if (name !== 'inference') problems.add(['ai', 'stages', i, 'model', 'detector'], 'a detector is a model of the inference stage');
+      if (a['placement'] !== 'edge') problems.add(['ai', 'stages', i, 'model', 'detector'], 'the face detector runs in the browser: it needs placement: edge');
+      return { name, model: { detector: 'face' as const } };
+    }
     if (rawModel['filter'] !== undefined) {
       if (name !== 'inference') problems.add(['ai', 'stages', i, 'model', 'filter'], 'a filter is a model of the inference stage');
       return { name, model: { filter: rawModel['filter'] as 'blur' | 'edges' } };
@@ -208,6 +223,13 @@ function toAi(problems: Problems, raw: Raw | undefined, target: Target): AiOptio
   const rawSpeech = a['speech'] as Raw | undefined;
   if (placement === 'cloud' && raw !== undefined && rawStages.length === 0 && rawSpeech === undefined) problems.add(['ai', 'stages'], 'placement cloud needs at least one stage (or speech)');
   if (placement === 'cloud' && target.type === 'external') problems.add(['ai', 'placement'], 'the AI hook runs in the reference SFU; use target: reference');
+  if (placement === 'edge') {
+    if (rawStages.length === 0) problems.add(['ai', 'stages'], 'placement edge needs at least one stage');
+    if (stages.some((s) => 'vp8' in s.model || 'filter' in s.model)) problems.add(['ai', 'stages'], 'at the edge the page processes raw frames before its encoder: use synthetic models or detector: face');
+    for (const key of ['speech', 'devices', 'worker', 'mode', 'queue', 'workers']) {
+      if (a[key] !== undefined) problems.add(['ai', key], `${key} belongs to the cloud hook; the edge runs one frame at a time in each browser publisher`);
+    }
+  }
   const names = stages.map((s) => s.name);
   for (const [i, name] of names.entries()) if (names.indexOf(name) !== i) problems.add(['ai', 'stages', i, 'name'], `stage ${name} is listed twice`);
   const queue = (a['queue'] as Raw | undefined) ?? {};
@@ -299,9 +321,26 @@ export function validateScenario(doc: LoadedDocument): Scenario {
     problems.add(['sfu', 'addDelayMs'], 'only the reference SFU can add delay; remove it or use target: reference');
   }
   const aiOptions = toAi(problems, raw['ai'] as Raw | undefined, target);
-  if (aiOptions.speech && aiOptions.placement === 'cloud' && !peers.some((g) => g.role === 'publisher' && g.audio)) {
-    problems.add(['ai', 'speech'], 'the translation chain needs spoken audio: give a browser publisher audio: { utterances: true }');
-  }
+  const checkAi = (options: AiOptions, at: Problems): void => {
+    if (options.speech && options.placement === 'cloud' && !peers.some((g) => g.role === 'publisher' && g.audio)) {
+      at.add(['ai', 'speech'], 'the translation chain needs spoken audio: give a browser publisher audio: { utterances: true }');
+    }
+    if (options.placement === 'edge' && peers.some((g) => g.role === 'publisher' && g.kind !== 'browser')) {
+      at.add(['ai', 'placement'], 'edge AI runs in the sending browser: every publisher group must be kind: browser');
+    }
+  };
+  checkAi(aiOptions, problems);
+  const rawVariants = Array.isArray(raw['variants']) ? (raw['variants'] as Raw[]) : [];
+  const variants: Variant[] = rawVariants.map((v, i) => {
+    const at = problems.under(['variants', i]);
+    const ai = v['ai'] !== undefined ? toAi(at, v['ai'] as Raw, target) : aiOptions;
+    if (v['ai'] !== undefined) checkAi(ai, at);
+    const vs = (v['sfu'] as Raw | undefined) ?? (raw['sfu'] as Raw | undefined) ?? {};
+    return { name: v['name'] as string, ai, sfu: { addDelayMs: (vs['addDelayMs'] as number | undefined) ?? 0 } };
+  });
+  const variantNames = variants.map((v) => v.name);
+  for (const [i, name] of variantNames.entries()) if (variantNames.indexOf(name) !== i) problems.add(['variants', i, 'name'], `variant ${name} is listed twice`);
+  if (raw['variants'] === undefined && (raw['rounds'] !== undefined || raw['order'] !== undefined)) problems.add([raw['rounds'] !== undefined ? 'rounds' : 'order'], 'rounds and order apply to variants: add a variants list');
   const connectTimeoutMs = durationAt(problems, raw, 'connectTimeout', [], 15_000);
   const warmupMs = durationAt(problems, raw, 'warmup', [], 0);
   if (problems.list.length > 0) {
@@ -325,6 +364,7 @@ export function validateScenario(doc: LoadedDocument): Scenario {
     connectTimeoutMs,
     thresholds,
     ai: aiOptions,
+    ...(variants.length > 0 ? { variants, rounds: (raw['rounds'] as number | undefined) ?? 1, order: (raw['order'] as 'sequential' | 'interleaved' | undefined) ?? 'interleaved' } : {}),
     sourcePath: doc.file,
   };
 }

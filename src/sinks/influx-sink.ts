@@ -24,6 +24,8 @@ export interface InfluxRunTags {
   testid: string;
   scenario: string;
   placement: string;
+  /** set on every point of one variant's run */
+  variant?: string;
 }
 
 export class InfluxSink implements Sink {
@@ -79,6 +81,7 @@ export class InfluxSink implements Sink {
 
   private point(measurement: string): Point {
     const point = new Point(measurement).tag('testid', this.tags.testid).tag('scenario', this.tags.scenario).tag('placement', this.tags.placement);
+    if (this.tags.variant) point.tag('variant', this.tags.variant);
     for (const [key, value] of Object.entries(this.options.tags ?? {})) point.tag(key, value);
     return point;
   }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
-import { runCli, tempDir } from '../fixtures/cli.js';
+import { readFrames, runCli, tempDir } from '../fixtures/cli.js';
 import { createDatabase, startInfluxd, type ServerHandle } from '../fixtures/influxdb.js';
 
 const text = (name: string, addDelayMs = 0): string => `name: ${name}
@@ -41,7 +41,7 @@ describe('glassbench compare', () => {
 
     const same = await runCli(['compare', a, b, '--out', join(dir, 'ab')]);
     expect(same.stderr).toBe('');
-    expect(same.code).toBe(0);
+    expect(same.code, same.stdout).toBe(0);
     expect(same.stdout).toMatch(/no regression/);
 
     const worse = await runCli(['compare', a, slow, '--out', join(dir, 'aslow')]);
@@ -72,6 +72,9 @@ describe('glassbench compare', () => {
     await createDatabase(influx.url, 'glassbench');
     const dir = await tempDir();
     const target = (branch: string): { url: string; db: string; tags: Record<string, string> } => ({ url: influx.url, db: 'glassbench', tags: { branch } });
+    // main's history: three passing runs; the latest of them is the baseline
+    await run(dir, 'main-1', text('influx-compare'), target('main'));
+    await run(dir, 'main-2', text('influx-compare'), target('main'));
     await run(dir, 'first-main', text('influx-compare'), target('main'));
     await run(dir, 'other-branch', text('influx-compare'), target('feature'));
     await run(dir, 'candidate', text('influx-compare', 30), target('main'));
@@ -80,12 +83,21 @@ describe('glassbench compare', () => {
     expect(result.stderr).toMatch(/baseline: influx:first-main \(the latest passing run of influx-compare\)/);
     expect(result.code).toBe(99);
     expect(result.stdout).toMatch(/regression: .*frame_latency_ms/);
+    // the change-point check over main's three earlier runs sees the 30 ms step
+    expect(result.stdout).toMatch(/STEP CHANGE in frame_latency_ms: candidate median \d+\.\d against \d+\.\d \+\/- \d+\.\d over the last 3 passing runs/);
     // the same comparison from the files gives the same sample counts
     const fromDb = JSON.parse(readFileSync(join(dir, 'cmp', 'compare.json'), 'utf8')) as { metrics: { metric: string; baselineCount: number; candidateCount: number }[] };
     const fromFiles = await runCli(['compare', join(dir, 'first-main'), join(dir, 'candidate'), '--out', join(dir, 'cmp-files')]);
     expect(fromFiles.code).toBe(99);
     const files = JSON.parse(readFileSync(join(dir, 'cmp-files', 'compare.json'), 'utf8')) as typeof fromDb;
     expect(fromDb.metrics.map((m) => [m.metric, m.baselineCount, m.candidateCount])).toEqual(files.metrics.map((m) => [m.metric, m.baselineCount, m.candidateCount]));
+    // the candidate's report rebuilt from InfluxDB alone: every frame point, drawn
+    const rebuilt = await runCli(['report', 'influx:candidate', '--influx-url', influx.url, '--influx-db', 'glassbench', '--out', join(dir, 'rebuilt')]);
+    expect(rebuilt.code).toBe(0);
+    expect(readFrames(join(dir, 'rebuilt')).length).toBe(readFrames(join(dir, 'candidate')).length);
+    const html = readFileSync(join(dir, 'rebuilt', 'report.html'), 'utf8');
+    expect(html).toMatch(/"metric":"frame_latency_ms"/);
+    expect(html).toMatch(/rebuilt from InfluxDB \(testid candidate/);
     // nothing to compare against: a clear error
     const none = await runCli(['compare', '--baseline', 'influx:latest', 'influx:candidate', '--influx-url', influx.url, '--influx-db', 'glassbench', '--tag', 'branch=nope']);
     expect(none.code).toBe(104);

@@ -5,9 +5,10 @@
  */
 import { encodeMarker, MARKER_COLUMNS, markerLayout } from '../../media/marker.js';
 import { nowMs } from './clock.js';
+import { EdgeAi } from './edge-ai.js';
 import { SentFrames } from './sent-frames.js';
 import { SpeechSource } from './speech.js';
-import type { PageSentFrame, PageUtterance, PublisherOptions } from './types.js';
+import type { PageEdgeAi, PageSentFrame, PageUtterance, PublisherOptions } from './types.js';
 
 export class PagePublisher {
   readonly pc: RTCPeerConnection;
@@ -19,8 +20,16 @@ export class PagePublisher {
 
   private speech: SpeechSource | undefined;
   private readonly sentFrames: SentFrames;
+  /** edge placement: drawn frames go through the page's AI, then to the encoder */
+  private readonly edge: EdgeAi | undefined;
 
-  constructor(private readonly options: PublisherOptions, sent: PageSentFrame[], private readonly utterances: PageUtterance[], onError: (message: string) => void) {
+  constructor(
+    private readonly options: PublisherOptions,
+    sent: PageSentFrame[],
+    private readonly utterances: PageUtterance[],
+    onError: (message: string) => void,
+    edgeAi: PageEdgeAi[] = [],
+  ) {
     // encoded insertable streams: the sender tap that learns each frame's RTP timestamp (sent-frames.ts)
     this.pc = new RTCPeerConnection({ iceServers: [], ...(options.identifyRtp ? { encodedInsertableStreams: true } : {}) } as RTCConfiguration);
     this.sentFrames = new SentFrames(options.publisherTag, sent, onError, options.identifyRtp === true);
@@ -31,11 +40,13 @@ export class PagePublisher {
     if (!ctx) throw new Error('no 2d canvas context');
     this.ctx = ctx;
     this.track = this.canvas.captureStream(0).getVideoTracks()[0] as CanvasCaptureMediaStreamTrack;
+    if (options.edge) this.edge = new EdgeAi(options.edge.stages, options.width, edgeAi);
     this.draw(nowMs(), -1);
   }
 
   async createOffer(): Promise<string> {
-    const transceiver = this.pc.addTransceiver(this.track, { direction: 'sendonly' });
+    await this.edge?.load();
+    const transceiver = this.pc.addTransceiver(this.edge ? this.edge.track : this.track, { direction: 'sendonly' });
     this.sentFrames.tap(transceiver.sender);
     if (this.options.utterances && this.options.utterances.length > 0) {
       this.speech = new SpeechSource(this.options.utterances, this.options.utteranceIntervalMs ?? 4000, this.utterances);
@@ -69,7 +80,8 @@ export class PagePublisher {
       const captureMs = nowMs();
       const seq = this.frameSeq++;
       this.draw(captureMs, seq);
-      this.track.requestFrame();
+      if (this.edge) this.edge.submit(new VideoFrame(this.canvas, { timestamp: Math.round(captureMs * 1000) }), `${this.options.publisherTag}:${seq}`, captureMs);
+      else this.track.requestFrame();
       this.sentFrames.onCaptured(seq, captureMs);
       n += 1;
       const due = startMs + n * intervalMs;
@@ -109,6 +121,7 @@ export class PagePublisher {
 
   close(): void {
     this.stop();
+    this.edge?.close();
     this.speech?.close();
     this.sentFrames.close();
     this.pc.close();

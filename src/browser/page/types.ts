@@ -1,4 +1,6 @@
 /** What the page hands back to Node (polled with `glassbench.take()`); plain JSON. */
+import type { AiStageSpec } from '../../../reference-server/ai/types.js';
+
 export interface PageSentFrame {
   f: string;
   captureMs: number;
@@ -58,8 +60,21 @@ export interface PageSpeechOnset {
   levelDbfs: number;
 }
 
+/** Edge placement: what the page's AI did with one frame (the cloud hook's record, made in the page). */
+export interface PageEdgeAi {
+  f: string;
+  /** the frame was drawn */
+  readyMs: number;
+  outcome: 'done' | 'dropped' | 'failed';
+  queueMs?: number;
+  stages?: Record<string, number>;
+  hookMs?: number;
+  reason?: string;
+}
+
 export interface PageRecords {
   aiResults: PageAiResult[];
+  edgeAi: PageEdgeAi[];
   onsets: PageSpeechOnset[];
   utterances: PageUtterance[];
   sent: PageSentFrame[];
@@ -79,4 +94,6 @@ export interface PublisherOptions {
   utteranceIntervalMs?: number;
   /** decode the sent stream to learn each frame's RTP timestamp (sent-frames.ts): for synthetic receivers */
   identifyRtp?: boolean;
+  /** edge placement: these stages run on every frame before the encoder (edge-ai.ts) */
+  edge?: { stages: AiStageSpec[] };
 }

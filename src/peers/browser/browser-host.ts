@@ -12,7 +12,14 @@ import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { GlassbenchError } from '../../errors.js';
 import { UTTERANCES, utteranceCacheDir } from '../../media/utterances.js';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { projectRoot } from '../../project-paths.js';
+
+/** the installed @vladmandic/face-api package (its dist/ and model/ folders) */
+function faceApiDir(): string {
+  return dirname(dirname(createRequire(import.meta.url).resolve('@vladmandic/face-api')));
+}
 
 export const CHROMIUM_FLAGS = [
   '--no-sandbox',
@@ -62,6 +69,14 @@ export class BrowserHost {
     this.starting ??= (async () => {
       if (!existsSync(this.bundlePath)) throw new GlassbenchError('RUN_FAILED', `${this.bundlePath} is missing: run "npm run build"`);
       this.server = createServer((req, res) => {
+        const face = /^\/face-api\/(face-api\.js|model\/tiny_face_detector_model(?:\.bin|-weights_manifest\.json))$/.exec(req.url ?? '');
+        if (face) {
+          // edge placement's face detector: the library and its model files, from the npm package
+          const file = face[1] === 'face-api.js' ? join(faceApiDir(), 'dist', 'face-api.js') : join(faceApiDir(), face[1] as string);
+          res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : file.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
+          createReadStream(file).on('error', () => res.destroy()).pipe(res);
+          return;
+        }
         const wav = /^\/utterances\/(u\d+)\.wav$/.exec(req.url ?? '');
         if (wav && UTTERANCES.some((u) => u.id === wav[1])) {
           res.writeHead(200, { 'content-type': 'audio/wav' });

@@ -4,6 +4,7 @@
  */
 import type { Page } from 'puppeteer-core';
 import { describeError } from '../../errors.js';
+import type { AiFrameRecord } from '../../../reference-server/ai/types.js';
 import type { PageRecords, PublisherOptions } from '../../browser/page/types.js';
 import { keepLoopbackCandidates } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
@@ -80,6 +81,7 @@ export class BrowserPublisher {
     onFrame: (record: SentFrameRecord) => void,
     onError: (message: string) => void,
     onUtterance: (record: UtteranceRecord) => void = () => undefined,
+    onEdgeAi: (record: AiFrameRecord) => void = () => undefined,
   ) {
     const texts = new Map(UTTERANCES.map((u) => [u.id, u.text]));
     this.browserSession = new BrowserSession(
@@ -89,6 +91,14 @@ export class BrowserPublisher {
           const record: SentFrameRecord = { f: sent.f, peer: spec.peerId, captureMs: sent.captureMs, sentMs: sent.sentMs, bytes: sent.bytes ?? 0, keyframe: sent.keyframe ?? false };
           if (sent.rtpTs !== undefined) record.rtpTs = sent.rtpTs;
           onFrame(record);
+        }
+        for (const r of records.edgeAi) {
+          const record: AiFrameRecord = { k: 'ai', f: r.f, pub: spec.peerId, readyMs: r.readyMs, outcome: r.outcome, device: 'browser' };
+          if (r.queueMs !== undefined) record.queueMs = r.queueMs;
+          if (r.stages) record.stages = r.stages;
+          if (r.hookMs !== undefined) record.hookMs = r.hookMs;
+          if (r.reason !== undefined) record.reason = r.reason;
+          onEdgeAi(record);
         }
         for (const u of records.utterances) onUtterance({ peer: spec.peerId, id: u.id, text: texts.get(u.id) ?? '', startMs: u.startMs, endMs: u.endMs });
       },
@@ -100,6 +110,7 @@ export class BrowserPublisher {
     const { video, publisherTag } = this.spec;
     const options: PublisherOptions = { publisherTag, width: video.width, height: video.height, fps: video.fps, bitrateKbps: video.bitrateKbps };
     if (this.spec.identifyRtp) options.identifyRtp = true;
+    if (this.spec.edgeAi) options.edge = this.spec.edgeAi;
     if (this.spec.audio) {
       ensureUtteranceWavs();
       options.utterances = UTTERANCES.map((u) => ({ id: u.id, url: `/utterances/${u.id}.wav` }));

@@ -50,6 +50,16 @@ describe('compareRuns', () => {
     expect(comparisonJunit(c)).toMatch(/<testcase classname="glassbench.compare" name="frame_latency_ms"><failure/);
   });
 
+  it('gates the median by default and the p95 only when asked', () => {
+    const baseline = run('base', { frame_latency_ms: latencies(3000, 12, 7) });
+    // the slowest 10% of frames got 40 ms slower: the median does not move, the p95 does
+    const tail = run('tail', { frame_latency_ms: latencies(3000, 12, 8).map((v, i) => (i % 10 === 0 ? v + 40 : v)) });
+    const byDefault = compareRuns(baseline, tail);
+    expect(byDefault.regressions).toEqual([]);
+    expect(byDefault.metrics[0]?.p95?.delta).toBeGreaterThan(20);
+    expect(compareRuns(baseline, tail, { ...DEFAULT_COMPARE_OPTIONS, gate: ['p50', 'p95'] }).regressions).toEqual(['frame_latency_ms']);
+  });
+
   it('does not judge metrics with too few samples', () => {
     const c = compareRuns(run('a', { asr_ms: [2000, 2100] }), run('b', { asr_ms: [9000, 9100] }));
     expect(c.metrics[0]?.verdict).toBe('too few samples');

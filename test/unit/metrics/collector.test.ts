@@ -115,4 +115,19 @@ describe('FrameCollector', () => {
     collector.startMeasuring(6000);
     expect(collector.measureFromMs).toBe(6000);
   });
+
+  it('counts a frame the edge AI dropped before the encoder (never sent) in frames_dropped_ai, not as lost', () => {
+    const { collector, series } = setup();
+    collector.onStage({ k: 'ai', f: '1:5', pub: 'r1-pub-1', readyMs: 1000, outcome: 'dropped', device: 'browser' }, 0);
+    collector.onStage({ k: 'ai', f: '1:6', pub: 'r1-pub-1', readyMs: 1033, outcome: 'done', queueMs: 1, stages: { inference: 15 }, hookMs: 16, device: 'browser' }, 0);
+    collector.onSent({ f: '1:6', peer: 'r1-pub-1', captureMs: 1033, sentMs: 1050, bytes: 10, keyframe: false }, 0);
+    collector.onReceived({ f: '1:6', peer: 'r1-sub-1', sub: 'A', receivedMs: 1060, bytes: 10, keyframe: false }, 0);
+    collector.onReceived({ f: '1:6', peer: 'r1-sub-2', sub: 'B', receivedMs: 1061, bytes: 10, keyframe: false }, 0);
+    collector.finalise(10_000, true);
+    const summaries = series.summaries();
+    expect(summaries['frames_dropped_ai']).toMatchObject({ count: 1 });
+    expect(summaries['frames_lost']).toMatchObject({ count: 0 });
+    expect(summaries['frames_sent']).toMatchObject({ count: 1 });
+    expect(series.trend('ai_inference_ms')?.count).toBe(1);
+  });
 });

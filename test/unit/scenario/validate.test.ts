@@ -127,7 +127,7 @@ sfu: { addDelayMs: 5 }
 
   it('rejects AI hook settings that cannot work, each with its place', () => {
     const problems = problemsOf(`${VALID}ai:
-  placement: edge
+  placement: fog
   stages:
     - { name: inference, model: { synthetic: { fixedMs: 5, p50: 4ms } } }
     - { name: inference, model: { synthetic: { p50: 20ms, p99: 10ms } } }
@@ -135,7 +135,7 @@ sfu: { addDelayMs: 5 }
   queue: { policy: drop-random }
   worker: { type: in-process, socket: /tmp/x.sock }
 `);
-    expect(problems.join('\n')).toMatch(/x\.yaml:7:14 ai\.placement: must be one of "none", "cloud", got "edge"/);
+    expect(problems.join('\n')).toMatch(/x\.yaml:7:14 ai\.placement: must be one of "none", "cloud", "edge", got "fog"/);
     expect(problems.join('\n')).toMatch(/ai\.stages\[0\]\.model\.synthetic: give fixedMs or p50\/p99, not both/);
     expect(problems.join('\n')).toMatch(/ai\.stages\[1\]\.model\.synthetic\.p99: must be at least p50 \(20 ms\)/);
     expect(problems.join('\n')).toMatch(/ai\.stages\[1\]\.name: stage inference is listed twice/);
@@ -158,6 +158,40 @@ sfu: { addDelayMs: 5 }
     expect(problems).toMatch(/ai\.stages: the real video path is decode \(vp8\), then optionally inference/);
     expect(problems).toMatch(/ai\.stages\[2\]\.model\.filter: a filter is a model of the inference stage/);
     expect(problems).toMatch(/ai\.workers: the real video path decodes and encodes in order/);
+  });
+  it('reads edge placement (browser publishers, synthetic models or the face detector) and refuses cloud-only keys', () => {
+    const browserPub = `name: e
+duration: 5s
+peers:
+  - { role: publisher, kind: browser, count: 1 }
+  - { role: subscriber, count: 1 }
+`;
+    const edge = scenarioFromText(`${browserPub}ai: { placement: edge, stages: [ { name: inference, model: { detector: face } } ] }\n`, 'x.yaml');
+    expect(edge.ai.placement).toBe('edge');
+    expect(edge.ai.stages[0]?.model).toEqual({ detector: 'face' });
+    expect(problemsOf(`${VALID}ai: { placement: edge, stages: [ { name: inference, model: { synthetic: { fixedMs: 5 } } } ] }\n`).join('\n')).toMatch(/ai\.placement: edge AI runs in the sending browser/);
+    expect(problemsOf(`${browserPub}ai: { placement: edge, workers: 2, stages: [ { name: inference, model: { synthetic: { fixedMs: 5 } } } ] }\n`).join('\n')).toMatch(/ai\.workers: workers belongs to the cloud hook/);
+    expect(problemsOf(`${VALID}ai: { stages: [ { name: inference, model: { detector: face } } ] }\n`).join('\n')).toMatch(/the face detector runs in the browser: it needs placement: edge/);
+  });
+  it('reads variants with their own ai, located errors inside them, and rounds only with variants', () => {
+    const text = `name: v
+duration: 5s
+peers:
+  - { role: publisher, kind: browser, count: 1 }
+  - { role: subscriber, count: 1 }
+variants:
+  - { name: edge, ai: { placement: edge, stages: [ { name: inference, model: { synthetic: { fixedMs: 15 } } } ] } }
+  - { name: cloud, ai: { placement: cloud, stages: [ { name: inference, model: { synthetic: { fixedMs: 15 } } } ] }, sfu: { addDelayMs: 5 } }
+rounds: 3
+`;
+    const scenario = scenarioFromText(text, 'x.yaml');
+    expect(scenario.variants?.map((v) => [v.name, v.ai.placement, v.sfu.addDelayMs])).toEqual([['edge', 'edge', 0], ['cloud', 'cloud', 5]]);
+    expect(scenario.rounds).toBe(3);
+    expect(scenario.order).toBe('interleaved');
+    const bad = problemsOf(text.replace('fixedMs: 15 } } } ] } }', 'fixedMs: 15 } } } ], workers: 2 } }'));
+    expect(bad.join('\n')).toMatch(/x\.yaml:7:\d+ variants\[0\]\.ai\.workers: workers belongs to the cloud hook/);
+    expect(problemsOf(text.replace('name: cloud', 'name: edge')).join('\n')).toMatch(/variants\[1\]\.name: variant edge is listed twice/);
+    expect(problemsOf(`${VALID}rounds: 2\n`).join('\n')).toMatch(/rounds: rounds and order apply to variants/);
   });
   it('reads ai.devices: gpus (real GPUs, with an external worker) and refuses other words', () => {
     const ai = (rest: string): string => `${VALID}ai: { stages: [ { name: inference, model: { synthetic: { fixedMs: 5 } } } ], ${rest} }\n`;

@@ -1,0 +1,138 @@
+/**
+ * Scenarios with `variants` (e.g. the same call with the AI at the edge and in the cloud): each variant runs
+ * as a complete run of its own, `rounds` times, interleaved round by round by default so that drift of the
+ * machine spreads over all variants alike, all under one run id. Each round writes its files to
+ * `variants/<name>-r<k>/` with a `variant` tag on every record and point; the run's own summary.json puts the
+ * variants side by side, each with its metrics over all its rounds.
+ */
+import { writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EXIT_CODES } from '../errors.js';
+import { samplesFromDir } from '../compare/samples.js';
+import { nowMs } from '../metrics/clock.js';
+import { Trend, type TrendSummary } from '../metrics/histogram.js';
+import type { CounterSummary } from '../metrics/series.js';
+import type { RunStatus, RunSummary, VariantSummary } from '../report/summary.js';
+import { writeReport } from '../report/html.js';
+import { renderJunit } from '../sinks/junit.js';
+import type { Scenario, Variant } from '../scenario/types.js';
+import { runScenario } from './runner.js';
+import type { RunOptions, RunResult } from './types.js';
+
+/** worst first: a variant's (and the run's) status is the worst of its rounds */
+const SEVERITY: RunStatus[] = ['error', 'aborted', 'failed', 'passed'];
+const worst = (statuses: RunStatus[]): RunStatus => SEVERITY.find((s) => statuses.includes(s)) ?? 'passed';
+
+/** counters summed over rounds (rates recomputed over the summed measured time) */
+const COUNTERS = ['frames_sent', 'frames_received', 'frames_lost', 'identity_lost', 'frames_dropped_ai', 'frames_failed_ai', 'frames_over_budget', 'freeze_count'];
+
+/** The order rounds run in: interleaved `a b a b`, or sequential `a a b b`. */
+export function schedule(variants: Variant[], rounds: number, order: 'sequential' | 'interleaved'): { variant: Variant; round: number }[] {
+  const out: { variant: Variant; round: number }[] = [];
+  if (order === 'interleaved') for (let r = 1; r <= rounds; r += 1) for (const variant of variants) out.push({ variant, round: r });
+  else for (const variant of variants) for (let r = 1; r <= rounds; r += 1) out.push({ variant, round: r });
+  return out;
+}
+
+/** Runs a scenario, or each of its variants' rounds and the side-by-side summary. */
+export async function runWithVariants(options: RunOptions): Promise<RunResult> {
+  const { scenario } = options;
+  if (!scenario.variants || scenario.variants.length === 0) return runScenario(options);
+  await mkdir(options.outDir, { recursive: true });
+  const startedMs = nowMs();
+  const plan = schedule(scenario.variants, scenario.rounds ?? 1, scenario.order ?? 'interleaved');
+  const results: { variant: Variant; round: number; dir: string; summary: RunSummary }[] = [];
+  for (const [i, { variant, round }] of plan.entries()) {
+    if (options.signal?.aborted) break;
+    const dir = join(options.outDir, 'variants', `${variant.name}-r${round}`);
+    options.onEvent?.({ type: 'phase', phase: 'starting', message: `variant ${variant.name}, round ${round} of ${scenario.rounds ?? 1} (${i + 1}/${plan.length})` });
+    const one: Scenario = { ...scenario, ai: variant.ai, sfu: variant.sfu };
+    delete one.variants;
+    const result = await runScenario({ ...options, scenario: one, outDir: dir, variant: variant.name });
+    results.push({ variant, round, dir, summary: result.summary });
+  }
+  const summary = await combine(options, scenario, results, startedMs);
+  await writeFile(join(options.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFile(join(options.outDir, 'junit.xml'), renderJunit(summary));
+  await writeReport(options.outDir).catch((error: unknown) => options.onEvent?.({ type: 'warning', message: `report.html not written: ${(error as Error).message}` }));
+  const exitCode = summary.status === 'passed' ? EXIT_CODES.ok : summary.status === 'failed' ? EXIT_CODES.thresholdFailed : summary.status === 'aborted' ? EXIT_CODES.aborted : EXIT_CODES.runFailed;
+  return { summary, outDir: options.outDir, exitCode };
+}
+
+function trendOf(values: number[]): TrendSummary | null {
+  const trend = new Trend();
+  for (const v of values) trend.record(v);
+  return trend.summary();
+}
+
+async function combine(
+  options: RunOptions,
+  scenario: Scenario,
+  results: { variant: Variant; round: number; dir: string; summary: RunSummary }[],
+  startedMs: number,
+): Promise<RunSummary> {
+  const first = results[0]?.summary;
+  const variants: VariantSummary[] = [];
+  const thresholds: RunSummary['thresholds'] = {};
+  for (const variant of scenario.variants ?? []) {
+    const rounds = results.filter((r) => r.variant.name === variant.name);
+    if (rounds.length === 0) continue;
+    const all = new Map<string, number[]>();
+    for (const r of rounds) {
+      for (const [metric, values] of (await samplesFromDir(r.dir)).values) all.set(metric, [...(all.get(metric) ?? []), ...values]);
+    }
+    const metrics: VariantSummary['metrics'] = {};
+    for (const [metric, values] of all) {
+      const trend = trendOf(values);
+      if (trend) metrics[metric] = trend;
+    }
+    const measuredS = rounds.reduce((s, r) => s + r.summary.durationMs, 0) / 1000;
+    for (const name of COUNTERS) {
+      const count = rounds.reduce((n, r) => n + ((r.summary.metrics[name] as CounterSummary | undefined)?.count ?? 0), 0);
+      metrics[name] = { count, rate: measuredS > 0 ? Math.round((count / measuredS) * 1000) / 1000 : 0 };
+    }
+    const cpu = (prefix: string): number | undefined => {
+      const values = rounds.flatMap((r) => Object.entries(r.summary.processes).filter(([k]) => k === prefix || k.startsWith(`${prefix}-`)).map(([, u]) => u.cpuPctMean));
+      return values.length > 0 ? Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 10) / 10 : undefined;
+    };
+    const cpuPctMean: Record<string, number> = {};
+    for (const kind of ['sfu', 'browser', 'runner', 'harness']) {
+      const v = cpu(kind);
+      if (v !== undefined) cpuPctMean[kind] = v;
+    }
+    for (const r of rounds) {
+      for (const [key, list] of Object.entries(r.summary.thresholds)) (thresholds[`${variant.name}: ${key}`] ??= []).push(...list);
+    }
+    variants.push({
+      name: variant.name,
+      status: worst(rounds.map((r) => r.summary.status)),
+      placement: variant.ai.placement,
+      rounds: rounds.map((r) => ({ dir: r.dir, status: r.summary.status, startedAt: r.summary.startedAt, durationMs: r.summary.durationMs })),
+      metrics,
+      cpuPctMean,
+      saturated: rounds.some((r) => r.summary.saturated),
+      notes: [...new Set(rounds.flatMap((r) => r.summary.notes))],
+    });
+  }
+  const endedMs = nowMs();
+  const status = options.signal?.aborted ? 'aborted' : worst(variants.map((v) => v.status));
+  const summary: RunSummary = {
+    schemaVersion: first?.schemaVersion ?? 1,
+    runId: options.runId,
+    status,
+    scenario: first?.scenario ?? { name: scenario.name, file: scenario.sourcePath, durationMs: scenario.durationMs, rooms: scenario.rooms, target: scenario.target.type, addDelayMs: scenario.sfu.addDelayMs },
+    environment: first?.environment ?? { glassbenchVersion: '', node: process.version, platform: process.platform, cpus: 0, cpuModel: '', clockOffsetMs: 0, clockUncertaintyMs: 0 },
+    startedAt: new Date(startedMs).toISOString(),
+    endedAt: new Date(endedMs).toISOString(),
+    durationMs: endedMs - startedMs,
+    saturated: variants.some((v) => v.saturated),
+    processes: {},
+    peers: first?.peers ?? { planned: 0, connected: 0, failed: [] },
+    metrics: {},
+    thresholds,
+    notes: [`variants ${variants.map((v) => v.name).join(', ')}: ${scenario.rounds ?? 1} round(s) each, ${scenario.order ?? 'interleaved'}; each round's files are in variants/<name>-r<k>/`],
+    variants,
+  };
+  if (status === 'aborted') summary.error = { code: 'ABORTED', message: 'interrupted' };
+  return summary;
+}

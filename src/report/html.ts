@@ -1,0 +1,132 @@
+/**
+ * report.html: one self-contained file (Chart.js is inlined, the data embedded as JSON; nothing is fetched)
+ * with a latency CDF per metric with its budget lines, the headline latency over time, the stage waterfall
+ * (median and p95 from capture to render, unattributed included), variants side by side, the thresholds with
+ * their verdicts (and which failed first), and the saturation warning.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { reportData, type ReportData } from './report-data.js';
+
+/** Chart.js's browser build (UMD), found next to the package's entry (its exports map does not list it). */
+function chartJs(): string {
+  const entry = createRequire(import.meta.url).resolve('chart.js');
+  return readFileSync(join(dirname(entry), 'chart.umd.js'), 'utf8');
+}
+
+const escapeHtml = (text: string): string => text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] as string);
+
+/** The page script: draws every chart from `DATA` (runs in the browser; plain ES2020). */
+const PAGE_SCRIPT = String.raw`
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
+const charts = [];
+function canvasIn(id, title) {
+  const box = document.createElement('div');
+  box.className = 'chart';
+  const h = document.createElement('h3');
+  h.textContent = title;
+  const canvas = document.createElement('canvas');
+  box.append(h, canvas);
+  document.getElementById(id).append(box);
+  return canvas;
+}
+function draw(canvas, config) {
+  config.options = Object.assign({ animation: false, responsive: true, maintainAspectRatio: false }, config.options || {});
+  charts.push(new Chart(canvas, config));
+}
+const metrics = [...new Set(DATA.groups.flatMap((g) => g.cdfs.map((c) => c.metric)))];
+for (const metric of metrics) {
+  const datasets = [];
+  DATA.groups.forEach((g, i) => {
+    const cdf = g.cdfs.find((c) => c.metric === metric);
+    if (cdf) datasets.push({ label: g.name, data: cdf.points.map(([x, y]) => ({ x, y })), borderColor: COLORS[i % COLORS.length], pointRadius: 0, borderWidth: 2, stepped: true });
+  });
+  const budgets = [...new Set(DATA.groups.flatMap((g) => (g.cdfs.find((c) => c.metric === metric) || { budgets: [] }).budgets))];
+  for (const b of budgets) datasets.push({ label: 'budget ' + b + ' ms', data: [{ x: b, y: 0 }, { x: b, y: 1 }], borderColor: '#000', borderDash: [6, 4], pointRadius: 0, borderWidth: 1 });
+  draw(canvasIn('cdfs', metric + ' (CDF)'), { type: 'line', data: { datasets }, options: { scales: { x: { type: 'linear', title: { display: true, text: 'ms' } }, y: { min: 0, max: 1, title: { display: true, text: 'share of frames' } } } } });
+}
+{
+  const datasets = [];
+  let i = 0;
+  for (const g of DATA.groups) for (const s of g.overTime) {
+    const color = COLORS[i++ % COLORS.length];
+    datasets.push({ label: s.label + ' p50', data: s.points.map(([t, p50]) => ({ x: t, y: p50 })), borderColor: color, pointRadius: 0, borderWidth: 2 });
+    datasets.push({ label: s.label + ' p95', data: s.points.map(([t, , p95]) => ({ x: t, y: p95 })), borderColor: color, borderDash: [4, 3], pointRadius: 0, borderWidth: 1 });
+  }
+  const budgets = [...new Set(DATA.groups.flatMap((g) => (g.cdfs.find((c) => c.metric === DATA.headline) || { budgets: [] }).budgets))];
+  const end = Math.max(1, ...DATA.groups.flatMap((g) => g.overTime.flatMap((s) => s.points.map((p) => p[0]))));
+  for (const b of budgets) datasets.push({ label: 'budget ' + b + ' ms', data: [{ x: 0, y: b }, { x: end, y: b }], borderColor: '#000', borderDash: [6, 4], pointRadius: 0, borderWidth: 1 });
+  draw(canvasIn('time', DATA.headline + ' per second (from the start of the run; measurement starts after warm-up)'), { type: 'line', data: { datasets }, options: { scales: { x: { type: 'linear', title: { display: true, text: 's' } }, y: { title: { display: true, text: 'ms' } } } } });
+}
+{
+  const stages = [...new Set(DATA.groups.flatMap((g) => g.waterfall.map((w) => w.stage)))];
+  const labels = DATA.groups.flatMap((g) => [g.name + ' p50', g.name + ' p95']);
+  const datasets = stages.map((stage, i) => ({
+    label: stage,
+    backgroundColor: COLORS[i % COLORS.length],
+    data: DATA.groups.flatMap((g) => { const w = g.waterfall.find((x) => x.stage === stage); return [w ? w.p50 : 0, w ? w.p95 : 0]; }),
+  }));
+  draw(canvasIn('waterfall', 'where the time goes: stages from capture to render, stacked'), { type: 'bar', data: { labels, datasets }, options: { indexAxis: 'y', scales: { x: { stacked: true, title: { display: true, text: 'ms' } }, y: { stacked: true } } } });
+}
+{
+  const keys = [...new Set(DATA.groups.flatMap((g) => Object.keys(g.bars)))];
+  for (const key of keys) {
+    draw(canvasIn('variants', key), { type: 'bar', data: { labels: DATA.groups.map((g) => g.name), datasets: [{ label: key, data: DATA.groups.map((g) => g.bars[key] ?? 0), backgroundColor: DATA.groups.map((_, i) => COLORS[i % COLORS.length]) }] }, options: { plugins: { legend: { display: false } } } });
+  }
+}
+window.glassbenchCharts = charts.length;
+`;
+
+export function renderReport(data: ReportData): string {
+  const rows = data.thresholds
+    .map((t) => `<tr class="${t.ok ? 'ok' : 'fail'}"><td>${escapeHtml(t.key)}</td><td>${escapeHtml(t.expr)}</td><td>${t.actual === null ? 'no samples' : t.actual.toFixed(2)}</td><td>${t.ok ? 'PASS' : 'FAIL'}</td></tr>`)
+    .join('\n');
+  const table = data.groups.length > 1
+    ? `<table><tr><th>metric</th>${data.groups.map((g) => `<th>${escapeHtml(g.name)}</th>`).join('')}</tr>${[...new Set(data.groups.flatMap((g) => g.cdfs.map((c) => c.metric)))]
+        .map((m) => `<tr><td>${escapeHtml(m)}</td>${data.groups.map((g) => {
+          const c = g.cdfs.find((x) => x.metric === m);
+          const at = (q: number): string => (c ? (c.points.find(([, y]) => y >= q)?.[0] ?? 0).toFixed(1) : '-');
+          return `<td>${at(0.5)} / ${at(0.95)}</td>`;
+        }).join('')}</tr>`)
+        .join('')}${Object.keys(data.groups[0]?.bars ?? {}).map((k) => `<tr><td>${escapeHtml(k)}</td>${data.groups.map((g) => `<td>${(g.bars[k] ?? 0).toFixed(1)}</td>`).join('')}</tr>`).join('')}</table><p class="small">latencies: p50 / p95, ms</p>`
+    : '';
+  const json = JSON.stringify(data).replace(/</g, '\\u003c');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>glassbench: ${escapeHtml(data.title)} (${escapeHtml(data.runId)})</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 24px; color: #222; }
+.chart { display: inline-block; width: 560px; height: 340px; margin: 0 16px 48px 0; vertical-align: top; }
+.chart h3 { font-size: 14px; margin: 0 0 4px; }
+table { border-collapse: collapse; margin: 8px 0; } td, th { border: 1px solid #ccc; padding: 4px 8px; font-size: 13px; }
+tr.fail td { background: #fde2e2; } tr.ok td { background: #e6f4e6; }
+.banner { padding: 10px 14px; margin: 8px 0; border-radius: 4px; }
+.warn { background: #fff3cd; border: 1px solid #e0c060; } .bad { background: #fde2e2; border: 1px solid #d08080; }
+.small { font-size: 12px; color: #555; }
+</style></head><body>
+<h1>glassbench: ${escapeHtml(data.title)}</h1>
+<p>run <code>${escapeHtml(data.runId)}</code>, status <b>${escapeHtml(data.status)}</b></p>
+${data.saturated ? '<div class="banner warn" id="saturated"><b>Saturated:</b> a load generator was starved of CPU; these numbers measure the harness, not the system.</div>' : ''}
+${data.failedFirst ? `<div class="banner bad" id="failed-first"><b>First budget to fail:</b> ${escapeHtml(data.failedFirst.key)} ${escapeHtml(data.failedFirst.expr)}, after ${data.failedFirst.atS} s</div>` : ''}
+<h2>Thresholds</h2>
+${rows ? `<table id="thresholds"><tr><th>metric</th><th>budget</th><th>actual</th><th>verdict</th></tr>${rows}</table>` : '<p>none</p>'}
+${table ? `<h2>Variants side by side</h2>${table}` : ''}
+<h2>Latency distribution (CDF)</h2><div id="cdfs"></div>
+<h2>Latency over time</h2><div id="time"></div>
+<h2>Stage waterfall</h2><div id="waterfall"></div>
+<h2>${data.groups.length > 1 ? 'Variants: AI time, CPU, drops' : 'AI time, CPU, drops'}</h2><div id="variants"></div>
+${data.notes.length > 0 ? `<h2>Notes</h2><ul>${data.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : ''}
+<script>${chartJs()}</script>
+<script>const DATA = ${json};
+${PAGE_SCRIPT}</script>
+</body></html>
+`;
+}
+
+/** Writes `<dir>/report.html` from the run's files; returns its path. */
+export async function writeReport(dir: string): Promise<string> {
+  const path = join(dir, 'report.html');
+  await writeFile(path, renderReport(await reportData(dir)));
+  return path;
+}

@@ -1,0 +1,237 @@
+/**
+ * What report.html shows, computed from a run's files: per metric the CDF and budget, the headline latency
+ * per second, the stage waterfall, the thresholds (and, of the failed ones, which failed first), and for a
+ * scenario with variants each variant side by side.
+ */
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import { compare as compareOp } from '../budgets/evaluate.js';
+import { parseThresholdExpression, parseThresholdKey } from '../budgets/parse.js';
+import type { Aggregation } from '../budgets/types.js';
+import { GlassbenchError } from '../errors.js';
+import { PER_RECEIPT } from '../compare/samples.js';
+import { quantile, sortedCopy } from '../compare/stats.js';
+import type { RunSummary } from './summary.js';
+
+/** frame record field -> metric, for the per-frame latencies the report draws */
+const FIELDS: [string, string][] = [...PER_RECEIPT, ['aiHookMs', 'ai_hook_ms']];
+const STAGES = ['uplink_ms', 'sfu_ms', 'downlink_ms', 'render_ms', 'unattributed_ms'];
+
+export interface Cdf {
+  metric: string;
+  /** [ms, cumulative share] pairs, at most ~200 */
+  points: [number, number][];
+  budgets: number[];
+}
+
+export interface SeriesData {
+  label: string;
+  /** [second since start, p50, p95] */
+  points: [number, number, number][];
+}
+
+export interface ReportData {
+  title: string;
+  runId: string;
+  status: string;
+  saturated: boolean;
+  notes: string[];
+  headline: string;
+  thresholds: { key: string; expr: string; ok: boolean; actual: number | null }[];
+  /** the failed threshold whose metric first went over its budget, with when */
+  failedFirst?: { key: string; expr: string; atS: number };
+  /** per variant (one entry named after the run without variants) */
+  groups: {
+    name: string;
+    cdfs: Cdf[];
+    overTime: SeriesData[];
+    waterfall: { stage: string; p50: number; p95: number }[];
+    bars: Record<string, number>;
+  }[];
+}
+
+interface Sample {
+  t: number;
+  values: Record<string, number>;
+}
+
+async function readSamples(dir: string): Promise<Sample[]> {
+  const path = join(dir, 'frames.ndjson.gz');
+  const out: Sample[] = [];
+  if (!existsSync(path)) return out;
+  const lines = createInterface({ input: createReadStream(path).pipe(createGunzip()), crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      let r: Record<string, unknown>;
+      try {
+        r = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      if (r['warmup'] === true || r['kind'] === 'speech') continue;
+      const t = (r['renderedMs'] ?? r['receivedMs']) as number | undefined;
+      if (typeof t !== 'number') continue;
+      const values: Record<string, number> = {};
+      for (const [field, metric] of FIELDS) if (typeof r[field] === 'number') values[metric] = r[field] as number;
+      const stages = r['aiStagesMs'] as Record<string, number> | undefined;
+      for (const [stage, ms] of Object.entries(stages ?? {})) values[`ai_${stage}_ms`] = ms;
+      out.push({ t, values });
+    }
+  } catch {
+    // a file cut off by a run that died: draw what was written
+  }
+  return out.sort((a, b) => a.t - b.t);
+}
+
+function aggregate(sorted: Float64Array, aggregation: Aggregation): number | null {
+  if (sorted.length === 0) return null;
+  switch (aggregation.kind) {
+    case 'percentile':
+      return quantile(sorted, aggregation.percentile / 100);
+    case 'med':
+      return quantile(sorted, 0.5);
+    case 'avg':
+      return sorted.reduce((a, b) => a + b, 0) / sorted.length;
+    case 'min':
+      return sorted[0] as number;
+    case 'max':
+      return sorted[sorted.length - 1] as number;
+    default:
+      return null;
+  }
+}
+
+function budgetsOf(summary: RunSummary, metric: string): number[] {
+  const out: number[] = [];
+  for (const key of Object.keys(summary.thresholds)) {
+    const plain = key.includes(': ') ? key.slice(key.indexOf(': ') + 2) : key;
+    try {
+      if (parseThresholdKey(plain).metric !== metric) continue;
+    } catch {
+      continue;
+    }
+    for (const r of summary.thresholds[key] ?? []) {
+      try {
+        const e = parseThresholdExpression(r.expr);
+        if (e.operator === '<' || e.operator === '<=') out.push(e.value);
+      } catch {
+        // not an expression the report can draw
+      }
+    }
+  }
+  return [...new Set(out)];
+}
+
+function group(name: string, samples: Sample[], summary: RunSummary, startMs: number, extraBars: Record<string, number>): ReportData['groups'][number] {
+  const byMetric = new Map<string, number[]>();
+  for (const s of samples) for (const [m, v] of Object.entries(s.values)) (byMetric.get(m) ?? byMetric.set(m, []).get(m))?.push(v);
+  const cdfs: Cdf[] = [];
+  for (const [metric, values] of byMetric) {
+    const sorted = sortedCopy(values);
+    const step = Math.max(1, Math.floor(sorted.length / 200));
+    const points: [number, number][] = [];
+    for (let i = 0; i < sorted.length; i += step) points.push([Math.round((sorted[i] as number) * 100) / 100, (i + 1) / sorted.length]);
+    points.push([sorted[sorted.length - 1] as number, 1]);
+    cdfs.push({ metric, points, budgets: budgetsOf(summary, metric) });
+  }
+  const headline = byMetric.has('g2g_latency_ms') ? 'g2g_latency_ms' : 'frame_latency_ms';
+  const perSecond = new Map<number, number[]>();
+  for (const s of samples) {
+    const v = s.values[headline];
+    if (v === undefined) continue;
+    const sec = Math.floor((s.t - startMs) / 1000);
+    (perSecond.get(sec) ?? perSecond.set(sec, []).get(sec))?.push(v);
+  }
+  const points: [number, number, number][] = [...perSecond.entries()].sort((a, b) => a[0] - b[0]).map(([sec, vs]) => {
+    const sorted = sortedCopy(vs);
+    return [sec, quantile(sorted, 0.5), quantile(sorted, 0.95)];
+  });
+  const waterfall = STAGES.filter((s) => byMetric.has(s)).map((stage) => {
+    const sorted = sortedCopy(byMetric.get(stage) ?? []);
+    return { stage, p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) };
+  });
+  const median = (m: string): number | undefined => (byMetric.has(m) ? quantile(sortedCopy(byMetric.get(m) ?? []), 0.5) : undefined);
+  const bars: Record<string, number> = { ...extraBars };
+  for (const m of [headline, 'ai_inference_ms', 'ai_hook_ms']) {
+    const v = median(m);
+    if (v !== undefined) bars[`${m} p50`] = v;
+  }
+  return { name, cdfs, overTime: [{ label: name, points }], waterfall, bars };
+}
+
+/** Which failed threshold went over its budget first: its metric's running aggregate, second by second. */
+function failedFirst(summary: RunSummary, samples: Sample[], startMs: number): ReportData['failedFirst'] {
+  let first: ReportData['failedFirst'];
+  for (const [key, results] of Object.entries(summary.thresholds)) {
+    for (const r of results) {
+      if (r.ok) continue;
+      let metric: string;
+      let expression;
+      try {
+        metric = parseThresholdKey(key.includes(': ') ? key.slice(key.indexOf(': ') + 2) : key).metric;
+        expression = parseThresholdExpression(r.expr);
+      } catch {
+        continue;
+      }
+      const values: number[] = [];
+      let atS: number | undefined;
+      let sec = -1;
+      for (const s of samples) {
+        const v = s.values[metric];
+        if (v === undefined) continue;
+        const now = Math.floor((s.t - startMs) / 1000);
+        if (now !== sec && values.length >= 10) {
+          const actual = aggregate(sortedCopy(values), expression.aggregation);
+          if (actual !== null && !compareOp(actual, expression.operator, expression.value)) {
+            atS = sec + 1;
+            break;
+          }
+        }
+        sec = now;
+        values.push(v);
+      }
+      atS ??= Math.max(0, sec + 1);
+      if (!first || atS < first.atS) first = { key, expr: r.expr, atS };
+    }
+  }
+  return first;
+}
+
+export async function reportData(dir: string): Promise<ReportData> {
+  const path = join(dir, 'summary.json');
+  if (!existsSync(path)) throw new GlassbenchError('INVALID_INPUT', `${dir}: not a run directory (no summary.json)`);
+  const summary = JSON.parse(readFileSync(path, 'utf8')) as RunSummary;
+  const startMs = Date.parse(summary.startedAt);
+  const thresholds = Object.entries(summary.thresholds).flatMap(([key, list]) => list.map((r) => ({ key, expr: r.expr, ok: r.ok, actual: r.actual })));
+  const data: ReportData = { title: summary.scenario.name, runId: summary.runId, status: summary.status, saturated: summary.saturated, notes: summary.notes, headline: 'frame_latency_ms', thresholds, groups: [] };
+  if (summary.variants) {
+    for (const v of summary.variants) {
+      const all: Sample[] = [];
+      const overTime: SeriesData[] = [];
+      for (const [i, round] of v.rounds.entries()) {
+        const samples = await readSamples(round.dir);
+        all.push(...samples);
+        overTime.push(group(`${v.name} r${i + 1}`, samples, summary, Date.parse(round.startedAt), {}).overTime[0] as SeriesData);
+      }
+      const drops = ((v.metrics['frames_dropped_ai'] as { count?: number } | undefined)?.count ?? 0) + ((v.metrics['frames_lost'] as { count?: number } | undefined)?.count ?? 0);
+      const g = group(v.name, all, summary, startMs, { 'SFU CPU %': v.cpuPctMean['sfu'] ?? 0, 'browser CPU %': v.cpuPctMean['browser'] ?? 0, 'frames dropped or lost': drops });
+      g.overTime = overTime;
+      data.groups.push(g);
+    }
+  } else {
+    const samples = await readSamples(dir);
+    const processes = summary.processes;
+    const cpu = (prefix: string): number => {
+      const list = Object.entries(processes).filter(([k]) => k === prefix || k.startsWith(`${prefix}-`)).map(([, u]) => u.cpuPctMean);
+      return list.length > 0 ? list.reduce((a, b) => a + b, 0) / list.length : 0;
+    };
+    const count = (m: string): number => (summary.metrics[m] as { count?: number } | undefined)?.count ?? 0;
+    data.groups.push(group(summary.scenario.name, samples, summary, startMs, { 'SFU CPU %': cpu('sfu'), 'browser CPU %': cpu('browser'), 'frames dropped or lost': count('frames_dropped_ai') + count('frames_lost') }));
+    const first = failedFirst(summary, samples, startMs);
+    if (first) data.failedFirst = first;
+  }
+  data.headline = data.groups.some((g) => g.cdfs.some((c) => c.metric === 'g2g_latency_ms')) ? 'g2g_latency_ms' : 'frame_latency_ms';
+  return data;
+}
