@@ -19,6 +19,7 @@ export interface CompareArgs extends InfluxArgs {
   'tolerance-abs': number;
   'allow-different-scenarios': boolean;
   gate?: string[];
+  variant?: string;
 }
 
 function reader(args: CompareArgs): InfluxReader {
@@ -28,8 +29,8 @@ function reader(args: CompareArgs): InfluxReader {
 }
 
 async function load(ref: string, args: CompareArgs): Promise<RunSamples> {
-  if (ref.startsWith('influx:')) return reader(args).samples(ref.slice('influx:'.length));
-  return samplesFromDir(resolve(ref));
+  if (ref.startsWith('influx:')) return reader(args).samples(ref.slice('influx:'.length), args.variant);
+  return samplesFromDir(resolve(ref), args.variant);
 }
 
 export async function compareCommand(args: CompareArgs, makeId: (name: string) => string, out: (text: string) => void, err: (text: string) => void): Promise<number> {

@@ -154,6 +154,7 @@ function cli(argv: string[]): Argv {
         .option('tolerance', { type: 'string', array: true, describe: 'metric=PCT%,ABS: a worsening smaller than either is not a regression (default 5%,5 for every metric); repeatable' })
         .option('tolerance-pct', { type: 'number', default: 5, describe: 'default relative tolerance, percent of the baseline' })
         .option('tolerance-abs', { type: 'number', default: 5, describe: 'default absolute tolerance, in the metric\'s unit (ms)' })
+        .option('variant', { type: 'string', describe: 'runs with variants: compare this variant (its rounds together)' })
         .option('gate', { type: 'string', array: true, describe: 'statistics whose worsening is a regression: p50 (default), p95, or p50,p95' })
         .option('allow-different-scenarios', { type: 'boolean', default: false, describe: 'compare runs of different scenarios (refused otherwise, exit 104)' })
         .option('tag', { type: 'string', array: true, describe: 'influx:latest only picks runs with this key=value tag (e.g. branch=main); repeatable' })

@@ -66,13 +66,15 @@ export class InfluxReader {
   }
 
   /** The samples of run `testid`; an error naming it when InfluxDB has nothing of it. */
-  async samples(testid: string): Promise<RunSamples> {
+  async samples(testid: string, variant?: string): Promise<RunSamples> {
     const summary = await this.query(`SELECT * FROM summary WHERE testid = ${literal(testid)} LIMIT 1`);
     const meta = summary[0];
     if (!meta) throw new GlassbenchError('INVALID_INPUT', `InfluxDB at ${this.target} has no run with testid ${testid} (no summary points)`);
     const sink = new SampleSink();
-    for (const row of await this.query(`SELECT * FROM frame WHERE testid = ${literal(testid)}`)) sink.push(frameRecord(row));
-    for (const row of await this.query(`SELECT * FROM speech WHERE testid = ${literal(testid)}`)) sink.push(speechRecord(row));
+    const where = `testid = ${literal(testid)}${variant !== undefined ? ` AND variant = ${literal(variant)}` : ''}`;
+    for (const row of await this.query(`SELECT * FROM frame WHERE ${where}`)) sink.push(frameRecord(row));
+    for (const row of await this.query(`SELECT * FROM speech WHERE ${where}`)) sink.push(speechRecord(row));
+    if (variant !== undefined && sink.values.size === 0) throw new GlassbenchError('INVALID_INPUT', `InfluxDB has no points of run ${testid} with variant ${variant}`);
     return {
       source: `influx:${testid}`,
       runId: testid,

@@ -86,7 +86,11 @@ export class SampleSink {
 }
 
 /** The samples of a run directory; a clear error when it is not one. */
-export async function samplesFromDir(dir: string): Promise<RunSamples> {
+/**
+ * The samples of a run directory; a clear error when it is not one. A run with variants is compared one
+ * variant at a time: `variant` names it, and its rounds are read together.
+ */
+export async function samplesFromDir(dir: string, variant?: string): Promise<RunSamples> {
   const summaryPath = join(dir, 'summary.json');
   const framesPath = join(dir, 'frames.ndjson.gz');
   if (!existsSync(summaryPath)) throw new GlassbenchError('INVALID_INPUT', `${dir}: not a run directory (no summary.json)`);
@@ -96,6 +100,17 @@ export async function samplesFromDir(dir: string): Promise<RunSamples> {
   } catch (error) {
     throw new GlassbenchError('INVALID_INPUT', `${summaryPath}: not readable JSON (${(error as Error).message})`);
   }
+  if (summary.variants) {
+    const names = summary.variants.map((v) => v.name);
+    const chosen = summary.variants.find((v) => v.name === variant);
+    if (!chosen) throw new GlassbenchError('INVALID_INPUT', `${dir}: a run with variants (${names.join(', ')}): name one with --variant`);
+    const values = new Map<string, number[]>();
+    for (const round of chosen.rounds) {
+      for (const [metric, list] of (await samplesFromDir(round.dir)).values) values.set(metric, [...(values.get(metric) ?? []), ...list]);
+    }
+    return { source: `${dir} (${chosen.name})`, runId: `${summary.runId}/${chosen.name}`, scenario: summary.scenario.name, status: chosen.status, startedAt: summary.startedAt, values };
+  }
+  if (variant !== undefined) throw new GlassbenchError('INVALID_INPUT', `${dir}: --variant ${variant}, but this run has no variants`);
   const sink = new SampleSink();
   if (existsSync(framesPath)) {
     const lines = createInterface({ input: createReadStream(framesPath).pipe(createGunzip()), crlfDelay: Infinity });

@@ -14,7 +14,7 @@ import type { TrendSummary } from '../../src/metrics/histogram.js';
 import { runWithVariants } from '../../src/orchestrator/variants.js';
 import { CHROMIUM_FLAGS, chromiumPath } from '../../src/peers/browser/browser-host.js';
 import { loadScenario, scenarioFromText } from '../../src/scenario/validate.js';
-import { readFrames, tempDir } from '../fixtures/cli.js';
+import { readFrames, runCli, tempDir } from '../fixtures/cli.js';
 import { requireBinary } from '../fixtures/system.js';
 
 /** Opens a report in Chromium: how many charts it drew, which of their canvases hold pixels, a screenshot. */
@@ -71,6 +71,13 @@ describe('edge vs cloud, variants and report.html', () => {
       expect(records.length).toBeGreaterThan(50);
       expect(records.every((r) => r['variant'] === v.name)).toBe(true);
     }
+    // compare takes a run with variants one variant at a time
+    const withoutVariant = await runCli(['compare', outDir, outDir, '--out', join(dir, 'cmp')]);
+    expect(withoutVariant.code).toBe(104);
+    expect(withoutVariant.stderr).toMatch(/a run with variants \(edge, cloud\): name one with --variant/);
+    const edgeItself = await runCli(['compare', outDir, outDir, '--variant', 'edge', '--out', join(dir, 'cmp')]);
+    expect(edgeItself.code, edgeItself.stdout).toBe(0);
+    expect(edgeItself.stdout).toMatch(/ai_inference_ms/);
     const report = join(outDir, 'report.html');
     const html = readFileSync(report, 'utf8');
     expect(html).not.toMatch(/<script[^>]+src=/); // self-contained
