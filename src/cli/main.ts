@@ -130,23 +130,28 @@ async function sfuCommand(args: { port: number; host: string; token?: string; 'a
   return EXIT_CODES.ok;
 }
 
+/** The InfluxDB flags of run, compare and report (checked in influx-args.ts). */
+function influxOptions<T>(y: Argv<T>, purpose: string) {
+  return y
+    .option('influx-url', { type: 'string', describe: `InfluxDB URL ${purpose}, e.g. http://127.0.0.1:8086` })
+    .option('influx-token', { type: 'string', describe: 'InfluxDB token (v2 API token)' })
+    .option('influx-org', { type: 'string', describe: 'InfluxDB v2 organisation' })
+    .option('influx-bucket', { type: 'string', describe: 'InfluxDB v2 bucket (reading: through its DBRP mapping)' })
+    .option('influx-db', { type: 'string', describe: 'InfluxDB v1 database (for 1.x servers)' });
+}
+
 function cli(argv: string[]): Argv {
   return yargs(argv)
     .scriptName('glassbench')
     .usage('$0 <command> [options]')
     .command('run <scenario>', 'run a scenario and write reports/<run-id>/', (y) =>
-      y
+      influxOptions(y, 'to write the run to')
         .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML or JSON)' })
         .option('out', { type: 'string', describe: 'write results to this directory instead of reports/<run-id>' })
-        .option('influx-url', { type: 'string', describe: 'InfluxDB URL, e.g. http://127.0.0.1:8086' })
-        .option('influx-token', { type: 'string', describe: 'InfluxDB v2 API token' })
-        .option('influx-org', { type: 'string', describe: 'InfluxDB v2 organisation' })
-        .option('influx-bucket', { type: 'string', describe: 'InfluxDB v2 bucket' })
-        .option('influx-db', { type: 'string', describe: 'InfluxDB v1 database (for 1.x servers)' })
         .option('tag', { type: 'string', array: true, describe: 'key=value tag on every InfluxDB point of the run (e.g. branch=main); repeatable' }),
     )
     .command('compare <first> [second]', 'compare <baseline> <candidate> (run directories or influx:<testid>), or --baseline <ref> <candidate>; exit 99 on a regression', (y) =>
-      y
+      influxOptions(y, 'for influx: runs')
         .positional('first', { type: 'string', demandOption: true, describe: 'the baseline (a run directory or influx:<testid>), or with --baseline the candidate' })
         .positional('second', { type: 'string', describe: 'the candidate (a run directory or influx:<testid>)' })
         .option('baseline', { type: 'string', describe: 'the baseline: a run directory, influx:<testid>, or influx:latest (the latest passing run of the same scenario)' })
@@ -157,22 +162,12 @@ function cli(argv: string[]): Argv {
         .option('variant', { type: 'string', describe: 'runs with variants: compare this variant (its rounds together)' })
         .option('gate', { type: 'string', array: true, describe: 'statistics whose worsening is a regression: p50 (default), p95, or p50,p95' })
         .option('allow-different-scenarios', { type: 'boolean', default: false, describe: 'compare runs of different scenarios (refused otherwise, exit 104)' })
-        .option('tag', { type: 'string', array: true, describe: 'influx:latest only picks runs with this key=value tag (e.g. branch=main); repeatable' })
-        .option('influx-url', { type: 'string', describe: 'InfluxDB URL, for influx: runs' })
-        .option('influx-token', { type: 'string', describe: 'InfluxDB token' })
-        .option('influx-org', { type: 'string', describe: 'InfluxDB v2 organisation' })
-        .option('influx-bucket', { type: 'string', describe: 'InfluxDB v2 bucket (queried through its DBRP mapping)' })
-        .option('influx-db', { type: 'string', describe: 'InfluxDB v1 database' }),
+        .option('tag', { type: 'string', array: true, describe: 'influx:latest only picks runs with this key=value tag (e.g. branch=main); repeatable' }),
     )
     .command('report <run>', 'write report.html of a run again: from its directory, or from InfluxDB (influx:<testid>)', (y) =>
-      y
+      influxOptions(y, 'for influx: runs')
         .positional('run', { type: 'string', demandOption: true, describe: 'run directory (reports/<run-id>), or influx:<testid>' })
-        .option('out', { type: 'string', describe: 'influx: runs: where to write (default reports/<testid>-from-influx)' })
-        .option('influx-url', { type: 'string', describe: 'InfluxDB URL, for influx: runs' })
-        .option('influx-token', { type: 'string', describe: 'InfluxDB token' })
-        .option('influx-org', { type: 'string', describe: 'InfluxDB v2 organisation' })
-        .option('influx-bucket', { type: 'string', describe: 'InfluxDB v2 bucket (queried through its DBRP mapping)' })
-        .option('influx-db', { type: 'string', describe: 'InfluxDB v1 database' }),
+        .option('out', { type: 'string', describe: 'influx: runs: where to write (default reports/<testid>-from-influx)' }),
     )
     .command('validate <scenario>', 'check a scenario file and exit 0, or 104 listing every problem', (y) =>
       y.positional('scenario', { type: 'string', demandOption: true }),

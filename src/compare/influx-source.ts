@@ -13,7 +13,7 @@ type Row = Record<string, unknown>;
 const QUERY_TIMEOUT_MS = 30_000;
 
 /** InfluxQL string literal */
-function literal(value: string): string {
+export function literal(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 

@@ -6,11 +6,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createGunzip } from 'node:zlib';
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { GlassbenchError } from '../errors.js';
 import type { RunSummary } from '../report/summary.js';
+import { readFramesFile } from '../sinks/frames-file.js';
 
 export interface RunSamples {
   /** what the run is called in the comparison: its directory or `influx:<testid>` */
@@ -112,21 +110,8 @@ export async function samplesFromDir(dir: string, variant?: string): Promise<Run
   }
   if (variant !== undefined) throw new GlassbenchError('INVALID_INPUT', `${dir}: --variant ${variant}, but this run has no variants`);
   const sink = new SampleSink();
-  if (existsSync(framesPath)) {
-    const lines = createInterface({ input: createReadStream(framesPath).pipe(createGunzip()), crlfDelay: Infinity });
-    try {
-      for await (const line of lines) {
-        if (line.trim() === '') continue;
-        try {
-          sink.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          // a line cut off by a run that died: the rest of the file is still read
-        }
-      }
-    } catch (error) {
-      // a gzip stream cut off mid-block (a run that died): keep what was read
-      if (!/unexpected end of file/i.test((error as Error).message)) throw new GlassbenchError('INVALID_INPUT', `${framesPath}: ${(error as Error).message}`);
-    }
-  }
+  await readFramesFile(framesPath, (record) => sink.push(record)).catch((error: unknown) => {
+    throw new GlassbenchError('INVALID_INPUT', `${framesPath}: ${(error as Error).message}`);
+  });
   return { source: dir, runId: summary.runId, scenario: summary.scenario.name, status: summary.status, startedAt: summary.startedAt, values: sink.values };
 }

@@ -597,7 +597,8 @@ async function fetchForwardStats(baseUrl: string): Promise<TrendSummary | null> 
   }
 }
 
-function exitCodeOf(summary: RunSummary): number {
+/** The CLI's exit code of a run's summary (design.md section 6). */
+export function exitCodeOf(summary: RunSummary): number {
   if (summary.status === 'passed') return EXIT_CODES.ok;
   if (summary.status === 'failed') return EXIT_CODES.thresholdFailed;
   if (summary.status === 'aborted') {

@@ -7,16 +7,15 @@
  */
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EXIT_CODES } from '../errors.js';
 import { samplesFromDir } from '../compare/samples.js';
 import { nowMs } from '../metrics/clock.js';
 import { Trend, type TrendSummary } from '../metrics/histogram.js';
 import type { CounterSummary } from '../metrics/series.js';
-import type { RunStatus, RunSummary, VariantSummary } from '../report/summary.js';
+import { meanCpuByKind, type RunStatus, type RunSummary, type VariantSummary } from '../report/summary.js';
 import { writeReport } from '../report/html.js';
 import { renderJunit } from '../sinks/junit.js';
 import type { Scenario, Variant } from '../scenario/types.js';
-import { runScenario } from './runner.js';
+import { exitCodeOf, runScenario } from './runner.js';
 import type { RunOptions, RunResult } from './types.js';
 
 /** worst first: a variant's (and the run's) status is the worst of its rounds */
@@ -55,8 +54,7 @@ export async function runWithVariants(options: RunOptions): Promise<RunResult> {
   await writeFile(join(options.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeFile(join(options.outDir, 'junit.xml'), renderJunit(summary));
   await writeReport(options.outDir).catch((error: unknown) => options.onEvent?.({ type: 'warning', message: `report.html not written: ${(error as Error).message}` }));
-  const exitCode = summary.status === 'passed' ? EXIT_CODES.ok : summary.status === 'failed' ? EXIT_CODES.thresholdFailed : summary.status === 'aborted' ? EXIT_CODES.aborted : EXIT_CODES.runFailed;
-  return { summary, outDir: options.outDir, exitCode };
+  return { summary, outDir: options.outDir, exitCode: exitCodeOf(summary) };
 }
 
 function trendOf(values: number[]): TrendSummary | null {
@@ -91,15 +89,7 @@ async function combine(
       const count = rounds.reduce((n, r) => n + ((r.summary.metrics[name] as CounterSummary | undefined)?.count ?? 0), 0);
       metrics[name] = { count, rate: measuredS > 0 ? Math.round((count / measuredS) * 1000) / 1000 : 0 };
     }
-    const cpu = (prefix: string): number | undefined => {
-      const values = rounds.flatMap((r) => Object.entries(r.summary.processes).filter(([k]) => k === prefix || k.startsWith(`${prefix}-`)).map(([, u]) => u.cpuPctMean));
-      return values.length > 0 ? Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 10) / 10 : undefined;
-    };
-    const cpuPctMean: Record<string, number> = {};
-    for (const kind of ['sfu', 'browser', 'runner', 'harness']) {
-      const v = cpu(kind);
-      if (v !== undefined) cpuPctMean[kind] = v;
-    }
+    const cpuPctMean = meanCpuByKind(rounds.map((r) => r.summary.processes));
     for (const r of rounds) {
       for (const [key, list] of Object.entries(r.summary.thresholds)) (thresholds[`${variant.name}: ${key}`] ??= []).push(...list);
     }

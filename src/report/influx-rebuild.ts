@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { frameRecord, type InfluxReader } from '../compare/influx-source.js';
+import { frameRecord, literal, type InfluxReader } from '../compare/influx-source.js';
 import { GlassbenchError } from '../errors.js';
 import type { TrendSummary } from '../metrics/histogram.js';
 import type { CounterSummary } from '../metrics/series.js';
@@ -14,9 +14,9 @@ import { writeReport } from './html.js';
 import { SUMMARY_SCHEMA_VERSION, type RunStatus, type RunSummary } from './summary.js';
 
 export async function rebuildFromInflux(reader: InfluxReader, testid: string, outDir: string): Promise<string> {
-  const summaryRows = await reader.query(`SELECT * FROM summary WHERE testid = '${testid.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
+  const summaryRows = await reader.query(`SELECT * FROM summary WHERE testid = ${literal(testid)}`);
   if (summaryRows.length === 0) throw new GlassbenchError('INVALID_INPUT', `InfluxDB has no run with testid ${testid} (no summary points)`);
-  const frameRows = await reader.query(`SELECT * FROM frame WHERE testid = '${testid.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
+  const frameRows = await reader.query(`SELECT * FROM frame WHERE testid = ${literal(testid)}`);
   const records = frameRows.map((row) => {
     const record = frameRecord(row);
     for (const key of ['room', 'subscriber', 'session', 'peer_kind']) if (typeof row[key] === 'string') record[key === 'peer_kind' ? 'peerKind' : key] = row[key];

@@ -3,17 +3,16 @@
  * per second, the stage waterfall, the thresholds (and, of the failed ones, which failed first), and for a
  * scenario with variants each variant side by side.
  */
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { createGunzip } from 'node:zlib';
 import { compare as compareOp } from '../budgets/evaluate.js';
 import { parseThresholdExpression, parseThresholdKey } from '../budgets/parse.js';
 import type { Aggregation } from '../budgets/types.js';
 import { GlassbenchError } from '../errors.js';
 import { PER_RECEIPT } from '../compare/samples.js';
 import { quantile, sortedCopy } from '../compare/stats.js';
-import type { RunSummary } from './summary.js';
+import { readFramesFile } from '../sinks/frames-file.js';
+import { meanCpuByKind, type RunSummary } from './summary.js';
 
 /** frame record field -> metric, for the per-frame latencies the report draws */
 const FIELDS: [string, string][] = [...PER_RECEIPT, ['aiHookMs', 'ai_hook_ms']];
@@ -58,31 +57,25 @@ interface Sample {
 }
 
 async function readSamples(dir: string): Promise<Sample[]> {
-  const path = join(dir, 'frames.ndjson.gz');
   const out: Sample[] = [];
-  if (!existsSync(path)) return out;
-  const lines = createInterface({ input: createReadStream(path).pipe(createGunzip()), crlfDelay: Infinity });
-  try {
-    for await (const line of lines) {
-      let r: Record<string, unknown>;
-      try {
-        r = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        continue;
-      }
-      if (r['warmup'] === true || r['kind'] === 'speech') continue;
-      const t = (r['renderedMs'] ?? r['receivedMs']) as number | undefined;
-      if (typeof t !== 'number') continue;
-      const values: Record<string, number> = {};
-      for (const [field, metric] of FIELDS) if (typeof r[field] === 'number') values[metric] = r[field] as number;
-      const stages = r['aiStagesMs'] as Record<string, number> | undefined;
-      for (const [stage, ms] of Object.entries(stages ?? {})) values[`ai_${stage}_ms`] = ms;
-      out.push({ t, values });
-    }
-  } catch {
-    // a file cut off by a run that died: draw what was written
-  }
+  await readFramesFile(join(dir, 'frames.ndjson.gz'), (r) => {
+    if (r['warmup'] === true || r['kind'] === 'speech') return;
+    const t = (r['renderedMs'] ?? r['receivedMs']) as number | undefined;
+    if (typeof t !== 'number') return;
+    const values: Record<string, number> = {};
+    for (const [field, metric] of FIELDS) if (typeof r[field] === 'number') values[metric] = r[field] as number;
+    const stages = r['aiStagesMs'] as Record<string, number> | undefined;
+    for (const [stage, ms] of Object.entries(stages ?? {})) values[`ai_${stage}_ms`] = ms;
+    out.push({ t, values });
+  }).catch(() => undefined); // an unreadable file: draw what was read
   return out.sort((a, b) => a.t - b.t);
+}
+
+/** Appends `value` to the list of `key`. */
+function append<K>(map: Map<K, number[]>, key: K, value: number): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 function aggregate(sorted: Float64Array, aggregation: Aggregation): number | null {
@@ -126,7 +119,7 @@ function budgetsOf(summary: RunSummary, metric: string): number[] {
 
 function group(name: string, samples: Sample[], summary: RunSummary, startMs: number, extraBars: Record<string, number>): ReportData['groups'][number] {
   const byMetric = new Map<string, number[]>();
-  for (const s of samples) for (const [m, v] of Object.entries(s.values)) (byMetric.get(m) ?? byMetric.set(m, []).get(m))?.push(v);
+  for (const s of samples) for (const [m, v] of Object.entries(s.values)) append(byMetric, m, v);
   const cdfs: Cdf[] = [];
   for (const [metric, values] of byMetric) {
     const sorted = sortedCopy(values);
@@ -141,8 +134,7 @@ function group(name: string, samples: Sample[], summary: RunSummary, startMs: nu
   for (const s of samples) {
     const v = s.values[headline];
     if (v === undefined) continue;
-    const sec = Math.floor((s.t - startMs) / 1000);
-    (perSecond.get(sec) ?? perSecond.set(sec, []).get(sec))?.push(v);
+    append(perSecond, Math.floor((s.t - startMs) / 1000), v);
   }
   const points: [number, number, number][] = [...perSecond.entries()].sort((a, b) => a[0] - b[0]).map(([sec, vs]) => {
     const sorted = sortedCopy(vs);
@@ -222,13 +214,9 @@ export async function reportData(dir: string): Promise<ReportData> {
     }
   } else {
     const samples = await readSamples(dir);
-    const processes = summary.processes;
-    const cpu = (prefix: string): number => {
-      const list = Object.entries(processes).filter(([k]) => k === prefix || k.startsWith(`${prefix}-`)).map(([, u]) => u.cpuPctMean);
-      return list.length > 0 ? list.reduce((a, b) => a + b, 0) / list.length : 0;
-    };
+    const cpu = meanCpuByKind([summary.processes]);
     const count = (m: string): number => (summary.metrics[m] as { count?: number } | undefined)?.count ?? 0;
-    data.groups.push(group(summary.scenario.name, samples, summary, startMs, { 'SFU CPU %': cpu('sfu'), 'browser CPU %': cpu('browser'), 'frames dropped or lost': count('frames_dropped_ai') + count('frames_lost') }));
+    data.groups.push(group(summary.scenario.name, samples, summary, startMs, { 'SFU CPU %': cpu['sfu'] ?? 0, 'browser CPU %': cpu['browser'] ?? 0, 'frames dropped or lost': count('frames_dropped_ai') + count('frames_lost') }));
     const first = failedFirst(summary, samples, startMs);
     if (first) data.failedFirst = first;
   }

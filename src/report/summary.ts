@@ -107,3 +107,16 @@ export interface VariantSummary {
   saturated: boolean;
   notes: string[];
 }
+
+/** processes of a run by kind: `sfu`, `harness`, and numbered `runner-<n>` and `browser-<n>` */
+export const PROCESS_KINDS = ['sfu', 'browser', 'runner', 'harness'] as const;
+
+/** Mean CPU (percent of a core) of each process kind over one or more runs' processes, to 0.1. */
+export function meanCpuByKind(runs: Record<string, ProcessUsage>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const kind of PROCESS_KINDS) {
+    const values = runs.flatMap((processes) => Object.entries(processes).filter(([k]) => k === kind || k.startsWith(`${kind}-`)).map(([, u]) => u.cpuPctMean));
+    if (values.length > 0) out[kind] = Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 10) / 10;
+  }
+  return out;
+}

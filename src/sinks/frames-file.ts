@@ -3,8 +3,9 @@
  * per receiver, marked `kind: 'speech'`), gzip-compressed as it is written. The stream is
  * sync-flushed every second, so a run that dies half way still leaves every frame recorded so far readable.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { constants, createGzip, type Gzip } from 'node:zlib';
+import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { constants, createGunzip, createGzip, type Gzip } from 'node:zlib';
 import type { FrameRecord, SpeechSampleRecord } from '../metrics/types.js';
 
 export class FramesFile {
@@ -40,5 +41,29 @@ export class FramesFile {
       this.gzip.end();
     }
     await this.done;
+  }
+}
+
+/**
+ * Every record of a frames.ndjson.gz, in file order; nothing when there is no file. A line cut off by a run
+ * that died is skipped and a gzip stream cut off mid-block ends the reading: what was written is kept. Any
+ * other read error is thrown.
+ */
+export async function readFramesFile(path: string, onRecord: (record: Record<string, unknown>) => void): Promise<void> {
+  if (!existsSync(path)) return;
+  const lines = createInterface({ input: createReadStream(path).pipe(createGunzip()), crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      if (line.trim() === '') continue;
+      let record: Record<string, unknown>;
+      try {
+        record = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      onRecord(record);
+    }
+  } catch (error) {
+    if (!/unexpected end of file/i.test((error as Error).message)) throw error;
   }
 }
