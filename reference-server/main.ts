@@ -31,7 +31,7 @@ process.on('message', (message: { type?: string }) => {
 });
 
 server
-  .listen(options.port ?? 0)
+  .listen(options.port ?? 0, '127.0.0.1', options.alsoListenOn ?? [])
   .then((port) => process.send?.({ type: 'ready', port }))
   .catch((error: unknown) => {
     process.send?.({ type: 'error', message: (error as Error).message });

@@ -34,6 +34,7 @@ export class ReferenceServer {
   private readonly resources: ResourceSampler;
   private readonly ctx: SessionContext;
   private readonly maxBodyBytes: number;
+  private readonly extraServers: Server[] = [];
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: SfuOptions = {}) {
@@ -56,12 +57,27 @@ export class ReferenceServer {
     this.http.requestTimeout = 0;
   }
 
-  /** Binds to 127.0.0.1 (port 0 picks a free one) and resolves with the port. */
-  async listen(port = 0, host = '127.0.0.1'): Promise<number> {
+  /**
+   * Binds to 127.0.0.1 (port 0 picks a free one) and resolves with the port; also on each of `alsoOn` (the
+   * host ends of a run's links to its network namespaces), on the same port.
+   */
+  async listen(port = 0, host = '127.0.0.1', alsoOn: string[] = []): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.http.once('error', reject);
       this.http.listen(port, host, () => resolve());
     });
+    const bound = (this.http.address() as AddressInfo).port;
+    for (const address of alsoOn) {
+      const extra = createServer((req, res) => {
+        this.handle(req, res).catch((error: unknown) => this.fail(res, error));
+      });
+      extra.requestTimeout = 0;
+      await new Promise<void>((resolve, reject) => {
+        extra.once('error', reject);
+        extra.listen(bound, address, () => resolve());
+      });
+      this.extraServers.push(extra);
+    }
     this.resources.start();
     await this.ctx.ai?.start();
     return (this.http.address() as AddressInfo).port;
@@ -76,7 +92,8 @@ export class ReferenceServer {
       await this.ctx.ai?.close();
       this.stages.close();
       this.http.closeAllConnections();
-      await new Promise<void>((resolve) => this.http.close(() => resolve()));
+      for (const extra of this.extraServers) extra.closeAllConnections();
+      await Promise.all([this.http, ...this.extraServers].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     })();
     return this.closing;
   }
@@ -130,17 +147,20 @@ export class ReferenceServer {
     }
     let room = this.rooms.get(roomId);
     let session: PublisherSession | SubscriberSession;
+    // media answers on the address the request came in on: loopback, or a run's link to a network namespace
+    const local = (req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+    const ctx = local === '127.0.0.1' ? this.ctx : { ...this.ctx, address: local };
     if (endpoint === 'whip') {
       if (!room) {
         room = new Room(roomId);
         this.rooms.set(roomId, room);
       }
-      session = new PublisherSession(this.ctx, (s) => this.forget(roomId, s.id));
+      session = new PublisherSession(ctx, (s) => this.forget(roomId, s.id));
       room.publishers.set(session.id, session);
     } else {
       const publisher = room?.pickPublisher(url.searchParams.get('stream'));
       if (!room || !publisher) throw new HttpError(404, 'no_stream', `room ${roomId} has no such stream to subscribe to`);
-      session = new SubscriberSession(this.ctx, (s) => this.forget(roomId, s.id), publisher);
+      session = new SubscriberSession(ctx, (s) => this.forget(roomId, s.id), publisher);
       room.subscribers.set(session.id, session);
     }
     this.updateGauges();

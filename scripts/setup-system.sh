@@ -2,7 +2,9 @@
 # Installs the system packages glassbench's tests need (Debian 12): chromium (browser peers), espeak-ng
 # (the spoken-audio track's utterances, and text-to-speech), pocketsphinx with its US English model (speech
 # recognition) and apertium-eng-spa (English -> Spanish translation) for the speech chain, influxdb
-# (InfluxDB 1.x, v1 write API) and victoria-metrics (a real server with the InfluxDB v2 write API). Runs
+# (InfluxDB 1.x, v1 write API), victoria-metrics (a real server with the InfluxDB v2 write API), iproute2
+# (network namespaces and netem for impaired links) and python3 (the user-space link emulator, for kernels
+# without netem). Runs
 # apt-get only for what is missing; without root it prints the exact command instead and fails.
 set -euo pipefail
 packages=()
@@ -13,8 +15,10 @@ packages=()
 [ -d /usr/share/apertium/apertium-eng-spa ] || packages+=(apertium apertium-eng-spa)
 [ -x /usr/bin/influxd ] || packages+=(influxdb)
 [ -x /usr/bin/victoria-metrics ] || packages+=(victoria-metrics)
+command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1 || packages+=(iproute2)
+command -v python3 >/dev/null 2>&1 || packages+=(python3)
 if [ ${#packages[@]} -eq 0 ]; then
-  echo "system packages: all present (chromium, espeak-ng, pocketsphinx, apertium-eng-spa, influxdb, victoria-metrics)"
+  echo "system packages: all present (chromium, espeak-ng, pocketsphinx, apertium-eng-spa, influxdb, victoria-metrics, iproute2, python3)"
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then

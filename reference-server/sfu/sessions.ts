@@ -44,16 +44,19 @@ export interface SessionContext {
   connectTimeoutMs: number;
   /** the AI hook, when the SFU runs one */
   ai?: AiRuntime;
+  /** the local address the session's request came in on: its media binds there too (default loopback) */
+  address?: string;
 }
 
 abstract class Session {
   readonly id = randomUUID();
-  readonly pc = new RTCPeerConnection(loopbackPeerConfig());
+  readonly pc: RTCPeerConnection;
   readonly createdMs = nowMs();
   private closed = false;
   private readonly connectTimer: NodeJS.Timeout;
 
   constructor(protected readonly ctx: SessionContext, private readonly onClosed: (session: Session) => void) {
+    this.pc = new RTCPeerConnection(loopbackPeerConfig(ctx.address ?? '127.0.0.1'));
     this.pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') clearTimeout(this.connectTimer);
       if (state === 'failed' || state === 'closed') void this.close();

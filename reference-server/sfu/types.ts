@@ -13,6 +13,8 @@ export interface SfuOptions {
   connectTimeoutMs?: number;
   /** the AI hook on every published video track (placement `cloud`) */
   ai?: AiOptions;
+  /** also listen on these addresses (the host ends of a run's links to its network namespaces) */
+  alsoListenOn?: string[];
 }
 
 /**

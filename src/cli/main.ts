@@ -10,6 +10,9 @@ import { hideBin } from 'yargs/helpers';
 import { ReferenceServer } from '../../reference-server/server.js';
 import { EXIT_CODES, GlassbenchError, describeError, exitCodeFor } from '../errors.js';
 import { runWithVariants } from '../orchestrator/variants.js';
+import { runCapacity, type CapacityOptions } from '../orchestrator/capacity.js';
+import type { RunOptions, RunResult } from '../orchestrator/types.js';
+import { parseDurationMs } from '../scenario/duration.js';
 import { InfluxReader } from '../compare/influx-source.js';
 import { writeReport } from '../report/html.js';
 import { rebuildFromInflux } from '../report/influx-rebuild.js';
@@ -40,13 +43,43 @@ function makeRunId(name: string): string {
 interface RunArgs extends InfluxArgs {
   scenario: string;
   out?: string;
+  shard?: string;
+  testid?: string;
 }
 
-async function runCommand(args: RunArgs): Promise<number> {
+interface CapacityArgs extends RunArgs {
+  start: number;
+  step: number;
+  max: number;
+  'step-duration'?: string;
+  search: 'step' | 'bisect';
+}
+
+/** `--shard i/n` (1 <= i <= n <= 1000). */
+function parseShard(text: string | undefined): { index: number; count: number } | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d{1,4})\/(\d{1,4})$/.exec(text.trim());
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || index < 1 || count < 1 || index > count || count > 1000) {
+    throw new GlassbenchError('INVALID_INPUT', `--shard ${text}: expected i/n with 1 <= i <= n (e.g. 1/4; a Kubernetes Indexed Job passes $((JOB_COMPLETION_INDEX + 1))/N)`);
+  }
+  return { index, count };
+}
+
+function checkTestid(testid: string | undefined): string | undefined {
+  if (testid !== undefined && !/^[A-Za-z0-9_.-]{1,100}$/.test(testid)) throw new GlassbenchError('INVALID_INPUT', `--testid ${testid}: 1-100 letters, digits, _ . or -`);
+  return testid;
+}
+
+async function runCommand(args: RunArgs, capacity?: CapacityOptions): Promise<number> {
   const scenario = await loadScenario(args.scenario);
   const influx = influxFrom(args);
-  const runId = makeRunId(scenario.name);
-  const outDir = resolve(args.out ?? `reports/${runId}`);
+  const shard = parseShard(args.shard);
+  const runId = checkTestid(args.testid) ?? makeRunId(capacity ? `${scenario.name}-capacity` : scenario.name);
+  if (shard && !args.testid) throw new GlassbenchError('INVALID_INPUT', '--shard needs --testid: every shard of a run writes under the same testid');
+  if (shard && scenario.variants) throw new GlassbenchError('INVALID_INPUT', '--shard: a scenario with variants cannot be sharded');
+  const outDir = resolve(args.out ?? `reports/${runId}${shard ? `-shard-${shard.index}of${shard.count}` : ''}`);
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = (): void => {
@@ -62,14 +95,16 @@ async function runCommand(args: RunArgs): Promise<number> {
   process.on('SIGTERM', onSigint);
   const tty = process.stderr.isTTY;
   let progressShown = false;
-  out(`glassbench run ${scenario.name} (${args.scenario}) -> ${outDir}`);
+  out(`glassbench ${capacity ? 'capacity' : 'run'} ${scenario.name} (${args.scenario})${shard ? ` shard ${shard.index}/${shard.count} of testid ${runId}` : ''} -> ${outDir}`);
   try {
-    const result = await runWithVariants({
+    const start = (options: RunOptions): Promise<RunResult> => (capacity ? runCapacity(options, capacity) : runWithVariants(options));
+    const result = await start({
       scenario,
       runId,
       outDir,
       signal: controller.signal,
       ...(influx ? { influx } : {}),
+      ...(shard ? { shard } : {}),
       onEvent: (event) => {
         if (event.type === 'progress') {
           const line = progressLine(event);
@@ -94,7 +129,11 @@ async function runCommand(args: RunArgs): Promise<number> {
       out(`influx: ${summary.influx.pointsWritten} points written to ${summary.influx.target}${summary.influx.pointsPending > 0 ? `, ${summary.influx.pointsPending} kept in ${summary.influx.pendingFile}` : ''}`);
     }
     out(`status: ${summary.status}${summary.error ? ` (${summary.error.message})` : ''}`);
-    out(summary.variants ? `results: ${result.outDir}/summary.json, junit.xml, report.html; each round in ${result.outDir}/variants/` : `results: ${result.outDir}/summary.json, frames.ndjson.gz, junit.xml, report.html`);
+    if (summary.capacity) {
+      const c = summary.capacity;
+      out(`capacity: ${c.knee === null ? 'no load met every threshold' : `knee at ${c.knee} concurrent call(s)`}${c.firstFailure !== null ? `; ${c.firstFailure} call(s) failed` : ''} (${c.steps.length} step(s), ${c.search} search)`);
+    }
+    out(summary.capacity ? `results: ${result.outDir}/summary.json, junit.xml, report.html; each step in ${result.outDir}/steps/` : summary.variants ? `results: ${result.outDir}/summary.json, junit.xml, report.html; each round in ${result.outDir}/variants/` : `results: ${result.outDir}/summary.json, frames.ndjson.gz, junit.xml, report.html`);
     if (summary.status === 'failed') {
       const failing = Object.entries(summary.thresholds).flatMap(([key, list]) => list.filter((r) => !r.ok).map((r) => `${key} ${r.expr}`));
       err(`thresholds failed: ${failing.join(', ')}`);
@@ -148,7 +187,20 @@ function cli(argv: string[]): Argv {
       influxOptions(y, 'to write the run to')
         .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML or JSON)' })
         .option('out', { type: 'string', describe: 'write results to this directory instead of reports/<run-id>' })
-        .option('tag', { type: 'string', array: true, describe: 'key=value tag on every InfluxDB point of the run (e.g. branch=main); repeatable' }),
+        .option('tag', { type: 'string', array: true, describe: 'key=value tag on every InfluxDB point of the run (e.g. branch=main); repeatable' })
+        .option('shard', { type: 'string', describe: 'i/n: run only shard i of n (whole rooms; needs --testid, the same for every shard)' })
+        .option('testid', { type: 'string', describe: 'the run id and InfluxDB testid (default: made from the time and scenario name)' }),
+    )
+    .command('capacity <scenario>', 'raise the load (concurrent calls = rooms) step by step until a threshold fails; report the knee', (y) =>
+      influxOptions(y, 'to write every step to')
+        .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file: one room is one call; its thresholds are the budgets' })
+        .option('out', { type: 'string', describe: 'write results to this directory instead of reports/<run-id>' })
+        .option('start', { type: 'number', default: 1, describe: 'calls in the first step' })
+        .option('step', { type: 'number', default: 1, describe: 'calls added per step (bisect: the resolution)' })
+        .option('max', { type: 'number', default: 32, describe: 'most calls to try' })
+        .option('step-duration', { type: 'string', describe: "measured time of each step (default: the scenario's duration)" })
+        .option('search', { choices: ['step', 'bisect'] as const, default: 'step' as const, describe: 'step: +step until a failure; bisect: double, then halve the gap' })
+        .option('tag', { type: 'string', array: true, describe: 'key=value tag on every InfluxDB point; repeatable' }),
     )
     .command('compare <first> [second]', 'compare <baseline> <candidate> (run directories or influx:<testid>), or --baseline <ref> <candidate>; exit 99 on a regression', (y) =>
       influxOptions(y, 'for influx: runs')
@@ -164,9 +216,11 @@ function cli(argv: string[]): Argv {
         .option('allow-different-scenarios', { type: 'boolean', default: false, describe: 'compare runs of different scenarios (refused otherwise, exit 104)' })
         .option('tag', { type: 'string', array: true, describe: 'influx:latest only picks runs with this key=value tag (e.g. branch=main); repeatable' }),
     )
-    .command('report <run>', 'write report.html of a run again: from its directory, or from InfluxDB (influx:<testid>)', (y) =>
+    .command('report [run]', 'write report.html of a run again: from its directory, or from InfluxDB (influx:<testid>, or --influx --testid X: every shard merged)', (y) =>
       influxOptions(y, 'for influx: runs')
-        .positional('run', { type: 'string', demandOption: true, describe: 'run directory (reports/<run-id>), or influx:<testid>' })
+        .positional('run', { type: 'string', describe: 'run directory (reports/<run-id>), or influx:<testid>' })
+        .option('influx', { type: 'boolean', describe: 'rebuild from InfluxDB: with --testid' })
+        .option('testid', { type: 'string', describe: 'with --influx: the run (all its shards) to rebuild' })
         .option('out', { type: 'string', describe: 'influx: runs: where to write (default reports/<testid>-from-influx)' }),
     )
     .command('validate <scenario>', 'check a scenario file and exit 0, or 104 listing every problem', (y) =>
@@ -179,7 +233,7 @@ function cli(argv: string[]): Argv {
         .option('token', { type: 'string', describe: 'require this Bearer token on WHIP/WHEP' })
         .option('add-delay-ms', { type: 'number', default: 0, describe: 'hold every forwarded frame this long (calibration)' }),
     )
-    .demandCommand(1, 'name a command: run, compare, report, validate or sfu')
+    .demandCommand(1, 'name a command: run, capacity, compare, report, validate or sfu')
     .strict()
     .help()
     .version(false)
@@ -202,9 +256,18 @@ async function main(): Promise<number> {
   const command = String(parsed._[0]);
   try {
     if (command === 'run') return await runCommand(parsed as unknown as RunArgs);
+    if (command === 'capacity') {
+      const a = parsed as unknown as CapacityArgs;
+      const stepDurationMs = a['step-duration'] === undefined ? undefined : parseDurationMs(a['step-duration']);
+      if (a['step-duration'] !== undefined && !(stepDurationMs && stepDurationMs > 0)) throw new GlassbenchError('INVALID_INPUT', `--step-duration ${a['step-duration']}: expected a duration like 10s`);
+      return await runCommand(a, { start: a.start, step: a.step, max: a.max, search: a.search, ...(stepDurationMs ? { stepDurationMs } : {}) });
+    }
     if (command === 'validate') return await validateCommand(String(parsed['scenario']));
     if (command === 'report') {
-      const run = String(parsed['run']);
+      const testidFlag = checkTestid(typeof parsed['testid'] === 'string' ? parsed['testid'] : undefined);
+      if (parsed['influx'] === true && !testidFlag) throw new GlassbenchError('INVALID_INPUT', 'report --influx needs --testid <testid>');
+      if (parsed['run'] === undefined && !testidFlag) throw new GlassbenchError('INVALID_INPUT', 'report needs a run directory, influx:<testid>, or --influx --testid <testid>');
+      const run = testidFlag ? `influx:${testidFlag}` : String(parsed['run']);
       if (run.startsWith('influx:')) {
         const influx = influxFrom(parsed as InfluxArgs);
         if (!influx) throw new GlassbenchError('INVALID_INPUT', 'influx: runs need --influx-url and --influx-db (or --influx-org and --influx-bucket)');

@@ -1,5 +1,6 @@
 /** The peers a scenario asks for, named and placed on runners. Pure and deterministic. */
-import type { Scenario, VideoOptions } from '../scenario/types.js';
+import type { NetworkProfile, Scenario, VideoOptions } from '../scenario/types.js';
+import { inShard } from './schedule.js';
 
 export interface PlannedPeer {
   peerId: string;
@@ -8,6 +9,8 @@ export interface PlannedPeer {
   kind: 'synthetic' | 'browser';
   /** index of the peer runner that hosts it */
   runner: number;
+  /** index of the impaired link (network namespace) its runner sits behind, if any */
+  link?: number;
   /** publishers only: the tag carried in every frame id */
   publisherTag?: number;
   video: VideoOptions;
@@ -24,7 +27,52 @@ export function roomIds(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `r${i + 1}`);
 }
 
-export function planPeers(scenario: Scenario): PlannedPeer[] {
+/** A peer runner: a plain one, or one inside the network namespace of impaired link `link`. */
+export interface PlannedRunner {
+  index: number;
+  link?: number;
+}
+
+export interface Plan {
+  peers: PlannedPeer[];
+  /** every peer of the whole run, all shards (the order ramps fill subscriber places in) */
+  allPeers: PlannedPeer[];
+  runners: PlannedRunner[];
+  /** impaired links: one per distinct network profile (the scenario's, and each group's own) */
+  links: NetworkProfile[];
+}
+
+/** The shard a run takes: i of n (1-based), or undefined for the whole run. */
+export type Shard = { index: number; count: number } | undefined;
+
+/**
+ * Every peer of the scenario, named, tagged, and placed on a runner: peers whose group has a network profile
+ * (its own or the scenario's) go to the runner behind that profile's link, the others round-robin over the
+ * plain runners. With a shard, only its rooms are kept (publisher tags stay those of the whole run).
+ */
+export function planRun(scenario: Scenario, shard?: Shard): Plan {
+  const links: NetworkProfile[] = [];
+  const linkOfGroup = scenario.peers.map((group) => {
+    const profile = group.network ?? scenario.network;
+    if (!profile) return undefined;
+    const existing = links.indexOf(profile);
+    return existing >= 0 ? existing : links.push(profile) - 1;
+  });
+  const all = planPeers(scenario, linkOfGroup);
+  const rooms = roomIds(scenario.rooms);
+  const peers = all.filter((p) => inShard(rooms.indexOf(p.room) + 1, shard));
+  const plain = Math.min(scenario.runners, Math.max(0, peers.filter((p) => p.link === undefined).length));
+  const runners: PlannedRunner[] = Array.from({ length: plain }, (_, index) => ({ index }));
+  for (const [link] of links.entries()) if (peers.some((p) => p.link === link)) runners.push({ index: runners.length, link });
+  let next = 0;
+  for (const peer of peers) {
+    if (peer.link === undefined) peer.runner = next++ % Math.max(1, plain);
+    else peer.runner = runners.find((r) => r.link === peer.link)?.index ?? 0;
+  }
+  return { peers, allPeers: all, runners, links };
+}
+
+export function planPeers(scenario: Scenario, linkOfGroup: (number | undefined)[] = []): PlannedPeer[] {
   const peers: PlannedPeer[] = [];
   let tag = 0;
   for (const room of roomIds(scenario.rooms)) {
@@ -39,6 +87,8 @@ export function planPeers(scenario: Scenario): PlannedPeer[] {
           runner: peers.length % scenario.runners,
           video: group.video,
         };
+        const link = linkOfGroup[groupIndex];
+        if (link !== undefined) peer.link = link;
         if (group.role === 'publisher') peer.publisherTag = ++tag;
         if (group.audio) peer.audio = group.audio;
         peers.push(peer);

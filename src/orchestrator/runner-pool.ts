@@ -2,7 +2,7 @@
  * The peer-runner child processes of a run. The pool starts them, routes their events, and makes sure every
  * one has exited when it closes (a close that does not finish in time ends in SIGKILL).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { GlassbenchError } from '../errors.js';
 import type { RunnerCommand, RunnerEvent } from '../peers/types.js';
 import { childEntry } from '../project-paths.js';
@@ -40,16 +40,25 @@ export class RunnerHandle {
 
 const START_TIMEOUT_MS = 15_000;
 
+/** A runner to start: a plain child, or one inside a run's network namespace bound to its link address. */
+export interface RunnerPlacement {
+  netns?: string;
+  address?: string;
+}
+
 export async function startRunners(
-  count: number,
+  placements: RunnerPlacement[],
   onEvent: (runner: RunnerHandle, event: RunnerEvent) => void,
   onExit: (runner: RunnerHandle, code: number | null) => void,
 ): Promise<RunnerHandle[]> {
   const entry = childEntry('src/peers/runner-process');
   const runners: RunnerHandle[] = [];
   const readiness: Promise<void>[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const child = fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  for (const [i, placement] of placements.entries()) {
+    // `ip netns exec` execs node in place (same pid), so the IPC channel and kill() work as with fork
+    const child = placement.netns
+      ? spawn('ip', ['netns', 'exec', placement.netns, process.execPath, entry], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, GLASSBENCH_BIND_ADDRESS: placement.address ?? '' } })
+      : fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let markReady: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
     const runner = new RunnerHandle(i, child, (r, event) => {

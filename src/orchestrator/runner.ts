@@ -13,7 +13,7 @@ import { Trend, type TrendSummary } from '../metrics/histogram.js';
 import { ResourceSampler } from '../metrics/resources.js';
 import { ProcessUsageTracker } from '../metrics/saturation.js';
 import { MetricSeries } from '../metrics/series.js';
-import type { SpeechSampleRecord } from '../metrics/types.js';
+import type { FrameRecord, SpeechSampleRecord } from '../metrics/types.js';
 import type { AiResultRecord, RunnerEvent, SpeechOnsetRecord, SubscriptionWindow, UtteranceRecord } from '../peers/types.js';
 import { buildSummary, evaluateThresholds } from '../report/build-summary.js';
 import type { RunSummary } from '../report/summary.js';
@@ -24,14 +24,28 @@ import { FramesFile } from '../sinks/frames-file.js';
 import { InfluxSink } from '../sinks/influx-sink.js';
 import { writeReport } from '../report/html.js';
 import { renderJunit } from '../sinks/junit.js';
+import { NetworkLab, type LinkCounts } from '../network/links.js';
+import type { NetworkProfile } from '../scenario/types.js';
+import type { LoadSummary, StageLatency } from '../report/summary.js';
 import { mapWithConcurrency } from './concurrency.js';
-import { planPeers, roomUrl, type PlannedPeer } from './plan.js';
+import { planRun, roomUrl, type PlannedPeer, type PlannedRunner } from './plan.js';
 import { closeRunners, startRunners, type RunnerHandle } from './runner-pool.js';
+import { loadStages, planCalls, rampTarget, type LoadStage, type PlannedCall } from './schedule.js';
 import { startReferenceSfu, type SfuProcess } from './sfu-process.js';
 import { connectStageStream, type StageClient } from './stage-client.js';
 import type { RunEvent, RunOptions, RunResult } from './types.js';
 
 const CONNECTS_IN_FLIGHT_PER_RUNNER = 8;
+/** how often an executor steers the load during the hold, ms */
+const STEER_MS = 250;
+/** per-stage latency in the summary and report: record field -> metric */
+const STAGE_METRICS: [keyof FrameRecord, string][] = [
+  ['g2gLatencyMs', 'g2g_latency_ms'],
+  ['frameLatencyMs', 'frame_latency_ms'],
+  ['uplinkMs', 'uplink_ms'],
+  ['sfuMs', 'sfu_ms'],
+  ['downlinkMs', 'downlink_ms'],
+];
 
 type PeerOutcome = { ok: true; streamId?: string; windows?: SubscriptionWindow[] } | { ok: false; message: string };
 
@@ -47,6 +61,28 @@ class Run {
   private readonly series: MetricSeries;
   private readonly usage: ProcessUsageTracker;
   private readonly plan: PlannedPeer[];
+  /** every subscriber place of the whole run (all shards), in the order a ramp fills them */
+  private readonly subscriberSlots: PlannedPeer[];
+  private readonly runnerPlan: PlannedRunner[];
+  private readonly linkProfiles: NetworkProfile[];
+  private network: NetworkLab | undefined;
+  private networkCounts: Record<string, { uplink: LinkCounts; downlink: LinkCounts } | undefined> = {};
+  /** each room's published streams, for subscribers that join */
+  private readonly streams = new Map<string, { endpointUrl: string; publisherTag: number }[]>();
+  /** peers connected now (executors make them come and go) */
+  private readonly joined = new Set<string>();
+  /** ramping-peers: subscribers that joined or are joining, in order (the last leaves first) */
+  private readonly activeSubs: PlannedPeer[] = [];
+  private readonly joining = new Set<string>();
+  private readonly leaveAfterJoin = new Set<string>();
+  private readonly unusable = new Set<string>();
+  private readonly leaving = new Map<string, () => void>();
+  /** arrival-rate: the calls of this run (shard), and how far each has got */
+  private calls: (PlannedCall & { state: 'due' | 'running' | 'ended' })[] = [];
+  private callsDropped = 0;
+  private readonly loadStageList: LoadStage[];
+  private readonly stageTrends = new Map<number, Map<string, Trend>>();
+  private readonly timeline: LoadSummary['timeline'] = [];
   private readonly peerInfo = new Map<string, PeerInfo>();
   private readonly collector: FrameCollector;
   private readonly frames: FramesFile;
@@ -89,19 +125,25 @@ class Run {
     this.emit = options.onEvent ?? (() => undefined);
     this.series = new MetricSeries(this.scenario.thresholds);
     this.usage = new ProcessUsageTracker(this.series);
-    this.plan = planPeers(this.scenario);
+    const plan = planRun(this.scenario, options.shard);
+    this.plan = plan.peers;
+    this.subscriberSlots = plan.allPeers.filter((p) => p.role === 'subscriber');
+    this.runnerPlan = plan.runners;
+    this.linkProfiles = plan.links;
+    this.loadStageList = loadStages(this.scenario, this.plan.length);
     for (const peer of this.plan) this.peerInfo.set(peer.peerId, { room: peer.room, kind: peer.kind });
     this.frames = new FramesFile(join(options.outDir, 'frames.ndjson.gz'));
     if (options.influx) {
       this.influx = new InfluxSink(
         options.influx,
-        { testid: options.runId, scenario: this.scenario.name, placement: this.scenario.ai.placement, ...(options.variant ? { variant: options.variant } : {}) },
+        { testid: options.runId, scenario: this.scenario.name, placement: this.scenario.ai.placement, ...(options.variant ? { variant: options.variant } : {}), ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : {}) },
         join(options.outDir, 'influx-pending.lp'),
         (message) => this.emit({ type: 'warning', message }),
       );
     }
     this.collector = new FrameCollector(this.series, this.peerInfo, (record) => {
       if (options.variant) record.variant = options.variant;
+      this.recordStageLatency(record);
       this.frames.write(record);
       this.influx?.writeFrame(record);
     });
@@ -145,9 +187,16 @@ class Run {
       const missing = missingSpeechEngines();
       if (missing.length > 0) throw new GlassbenchError('RUN_FAILED', `the translation chain's engines are not installed: apt-get install -y ${missing.join(' ')} (or use synthetic engines in ai.speech)`);
     }
+    if (this.plan.length === 0) throw new GlassbenchError('RUN_FAILED', `shard ${this.options.shard?.index}/${this.options.shard?.count} has no rooms: the scenario has ${this.scenario.rooms} (shards take whole rooms)`);
+    if (this.linkProfiles.length > 0) {
+      this.emit({ type: 'phase', phase: 'starting', message: `making ${this.linkProfiles.length} impaired network link(s)` });
+      this.network = await NetworkLab.create(this.linkProfiles, (message) => this.emit({ type: 'warning', message }));
+      this.notes.push(`network impairment: ${this.network.list[0]?.engine === 'netem' ? 'Linux netem on veth pairs' : "glassbench's user-space link emulator on TUN devices (this kernel has no netem)"}, ${this.network.list.length} namespace(s)`);
+    }
     if (target.type === 'reference') {
       const ai = this.scenario.ai.placement === 'cloud' ? { ai: this.scenario.ai } : {};
-      this.sfu = await startReferenceSfu({ addDelayMs: this.scenario.sfu.addDelayMs, ...ai });
+      const alsoListenOn = this.network?.list.map((l) => l.hostAddress) ?? [];
+      this.sfu = await startReferenceSfu({ addDelayMs: this.scenario.sfu.addDelayMs, ...ai, ...(alsoListenOn.length > 0 ? { alsoListenOn } : {}) });
       this.stageClient = await connectStageStream(this.sfu.baseUrl, undefined, (record) => {
         if (record.k === 'res') this.usage.record('sfu', record, false);
         else if (record.k === 'event') {
@@ -173,8 +222,12 @@ class Run {
     } else {
       this.notes.push('external SFU: sfuInMs and sfuOutMs are unknown, so uplink_ms, sfu_ms and downlink_ms are not reported');
     }
+    const links = this.network?.list ?? [];
     this.runners = await startRunners(
-      this.scenario.runners,
+      this.runnerPlan.map((r) => {
+        const link = r.link === undefined ? undefined : links[r.link];
+        return link ? { netns: link.netns, address: link.peerAddress } : {};
+      }),
       (runner, event) => this.onRunnerEvent(runner, event),
       (runner, code) => this.onRunnerExit(runner, code),
     );
@@ -226,12 +279,19 @@ class Run {
         else if (!this.failed.some((f) => f.peer === event.peerId)) {
           // a peer that was running failed: record it, stop expecting frames from it, carry on
           this.markFailed(event.peerId, event.message);
+          this.joined.delete(event.peerId);
           this.collector.endWindows(event.peerId, now);
         }
         return;
       }
       case 'closed':
         for (const window of event.windows) this.collector.addWindow(window);
+        return;
+      case 'peer-left':
+        for (const window of event.windows) this.collector.addWindow(window);
+        this.joined.delete(event.peerId);
+        this.leaving.get(event.peerId)?.();
+        this.leaving.delete(event.peerId);
         return;
       case 'ready':
         return;
@@ -257,8 +317,10 @@ class Run {
       const settle = (outcome: PeerOutcome): void => {
         clearTimeout(timer);
         this.pendingPeers.delete(peer.peerId);
-        if (outcome.ok) this.connected += 1;
-        else this.markFailed(peer.peerId, outcome.message);
+        if (outcome.ok) {
+          this.connected += 1;
+          this.joined.add(peer.peerId);
+        } else this.markFailed(peer.peerId, outcome.message);
         resolve(outcome);
       };
       this.pendingPeers.set(peer.peerId, settle);
@@ -266,7 +328,7 @@ class Run {
         settle({ ok: false, message: 'its peer runner is not running' });
       } else if (peer.role === 'publisher') {
         const target = this.scenario.target;
-        const endpointUrl = target.type === 'reference' ? `${this.sfu?.baseUrl}/whip/${peer.room}` : roomUrl(target.whipUrl, peer.room);
+        const endpointUrl = target.type === 'reference' ? `${this.baseUrlFor(peer)}/whip/${peer.room}` : roomUrl(target.whipUrl, peer.room);
         const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, endpointUrl, publisherTag: peer.publisherTag ?? 0, video: peer.video, ...this.browserEndpoint, ...(peer.audio ? { audio: peer.audio } : {}), ...(peer.identifyRtp ? { identifyRtp: true } : {}), ...(this.scenario.ai.placement === 'edge' ? { edgeAi: { stages: this.scenario.ai.stages } } : {}) };
         runner.send({ type: 'start-publisher', spec: token ? { ...spec, token } : spec, connectTimeoutMs: timeoutMs });
       } else {
@@ -276,10 +338,21 @@ class Run {
         const cloud = ai.placement === 'cloud';
         const tap = cloud && ((ai.mode === 'tap' && ai.stages.length > 0) || ai.speech?.output === 'subtitles' || ai.speech?.output === 'both');
         const listen = cloud && (ai.speech?.output === 'speech' || ai.speech?.output === 'both');
-        const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, sources, ...this.browserEndpoint, ...(tap ? { aiResults: true } : {}), ...(listen ? { speechOnsets: true } : {}) };
+        // a runner behind an impaired link reaches the SFU at the link's host end
+        const base = this.sfu?.baseUrl;
+        const own = this.baseUrlFor(peer);
+        const reachable = base && own !== base ? sources.map((s) => ({ ...s, endpointUrl: s.endpointUrl.startsWith(base) ? own + s.endpointUrl.slice(base.length) : s.endpointUrl })) : sources;
+        const spec = { peerId: peer.peerId, kind: peer.kind, room: peer.room, sources: reachable, ...this.browserEndpoint, ...(tap ? { aiResults: true } : {}), ...(listen ? { speechOnsets: true } : {}) };
         runner.send({ type: 'start-subscriber', spec: token ? { ...spec, token } : spec, connectTimeoutMs: timeoutMs });
       }
     });
+  }
+
+  /** The reference SFU's URL as the peer's runner reaches it: loopback, or its link's host end. */
+  private baseUrlFor(peer: PlannedPeer): string {
+    const base = this.sfu?.baseUrl ?? '';
+    const link = peer.link === undefined ? undefined : this.network?.list[peer.link];
+    return link ? base.replace('127.0.0.1', link.hostAddress) : base;
   }
 
   private get browserEndpoint(): { browserWSEndpoint?: string } {
@@ -293,12 +366,36 @@ class Run {
   }
 
   private async connectPeers(): Promise<void> {
+    const { executor } = this.scenario;
+    if (executor.type === 'arrival-rate') {
+      const { calls, droppedAtMs } = planCalls(executor, this.scenario.durationMs);
+      const mine = new Set(this.plan.map((p) => p.room));
+      this.calls = calls.filter((c) => mine.has(c.room)).map((c) => ({ ...c, state: 'due' as const }));
+      this.callsDropped = this.options.shard ? 0 : droppedAtMs.length;
+      const perCall = this.scenario.peers.reduce((sum, g) => sum + g.count, 0);
+      this.emit({ type: 'phase', phase: 'connecting', message: `arrival-rate: ${this.calls.length} call(s) of ${perCall} peers start during the hold, ${executor.ratePerSecond.toFixed(2)}/s, at most ${executor.maxCalls} at once` });
+      return;
+    }
     const publishers = this.plan.filter((p) => p.role === 'publisher');
-    const subscribers = this.plan.filter((p) => p.role === 'subscriber');
+    const mine = new Set(this.plan.map((p) => p.peerId));
+    const subscribers = executor.type === 'ramping-peers'
+      ? this.subscriberSlots.slice(0, executor.startTarget).filter((p) => mine.has(p.peerId))
+      : this.plan.filter((p) => p.role === 'subscriber');
     this.emit({ type: 'phase', phase: 'connecting', message: `connecting ${publishers.length} publisher(s), then ${subscribers.length} subscriber(s)` });
-    const streams = new Map<string, { endpointUrl: string; publisherTag: number }[]>();
-    const outcomes = await Promise.all(publishers.map(async (peer) => ({ peer, outcome: await this.startPeer(peer, []) })));
+    await this.connectPublishers(publishers);
     this.throwIfAborted();
+    if (this.streams.size === 0) throw new GlassbenchError('RUN_FAILED', `no publisher connected (${this.failed[0]?.message ?? 'unknown reason'})`);
+    // DTLS handshakes are CPU-heavy: a bounded number in flight per runner keeps connection set-up orderly
+    const subscriberOutcomes = await mapWithConcurrency(subscribers, CONNECTS_IN_FLIGHT_PER_RUNNER * this.runners.length, (peer) => this.connectSubscriber(peer));
+    if (executor.type === 'ramping-peers') subscribers.forEach((peer, i) => (subscriberOutcomes[i]?.ok ? this.activeSubs.push(peer) : this.unusable.add(peer.peerId)));
+    this.throwIfAborted();
+    if (subscribers.length > 0 && !subscriberOutcomes.some((o) => o.ok)) {
+      throw new GlassbenchError('RUN_FAILED', `no subscriber connected (${this.failed[0]?.message ?? 'unknown reason'})`);
+    }
+  }
+
+  private async connectPublishers(publishers: PlannedPeer[]): Promise<void> {
+    const outcomes = await Promise.all(publishers.map(async (peer) => ({ peer, outcome: await this.startPeer(peer, []) })));
     for (const { peer, outcome } of outcomes) {
       if (!outcome.ok) continue;
       const tag = peer.publisherTag ?? 0;
@@ -307,22 +404,112 @@ class Run {
       const endpointUrl = target.type === 'reference'
         ? `${this.sfu?.baseUrl}/whep/${peer.room}?stream=${encodeURIComponent(outcome.streamId ?? '')}`
         : roomUrl(target.whepUrl, peer.room);
-      (streams.get(peer.room) ?? streams.set(peer.room, []).get(peer.room))?.push({ endpointUrl, publisherTag: tag });
+      (this.streams.get(peer.room) ?? this.streams.set(peer.room, []).get(peer.room))?.push({ endpointUrl, publisherTag: tag });
     }
-    if (streams.size === 0) throw new GlassbenchError('RUN_FAILED', `no publisher connected (${this.failed[0]?.message ?? 'unknown reason'})`);
-    // DTLS handshakes are CPU-heavy: a bounded number in flight per runner keeps connection set-up orderly
-    const subscriberOutcomes = await mapWithConcurrency(subscribers, CONNECTS_IN_FLIGHT_PER_RUNNER * this.runners.length, (peer) => {
-      const sources = streams.get(peer.room) ?? [];
-      if (sources.length === 0) {
-        this.markFailed(peer.peerId, `room ${peer.room} has no connected publisher`);
-        return Promise.resolve({ ok: false } as PeerOutcome);
-      }
-      return this.startPeer(peer, sources);
+  }
+
+  private connectSubscriber(peer: PlannedPeer): Promise<PeerOutcome> {
+    const sources = this.streams.get(peer.room) ?? [];
+    if (sources.length === 0) {
+      this.markFailed(peer.peerId, `room ${peer.room} has no connected publisher`);
+      return Promise.resolve({ ok: false, message: 'no publisher' });
+    }
+    return this.startPeer(peer, sources);
+  }
+
+  /** Asks a peer's runner to take it out of the run; resolves once it has left (or its runner is gone). */
+  private leave(peer: PlannedPeer): Promise<void> {
+    const runner = this.runners[peer.runner];
+    if (!runner?.alive || !this.joined.has(peer.peerId)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.leaving.delete(peer.peerId);
+        resolve();
+      }, 10_000);
+      this.leaving.set(peer.peerId, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      runner.send({ type: 'stop-peer', peerId: peer.peerId });
     });
-    this.throwIfAborted();
-    if (subscribers.length > 0 && !subscriberOutcomes.some((o) => o.ok)) {
-      throw new GlassbenchError('RUN_FAILED', `no subscriber connected (${this.failed[0]?.message ?? 'unknown reason'})`);
+  }
+
+  /** Executors: brings the load to what the schedule wants `elapsedMs` into the hold. */
+  private steer(elapsedMs: number): void {
+    const { executor } = this.scenario;
+    if (executor.type === 'ramping-peers') {
+      const mine = new Set(this.plan.map((p) => p.peerId));
+      // the whole run's target, in slot order; a shard keeps the slots of its rooms
+      const wanted = this.subscriberSlots.slice(0, rampTarget(executor, elapsedMs)).filter((p) => mine.has(p.peerId)).length;
+      const limit = CONNECTS_IN_FLIGHT_PER_RUNNER * this.runners.length;
+      while (this.activeSubs.length < wanted && this.joining.size < limit) {
+        const next = this.subscriberSlots.find((p) => mine.has(p.peerId) && !this.activeSubs.includes(p) && !this.unusable.has(p.peerId) && !this.leaving.has(p.peerId));
+        if (!next) break;
+        this.activeSubs.push(next);
+        this.joining.add(next.peerId);
+        void this.connectSubscriber(next).then((outcome) => {
+          this.joining.delete(next.peerId);
+          if (!outcome.ok) {
+            this.unusable.add(next.peerId);
+            const at = this.activeSubs.indexOf(next);
+            if (at >= 0) this.activeSubs.splice(at, 1);
+          } else if (this.leaveAfterJoin.delete(next.peerId)) void this.leave(next);
+        });
+      }
+      while (this.activeSubs.length > wanted) {
+        const last = this.activeSubs.pop() as PlannedPeer;
+        if (this.joining.has(last.peerId)) this.leaveAfterJoin.add(last.peerId);
+        else void this.leave(last);
+      }
+    } else if (executor.type === 'arrival-rate') {
+      for (const call of this.calls) {
+        if (call.state === 'due' && elapsedMs >= call.startMs) {
+          call.state = 'running';
+          void this.startCall(call);
+        } else if (call.state === 'running' && elapsedMs >= call.endMs && call.endMs < this.scenario.durationMs) {
+          call.state = 'ended';
+          void this.endCall(call);
+        }
+      }
     }
+  }
+
+  private async startCall(call: PlannedCall): Promise<void> {
+    const peers = this.plan.filter((p) => p.room === call.room);
+    await this.connectPublishers(peers.filter((p) => p.role === 'publisher'));
+    await Promise.all(peers.filter((p) => p.role === 'subscriber').map((p) => this.connectSubscriber(p)));
+  }
+
+  /** Subscribers leave first (their windows close), then the publishers. */
+  private async endCall(call: PlannedCall): Promise<void> {
+    const peers = this.plan.filter((p) => p.room === call.room);
+    await Promise.all(peers.filter((p) => p.role === 'subscriber').map((p) => this.leave(p)));
+    await Promise.all(peers.filter((p) => p.role === 'publisher').map((p) => this.leave(p)));
+  }
+
+  /** Adds a measured frame's latencies to the trends of the load stage it was captured in. */
+  private recordStageLatency(record: FrameRecord): void {
+    if (record.warmup || record.captureMs === undefined || this.holdStartMs <= 0) return;
+    const t = record.captureMs - this.holdStartMs;
+    const stage = this.loadStageList.find((s) => t >= s.startMs && t < s.endMs);
+    if (!stage) return;
+    const trends = this.stageTrends.get(stage.index) ?? this.stageTrends.set(stage.index, new Map()).get(stage.index) as Map<string, Trend>;
+    for (const [field, metric] of STAGE_METRICS) {
+      const value = record[field];
+      if (typeof value !== 'number') continue;
+      (trends.get(metric) ?? trends.set(metric, new Trend()).get(metric))?.record(value);
+    }
+  }
+
+  private loadSummary(): LoadSummary {
+    const stages = this.loadStageList.map((stage) => {
+      const latency: Record<string, StageLatency> = {};
+      for (const [metric, trend] of this.stageTrends.get(stage.index) ?? []) latency[metric] = { count: trend.count, p50: trend.percentile(50), p95: trend.percentile(95) };
+      return { ...stage, latency };
+    });
+    const out: LoadSummary = { executor: this.scenario.executor.type, holdOffsetMs: Math.round(this.holdStartMs - this.startedMs), stages, timeline: this.timeline };
+    if (this.scenario.executor.type === 'arrival-rate') out.calls = { started: this.calls.filter((c) => c.state !== 'due').length, dropped: this.callsDropped };
+    return out;
   }
 
   private throwIfAborted(): void {
@@ -354,8 +541,23 @@ class Run {
     const headline = this.plan.some((p) => p.role === 'subscriber' && p.kind === 'browser') ? 'g2g_latency_ms' : 'frame_latency_ms';
     const budget = this.scenario.thresholds.find((t) => t.metric === headline && Object.keys(t.tags).length === 0 && t.expression.aggregation.kind === 'percentile' && t.expression.aggregation.percentile === 95);
     let lastTickMs = this.holdStartMs;
+    this.network?.startSchedules();
+    const steering = this.scenario.executor.type !== 'constant-peers';
+    if (this.callsDropped > 0) this.series.add('calls_dropped', {}, this.callsDropped);
     while (nowMs() - this.holdStartMs < total) {
-      const waitMs = Math.min(1000, total - (nowMs() - this.holdStartMs));
+      if (steering) {
+        this.steer(nowMs() - this.holdStartMs);
+        if (nowMs() - lastTickMs < 1000 - STEER_MS / 2) {
+          try {
+            await sleep(Math.min(STEER_MS, Math.max(0, total - (nowMs() - this.holdStartMs))), this.options.signal);
+          } catch {
+            this.abortReason ??= 'interrupted (Ctrl-C)';
+            return;
+          }
+          continue;
+        }
+      }
+      const waitMs = steering ? 0 : Math.min(1000, total - (nowMs() - this.holdStartMs));
       try {
         await sleep(Math.max(0, waitMs), this.options.signal);
       } catch {
@@ -365,11 +567,14 @@ class Run {
       const now = nowMs();
       this.collector.finalise(now);
       this.series.windowMs = now - this.holdStartMs;
+      const subscribersNow = this.plan.filter((p) => p.role === 'subscriber' && this.joined.has(p.peerId)).length;
+      this.timeline.push({ tMs: Math.round(now - this.holdStartMs), peers: this.joined.size, subscribers: subscribersNow, ...(this.scenario.executor.type === 'arrival-rate' ? { calls: this.calls.filter((c) => c.state === 'running').length } : {}) });
+      this.series.record('peers_active', this.joined.size, {});
       this.emit({
         type: 'progress',
         elapsedMs: now - this.holdStartMs,
         totalMs: total,
-        peersConnected: this.connected - this.failed.filter((f) => f.atMs > this.holdStartMs - this.startedMs).length,
+        peersConnected: this.joined.size,
         peersPlanned: this.plan.length,
         framesPerSecond: (this.recent.frames * 1000) / Math.max(1, now - lastTickMs),
         recentP95Ms: this.recent.latency.percentile(95),
@@ -405,6 +610,7 @@ class Run {
     if (alive.length > 0 && this.holdStartMs > 0) await sleep(LOSS_WINDOW_MS + 200);
     this.closingRunners = true;
     await closeRunners(this.runners);
+    if (this.network) this.networkCounts = await this.network.close();
     this.stageClient?.close();
     if (this.sfu && !this.sfu.exited) this.sfuForwardMs = await fetchForwardStats(this.sfu.baseUrl);
     await this.sfu?.stop();
@@ -502,6 +708,20 @@ class Run {
     return out;
   }
 
+  private networkSummary(): NonNullable<RunSummary['network']> {
+    const lab = this.network as NetworkLab;
+    const plain = (l: object): Record<string, number> => ({ ...(l as Record<string, number>) });
+    return {
+      engine: lab.list[0]?.engine ?? 'none',
+      links: lab.list.map((link) => {
+        const groups = [...new Set(this.plan.filter((p) => p.link === link.index).map((p) => `${p.role}/${p.kind}`))];
+        const counts = this.networkCounts[link.netns];
+        return { netns: link.netns, peerAddress: link.peerAddress, groups, uplink: plain(link.profile.uplink), downlink: plain(link.profile.downlink), ...(counts ? { counts } : {}) };
+      }),
+      changes: lab.changes.map((c) => ({ link: c.link, atMs: c.atMs, uplink: plain(c.uplink), downlink: plain(c.downlink) })),
+    };
+  }
+
   private publisherOfTag(tag: number | undefined): string | undefined {
     return this.plan.find((p) => p.role === 'publisher' && p.publisherTag === tag)?.peerId;
   }
@@ -561,6 +781,9 @@ class Run {
       ...(ending ? { ending } : {}),
     });
     if (this.sfu) summary.sfu = { forwardMs: this.sfuForwardMs };
+    if (this.scenario.executor.type !== 'constant-peers' || this.holdStartMs > 0) summary.load = this.loadSummary();
+    if (this.options.shard) summary.shard = this.options.shard;
+    if (this.network) summary.network = this.networkSummary();
     if (this.scenario.ai.placement !== 'none') summary.ai = this.aiSummary();
     if (speech) summary.speech = speech;
     await this.frames.close();

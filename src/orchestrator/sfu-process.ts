@@ -15,7 +15,7 @@ export interface SfuProcess {
 
 const START_TIMEOUT_MS = 15_000;
 
-export async function startReferenceSfu(options: { addDelayMs: number; token?: string; ai?: AiOptions }): Promise<SfuProcess> {
+export async function startReferenceSfu(options: { addDelayMs: number; token?: string; ai?: AiOptions; alsoListenOn?: string[] }): Promise<SfuProcess> {
   const child: ChildProcess = fork(childEntry('reference-server/main'), [JSON.stringify(options)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -13,6 +13,8 @@ export interface RunOptions {
   /** aborting it (Ctrl-C) drains and ends the run early with a partial report, status aborted */
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
+  /** `--shard i/n`: run only this shard's rooms; points carry the `shard` tag */
+  shard?: { index: number; count: number };
   /** one variant's run of a scenario with variants: every record and point carries this `variant` tag */
   variant?: string;
 }

@@ -102,7 +102,7 @@ async function handle(command: RunnerCommand): Promise<void> {
         browserPeers.add(spec.peerId);
         peer = new BrowserSubscriber(spec, browserHost(spec.browserWSEndpoint), (r) => received.push(r), (sample) => emit({ type: 'stats', peer: spec.peerId, sample }), peerError(spec.peerId), (r) => aiResults.push(r), (r) => onsets.push(r));
       } else {
-        peer = new SyntheticSubscriber(spec, (r) => received.push(r), (r) => aiResults.push(r), (r) => onsets.push(r));
+        peer = new SyntheticSubscriber(spec, (r) => received.push(r), (r) => aiResults.push(r), (r) => onsets.push(r), (sample) => emit({ type: 'stats', peer: spec.peerId, sample }));
       }
       subscribers.set(spec.peerId, peer);
       try {
@@ -111,6 +111,23 @@ async function handle(command: RunnerCommand): Promise<void> {
       } catch (error) {
         emit({ type: 'peer-failed', peerId: command.spec.peerId, message: describeError(error) });
       }
+      return;
+    }
+    case 'stop-peer': {
+      // a peer leaves on schedule (executors): a subscriber closes its sessions, a publisher stops and closes
+      const subscriber = subscribers.get(command.peerId);
+      const publisher = publishers.get(command.peerId);
+      subscribers.delete(command.peerId);
+      publishers.delete(command.peerId);
+      browserPeers.delete(command.peerId);
+      const windows = subscriber ? await subscriber.close().catch(() => []) : [];
+      if (publisher) {
+        publisher.stopSending();
+        flushRecords();
+        await publisher.close().catch(() => undefined);
+      }
+      flushRecords();
+      emit({ type: 'peer-left', peerId: command.peerId, windows });
       return;
     }
     case 'stop-sending':

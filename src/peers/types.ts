@@ -121,6 +121,7 @@ export interface SubscriberSpec {
 export type RunnerCommand =
   | { type: 'start-publisher'; spec: PublisherSpec; connectTimeoutMs: number }
   | { type: 'start-subscriber'; spec: SubscriberSpec; connectTimeoutMs: number }
+  | { type: 'stop-peer'; peerId: string }
   | { type: 'stop-sending' }
   | { type: 'close' };
 
@@ -130,6 +131,7 @@ export type RunnerEvent =
   | { type: 'publisher-ready'; peerId: string; streamId: string }
   | { type: 'subscriber-ready'; peerId: string; windows: SubscriptionWindow[] }
   | { type: 'peer-failed'; peerId: string; message: string }
+  | { type: 'peer-left'; peerId: string; windows: SubscriptionWindow[] }
   | {
       type: 'records';
       sent: SentFrameRecord[];

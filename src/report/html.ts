@@ -58,7 +58,36 @@ for (const metric of metrics) {
   const budgets = [...new Set(DATA.groups.flatMap((g) => (g.cdfs.find((c) => c.metric === DATA.headline) || { budgets: [] }).budgets))];
   const end = Math.max(1, ...DATA.groups.flatMap((g) => g.overTime.flatMap((s) => s.points.map((p) => p[0]))));
   for (const b of budgets) datasets.push({ label: 'budget ' + b + ' ms', data: [{ x: 0, y: b }, { x: end, y: b }], borderColor: '#000', borderDash: [6, 4], pointRadius: 0, borderWidth: 1 });
-  draw(canvasIn('time', DATA.headline + ' per second (from the start of the run; measurement starts after warm-up)'), { type: 'line', data: { datasets }, options: { scales: { x: { type: 'linear', title: { display: true, text: 's' } }, y: { title: { display: true, text: 'ms' } } } } });
+  const scales = { x: { type: 'linear', title: { display: true, text: 's' } }, y: { title: { display: true, text: 'ms' } } };
+  if (DATA.load) {
+    // stage boundaries as dashed vertical lines, peers connected on a second axis
+    const top = Math.max(1, ...datasets.flatMap((d) => d.data.map((p) => p.y)));
+    DATA.load.stages.forEach((st, i) => datasets.push({ label: i === 0 ? 'load stages' : undefined, data: [{ x: st.startS, y: 0 }, { x: st.startS, y: top }], borderColor: '#888', borderDash: [2, 3], pointRadius: 0, borderWidth: 1 }));
+    datasets.push({ label: 'peers connected', data: DATA.load.peers.map(([x, y]) => ({ x, y })), borderColor: '#2ca02c', stepped: true, pointRadius: 0, borderWidth: 2, yAxisID: 'peers' });
+    scales.peers = { position: 'right', title: { display: true, text: 'peers' }, grid: { drawOnChartArea: false }, beginAtZero: true };
+  }
+  draw(canvasIn('time', DATA.headline + ' per second (from the start of the run; measurement starts after warm-up)' + (DATA.load ? ', with load stages and peers' : '')), { type: 'line', data: { datasets }, options: { plugins: { legend: { labels: { filter: (item) => item.text !== undefined } } }, scales } });
+}
+if (DATA.load) {
+  const metricsInStages = [...new Set(DATA.load.stages.flatMap((st) => Object.keys(st.latency)))];
+  const datasets = [];
+  metricsInStages.forEach((metric, i) => {
+    datasets.push({ label: metric + ' p50', backgroundColor: COLORS[i % COLORS.length], data: DATA.load.stages.map((st) => (st.latency[metric] || {}).p50 || 0) });
+    datasets.push({ label: metric + ' p95', backgroundColor: COLORS[i % COLORS.length] + '88', data: DATA.load.stages.map((st) => (st.latency[metric] || {}).p95 || 0) });
+  });
+  draw(canvasIn('stages-chart', 'latency per load stage (p50 solid, p95 light)'), { type: 'bar', data: { labels: DATA.load.stages.map((st) => st.label), datasets }, options: { scales: { y: { title: { display: true, text: 'ms' } } } } });
+}
+if (DATA.capacity) {
+  const steps = DATA.capacity.steps;
+  const metricsInSteps = [...new Set(steps.flatMap((s) => Object.keys(s.p95)))];
+  const datasets = metricsInSteps.map((metric, i) => ({ label: metric + ' p95', data: steps.map((s) => ({ x: s.calls, y: s.p95[metric] })), borderColor: COLORS[i % COLORS.length], pointRadius: 4, borderWidth: 2 }));
+  datasets.push({ label: 'SFU CPU %', data: steps.map((s) => ({ x: s.calls, y: s.sfuCpuPct })), borderColor: '#555', borderDash: [4, 3], pointRadius: 3, borderWidth: 1, yAxisID: 'cpu' });
+  datasets.push({ label: 'peer runner CPU %', data: steps.map((s) => ({ x: s.calls, y: s.runnerCpuPct })), borderColor: '#aaa', borderDash: [2, 2], pointRadius: 3, borderWidth: 1, yAxisID: 'cpu' });
+  if (DATA.capacity.knee !== null) {
+    const top = Math.max(1, ...datasets.flatMap((d) => d.data.map((p) => p.y || 0)).filter((v) => typeof v === 'number'));
+    datasets.push({ label: 'knee: ' + DATA.capacity.knee + ' calls', data: [{ x: DATA.capacity.knee, y: 0 }, { x: DATA.capacity.knee, y: top }], borderColor: '#d62728', borderDash: [6, 4], pointRadius: 0, borderWidth: 2 });
+  }
+  draw(canvasIn('capacity', 'p95 latency and CPU against load (concurrent calls)'), { type: 'line', data: { datasets }, options: { scales: { x: { type: 'linear', title: { display: true, text: 'concurrent calls' } }, y: { title: { display: true, text: 'ms' } }, cpu: { position: 'right', title: { display: true, text: 'CPU % of a core' }, grid: { drawOnChartArea: false }, beginAtZero: true } } } });
 }
 {
   const stages = [...new Set(DATA.groups.flatMap((g) => g.waterfall.map((w) => w.stage)))];
@@ -92,6 +121,19 @@ export function renderReport(data: ReportData): string {
         }).join('')}</tr>`)
         .join('')}${Object.keys(data.groups[0]?.bars ?? {}).map((k) => `<tr><td>${escapeHtml(k)}</td>${data.groups.map((g) => `<td>${(g.bars[k] ?? 0).toFixed(1)}</td>`).join('')}</tr>`).join('')}</table><p class="small">latencies: p50 / p95, ms</p>`
     : '';
+  const stageTable = data.load
+    ? `<table id="stages"><tr><th>stage</th><th>from (s)</th><th>to (s)</th>${[...new Set(data.load.stages.flatMap((st) => Object.keys(st.latency)))].map((m) => `<th>${escapeHtml(m)} p50 / p95</th>`).join('')}</tr>${data.load.stages
+        .map((st) => `<tr><td>${escapeHtml(st.label)}</td><td>${st.startS.toFixed(1)}</td><td>${st.endS.toFixed(1)}</td>${[...new Set((data.load?.stages ?? []).flatMap((x) => Object.keys(x.latency)))].map((m) => {
+          const l = st.latency[m];
+          return `<td>${l ? `${l.p50?.toFixed(1) ?? '-'} / ${l.p95?.toFixed(1) ?? '-'} (${l.count})` : '-'}</td>`;
+        }).join('')}</tr>`)
+        .join('')}</table><p class="small">ms, frames captured in the stage (count)</p>`
+    : '';
+  const capacityTable = data.capacity
+    ? `<p id="knee"><b>${data.capacity.knee === null ? 'No load met every threshold' : `Knee: ${data.capacity.knee} concurrent call(s)`}</b>${data.capacity.firstFailure !== null ? `; ${data.capacity.firstFailure} failed` : ''} (${data.capacity.search} search)</p><table id="capacity-steps"><tr><th>calls</th><th>peers</th><th>verdict</th><th>${escapeHtml(data.capacity.headline)} p95</th><th>SFU CPU %</th><th>failed thresholds</th></tr>${data.capacity.steps
+        .map((st) => `<tr class="${st.passed ? 'ok' : 'fail'}"><td>${st.calls}</td><td>${st.peers}</td><td>${st.passed ? 'PASS' : 'FAIL'}</td><td>${st.p95[data.capacity?.headline ?? '']?.toFixed(1) ?? '-'}</td><td>${st.sfuCpuPct ?? '-'}</td><td>${escapeHtml(st.failedThresholds.join(', '))}</td></tr>`)
+        .join('')}</table>`
+    : '';
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>glassbench: ${escapeHtml(data.title)} (${escapeHtml(data.runId)})</title>
@@ -113,7 +155,9 @@ ${data.failedFirst ? `<div class="banner bad" id="failed-first"><b>First budget 
 ${rows ? `<table id="thresholds"><tr><th>metric</th><th>budget</th><th>actual</th><th>verdict</th></tr>${rows}</table>` : '<p>none</p>'}
 ${table ? `<h2>Variants side by side</h2>${table}` : ''}
 <h2>Latency distribution (CDF)</h2><div id="cdfs"></div>
+${capacityTable ? `<h2>Capacity</h2>${capacityTable}<div id="capacity"></div>` : ''}
 <h2>Latency over time</h2><div id="time"></div>
+${stageTable ? `<h2>Latency per load stage</h2>${stageTable}<div id="stages-chart"></div>` : ''}
 <h2>Stage waterfall</h2><div id="waterfall"></div>
 <h2>${data.groups.length > 1 ? 'Variants: AI time, CPU, drops' : 'AI time, CPU, drops'}</h2><div id="variants"></div>
 ${data.notes.length > 0 ? `<h2>Notes</h2><ul>${data.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : ''}

@@ -41,6 +41,10 @@ export interface ReportData {
   thresholds: { key: string; expr: string; ok: boolean; actual: number | null }[];
   /** the failed threshold whose metric first went over its budget, with when */
   failedFirst?: { key: string; expr: string; atS: number };
+  /** executors: the load stages (times in s from the start of the run) with their latency, and peers over time */
+  load?: { stages: { label: string; startS: number; endS: number; latency: Record<string, { count: number; p50: number | null; p95: number | null }> }[]; peers: [number, number][] };
+  /** `glassbench capacity`: the steps and the knee */
+  capacity?: NonNullable<RunSummary['capacity']>;
   /** per variant (one entry named after the run without variants) */
   groups: {
     name: string;
@@ -220,6 +224,14 @@ export async function reportData(dir: string): Promise<ReportData> {
     const first = failedFirst(summary, samples, startMs);
     if (first) data.failedFirst = first;
   }
+  if (summary.load && summary.load.stages.length > 0) {
+    const offsetS = summary.load.holdOffsetMs / 1000;
+    data.load = {
+      stages: summary.load.stages.map((st) => ({ label: `${st.index}: ${st.label}`, startS: offsetS + st.startMs / 1000, endS: offsetS + st.endMs / 1000, latency: st.latency })),
+      peers: summary.load.timeline.map((t) => [offsetS + t.tMs / 1000, t.peers]),
+    };
+  }
+  if (summary.capacity) data.capacity = summary.capacity;
   data.headline = data.groups.some((g) => g.cdfs.some((c) => c.metric === 'g2g_latency_ms')) ? 'g2g_latency_ms' : 'frame_latency_ms';
   return data;
 }

@@ -25,6 +25,46 @@ export interface ProcessUsage {
   rssMbMax: number;
 }
 
+export interface StageLatency {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+}
+
+export interface LoadSummary {
+  executor: string;
+  /** when the hold (measurement) began, ms after the run started: where stage times count from */
+  holdOffsetMs: number;
+  stages: { index: number; label: string; startMs: number; endMs: number; fromTarget: number; target: number; latency: Record<string, StageLatency> }[];
+  /** once a second: ms since the start of the hold, peers connected (publishers and subscribers), calls running */
+  timeline: { tMs: number; peers: number; subscribers: number; calls?: number }[];
+  /** arrival-rate: calls started, and calls not started because maxCalls were running */
+  calls?: { started: number; dropped: number };
+}
+
+export interface CapacityStep {
+  calls: number;
+  peers: number;
+  status: RunStatus;
+  passed: boolean;
+  /** p95 of the headline latency metrics, ms */
+  p95: Record<string, number | null>;
+  sfuCpuPct: number | null;
+  runnerCpuPct: number | null;
+  failedThresholds: string[];
+  dir: string;
+}
+
+export interface CapacitySummary {
+  /** the most concurrent calls that met every threshold; null when even the first step failed */
+  knee: number | null;
+  /** the first step that failed, if any */
+  firstFailure: number | null;
+  search: 'step' | 'bisect';
+  steps: CapacityStep[];
+  headline: string;
+}
+
 export interface RunSummary {
   schemaVersion: number;
   runId: string;
@@ -68,6 +108,20 @@ export interface RunSummary {
     devices: Record<string, { utilisationPct: number; calls: number; maxQueue: number; gpuUtilisationPct?: number }>;
     events: string[];
   };
+  /** the load shape: executor, its stages with the latency measured in each, and active peers over time */
+  load?: LoadSummary;
+  /** network impairment: the engine, each link's profile and what it dropped */
+  network?: {
+    engine: string;
+    links: { netns: string; peerAddress: string; groups: string[]; uplink: Record<string, number>; downlink: Record<string, number>; counts?: { uplink: { packets: number; dropped: number }; downlink: { packets: number; dropped: number } } }[];
+    changes: { link: number; atMs: number; uplink: Record<string, number>; downlink: Record<string, number> }[];
+  };
+  /** a merged sharded run (`report --influx --testid`): each shard's frame points and counters */
+  shards?: { shard: string; frames: number; metrics: Record<string, number> }[];
+  /** this run is shard `index` of `count` (`--shard`): only its rooms */
+  shard?: { index: number; count: number };
+  /** `glassbench capacity`: the load steps, each one's p95 latency and CPU, and the knee */
+  capacity?: CapacitySummary;
   /** the translation chain: each utterance the SFU heard, what it recognised and translated, and the times */
   speech?: {
     publisher: string;

@@ -15,6 +15,55 @@ const video = {
   },
 } as const;
 
+const link = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    delay: duration,
+    jitter: duration,
+    // a percentage: 5, 0.5 or "5%"
+    loss: { type: ['number', 'string'] },
+    burstLoss: { type: 'number', minimum: 0, maximum: 10_000 },
+    rateKbps: { type: 'number', minimum: 0, maximum: 10_000_000 },
+  },
+} as const;
+
+const network = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    uplink: link,
+    downlink: link,
+    schedule: {
+      type: 'array',
+      maxItems: 100,
+      items: { type: 'object', additionalProperties: false, required: ['at'], properties: { at: duration, uplink: link, downlink: link } },
+    },
+  },
+} as const;
+
+const executor = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type'],
+  properties: {
+    type: { enum: ['constant-peers', 'ramping-peers', 'arrival-rate'] },
+    // ramping-peers
+    startTarget: { type: 'integer', minimum: 0, maximum: 100_000 },
+    stages: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 100,
+      items: { type: 'object', additionalProperties: false, required: ['duration', 'target'], properties: { duration, target: { type: 'integer', minimum: 0, maximum: 100_000 } } },
+    },
+    // arrival-rate
+    rate: { type: 'number', exclusiveMinimum: 0, maximum: 1000 },
+    timeUnit: duration,
+    callDuration: duration,
+    maxCalls: { type: 'integer', minimum: 1, maximum: 10_000 },
+  },
+} as const;
+
 const stageNames = ['decode', 'inference', 'encode'] as const;
 
 const ai = {
@@ -97,7 +146,8 @@ const ai = {
 export const scenarioSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'duration', 'peers'],
+  // duration: required unless a ramping-peers executor's stages give it (validate.ts)
+  required: ['name', 'peers'],
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 200 },
     duration,
@@ -124,6 +174,7 @@ export const scenarioSchema = {
             additionalProperties: false,
             properties: { utterances: { type: 'boolean' }, interval: duration },
           },
+          network,
         },
       },
     },
@@ -138,6 +189,8 @@ export const scenarioSchema = {
       properties: { addDelayMs: { type: 'number', minimum: 0, maximum: 10_000 } },
     },
     ai,
+    executor,
+    network,
     // runs of the same scenario with other ai (and sfu) settings, one after another under one run id
     variants: {
       type: 'array',

@@ -26,6 +26,43 @@ export interface VideoOptions {
   source: 'synthetic' | 'encoded';
 }
 
+/** One direction of an impaired link (netem's terms). */
+export interface LinkImpairment {
+  delayMs: number;
+  /** uniform in +/- jitterMs around delayMs */
+  jitterMs: number;
+  lossPct: number;
+  /** bursty loss: mean length of a loss burst in packets (Gilbert-Elliott); 0 = independent losses */
+  burstLossPackets: number;
+  /** 0 = unlimited */
+  rateKbps: number;
+}
+
+/**
+ * Impairment of the link between a group of peers and the SFU (design.md section 10): uplink is what the peers
+ * send, downlink what they receive. `schedule` changes it during the run (times from the start of the hold).
+ */
+export interface NetworkProfile {
+  uplink: LinkImpairment;
+  downlink: LinkImpairment;
+  schedule: { atMs: number; uplink: LinkImpairment; downlink: LinkImpairment }[];
+}
+
+/**
+ * How load is applied (k6's executor names where they fit):
+ * - `constant-peers`: every planned peer joins before the hold and stays;
+ * - `ramping-peers`: publishers of every room join first; the number of subscribers follows `stages`
+ *   (linear from one target to the next), filling rooms one after another per the topology (the subscriber
+ *   groups' counts are the places per room); the latest to join leaves first;
+ * - `arrival-rate`: calls (a room with the topology's publishers and subscribers) start at `ratePerSecond`
+ *   during the hold and last `callDurationMs`; a call that would exceed `maxCalls` at once is not started and is
+ *   counted in `calls_dropped`.
+ */
+export type Executor =
+  | { type: 'constant-peers' }
+  | { type: 'ramping-peers'; startTarget: number; stages: { durationMs: number; target: number }[] }
+  | { type: 'arrival-rate'; ratePerSecond: number; callDurationMs: number; maxCalls: number };
+
 export interface PeerGroup {
   role: PeerRole;
   kind: PeerKind;
@@ -35,6 +72,8 @@ export interface PeerGroup {
   video: VideoOptions;
   /** browser publishers: a spoken-audio track of known utterances, one every `intervalMs` (default 4000) */
   audio?: { intervalMs: number };
+  /** this group's own link impairment (overrides the scenario's `network`) */
+  network?: NetworkProfile;
 }
 
 /** Where peers publish and subscribe. `{room}` in a URL is replaced by the room id. */
@@ -69,6 +108,10 @@ export interface Scenario {
   /** how long a peer may take to connect, ms; default 15000 */
   connectTimeoutMs: number;
   thresholds: ThresholdSpec[];
+  /** load shape; default constant-peers */
+  executor: Executor;
+  /** link impairment for every peer group without its own */
+  network?: NetworkProfile;
   /** the AI hook (design.md section 8); `placement: none` when the scenario has no `ai` block */
   ai: AiOptions;
   /**

@@ -9,7 +9,7 @@ import { GlassbenchError } from '../errors.js';
 import { parseDurationMs } from './duration.js';
 import { formatPath, loadScenarioFile, parseScenarioText, type LoadedDocument, type PathSegment } from './load.js';
 import { scenarioSchema } from './schema.js';
-import type { PeerGroup, Scenario, Target, Variant, VideoOptions } from './types.js';
+import type { Executor, LinkImpairment, NetworkProfile, PeerGroup, Scenario, Target, Variant, VideoOptions } from './types.js';
 import type { AiOptions, AiStageSpec, SpeechOptions, SyntheticModel } from '../../reference-server/ai/types.js';
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
@@ -163,6 +163,90 @@ function toThresholds(problems: Problems, value: unknown): ThresholdSpec[] {
   return specs;
 }
 
+/** The most concurrent peers or calls one run may plan (a bound on load loops). */
+const MAX_PLANNED_PEERS = 10_000;
+
+function toLink(problems: Problems, raw: Raw | undefined, path: PathSegment[]): LinkImpairment {
+  const v = raw ?? {};
+  let lossPct = 0;
+  const loss = v['loss'];
+  if (loss !== undefined) {
+    const text = typeof loss === 'string' ? loss.trim() : String(loss);
+    const match = /^(\d+(?:\.\d+)?)\s*%?$/.exec(text);
+    const value = match ? Number(match[1]) : Number.NaN;
+    if (!(value >= 0 && value <= 100)) problems.add([...path, 'loss'], `must be a percentage from 0 to 100 like 5% or 0.5, got ${show(loss)}`);
+    else lossPct = value;
+  }
+  const burst = (v['burstLoss'] as number | undefined) ?? 0;
+  if (burst > 0 && burst < 1) problems.add([...path, 'burstLoss'], `is the mean length of a loss burst in packets (1 or more), got ${show(burst)}`);
+  if (burst > 0 && lossPct === 0) problems.add([...path, 'burstLoss'], 'needs loss: the long-run share of packets lost');
+  const delayMs = durationAt(problems, v, 'delay', path, 0);
+  const jitterMs = durationAt(problems, v, 'jitter', path, 0);
+  if (jitterMs > delayMs) problems.add([...path, 'jitter'], `must not exceed delay (${delayMs} ms): a packet cannot arrive before it was sent`);
+  return { delayMs, jitterMs, lossPct, burstLossPackets: burst, rateKbps: (v['rateKbps'] as number | undefined) ?? 0 };
+}
+
+function toNetwork(problems: Problems, raw: Raw | undefined, path: PathSegment[]): NetworkProfile | undefined {
+  if (raw === undefined || raw === null || typeof raw !== 'object') return undefined;
+  const uplink = toLink(problems, raw['uplink'] as Raw | undefined, [...path, 'uplink']);
+  const downlink = toLink(problems, raw['downlink'] as Raw | undefined, [...path, 'downlink']);
+  const rawSchedule = Array.isArray(raw['schedule']) ? (raw['schedule'] as Raw[]) : [];
+  let previous = -1;
+  const schedule = rawSchedule.map((entry, i) => {
+    const at = [...path, 'schedule', i];
+    const atMs = durationAt(problems, entry, 'at', at, 0);
+    if (atMs <= previous) problems.add([...at, 'at'], 'schedule entries must be in time order');
+    previous = atMs;
+    return {
+      atMs,
+      // an entry changes what it names; the other direction keeps the settings before it
+      uplink: entry['uplink'] !== undefined ? toLink(problems, entry['uplink'] as Raw, [...at, 'uplink']) : uplink,
+      downlink: entry['downlink'] !== undefined ? toLink(problems, entry['downlink'] as Raw, [...at, 'downlink']) : downlink,
+    };
+  });
+  return { uplink, downlink, schedule };
+}
+
+function toExecutor(problems: Problems, raw: Raw | undefined, slotsPerRoom: number, rooms: number): Executor {
+  if (raw === undefined || raw === null || typeof raw !== 'object') return { type: 'constant-peers' };
+  const type = raw['type'];
+  const allowed: Record<string, string[]> = {
+    'constant-peers': ['type'],
+    'ramping-peers': ['type', 'startTarget', 'stages'],
+    'arrival-rate': ['type', 'rate', 'timeUnit', 'callDuration', 'maxCalls'],
+  };
+  const keys = allowed[String(type)];
+  if (!keys) return { type: 'constant-peers' }; // the schema said so
+  for (const key of Object.keys(raw)) {
+    if (!keys.includes(key)) problems.add(['executor', key], `does not apply to ${String(type)} (its keys: ${keys.join(', ')})`, { key: true });
+  }
+  if (type === 'ramping-peers') {
+    const rawStages = Array.isArray(raw['stages']) ? (raw['stages'] as Raw[]) : [];
+    if (rawStages.length === 0) problems.add(['executor'], 'ramping-peers needs stages: [ { duration: 10s, target: 20 }, ... ]');
+    const stages = rawStages.map((stage, i) => ({ durationMs: durationAt(problems, stage, 'duration', ['executor', 'stages', i], 0), target: (stage['target'] as number | undefined) ?? 0 }));
+    const startTarget = (raw['startTarget'] as number | undefined) ?? 0;
+    const places = slotsPerRoom * rooms;
+    for (const [i, stage] of stages.entries()) {
+      if (stage.durationMs <= 0) problems.add(['executor', 'stages', i, 'duration'], 'must be longer than 0');
+      if (stage.target > places) problems.add(['executor', 'stages', i, 'target'], `is more subscribers than the topology has places (${rooms} room(s) x ${slotsPerRoom} subscriber(s)): raise rooms or the subscriber groups' counts`);
+    }
+    if (startTarget > places) problems.add(['executor', 'startTarget'], `is more subscribers than the topology has places (${places})`);
+    if (slotsPerRoom === 0) problems.add(['executor'], 'ramping-peers ramps subscribers: add a subscriber group (its count is the places per room)');
+    return { type: 'ramping-peers', startTarget, stages };
+  }
+  if (type === 'arrival-rate') {
+    if (raw['rate'] === undefined) problems.add(['executor'], 'arrival-rate needs rate: calls started per timeUnit (default 1s)');
+    if (raw['callDuration'] === undefined) problems.add(['executor'], 'arrival-rate needs callDuration: how long each call lasts');
+    const unitMs = durationAt(problems, raw, 'timeUnit', ['executor'], 1000);
+    if (unitMs <= 0) problems.add(['executor', 'timeUnit'], 'must be longer than 0');
+    const callDurationMs = durationAt(problems, raw, 'callDuration', ['executor'], 0);
+    if (raw['callDuration'] !== undefined && callDurationMs <= 0) problems.add(['executor', 'callDuration'], 'must be longer than 0');
+    const maxCalls = (raw['maxCalls'] as number | undefined) ?? 100;
+    return { type: 'arrival-rate', ratePerSecond: ((raw['rate'] as number | undefined) ?? 1) * (1000 / Math.max(1, unitMs)), callDurationMs, maxCalls };
+  }
+  return { type: 'constant-peers' };
+}
+
 function toVideo(problems: Problems, raw: Raw | undefined, path: PathSegment[]): VideoOptions {
   const v = raw ?? {};
   return {
@@ -290,7 +374,7 @@ export function validateScenario(doc: LoadedDocument): Scenario {
     for (const error of validateSchema.errors ?? []) reportSchemaError(problems, root, error);
   }
   const raw = root as Raw;
-  const durationMs = durationAt(problems, raw, 'duration', [], 0);
+  let durationMs = durationAt(problems, raw, 'duration', [], 0);
   if (raw['duration'] !== undefined && durationMs <= 0 && problems.list.length === 0) {
     problems.add(['duration'], `must be longer than 0, got ${show(raw['duration'])}`);
   }
@@ -304,6 +388,8 @@ export function validateScenario(doc: LoadedDocument): Scenario {
       count: p['count'] as number,
       video: toVideo(problems, p['video'] as Raw | undefined, ['peers', i]),
     };
+    const network = toNetwork(problems, p['network'] as Raw | undefined, ['peers', i, 'network']);
+    if (network) group.network = network;
     const audio = p['audio'] as Raw | undefined;
     if (audio?.['utterances'] === true) {
       if (group.role !== 'publisher' || group.kind !== 'browser') {
@@ -341,6 +427,27 @@ export function validateScenario(doc: LoadedDocument): Scenario {
   const variantNames = variants.map((v) => v.name);
   for (const [i, name] of variantNames.entries()) if (variantNames.indexOf(name) !== i) problems.add(['variants', i, 'name'], `variant ${name} is listed twice`);
   if (raw['variants'] === undefined && (raw['rounds'] !== undefined || raw['order'] !== undefined)) problems.add([raw['rounds'] !== undefined ? 'rounds' : 'order'], 'rounds and order apply to variants: add a variants list');
+  const rooms = (raw['rooms'] as number | undefined) ?? 1;
+  const slotsPerRoom = peers.filter((g) => g.role === 'subscriber').reduce((sum, g) => sum + (g.count ?? 0), 0);
+  const executor = toExecutor(problems, raw['executor'] as Raw | undefined, slotsPerRoom, rooms);
+  if (executor.type === 'ramping-peers') {
+    const stagesMs = executor.stages.reduce((sum, s) => sum + s.durationMs, 0);
+    if (raw['duration'] !== undefined && durationMs !== stagesMs) problems.add(['duration'], `is ${durationMs} ms but the executor's stages last ${stagesMs} ms: leave duration out (the stages give it)`);
+    durationMs = stagesMs;
+  } else if (raw['duration'] === undefined) {
+    problems.add([], 'missing required key "duration"');
+  }
+  if (executor.type === 'arrival-rate') {
+    if (raw['rooms'] !== undefined) problems.add(['rooms'], 'arrival-rate makes a room per call: leave rooms out (maxCalls bounds them)');
+    const calls = Math.ceil((durationMs / 1000) * executor.ratePerSecond);
+    if (calls * peers.reduce((sum, g) => sum + (g.count ?? 0), 0) > MAX_PLANNED_PEERS) problems.add(['executor', 'rate'], `starts ${calls} calls in ${durationMs} ms: more than ${MAX_PLANNED_PEERS} peers in all`);
+  }
+  const network = toNetwork(problems, raw['network'] as Raw | undefined, ['network']);
+  const impaired = network !== undefined || peers.some((g) => g.network);
+  if (impaired && target.type === 'external') problems.add([raw['network'] !== undefined ? 'network' : 'peers'], 'network impairment puts peers in namespaces that reach only the reference SFU: use target: reference');
+  if (impaired && typeof (raw['browser'] as Raw | undefined)?.['wsEndpoint'] === 'string' && peers.some((g) => g.kind === 'browser' && (g.network ?? network))) {
+    problems.add(['browser', 'wsEndpoint'], 'a remote browser is outside the run\'s network namespaces: its peers cannot be impaired');
+  }
   const connectTimeoutMs = durationAt(problems, raw, 'connectTimeout', [], 15_000);
   const warmupMs = durationAt(problems, raw, 'warmup', [], 0);
   if (problems.list.length > 0) {
@@ -349,20 +456,22 @@ export function validateScenario(doc: LoadedDocument): Scenario {
       problems: problems.list,
     });
   }
-  const rooms = (raw['rooms'] as number | undefined) ?? 1;
-  const totalPeers = peers.reduce((sum, g) => sum + g.count, 0) * rooms;
+  const plannedRooms = executor.type === 'arrival-rate' ? Math.max(1, Math.ceil((durationMs / 1000) * executor.ratePerSecond)) : rooms;
+  const totalPeers = peers.reduce((sum, g) => sum + g.count, 0) * Math.min(plannedRooms, executor.type === 'arrival-rate' ? executor.maxCalls : plannedRooms);
   return {
     name: raw['name'] as string,
     durationMs,
     warmupMs,
     target,
-    rooms,
+    rooms: plannedRooms,
     peers,
     sfu: { addDelayMs: (sfu['addDelayMs'] as number | undefined) ?? 0 },
     browser: typeof (raw['browser'] as Raw | undefined)?.['wsEndpoint'] === 'string' ? { wsEndpoint: (raw['browser'] as Raw)['wsEndpoint'] as string } : {},
     runners: (raw['runners'] as number | undefined) ?? Math.max(1, Math.ceil(totalPeers / 100)),
     connectTimeoutMs,
     thresholds,
+    executor,
+    ...(network ? { network } : {}),
     ai: aiOptions,
     ...(variants.length > 0 ? { variants, rounds: (raw['rounds'] as number | undefined) ?? 1, order: (raw['order'] as 'sequential' | 'interleaved' | undefined) ?? 'interleaved' } : {}),
     sourcePath: doc.file,

@@ -26,6 +26,8 @@ export interface InfluxRunTags {
   placement: string;
   /** set on every point of one variant's run */
   variant?: string;
+  /** `--shard i/n`: this shard of a run split over processes or machines */
+  shard?: string;
 }
 
 export class InfluxSink implements Sink {
@@ -82,6 +84,7 @@ export class InfluxSink implements Sink {
   private point(measurement: string): Point {
     const point = new Point(measurement).tag('testid', this.tags.testid).tag('scenario', this.tags.scenario).tag('placement', this.tags.placement);
     if (this.tags.variant) point.tag('variant', this.tags.variant);
+    if (this.tags.shard) point.tag('shard', this.tags.shard);
     for (const [key, value] of Object.entries(this.options.tags ?? {})) point.tag(key, value);
     return point;
   }
@@ -140,7 +143,7 @@ export class InfluxSink implements Sink {
     this.enqueue(point);
   }
 
-  /** One second of a browser receiver's WebRTC stats: measurement `webrtc` (design.md section 7). */
+  /** One second of a receiver's WebRTC stats (browsers: getStats; synthetic: packet loss): measurement `webrtc` (design.md section 7). */
   writeStats(peer: string, room: string, peerKind: string, sample: StatsSample): void {
     const point = this.point('webrtc').tag('peer_kind', peerKind).stringField('peer', peer).stringField('room', room);
     for (const [metric, key] of [...STATS_TRENDS, ...STATS_COUNTERS]) {
@@ -148,7 +151,7 @@ export class InfluxSink implements Sink {
       if (value !== undefined) point.floatField(metric, value);
     }
     if (sample.fps !== undefined) point.floatField('fps', sample.fps);
-    point.timestamp(String(Math.round(sample.ms * 1000)));
+    point.timestamp(String(this.uniqueMicros(sample.ms)));
     this.enqueue(point);
   }
 

@@ -118,7 +118,10 @@ describe('InfluxDB sink', () => {
     expect(Number(framesInDb) + framesPending).toBe(readFrames(out).length);
     // every summary point has a `saturated` field, so counting it counts the points
     const summaryInDb = (await influxQuery(restarted.url, 'glassbench', `SELECT count(saturated) FROM summary WHERE testid = 'influx-fault-test'`))[0]?.values[0]?.[1] ?? 0;
-    expect(Number(framesInDb) + Number(summaryInDb)).toBe(written);
+    // synthetic receivers' per-second stats (packet loss) go to the webrtc measurement; nack_count is in every point
+    const statsInDb = (await influxQuery(restarted.url, 'glassbench', `SELECT count(nack_count) FROM webrtc WHERE testid = 'influx-fault-test'`))[0]?.values[0]?.[1] ?? 0;
+    expect(Number(statsInDb)).toBeGreaterThan(0);
+    expect(Number(framesInDb) + Number(summaryInDb) + Number(statsInDb)).toBe(written);
   });
 
   it('writes the webrtc measurement (per browser receiver per second)', async () => {

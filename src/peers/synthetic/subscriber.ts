@@ -6,17 +6,19 @@
 import { RTCPeerConnection } from 'werift';
 import { OnsetDetector } from '../../media/audio-onset.js';
 import { FrameAssembler } from '../../media/frame-assembler.js';
+import { LossCounter } from '../../media/loss-counter.js';
 import { OpusDecoder } from '../../media/opus.js';
 import { extensionIdsFrom, frameKey } from '../../media/rtp-identity.js';
 import { loopbackPeerConfig } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { deleteSession } from '../signaling.js';
 import { AI_CHANNEL_LABEL, parseAiResult } from '../../../reference-server/ai/results.js';
-import type { AiResultRecord, ReceivedFrameRecord, SpeechOnsetRecord, SubscriberSpec, SubscriptionWindow } from '../types.js';
+import type { AiResultRecord, ReceivedFrameRecord, SpeechOnsetRecord, StatsSample, SubscriberSpec, SubscriptionWindow } from '../types.js';
 import { connectPeer } from './connect.js';
 
 interface Subscription {
   pc: RTCPeerConnection;
+  loss: LossCounter;
   decoder?: OpusDecoder;
   resourceUrl?: string;
   window?: SubscriptionWindow;
@@ -25,13 +27,25 @@ interface Subscription {
 export class SyntheticSubscriber {
   private readonly subscriptions: Subscription[] = [];
   private closed = false;
+  private readonly statsTimer: NodeJS.Timeout;
 
   constructor(
     private readonly spec: SubscriberSpec,
     private readonly onFrame: (record: ReceivedFrameRecord) => void,
     private readonly onAiResult: (record: AiResultRecord) => void = () => undefined,
     private readonly onSpeechOnset: (record: SpeechOnsetRecord) => void = () => undefined,
-  ) {}
+    private readonly onStats: (sample: StatsSample) => void = () => undefined,
+  ) {
+    // once a second, video packet loss on the path (before NACK repair) over the subscriber's connections
+    this.statsTimer = setInterval(() => {
+      for (const s of this.subscriptions) {
+        if (!s.window) continue;
+        const { lossPct } = s.loss.take();
+        if (lossPct !== undefined) this.onStats({ ms: nowMs(), packetLossPct: lossPct, nackCount: 0, pliCount: 0, freezeCount: 0, freezeMs: 0, audioPacketsReceived: 0 });
+      }
+    }, 1000);
+    this.statsTimer.unref();
+  }
 
   async start(connectTimeoutMs: number): Promise<SubscriptionWindow[]> {
     await Promise.all(this.spec.sources.map((source) => this.subscribe(source.endpointUrl, source.publisherTag, connectTimeoutMs)));
@@ -39,7 +53,7 @@ export class SyntheticSubscriber {
   }
 
   private async subscribe(endpointUrl: string, publisherTag: number, connectTimeoutMs: number): Promise<void> {
-    const subscription: Subscription = { pc: new RTCPeerConnection(loopbackPeerConfig()) };
+    const subscription: Subscription = { pc: new RTCPeerConnection(loopbackPeerConfig()), loss: new LossCounter() };
     this.subscriptions.push(subscription);
     const transceiver = subscription.pc.addTransceiver('video', { direction: 'recvonly' });
     let sub = '';
@@ -59,7 +73,10 @@ export class SyntheticSubscriber {
         if (frame.captureMs !== undefined) record.captureMs = frame.captureMs;
         this.onFrame(record);
       });
-      track.onReceiveRtp.subscribe((rtp) => assembler.push(rtp));
+      track.onReceiveRtp.subscribe((rtp) => {
+        subscription.loss.push(rtp.header.sequenceNumber);
+        assembler.push(rtp);
+      });
     });
     if (this.spec.speechOnsets) this.listen(subscription, () => sub);
     if (this.spec.aiResults) {
@@ -107,6 +124,7 @@ export class SyntheticSubscriber {
   async close(): Promise<SubscriptionWindow[]> {
     if (!this.closed) {
       this.closed = true;
+      clearInterval(this.statsTimer);
       const endMs = nowMs();
       for (const s of this.subscriptions) if (s.window) s.window.endMs = endMs;
       await Promise.all(

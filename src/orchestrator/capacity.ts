@@ -1,0 +1,167 @@
+/**
+ * `glassbench capacity <scenario>`: the most concurrent calls that still meet every budget. A call is one room
+ * of the scenario's topology (its peer groups); each load step is a complete run with that many rooms under
+ * constant load, in `steps/<n>-calls/`. `step` search raises the load by `step` until a step fails; `bisect`
+ * doubles it until a step fails, then halves the gap between the last pass and the first failure down to
+ * `step`. The knee is the largest passing load below the first failure. The run's summary and report hold the
+ * curve: p95 latency and CPU against load.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GlassbenchError } from '../errors.js';
+import { nowMs } from '../metrics/clock.js';
+import type { TrendSummary } from '../metrics/histogram.js';
+import { writeReport } from '../report/html.js';
+import { meanCpuByKind, type CapacityStep, type CapacitySummary, type RunSummary } from '../report/summary.js';
+import { renderJunit } from '../sinks/junit.js';
+import type { Scenario } from '../scenario/types.js';
+import { exitCodeOf, runScenario } from './runner.js';
+import type { RunOptions, RunResult } from './types.js';
+
+export interface CapacityOptions {
+  start: number;
+  step: number;
+  max: number;
+  /** each step's measured time; default the scenario's duration */
+  stepDurationMs?: number;
+  search: 'step' | 'bisect';
+}
+
+/** metrics whose p95 the curve shows (those present in a step) */
+const CURVE_METRICS = ['g2g_latency_ms', 'frame_latency_ms', 'sfu_ms', 'ai_hook_ms', 'ai_inference_ms', 'ai_queue_ms'];
+
+export function checkCapacityOptions(scenario: Scenario, o: CapacityOptions): void {
+  const bad = (flag: string, why: string): never => {
+    throw new GlassbenchError('INVALID_INPUT', `--${flag}: ${why}`);
+  };
+  if (!Number.isInteger(o.start) || o.start < 1) bad('start', `must be a whole number of calls, 1 or more, got ${o.start}`);
+  if (!Number.isInteger(o.step) || o.step < 1) bad('step', `must be a whole number of calls, 1 or more, got ${o.step}`);
+  if (!Number.isInteger(o.max) || o.max < o.start) bad('max', `must be a whole number of calls, at least --start (${o.start}), got ${o.max}`);
+  if (o.max > 1000) bad('max', 'at most 1000 calls');
+  if (scenario.executor.type !== 'constant-peers') throw new GlassbenchError('INVALID_INPUT', `${scenario.sourcePath}: capacity sets the load itself (rooms per step): remove executor (${scenario.executor.type})`);
+  if (scenario.variants) throw new GlassbenchError('INVALID_INPUT', `${scenario.sourcePath}: capacity runs one configuration: remove variants`);
+  if (scenario.thresholds.length === 0) throw new GlassbenchError('INVALID_INPUT', `${scenario.sourcePath}: capacity needs thresholds: the knee is where one first fails`);
+}
+
+export async function runCapacity(options: RunOptions, capacity: CapacityOptions): Promise<RunResult> {
+  const { scenario } = options;
+  checkCapacityOptions(scenario, capacity);
+  await mkdir(options.outDir, { recursive: true });
+  const startedMs = nowMs();
+  const steps: CapacityStep[] = [];
+  const summaries = new Map<number, RunSummary>();
+  const headline = scenario.peers.some((g) => g.role === 'subscriber' && g.kind === 'browser') ? 'g2g_latency_ms' : 'frame_latency_ms';
+  const perCall = scenario.peers.reduce((sum, g) => sum + g.count, 0);
+
+  const measure = async (calls: number): Promise<CapacityStep> => {
+    const done = steps.find((s) => s.calls === calls);
+    if (done) return done;
+    const dir = join(options.outDir, 'steps', `${calls}-calls`);
+    options.onEvent?.({ type: 'phase', phase: 'starting', message: `capacity: ${calls} call(s), ${calls * perCall} peers (step ${steps.length + 1})` });
+    const one: Scenario = {
+      ...scenario,
+      rooms: calls,
+      runners: Math.max(1, Math.ceil((calls * perCall) / 100)),
+      durationMs: capacity.stepDurationMs ?? scenario.durationMs,
+    };
+    const result = await runScenario({ ...options, scenario: one, outDir: dir, runId: `${options.runId}-${calls}calls` });
+    const s = result.summary;
+    summaries.set(calls, s);
+    const p95: Record<string, number | null> = {};
+    for (const metric of CURVE_METRICS) {
+      const m = s.metrics[metric] as TrendSummary | undefined;
+      if (m && typeof m.p95 === 'number') p95[metric] = m.p95;
+    }
+    const cpu = meanCpuByKind([s.processes]);
+    const step: CapacityStep = {
+      calls,
+      peers: calls * perCall,
+      status: s.status,
+      passed: s.status === 'passed',
+      p95,
+      sfuCpuPct: cpu['sfu'] ?? null,
+      runnerCpuPct: cpu['runner'] ?? null,
+      failedThresholds: Object.entries(s.thresholds).flatMap(([key, list]) => list.filter((r) => !r.ok).map((r) => `${key} ${r.expr}`)),
+      dir,
+    };
+    steps.push(step);
+    steps.sort((a, b) => a.calls - b.calls);
+    options.onEvent?.({ type: 'phase', phase: 'running', message: `capacity: ${calls} call(s): ${step.passed ? 'pass' : `FAIL (${step.failedThresholds.join(', ') || s.error?.message || s.status})`}, ${headline} p95 ${p95[headline]?.toFixed(1) ?? '-'} ms, SFU CPU ${step.sfuCpuPct ?? '-'}%` });
+    return step;
+  };
+
+  let lastPass: number | null = null;
+  let firstFail: number | null = null;
+  const aborted = (): boolean => options.signal?.aborted === true;
+  if (capacity.search === 'step') {
+    for (let calls = capacity.start; calls <= capacity.max && !aborted(); calls += capacity.step) {
+      const step = await measure(calls);
+      if (step.status === 'error' || step.status === 'aborted') break;
+      if (!step.passed) {
+        firstFail = calls;
+        break;
+      }
+      lastPass = calls;
+    }
+  } else {
+    for (let calls = capacity.start; !aborted(); calls = Math.min(capacity.max, calls * 2)) {
+      const step = await measure(calls);
+      if (step.status === 'error' || step.status === 'aborted') break;
+      if (!step.passed) {
+        firstFail = calls;
+        break;
+      }
+      lastPass = calls;
+      if (calls >= capacity.max) break;
+    }
+    while (firstFail !== null && !aborted() && firstFail - (lastPass ?? 0) > capacity.step) {
+      const low = lastPass ?? 0;
+      const mid = low + Math.max(capacity.step, Math.floor((firstFail - low) / 2 / capacity.step) * capacity.step);
+      if (mid >= firstFail) break;
+      const step = await measure(mid);
+      if (step.status === 'error' || step.status === 'aborted') break;
+      if (step.passed) lastPass = mid;
+      else firstFail = mid;
+    }
+  }
+  const result: CapacitySummary = { knee: lastPass, firstFailure: firstFail, search: capacity.search, steps, headline };
+  const summary = combine(options, scenario, result, summaries, startedMs);
+  await writeFile(join(options.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFile(join(options.outDir, 'junit.xml'), renderJunit(summary));
+  await writeReport(options.outDir).catch((error: unknown) => options.onEvent?.({ type: 'warning', message: `report.html not written: ${(error as Error).message}` }));
+  return { summary, outDir: options.outDir, exitCode: exitCodeOf(summary) };
+}
+
+function combine(options: RunOptions, scenario: Scenario, capacity: CapacitySummary, summaries: Map<number, RunSummary>, startedMs: number): RunSummary {
+  const kneeRun = capacity.knee !== null ? summaries.get(capacity.knee) : undefined;
+  const first = kneeRun ?? [...summaries.values()][0];
+  const endedMs = nowMs();
+  const broken = capacity.steps.find((s) => s.status === 'error' || s.status === 'aborted');
+  const notes: string[] = [];
+  if (capacity.knee === null && capacity.firstFailure !== null) notes.push(`capacity: even ${capacity.firstFailure} call(s) failed a threshold: no knee at or above --start`);
+  else if (capacity.firstFailure === null && !broken) notes.push(`capacity: every step up to ${capacity.knee} call(s) passed: the knee is at least that (raise --max)`);
+  else if (capacity.knee !== null) notes.push(`capacity: the knee is ${capacity.knee} call(s) (${capacity.firstFailure} failed)`);
+  if (broken) notes.push(`capacity: the step with ${broken.calls} call(s) ended ${broken.status}; the search stopped there`);
+  const status = options.signal?.aborted ? 'aborted' : broken ? broken.status : capacity.knee === null ? 'failed' : 'passed';
+  const summary: RunSummary = {
+    schemaVersion: first?.schemaVersion ?? 1,
+    runId: options.runId,
+    status,
+    scenario: first?.scenario ?? { name: scenario.name, file: scenario.sourcePath, durationMs: scenario.durationMs, rooms: 0, target: scenario.target.type, addDelayMs: scenario.sfu.addDelayMs },
+    environment: first?.environment ?? { glassbenchVersion: '', node: process.version, platform: process.platform, cpus: 0, cpuModel: '', clockOffsetMs: 0, clockUncertaintyMs: 0 },
+    startedAt: new Date(startedMs).toISOString(),
+    endedAt: new Date(endedMs).toISOString(),
+    durationMs: endedMs - startedMs,
+    saturated: [...summaries.values()].some((s) => s.saturated),
+    processes: kneeRun?.processes ?? {},
+    peers: first?.peers ?? { planned: 0, connected: 0, failed: [] },
+    // the knee's own measurements: what the system does at the most load it bears
+    metrics: kneeRun?.metrics ?? {},
+    thresholds: kneeRun?.thresholds ?? {},
+    notes,
+    capacity,
+  };
+  if (status === 'aborted') summary.error = { code: 'ABORTED', message: 'interrupted' };
+  else if (broken) summary.error = { code: 'RUN_FAILED', message: `the step with ${broken.calls} call(s) ended ${broken.status}` };
+  return summary;
+}

@@ -1,0 +1,92 @@
+/**
+ * Sharding: two shards of one run, started as separate processes (as a Kubernetes Indexed Job or a CI matrix
+ * would), against one SFU (`glassbench sfu`) and one real InfluxDB, merged with `report --influx --testid`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunSummary } from '../../src/report/summary.js';
+import { CLI, readFrames, runCli, tempDir, writeScenario } from '../fixtures/cli.js';
+import { createDatabase, influxQuery, startInfluxd, type ServerHandle } from '../fixtures/influxdb.js';
+import { glassbenchChildPids } from '../fixtures/system.js';
+
+function readSummary(dir: string): RunSummary {
+  return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
+}
+
+const count = (summary: RunSummary, name: string): number => (summary.metrics[name] as { count?: number } | undefined)?.count ?? 0;
+
+/** `glassbench sfu` on a free port; resolves with its URL once it listens. */
+function startSfu(): Promise<{ url: string; child: ChildProcess }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'sfu', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      text += d.toString();
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text);
+      if (match) resolve({ url: match[1] as string, child });
+    });
+    child.once('exit', (code) => reject(new Error(`glassbench sfu exited (code ${code}): ${text}`)));
+  });
+}
+
+describe('sharded runs', () => {
+  const servers: ServerHandle[] = [];
+  const children: ChildProcess[] = [];
+  afterEach(async () => {
+    for (const child of children.splice(0)) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    for (const server of servers.splice(0)) await server.stop();
+    expect(glassbenchChildPids()).toEqual([]);
+  });
+
+  it('two shards against one SFU and one InfluxDB merge into a summary whose frame counts are the sum of theirs', async () => {
+    const influx = await startInfluxd();
+    servers.push(influx);
+    await createDatabase(influx.url, 'glassbench');
+    const sfu = await startSfu();
+    children.push(sfu.child);
+    const dir = await tempDir();
+    const scenario = await writeScenario(dir, 'sharded.yaml', `name: sharded
+duration: 4s
+rooms: 3
+target: { whip: "${sfu.url}/whip/{room}", whep: "${sfu.url}/whep/{room}" }
+peers:
+  - { role: publisher, count: 1, video: { fps: 20, bitrateKbps: 300 } }
+  - { role: subscriber, count: 2 }
+`);
+    const influxArgs = ['--influx-url', influx.url, '--influx-db', 'glassbench'];
+    const shardDirs = [join(dir, 'shard1'), join(dir, 'shard2')];
+    const results = await Promise.all([1, 2].map((i) => runCli(['run', scenario, '--testid', 'sharded-1', '--shard', `${i}/2`, '--out', shardDirs[i - 1] as string, ...influxArgs])));
+    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    const shards = shardDirs.map(readSummary);
+    // whole rooms per shard: r1 and r3 in shard 1, r2 in shard 2
+    expect(shards.map((s) => s.peers.planned)).toEqual([6, 3]);
+    expect(shards.map((s) => s.shard)).toEqual([{ index: 1, count: 2 }, { index: 2, count: 2 }]);
+    const tags = await influxQuery(influx.url, 'glassbench', `SHOW TAG VALUES FROM "frame" WITH KEY = "shard" WHERE testid = 'sharded-1'`);
+    expect(tags[0]?.values.map((v) => v[1])).toEqual(['1/2', '2/2']);
+
+    const merged = join(dir, 'merged');
+    const report = await runCli(['report', '--influx', '--testid', 'sharded-1', ...influxArgs, '--out', merged]);
+    expect(report.code, report.stderr).toBe(0);
+    const summary = readSummary(merged);
+    for (const metric of ['frames_received', 'frames_sent', 'frames_lost']) {
+      expect(count(summary, metric), metric).toBe(count(shards[0] as RunSummary, metric) + count(shards[1] as RunSummary, metric));
+    }
+    expect(count(summary, 'frames_received')).toBeGreaterThan(300);
+    // the merged latency is summarised from every shard's frames, not taken from one shard
+    expect(count(summary, 'frame_latency_ms')).toBe(count(shards[0] as RunSummary, 'frame_latency_ms') + count(shards[1] as RunSummary, 'frame_latency_ms'));
+    expect(readFrames(merged).length).toBe(readFrames(shardDirs[0] as string).length + readFrames(shardDirs[1] as string).length);
+    expect(summary.shards?.map((s) => s.shard)).toEqual(['1/2', '2/2']);
+    expect(summary.notes.join(' ')).toContain('merged 2 shard(s)');
+
+    const bad = await runCli(['run', scenario, '--shard', '3/2', '--testid', 'x']);
+    expect(bad.code).toBe(104);
+    expect(bad.stderr).toContain('--shard 3/2: expected i/n with 1 <= i <= n');
+    expect((await runCli(['run', scenario, '--shard', '1/2'])).stderr).toContain('--shard needs --testid');
+  }, 120_000);
+});
