@@ -5,6 +5,7 @@
  * Bad requests get a 4xx with a JSON error body; the server keeps serving.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { nowMs } from '../src/metrics/clock.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Trend } from '../src/metrics/histogram.js';
@@ -35,6 +36,8 @@ export class ReferenceServer {
   private readonly ctx: SessionContext;
   private readonly maxBodyBytes: number;
   private readonly extraServers: Server[] = [];
+  /** session set-ups in the current second (rate limit) */
+  private setups = { second: 0, count: 0 };
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: SfuOptions = {}) {
@@ -45,6 +48,7 @@ export class ReferenceServer {
       forwardTrend: this.forwardTrend,
       addDelayMs: options.addDelayMs ?? 0,
       connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
+      idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
     };
     if (options.ai && options.ai.placement === 'cloud') {
       this.ctx.ai = new AiRuntime(options.ai, this.metrics, this.stages, (message) => process.stderr.write(`glassbench sfu: ${message}\n`));
@@ -104,11 +108,13 @@ export class ReferenceServer {
     const method = req.method ?? 'GET';
     if (method === 'GET' && url.pathname === '/healthz') return this.json(res, 200, this.health());
     if (method === 'GET' && url.pathname === '/metrics') {
+      this.authorize(req);
       res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
       res.end(await this.metrics.registry.metrics());
       return;
     }
     if (method === 'GET' && url.pathname === '/stats') {
+      this.authorize(req);
       return this.json(res, 200, { forwardMs: this.forwardTrend.summary(), ...this.health() });
     }
     if (method === 'GET' && url.pathname === '/stage-times') {
@@ -140,6 +146,7 @@ export class ReferenceServer {
     if (contentType !== 'application/sdp') {
       throw new HttpError(415, 'unsupported_media_type', `Content-Type must be application/sdp, got ${contentType || 'none'}`);
     }
+    this.admit(endpoint, roomId);
     const sdp = await this.readBody(req);
     if (sdp.trim() === '') throw new HttpError(400, 'empty_body', 'the request has no SDP offer');
     if (!sdp.startsWith('v=0') || !/\r?\nm=(audio|video) /.test(sdp)) {
@@ -177,6 +184,29 @@ export class ReferenceServer {
       etag: `"${session.id}"`,
     });
     res.end(answer);
+  }
+
+  /** Refuses a new session the server's limits do not allow (before reading its body). */
+  private admit(endpoint: 'whip' | 'whep', roomId: string): void {
+    const o = this.options;
+    const second = Math.floor(nowMs() / 1000);
+    if (this.setups.second !== second) this.setups = { second, count: 0 };
+    this.setups.count += 1;
+    if (this.setups.count > (o.maxSetupsPerSecond ?? 500)) {
+      throw new HttpError(429, 'rate_limited', `more than ${o.maxSetupsPerSecond ?? 500} new sessions in one second`, { 'retry-after': '1' });
+    }
+    const room = this.rooms.get(roomId);
+    if (!room && endpoint === 'whip' && this.rooms.size >= (o.maxRooms ?? 1000)) {
+      throw new HttpError(503, 'too_many_rooms', `the server holds its limit of ${o.maxRooms ?? 1000} rooms`, { 'retry-after': '5' });
+    }
+    if (room && room.publishers.size + room.subscribers.size >= (o.maxSessionsPerRoom ?? 1000)) {
+      throw new HttpError(429, 'room_full', `room ${roomId} holds its limit of ${o.maxSessionsPerRoom ?? 1000} sessions`, { 'retry-after': '5' });
+    }
+    let pending = 0;
+    for (const r of this.rooms.values()) for (const session of [...r.publishers.values(), ...r.subscribers.values()]) if (session.pending) pending += 1;
+    if (pending >= (o.maxPendingSessions ?? 256)) {
+      throw new HttpError(503, 'busy', `${pending} sessions are still connecting; try again shortly`, { 'retry-after': '1' });
+    }
   }
 
   private async remove(endpoint: 'whip' | 'whep', roomId: string, sessionId: string, res: ServerResponse): Promise<void> {

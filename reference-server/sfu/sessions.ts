@@ -46,6 +46,8 @@ export interface SessionContext {
   ai?: AiRuntime;
   /** the local address the session's request came in on: its media binds there too (default loopback) */
   address?: string;
+  /** a connected publisher that sends no media for this long is closed, ms; default 30000 */
+  idleTimeoutMs?: number;
 }
 
 abstract class Session {
@@ -54,11 +56,20 @@ abstract class Session {
   readonly createdMs = nowMs();
   private closed = false;
   private readonly connectTimer: NodeJS.Timeout;
+  /** negotiating or connecting: counted against the server's limit on pending sessions */
+  pending = true;
+  /** last media from the peer (publishers), for the idle timeout */
+  protected lastMediaMs = nowMs();
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(protected readonly ctx: SessionContext, private readonly onClosed: (session: Session) => void) {
     this.pc = new RTCPeerConnection(loopbackPeerConfig(ctx.address ?? '127.0.0.1'));
     this.pc.connectionStateChange.subscribe((state) => {
-      if (state === 'connected') clearTimeout(this.connectTimer);
+      if (state === 'connected') {
+        clearTimeout(this.connectTimer);
+        this.pending = false;
+        this.lastMediaMs = nowMs();
+      }
       if (state === 'failed' || state === 'closed') void this.close();
     });
     this.connectTimer = setTimeout(() => void this.close(), ctx.connectTimeoutMs);
@@ -83,13 +94,24 @@ abstract class Session {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.pending = false;
     clearTimeout(this.connectTimer);
+    clearInterval(this.idleTimer);
     this.onClosed(this);
     this.closeChildren();
     await this.pc.close().catch(() => undefined);
   }
 
   protected closeChildren(): void {}
+
+  /** Closes the session once no media has come for the idle timeout (publishers: nothing to forward). */
+  protected watchIdle(): void {
+    const idleMs = this.ctx.idleTimeoutMs ?? 30_000;
+    this.idleTimer = setInterval(() => {
+      if (!this.pending && nowMs() - this.lastMediaMs > idleMs) void this.close();
+    }, Math.min(1000, idleMs / 4));
+    this.idleTimer.unref();
+  }
 }
 
 export class PublisherSession extends Session {
@@ -144,8 +166,12 @@ export class PublisherSession extends Session {
       const kind = transceiver.kind as Kind;
       this.receivers.set(kind, transceiver);
       this.extensionIds.set(kind, extensionIdsFrom(transceiver.headerExtensions));
-      track.onReceiveRtp.subscribe((rtp) => this.onRtp(kind, rtp.header.ssrc, rtp));
+      track.onReceiveRtp.subscribe((rtp) => {
+        this.lastMediaMs = nowMs();
+        this.onRtp(kind, rtp.header.ssrc, rtp);
+      });
     };
+    this.watchIdle();
     return this.negotiate(offerSdp, (transceivers) => {
       for (const transceiver of transceivers) transceiver.setDirection('recvonly');
     });

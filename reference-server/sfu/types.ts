@@ -15,6 +15,14 @@ export interface SfuOptions {
   ai?: AiOptions;
   /** also listen on these addresses (the host ends of a run's links to its network namespaces) */
   alsoListenOn?: string[];
+  /** limits (hostile or runaway clients): rooms at once (503 beyond), sessions per room (429 beyond),
+   * sessions still negotiating or connecting at once (503 beyond), new sessions per second (429 beyond),
+   * and a publisher that sends no media for idleTimeoutMs is closed (its subscribers with it) */
+  maxRooms?: number;
+  maxSessionsPerRoom?: number;
+  maxPendingSessions?: number;
+  maxSetupsPerSecond?: number;
+  idleTimeoutMs?: number;
 }
 
 /**

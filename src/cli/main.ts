@@ -13,6 +13,8 @@ import { runWithVariants } from '../orchestrator/variants.js';
 import { runCapacity, type CapacityOptions } from '../orchestrator/capacity.js';
 import type { RunOptions, RunResult } from '../orchestrator/types.js';
 import { parseDurationMs } from '../scenario/duration.js';
+import { pushPending } from '../sinks/influx-sink.js';
+import { existsSync } from 'node:fs';
 import { InfluxReader } from '../compare/influx-source.js';
 import { writeReport } from '../report/html.js';
 import { rebuildFromInflux } from '../report/influx-rebuild.js';
@@ -152,11 +154,24 @@ async function validateCommand(path: string): Promise<number> {
   return EXIT_CODES.ok;
 }
 
-async function sfuCommand(args: { port: number; host: string; token?: string; 'add-delay-ms': number }): Promise<number> {
+type SfuArgs = { port: number; host: string; token?: string; 'add-delay-ms': number; 'max-rooms': number; 'max-sessions-per-room': number; 'max-pending': number; 'max-setups-per-second': number; 'idle-timeout-ms': number };
+
+async function sfuCommand(args: SfuArgs): Promise<number> {
+  for (const flag of ['max-rooms', 'max-sessions-per-room', 'max-pending', 'max-setups-per-second', 'idle-timeout-ms'] as const) {
+    if (!Number.isInteger(args[flag]) || args[flag] < 1) throw new GlassbenchError('INVALID_INPUT', `--${flag}: must be a whole number, 1 or more, got ${args[flag]}`);
+  }
   if (args.host !== '127.0.0.1' && args.host !== '::1' && args.host !== 'localhost') {
     err(`note: binding to ${args.host}; ICE candidates are still loopback-only`);
   }
-  const server = new ReferenceServer({ addDelayMs: args['add-delay-ms'], ...(args.token ? { token: args.token } : {}) });
+  const server = new ReferenceServer({
+    addDelayMs: args['add-delay-ms'],
+    maxRooms: args['max-rooms'],
+    maxSessionsPerRoom: args['max-sessions-per-room'],
+    maxPendingSessions: args['max-pending'],
+    maxSetupsPerSecond: args['max-setups-per-second'],
+    idleTimeoutMs: args['idle-timeout-ms'],
+    ...(args.token ? { token: args.token } : {}),
+  });
   const port = await server.listen(args.port, args.host);
   out(`glassbench reference SFU listening on http://${args.host}:${port}`);
   out(`  WHIP: POST /whip/<room>   WHEP: POST /whep/<room>[?stream=<id>]   GET /metrics /healthz /stats /stage-times`);
@@ -220,6 +235,7 @@ function cli(argv: string[]): Argv {
       influxOptions(y, 'for influx: runs')
         .positional('run', { type: 'string', describe: 'run directory (reports/<run-id>), or influx:<testid>' })
         .option('influx', { type: 'boolean', describe: 'rebuild from InfluxDB: with --testid' })
+        .option('push-influx', { type: 'string', describe: "send a run's influx-pending.lp (points InfluxDB did not take during the run) to --influx-url ..." })
         .option('testid', { type: 'string', describe: 'with --influx: the run (all its shards) to rebuild' })
         .option('out', { type: 'string', describe: 'influx: runs: where to write (default reports/<testid>-from-influx)' }),
     )
@@ -230,7 +246,12 @@ function cli(argv: string[]): Argv {
       y
         .option('port', { type: 'number', default: 8080, describe: 'HTTP port (0 picks a free one)' })
         .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind' })
-        .option('token', { type: 'string', describe: 'require this Bearer token on WHIP/WHEP' })
+        .option('token', { type: 'string', describe: 'require this Bearer token on WHIP/WHEP, /metrics, /stats and the stage stream (never printed)' })
+        .option('max-rooms', { type: 'number', default: 1000, describe: 'rooms at once (503 beyond)' })
+        .option('max-sessions-per-room', { type: 'number', default: 1000, describe: 'sessions per room (429 beyond)' })
+        .option('max-pending', { type: 'number', default: 256, describe: 'sessions still connecting at once (503 beyond)' })
+        .option('max-setups-per-second', { type: 'number', default: 500, describe: 'new sessions per second (429 beyond)' })
+        .option('idle-timeout-ms', { type: 'number', default: 30000, describe: 'close a publisher that sends no media this long (its subscribers with it)' })
         .option('add-delay-ms', { type: 'number', default: 0, describe: 'hold every forwarded frame this long (calibration)' }),
     )
     .demandCommand(1, 'name a command: run, capacity, compare, report, validate or sfu')
@@ -264,6 +285,15 @@ async function main(): Promise<number> {
     }
     if (command === 'validate') return await validateCommand(String(parsed['scenario']));
     if (command === 'report') {
+      if (typeof parsed['push-influx'] === 'string') {
+        const influx = influxFrom(parsed as InfluxArgs);
+        if (!influx) throw new GlassbenchError('INVALID_INPUT', '--push-influx needs --influx-url and --influx-db (or --influx-org and --influx-bucket)');
+        const file = join(resolve(parsed['push-influx']), 'influx-pending.lp');
+        if (!existsSync(file)) throw new GlassbenchError('INVALID_INPUT', `${file}: no points are pending for this run`);
+        const { sent } = await pushPending(influx, file);
+        out(`push-influx: ${sent} points sent to ${influx.url}; ${file} removed`);
+        return EXIT_CODES.ok;
+      }
       const testidFlag = checkTestid(typeof parsed['testid'] === 'string' ? parsed['testid'] : undefined);
       if (parsed['influx'] === true && !testidFlag) throw new GlassbenchError('INVALID_INPUT', 'report --influx needs --testid <testid>');
       if (parsed['run'] === undefined && !testidFlag) throw new GlassbenchError('INVALID_INPUT', 'report needs a run directory, influx:<testid>, or --influx --testid <testid>');
@@ -278,7 +308,7 @@ async function main(): Promise<number> {
       return EXIT_CODES.ok;
     }
     if (command === 'compare') return await compareCommand(parsed as unknown as CompareArgs, makeRunId, out, err);
-    if (command === 'sfu') return await sfuCommand(parsed as unknown as Parameters<typeof sfuCommand>[0]);
+    if (command === 'sfu') return await sfuCommand(parsed as unknown as SfuArgs);
     throw new GlassbenchError('INVALID_INPUT', `unknown command ${command}`);
   } catch (error) {
     return reportError(error);

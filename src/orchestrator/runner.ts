@@ -81,6 +81,9 @@ class Run {
   private calls: (PlannedCall & { state: 'due' | 'running' | 'ended' })[] = [];
   private callsDropped = 0;
   private readonly loadStageList: LoadStage[];
+  private readonly faults: NonNullable<RunSummary['faults']> = [];
+  /** set when a part the run cannot do without died (the SFU, every peer): the run ends, exit 107 */
+  private fatal: string | undefined;
   private readonly stageTrends = new Map<number, Map<string, Trend>>();
   private readonly timeline: LoadSummary['timeline'] = [];
   private readonly peerInfo = new Map<string, PeerInfo>();
@@ -138,7 +141,10 @@ class Run {
         options.influx,
         { testid: options.runId, scenario: this.scenario.name, placement: this.scenario.ai.placement, ...(options.variant ? { variant: options.variant } : {}), ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : {}) },
         join(options.outDir, 'influx-pending.lp'),
-        (message) => this.emit({ type: 'warning', message }),
+        (message) => {
+          this.emit({ type: 'warning', message });
+          if (this.influx && message.includes('failed')) this.recordFault(message, [], false, `points not confirmed are kept in influx-pending.lp (glassbench report --push-influx ${options.outDir})`);
+        },
       );
     }
     this.collector = new FrameCollector(this.series, this.peerInfo, (record) => {
@@ -196,12 +202,19 @@ class Run {
     if (target.type === 'reference') {
       const ai = this.scenario.ai.placement === 'cloud' ? { ai: this.scenario.ai } : {};
       const alsoListenOn = this.network?.list.map((l) => l.hostAddress) ?? [];
-      this.sfu = await startReferenceSfu({ addDelayMs: this.scenario.sfu.addDelayMs, ...ai, ...(alsoListenOn.length > 0 ? { alsoListenOn } : {}) });
+      this.sfu = await startReferenceSfu({ addDelayMs: this.scenario.sfu.addDelayMs, ...ai, ...(alsoListenOn.length > 0 ? { alsoListenOn } : {}) }, (code, signal) => {
+        if (this.closingRunners) return;
+        const what = `the reference SFU exited unexpectedly (${signal ? `killed by ${signal}` : `code ${code}`})`;
+        this.emit({ type: 'warning', message: what });
+        this.fatal ??= what;
+        this.recordFault(what, [...this.joined], true);
+      });
       this.stageClient = await connectStageStream(this.sfu.baseUrl, undefined, (record) => {
         if (record.k === 'res') this.usage.record('sfu', record, false);
         else if (record.k === 'event') {
           this.emit({ type: 'warning', message: `SFU: ${record.message}` });
           this.sfuEvents.push(record.message);
+          if (/went away|failed|exited/.test(record.message)) this.recordFault(`SFU: ${record.message}`, [], false, 'calls in flight failed (frames_failed_ai); the SFU restarts the worker');
         } else if (record.k === 'speech') {
           this.speechRecords.push(record);
         } else if (record.k === 'voice') {
@@ -281,6 +294,7 @@ class Run {
           this.markFailed(event.peerId, event.message);
           this.joined.delete(event.peerId);
           this.collector.endWindows(event.peerId, now);
+          this.recordFault(event.message, [event.peerId], false);
         }
         return;
       }
@@ -300,11 +314,40 @@ class Run {
 
   private onRunnerExit(runner: RunnerHandle, code: number | null): void {
     if (this.closingRunners) return;
-    const message = `${runner.name} exited unexpectedly (code ${code})`;
+    const message = `${runner.name} (pid ${runner.pid}) exited unexpectedly (${code === null ? 'killed by a signal' : `code ${code}`})`;
     this.emit({ type: 'warning', message });
+    const now = nowMs();
+    const lost: string[] = [];
     for (const peer of this.plan.filter((p) => p.runner === runner.index)) {
-      this.pendingPeers.get(peer.peerId)?.({ ok: false, message });
+      const pending = this.pendingPeers.get(peer.peerId);
+      if (pending) {
+        pending({ ok: false, message });
+        lost.push(peer.peerId);
+      } else if (this.joined.has(peer.peerId)) {
+        // its peers were running: record them, stop expecting frames at them, carry on with the others
+        this.markFailed(peer.peerId, message);
+        this.joined.delete(peer.peerId);
+        this.collector.endWindows(peer.peerId, now);
+        lost.push(peer.peerId);
+      }
     }
+    this.recordFault(message, lost, false);
+    if (this.holdStartMs > 0 && this.joined.size === 0) this.fatal ??= `no peer is left (${message})`;
+  }
+
+  /** Records a failure during the run; failures within 2 s with the same cause are one. */
+  private recordFault(what: string, peers: string[], fatal: boolean, costText?: string): void {
+    const atMs = Math.round(nowMs() - this.startedMs);
+    const last = this.faults.at(-1);
+    if (last && last.what === what && atMs - last.atMs < 2000) {
+      last.peers.push(...peers.filter((p) => !last.peers.includes(p)));
+      return;
+    }
+    const remainingS = this.holdStartMs > 0 ? Math.max(0, (this.scenario.durationMs - (nowMs() - this.holdStartMs)) / 1000) : undefined;
+    const cost = costText ?? (fatal
+      ? `the run ended${remainingS !== undefined ? ` ${remainingS.toFixed(1)} s before its measured time was over` : ' before it was measured'}; ${peers.length} peer(s) were connected`
+      : `${peers.length} peer(s) left the run: ${peers.join(', ') || 'none'}`);
+    this.faults.push({ atMs, what, peers: [...peers], fatal, cost });
   }
 
   /** Starts one peer on its runner and waits for it to connect or fail. */
@@ -564,6 +607,7 @@ class Run {
         this.abortReason ??= 'interrupted (Ctrl-C)';
         return;
       }
+      if (this.fatal) throw new GlassbenchError('RUN_FAILED', this.fatal);
       const now = nowMs();
       this.collector.finalise(now);
       this.series.windowMs = now - this.holdStartMs;
@@ -764,6 +808,7 @@ class Run {
     }
     const speech = this.scenario.ai.speech && this.scenario.ai.placement === 'cloud' ? this.recordSpeech() : undefined;
     this.noteAi();
+    for (const fault of this.faults) this.notes.push(`fault at ${(fault.atMs / 1000).toFixed(1)} s: ${fault.what}; ${fault.cost}`);
     const saturatedProcesses = this.usage.saturatedProcesses();
     if (saturatedProcesses.length > 0) {
       this.notes.push(`saturated: ${saturatedProcesses.join(', ')} stayed above 85% of a core for more than 10% of the run; these numbers measure the load generator, not the system`);
@@ -784,6 +829,7 @@ class Run {
     if (this.scenario.executor.type !== 'constant-peers' || this.holdStartMs > 0) summary.load = this.loadSummary();
     if (this.options.shard) summary.shard = this.options.shard;
     if (this.network) summary.network = this.networkSummary();
+    if (this.faults.length > 0) summary.faults = this.faults;
     if (this.scenario.ai.placement !== 'none') summary.ai = this.aiSummary();
     if (speech) summary.speech = speech;
     await this.frames.close();

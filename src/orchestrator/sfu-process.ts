@@ -15,7 +15,11 @@ export interface SfuProcess {
 
 const START_TIMEOUT_MS = 15_000;
 
-export async function startReferenceSfu(options: { addDelayMs: number; token?: string; ai?: AiOptions; alsoListenOn?: string[] }): Promise<SfuProcess> {
+export async function startReferenceSfu(
+  options: { addDelayMs: number; token?: string; ai?: AiOptions; alsoListenOn?: string[] },
+  /** called when the SFU exits after it started, for whatever reason (stop() included) */
+  onExit: (code: number | null, signal: NodeJS.Signals | null) => void = () => undefined,
+): Promise<SfuProcess> {
   const child: ChildProcess = fork(childEntry('reference-server/main'), [JSON.stringify(options)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -44,6 +48,7 @@ export async function startReferenceSfu(options: { addDelayMs: number; token?: s
     await exitPromise;
     throw error;
   });
+  child.once('exit', (code, signal) => onExit(code, signal));
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     pid: child.pid as number,

@@ -116,6 +116,8 @@ export interface RunSummary {
     links: { netns: string; peerAddress: string; groups: string[]; uplink: Record<string, number>; downlink: Record<string, number>; counts?: { uplink: { packets: number; dropped: number }; downlink: { packets: number; dropped: number } } }[];
     changes: { link: number; atMs: number; uplink: Record<string, number>; downlink: Record<string, number> }[];
   };
+  /** failures during the run (a peer runner, a browser or the SFU died): when, what, which peers, what it cost */
+  faults?: { atMs: number; what: string; peers: string[]; fatal: boolean; cost: string }[];
   /** a merged sharded run (`report --influx --testid`): each shard's frame points and counters */
   shards?: { shard: string; frames: number; metrics: Record<string, number> }[];
   /** this run is shard `index` of `count` (`--shard`): only its rooms */

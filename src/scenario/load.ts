@@ -26,8 +26,22 @@ export function formatPath(path: readonly PathSegment[]): string {
   return text === '' ? '(root)' : text;
 }
 
-/** Limits that keep a hostile file from exhausting memory (alias expansion, size). */
+/** Limits that keep a hostile file from exhausting memory or the stack (alias expansion, size, nesting). */
 const MAX_SCENARIO_BYTES = 1024 * 1024;
+const MAX_DEPTH = 64;
+
+/** How deeply a parsed value nests (iteratively: the value may be too deep to recurse over). */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_DEPTH) return deepest;
+    if (node !== null && typeof node === 'object') for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
 
 export function parseScenarioText(text: string, file: string): LoadedDocument {
   if (Buffer.byteLength(text) > MAX_SCENARIO_BYTES) {
@@ -36,7 +50,16 @@ export function parseScenarioText(text: string, file: string): LoadedDocument {
     });
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const fail = (reason: string): never => {
+    throw new GlassbenchError('INVALID_INPUT', `${file}: ${reason}`, { problems: [`${file}:1:1 (root): ${reason}`] });
+  };
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (error) {
+    // the parser gave up (a stack overflow on absurd nesting, say): still a located, readable refusal
+    return fail(`cannot be parsed: ${(error as Error).message}`);
+  }
   const at = (offset: number): string => {
     const pos = lineCounter.linePos(offset);
     return `${file}:${pos.line}:${pos.col}`;
@@ -49,10 +72,9 @@ export function parseScenarioText(text: string, file: string): LoadedDocument {
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    throw new GlassbenchError('INVALID_INPUT', `${file}: ${(error as Error).message}`, {
-      problems: [`${file}:1:1 (root): ${(error as Error).message}`],
-    });
+    return fail((error as Error).message);
   }
+  if (depthOf(value) > MAX_DEPTH) fail(`nested deeper than ${MAX_DEPTH} levels`);
 
   const locate = (path: readonly PathSegment[], options: { key?: boolean } = {}): string => {
     let node: unknown = doc.contents;

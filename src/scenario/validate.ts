@@ -3,6 +3,7 @@
  * catalogue). Every problem is reported, each as `file:line:col path: reason`.
  */
 import { Ajv, type ErrorObject } from 'ajv';
+import { distance } from 'fastest-levenshtein';
 import { checkAgainstCatalogue, checkKeyAgainstCatalogue, parseThresholdExpression, parseThresholdKey } from '../budgets/parse.js';
 import type { ThresholdSpec } from '../budgets/types.js';
 import { GlassbenchError } from '../errors.js';
@@ -12,7 +13,23 @@ import { scenarioSchema } from './schema.js';
 import type { Executor, LinkImpairment, NetworkProfile, PeerGroup, Scenario, Target, Variant, VideoOptions } from './types.js';
 import type { AiOptions, AiStageSpec, SpeechOptions, SyntheticModel } from '../../reference-server/ai/types.js';
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+// verbose: errors carry their schema, so an unknown key can be told the keys that exist there
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+
+/** `unknown key`, with the nearest known key when one is close (a typo), else the known keys. */
+export function unknownKey(key: string, known: readonly string[]): string {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const d = distance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  if (best !== undefined && bestDistance <= (best.length >= 4 ? Math.max(2, Math.floor(best.length / 3)) : 1)) return `unknown key (did you mean "${best}"?)`;
+  return known.length > 0 && known.length <= 12 ? `unknown key (known here: ${known.join(', ')})` : 'unknown key';
+}
 const validateSchema = ajv.compile(scenarioSchema);
 
 type Raw = Record<string, unknown>;
@@ -74,7 +91,8 @@ function reportSchemaError(problems: Problems, root: unknown, error: ErrorObject
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String(params['additionalProperty']);
-      problems.add([...path, key], 'unknown key', { key: true });
+      const known = Object.keys((error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+      problems.add([...path, key], unknownKey(key, known), { key: true });
       return;
     }
     case 'required':
@@ -106,7 +124,7 @@ function toTarget(problems: Problems, value: unknown): Target {
   }
   const raw = value as Raw;
   for (const key of Object.keys(raw)) {
-    if (!['whip', 'whep', 'token'].includes(key)) problems.add(['target', key], 'unknown key', { key: true });
+    if (!['whip', 'whep', 'token'].includes(key)) problems.add(['target', key], unknownKey(key, ['whip', 'whep', 'token']), { key: true });
   }
   for (const key of ['whip', 'whep']) {
     const url = raw[key];
@@ -135,7 +153,7 @@ function toThresholds(problems: Problems, value: unknown): ThresholdSpec[] {
       const path: PathSegment[] = ['thresholds', key, i];
       const raw: Raw = typeof entry === 'string' ? { threshold: entry } : (entry as Raw);
       for (const k of Object.keys(raw)) {
-        if (!['threshold', 'abortOnFail', 'delayAbortEval'].includes(k)) problems.add([...path, k], 'unknown key', { key: true });
+        if (!['threshold', 'abortOnFail', 'delayAbortEval'].includes(k)) problems.add([...path, k], unknownKey(k, ['threshold', 'abortOnFail', 'delayAbortEval']), { key: true });
       }
       if (typeof raw['threshold'] !== 'string') {
         problems.add(path, 'must be a string like "p(95)<400" or { threshold, abortOnFail, delayAbortEval }');
@@ -365,6 +383,18 @@ function toAi(problems: Problems, raw: Raw | undefined, target: Target): AiOptio
 /** Validates a parsed document; throws a GlassbenchError (exit 104) listing every problem. */
 export function validateScenario(doc: LoadedDocument): Scenario {
   const problems = new Problems(doc);
+  try {
+    return checkScenario(doc, problems);
+  } catch (error) {
+    if (error instanceof GlassbenchError) throw error;
+    // the semantic checks met a value of a type the schema already refused: its problems say what is wrong
+    if (problems.list.length === 0) problems.add([], `cannot be checked: ${(error as Error).message}`);
+    problems.sortByPlace();
+    throw new GlassbenchError('INVALID_INPUT', `${doc.file}: invalid scenario (${problems.list.length} problem${problems.list.length === 1 ? '' : 's'})`, { problems: problems.list });
+  }
+}
+
+function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
   const root = doc.value;
   if (root === null || typeof root !== 'object' || Array.isArray(root)) {
     problems.add([], 'a scenario must be a mapping with name, duration and peers');

@@ -4,10 +4,11 @@
  * batched every second; a batch that cannot be written is appended to `influx-pending.lp` (line protocol,
  * microsecond precision) so nothing is lost, and the run goes on.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { InfluxDB, Point } from '@influxdata/influxdb-client';
 import { STATS_COUNTERS, STATS_TRENDS } from '../metrics/catalogue.js';
 import { nowMs } from '../metrics/clock.js';
+import { GlassbenchError } from '../errors.js';
 import type { FrameRecord, SpeechSampleRecord } from '../metrics/types.js';
 import type { StatsSample } from '../peers/types.js';
 import type { RunSummary } from '../report/summary.js';
@@ -218,4 +219,34 @@ export class InfluxSink implements Sink {
     this.flush();
     await this.chain;
   }
+}
+
+/**
+ * `glassbench report --push-influx <run>`: sends the points a run kept in influx-pending.lp (InfluxDB was down
+ * or failing) in batches; what the server took leaves the file, what it refused stays there for a later try.
+ * Sending a point twice is harmless (InfluxDB overwrites identical points).
+ */
+export async function pushPending(options: InfluxOptions, pendingFile: string): Promise<{ sent: number; left: number }> {
+  const text = existsSync(pendingFile) ? readFileSync(pendingFile, 'utf8') : '';
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const client = new InfluxDB({ url: options.url, token: options.token ?? '', timeout: 10_000 });
+  const path = options.db !== undefined
+    ? `/write?db=${encodeURIComponent(options.db)}&precision=u`
+    : `/api/v2/write?org=${encodeURIComponent(options.org ?? '')}&bucket=${encodeURIComponent(options.bucket ?? '')}&precision=us`;
+  let sent = 0;
+  let failure: Error | undefined;
+  for (let i = 0; i < lines.length && !failure; i += MAX_BATCH_LINES) {
+    const batch = lines.slice(i, i + MAX_BATCH_LINES);
+    try {
+      await client.transport.request(path, batch.join('\n'), { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' } });
+      sent += batch.length;
+    } catch (error) {
+      failure = error as Error;
+    }
+  }
+  const left = lines.slice(sent);
+  if (left.length === 0) rmSync(pendingFile, { force: true });
+  else writeFileSync(pendingFile, `${left.join('\n')}\n`);
+  if (failure) throw new GlassbenchError('RUN_FAILED', `InfluxDB at ${options.url} refused points (${failure.message}): ${sent} sent, ${left.length} still in ${pendingFile}`);
+  return { sent, left: 0 };
 }

@@ -157,6 +157,10 @@ ai: { placement: cloud, mode: tap, stages: [ { name: inference, model: { synthet
     expect(count(summary, 'frames_failed_ai')).toBeGreaterThanOrEqual(1);
     expect(summary.ai?.events.join('\n')).toMatch(/went away \(\d+ calls? in flight failed\)[\s\S]*restarted/);
     expect(cli.stderr()).toMatch(/SFU: external AI worker went away/);
+    // recorded as a fault, with when and what it cost
+    const fault = summary.faults?.find((f) => f.what.includes('external AI worker went away'));
+    expect(fault?.atMs).toBeGreaterThan(2000);
+    expect(fault?.cost).toContain('frames_failed_ai');
     // frames kept flowing through the restarted worker
     const frames = readFrames(out).filter((f) => f['warmup'] !== true && typeof f['aiHookMs'] === 'number');
     const lastMs = Math.max(...frames.map((f) => f['receivedMs'] as number));

@@ -110,6 +110,10 @@ describe('browser peers', () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
     expect(summary.peers.failed.length).toBeGreaterThan(0);
     expect(summary.peers.failed[0]?.message).toBe('the browser process went away');
+    // recorded as a fault: when, which peers, what it cost
+    expect(summary.faults?.[0]).toMatchObject({ what: 'the browser process went away', fatal: false });
+    expect(summary.faults?.[0]?.peers.length).toBeGreaterThan(0);
+    expect(summary.faults?.[0]?.atMs).toBeGreaterThan(2000);
   });
 
   it('leaves no Chromium behind after Ctrl-C', async () => {

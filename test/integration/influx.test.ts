@@ -2,13 +2,13 @@
  * The InfluxDB sink against real servers: Debian's influxd 1.6 (v1 `/write?db=`), VictoriaMetrics for the
  * v2 write API (`/api/v2/write`), and an influxd killed in the middle of a run.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nowMs, sleep } from '../../src/metrics/clock.js';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
-import { readFrames, tempDir } from '../fixtures/cli.js';
+import { readFrames, runCli, tempDir } from '../fixtures/cli.js';
 import { createDatabase, influxQuery, startInfluxd, startVictoriaMetrics, type ServerHandle } from '../fixtures/influxdb.js';
 import { requireBinary } from '../fixtures/system.js';
 
@@ -103,6 +103,8 @@ describe('InfluxDB sink', () => {
     const { summary } = await running;
     expect(summary.status).toBe('passed');
     expect(warnings.some((w) => w.includes('influx-pending.lp'))).toBe(true);
+    expect(summary.faults?.[0]?.what).toMatch(/InfluxDB write to .* failed/);
+    expect(summary.faults?.[0]?.cost).toContain('report --push-influx');
     const written = summary.influx?.pointsWritten ?? 0;
     const pending = summary.influx?.pointsPending ?? 0;
     expect(written).toBeGreaterThan(0);
@@ -122,6 +124,17 @@ describe('InfluxDB sink', () => {
     const statsInDb = (await influxQuery(restarted.url, 'glassbench', `SELECT count(nack_count) FROM webrtc WHERE testid = 'influx-fault-test'`))[0]?.values[0]?.[1] ?? 0;
     expect(Number(statsInDb)).toBeGreaterThan(0);
     expect(Number(framesInDb) + Number(summaryInDb) + Number(statsInDb)).toBe(written);
+
+    // nothing lost: the kept points go to the server later, and then every frame of the file is there
+    const pushed = await runCli(['report', '--push-influx', out, '--influx-url', restarted.url, '--influx-db', 'glassbench']);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stdout).toContain(`push-influx: ${pending} points sent`);
+    expect(existsSync(join(out, 'influx-pending.lp'))).toBe(false);
+    const framesAfter = (await influxQuery(restarted.url, 'glassbench', `SELECT count(received_ms) FROM frame WHERE testid = 'influx-fault-test'`))[0]?.values[0]?.[1] ?? 0;
+    expect(Number(framesAfter)).toBe(readFrames(out).length);
+    const again = await runCli(['report', '--push-influx', out, '--influx-url', restarted.url, '--influx-db', 'glassbench']);
+    expect(again.code).toBe(104);
+    expect(again.stderr).toContain('no points are pending for this run');
   });
 
   it('writes the webrtc measurement (per browser receiver per second)', async () => {

@@ -70,14 +70,17 @@ describe('network impairment', () => {
 
   asRoot('Ctrl-C ends an impaired run with exit 105, an aborted summary and no namespace left', async () => {
     const dir = await tempDir();
-    const file = await writeScenario(dir, 'long.yaml', scenario('long', '{ uplink: { delay: 20ms, jitter: 5ms, loss: 1%, burstLoss: 3, rateKbps: 5000 } }', '', '60s'));
+    const file = await writeScenario(dir, 'long.yaml', scenario('long', '{ uplink: { delay: 20ms, jitter: 5ms, loss: 1%, burstLoss: 3, rateKbps: 5000 }, schedule: [ { at: 1s, uplink: { delay: 40ms } } ] }', '', '60s'));
     const out = join(dir, 'out');
     const run = startCli(['run', file, '--out', out]);
-    await run.waitFor('[running]');
+    await run.waitFor('2.0s/');
     expect(glassbenchNamespaces().length).toBeGreaterThan(0);
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(105);
-    expect(readSummary(out)).toMatchObject({ status: 'aborted', error: { code: 'ABORTED' } });
+    const summary = readSummary(out);
+    expect(summary).toMatchObject({ status: 'aborted', error: { code: 'ABORTED' } });
+    // the schedule changed the link 1 s into the hold
+    expect(summary.network?.changes.map((c) => [c.atMs, c.uplink['delayMs']])).toEqual([[0, 20], [1000, 40]]);
   }, 90_000);
 
   asRoot('without root, an impaired run stops before any peer starts, exit 107, saying what it needs', async () => {

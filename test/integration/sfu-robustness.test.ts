@@ -1,11 +1,17 @@
 /**
- * The reference SFU against bad input: malformed SDP, empty bodies, wrong content types, unknown
- * resources, missing tokens and garbage UDP on its media ports. After each, it must still serve.
+ * The reference SFU against bad input: malformed and mutated SDP, empty bodies, wrong content types, unknown
+ * resources, missing tokens, floods of session set-ups, idle sessions, and garbage or truncated packets on its
+ * media ports. After each, it must still serve.
  */
+import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { RTCPeerConnection } from 'werift';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReferenceServer } from '../../reference-server/server.js';
+import { loopbackPeerConfig } from '../../src/media/werift-config.js';
+import { CLI } from '../fixtures/cli.js';
 import { SyntheticPublisher } from '../../src/peers/synthetic/publisher.js';
 import { SyntheticSubscriber } from '../../src/peers/synthetic/subscriber.js';
 import type { ReceivedFrameRecord } from '../../src/peers/types.js';
@@ -14,6 +20,17 @@ const VIDEO = { width: 640, height: 360, fps: 30, bitrateKbps: 300, keyframeInte
 
 async function post(url: string, body: string | undefined, headers: Record<string, string> = { 'content-type': 'application/sdp' }): Promise<Response> {
   return fetch(url, { method: 'POST', headers, ...(body !== undefined ? { body } : {}) });
+}
+
+/** A real WHIP offer (video and audio, send-only) from werift. */
+async function realOffer(): Promise<string> {
+  const pc = new RTCPeerConnection(loopbackPeerConfig());
+  pc.addTransceiver('video', { direction: 'sendonly' });
+  pc.addTransceiver('audio', { direction: 'sendonly' });
+  await pc.setLocalDescription(await pc.createOffer());
+  const sdp = pc.localDescription?.sdp ?? '';
+  await pc.close();
+  return sdp;
 }
 
 describe('reference SFU robustness', () => {
@@ -131,5 +148,133 @@ describe('reference SFU robustness', () => {
     await subscriber.close();
     await publisher.close();
     await expectHealthy();
+  });
+  it('answers hundreds of mutated WHIP offers with 201 or a 4xx, never a 5xx, and keeps serving', async () => {
+    const offer = await realOffer();
+    const lines = offer.split('\r\n');
+    const statuses = new Map<number, number>();
+    let posted = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.record({ op: fc.constant('drop' as const), line: fc.nat() }),
+            fc.record({ op: fc.constant('dup' as const), line: fc.nat() }),
+            fc.record({ op: fc.constant('garble' as const), line: fc.nat(), at: fc.nat(), text: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('\u0000', '99999999999', '-1', ' ', '=', ':', 'a=', 'm=video 0 X 0', 'a=ssrc:4294967296 cname:x', 'a=fingerprint:sha-256 ZZ')) }),
+            fc.record({ op: fc.constant('swap' as const), line: fc.nat(), other: fc.nat() }),
+          ),
+          { minLength: 1, maxLength: 5 },
+        ),
+        async (edits) => {
+          const out = [...lines];
+          for (const e of edits) {
+            const i = e.line % out.length;
+            if (e.op === 'drop') out.splice(i, 1);
+            else if (e.op === 'dup') out.splice(i, 0, out[i] ?? '');
+            else if (e.op === 'swap') {
+              const j = e.other % out.length;
+              [out[i], out[j]] = [out[j] ?? '', out[i] ?? ''];
+            } else {
+              const line = out[i] ?? '';
+              const at = e.at % Math.max(1, line.length);
+              out[i] = line.slice(0, at) + e.text + line.slice(at + 1);
+            }
+          }
+          const response = await post(`${base}/whip/fuzz`, out.join('\r\n'));
+          posted += 1;
+          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+          expect([201, 400, 404, 413, 415]).toContain(response.status);
+          // a session the server already closed (its connection could not work) is gone: 404
+          if (response.status === 201) expect([200, 404]).toContain((await fetch(new URL(response.headers.get('location') ?? '', base), { method: 'DELETE' })).status);
+          else expect(((await response.json()) as { error: { code: string } }).error.code).toMatch(/^[a-z_]+$/);
+        },
+      ),
+      { seed: 1128, numRuns: 600 },
+    );
+    process.stdout.write(`SDP fuzz: ${posted} mutated offers: ${[...statuses].map(([status, n]) => `${n} x ${status}`).join(', ')}\n`);
+    await expectHealthy();
+    expect(((await (await fetch(`${base}/healthz`)).json()) as { sessions: number }).sessions).toBe(0);
+  }, 120_000);
+
+  it('enforces its limits: rooms (503), sessions per room (429), set-ups per second (429), idle publishers (closed)', async () => {
+    const limited = new ReferenceServer({ maxRooms: 2, maxSessionsPerRoom: 2, maxSetupsPerSecond: 1000, idleTimeoutMs: 1500 });
+    const limitedBase = `http://127.0.0.1:${await limited.listen(0)}`;
+    try {
+      const offer = await realOffer();
+      const created: string[] = [];
+      const make = async (room: string): Promise<Response> => {
+        const response = await post(`${limitedBase}/whip/${room}`, offer);
+        if (response.status === 201) created.push(response.headers.get('location') ?? '');
+        return response;
+      };
+      expect((await make('a')).status).toBe(201);
+      expect((await make('b')).status).toBe(201);
+      const third = await make('c');
+      expect(third.status).toBe(503);
+      expect(third.headers.get('retry-after')).toBe('5');
+      expect((await third.json()) as unknown).toMatchObject({ error: { code: 'too_many_rooms' } });
+      expect((await make('a')).status).toBe(201);
+      const full = await make('a');
+      expect(full.status).toBe(429);
+      expect((await full.json()) as unknown).toMatchObject({ error: { code: 'room_full' } });
+      for (const location of created) await fetch(new URL(location, limitedBase), { method: 'DELETE' });
+    } finally {
+      await limited.close();
+    }
+    // a flood of set-ups: beyond the rate, 429 with Retry-After; the server keeps serving
+    const throttled = new ReferenceServer({ maxSetupsPerSecond: 5 });
+    const throttledBase = `http://127.0.0.1:${await throttled.listen(0)}`;
+    try {
+      const answers = await Promise.all(Array.from({ length: 40 }, () => post(`${throttledBase}/whip/flood`, 'v=0\r\nm=video 9 X 96\r\n')));
+      const limitedCount = answers.filter((r) => r.status === 429).length;
+      expect(limitedCount).toBeGreaterThanOrEqual(30);
+      expect(answers.find((r) => r.status === 429)?.headers.get('retry-after')).toBe('1');
+      expect(answers.every((r) => r.status === 429 || r.status === 400)).toBe(true);
+    } finally {
+      await throttled.close();
+    }
+    // an idle publisher (connected, sending nothing) is closed after the idle timeout
+    const idle = new ReferenceServer({ idleTimeoutMs: 1500 });
+    const idleBase = `http://127.0.0.1:${await idle.listen(0)}`;
+    try {
+      const publisher = new SyntheticPublisher({ peerId: 'p', kind: 'synthetic', room: 'idle', endpointUrl: `${idleBase}/whip/idle`, publisherTag: 1, video: VIDEO }, () => undefined);
+      await publisher.start(10_000);
+      publisher.stopSending();
+      const sessions = async (): Promise<number> => ((await (await fetch(`${idleBase}/healthz`)).json()) as { sessions: number }).sessions;
+      expect(await sessions()).toBe(1);
+      await new Promise((r) => setTimeout(r, 3500));
+      expect(await sessions()).toBe(0);
+      await publisher.close();
+    } finally {
+      await idle.close();
+    }
+  }, 60_000);
+
+  it('guards /metrics and /stats with the token too, and never prints the token', async () => {
+    const token = 'tok-' + randomBytes(8).toString('hex');
+    const child = spawn(process.execPath, [CLI, 'sfu', '--port', '0', '--token', token], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const url = await new Promise<string>((resolve) => child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) resolve(match[1] as string);
+    }));
+    try {
+      expect((await fetch(`${url}/metrics`)).status).toBe(401);
+      expect((await fetch(`${url}/stats`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+      const ok = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain('glassbench_sfu_');
+      const refused = await post(`${url}/whip/r1`, 'v=0\r\nm=video 9 X 96\r\n', { 'content-type': 'application/sdp', authorization: `Bearer ${token}x` });
+      expect(refused.status).toBe(401);
+      expect(await refused.text()).not.toContain(token);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    expect(output).not.toContain(token.slice(4));
   });
 });
