@@ -78,7 +78,7 @@ class Run {
   private readonly unusable = new Set<string>();
   private readonly leaving = new Map<string, () => void>();
   /** arrival-rate: the calls of this run (shard), and how far each has got */
-  private calls: (PlannedCall & { state: 'due' | 'running' | 'ended' })[] = [];
+  private calls: (PlannedCall & { state: 'due' | 'running' | 'ended'; starting?: Promise<void> })[] = [];
   private callsDropped = 0;
   private readonly loadStageList: LoadStage[];
   private readonly faults: NonNullable<RunSummary['faults']> = [];
@@ -508,10 +508,11 @@ class Run {
       for (const call of this.calls) {
         if (call.state === 'due' && elapsedMs >= call.startMs) {
           call.state = 'running';
-          void this.startCall(call);
+          call.starting = this.startCall(call);
         } else if (call.state === 'running' && elapsedMs >= call.endMs && call.endMs < this.scenario.durationMs) {
           call.state = 'ended';
-          void this.endCall(call);
+          // a call shorter than its peers take to connect ends once they have
+          void (call.starting ?? Promise.resolve()).then(() => this.endCall(call));
         }
       }
     }
