@@ -93,33 +93,27 @@ export async function runCapacity(options: RunOptions, capacity: CapacityOptions
   let lastPass: number | null = null;
   let firstFail: number | null = null;
   const aborted = (): boolean => options.signal?.aborted === true;
-  if (capacity.search === 'step') {
-    for (let calls = capacity.start; calls <= capacity.max && !aborted(); calls += capacity.step) {
-      const step = await measure(calls);
-      if (step.status === 'error' || step.status === 'aborted') break;
-      if (!step.passed) {
-        firstFail = calls;
-        break;
-      }
-      lastPass = calls;
+  const broken = (step: CapacityStep): boolean => step.status === 'error' || step.status === 'aborted';
+  // rising: +step (step search) or x2 (bisect) until a step fails or --max has passed
+  for (let calls = capacity.start; !aborted(); ) {
+    const step = await measure(calls);
+    if (broken(step)) break;
+    if (!step.passed) {
+      firstFail = calls;
+      break;
     }
-  } else {
-    for (let calls = capacity.start; !aborted(); calls = Math.min(capacity.max, calls * 2)) {
-      const step = await measure(calls);
-      if (step.status === 'error' || step.status === 'aborted') break;
-      if (!step.passed) {
-        firstFail = calls;
-        break;
-      }
-      lastPass = calls;
-      if (calls >= capacity.max) break;
-    }
+    lastPass = calls;
+    const next = capacity.search === 'step' ? calls + capacity.step : Math.min(capacity.max, calls * 2);
+    if (next > capacity.max || next === calls) break;
+    calls = next;
+  }
+  if (capacity.search === 'bisect') {
     while (firstFail !== null && !aborted() && firstFail - (lastPass ?? 0) > capacity.step) {
       const low = lastPass ?? 0;
       const mid = low + Math.max(capacity.step, Math.floor((firstFail - low) / 2 / capacity.step) * capacity.step);
       if (mid >= firstFail) break;
       const step = await measure(mid);
-      if (step.status === 'error' || step.status === 'aborted') break;
+      if (broken(step)) break;
       if (step.passed) lastPass = mid;
       else firstFail = mid;
     }

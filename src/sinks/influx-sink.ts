@@ -31,6 +31,13 @@ export interface InfluxRunTags {
   shard?: string;
 }
 
+/** The write endpoint with microsecond precision: v1 `/write?db=`, or v2 `/api/v2/write?org=&bucket=`. */
+function writePath(options: InfluxOptions): string {
+  return options.db !== undefined
+    ? `/write?db=${encodeURIComponent(options.db)}&precision=u`
+    : `/api/v2/write?org=${encodeURIComponent(options.org ?? '')}&bucket=${encodeURIComponent(options.bucket ?? '')}&precision=us`;
+}
+
 export class InfluxSink implements Sink {
   private readonly client: InfluxDB;
   private readonly path: string;
@@ -54,10 +61,7 @@ export class InfluxSink implements Sink {
     private readonly onWarning: (message: string) => void = () => undefined,
   ) {
     this.client = new InfluxDB({ url: options.url, token: options.token ?? '', timeout: 3000 });
-    const query = options.db !== undefined
-      ? `db=${encodeURIComponent(options.db)}&precision=u`
-      : `org=${encodeURIComponent(options.org ?? '')}&bucket=${encodeURIComponent(options.bucket ?? '')}&precision=us`;
-    this.path = options.db !== undefined ? `/write?${query}` : `/api/v2/write?${query}`;
+    this.path = writePath(options);
     this.timer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
     this.timer.unref();
   }
@@ -230,9 +234,7 @@ export async function pushPending(options: InfluxOptions, pendingFile: string): 
   const text = existsSync(pendingFile) ? readFileSync(pendingFile, 'utf8') : '';
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   const client = new InfluxDB({ url: options.url, token: options.token ?? '', timeout: 10_000 });
-  const path = options.db !== undefined
-    ? `/write?db=${encodeURIComponent(options.db)}&precision=u`
-    : `/api/v2/write?org=${encodeURIComponent(options.org ?? '')}&bucket=${encodeURIComponent(options.bucket ?? '')}&precision=us`;
+  const path = writePath(options);
   let sent = 0;
   let failure: Error | undefined;
   for (let i = 0; i < lines.length && !failure; i += MAX_BATCH_LINES) {
