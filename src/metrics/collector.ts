@@ -63,9 +63,14 @@ export class FrameCollector {
   aiBudgetMs = 30;
   /**
    * Start of the measurement window (every peer connected). Frames captured before it are connection
-   * warm-up: written to the sinks marked `warmup`, kept out of the metrics. Until set, everything is warm-up.
+   * warm-up: written to the sinks marked `warmup`, kept out of the metrics (in `warmupSeries`). Until set, everything is warm-up.
    */
   measureFromMs = Number.POSITIVE_INFINITY;
+  /**
+   * Where warm-up frames' metrics go, to be thrown away: the warm-up runs the harness's measuring path as the hold
+   * does (its code optimised, its heap sized), so the hold starts on a harness in its steady state.
+   */
+  private readonly warmupSeries = new MetricSeries();
 
   constructor(
     readonly series: MetricSeries,
@@ -235,21 +240,22 @@ export class FrameCollector {
       received.add(receipt.sub);
       this.emitReceived(state, receipt, publisher, room, warmup);
     }
-    if (warmup) return;
+    if (captureMs === undefined) return;
+    const series = warmup ? this.warmupSeries : this.series;
     if (!state.sent) {
       // a frame the page's edge AI dropped before its encoder was never sent, but it was dropped: count it
-      if (edge && edge.outcome !== 'done') this.recordAi(edge, { room, publisher: edge.pub });
+      if (edge && edge.outcome !== 'done') this.recordAi(edge, { room, publisher: edge.pub }, series);
       return; // otherwise never sent by a publisher of this run: nothing to expect
     }
-    this.series.add('frames_sent', { room, publisher: state.sent.peer });
+    series.add('frames_sent', { room, publisher: state.sent.peer });
     for (const result of state.aiResults ?? []) {
       const info = this.peers.get(result.peer);
-      this.series.record('ai_result_latency_ms', result.receivedMs - captureMs, this.frameTags(room, publisher, result.peer, info?.kind));
+      series.record('ai_result_latency_ms', result.receivedMs - captureMs, this.frameTags(room, publisher, result.peer, info?.kind));
     }
     const ai = state.ai ?? this.rtpEntryOf(state)?.ai;
     if (ai) {
       const tags = { room, publisher: state.sent.peer };
-      this.recordAi(ai, tags);
+      this.recordAi(ai, tags, series);
       if (ai.outcome !== 'done') return; // dropped or failed in the AI hook: not forwarded, so not lost
     }
     for (const window of this.windows) {
@@ -257,7 +263,7 @@ export class FrameCollector {
       if (captureMs < window.startMs + JOIN_MARGIN_MS) continue;
       if (window.endMs !== undefined && captureMs > window.endMs - LOSS_WINDOW_MS) continue;
       const info = this.peers.get(window.peer);
-      this.series.add('frames_lost', this.frameTags(room, publisher, window.peer, info?.kind));
+      series.add('frames_lost', this.frameTags(room, publisher, window.peer, info?.kind));
     }
   }
 
@@ -270,14 +276,14 @@ export class FrameCollector {
     return stream ? this.rtpStages.get(`rtp:${stream}:${rtpTs}`) : undefined;
   }
 
-  private recordAi(ai: AiFrameRecord, tags: Tags): void {
-    if (ai.outcome === 'dropped') this.series.add('frames_dropped_ai', tags);
-    if (ai.outcome === 'failed') this.series.add('frames_failed_ai', tags);
-    if (ai.queueMs !== undefined) this.series.record('ai_queue_ms', ai.queueMs, tags);
-    for (const [stage, ms] of Object.entries(ai.stages ?? {})) this.series.record(`ai_${stage}_ms`, ms, tags);
-    if (ai.outcome === 'done' && ai.hookMs !== undefined) this.series.record('ai_hook_ms', ai.hookMs, tags);
+  private recordAi(ai: AiFrameRecord, tags: Tags, series: MetricSeries): void {
+    if (ai.outcome === 'dropped') series.add('frames_dropped_ai', tags);
+    if (ai.outcome === 'failed') series.add('frames_failed_ai', tags);
+    if (ai.queueMs !== undefined) series.record('ai_queue_ms', ai.queueMs, tags);
+    for (const [stage, ms] of Object.entries(ai.stages ?? {})) series.record(`ai_${stage}_ms`, ms, tags);
+    if (ai.outcome === 'done' && ai.hookMs !== undefined) series.record('ai_hook_ms', ai.hookMs, tags);
     const inference = ai.stages?.['inference'];
-    if (inference !== undefined && inference > this.aiBudgetMs) this.series.add('frames_over_budget', tags);
+    if (inference !== undefined && inference > this.aiBudgetMs) series.add('frames_over_budget', tags);
   }
 
   private frameTags(room: string, publisher: string | undefined, subscriber: string, kind: string | undefined): Tags {
@@ -336,20 +342,17 @@ export class FrameCollector {
       const known = (record.uplinkMs ?? 0) + (record.sfuMs ?? 0) + (record.downlinkMs ?? 0) + (record.renderMs ?? 0);
       record.unattributedMs = record.g2gLatencyMs - known;
     }
-    if (warmup) {
-      record.warmup = true;
-      this.onRecord(record);
-      return;
-    }
-    this.series.add('frames_received', tags);
-    if (record.frameLatencyMs !== undefined) this.series.record('frame_latency_ms', record.frameLatencyMs, tags);
-    if (record.uplinkMs !== undefined) this.series.record('uplink_ms', record.uplinkMs, tags);
-    if (record.sfuMs !== undefined) this.series.record('sfu_ms', record.sfuMs, tags);
-    if (record.downlinkMs !== undefined) this.series.record('downlink_ms', record.downlinkMs, tags);
-    if (record.g2gLatencyMs !== undefined) this.series.record('g2g_latency_ms', record.g2gLatencyMs, tags);
-    if (record.renderMs !== undefined) this.series.record('render_ms', record.renderMs, tags);
-    if (record.unattributedMs !== undefined) this.series.record('unattributed_ms', record.unattributedMs, tags);
-    if (receipt.markerReadMs !== undefined) this.series.record('marker_read_ms', receipt.markerReadMs, tags);
+    if (warmup) record.warmup = true;
+    const series = warmup ? this.warmupSeries : this.series;
+    series.add('frames_received', tags);
+    if (record.frameLatencyMs !== undefined) series.record('frame_latency_ms', record.frameLatencyMs, tags);
+    if (record.uplinkMs !== undefined) series.record('uplink_ms', record.uplinkMs, tags);
+    if (record.sfuMs !== undefined) series.record('sfu_ms', record.sfuMs, tags);
+    if (record.downlinkMs !== undefined) series.record('downlink_ms', record.downlinkMs, tags);
+    if (record.g2gLatencyMs !== undefined) series.record('g2g_latency_ms', record.g2gLatencyMs, tags);
+    if (record.renderMs !== undefined) series.record('render_ms', record.renderMs, tags);
+    if (record.unattributedMs !== undefined) series.record('unattributed_ms', record.unattributedMs, tags);
+    if (receipt.markerReadMs !== undefined) series.record('marker_read_ms', receipt.markerReadMs, tags);
     this.onRecord(record);
   }
 
@@ -359,10 +362,9 @@ export class FrameCollector {
     const publisher = window ? this.publisherByTag.get(window.publisherTag) : undefined;
     const tags = this.frameTags(info?.room ?? '', publisher, receipt.peer, info?.kind);
     const warmup = arrivalOf(receipt) < this.measureFromMs;
-    if (!warmup) {
-      this.series.add('frames_received', tags);
-      this.series.add('identity_lost', tags);
-    }
+    const series = warmup ? this.warmupSeries : this.series;
+    series.add('frames_received', tags);
+    series.add('identity_lost', tags);
     const record: FrameRecord = {
       room: info?.room ?? '',
       subscriber: receipt.peer,
@@ -381,14 +383,14 @@ export class FrameCollector {
 
   /** One second of a browser receiver's WebRTC stats. */
   onStats(peer: string, sample: StatsSample): void {
-    if (sample.ms < this.measureFromMs) return;
+    const series = sample.ms < this.measureFromMs ? this.warmupSeries : this.series;
     const info = this.peers.get(peer);
     const tags = this.frameTags(info?.room ?? '', undefined, peer, info?.kind);
     for (const [metric, key] of STATS_TRENDS) {
       const value = sample[key];
-      if (value !== undefined) this.series.record(metric, value, tags);
+      if (value !== undefined) series.record(metric, value, tags);
     }
-    for (const [metric, key] of STATS_COUNTERS) this.series.add(metric, tags, sample[key]);
+    for (const [metric, key] of STATS_COUNTERS) series.add(metric, tags, sample[key]);
   }
 
   /** Closes the windows of a peer that failed mid-run: frames after this are not expected from it. */

@@ -89,6 +89,7 @@ class Run {
   private readonly peerInfo = new Map<string, PeerInfo>();
   private readonly collector: FrameCollector;
   private readonly frames: FramesFile;
+  private judgeTimer: NodeJS.Timeout | undefined;
   private readonly influx: InfluxSink | undefined;
   private readonly pendingPeers = new Map<string, (outcome: PeerOutcome) => void>();
   private readonly failed: RunSummary['peers']['failed'] = [];
@@ -160,6 +161,10 @@ class Run {
   async execute(): Promise<RunResult> {
     let ending: { status: 'aborted' | 'error'; code: string; message: string } | undefined;
     this.harnessSampler.start();
+    // frames are judged (written out, or counted lost) as they age, from the first one: during connecting and the
+    // warm-up too, so a long warm-up neither holds its frames in memory nor writes them all at once when the hold starts
+    this.judgeTimer = setInterval(() => this.collector.finalise(nowMs()), 1000);
+    this.judgeTimer.unref();
     try {
       await this.preflight();
       await this.connectPeers();
@@ -660,6 +665,7 @@ class Run {
     if (this.sfu && !this.sfu.exited) this.sfuForwardMs = await fetchForwardStats(this.sfu.baseUrl);
     await this.sfu?.stop();
     this.harnessSampler.stop();
+    clearInterval(this.judgeTimer);
     this.collector.finalise(nowMs(), true);
     this.collector.recordFps(this.sendingStoppedMs);
     if (this.holdStartMs > 0) this.series.windowMs = this.sendingStoppedMs - this.holdStartMs;
