@@ -15,6 +15,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nowMs } from '../src/metrics/clock.js';
 import type { TrendSummary } from '../src/metrics/histogram.js';
+import { childPidsRunning } from '../src/metrics/process-tree.js';
 import { runScenario } from '../src/orchestrator/runner.js';
 import { scenarioFromText } from '../src/scenario/validate.js';
 
@@ -29,19 +30,6 @@ function rssMb(pid: number): number | null {
   } catch {
     return null;
   }
-}
-
-/** This run's children: the SFU and the peer runners (found by their entry scripts, parent = us). */
-function children(): { sfu: number[]; runners: number[] } {
-  const ps = spawnSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).stdout.split('\n');
-  const out = { sfu: [] as number[], runners: [] as number[] };
-  for (const line of ps) {
-    const [pid, ppid] = line.trim().split(/\s+/).map(Number);
-    if (ppid !== process.pid || pid === undefined) continue;
-    if (line.includes('reference-server/main.js')) out.sfu.push(pid);
-    if (line.includes('src/peers/runner-process.js')) out.runners.push(pid);
-  }
-  return out;
 }
 
 /** The SFU's JavaScript heap (prom-client's default metrics on its /metrics), in MB; null when it does not answer. */
@@ -96,7 +84,8 @@ thresholds:
   const startedMs = nowMs();
   let warmupStartMs = 0;
   const take = async (phase: Sample['phase']): Promise<void> => {
-    const { sfu, runners } = children();
+    const sfu = childPidsRunning(process.pid, 'reference-server/main.js');
+    const runners = childPidsRunning(process.pid, 'src/peers/runner-process.js');
     const runnerTotal = runners.map(rssMb).reduce<number | null>((sum, v) => (v === null ? sum : (sum ?? 0) + v), null);
     const own = process.memoryUsage();
     const row: Sample = {

@@ -25,6 +25,28 @@ function readStat(pid: number): ProcStat | undefined {
   }
 }
 
+/** Children of `parent` whose command line contains `text`, lowest pid first (read from /proc; none elsewhere). */
+export function childPidsRunning(parent: number | undefined, text: string): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (readStat(pid)?.ppid !== parent) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(text)) out.push(pid);
+    } catch {
+      // it ended meanwhile
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
 export interface TreeSample {
   /** CPU of the whole tree since the previous sample, % of one core */
   cpuPct: number;

@@ -4,26 +4,16 @@
  * never a hang; hostile scenario files end in 104. (A browser killed: browser.test.ts; the AI worker killed:
  * ai-hook.test.ts; InfluxDB killed: influx.test.ts; Ctrl-C: cli-run.test.ts and network.test.ts.)
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { childPidsRunning } from '../../src/metrics/process-tree.js';
 import type { RunSummary } from '../../src/report/summary.js';
-import { readFrames, runCli, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
+import { type BackgroundRun, readFrames, runCli, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
 import { glassbenchChildPids } from '../fixtures/system.js';
 
 function readSummary(dir: string): RunSummary {
   return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
-}
-
-/** Children of `parent` whose command line contains `script`, oldest first. */
-function childrenRunning(parent: number | undefined, script: string): number[] {
-  const ps = spawnSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).stdout.split('\n');
-  return ps
-    .map((line) => line.trim().split(/\s+/))
-    .filter((cols) => Number(cols[1]) === parent && cols.slice(2).join(' ').includes(script))
-    .map((cols) => Number(cols[0]))
-    .sort((a, b) => a - b);
 }
 
 const SCENARIO = (duration: string): string => `name: faults
@@ -34,18 +24,24 @@ peers:
   - { role: subscriber, count: 3 }
 `;
 
+/** `glassbench run` of SCENARIO (a hold of `seconds`) in the background, once it is 2 s into its hold. */
+async function twoSecondsIn(seconds: number): Promise<{ run: BackgroundRun; out: string }> {
+  const dir = await tempDir();
+  const out = join(dir, 'out');
+  const run = startCli(['run', await writeScenario(dir, 'faults.yaml', SCENARIO(`${seconds}s`)), '--out', out]);
+  await run.waitFor(`2.0s/${seconds}.0s`);
+  return { run, out };
+}
+
 describe('faults during a run', () => {
   afterEach(() => {
     expect(glassbenchChildPids()).toEqual([]);
   });
 
   it('a peer runner killed with -9 is recorded with its peers and the run goes on (exit 0)', async () => {
-    const dir = await tempDir();
-    const out = join(dir, 'out');
-    const run = startCli(['run', await writeScenario(dir, 'runner.yaml', SCENARIO('6s')), '--out', out]);
-    await run.waitFor('2.0s/6.0s');
+    const { run, out } = await twoSecondsIn(6);
     // runners are forked in order: the second holds subscribers 1 and 3 (the publisher is on the first)
-    const runners = childrenRunning(run.child.pid, 'runner-process.js');
+    const runners = childPidsRunning(run.child.pid, 'runner-process.js');
     expect(runners).toHaveLength(2);
     process.kill(runners[1] as number, 'SIGKILL');
     expect(await run.exit).toBe(0);
@@ -64,11 +60,8 @@ describe('faults during a run', () => {
   }, 60_000);
 
   it('the SFU killed mid-run ends the run with exit 107 and a complete partial report', async () => {
-    const dir = await tempDir();
-    const out = join(dir, 'out');
-    const run = startCli(['run', await writeScenario(dir, 'sfu.yaml', SCENARIO('30s')), '--out', out]);
-    await run.waitFor('2.0s/30.0s');
-    const sfu = childrenRunning(run.child.pid, 'reference-server/main.js');
+    const { run, out } = await twoSecondsIn(30);
+    const sfu = childPidsRunning(run.child.pid, 'reference-server/main.js');
     expect(sfu).toHaveLength(1);
     process.kill(sfu[0] as number, 'SIGKILL');
     expect(await run.exit).toBe(107);
