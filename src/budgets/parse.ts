@@ -63,13 +63,14 @@ export function checkKeyAgainstCatalogue(parsed: ParsedKey): void {
   }
 }
 
-/** Checks the metric is known and the aggregation fits its kind (trend: avg min max med p(N) count; counter: count rate). */
+/** Checks the metric is known and the aggregation fits its kind (trend: avg min max med p(N) count; counter: count rate; rate: rate count). */
 export function checkAgainstCatalogue(parsed: ParsedKey, expression: ThresholdExpression): void {
   checkKeyAgainstCatalogue(parsed);
   const definition = findMetric(parsed.metric);
   if (!definition) return;
   const kind = expression.aggregation.kind;
   const allowed = definition.kind === 'trend' ? ['avg', 'min', 'max', 'med', 'percentile', 'count'] : ['count', 'rate'];
+  // a Rate's `rate` is a fraction (k6): `frame_loss_ratio: ["rate<0.01"]` is under 1%
   if (!allowed.includes(kind)) {
     const names = allowed.map((a) => (a === 'percentile' ? 'p(N)' : a)).join(', ');
     throw new ThresholdSyntaxError(`"${expression.source}": ${definition.kind} metric "${parsed.metric}" supports ${names}`);

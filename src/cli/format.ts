@@ -3,7 +3,7 @@ import { formatDurationMs } from '../scenario/duration.js';
 import type { RunEvent } from '../orchestrator/types.js';
 import type { RunSummary } from '../report/summary.js';
 import type { TrendSummary } from '../metrics/histogram.js';
-import type { CounterSummary } from '../metrics/series.js';
+import type { CounterSummary, RateSummary } from '../metrics/series.js';
 
 const fmt = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined ? '-' : v.toFixed(digits));
 
@@ -19,8 +19,19 @@ export function progressLine(event: Extract<RunEvent, { type: 'progress' }>): st
   ].join('  ');
 }
 
-function isTrend(value: TrendSummary | CounterSummary): value is TrendSummary {
+type MetricSummary = TrendSummary | CounterSummary | RateSummary;
+
+function isTrend(value: MetricSummary): value is TrendSummary {
   return 'p95' in value;
+}
+
+function isRate(value: MetricSummary): value is RateSummary {
+  return 'hits' in value;
+}
+
+/** A counter's count, or a Rate's fraction with its samples. */
+function countText(value: CounterSummary | RateSummary): string {
+  return isRate(value) ? `${value.rate === null ? '-' : value.rate.toFixed(4)} (${value.hits}/${value.count})` : String(value.count);
 }
 
 function pad(text: string, width: number, right = false): string {
@@ -38,7 +49,7 @@ function variantsTable(summary: RunSummary): string[] {
       ...variants.map((v) => {
         const m = v.metrics[name];
         if (!m) return '-';
-        return isTrend(m) ? `${fmt(m.p50)} / ${fmt(m.p95)}` : String(m.count);
+        return isTrend(m) ? `${fmt(m.p50)} / ${fmt(m.p95)}` : countText(m);
       }),
     ]);
   }
@@ -52,7 +63,7 @@ export function summaryTable(summary: RunSummary): string {
   const lines: string[] = [];
   if (summary.variants) lines.push(...variantsTable(summary));
   const trendRows = Object.entries(summary.metrics).filter(([, v]) => isTrend(v)) as [string, TrendSummary][];
-  const counterRows = Object.entries(summary.metrics).filter(([, v]) => !isTrend(v)) as [string, CounterSummary][];
+  const counterRows = Object.entries(summary.metrics).filter(([, v]) => !isTrend(v)) as [string, CounterSummary | RateSummary][];
   const header = ['metric', 'count', 'min', 'mean', 'p50', 'p90', 'p95', 'p99', 'max'];
   const widths = [Math.max(18, ...trendRows.map(([name]) => name.length)), 8, 8, 8, 8, 8, 8, 8, 8];
   if (!summary.variants) {
@@ -62,7 +73,7 @@ export function summaryTable(summary: RunSummary): string {
       lines.push(cells.map((c, i) => pad(c, widths[i] as number, i > 0)).join(' '));
     }
     lines.push('');
-    lines.push(counterRows.map(([name, c]) => `${name} ${c.count}`).join('   '));
+    lines.push(counterRows.map(([name, c]) => `${name} ${countText(c)}`).join('   '));
   }
   const thresholdLines: string[] = [];
   for (const [key, results] of Object.entries(summary.thresholds)) {

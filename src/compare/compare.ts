@@ -58,7 +58,7 @@ export interface Comparison {
 }
 
 /** metrics in the order a person reads them: the headline first, then stages, then the AI hook and speech */
-const ORDER = ['g2g_latency_ms', 'frame_latency_ms', 'uplink_ms', 'sfu_ms', 'downlink_ms', 'render_ms', 'unattributed_ms', 'ai_queue_ms', 'ai_decode_ms', 'ai_inference_ms', 'ai_encode_ms', 'ai_hook_ms'];
+const ORDER = ['g2g_latency_ms', 'frame_latency_ms', 'uplink_ms', 'sfu_ms', 'downlink_ms', 'render_ms', 'ai_queue_ms', 'ai_decode_ms', 'ai_inference_ms', 'ai_encode_ms', 'ai_hook_ms'];
 
 function rank(metric: string): number {
   const i = ORDER.indexOf(metric);

@@ -29,7 +29,6 @@ export const PER_RECEIPT: [string, string][] = [
   ['sfuMs', 'sfu_ms'],
   ['downlinkMs', 'downlink_ms'],
   ['renderMs', 'render_ms'],
-  ['unattributedMs', 'unattributed_ms'],
 ];
 const PER_FRAME: [string, string][] = [
   ['aiQueueMs', 'ai_queue_ms'],

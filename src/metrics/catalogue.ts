@@ -6,12 +6,14 @@ export type MetricKind =
   /** a distribution of samples, summarised from an HDR histogram */
   | 'trend'
   /** a count of events; its `rate` is per second of the measured window */
-  | 'counter';
+  | 'counter'
+  /** k6's Rate: each sample is a yes or a no; its `rate` is the fraction of yeses (0..1), `count` the samples */
+  | 'rate';
 
 export interface MetricDefinition {
   name: string;
   kind: MetricKind;
-  unit: 'ms' | 'count' | 'pct' | 'mb' | 'fps';
+  unit: 'ms' | 'count' | 'pct' | 'mb' | 'fps' | 'ratio';
   /** start -> end, or what is counted */
   definition: string;
   /** tags its samples carry, usable as threshold filters */
@@ -29,10 +31,15 @@ export const METRICS: readonly MetricDefinition[] = [
   { name: 'sfu_ms', kind: 'trend', unit: 'ms', definition: 'sfuInMs -> sfuOutMs (first packet of the frame leaves the SFU towards this receiver)', tags: FRAME_TAGS },
   { name: 'downlink_ms', kind: 'trend', unit: 'ms', definition: 'sfuOutMs -> receivedMs', tags: FRAME_TAGS },
   { name: 'render_ms', kind: 'trend', unit: 'ms', definition: 'receivedMs -> renderedMs (browser receivers: jitter buffer, decode, render)', tags: FRAME_TAGS },
-  { name: 'unattributed_ms', kind: 'trend', unit: 'ms', definition: 'g2g_latency_ms minus the sum of the known stages (uplink, sfu, downlink, render)', tags: FRAME_TAGS },
   { name: 'audio_packets_received', kind: 'counter', unit: 'count', definition: 'audio RTP packets received by browser receivers (the spoken-audio track, getStats)', tags: FRAME_TAGS },
   { name: 'marker_read_ms', kind: 'trend', unit: 'ms', definition: 'browser receivers: page time to read one frame\'s pixel marker (the measuring cost per frame)', tags: FRAME_TAGS },
   { name: 'frames_sent', kind: 'counter', unit: 'count', definition: 'frames handed to RTP by publishers', tags: ['room', 'publisher'] },
+  { name: 'send_lag_ms', kind: 'trend', unit: 'ms', definition: 'scheduled capture time (the publisher\'s fixed timetable, which is the frame\'s captureMs) -> the frame handed to RTP (synthetic publishers)', tags: ['room', 'publisher'] },
+  { name: 'frames_skipped', kind: 'counter', unit: 'count', definition: 'frames due on the publisher\'s timetable that could not be sent in time (a starved publisher, a busy encoder): never sent, never expected', tags: ['room', 'publisher'] },
+  { name: 'frames_dropped_encoder', kind: 'counter', unit: 'count', definition: 'browser publishers: frames drawn into the source that the encoder never sent (also counted in frames_skipped)', tags: ['room', 'publisher'] },
+  { name: 'frames_late', kind: 'counter', unit: 'count', definition: 'frames that reached a receiver after the 2 s loss window (counted once, with their latency; not lost)', tags: FRAME_TAGS },
+  { name: 'frames_discarded_reader', kind: 'counter', unit: 'count', definition: 'browser receivers: frames complete at the receiver that the page\'s track reader never got (discarded before reading; received, not rendered)', tags: FRAME_TAGS },
+  { name: 'frame_loss_ratio', kind: 'rate', unit: 'ratio', definition: 'k6 Rate: per expected frame at each receiver, 1 when lost, 0 when received or late; rate = lost / expected', tags: FRAME_TAGS },
   { name: 'frames_received', kind: 'counter', unit: 'count', definition: 'complete frames at receivers (one per receiver)', tags: FRAME_TAGS },
   { name: 'frames_lost', kind: 'counter', unit: 'count', definition: 'frames sent while a receiver was subscribed and not received by it within 2 s', tags: FRAME_TAGS },
   { name: 'identity_lost', kind: 'counter', unit: 'count', definition: 'complete frames whose frame id or capture time could not be read', tags: FRAME_TAGS },
@@ -65,6 +72,10 @@ export const METRICS: readonly MetricDefinition[] = [
   { name: 'frames_over_budget', kind: 'counter', unit: 'count', definition: 'frames whose ai_inference_ms exceeded the inference budget (ai.budget, default 30 ms)', tags: AI_TAGS },
   { name: 'ai_device_utilisation_pct', kind: 'trend', unit: 'pct', definition: 'busy share of one AI device over each second (all its slots), per device', tags: ['device'] },
   { name: 'cpu_pct', kind: 'trend', unit: 'pct', definition: 'CPU of one process over one second (100 = one core), per process', tags: ['process'] },
+  { name: 'loop_delay_ms', kind: 'trend', unit: 'ms', definition: 'event-loop delay of one process, p99 over each second (Node: monitorEventLoopDelay; browser pages: a main-thread lag probe), per process', tags: ['process'] },
+  { name: 'sfu_loop_delay_ms', kind: 'trend', unit: 'ms', definition: 'the reference SFU\'s event-loop delay, p99 over each second: time a datagram can wait before the SFU reads it, which no stage stamp sees', tags: [] },
+  { name: 'machine_cpu_pct', kind: 'trend', unit: 'pct', definition: 'the whole machine\'s busy CPU over each second, percent of all cores (/proc/stat; steal included)', tags: [] },
+  { name: 'machine_steal_pct', kind: 'trend', unit: 'pct', definition: 'CPU stolen from this machine by its hypervisor over each second, percent of all cores (/proc/stat)', tags: [] },
   { name: 'rss_mb', kind: 'trend', unit: 'mb', definition: 'resident memory of one process, sampled each second', tags: ['process'] },
 ];
 

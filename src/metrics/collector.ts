@@ -338,10 +338,6 @@ export class FrameCollector {
       if (ai.hookMs !== undefined) record.aiHookMs = ai.hookMs;
       if (ai.device !== undefined) record.aiDevice = ai.device;
     }
-    if (record.g2gLatencyMs !== undefined) {
-      const known = (record.uplinkMs ?? 0) + (record.sfuMs ?? 0) + (record.downlinkMs ?? 0) + (record.renderMs ?? 0);
-      record.unattributedMs = record.g2gLatencyMs - known;
-    }
     if (warmup) record.warmup = true;
     const series = warmup ? this.warmupSeries : this.series;
     series.add('frames_received', tags);
@@ -351,7 +347,6 @@ export class FrameCollector {
     if (record.downlinkMs !== undefined) series.record('downlink_ms', record.downlinkMs, tags);
     if (record.g2gLatencyMs !== undefined) series.record('g2g_latency_ms', record.g2gLatencyMs, tags);
     if (record.renderMs !== undefined) series.record('render_ms', record.renderMs, tags);
-    if (record.unattributedMs !== undefined) series.record('unattributed_ms', record.unattributedMs, tags);
     if (receipt.markerReadMs !== undefined) series.record('marker_read_ms', receipt.markerReadMs, tags);
     this.onRecord(record);
   }

@@ -11,6 +11,8 @@ interface Series {
   filter: Tags;
   trend?: Trend;
   count: number;
+  /** Rate metrics: samples that were a yes */
+  hits?: number;
 }
 
 function matches(filter: Tags, tags: Tags): boolean {
@@ -26,6 +28,13 @@ export interface CounterSummary {
   count: number;
   /** per second of the measured window */
   rate: number;
+}
+
+/** k6's Rate: `count` samples, `hits` of them a yes, `rate` = hits / count (0..1; null without samples). */
+export interface RateSummary {
+  count: number;
+  hits: number;
+  rate: number | null;
 }
 
 export class MetricSeries {
@@ -48,7 +57,9 @@ export class MetricSeries {
     let series = byFilter.get(key);
     if (!series) {
       series = { filter, count: 0 };
-      if (findMetric(metric)?.kind === 'trend') series.trend = new Trend();
+      const kind = findMetric(metric)?.kind;
+      if (kind === 'trend') series.trend = new Trend();
+      if (kind === 'rate') series.hits = 0;
       byFilter.set(key, series);
     }
     return series;
@@ -71,6 +82,16 @@ export class MetricSeries {
     }
   }
 
+  /** A Rate sample (k6): `hit` is the yes or no of one event, e.g. one expected frame at one receiver lost or not. */
+  rate(metric: string, hit: boolean, tags: Tags): void {
+    for (const series of this.series.get(metric)?.values() ?? []) {
+      if (matches(series.filter, tags)) {
+        series.count += 1;
+        if (hit && series.hits !== undefined) series.hits += 1;
+      }
+    }
+  }
+
   trend(metric: string, filter: Tags = {}): Trend | undefined {
     return this.series.get(metric)?.get(filterKey(filter))?.trend;
   }
@@ -85,6 +106,8 @@ export class MetricSeries {
           case 'count':
             return series.count;
           case 'rate':
+            // a Rate metric's rate is its fraction of yeses; a counter's is per second of the measured window
+            if (series.hits !== undefined) return series.count > 0 ? series.hits / series.count : null;
             return windowS > 0 ? series.count / windowS : null;
           case 'avg':
             return trend?.mean ?? null;
@@ -102,14 +125,17 @@ export class MetricSeries {
   }
 
   /** Unfiltered summary of every metric: trends with samples, and every counter. */
-  summaries(): Record<string, TrendSummary | CounterSummary> {
-    const out: Record<string, TrendSummary | CounterSummary> = {};
+  summaries(): Record<string, TrendSummary | CounterSummary | RateSummary> {
+    const out: Record<string, TrendSummary | CounterSummary | RateSummary> = {};
     for (const metric of METRICS) {
       const series = this.series.get(metric.name)?.get(filterKey({}));
       if (!series) continue;
       if (metric.kind === 'trend') {
         const summary = series.trend?.summary();
         if (summary) out[metric.name] = summary;
+      } else if (metric.kind === 'rate') {
+        const hits = series.hits ?? 0;
+        out[metric.name] = { count: series.count, hits, rate: series.count > 0 ? Math.round((hits / series.count) * 1e6) / 1e6 : null };
       } else {
         out[metric.name] = { count: series.count, rate: this.windowMs > 0 ? Math.round((series.count / (this.windowMs / 1000)) * 1000) / 1000 : 0 };
       }

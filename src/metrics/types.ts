@@ -24,7 +24,6 @@ export interface FrameRecord {
   frameLatencyMs?: number;
   g2gLatencyMs?: number;
   renderMs?: number;
-  unattributedMs?: number;
   uplinkMs?: number;
   sfuMs?: number;
   downlinkMs?: number;

@@ -11,7 +11,7 @@ import { BrowserHost } from './browser/browser-host.js';
 import { BrowserPublisher, BrowserSubscriber } from './browser/browser-peers.js';
 import { SyntheticPublisher } from './synthetic/publisher.js';
 import { SyntheticSubscriber } from './synthetic/subscriber.js';
-import type { AiResultRecord, ReceivedFrameRecord, RunnerCommand, RunnerEvent, SentFrameRecord, SpeechOnsetRecord, SubscriptionWindow, UtteranceRecord } from './types.js';
+import type { AiResultRecord, ReceivedFrameRecord, RunnerCommand, RunnerEvent, SentFrameRecord, SkippedFrameRecord, SpeechOnsetRecord, SubscriptionWindow, UtteranceRecord } from './types.js';
 
 interface PublisherPeer {
   streamId: string;
@@ -46,6 +46,7 @@ function peerError(peerId: string): (message: string) => void {
   return (message) => process.stderr.write(`${peerId}: ${message}\n`);
 }
 let sent: SentFrameRecord[] = [];
+let skipped: SkippedFrameRecord[] = [];
 let received: ReceivedFrameRecord[] = [];
 let utterances: UtteranceRecord[] = [];
 let aiResults: AiResultRecord[] = [];
@@ -57,9 +58,10 @@ function emit(event: RunnerEvent): void {
 }
 
 function flushRecords(): void {
-  if (sent.length === 0 && received.length === 0 && utterances.length === 0 && aiResults.length === 0 && onsets.length === 0 && edgeAi.length === 0) return;
-  emit({ type: 'records', sent, received, utterances, aiResults, onsets, edgeAi });
+  if (sent.length === 0 && skipped.length === 0 && received.length === 0 && utterances.length === 0 && aiResults.length === 0 && onsets.length === 0 && edgeAi.length === 0) return;
+  emit({ type: 'records', sent, skipped, received, utterances, aiResults, onsets, edgeAi });
   sent = [];
+  skipped = [];
   received = [];
   utterances = [];
   aiResults = [];

@@ -16,6 +16,18 @@ export interface SentFrameRecord {
   rtpTs?: number;
 }
 
+/**
+ * A frame due on a publisher's timetable that was not sent: the publisher was late by more than a frame
+ * (`late`), its encoder was busy (`encoder-busy`), or a browser's encoder dropped a frame drawn into its source
+ * (`encoder-dropped`). `captureMs` is when it was due (its scheduled capture time).
+ */
+export interface SkippedFrameRecord {
+  peer: string;
+  publisherTag: number;
+  captureMs: number;
+  reason: 'late' | 'encoder-busy' | 'encoder-dropped';
+}
+
 /** An AI result (tap mode) a subscriber got over the SFU's DataChannel for frame `f`. */
 export interface AiResultRecord {
   f: string;
@@ -67,6 +79,8 @@ export interface ReceivedFrameRecord {
   captureMs?: number;
   bytes: number;
   keyframe: boolean;
+  /** browsers: complete at the receiver (`receivedMs`), but the page's track reader never got the decoded frame */
+  discarded?: true;
 }
 
 /**
@@ -135,6 +149,8 @@ export type RunnerEvent =
   | {
       type: 'records';
       sent: SentFrameRecord[];
+      /** frames due on a publisher's timetable and not sent */
+      skipped: SkippedFrameRecord[];
       received: ReceivedFrameRecord[];
       utterances: UtteranceRecord[];
       aiResults: AiResultRecord[];

@@ -1,7 +1,7 @@
 /**
  * report.html: one self-contained file (Chart.js is inlined, the data embedded as JSON; nothing is fetched)
  * with a latency CDF per metric with its budget lines, the headline latency over time, the stage waterfall
- * (median and p95 from capture to render, unattributed included), variants side by side, the thresholds with
+ * (median and p95 of each stage from capture to render), variants side by side, the thresholds with
  * their verdicts (and which failed first), and the saturation warning.
  */
 import { readFileSync } from 'node:fs';

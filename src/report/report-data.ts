@@ -16,7 +16,7 @@ import { meanCpuByKind, type RunSummary } from './summary.js';
 
 /** frame record field -> metric, for the per-frame latencies the report draws */
 const FIELDS: [string, string][] = [...PER_RECEIPT, ['aiHookMs', 'ai_hook_ms']];
-const STAGES = ['uplink_ms', 'sfu_ms', 'downlink_ms', 'render_ms', 'unattributed_ms'];
+const STAGES = ['uplink_ms', 'sfu_ms', 'downlink_ms', 'render_ms'];
 
 export interface Cdf {
   metric: string;

@@ -1,6 +1,6 @@
 /** `summary.json`: the versioned result of a run (design.md section 7). */
 import type { ThresholdResult } from '../budgets/types.js';
-import type { CounterSummary } from '../metrics/series.js';
+import type { CounterSummary, RateSummary } from '../metrics/series.js';
 import type { TrendSummary } from '../metrics/histogram.js';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
@@ -23,6 +23,54 @@ export interface ProcessUsage {
   /** share of samples above the saturation line (85% of a core), 0..1 */
   overSaturationShare: number;
   rssMbMax: number;
+}
+
+/** One saturation line a load generator or the machine crossed over the measured window. */
+export interface SaturationReason {
+  /** `harness`, `runner-<n>`, `browser-<n>`, or `machine` */
+  process: string;
+  /** what was measured: `cpu_pct`, `loop_delay_ms`, `machine_cpu_pct`, `machine_steal_pct` */
+  measure: string;
+  /** the line, in the measure's unit */
+  line: number;
+  /** the measure's worst and mean value over the samples of the window */
+  worst: number;
+  mean: number;
+  /** share of the window's samples over the line (0..1) and how long that was, ms */
+  overShare: number;
+  overMs: number;
+  /** a sentence a person reads */
+  text: string;
+}
+
+export interface SaturationSummary {
+  /** the lines in force (documented in the README) */
+  lines: { cpuPct: number; loopDelayMs: number; machineCpuPct: number; machineStealPct: number; share: number };
+  reasons: SaturationReason[];
+}
+
+export interface Bottleneck {
+  /** `sfu` or `ai` (the SFU's AI workers) */
+  process: string;
+  /** what showed it, e.g. "CPU 99% of a core in 95% of the window; event-loop delay p99 480 ms" */
+  reason: string;
+}
+
+/**
+ * Exact frame accounting over the measured window: `expected` counts (frame sent, receiver subscribed for the
+ * frame's whole life) pairs; each is exactly one of `received` (within the loss window), `late` (after it) or
+ * `lost` (never). `holds` is `received + late + lost == expected`.
+ */
+export interface FrameAccounting {
+  expected: number;
+  received: number;
+  late: number;
+  lost: number;
+  holds: boolean;
+  /** of `received`: frames complete at a browser receiver that its page's reader never got */
+  discardedReader: number;
+  /** frames due on the publishers' timetables that could not be sent in time (never expected) */
+  skipped: number;
 }
 
 export interface StageLatency {
@@ -83,11 +131,17 @@ export interface RunSummary {
   startedAt: string;
   endedAt: string;
   durationMs: number;
-  /** a load generator was starved of CPU: the numbers measure the harness, not the system */
+  /** a load generator (or the machine) crossed a saturation line: the numbers measure the harness, not the system */
   saturated: boolean;
+  /** why the run is (or is not) saturated: the lines, and each crossing over the measured window */
+  saturation?: SaturationSummary;
+  /** the system under test could not keep up (the reference SFU, its AI workers): the run is valid, and this names it */
+  bottleneck?: Bottleneck;
+  /** every expected (frame, receiver) pair is exactly one of received, late or lost */
+  accounting?: FrameAccounting;
   processes: Record<string, ProcessUsage>;
   peers: { planned: number; connected: number; failed: { peer: string; message: string; atMs: number }[] };
-  metrics: Record<string, TrendSummary | CounterSummary>;
+  metrics: Record<string, TrendSummary | CounterSummary | RateSummary>;
   thresholds: Record<string, ThresholdResult[]>;
   /** unknowns the reader should know about (e.g. stage times an external SFU cannot give) */
   notes: string[];
@@ -157,7 +211,7 @@ export interface VariantSummary {
   status: RunStatus;
   placement: string;
   rounds: { dir: string; status: RunStatus; startedAt: string; durationMs: number }[];
-  metrics: Record<string, TrendSummary | CounterSummary>;
+  metrics: Record<string, TrendSummary | CounterSummary | RateSummary>;
   /** mean CPU of each process kind over the variant's rounds (sfu, harness, runners, browsers), percent of a core */
   cpuPctMean: Record<string, number>;
   saturated: boolean;

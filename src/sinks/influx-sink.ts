@@ -110,7 +110,6 @@ export class InfluxSink implements Sink {
       ['frame_latency_ms', record.frameLatencyMs],
       ['g2g_latency_ms', record.g2gLatencyMs],
       ['render_ms', record.renderMs],
-      ['unattributed_ms', record.unattributedMs],
       ['uplink_ms', record.uplinkMs],
       ['sfu_ms', record.sfuMs],
       ['downlink_ms', record.downlinkMs],
