@@ -5,7 +5,7 @@
  */
 import type { AiFrameRecord } from '../../reference-server/ai/types.js';
 import type { StageRecord } from '../../reference-server/sfu/types.js';
-import type { AiResultRecord, ReceivedFrameRecord, SentFrameRecord, StatsSample, SubscriptionWindow } from '../peers/types.js';
+import type { AiResultRecord, ReceivedFrameRecord, SentFrameRecord, SkippedFrameRecord, StatsSample, SubscriptionWindow } from '../peers/types.js';
 import { STATS_COUNTERS, STATS_TRENDS } from './catalogue.js';
 import { MetricSeries } from './series.js';
 import type { FrameRecord, Tags } from './types.js';
@@ -124,6 +124,18 @@ export class FrameCollector {
       this.unresolved.delete(key);
       for (const receipt of waiting.receipts) state.receipts.push({ ...receipt, f: record.f });
     }
+  }
+
+  /**
+   * A frame due on a publisher's timetable that was not sent: counted in frames_skipped (and, dropped by a
+   * browser's encoder, in frames_dropped_encoder) when it was due inside the measurement window. Never expected
+   * at any receiver, so never lost.
+   */
+  onSkipped(record: SkippedFrameRecord): void {
+    const series = record.captureMs < this.measureFromMs ? this.warmupSeries : this.series;
+    const tags = { room: this.peers.get(record.peer)?.room ?? '', publisher: record.peer };
+    series.add('frames_skipped', tags);
+    if (record.reason === 'encoder-dropped') series.add('frames_dropped_encoder', tags);
   }
 
   /** `rtp:<stream>:<ts>` of a receipt's frame, when its subscription and the publisher's stream are known */
@@ -248,6 +260,8 @@ export class FrameCollector {
       return; // otherwise never sent by a publisher of this run: nothing to expect
     }
     series.add('frames_sent', { room, publisher: state.sent.peer });
+    // open-loop sending: captureMs is the frame's place on the timetable, sentMs when it was handed to RTP
+    if (this.peers.get(state.sent.peer)?.kind !== 'browser') series.record('send_lag_ms', state.sent.sentMs - state.sent.captureMs, { room, publisher: state.sent.peer });
     for (const result of state.aiResults ?? []) {
       const info = this.peers.get(result.peer);
       series.record('ai_result_latency_ms', result.receivedMs - captureMs, this.frameTags(room, publisher, result.peer, info?.kind));

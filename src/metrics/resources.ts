@@ -1,16 +1,28 @@
-/** Samples this process's CPU (100 = one core busy) and resident memory once per interval. */
+/**
+ * Samples this process's CPU (100 = one core busy), resident memory and event-loop delay once per interval.
+ * The event-loop delay is what a datagram or a timer waits before this process gets to it: time no stage stamp
+ * can see, so it is reported beside the stages and judged for saturation.
+ */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { nowMs } from './clock.js';
 
 export interface ResourceSample {
   ms: number;
   cpuPct: number;
   rssMb: number;
+  /** event-loop delay over the interval (Node's monitorEventLoopDelay, 10 ms resolution): p99 and max, ms */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
 }
+
+/** resolution of the event-loop delay monitor, ms (Node's default is 10) */
+const LOOP_RESOLUTION_MS = 10;
 
 export class ResourceSampler {
   private timer: NodeJS.Timeout | undefined;
   private lastCpu = process.cpuUsage();
   private lastMs = nowMs();
+  private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
 
   constructor(
     private readonly onSample: (sample: ResourceSample) => void,
@@ -20,6 +32,7 @@ export class ResourceSampler {
   start(): this {
     this.lastCpu = process.cpuUsage();
     this.lastMs = nowMs();
+    this.loop.enable();
     this.timer = setInterval(() => this.onSample(this.sample()), this.intervalMs);
     this.timer.unref();
     return this;
@@ -32,11 +45,17 @@ export class ResourceSampler {
     const elapsedMs = Math.max(1, ms - this.lastMs);
     this.lastCpu = process.cpuUsage();
     this.lastMs = ms;
-    return { ms, cpuPct: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100, rssMb: process.memoryUsage.rss() / 1048576 };
+    // the monitor's histogram is in ns and counts the delay beyond its own resolution timer
+    const hasLoop = this.loop.count > 0;
+    const loopDelayP99Ms = hasLoop ? Math.max(0, this.loop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS) : 0;
+    const loopDelayMaxMs = hasLoop ? Math.max(0, this.loop.max / 1e6 - LOOP_RESOLUTION_MS) : 0;
+    this.loop.reset();
+    return { ms, cpuPct: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100, rssMb: process.memoryUsage.rss() / 1048576, loopDelayP99Ms, loopDelayMaxMs };
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.loop.disable();
   }
 }

@@ -259,6 +259,7 @@ class Run {
         this.onsets.push(...event.onsets);
         for (const record of event.edgeAi) this.collector.onStage(record, now);
         for (const record of event.sent) this.collector.onSent(record, now);
+        for (const record of event.skipped) this.collector.onSkipped(record);
         for (const record of event.aiResults) {
           if (record.f.startsWith('sub:')) this.subtitles.push(record);
           else this.collector.onAiResult(record, now);
