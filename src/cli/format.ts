@@ -74,6 +74,11 @@ export function summaryTable(summary: RunSummary): string {
     }
     lines.push('');
     lines.push(counterRows.map(([name, c]) => `${name} ${countText(c)}`).join('   '));
+    const a = summary.accounting;
+    if (a) {
+      const extra = [a.discardedReader > 0 ? `${a.discardedReader} of the received discarded by a page reader` : '', a.skipped > 0 ? `${a.skipped} skipped by publishers (never sent)` : '', a.stale > 0 ? `${a.stale} receipts past the late horizon` : ''].filter((t) => t !== '');
+      lines.push(`frames expected at receivers ${a.expected} = received ${a.received} + late ${a.late} + lost ${a.lost}${a.holds ? '' : ' (DOES NOT ADD UP)'}${extra.length > 0 ? `; ${extra.join('; ')}` : ''}`);
+    }
   }
   const thresholdLines: string[] = [];
   for (const [key, results] of Object.entries(summary.thresholds)) {

@@ -6,12 +6,13 @@
 import type { AiFrameRecord } from '../../reference-server/ai/types.js';
 import type { StageRecord } from '../../reference-server/sfu/types.js';
 import type { AiResultRecord, ReceivedFrameRecord, SentFrameRecord, SkippedFrameRecord, StatsSample, SubscriptionWindow } from '../peers/types.js';
+import { FrameAccountant, LATE_HORIZON_MS, LOSS_WINDOW_MS } from './accounting.js';
 import { STATS_COUNTERS, STATS_TRENDS } from './catalogue.js';
 import { MetricSeries } from './series.js';
 import type { FrameRecord, Tags } from './types.js';
 
-/** A frame not received within this long after capture is lost (design.md section 4). */
-export const LOSS_WINDOW_MS = 2000;
+export { LOSS_WINDOW_MS } from './accounting.js';
+
 /** Extra wait for records to arrive from other processes before a frame is judged. */
 const DELIVERY_MARGIN_MS = 1000;
 /** A subscription counts frames captured from this long after it connected (frames in flight at join). */
@@ -37,10 +38,17 @@ interface FrameState {
   /** tap mode: when each subscription got the AI result of this frame over the DataChannel */
   aiResults?: AiResultRecord[];
   receipts: ReceivedFrameRecord[];
+  /** once judged: the frame's capture time, and the subscriptions that have a receipt of it */
+  captureMs?: number;
+  receivedSubs?: Set<string>;
+  judgedMs?: number;
 }
 
 export class FrameCollector {
   private readonly frames = new Map<string, FrameState>();
+  /** frames judged within the late horizon: a receipt for one of them settles a provisional loss */
+  private readonly judged = new Map<string, FrameState>();
+  readonly accounting: FrameAccountant;
   private readonly windows: SubscriptionWindow[] = [];
   private readonly windowBySub = new Map<string, SubscriptionWindow>();
   /** frames received per subscription inside the measurement window */
@@ -76,7 +84,9 @@ export class FrameCollector {
     readonly series: MetricSeries,
     private readonly peers: Map<string, PeerInfo>,
     private readonly onRecord: (record: FrameRecord) => void,
-  ) {}
+  ) {
+    this.accounting = new FrameAccountant(series);
+  }
 
   /**
    * Opens the measurement window at `ms`, or once the last subscription has been open for the join
@@ -122,7 +132,7 @@ export class FrameCollector {
     const waiting = this.unresolved.get(key);
     if (waiting) {
       this.unresolved.delete(key);
-      for (const receipt of waiting.receipts) state.receipts.push({ ...receipt, f: record.f });
+      for (const receipt of waiting.receipts) this.receive(receipt, record.f, nowMs);
     }
   }
 
@@ -132,7 +142,9 @@ export class FrameCollector {
    * at any receiver, so never lost.
    */
   onSkipped(record: SkippedFrameRecord): void {
-    const series = record.captureMs < this.measureFromMs ? this.warmupSeries : this.series;
+    const warmup = record.captureMs < this.measureFromMs;
+    const series = warmup ? this.warmupSeries : this.series;
+    if (!warmup) this.accounting.skipped();
     const tags = { room: this.peers.get(record.peer)?.room ?? '', publisher: record.peer };
     series.add('frames_skipped', tags);
     if (record.reason === 'encoder-dropped') series.add('frames_dropped_encoder', tags);
@@ -200,7 +212,7 @@ export class FrameCollector {
       // a receiver without a marker reader: the publisher's record of this RTP timestamp names the frame
       const key = this.rtpKeyOf(record);
       const known = key ? this.frameByRtp.get(key) : undefined;
-      if (known) this.state(known.f, nowMs).receipts.push({ ...record, f: known.f });
+      if (known) this.receive(record, known.f, nowMs);
       else if (key) {
         let waiting = this.unresolved.get(key);
         if (!waiting) {
@@ -211,16 +223,49 @@ export class FrameCollector {
       } else this.emitIdentityLost(record);
       return;
     }
-    this.state(record.f, nowMs).receipts.push(record);
+    this.receive(record, record.f, nowMs);
+  }
+
+  /** A receipt of frame `key`: kept until the frame is judged, or settled against a frame judged already. */
+  private receive(record: ReceivedFrameRecord, key: string, nowMs: number): void {
+    const judged = this.judged.get(key);
+    if (!judged) {
+      const captureMs = record.captureMs;
+      // a frame judged so long ago that it left the late horizon: its pair stays lost, the receipt is counted
+      if (!this.frames.has(key) && captureMs !== undefined && nowMs - captureMs > LOSS_WINDOW_MS + DELIVERY_MARGIN_MS + LATE_HORIZON_MS) {
+        this.accounting.stale();
+        return;
+      }
+      this.state(key, nowMs).receipts.push(key === record.f ? record : { ...record, f: key });
+      return;
+    }
+    if (judged.receivedSubs?.has(record.sub)) return; // a second copy of a frame this receiver has: counted once
+    judged.receivedSubs?.add(record.sub);
+    const captureMs = judged.captureMs;
+    const receipt = key === record.f ? record : { ...record, f: key };
+    const outcome = FrameAccountant.outcomeOf(captureMs === undefined ? undefined : arrivalOf(record) - captureMs);
+    this.accounting.settle(key, record.sub, outcome, record.discarded === true);
+    const publisher = this.publisherByTag.get(Number(key.split(':')[0])) ?? judged.sent?.peer;
+    const room = (publisher ? this.peers.get(publisher)?.room : undefined) ?? '';
+    this.emitReceived(judged, receipt, publisher, room, captureMs === undefined || captureMs < this.measureFromMs, outcome === 'late');
   }
 
   /** Judges every frame first seen before `nowMs - loss window - margin` (or all, with `all`). */
   finalise(nowMs: number, all = false): void {
     const cutoff = nowMs - LOSS_WINDOW_MS - DELIVERY_MARGIN_MS;
+    const orphanCutoff = cutoff - LATE_HORIZON_MS;
     for (const [key, state] of this.frames) {
       if (!all && state.firstSeenMs > cutoff) break; // Map keeps insertion order: the rest are newer
+      // receipts whose publisher's record has not come yet (a busy harness): wait for it, up to the late horizon
+      if (!all && !state.sent && state.firstSeenMs > orphanCutoff) continue;
       this.frames.delete(key);
-      this.judge(state);
+      this.judge(state, nowMs);
+    }
+    this.accounting.expire(nowMs, all);
+    const judgedCutoff = all ? Number.POSITIVE_INFINITY : nowMs - LATE_HORIZON_MS;
+    for (const [key, state] of this.judged) {
+      if ((state.judgedMs ?? 0) > judgedCutoff) break;
+      this.judged.delete(key);
     }
     for (const [key, waiting] of this.unresolved) {
       if (!all && waiting.firstSeenMs > cutoff) break;
@@ -238,7 +283,7 @@ export class FrameCollector {
     }
   }
 
-  private judge(state: FrameState): void {
+  private judge(state: FrameState, nowMs: number): void {
     this.framesFinalised += 1;
     const publisherTag = Number(state.key.split(':')[0]);
     const publisher = this.publisherByTag.get(publisherTag) ?? state.sent?.peer;
@@ -247,11 +292,24 @@ export class FrameCollector {
     const edge = state.ai?.device === 'browser' ? state.ai : undefined;
     const captureMs = state.sent?.captureMs ?? state.receipts[0]?.captureMs ?? edge?.readyMs;
     const warmup = captureMs === undefined || captureMs < this.measureFromMs;
-    const received = new Set<string>();
+    // one receipt per receiver (a second copy of a frame is not a second frame): the first to arrive
+    const firstBySub = new Map<string, ReceivedFrameRecord>();
     for (const receipt of state.receipts) {
-      received.add(receipt.sub);
-      this.emitReceived(state, receipt, publisher, room, warmup);
+      const held = firstBySub.get(receipt.sub);
+      if (!held || arrivalOf(receipt) < arrivalOf(held)) firstBySub.set(receipt.sub, receipt);
     }
+    const outcomes = new Map<string, 'received' | 'late'>();
+    for (const receipt of firstBySub.values()) {
+      const outcome = FrameAccountant.outcomeOf(captureMs === undefined ? undefined : arrivalOf(receipt) - captureMs);
+      outcomes.set(receipt.sub, outcome);
+      this.emitReceived(state, receipt, publisher, room, warmup, outcome === 'late');
+    }
+    // kept for the late horizon: a receipt that comes later settles this frame's provisional losses
+    state.receipts = [];
+    state.receivedSubs = new Set(firstBySub.keys());
+    state.judgedMs = nowMs;
+    if (captureMs !== undefined) state.captureMs = captureMs;
+    this.judged.set(state.key, state);
     if (captureMs === undefined) return;
     const series = warmup ? this.warmupSeries : this.series;
     if (!state.sent) {
@@ -272,12 +330,18 @@ export class FrameCollector {
       this.recordAi(ai, tags, series);
       if (ai.outcome !== 'done') return; // dropped or failed in the AI hook: not forwarded, so not lost
     }
+    // every receiver subscribed for the frame's whole life expects it: received, late or (provisionally) lost
     for (const window of this.windows) {
-      if (window.publisherTag !== publisherTag || received.has(window.sub)) continue;
+      if (window.publisherTag !== publisherTag) continue;
       if (captureMs < window.startMs + JOIN_MARGIN_MS) continue;
       if (window.endMs !== undefined && captureMs > window.endMs - LOSS_WINDOW_MS) continue;
       const info = this.peers.get(window.peer);
-      series.add('frames_lost', this.frameTags(room, publisher, window.peer, info?.kind));
+      const tags = this.frameTags(room, publisher, window.peer, info?.kind);
+      const outcome = outcomes.get(window.sub);
+      if (warmup) {
+        if (!outcome) series.add('frames_lost', tags);
+      } else if (outcome) this.accounting.arrived(outcome, tags, firstBySub.get(window.sub)?.discarded === true);
+      else this.accounting.missing(state.key, window.sub, tags, nowMs);
     }
   }
 
@@ -304,7 +368,7 @@ export class FrameCollector {
     return { room, publisher: publisher ?? '', subscriber, peer_kind: kind ?? 'synthetic' };
   }
 
-  private emitReceived(state: FrameState, receipt: ReceivedFrameRecord, publisher: string | undefined, room: string, warmup: boolean): void {
+  private emitReceived(state: FrameState, receipt: ReceivedFrameRecord, publisher: string | undefined, room: string, warmup: boolean, late: boolean): void {
     const info = this.peers.get(receipt.peer);
     const tags = this.frameTags(room, publisher, receipt.peer, info?.kind);
     const record: FrameRecord = {
@@ -353,8 +417,11 @@ export class FrameCollector {
       if (ai.device !== undefined) record.aiDevice = ai.device;
     }
     if (warmup) record.warmup = true;
+    if (late) record.late = true;
+    if (receipt.discarded) record.discarded = true;
     const series = warmup ? this.warmupSeries : this.series;
-    series.add('frames_received', tags);
+    series.add(late ? 'frames_late' : 'frames_received', tags);
+    if (receipt.discarded) series.add('frames_discarded_reader', tags);
     if (record.frameLatencyMs !== undefined) series.record('frame_latency_ms', record.frameLatencyMs, tags);
     if (record.uplinkMs !== undefined) series.record('uplink_ms', record.uplinkMs, tags);
     if (record.sfuMs !== undefined) series.record('sfu_ms', record.sfuMs, tags);

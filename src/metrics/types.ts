@@ -35,6 +35,10 @@ export interface FrameRecord {
   /** tap mode: this receiver got the frame's AI result over the DataChannel */
   aiResultMs?: number;
   identityLost?: true;
+  /** reached the receiver after the 2 s loss window: counted in frames_late, not frames_received (nor lost) */
+  late?: true;
+  /** browsers: complete at the receiver, but the page's track reader never got the decoded frame */
+  discarded?: true;
   /** captured before every peer had connected: recorded, but kept out of the metrics */
   warmup?: true;
   /** the scenario variant that produced it */

@@ -833,6 +833,7 @@ class Run {
       notes: this.notes,
       ...(ending ? { ending } : {}),
     });
+    summary.accounting = this.collector.accounting.summary();
     if (this.sfu) summary.sfu = { forwardMs: this.sfuForwardMs };
     if (this.scenario.executor.type !== 'constant-peers' || this.holdStartMs > 0) summary.load = this.loadSummary();
     if (this.options.shard) summary.shard = this.options.shard;

@@ -71,6 +71,8 @@ export interface FrameAccounting {
   discardedReader: number;
   /** frames due on the publishers' timetables that could not be sent in time (never expected) */
   skipped: number;
+  /** receipts that reached the harness after their frame's late horizon (10 s after judging): the pair stayed lost */
+  stale: number;
 }
 
 export interface StageLatency {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { TrendSummary } from '../../src/metrics/histogram.js';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
-import { tempDir } from '../fixtures/cli.js';
+import { tempDir, expectAccountingHolds } from '../fixtures/cli.js';
 
 async function medians(addDelayMs: number): Promise<{ frame: number; sfu: number; count: number }> {
   const scenario = scenarioFromText(`name: calibration
@@ -20,6 +20,7 @@ peers:
   const dir = await tempDir();
   const { summary } = await runScenario({ scenario, runId: `delay-${addDelayMs}`, outDir: join(dir, 'out') });
   expect(summary.status).toBe('passed');
+  expectAccountingHolds(summary);
   const frame = summary.metrics['frame_latency_ms'] as TrendSummary;
   const sfu = summary.metrics['sfu_ms'] as TrendSummary;
   return { frame: frame.p50, sfu: sfu.p50, count: frame.count };

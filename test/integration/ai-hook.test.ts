@@ -3,14 +3,13 @@
  * policy under overload, the external worker over a Unix socket (and surviving its death), and the device
  * scheduler's spread and utilisation.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TrendSummary } from '../../src/metrics/histogram.js';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import type { RunSummary } from '../../src/report/summary.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
-import { readFrames, runCli, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
+import { readFrames, readSummary, runCli, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
 import { glassbenchChildPids, glassbenchChromiumPids, requireBinary } from '../fixtures/system.js';
 import { spawnSync } from 'node:child_process';
 
@@ -112,7 +111,7 @@ ai: { placement: cloud, mode: tap, stages: [ { name: inference, model: { synthet
     const result = await runCli(['run', path, '--out', out]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/AI hook overloaded: \d+ of \d+ frames dropped by the drop-oldest queue policy/);
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
+    const summary = readSummary(out);
     // 30 frames/s offered, 20/s served: about a third dropped
     const dropped = count(summary, 'frames_dropped_ai');
     const sent = count(summary, 'frames_sent');
@@ -153,7 +152,7 @@ ai: { placement: cloud, mode: tap, stages: [ { name: inference, model: { synthet
     expect(worker).toBeDefined();
     process.kill(worker as number, 'SIGKILL');
     expect(await cli.exit).toBe(0);
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
+    const summary = readSummary(out);
     expect(count(summary, 'frames_failed_ai')).toBeGreaterThanOrEqual(1);
     expect(summary.ai?.events.join('\n')).toMatch(/went away \(\d+ calls? in flight failed\)[\s\S]*restarted/);
     expect(cli.stderr()).toMatch(/SFU: external AI worker went away/);

@@ -11,7 +11,7 @@ import type { TrendSummary } from '../../src/metrics/histogram.js';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import type { RunSummary } from '../../src/report/summary.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
-import { readFrames, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
+import { readFrames, readSummary, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
 import { glassbenchBrowserMainPids, glassbenchChromiumPids, requireBinary } from '../fixtures/system.js';
 
 const pair = (options: { duration?: string; warmup?: string; bitrateKbps?: number; addDelayMs?: number; runners?: number; subscribers?: number } = {}): string => `name: browser-test
@@ -107,7 +107,7 @@ describe('browser peers', () => {
     process.kill(browsers[0] as number, 'SIGKILL');
     expect(await run.exit).toBe(0);
     expect(run.stderr()).toMatch(/peer failed: r1-\w+-\d: the browser process went away/);
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
+    const summary = readSummary(out);
     expect(summary.peers.failed.length).toBeGreaterThan(0);
     expect(summary.peers.failed[0]?.message).toBe('the browser process went away');
     // recorded as a fault: when, which peers, what it cost

@@ -4,8 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../src/report/summary.js';
-import { CLI, readFrames, runCli, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
+import { CLI, readFrames, runCli, startCli, tempDir, writeScenario, readSummary } from '../fixtures/cli.js';
 import { glassbenchChildPids } from '../fixtures/system.js';
 
 const SHORT = (extra = '', duration = '3s'): string => `name: cli-short
@@ -15,9 +14,6 @@ peers:
   - { role: subscriber, count: 2 }
 ${extra}`;
 
-function readSummary(dir: string): RunSummary {
-  return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
-}
 
 describe('glassbench run', () => {
   afterEach(() => {

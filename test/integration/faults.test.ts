@@ -8,13 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { childPidsRunning } from '../../src/metrics/process-tree.js';
-import type { RunSummary } from '../../src/report/summary.js';
-import { type BackgroundRun, readFrames, runCli, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
+import { type BackgroundRun, readFrames, runCli, startCli, tempDir, writeScenario, readSummary } from '../fixtures/cli.js';
 import { glassbenchChildPids } from '../fixtures/system.js';
 
-function readSummary(dir: string): RunSummary {
-  return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
-}
 
 const SCENARIO = (duration: string): string => `name: faults
 duration: ${duration}

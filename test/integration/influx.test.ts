@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { nowMs, sleep } from '../../src/metrics/clock.js';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
-import { readFrames, runCli, tempDir } from '../fixtures/cli.js';
+import { readFrames, runCli, tempDir, expectAccountingHolds } from '../fixtures/cli.js';
 import { createDatabase, influxQuery, startInfluxd, startVictoriaMetrics, type ServerHandle } from '../fixtures/influxdb.js';
 import { requireBinary } from '../fixtures/system.js';
 
@@ -37,6 +37,7 @@ describe('InfluxDB sink', () => {
     const received = readFrames(join(dir, 'out')).length; // every frame record, warm-up ones included
     expect(received).toBeGreaterThan(50);
     expect(summary.influx).toMatchObject({ pointsPending: 0, warnings: [] });
+    expectAccountingHolds(summary);
 
     const counted = await influxQuery(influx.url, 'glassbench', `SELECT count(frame_latency_ms) FROM frame WHERE testid = 'influx-v1-test'`);
     expect(counted[0]?.values[0]?.[1]).toBe(received);

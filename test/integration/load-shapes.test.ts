@@ -7,12 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/report/summary.js';
-import { runCli, tempDir, writeScenario } from '../fixtures/cli.js';
+import { runCli, tempDir, writeScenario, readSummary } from '../fixtures/cli.js';
 import { glassbenchChildPids } from '../fixtures/system.js';
 
-function readSummary(dir: string): RunSummary {
-  return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
-}
 
 const count = (summary: RunSummary, name: string): number => (summary.metrics[name] as { count?: number } | undefined)?.count ?? 0;
 

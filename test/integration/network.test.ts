@@ -5,22 +5,18 @@
  * receivers' packet_loss_pct. Namespaces are gone afterwards, also after Ctrl-C; without root the run says so.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TrendSummary } from '../../src/metrics/histogram.js';
 import type { RunSummary } from '../../src/report/summary.js';
-import { CLI, runCli, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
+import { CLI, runCli, startCli, tempDir, writeScenario, readSummary } from '../fixtures/cli.js';
 import { glassbenchChildPids, glassbenchNamespaces } from '../fixtures/system.js';
 
 const root = process.getuid?.() === 0;
 // as root only (namespaces and links need it); under CI a non-root run is a failure, not a skip
 const asRoot = root || process.env['CI'] === 'true' ? it : it.skip;
 
-function readSummary(dir: string): RunSummary {
-  return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
-}
 
 const scenario = (name: string, publisherNetwork: string, subscriberNetwork: string, duration = '6s'): string => `name: ${name}
 duration: ${duration}

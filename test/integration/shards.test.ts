@@ -3,17 +3,13 @@
  * would), against one SFU (`glassbench sfu`) and one real InfluxDB, merged with `report --influx --testid`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/report/summary.js';
-import { CLI, readFrames, runCli, tempDir, writeScenario } from '../fixtures/cli.js';
+import { CLI, readFrames, runCli, tempDir, writeScenario, readSummary } from '../fixtures/cli.js';
 import { createDatabase, influxQuery, startInfluxd, type ServerHandle } from '../fixtures/influxdb.js';
 import { glassbenchChildPids } from '../fixtures/system.js';
 
-function readSummary(dir: string): RunSummary {
-  return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
-}
 
 const count = (summary: RunSummary, name: string): number => (summary.metrics[name] as { count?: number } | undefined)?.count ?? 0;
 

@@ -13,7 +13,7 @@ import { nowMs } from '../../src/metrics/clock.js';
 import type { SpeechSampleRecord } from '../../src/metrics/types.js';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
-import { readFrames, tempDir } from '../fixtures/cli.js';
+import { readFrames, tempDir, expectAccountingHolds } from '../fixtures/cli.js';
 
 describe('speech engines (real)', () => {
   beforeAll(() => {
@@ -88,6 +88,7 @@ ai: { placement: cloud, speech: { asr: pocketsphinx, mt: apertium, tts: espeak-n
       outDir,
     });
     expect(summary.status).toBe('passed');
+    expectAccountingHolds(summary);
     const heard = (summary.speech ?? []).filter((s) => s.utterance !== undefined);
     expect(heard.length).toBeGreaterThanOrEqual(2);
     const mt = new ApertiumMt();

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
 import { readFramesFile } from '../../src/sinks/frames-file.js';
-import { tempDir } from '../fixtures/cli.js';
+import { tempDir, expectAccountingHolds } from '../fixtures/cli.js';
 
 async function countRecords(path: string): Promise<{ all: number; warmup: number }> {
   const out = { all: 0, warmup: 0 };
@@ -40,6 +40,7 @@ peers:
       },
     });
     expect(summary.status).toBe('passed');
+    expectAccountingHolds(summary);
     const early = await atHoldStart;
     const end = await countRecords(framesPath);
     // 6 s of warm-up at 30 fps to 2 subscribers: frames older than the loss window and the delivery margin (3 s)

@@ -2,7 +2,9 @@
  * Browser subscriber: receives one stream, and for every decoded frame reads the marker through a
  * MediaStreamTrackProcessor (works in background tabs, unlike requestVideoFrameCallback): `renderedMs` is
  * when the decoded frame is readable in the page. An encoded-frame receive transform gives, per RTP
- * timestamp, when the frame was complete at the receiver (`receivedMs`). Frames whose marker fails its
+ * timestamp, when the frame was complete at the receiver (`receivedMs`); a complete frame that the reader never
+ * gets (the track processor keeps only the newest decoded frame when the page is slow, or the decoder skipped it)
+ * is reported as discarded once a newer one is read, so it is not taken for network loss. Frames whose marker fails its
  * checksum are reported without an id: identity lost, never a latency. Asked to (translated speech), it reads
  * the decoded audio the same way and reports where speech starts in it.
  */
@@ -112,6 +114,7 @@ export class PageSubscriber {
           record.rtpTs = rtpTs;
           const receivedMs = this.receiveTimes.get(rtpTs);
           if (receivedMs !== undefined) record.receivedMs = receivedMs;
+          this.discardOlderThan(rtpTs);
         }
         if (marker) {
           record.f = `${marker.publisherTag}:${marker.frameSeq}`;
@@ -121,6 +124,19 @@ export class PageSubscriber {
       } finally {
         frame.close();
       }
+    }
+  }
+
+  /**
+   * Frames complete before `rtpTs` (the frame just read) that the reader never got: reported as discarded. The
+   * receive map is in arrival order, so everything before `rtpTs` in it was passed over.
+   */
+  private discardOlderThan(rtpTs: number): void {
+    if (!this.receiveTimes.has(rtpTs)) return;
+    for (const [ts, receivedMs] of this.receiveTimes) {
+      this.receiveTimes.delete(ts);
+      if (ts === rtpTs) return;
+      this.received.push({ rtpTs: ts, receivedMs, discarded: true });
     }
   }
 

@@ -18,11 +18,13 @@ export interface PageReceivedFrame {
   rtpTs?: number;
   /** frame complete at the receiver (encoded-frame receive time), when known */
   receivedMs?: number;
-  /** decoded frame readable in the page: the glass */
-  renderedMs: number;
+  /** decoded frame readable in the page: the glass; absent for a frame the reader never got */
+  renderedMs?: number;
   captureMs?: number;
   /** time the page spent reading this frame's marker (draw the strip, read pixels, decode), ms */
   markerReadMs?: number;
+  /** complete at the receiver (`receivedMs`, `rtpTs`), but a newer frame reached the reader first: never read */
+  discarded?: true;
 }
 
 export interface PageStatsSample {

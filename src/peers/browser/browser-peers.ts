@@ -155,7 +155,9 @@ export class BrowserSubscriber {
       this.host,
       (records) => {
         for (const r of records.received) {
-          const record: ReceivedFrameRecord = { peer: this.spec.peerId, sub, renderedMs: r.renderedMs, bytes: 0, keyframe: false };
+          const record: ReceivedFrameRecord = { peer: this.spec.peerId, sub, bytes: 0, keyframe: false };
+          if (r.renderedMs !== undefined) record.renderedMs = r.renderedMs;
+          if (r.discarded) record.discarded = true;
           if (r.f !== undefined) record.f = r.f;
           if (r.rtpTs !== undefined) record.rtpTs = r.rtpTs;
           if (r.receivedMs !== undefined) record.receivedMs = r.receivedMs;
