@@ -7,9 +7,11 @@
  *      encodes real VP8, until the run saturates, and what reading the pixel marker costs per frame;
  *  (d) the AI hook: its overhead (inline with a 0 ms model against no hook), the worker pool's throughput in
  *      frames/s (in process and through the external worker's socket), and the real video path's stage times
- *      (VP8 decode -> blur -> VP8 encode) at 640x360, 30 fps.
+ *      (VP8 decode -> blur -> VP8 encode) at 640x360, 30 fps;
+ *  (e) what the harness's own measuring costs: the CPU of 1 publisher + 50 subscribers on this build against a
+ *      baseline build (bench/measuring-cost.ts; BENCH_BASELINE_REF, BENCH_COST_ROUNDS).
  * Results go to bench/results/latest.json and a Markdown table on stdout (for the README).
- * BENCH_PARTS=a,b,c,d picks parts; BENCH_HOLD and BENCH_STEPS tune part (a).
+ * BENCH_PARTS=a,b,c,d,e picks parts; BENCH_HOLD and BENCH_STEPS tune part (a).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, tmpdir } from 'node:os';
@@ -24,13 +26,16 @@ import { AiPipeline, type StageBackend } from '../reference-server/ai/pipeline.j
 import { DeviceScheduler } from '../reference-server/ai/scheduler.js';
 import type { AiOptions } from '../reference-server/ai/types.js';
 import { nowMs } from '../src/metrics/clock.js';
+import { benchMeasuringCost } from './measuring-cost.js';
 
 const HOLD = process.env['BENCH_HOLD'] ?? '20s';
 const STEPS = (process.env['BENCH_STEPS'] ?? '10,25,50,75,100,150,200,250,300').split(',').map(Number);
 const log = (text: string): void => void process.stderr.write(`${text}\n`);
 const f1 = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v.toFixed(1));
 
-const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'a,b,c,d').split(','));
+const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'a,b,c,d,e').split(','));
+/** the commit before the load-validity measuring (event-loop delay, machine CPU, accounting, wire stamps) */
+const BASELINE_REF = process.env['BENCH_BASELINE_REF'] ?? '58e9653';
 const BROWSER_STEPS = (process.env['BENCH_BROWSER_STEPS'] ?? '1,2,3,4,6,8,10,12').split(',').map(Number);
 
 async function runOnce(subscribers: number, hold: string, kind: 'synthetic' | 'browser' = 'synthetic'): Promise<RunSummary> {
@@ -146,6 +151,7 @@ async function main(): Promise<void> {
   const bestBrowser = [...browsers].reverse().find((b) => b.ok) ?? null;
 
   const ai = PARTS.has('d') ? await benchAi() : undefined;
+  const measuringCost = PARTS.has('e') ? await benchMeasuringCost({ baselineRef: BASELINE_REF, subscribers: 50, rounds: Number(process.env['BENCH_COST_ROUNDS'] ?? 3), hold: '20s' }) : undefined;
 
   const results = {
     date: new Date().toISOString(),
@@ -158,6 +164,7 @@ async function main(): Promise<void> {
     browsers,
     maxBrowserSubscribersBeforeSaturation: bestBrowser?.subscribers ?? 0,
     ai,
+    measuringCost,
   };
   const previous = await readFile('bench/results/latest.json', 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>).catch((): Record<string, unknown> => ({}));
   // a partial run (BENCH_PARTS) keeps the other parts' last results
@@ -168,6 +175,7 @@ async function main(): Promise<void> {
     ...(PARTS.has('b') ? {} : { forwarding: previous['forwarding'] }),
     ...(PARTS.has('c') ? {} : { browsers: previous['browsers'], maxBrowserSubscribersBeforeSaturation: previous['maxBrowserSubscribersBeforeSaturation'] }),
     ...(PARTS.has('d') ? {} : { ai: previous['ai'] }),
+    ...(PARTS.has('e') ? {} : { measuringCost: previous['measuringCost'] }),
   };
   await mkdir('bench/results', { recursive: true });
   await writeFile('bench/results/latest.json', `${JSON.stringify(merged, null, 2)}\n`);
@@ -204,6 +212,19 @@ async function main(): Promise<void> {
       '|---|---|---|',
       ...Object.entries(ai.video.stages).map(([name, t]) => `| ${name} | ${f1(t.p50)} | ${f1(t.p95)} |`),
       `| frames dropped by the queue policy | ${ai.video.framesDropped} of ${ai.video.framesSent} | SFU CPU ${f1(ai.video.sfuCpuPctMean)}% |`,
+    );
+  }
+  if (measuringCost) {
+    const c = measuringCost;
+    const row = (kind: string): string => `| ${kind} | ${c.baseline[kind]?.join(', ') ?? '-'} | ${c.current[kind]?.join(', ') ?? '-'} | ${c.deltaPct[kind] ?? '-'} |`;
+    lines.push(
+      '',
+      `| measuring cost, 1 publisher + ${c.subscribers} subscribers (${c.rounds} rounds of ${c.hold}) | CPU % baseline ${c.baselineRef} | CPU % this build | difference |`,
+      '|---|---|---|---|',
+      row('harness'),
+      row('runner'),
+      row('sfu'),
+      `| all three | | | ${c.totalDeltaPct} |`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
