@@ -441,6 +441,9 @@ export class FrameCollector {
     const series = warmup ? this.warmupSeries : this.series;
     series.add('frames_received', tags);
     series.add('identity_lost', tags);
+    // a frame the page reader passed over, whose RTP timestamp no publisher record names (a browser publisher that
+    // does not identify its frames): complete at the receiver, identity unknown
+    if (receipt.discarded) series.add('frames_discarded_reader', tags);
     const record: FrameRecord = {
       room: info?.room ?? '',
       subscriber: receipt.peer,
@@ -450,6 +453,7 @@ export class FrameCollector {
       bytes: receipt.bytes,
       identityLost: true,
     };
+    if (receipt.discarded) record.discarded = true;
     if (receipt.receivedMs !== undefined) record.receivedMs = receipt.receivedMs;
     if (receipt.renderedMs !== undefined) record.renderedMs = receipt.renderedMs;
     if (warmup) record.warmup = true;
