@@ -82,6 +82,7 @@ export class InfluxReader {
       status: String(meta['status'] ?? ''),
       startedAt: new Date(Number(meta['time']) / 1000).toISOString(),
       values: sink.values,
+      clusters: sink.clusters,
     };
   }
 

@@ -116,8 +116,7 @@ export function renderReport(data: ReportData): string {
     ? `<table><tr><th>metric</th>${data.groups.map((g) => `<th>${escapeHtml(g.name)}</th>`).join('')}</tr>${[...new Set(data.groups.flatMap((g) => g.cdfs.map((c) => c.metric)))]
         .map((m) => `<tr><td>${escapeHtml(m)}</td>${data.groups.map((g) => {
           const c = g.cdfs.find((x) => x.metric === m);
-          const at = (q: number): string => (c ? (c.points.find(([, y]) => y >= q)?.[0] ?? 0).toFixed(1) : '-');
-          return `<td>${at(0.5)} / ${at(0.95)}</td>`;
+          return `<td>${c ? `${c.p50.toFixed(1)} / ${c.p95.toFixed(1)}` : '- / -'}</td>`;
         }).join('')}</tr>`)
         .join('')}${Object.keys(data.groups[0]?.bars ?? {}).map((k) => `<tr><td>${escapeHtml(k)}</td>${data.groups.map((g) => `<td>${(g.bars[k] ?? 0).toFixed(1)}</td>`).join('')}</tr>`).join('')}</table><p class="small">latencies: p50 / p95, ms</p>`
     : '';

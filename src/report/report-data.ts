@@ -1,7 +1,8 @@
 /**
  * What report.html shows, computed from a run's files: per metric the CDF and budget, the headline latency
  * per second, the stage waterfall, the thresholds (and, of the failed ones, which failed first), and for a
- * scenario with variants each variant side by side.
+ * scenario with variants each variant side by side. Percentiles are nearest rank (compare/stats.ts), as in
+ * the summary.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +24,9 @@ export interface Cdf {
   /** [ms, cumulative share] pairs, at most ~200 */
   points: [number, number][];
   budgets: number[];
+  /** nearest-rank median and 95th percentile of every sample (the points are thinned, these are not) */
+  p50: number;
+  p95: number;
 }
 
 export interface SeriesData {
@@ -131,7 +135,7 @@ function group(name: string, samples: Sample[], summary: RunSummary, startMs: nu
     const points: [number, number][] = [];
     for (let i = 0; i < sorted.length; i += step) points.push([Math.round((sorted[i] as number) * 100) / 100, (i + 1) / sorted.length]);
     points.push([sorted[sorted.length - 1] as number, 1]);
-    cdfs.push({ metric, points, budgets: budgetsOf(summary, metric) });
+    cdfs.push({ metric, points, budgets: budgetsOf(summary, metric), p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) });
   }
   const headline = byMetric.has('g2g_latency_ms') ? 'g2g_latency_ms' : 'frame_latency_ms';
   const perSecond = new Map<number, number[]>();
