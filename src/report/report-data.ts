@@ -13,6 +13,7 @@ import { GlassbenchError } from '../errors.js';
 import { PER_RECEIPT } from '../compare/samples.js';
 import { quantile, sortedCopy } from '../compare/stats.js';
 import { readFramesFile } from '../sinks/frames-file.js';
+import { isRateSummary } from './merge-metrics.js';
 import { meanCpuByKind, type RunSummary } from './summary.js';
 
 /** frame record field -> metric, for the per-frame latencies the report draws */
@@ -47,6 +48,8 @@ export interface ReportData {
   failedFirst?: { key: string; expr: string; atS: number };
   /** executors: the load stages (times in s from the start of the run) with their latency, and peers over time */
   load?: { stages: { label: string; startS: number; endS: number; latency: Record<string, { count: number; p50: number | null; p95: number | null }> }[]; peers: [number, number][] };
+  /** k6 Rates (fractions, e.g. frame_loss_ratio) per group: yes samples of all samples */
+  rates: { group: string; metric: string; count: number; hits: number; rate: number | null }[];
   /** `glassbench capacity`: the steps and the knee */
   capacity?: NonNullable<RunSummary['capacity']>;
   /** per variant (one entry named after the run without variants) */
@@ -205,7 +208,12 @@ export async function reportData(dir: string): Promise<ReportData> {
   const summary = JSON.parse(readFileSync(path, 'utf8')) as RunSummary;
   const startMs = Date.parse(summary.startedAt);
   const thresholds = Object.entries(summary.thresholds).flatMap(([key, list]) => list.map((r) => ({ key, expr: r.expr, ok: r.ok, actual: r.actual })));
-  const data: ReportData = { title: summary.scenario.name, runId: summary.runId, status: summary.status, saturated: summary.saturated, notes: summary.notes, headline: 'frame_latency_ms', thresholds, groups: [] };
+  const data: ReportData = { title: summary.scenario.name, runId: summary.runId, status: summary.status, saturated: summary.saturated, notes: summary.notes, headline: 'frame_latency_ms', thresholds, groups: [], rates: [] };
+  const addRates = (group: string, metrics: RunSummary['metrics']): void => {
+    for (const [metric, m] of Object.entries(metrics)) if (isRateSummary(m)) data.rates.push({ group, metric, count: m.count, hits: m.hits, rate: m.rate });
+  };
+  if (summary.variants) for (const v of summary.variants) addRates(v.name, v.metrics);
+  else addRates(summary.scenario.name, summary.metrics);
   if (summary.variants) {
     for (const v of summary.variants) {
       const all: Sample[] = [];

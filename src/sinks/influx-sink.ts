@@ -163,7 +163,10 @@ export class InfluxSink implements Sink {
     const timestamp = String(Math.round(Date.parse(summary.endedAt) * 1000));
     for (const [metric, values] of Object.entries(summary.metrics)) {
       const point = this.point('summary').tag('metric', metric);
-      for (const [field, value] of Object.entries(values)) point.floatField(field, value);
+      // trends: count min mean p50 p90 p95 p99 max; counters: count rate (per second); Rates (k6): count
+      // hits rate (the fraction, absent without samples: InfluxDB has no null). All floats, so a field keeps
+      // one type across runs.
+      for (const [field, value] of Object.entries(values) as [string, number | null][]) if (value !== null) point.floatField(field, value);
       point.booleanField('saturated', summary.saturated).stringField('status', summary.status).timestamp(timestamp);
       this.enqueue(point);
     }
