@@ -195,7 +195,9 @@ function failedFirst(summary: RunSummary, samples: Sample[], startMs: number): R
         sec = now;
         values.push(v);
       }
-      atS ??= Math.max(0, sec + 1);
+      // counters and Rates have no per-frame samples to follow: which of them failed first is not known
+      if (sec < 0) continue;
+      atS ??= sec + 1;
       if (!first || atS < first.atS) first = { key, expr: r.expr, atS };
     }
   }

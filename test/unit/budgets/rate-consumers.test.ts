@@ -47,3 +47,15 @@ describe('Rate metrics in the consumers of a summary', () => {
     });
   });
 });
+
+describe('report.html failed-first', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gb-rate-first-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('does not claim a Rate (no per-frame samples to follow) failed first after 0 s', async () => {
+    const summary = { runId: 'r', status: 'failed', saturated: false, notes: [], scenario: { name: 's' }, startedAt: '2026-01-01T00:00:00.000Z', processes: {}, metrics: {}, thresholds: { frame_loss_ratio: [{ expr: 'rate<0.001', ok: false, actual: 0.0042 }] } };
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary));
+    writeFileSync(join(dir, 'frames.ndjson.gz'), gzipSync(`${JSON.stringify({ frameId: '1:1', publisher: 'p', receivedMs: Date.parse(summary.startedAt) + 500, frameLatencyMs: 5 })}\n`));
+    expect((await reportData(dir)).failedFirst).toBeUndefined();
+  });
+});
