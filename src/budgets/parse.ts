@@ -63,16 +63,25 @@ export function checkKeyAgainstCatalogue(parsed: ParsedKey): void {
   }
 }
 
-/** Checks the metric is known and the aggregation fits its kind (trend: avg min max med p(N) count; counter: count rate; rate: rate count). */
+/**
+ * Checks the metric is known and the aggregation fits its kind (trend: avg min max med p(N) count; counter:
+ * count rate; rate: rate count). A Rate's `rate` is a fraction of its samples (k6): `frame_loss_ratio:
+ * ["rate<0.01"]` is under 1%, so a bound outside 0..1 is a mistake (most likely a percentage), and its
+ * `count` is its samples (for frame_loss_ratio: expected frames at receivers).
+ */
 export function checkAgainstCatalogue(parsed: ParsedKey, expression: ThresholdExpression): void {
   checkKeyAgainstCatalogue(parsed);
   const definition = findMetric(parsed.metric);
   if (!definition) return;
   const kind = expression.aggregation.kind;
   const allowed = definition.kind === 'trend' ? ['avg', 'min', 'max', 'med', 'percentile', 'count'] : ['count', 'rate'];
-  // a Rate's `rate` is a fraction (k6): `frame_loss_ratio: ["rate<0.01"]` is under 1%
   if (!allowed.includes(kind)) {
     const names = allowed.map((a) => (a === 'percentile' ? 'p(N)' : a)).join(', ');
     throw new ThresholdSyntaxError(`"${expression.source}": ${definition.kind} metric "${parsed.metric}" supports ${names}`);
+  }
+  if (definition.kind === 'rate' && kind === 'rate' && !(expression.value >= 0 && expression.value <= 1)) {
+    throw new ThresholdSyntaxError(
+      `"${expression.source}": the rate of "${parsed.metric}" is a fraction from 0 to 1 (rate<0.01 is under 1%), got ${expression.value}`,
+    );
   }
 }

@@ -4,13 +4,14 @@
  * intervals, and a verdict. A regression is a worsening (every compared metric is better lower) of a gated
  * statistic (the median by default; the p95 too on request) whose interval excludes zero and which exceeds
  * the metric's tolerance: both a share of the baseline (default 5%) and an absolute amount (default 5 ms, in
- * the metric's unit). The p95 is not gated by default: frames of one run are not independent (one pause of
- * the machine delays a run of them), so its interval is too narrow and two runs of one build differ by more
- * than it says.
+ * the metric's unit). Percentiles are nearest rank (stats.ts); the bootstrap resamples whole frames (every
+ * receiver's copy of one frame together). The p95 is not gated by default: consecutive frames of one run are
+ * not independent either (one pause of the machine delays a run of them), so its interval is still too
+ * narrow and two runs of one build differ by more than it says.
  */
 import { escapeXml } from '../sinks/junit.js';
 import type { ChangePoint } from './change-point.js';
-import { bootstrapQuantileDelta, quantile, sortedCopy, type Interval } from './stats.js';
+import { bootstrapQuantileDelta, quantile, sortedCopy, type ClusteredSamples, type Interval } from './stats.js';
 import type { RunSamples } from './samples.js';
 
 export interface Tolerance {
@@ -65,10 +66,15 @@ function rank(metric: string): number {
   return i >= 0 ? i : ORDER.length;
 }
 
-function judge(baseline: Float64Array, candidate: Float64Array, q: number, tolerance: Tolerance, seed: number, gated: boolean): StatComparison {
-  const interval = bootstrapQuantileDelta(baseline, candidate, q, 500, seed);
-  const base = quantile(baseline, q);
-  const cand = quantile(candidate, q);
+interface Side {
+  sorted: Float64Array;
+  samples: ClusteredSamples;
+}
+
+function judge(baseline: Side, candidate: Side, q: number, tolerance: Tolerance, seed: number, gated: boolean): StatComparison {
+  const interval = bootstrapQuantileDelta(baseline.samples, candidate.samples, q, 500, seed);
+  const base = quantile(baseline.sorted, q);
+  const cand = quantile(candidate.sorted, q);
   const exceeds = interval.delta > Math.max((Math.abs(base) * tolerance.pct) / 100, tolerance.abs);
   return { ...interval, baseline: base, candidate: cand, regression: gated && interval.lo > 0 && exceeds };
 }
@@ -77,11 +83,16 @@ export function compareRuns(baseline: RunSamples, candidate: RunSamples, options
   const metrics: MetricComparison[] = [];
   const names = [...new Set([...baseline.values.keys(), ...candidate.values.keys()])].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   for (const [i, metric] of names.entries()) {
-    const base = sortedCopy(baseline.values.get(metric) ?? []);
-    const cand = sortedCopy(candidate.values.get(metric) ?? []);
+    const side = (r: RunSamples): Side => {
+      const values = r.values.get(metric) ?? [];
+      const clusters = r.clusters.get(metric);
+      return { sorted: sortedCopy(values), samples: clusters ? { values, clusters } : { values } };
+    };
+    const base = side(baseline);
+    const cand = side(candidate);
     const tolerance = options.tolerances[metric] ?? options.tolerance;
-    const row: MetricComparison = { metric, baselineCount: base.length, candidateCount: cand.length, tolerance, verdict: 'too few samples' };
-    if (base.length >= options.minSamples && cand.length >= options.minSamples) {
+    const row: MetricComparison = { metric, baselineCount: base.sorted.length, candidateCount: cand.sorted.length, tolerance, verdict: 'too few samples' };
+    if (base.sorted.length >= options.minSamples && cand.sorted.length >= options.minSamples) {
       row.p50 = judge(base, cand, 0.5, tolerance, 2 * i + 1, options.gate.includes('p50'));
       row.p95 = judge(base, cand, 0.95, tolerance, 2 * i + 2, options.gate.includes('p95'));
       const improved = (s: StatComparison): boolean => s.hi < 0 && -s.delta > Math.max((Math.abs(s.baseline) * tolerance.pct) / 100, tolerance.abs);

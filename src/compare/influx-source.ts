@@ -82,6 +82,7 @@ export class InfluxReader {
       status: String(meta['status'] ?? ''),
       startedAt: new Date(Number(meta['time']) / 1000).toISOString(),
       values: sink.values,
+      clusters: sink.clusters,
     };
   }
 
@@ -133,7 +134,8 @@ export function frameRecord(row: Row): Row {
   return record;
 }
 
-function speechRecord(row: Row): Row {
+/** A `speech` point in the shape of a frames.ndjson.gz speech record. */
+export function speechRecord(row: Row): Row {
   const record: Row = { kind: 'speech', publisher: row['publisher'], n: row['n'], warmup: row['warmup'] === true };
   const names: Record<string, string> = { asr_ms: 'asrMs', mt_ms: 'mtMs', tts_ttfb_ms: 'ttsTtfbMs', asr_wer_pct: 'werPct', subtitle_latency_ms: 'subtitleLatencyMs', s2s_latency_ms: 's2sLatencyMs' };
   for (const [field, key] of Object.entries(names)) if (typeof row[field] === 'number') record[key] = row[field];

@@ -1,6 +1,12 @@
 /**
  * Latency distribution of one series: an HDR histogram (3 significant digits) of values in microseconds,
  * plus exact count, min, max and sum. Summaries are in the metric's own unit (ms for latencies).
+ *
+ * Percentiles are nearest rank, the one definition of glassbench (README, Metrics -> Percentiles; exact
+ * samples use compare/stats.ts `quantile`): the histogram finds the bucket holding the sample at rank
+ * ceil(p/100 * count) and reports that bucket's upper end, at most 0.1% above the exact sample (3
+ * significant digits: 1024 to 2048 sub-buckets per power of two), clamped to the exact min and max. A
+ * summary streams (it never holds the samples), which is why it is not the exact sample.
  */
 import { build, type Histogram } from 'hdr-histogram-js';
 
@@ -57,7 +63,7 @@ export class Trend {
     return this.countValue === 0 ? null : this.maxValue;
   }
 
-  /** Value at percentile p (0-100], or null with no samples. */
+  /** Value at percentile p (0-100] by nearest rank (within 0.1%, see above), or null with no samples. */
   percentile(p: number): number | null {
     if (this.countValue === 0) return null;
     if (p >= 100) return this.maxValue;

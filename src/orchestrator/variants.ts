@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { samplesFromDir } from '../compare/samples.js';
 import { nowMs } from '../metrics/clock.js';
 import { Trend, type TrendSummary } from '../metrics/histogram.js';
-import type { CounterSummary } from '../metrics/series.js';
+import { METRICS } from '../metrics/catalogue.js';
+import type { CounterSummary, RateSummary } from '../metrics/series.js';
+import { isCounterSummary, isRateSummary, sumCounters, sumRates } from '../report/merge-metrics.js';
 import { meanCpuByKind, type RunStatus, type RunSummary, type VariantSummary } from '../report/summary.js';
 import { writeReport } from '../report/html.js';
 import { renderJunit } from '../sinks/junit.js';
@@ -22,8 +24,6 @@ import type { RunOptions, RunResult } from './types.js';
 const SEVERITY: RunStatus[] = ['error', 'aborted', 'failed', 'passed'];
 const worst = (statuses: RunStatus[]): RunStatus => SEVERITY.find((s) => statuses.includes(s)) ?? 'passed';
 
-/** counters summed over rounds (rates recomputed over the summed measured time) */
-const COUNTERS = ['frames_sent', 'frames_received', 'frames_lost', 'identity_lost', 'frames_dropped_ai', 'frames_failed_ai', 'frames_over_budget', 'freeze_count'];
 
 /** The order rounds run in: interleaved `a b a b`, or sequential `a a b b`. */
 export function schedule(variants: Variant[], rounds: number, order: 'sequential' | 'interleaved'): { variant: Variant; round: number }[] {
@@ -57,6 +57,22 @@ export async function runWithVariants(options: RunOptions): Promise<RunResult> {
   return { summary, outDir: options.outDir, exitCode: exitCodeOf(summary) };
 }
 
+/**
+ * Every counter and Rate of the rounds, summed: counters' rates over the rounds' summed measured time (they
+ * ran one after another), Rates' count and hits added and the fraction computed again.
+ */
+export function sumRoundCounts(rounds: Pick<RunSummary, 'metrics' | 'durationMs'>[]): Record<string, CounterSummary | RateSummary> {
+  const measuredS = rounds.reduce((s, r) => s + r.durationMs, 0) / 1000;
+  const out: Record<string, CounterSummary | RateSummary> = {};
+  for (const metric of METRICS) {
+    const parts = rounds.map((r) => r.metrics[metric.name]).filter((m) => m !== undefined);
+    if (parts.length === 0) continue;
+    if (metric.kind === 'rate') out[metric.name] = sumRates(parts.filter(isRateSummary));
+    else if (metric.kind === 'counter') out[metric.name] = sumCounters(parts.filter(isCounterSummary), measuredS);
+  }
+  return out;
+}
+
 function trendOf(values: number[]): TrendSummary | null {
   const trend = new Trend();
   for (const v of values) trend.record(v);
@@ -84,11 +100,7 @@ async function combine(
       const trend = trendOf(values);
       if (trend) metrics[metric] = trend;
     }
-    const measuredS = rounds.reduce((s, r) => s + r.summary.durationMs, 0) / 1000;
-    for (const name of COUNTERS) {
-      const count = rounds.reduce((n, r) => n + ((r.summary.metrics[name] as CounterSummary | undefined)?.count ?? 0), 0);
-      metrics[name] = { count, rate: measuredS > 0 ? Math.round((count / measuredS) * 1000) / 1000 : 0 };
-    }
+    Object.assign(metrics, sumRoundCounts(rounds.map((r) => r.summary)));
     const cpuPctMean = meanCpuByKind(rounds.map((r) => r.summary.processes));
     for (const r of rounds) {
       for (const [key, list] of Object.entries(r.summary.thresholds)) (thresholds[`${variant.name}: ${key}`] ??= []).push(...list);

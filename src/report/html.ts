@@ -16,6 +16,9 @@ function chartJs(): string {
   return readFileSync(join(dirname(entry), 'chart.umd.js'), 'utf8');
 }
 
+/** A threshold's measured value: small fractions (a Rate's 0.0042) keep 3 significant digits, not 0.00. */
+const actualText = (actual: number | null): string => (actual === null ? 'no samples' : actual !== 0 && Math.abs(actual) < 1 ? String(Number(actual.toPrecision(3))) : actual.toFixed(2));
+
 const escapeHtml = (text: string): string => text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] as string);
 
 /** The page script: draws every chart from `DATA` (runs in the browser; plain ES2020). */
@@ -110,14 +113,17 @@ window.glassbenchCharts = charts.length;
 
 export function renderReport(data: ReportData): string {
   const rows = data.thresholds
-    .map((t) => `<tr class="${t.ok ? 'ok' : 'fail'}"><td>${escapeHtml(t.key)}</td><td>${escapeHtml(t.expr)}</td><td>${t.actual === null ? 'no samples' : t.actual.toFixed(2)}</td><td>${t.ok ? 'PASS' : 'FAIL'}</td></tr>`)
+    .map((t) => `<tr class="${t.ok ? 'ok' : 'fail'}"><td>${escapeHtml(t.key)}</td><td>${escapeHtml(t.expr)}</td><td>${actualText(t.actual)}</td><td>${t.ok ? 'PASS' : 'FAIL'}</td></tr>`)
     .join('\n');
+  const rateRows = data.rates
+    .map((r) => `<tr><td>${escapeHtml(r.metric)}</td>${data.groups.length > 1 ? `<td>${escapeHtml(r.group)}</td>` : ''}<td>${r.rate === null ? 'no samples' : `${Number((r.rate * 100).toPrecision(3))}%`}</td><td>${r.hits} of ${r.count}</td></tr>`)
+    .join('');
+  const rateTable = rateRows ? `<table id="rates"><tr><th>metric</th>${data.groups.length > 1 ? '<th>variant</th>' : ''}<th>rate</th><th>yes of samples</th></tr>${rateRows}</table><p class="small">k6 Rates: the share of samples that were a yes (frame_loss_ratio: expected frames at receivers that were lost)</p>` : '';
   const table = data.groups.length > 1
     ? `<table><tr><th>metric</th>${data.groups.map((g) => `<th>${escapeHtml(g.name)}</th>`).join('')}</tr>${[...new Set(data.groups.flatMap((g) => g.cdfs.map((c) => c.metric)))]
         .map((m) => `<tr><td>${escapeHtml(m)}</td>${data.groups.map((g) => {
           const c = g.cdfs.find((x) => x.metric === m);
-          const at = (q: number): string => (c ? (c.points.find(([, y]) => y >= q)?.[0] ?? 0).toFixed(1) : '-');
-          return `<td>${at(0.5)} / ${at(0.95)}</td>`;
+          return `<td>${c ? `${c.p50.toFixed(1)} / ${c.p95.toFixed(1)}` : '- / -'}</td>`;
         }).join('')}</tr>`)
         .join('')}${Object.keys(data.groups[0]?.bars ?? {}).map((k) => `<tr><td>${escapeHtml(k)}</td>${data.groups.map((g) => `<td>${(g.bars[k] ?? 0).toFixed(1)}</td>`).join('')}</tr>`).join('')}</table><p class="small">latencies: p50 / p95, ms</p>`
     : '';
@@ -153,6 +159,7 @@ ${data.saturated ? '<div class="banner warn" id="saturated"><b>Saturated:</b> a 
 ${data.failedFirst ? `<div class="banner bad" id="failed-first"><b>First budget to fail:</b> ${escapeHtml(data.failedFirst.key)} ${escapeHtml(data.failedFirst.expr)}, after ${data.failedFirst.atS} s</div>` : ''}
 <h2>Thresholds</h2>
 ${rows ? `<table id="thresholds"><tr><th>metric</th><th>budget</th><th>actual</th><th>verdict</th></tr>${rows}</table>` : '<p>none</p>'}
+${rateTable ? `<h2>Rates</h2>${rateTable}` : ''}
 ${table ? `<h2>Variants side by side</h2>${table}` : ''}
 <h2>Latency distribution (CDF)</h2><div id="cdfs"></div>
 ${capacityTable ? `<h2>Capacity</h2>${capacityTable}<div id="capacity"></div>` : ''}

@@ -1,7 +1,8 @@
 /**
  * What report.html shows, computed from a run's files: per metric the CDF and budget, the headline latency
  * per second, the stage waterfall, the thresholds (and, of the failed ones, which failed first), and for a
- * scenario with variants each variant side by side.
+ * scenario with variants each variant side by side. Percentiles are nearest rank (compare/stats.ts), as in
+ * the summary.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { GlassbenchError } from '../errors.js';
 import { PER_RECEIPT } from '../compare/samples.js';
 import { quantile, sortedCopy } from '../compare/stats.js';
 import { readFramesFile } from '../sinks/frames-file.js';
+import { isRateSummary } from './merge-metrics.js';
 import { meanCpuByKind, type RunSummary } from './summary.js';
 
 /** frame record field -> metric, for the per-frame latencies the report draws */
@@ -23,6 +25,9 @@ export interface Cdf {
   /** [ms, cumulative share] pairs, at most ~200 */
   points: [number, number][];
   budgets: number[];
+  /** nearest-rank median and 95th percentile of every sample (the points are thinned, these are not) */
+  p50: number;
+  p95: number;
 }
 
 export interface SeriesData {
@@ -43,6 +48,8 @@ export interface ReportData {
   failedFirst?: { key: string; expr: string; atS: number };
   /** executors: the load stages (times in s from the start of the run) with their latency, and peers over time */
   load?: { stages: { label: string; startS: number; endS: number; latency: Record<string, { count: number; p50: number | null; p95: number | null }> }[]; peers: [number, number][] };
+  /** k6 Rates (fractions, e.g. frame_loss_ratio) per group: yes samples of all samples */
+  rates: { group: string; metric: string; count: number; hits: number; rate: number | null }[];
   /** `glassbench capacity`: the steps and the knee */
   capacity?: NonNullable<RunSummary['capacity']>;
   /** per variant (one entry named after the run without variants) */
@@ -131,7 +138,7 @@ function group(name: string, samples: Sample[], summary: RunSummary, startMs: nu
     const points: [number, number][] = [];
     for (let i = 0; i < sorted.length; i += step) points.push([Math.round((sorted[i] as number) * 100) / 100, (i + 1) / sorted.length]);
     points.push([sorted[sorted.length - 1] as number, 1]);
-    cdfs.push({ metric, points, budgets: budgetsOf(summary, metric) });
+    cdfs.push({ metric, points, budgets: budgetsOf(summary, metric), p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) });
   }
   const headline = byMetric.has('g2g_latency_ms') ? 'g2g_latency_ms' : 'frame_latency_ms';
   const perSecond = new Map<number, number[]>();
@@ -188,7 +195,9 @@ function failedFirst(summary: RunSummary, samples: Sample[], startMs: number): R
         sec = now;
         values.push(v);
       }
-      atS ??= Math.max(0, sec + 1);
+      // counters and Rates have no per-frame samples to follow: which of them failed first is not known
+      if (sec < 0) continue;
+      atS ??= sec + 1;
       if (!first || atS < first.atS) first = { key, expr: r.expr, atS };
     }
   }
@@ -201,7 +210,12 @@ export async function reportData(dir: string): Promise<ReportData> {
   const summary = JSON.parse(readFileSync(path, 'utf8')) as RunSummary;
   const startMs = Date.parse(summary.startedAt);
   const thresholds = Object.entries(summary.thresholds).flatMap(([key, list]) => list.map((r) => ({ key, expr: r.expr, ok: r.ok, actual: r.actual })));
-  const data: ReportData = { title: summary.scenario.name, runId: summary.runId, status: summary.status, saturated: summary.saturated, notes: summary.notes, headline: 'frame_latency_ms', thresholds, groups: [] };
+  const data: ReportData = { title: summary.scenario.name, runId: summary.runId, status: summary.status, saturated: summary.saturated, notes: summary.notes, headline: 'frame_latency_ms', thresholds, groups: [], rates: [] };
+  const addRates = (group: string, metrics: RunSummary['metrics']): void => {
+    for (const [metric, m] of Object.entries(metrics)) if (isRateSummary(m)) data.rates.push({ group, metric, count: m.count, hits: m.hits, rate: m.rate });
+  };
+  if (summary.variants) for (const v of summary.variants) addRates(v.name, v.metrics);
+  else addRates(summary.scenario.name, summary.metrics);
   if (summary.variants) {
     for (const v of summary.variants) {
       const all: Sample[] = [];

@@ -175,7 +175,7 @@ export interface RunSummary {
   /** failures during the run (a peer runner, a browser or the SFU died): when, what, which peers, what it cost */
   faults?: { atMs: number; what: string; peers: string[]; fatal: boolean; cost: string }[];
   /** a merged sharded run (`report --influx --testid`): each shard's frame points and counters */
-  shards?: { shard: string; frames: number; metrics: Record<string, number> }[];
+  shards?: { shard: string; frames: number; metrics: Record<string, number>; saturated?: boolean }[];
   /** this run is shard `index` of `count` (`--shard`): only its rooms */
   shard?: { index: number; count: number };
   /** `glassbench capacity`: the load steps, each one's p95 latency and CPU, and the knee */

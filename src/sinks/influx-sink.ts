@@ -147,9 +147,15 @@ export class InfluxSink implements Sink {
     this.enqueue(point);
   }
 
-  /** One second of a receiver's WebRTC stats (browsers: getStats; synthetic: packet loss): measurement `webrtc` (design.md section 7). */
-  writeStats(peer: string, room: string, peerKind: string, sample: StatsSample): void {
+  /**
+   * One second of a receiver's WebRTC stats (browsers: getStats; synthetic: packet loss): measurement `webrtc`
+   * (design.md section 7). `warmup`: the second lies before the measured window (the collector's
+   * measureFromMs), so the run's metrics do not count it.
+   */
+  writeStats(peer: string, room: string, peerKind: string, sample: StatsSample, warmup?: boolean): void {
     const point = this.point('webrtc').tag('peer_kind', peerKind).stringField('peer', peer).stringField('room', room);
+    // as on frame points: a merge of shards (report --influx) leaves warm-up seconds out, as the summary did
+    if (warmup) point.booleanField('warmup', true);
     for (const [metric, key] of [...STATS_TRENDS, ...STATS_COUNTERS]) {
       const value = sample[key];
       if (value !== undefined) point.floatField(metric, value);
@@ -163,8 +169,19 @@ export class InfluxSink implements Sink {
     const timestamp = String(Math.round(Date.parse(summary.endedAt) * 1000));
     for (const [metric, values] of Object.entries(summary.metrics)) {
       const point = this.point('summary').tag('metric', metric);
-      for (const [field, value] of Object.entries(values)) point.floatField(field, value);
+      // trends: count min mean p50 p90 p95 p99 max; counters: count rate (per second); Rates (k6): count
+      // hits rate (the fraction, absent without samples: InfluxDB has no null). All floats, so a field keeps
+      // one type across runs.
+      for (const [field, value] of Object.entries(values) as [string, number | null][]) if (value !== null) point.floatField(field, value);
       point.booleanField('saturated', summary.saturated).stringField('status', summary.status).timestamp(timestamp);
+      this.enqueue(point);
+    }
+    // each process's usage (measurement `process`): what `report --influx` needs to show CPU per process of
+    // every shard, as no per-second CPU point is written
+    for (const [name, usage] of Object.entries(summary.processes ?? {})) {
+      const point = this.point('process').tag('process', name);
+      point.intField('samples', usage.samples).floatField('cpu_pct_mean', usage.cpuPctMean).floatField('cpu_pct_max', usage.cpuPctMax);
+      point.floatField('over_saturation_share', usage.overSaturationShare).floatField('rss_mb_max', usage.rssMbMax).timestamp(timestamp);
       this.enqueue(point);
     }
     this.flush();

@@ -48,3 +48,28 @@ describe('evaluateThreshold', () => {
     expect(evaluateThreshold(spec('frames_lost', 'rate<2'), series.values('frames_lost', {})).actual).toBe(2);
   });
 });
+
+describe('Rate thresholds (k6 Rate: a fraction of yes samples)', () => {
+  it('frame_loss_ratio rate<0.01 is under 1% of the expected frames, per tag filter too', () => {
+    const filtered = spec('frame_loss_ratio', 'rate<0.01', { room: 'r2' });
+    const r1Spec = spec('frame_loss_ratio', 'rate<0.01', { room: 'r1' });
+    const series = new MetricSeries([filtered, r1Spec]);
+    // room r1: 5 of 1000 lost (0.5%); room r2: 20 of 1000 lost (2%)
+    for (let i = 0; i < 1000; i += 1) {
+      series.rate('frame_loss_ratio', i < 5, { room: 'r1' });
+      series.rate('frame_loss_ratio', i < 20, { room: 'r2' });
+    }
+    const r1 = evaluateThreshold(r1Spec, series.values('frame_loss_ratio', { room: 'r1' }));
+    expect(r1).toMatchObject({ ok: true, actual: 0.005 });
+    expect(evaluateThreshold(filtered, series.values('frame_loss_ratio', { room: 'r2' }))).toMatchObject({ ok: false, actual: 0.02, tags: { room: 'r2' } });
+    // both rooms: 25 of 2000
+    expect(evaluateThreshold(spec('frame_loss_ratio', 'rate<0.01'), series.values('frame_loss_ratio', {}))).toMatchObject({ ok: false, actual: 0.0125 });
+    expect(evaluateThreshold(spec('frame_loss_ratio', 'count==2000'), series.values('frame_loss_ratio', {})).ok).toBe(true);
+    expect(series.summaries()['frame_loss_ratio']).toEqual({ count: 2000, hits: 25, rate: 0.0125 });
+  });
+
+  it('fails a Rate threshold with no samples (nothing expected is not 0% lost)', () => {
+    const series = new MetricSeries();
+    expect(evaluateThreshold(spec('frame_loss_ratio', 'rate<0.01'), series.values('frame_loss_ratio', {}))).toMatchObject({ ok: false, actual: null });
+  });
+});

@@ -11,16 +11,18 @@ function latencies(n: number, median: number, seed: number): number[] {
 }
 
 function run(id: string, values: Record<string, number[]>, scenario = 's'): RunSamples {
-  return { source: id, runId: id, scenario, status: 'passed', startedAt: '', values: new Map(Object.entries(values)) };
+  // every value its own frame: these runs have one receiver per frame
+  const clusters = new Map(Object.entries(values).map(([metric, list]) => [metric, list.map((_, i) => i)]));
+  return { source: id, runId: id, scenario, status: 'passed', startedAt: '', values: new Map(Object.entries(values)), clusters };
 }
 
 describe('compare statistics', () => {
-  it('quantiles interpolate, and the bootstrap interval is reproducible and covers the true shift', () => {
-    expect(quantile(Float64Array.from([1, 2, 3, 4]), 0.5)).toBe(2.5);
+  it('quantiles are nearest rank, and the bootstrap interval is reproducible and covers the true shift', () => {
+    expect(quantile(Float64Array.from([1, 2, 3, 4]), 0.5)).toBe(2);
     expect(quantile(Float64Array.from([10]), 0.95)).toBe(10);
     expect(Number.isNaN(quantile(new Float64Array(0), 0.5))).toBe(true);
-    const base = sortedCopy(latencies(3000, 20, 1));
-    const cand = sortedCopy(latencies(3000, 20, 2).map((v) => v + 8));
+    const base = { values: sortedCopy(latencies(3000, 20, 1)) };
+    const cand = { values: sortedCopy(latencies(3000, 20, 2).map((v) => v + 8)) };
     const a = bootstrapQuantileDelta(base, cand, 0.5);
     expect(bootstrapQuantileDelta(base, cand, 0.5)).toEqual(a);
     expect(a.lo).toBeLessThan(8);

@@ -30,3 +30,20 @@ describe('renderJunit', () => {
     expect(xml).toContain('<error message="no publisher connected"/>');
   });
 });
+
+describe('renderJunit with a Rate threshold', () => {
+  it('shows the fraction as a percentage with how many of how many, not 0.004 rounded', () => {
+    const summary = {
+      ...base,
+      status: 'failed',
+      metrics: { frame_loss_ratio: { count: 5000, hits: 21, rate: 0.0042 } },
+      thresholds: {
+        frame_loss_ratio: [{ expr: 'rate<0.001', ok: false, actual: 0.0042 }],
+        'frame_loss_ratio{room:r1}': [{ expr: 'rate<0.01', ok: true, actual: 0.0004 }],
+      },
+    } as unknown as RunSummary;
+    const xml = renderJunit(summary);
+    expect(xml).toContain('<failure message="frame_loss_ratio rate&lt;0.001: actual 0.42% (rate 0.0042, 21 of 5000)"/>');
+    expect(xml).toContain('<system-out>actual 0.04% (rate 0.0004)</system-out>');
+  });
+});
