@@ -281,7 +281,7 @@ class Run {
       case 'stats': {
         this.collector.onStats(event.peer, event.sample);
         const info = this.peerInfo.get(event.peer);
-        this.influx?.writeStats(event.peer, info?.room ?? '', info?.kind ?? 'browser', event.sample);
+        this.influx?.writeStats(event.peer, info?.room ?? '', info?.kind ?? 'browser', event.sample, event.sample.ms < this.collector.measureFromMs);
         return;
       }
       case 'publisher-ready':
