@@ -136,7 +136,8 @@ export type RunnerCommand =
   | { type: 'start-publisher'; spec: PublisherSpec; connectTimeoutMs: number }
   | { type: 'start-subscriber'; spec: SubscriberSpec; connectTimeoutMs: number }
   | { type: 'stop-peer'; peerId: string }
-  | { type: 'stop-sending' }
+  /** publishers end their timetables at `atMs` (harness clock; default: when the command arrives) */
+  | { type: 'stop-sending'; atMs?: number }
   | { type: 'close' };
 
 /** Runner -> harness. */
