@@ -18,8 +18,9 @@ export interface SentFrameRecord {
 
 /**
  * A frame due on a publisher's timetable that was not sent: the publisher was late by more than a frame
- * (`late`), its encoder was busy (`encoder-busy`), or a browser's encoder dropped a frame drawn into its source
- * (`encoder-dropped`). `captureMs` is when it was due (its scheduled capture time).
+ * (`late`), its encoder was busy (`encoder-busy`), or its encoder dropped a frame drawn into its source
+ * (`encoder-dropped`: a browser's, or an encoded source's libvpx). `captureMs` is when it was due (its scheduled
+ * capture time). A skipped slot consumes its frame number (timetable.ts), so frame numbers have gaps.
  */
 export interface SkippedFrameRecord {
   peer: string;
