@@ -20,9 +20,9 @@ export type EncoderRequest = { seq: number; captureMs: number; keyframe: boolean
 export type EncoderResult =
   | { ready: true }
   | { seq: number; captureMs: number; data: Uint8Array; keyframe: boolean }
-  | { seq: number; error: string }
+  | { seq: number; captureMs: number; error: string }
   /** libvpx's rate control skipped the frame */
-  | { seq: number; dropped: true };
+  | { seq: number; captureMs: number; dropped: true };
 
 const config = workerData as EncoderConfig;
 const port = parentPort;
@@ -59,13 +59,13 @@ port.on('message', (request: EncoderRequest) => {
         // pict_type 1 (AV_PICTURE_TYPE_I) makes libvpx emit a keyframe: the answer to a PLI
         { data: buffer, format: libav.AV_PIX_FMT_YUV420P, width: config.width, height: config.height, pts: request.seq, ...(request.keyframe ? { pict_type: 1 } : {}) },
       ]);
-      if (packets.length === 0) port.postMessage({ seq: request.seq, dropped: true } satisfies EncoderResult);
+      if (packets.length === 0) port.postMessage({ seq: request.seq, captureMs: request.captureMs, dropped: true } satisfies EncoderResult);
       for (const p of packets) {
         const data = p.data;
         port.postMessage({ seq: request.seq, captureMs: request.captureMs, data, keyframe: ((data[0] ?? 1) & 1) === 0 } satisfies EncoderResult, [data.buffer as ArrayBuffer]);
       }
     } catch (error) {
-      port.postMessage({ seq: request.seq, error: String(error) } satisfies EncoderResult);
+      port.postMessage({ seq: request.seq, captureMs: request.captureMs, error: String(error) } satisfies EncoderResult);
     }
   })();
 });

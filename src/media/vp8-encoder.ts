@@ -1,4 +1,8 @@
-/** A live VP8 encoder in a worker thread: frames in (sequence, capture time), encoded VP8 frames out. */
+/**
+ * A live VP8 encoder in a worker thread: frames in (sequence, capture time), encoded VP8 frames out. The
+ * capture time is the frame's slot on its publisher's timetable (timetable.ts) and travels with the frame, so
+ * the time spent waiting for and in the encoder counts in send_lag_ms, not in the frame's capture time.
+ */
 import { Worker } from 'node:worker_threads';
 import { childEntry } from '../project-paths.js';
 import type { EncoderConfig, EncoderRequest, EncoderResult } from './vp8-encoder-worker.js';
@@ -19,7 +23,11 @@ export class Vp8LiveEncoder {
   /** frames libvpx dropped (rate control) */
   dropped = 0;
 
-  constructor(config: EncoderConfig, onFrame: (frame: EncodedFrame) => void, onError: (message: string) => void) {
+  /**
+   * @param onDropped a frame handed in that will never come out: libvpx's rate control dropped it, or encoding
+   *   it failed (after `onError`); with its sequence number and capture time, so the publisher reports it
+   */
+  constructor(config: EncoderConfig, onFrame: (frame: EncodedFrame) => void, onError: (message: string) => void, onDropped: (seq: number, captureMs: number) => void = () => undefined) {
     this.worker = new Worker(childEntry('src/media/vp8-encoder-worker'), { workerData: config });
     this.ready = new Promise((resolve, reject) => {
       this.worker.once('error', reject);
@@ -29,9 +37,13 @@ export class Vp8LiveEncoder {
           return;
         }
         this.inFlight = Math.max(0, this.inFlight - 1);
-        if ('dropped' in result) this.dropped += 1;
-        else if ('error' in result) onError(`VP8 encoder: ${result.error}`);
-        else onFrame({ seq: result.seq, captureMs: result.captureMs, data: Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength), keyframe: result.keyframe });
+        if ('dropped' in result) {
+          this.dropped += 1;
+          onDropped(result.seq, result.captureMs);
+        } else if ('error' in result) {
+          onError(`VP8 encoder: ${result.error}`);
+          onDropped(result.seq, result.captureMs);
+        } else onFrame({ seq: result.seq, captureMs: result.captureMs, data: Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength), keyframe: result.keyframe });
       });
     });
   }

@@ -38,6 +38,8 @@ import type { RunEvent, RunOptions, RunResult } from './types.js';
 const CONNECTS_IN_FLIGHT_PER_RUNNER = 8;
 /** how often an executor steers the load during the hold, ms */
 const STEER_MS = 250;
+/** publishers stop this long after the drain begins, all at one instant (their command must arrive first), ms */
+const STOP_LEAD_MS = 100;
 /** per-stage latency in the summary and report: record field -> metric */
 const STAGE_METRICS: [keyof FrameRecord, string][] = [
   ['g2gLatencyMs', 'g2g_latency_ms'],
@@ -655,10 +657,12 @@ class Run {
 
   private async drainAndClose(): Promise<void> {
     this.emit({ type: 'phase', phase: 'draining', message: 'stopping publishers and waiting for frames in flight' });
-    this.sendingStoppedMs = nowMs();
+    // publishers end their timetables at one instant a little ahead, so the command's trip over IPC does not
+    // let a runner send slots past the window's end: every publisher's last due slot is before sendingStoppedMs
+    this.sendingStoppedMs = nowMs() + STOP_LEAD_MS;
     const alive = this.runners.filter((r) => r.alive);
-    for (const runner of alive) runner.send({ type: 'stop-sending' });
-    if (alive.length > 0 && this.holdStartMs > 0) await sleep(LOSS_WINDOW_MS + 200);
+    for (const runner of alive) runner.send({ type: 'stop-sending', atMs: this.sendingStoppedMs });
+    if (alive.length > 0 && this.holdStartMs > 0) await sleep(STOP_LEAD_MS + LOSS_WINDOW_MS + 200);
     this.closingRunners = true;
     await closeRunners(this.runners);
     if (this.network) this.networkCounts = await this.network.close();
@@ -835,6 +839,11 @@ class Run {
     });
     summary.accounting = this.collector.accounting.summary();
     if (this.sfu) summary.sfu = { forwardMs: this.sfuForwardMs };
+    if (this.holdStartMs > 0 && this.sendingStoppedMs > 0) {
+      const fromMs = this.collector.measureFromMs - this.startedMs;
+      const toMs = Math.max(fromMs, this.sendingStoppedMs - this.startedMs);
+      summary.window = { fromMs, toMs, durationMs: toMs - fromMs };
+    }
     if (this.scenario.executor.type !== 'constant-peers' || this.holdStartMs > 0) summary.load = this.loadSummary();
     if (this.options.shard) summary.shard = this.options.shard;
     if (this.network) summary.network = this.networkSummary();

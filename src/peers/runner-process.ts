@@ -16,7 +16,8 @@ import type { AiResultRecord, ReceivedFrameRecord, RunnerCommand, RunnerEvent, S
 interface PublisherPeer {
   streamId: string;
   start(connectTimeoutMs: number): Promise<void>;
-  stopSending(): void;
+  /** ends the publisher's timetable at `atMs` (default now; timetable.ts) */
+  stopSending(atMs?: number): void;
   close(): Promise<void>;
 }
 
@@ -84,9 +85,9 @@ async function handle(command: RunnerCommand): Promise<void> {
       let peer: PublisherPeer;
       if (spec.kind === 'browser') {
         browserPeers.add(spec.peerId);
-        peer = new BrowserPublisher(spec, browserHost(spec.browserWSEndpoint), (r) => sent.push(r), peerError(spec.peerId), (u) => utterances.push(u), (r) => edgeAi.push(r));
+        peer = new BrowserPublisher(spec, browserHost(spec.browserWSEndpoint), (r) => sent.push(r), peerError(spec.peerId), (u) => utterances.push(u), (r) => edgeAi.push(r), (r) => skipped.push(r));
       } else {
-        peer = new SyntheticPublisher(spec, (r) => sent.push(r));
+        peer = new SyntheticPublisher(spec, (r) => sent.push(r), (r) => skipped.push(r));
       }
       publishers.set(spec.peerId, peer);
       try {
@@ -133,7 +134,7 @@ async function handle(command: RunnerCommand): Promise<void> {
       return;
     }
     case 'stop-sending':
-      for (const peer of publishers.values()) peer.stopSending();
+      for (const peer of publishers.values()) peer.stopSending(command.atMs);
       flushRecords();
       return;
     case 'close':

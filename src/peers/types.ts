@@ -18,8 +18,9 @@ export interface SentFrameRecord {
 
 /**
  * A frame due on a publisher's timetable that was not sent: the publisher was late by more than a frame
- * (`late`), its encoder was busy (`encoder-busy`), or a browser's encoder dropped a frame drawn into its source
- * (`encoder-dropped`). `captureMs` is when it was due (its scheduled capture time).
+ * (`late`), its encoder was busy (`encoder-busy`), or its encoder dropped a frame drawn into its source
+ * (`encoder-dropped`: a browser's, or an encoded source's libvpx). `captureMs` is when it was due (its scheduled
+ * capture time). A skipped slot consumes its frame number (timetable.ts), so frame numbers have gaps.
  */
 export interface SkippedFrameRecord {
   peer: string;
@@ -136,7 +137,8 @@ export type RunnerCommand =
   | { type: 'start-publisher'; spec: PublisherSpec; connectTimeoutMs: number }
   | { type: 'start-subscriber'; spec: SubscriberSpec; connectTimeoutMs: number }
   | { type: 'stop-peer'; peerId: string }
-  | { type: 'stop-sending' }
+  /** publishers end their timetables at `atMs` (harness clock; default: when the command arrives) */
+  | { type: 'stop-sending'; atMs?: number }
   | { type: 'close' };
 
 /** Runner -> harness. */

@@ -75,6 +75,12 @@ export interface FrameAccounting {
   stale: number;
 }
 
+export interface MeasuredWindow {
+  fromMs: number;
+  toMs: number;
+  durationMs: number;
+}
+
 export interface StageLatency {
   count: number;
   p50: number | null;
@@ -139,6 +145,13 @@ export interface RunSummary {
   saturation?: SaturationSummary;
   /** the system under test could not keep up (the reference SFU, its AI workers): the run is valid, and this names it */
   bottleneck?: Bottleneck;
+  /**
+   * the measured window, ms after the run started: from the collector's `measureFromMs` (the hold began and every
+   * subscription had joined) to when the publishers' timetables ended. Frames (sent and skipped) count in the
+   * metrics when their capture time is in it, so `frames_sent + frames_skipped` is within one frame per publisher
+   * of fps x `durationMs` / 1000. Absent when the run never reached its hold.
+   */
+  window?: MeasuredWindow;
   /** every expected (frame, receiver) pair is exactly one of received, late or lost */
   accounting?: FrameAccounting;
   processes: Record<string, ProcessUsage>;

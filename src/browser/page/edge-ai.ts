@@ -63,6 +63,8 @@ type StageRunner = (frame: VideoFrame) => Promise<VideoFrame>;
 
 export class EdgeAi {
   readonly track: MediaStreamTrack;
+  /** a processed frame (key `f`, drawn at `captureMs`) entered the encoder's source; dropped or failed ones never do */
+  onSourced: (f: string, captureMs: number) => void = () => undefined;
   private readonly writer: WritableStreamDefaultWriter<VideoFrame>;
   private runners: { name: string; run: StageRunner }[] = [];
   private waiting: Pending | undefined;
@@ -152,7 +154,10 @@ export class EdgeAi {
       }
       record.hookMs = nowMs() - captureMs;
       if (this.closed) current.close();
-      else await this.writer.write(current);
+      else {
+        await this.writer.write(current);
+        this.onSourced(f, captureMs);
+      }
     } catch (error) {
       current.close();
       record.outcome = 'failed';

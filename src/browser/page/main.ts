@@ -7,7 +7,7 @@ import { StatsSampler } from './stats.js';
 import { PageSubscriber } from './subscriber.js';
 import type { PageRecords, PublisherOptions } from './types.js';
 
-const records: PageRecords = { aiResults: [], edgeAi: [], onsets: [], utterances: [], sent: [], received: [], stats: [], errors: [] };
+const records: PageRecords = { aiResults: [], edgeAi: [], onsets: [], utterances: [], sent: [], skipped: [], received: [], stats: [], errors: [] };
 let peer: PagePublisher | PageSubscriber | undefined;
 let stats: StatsSampler | undefined;
 
@@ -25,7 +25,7 @@ function connected(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
 
 const api = {
   async publisherOffer(options: PublisherOptions): Promise<string> {
-    const publisher = new PagePublisher(options, records.sent, records.utterances, (message) => records.errors.push(message), records.edgeAi);
+    const publisher = new PagePublisher(options, records.sent, records.skipped, records.utterances, (message) => records.errors.push(message), records.edgeAi);
     peer = publisher;
     return publisher.createOffer();
   },
@@ -46,11 +46,12 @@ const api = {
     await connected(peer.pc, timeoutMs);
     if (peer instanceof PagePublisher) peer.start();
   },
-  stopSending(): void {
-    if (peer instanceof PagePublisher) peer.stop();
+  /** ends the publisher's timetable at `atMs` (wall clock, shared with Node; default now) */
+  stopSending(atMs?: number): void {
+    if (peer instanceof PagePublisher) peer.stop(atMs);
   },
   take(): PageRecords {
-    const taken = { aiResults: records.aiResults.splice(0), edgeAi: records.edgeAi.splice(0), onsets: records.onsets.splice(0), utterances: records.utterances.splice(0), sent: records.sent.splice(0), received: records.received.splice(0), stats: records.stats.splice(0), errors: records.errors.splice(0) };
+    const taken = { aiResults: records.aiResults.splice(0), edgeAi: records.edgeAi.splice(0), onsets: records.onsets.splice(0), utterances: records.utterances.splice(0), sent: records.sent.splice(0), skipped: records.skipped.splice(0), received: records.received.splice(0), stats: records.stats.splice(0), errors: records.errors.splice(0) };
     return taken;
   },
   close(): void {

@@ -1,14 +1,19 @@
 /**
  * Browser publisher: a canvas-backed MediaStream whose every frame carries the pixel marker (frame id and
  * capture time) in its top strip, above moving content so the encoder works as on real video. Frames are
- * pushed with `requestFrame()` right after drawing, so each drawn frame is captured exactly once.
+ * pushed with `requestFrame()` right after drawing, so each drawn frame is captured exactly once. Drawing is
+ * open-loop (peers/timetable.ts): slot n is due at start + n / fps, its due time is the frame's capture time in
+ * the marker, its index the frame's sequence number (a skipped slot consumes its number); a slot the page
+ * reaches more than an interval late is skipped (`late`), and a drawn frame the encoder never emitted is
+ * reported as `encoder-dropped` (sent-frames.ts).
  */
 import { encodeMarker, MARKER_COLUMNS, markerLayout } from '../../media/marker.js';
 import { nowMs } from './clock.js';
 import { EdgeAi } from './edge-ai.js';
 import { SentFrames } from './sent-frames.js';
 import { SpeechSource } from './speech.js';
-import type { PageEdgeAi, PageSentFrame, PageUtterance, PublisherOptions } from './types.js';
+import { Timetable, type Slot } from '../../peers/timetable.js';
+import type { PageEdgeAi, PageSentFrame, PageSkippedFrame, PageUtterance, PublisherOptions } from './types.js';
 
 export class PagePublisher {
   readonly pc: RTCPeerConnection;
@@ -16,7 +21,7 @@ export class PagePublisher {
   private readonly ctx: CanvasRenderingContext2D;
   private readonly track: CanvasCaptureMediaStreamTrack;
   private timer: number | undefined;
-  private frameSeq = 0;
+  private timetable: Timetable | undefined;
 
   private speech: SpeechSource | undefined;
   private readonly sentFrames: SentFrames;
@@ -26,13 +31,14 @@ export class PagePublisher {
   constructor(
     private readonly options: PublisherOptions,
     sent: PageSentFrame[],
+    private readonly skipped: PageSkippedFrame[],
     private readonly utterances: PageUtterance[],
     onError: (message: string) => void,
     edgeAi: PageEdgeAi[] = [],
   ) {
-    // encoded insertable streams: the sender tap that learns each frame's RTP timestamp (sent-frames.ts)
-    this.pc = new RTCPeerConnection({ iceServers: [], ...(options.identifyRtp ? { encodedInsertableStreams: true } : {}) } as RTCConfiguration);
-    this.sentFrames = new SentFrames(options.publisherTag, sent, onError, options.identifyRtp === true);
+    // encoded insertable streams: the sender tap that learns which frames were sent, with their RTP timestamps (sent-frames.ts)
+    this.pc = new RTCPeerConnection({ iceServers: [], encodedInsertableStreams: true } as RTCConfiguration);
+    this.sentFrames = new SentFrames(options.publisherTag, sent, skipped, onError);
     this.canvas.width = options.width;
     this.canvas.height = options.height;
     document.body.appendChild(this.canvas);
@@ -40,7 +46,11 @@ export class PagePublisher {
     if (!ctx) throw new Error('no 2d canvas context');
     this.ctx = ctx;
     this.track = this.canvas.captureStream(0).getVideoTracks()[0] as CanvasCaptureMediaStreamTrack;
-    if (options.edge) this.edge = new EdgeAi(options.edge.stages, options.width, edgeAi);
+    if (options.edge) {
+      this.edge = new EdgeAi(options.edge.stages, options.width, edgeAi);
+      // only a frame the page's AI passed on enters the encoder's source; one it dropped counts in frames_dropped_ai
+      this.edge.onSourced = (f, captureMs) => this.sentFrames.onCaptured(Number(f.split(':')[1]), captureMs);
+    }
     this.draw(nowMs(), -1);
   }
 
@@ -52,7 +62,7 @@ export class PagePublisher {
       this.speech = new SpeechSource(this.options.utterances, this.options.utteranceIntervalMs ?? 4000, this.utterances);
       await this.speech.load();
       const audio = this.pc.addTransceiver(this.speech.track, { direction: 'sendonly' });
-      if (this.options.identifyRtp) passThrough(audio.sender); // with encoded insertable streams on, every sender's frames must be piped
+      passThrough(audio.sender); // with encoded insertable streams on, every sender's frames must be piped
     }
     const vp8 = (RTCRtpSender.getCapabilities('video')?.codecs ?? []).filter((c) => c.mimeType.toLowerCase() === 'video/vp8');
     if (vp8.length > 0) transceiver.setCodecPreferences(vp8);
@@ -73,26 +83,43 @@ export class PagePublisher {
 
   start(): void {
     this.speech?.start();
-    const intervalMs = 1000 / this.options.fps;
-    const startMs = nowMs();
-    let n = 0;
-    const tick = (): void => {
-      const captureMs = nowMs();
-      const seq = this.frameSeq++;
-      this.draw(captureMs, seq);
-      if (this.edge) this.edge.submit(new VideoFrame(this.canvas, { timestamp: Math.round(captureMs * 1000) }), `${this.options.publisherTag}:${seq}`, captureMs);
-      else this.track.requestFrame();
-      this.sentFrames.onCaptured(seq, captureMs);
-      n += 1;
-      const due = startMs + n * intervalMs;
-      this.timer = window.setTimeout(tick, Math.max(0, due - nowMs()));
-    };
-    tick();
+    this.timetable = new Timetable({ fps: this.options.fps, startMs: nowMs() });
+    this.tick();
   }
 
-  stop(): void {
-    if (this.timer !== undefined) window.clearTimeout(this.timer);
+  private tick(): void {
+    const timetable = this.timetable;
     this.timer = undefined;
+    if (!timetable) return;
+    const { send, skipped } = timetable.take(nowMs());
+    for (const slot of skipped) this.skipped.push({ captureMs: slot.dueMs, reason: 'late' });
+    if (send) this.drawSlot(send);
+    if (timetable.done) return;
+    this.timer = window.setTimeout(() => this.tick(), Math.max(0, timetable.nextDueMs() - nowMs()));
+  }
+
+  /** Draws the slot's frame (its due time in the marker) and hands it to the capturer, or to the page's AI. */
+  private drawSlot(slot: Slot): void {
+    this.draw(slot.dueMs, slot.seq);
+    if (this.edge) this.edge.submit(new VideoFrame(this.canvas, { timestamp: Math.round(slot.dueMs * 1000) }), `${this.options.publisherTag}:${slot.seq}`, slot.dueMs);
+    else {
+      this.track.requestFrame();
+      this.sentFrames.onCaptured(slot.seq, slot.dueMs);
+    }
+  }
+
+  /** Ends the timetable at `atMs` (default now); slots due before it and not drawn yet are reported skipped. */
+  stop(atMs = nowMs()): void {
+    const timetable = this.timetable;
+    if (timetable) {
+      timetable.endAt(atMs);
+      const now = nowMs();
+      if (atMs <= now) {
+        if (this.timer !== undefined) window.clearTimeout(this.timer);
+        this.timer = undefined;
+        for (const slot of timetable.flush(now)) this.skipped.push({ captureMs: slot.dueMs, reason: 'late' });
+      }
+    }
     this.speech?.stop();
   }
 

@@ -12,6 +12,14 @@ export interface PageSentFrame {
   keyframe?: boolean;
 }
 
+/** A slot of the publisher's timetable that never went out (peers/types.ts SkippedFrameRecord). */
+export interface PageSkippedFrame {
+  /** the slot's scheduled capture time */
+  captureMs: number;
+  /** `late`: the page drew it more than an interval late, so skipped it; `encoder-dropped`: drawn, never encoded */
+  reason: 'late' | 'encoder-dropped';
+}
+
 export interface PageReceivedFrame {
   /** absent when the marker could not be read (identity lost) */
   f?: string;
@@ -80,6 +88,7 @@ export interface PageRecords {
   onsets: PageSpeechOnset[];
   utterances: PageUtterance[];
   sent: PageSentFrame[];
+  skipped: PageSkippedFrame[];
   received: PageReceivedFrame[];
   stats: PageStatsSample[];
   errors: string[];
@@ -94,7 +103,10 @@ export interface PublisherOptions {
   /** spoken audio: utterances (id and WAV URL on the page's origin) played one every `utteranceIntervalMs` */
   utterances?: { id: string; url: string }[];
   utteranceIntervalMs?: number;
-  /** decode the sent stream to learn each frame's RTP timestamp (sent-frames.ts): for synthetic receivers */
+  /**
+   * a synthetic receiver or the cloud AI hook is in the room (plan.ts): they join frames by RTP timestamp. The
+   * page learns each sent frame's RTP timestamp in every room now (sent-frames.ts), so this no longer changes what it does
+   */
   identifyRtp?: boolean;
   /** edge placement: these stages run on every frame before the encoder (edge-ai.ts) */
   edge?: { stages: AiStageSpec[] };

@@ -10,14 +10,14 @@ import { keepLoopbackCandidates } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { deleteSession, postOffer, type SignalingSession } from '../signaling.js';
 import { ensureUtteranceWavs, UTTERANCES } from '../../media/utterances.js';
-import type { AiResultRecord, PublisherSpec, ReceivedFrameRecord, SentFrameRecord, SpeechOnsetRecord, StatsSample, SubscriberSpec, SubscriptionWindow, UtteranceRecord } from '../types.js';
+import type { AiResultRecord, PublisherSpec, ReceivedFrameRecord, SentFrameRecord, SkippedFrameRecord, SpeechOnsetRecord, StatsSample, SubscriberSpec, SubscriptionWindow, UtteranceRecord } from '../types.js';
 import type { BrowserHost } from './browser-host.js';
 
 type PageApi = {
   publisherOffer(options: PublisherOptions): Promise<string>;
   subscriberOffer(options?: { aiResults?: boolean; speechOnsets?: boolean }): Promise<string>;
   answer(sdp: string, timeoutMs: number): Promise<void>;
-  stopSending(): void;
+  stopSending(atMs?: number): void;
   take(): PageRecords;
   close(): void;
 };
@@ -82,6 +82,7 @@ export class BrowserPublisher {
     onError: (message: string) => void,
     onUtterance: (record: UtteranceRecord) => void = () => undefined,
     onEdgeAi: (record: AiFrameRecord) => void = () => undefined,
+    onSkipped: (record: SkippedFrameRecord) => void = () => undefined,
   ) {
     const texts = new Map(UTTERANCES.map((u) => [u.id, u.text]));
     this.browserSession = new BrowserSession(
@@ -92,6 +93,8 @@ export class BrowserPublisher {
           if (sent.rtpTs !== undefined) record.rtpTs = sent.rtpTs;
           onFrame(record);
         }
+        // slots of the page's timetable it skipped (late), and frames drawn that its encoder never emitted
+        for (const s of records.skipped) onSkipped({ peer: spec.peerId, publisherTag: spec.publisherTag, captureMs: s.captureMs, reason: s.reason });
         for (const r of records.edgeAi) {
           const record: AiFrameRecord = { k: 'ai', f: r.f, pub: spec.peerId, readyMs: r.readyMs, outcome: r.outcome, device: 'browser' };
           if (r.queueMs !== undefined) record.queueMs = r.queueMs;
@@ -120,8 +123,9 @@ export class BrowserPublisher {
     this.streamId = session.sessionId;
   }
 
-  stopSending(): void {
-    void this.browserSession.evaluate(() => glassbench.stopSending());
+  /** Ends the page's timetable at `atMs` (default: when the page gets the call). */
+  stopSending(atMs?: number): void {
+    void this.browserSession.page?.evaluate((t) => glassbench.stopSending(t), atMs).catch(() => undefined);
   }
 
   close(): Promise<void> {

@@ -9,7 +9,8 @@ import { Vp8LiveEncoder } from '../../media/vp8-encoder.js';
 import { loopbackPeerConfig } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { deleteSession } from '../signaling.js';
-import type { PublisherSpec, SentFrameRecord } from '../types.js';
+import { Timetable, type Slot } from '../timetable.js';
+import type { PublisherSpec, SentFrameRecord, SkippedFrameRecord } from '../types.js';
 import { connectPeer } from './connect.js';
 
 export class SyntheticPublisher {
@@ -19,7 +20,7 @@ export class SyntheticPublisher {
   private readonly sizer: FrameSizer;
   private resourceUrl: string | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private frameSeq = 0;
+  private timetable: Timetable | undefined;
   private sequenceNumber = Math.floor(Math.random() * 0xffff);
   private readonly ssrc = (Math.random() * 0xffffffff) >>> 0;
   private closed = false;
@@ -30,6 +31,7 @@ export class SyntheticPublisher {
   constructor(
     private readonly spec: PublisherSpec,
     private readonly onFrame: (record: SentFrameRecord) => void,
+    private readonly onSkipped: (record: SkippedFrameRecord) => void = () => undefined,
   ) {
     this.sizer = new FrameSizer({
       bitrateKbps: spec.video.bitrateKbps,
@@ -54,6 +56,8 @@ export class SyntheticPublisher {
         { width, height, fps, bitrateKbps, keyframeIntervalMs, publisherTag: this.spec.publisherTag },
         (frame) => this.sendVp8(frame.data, frame.seq, frame.captureMs, frame.keyframe),
         (message) => process.stderr.write(`${this.spec.peerId}: ${message}\n`),
+        // libvpx's rate control dropped the slot's frame, or encoding it failed: never sent, so reported
+        (seq, captureMs) => this.skip({ seq, dueMs: captureMs }, 'encoder-dropped'),
       );
       await this.encoder.start();
     }
@@ -64,38 +68,46 @@ export class SyntheticPublisher {
     this.startFrames();
   }
 
-  /** Sends frames on a drift-free schedule: frame n is due at start + n / fps. */
+  /**
+   * Open-loop sending (timetable.ts): slot n is due at start + n / fps and is its frame's capture time; a slot
+   * is sent late (its lag measured as sentMs - captureMs) or, more than an interval late, skipped and reported.
+   * The frame's sequence number is its slot index, so a skipped slot consumes its number (receivers and the
+   * collector never infer loss from gaps in it).
+   */
   private startFrames(): void {
-    const intervalMs = 1000 / this.spec.video.fps;
-    const startMs = nowMs();
-    let n = 0;
-    const tick = (): void => {
-      if (this.closed || this.timer === undefined) return;
-      this.sendFrame();
-      n += 1;
-      let due = startMs + n * intervalMs;
-      const now = nowMs();
-      if (due < now - intervalMs) {
-        // fell behind by more than a frame (CPU starved): skip ahead rather than burst
-        n = Math.ceil((now - startMs) / intervalMs);
-        due = startMs + n * intervalMs;
-      }
-      this.timer = setTimeout(tick, Math.max(0, due - now));
-    };
-    this.timer = setTimeout(tick, 0);
+    this.timetable = new Timetable({ fps: this.spec.video.fps, startMs: nowMs() });
+    this.tick();
   }
 
-  private sendFrame(): void {
-    const captureMs = nowMs();
+  private tick(): void {
+    const timetable = this.timetable;
+    this.timer = undefined;
+    if (this.closed || !timetable) return;
+    const now = nowMs();
+    const { send, skipped } = timetable.take(now);
+    for (const slot of skipped) this.skip(slot, 'late');
+    if (send) this.sendSlot(send);
+    if (timetable.done) return;
+    this.timer = setTimeout(() => this.tick(), Math.max(0, timetable.nextDueMs() - nowMs()));
+  }
+
+  private skip(slot: Slot, reason: SkippedFrameRecord['reason']): void {
+    this.onSkipped({ peer: this.spec.peerId, publisherTag: this.spec.publisherTag, captureMs: slot.dueMs, reason });
+  }
+
+  private sendSlot(slot: Slot): void {
     if (this.encoder) {
-      // a busy encoder skips the frame rather than queueing: a real-time sender prefers fresh frames
-      if (this.encoder.inFlight >= 2) return;
-      this.encoder.encode(this.frameSeq++, captureMs, this.keyframeWanted);
+      // a busy encoder skips the slot rather than queueing: a real-time sender prefers fresh frames
+      if (this.encoder.inFlight >= 2) {
+        this.skip(slot, 'encoder-busy');
+        return;
+      }
+      this.encoder.encode(slot.seq, slot.dueMs, this.keyframeWanted);
       this.keyframeWanted = false;
       return;
     }
     const shape = this.sizer.next();
-    this.sendVp8(buildVp8Frame(shape, this.spec.video.width, this.spec.video.height), this.frameSeq++, captureMs, shape.keyframe);
+    this.sendVp8(buildVp8Frame(shape, this.spec.video.width, this.spec.video.height), slot.seq, slot.dueMs, shape.keyframe);
   }
 
   /** Packetizes one VP8 frame (RFC 7741) with the identity extensions, and hands it to RTP. */
@@ -127,9 +139,19 @@ export class SyntheticPublisher {
     this.onFrame({ f: frameKey(id), peer: this.spec.peerId, captureMs, sentMs, bytes: frame.length, keyframe });
   }
 
-  stopSending(): void {
+  /**
+   * Ends the timetable at `atMs` (default now): slots due before it are still sent or skipped, none after it
+   * is due. A stop that arrives late reports the slots due before it and not yet taken as skipped (`late`).
+   */
+  stopSending(atMs = nowMs()): void {
+    const timetable = this.timetable;
+    if (!timetable) return;
+    timetable.endAt(atMs);
+    const now = nowMs();
+    if (atMs > now) return; // the timer runs on to the end
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    for (const slot of timetable.flush(now)) this.skip(slot, 'late');
   }
 
   /** Idempotent: stops frames, ends the WHIP session, closes the connection. */
