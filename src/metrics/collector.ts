@@ -75,6 +75,11 @@ export class FrameCollector {
    */
   measureFromMs = Number.POSITIVE_INFINITY;
   /**
+   * End of the measurement window: the instant every publisher's timetable ended. A frame captured at or after it
+   * (a publisher that heard of the stop late) is kept out of the metrics and the accounting like a warm-up frame.
+   */
+  measureUntilMs = Number.POSITIVE_INFINITY;
+  /**
    * Where warm-up frames' metrics go, to be thrown away: the warm-up runs the harness's measuring path as the hold
    * does (its code optimised, its heap sized), so the hold starts on a harness in its steady state.
    */
@@ -142,7 +147,7 @@ export class FrameCollector {
    * at any receiver, so never lost.
    */
   onSkipped(record: SkippedFrameRecord): void {
-    const warmup = record.captureMs < this.measureFromMs;
+    const warmup = !this.inWindow(record.captureMs);
     const series = warmup ? this.warmupSeries : this.series;
     if (!warmup) this.accounting.skipped();
     const tags = { room: this.peers.get(record.peer)?.room ?? '', publisher: record.peer };
@@ -226,6 +231,11 @@ export class FrameCollector {
     this.receive(record, record.f, nowMs);
   }
 
+  /** Whether a frame captured at `captureMs` is measured (inside the window), rather than warm-up or after the stop. */
+  private inWindow(captureMs: number | undefined): boolean {
+    return captureMs !== undefined && captureMs >= this.measureFromMs && captureMs < this.measureUntilMs;
+  }
+
   /** A receipt of frame `key`: kept until the frame is judged, or settled against a frame judged already. */
   private receive(record: ReceivedFrameRecord, key: string, nowMs: number): void {
     const judged = this.judged.get(key);
@@ -247,7 +257,7 @@ export class FrameCollector {
     this.accounting.settle(key, record.sub, outcome, record.discarded === true);
     const publisher = this.publisherByTag.get(Number(key.split(':')[0])) ?? judged.sent?.peer;
     const room = (publisher ? this.peers.get(publisher)?.room : undefined) ?? '';
-    this.emitReceived(judged, receipt, publisher, room, captureMs === undefined || captureMs < this.measureFromMs, outcome === 'late');
+    this.emitReceived(judged, receipt, publisher, room, !this.inWindow(captureMs), outcome === 'late');
   }
 
   /** Judges every frame first seen before `nowMs - loss window - margin` (or all, with `all`). */
@@ -291,7 +301,7 @@ export class FrameCollector {
     // edge AI records come from the publisher's page, stamped when the frame was drawn
     const edge = state.ai?.device === 'browser' ? state.ai : undefined;
     const captureMs = state.sent?.captureMs ?? state.receipts[0]?.captureMs ?? edge?.readyMs;
-    const warmup = captureMs === undefined || captureMs < this.measureFromMs;
+    const warmup = !this.inWindow(captureMs);
     // one receipt per receiver (a second copy of a frame is not a second frame): the first to arrive
     const firstBySub = new Map<string, ReceivedFrameRecord>();
     for (const receipt of state.receipts) {

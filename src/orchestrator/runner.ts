@@ -660,6 +660,7 @@ class Run {
     // publishers end their timetables at one instant a little ahead, so the command's trip over IPC does not
     // let a runner send slots past the window's end: every publisher's last due slot is before sendingStoppedMs
     this.sendingStoppedMs = nowMs() + STOP_LEAD_MS;
+    this.collector.measureUntilMs = this.sendingStoppedMs;
     const alive = this.runners.filter((r) => r.alive);
     for (const runner of alive) runner.send({ type: 'stop-sending', atMs: this.sendingStoppedMs });
     if (alive.length > 0 && this.holdStartMs > 0) await sleep(STOP_LEAD_MS + LOSS_WINDOW_MS + 200);

@@ -136,7 +136,9 @@ export class SyntheticPublisher {
       this.sequenceNumber = (this.sequenceNumber + 1) & 0xffff;
       void sender.sendRtp(new RtpPacket(header, payload));
     }
-    this.onFrame({ f: frameKey(id), peer: this.spec.peerId, captureMs, sentMs, bytes: frame.length, keyframe });
+    // the RTP timestamp names the frame for receivers that cannot read its frame-id extension (a browser page
+    // reports it with a frame its reader passed over)
+    this.onFrame({ f: frameKey(id), peer: this.spec.peerId, captureMs, sentMs, bytes: frame.length, keyframe, rtpTs: timestamp });
   }
 
   /**
