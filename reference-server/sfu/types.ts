@@ -5,8 +5,8 @@ import type { AiDeviceRecord, AiFrameRecord, AiOptions } from '../ai/types.js';
 export interface SfuOptions {
   /** hold every forwarded packet this long, ms (calibration); default 0 */
   addDelayMs?: number;
-  /** spend this much CPU on the event loop for every incoming video frame, ms (calibration: an SFU that cannot
-   * keep up); default 0 */
+  /** spend this much CPU on the event loop for every incoming video frame with a connected subscriber, ms
+   * (calibration: an SFU that cannot keep up); default 0 */
   burnCpuMsPerFrame?: number;
   /** when set, WHIP/WHEP and the stage stream require `Authorization: Bearer <token>` */
   token?: string;
