@@ -3,6 +3,7 @@
  * - `sfu.burnCpuMsPerFrame` 25 with two 30 fps publishers asks the SFU for 1.5 cores: the run stays valid
  *   (`saturated: false`, a light generator) and `summary.bottleneck` names the SFU, on the console and in
  *   report.html;
+ * - a 60 ms model behind one worker at 30 fps names the AI workers;
  * - a burn the SFU keeps up with (10 ms per frame, one publisher) shows up where it is spent: median `sfu_ms`
  *   +10 +/- 2 ms against the same run without it, median `uplink_ms` within 2 ms. The runs alternate (without,
  *   with, without, with) and the medians pool their frames, so a burst of load from elsewhere on this shared
@@ -59,6 +60,25 @@ peers:
     expect(html).toContain('<b>Bottleneck: the reference SFU</b> could not keep up');
     expect(html).toContain('id="stage-time"');
     expect(html).toContain('"sfuLoopDelayMs":[[');
+  }, 120_000);
+
+  it('names the AI workers when the hook cannot keep up (a 60 ms model, one worker, 30 fps)', async () => {
+    const { code, stdout, summary } = await run('ai', `name: ai-bottleneck
+duration: 6s
+peers:
+  - { role: publisher, count: 1, video: { bitrateKbps: 300 } }
+  - { role: subscriber, count: 1 }
+ai:
+  stages: [ { name: inference, model: { synthetic: { fixedMs: 60 } } } ]
+  workers: 1
+`);
+    expect(code).toBe(0);
+    expect(summary.saturated).toBe(false);
+    expect(summary.bottleneck).toBeDefined();
+    // the simulated device is busy by the clock, whatever else runs on this machine
+    const note = summary.notes.find((n) => n.startsWith("bottleneck: the SFU's AI workers could not keep up"));
+    expect(note).toMatch(/device sim0 95% busy or more in 100% of the window; \d+ of \d+ frames dropped by the drop-oldest queue \(max 4\)/);
+    expect(stdout).toContain("note: bottleneck: the SFU's AI workers could not keep up");
   }, 120_000);
 
   it('books a burn the SFU keeps up with as sfu_ms (+10 +/- 2 ms), not as uplink_ms (within 2 ms)', async () => {
