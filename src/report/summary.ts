@@ -117,7 +117,8 @@ export interface RunSummary {
   schemaVersion: number;
   runId: string;
   status: RunStatus;
-  scenario: { name: string; file: string; durationMs: number; rooms: number; target: string; addDelayMs: number };
+  /** `burnCpuMsPerFrame` only when the calibration burn was on */
+  scenario: { name: string; file: string; durationMs: number; rooms: number; target: string; addDelayMs: number; burnCpuMsPerFrame?: number };
   environment: {
     glassbenchVersion: string;
     node: string;

@@ -45,6 +45,7 @@ peers:
 `);
     process.stdout.write(`burn 25 ms, 2 publishers: bottleneck ${JSON.stringify(summary.bottleneck)}, saturated ${summary.saturated}, processes ${JSON.stringify(summary.processes)}\n`);
     expect(code).toBe(0);
+    expect(summary.scenario.burnCpuMsPerFrame).toBe(25);
     expect(summary.bottleneck?.process).toBe('sfu');
     // on this shared machine the SFU gets what CPU the others leave it: its starved event loop always shows
     expect(summary.bottleneck?.reason).toMatch(/event-loop delay p99 \d+ ms \(median second, worst \d+ ms\), over 50 ms in \d+% of the window/);
