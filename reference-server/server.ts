@@ -47,13 +47,16 @@ export class ReferenceServer {
       stages: this.stages,
       forwardTrend: this.forwardTrend,
       addDelayMs: options.addDelayMs ?? 0,
+      burnCpuMsPerFrame: options.burnCpuMsPerFrame ?? 0,
       connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
     };
     if (options.ai && options.ai.placement === 'cloud') {
       this.ctx.ai = new AiRuntime(options.ai, this.metrics, this.stages, (message) => process.stderr.write(`glassbench sfu: ${message}\n`));
     }
-    this.resources = new ResourceSampler((s) => this.stages.push({ k: 'res', ms: s.ms, cpuPct: s.cpuPct, rssMb: s.rssMb }));
+    this.resources = new ResourceSampler((s) =>
+      this.stages.push({ k: 'res', ms: s.ms, cpuPct: s.cpuPct, rssMb: s.rssMb, loopDelayP99Ms: s.loopDelayP99Ms, loopDelayMaxMs: s.loopDelayMaxMs }),
+    );
     this.http = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => this.fail(res, error));
     });
@@ -243,7 +246,7 @@ export class ReferenceServer {
   private health(): Record<string, unknown> {
     let sessions = 0;
     for (const room of this.rooms.values()) sessions += room.publishers.size + room.subscribers.size;
-    const health: Record<string, unknown> = { status: 'ok', rooms: this.rooms.size, sessions, addDelayMs: this.ctx.addDelayMs };
+    const health: Record<string, unknown> = { status: 'ok', rooms: this.rooms.size, sessions, addDelayMs: this.ctx.addDelayMs, burnCpuMsPerFrame: this.ctx.burnCpuMsPerFrame };
     if (this.ctx.ai) health['ai'] = { mode: this.ctx.ai.options.mode, backend: this.ctx.ai.options.backend.type, externalWorkerPid: this.ctx.ai.externalWorkerPid };
     return health;
   }

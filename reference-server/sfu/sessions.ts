@@ -20,6 +20,7 @@ import type { AiFrameRecord } from '../ai/types.js';
 import { packetizeVp8 } from '../../src/media/vp8-synthetic.js';
 import { frameKey, readIdentity, extensionIdsFrom, type ExtensionIds } from '../../src/media/rtp-identity.js';
 import { keepLoopbackCandidates, loopbackPeerConfig } from '../../src/media/werift-config.js';
+import { afterDatagramSent, attachDatagramClock, datagramReadMs } from '../../src/media/datagram-clock.js';
 import { nowMs } from '../../src/metrics/clock.js';
 import type { Trend } from '../../src/metrics/histogram.js';
 import { FrameBuffer, type BufferedFrame } from '../ai/frame-buffer.js';
@@ -41,6 +42,8 @@ export interface SessionContext {
   /** per-packet fan-out time, ms */
   forwardTrend: Trend;
   addDelayMs: number;
+  /** CPU burnt on the event loop per incoming video frame, ms (calibration) */
+  burnCpuMsPerFrame: number;
   connectTimeoutMs: number;
   /** the AI hook, when the SFU runs one */
   ai?: AiRuntime;
@@ -81,6 +84,8 @@ abstract class Session {
     await this.pc.setRemoteDescription({ type: 'offer', sdp: keepLoopbackCandidates(offerSdp) });
     prepare(this.pc.getTransceivers());
     await this.pc.setLocalDescription(await this.pc.createAnswer());
+    // the sockets exist once the candidates are gathered: from here on `in` is stamped at the datagram's read
+    attachDatagramClock(this.pc);
     const sdp = this.pc.localDescription?.sdp;
     if (!sdp) throw new Error('no local description after negotiation');
     return sdp;
@@ -111,6 +116,17 @@ abstract class Session {
       if (!this.pending && nowMs() - this.lastMediaMs > idleMs) void this.close();
     }, Math.min(1000, idleMs / 4));
     this.idleTimer.unref();
+  }
+}
+
+/**
+ * Calibration (`sfu.burnCpuMsPerFrame`): keeps the event loop busy for `ms`, reading the clock, as real
+ * per-frame work would (a decoder, a mixer); nothing else runs in the meantime.
+ */
+function burnCpu(ms: number): void {
+  const untilMs = nowMs() + ms;
+  while (nowMs() < untilMs) {
+    // busy on purpose
   }
 }
 
@@ -186,7 +202,8 @@ export class PublisherSession extends Session {
   }
 
   private onRtp(kind: Kind, ssrc: number, rtp: RtpPacket): void {
-    const arrivalMs = nowMs();
+    // when the datagram was read from the socket (before SRTP and werift's work), else now
+    const arrivalMs = datagramReadMs() ?? nowMs();
     this.ssrcByKind.set(kind, ssrc);
     const counters = this.ctx.metrics.byKind[kind];
     counters.packetsIn.inc();
@@ -200,6 +217,9 @@ export class PublisherSession extends Session {
       if (key !== this.lastFrameIn) {
         this.lastFrameIn = key;
         this.ctx.stages.push({ k: 'in', f: key, pub: this.id, ms: arrivalMs });
+        // the burn stands for per-frame forwarding work: a frame no connected subscriber receives costs nothing
+        // (an SFU burning before its subscribers connect could not finish their DTLS handshakes)
+        if (this.ctx.burnCpuMsPerFrame > 0 && this.hasConnectedSubscriber()) burnCpu(this.ctx.burnCpuMsPerFrame);
       }
     }
     if (kind === 'audio' && this.speech) {
@@ -214,6 +234,11 @@ export class PublisherSession extends Session {
       if (this.ai.inline) return; // forwarded when the hook is done with the frame
     }
     this.delayLine.push(() => this.fanOut(kind, rtp, key));
+  }
+
+  private hasConnectedSubscriber(): boolean {
+    for (const subscriber of this.subscribers) if (!subscriber.pending) return true;
+    return false;
   }
 
   private startVoice(): TranslatedVoice {
@@ -362,15 +387,15 @@ export class SubscriberSession extends Session {
       else if (ext.id === source.absCaptureTime) id = target.absCaptureTime;
       if (id !== undefined) copy.header.extensions.push({ id, payload: ext.payload });
     }
-    // the moment the packet is handed to the transport (werift encrypts and sends it from here)
-    const outMs = nowMs();
     void transceiver.sender.sendRtp(copy);
     const counters = this.ctx.metrics.byKind[kind];
     counters.packetsOut.inc();
     counters.bytesOut.inc(rtp.payload.length);
     if (key !== undefined && key !== this.lastFrameOut) {
       this.lastFrameOut = key;
-      this.ctx.stages.push({ k: 'out', f: key, sub: this.id, ms: outMs });
+      // `out` is when the encrypted datagram went to the kernel (see datagram-clock.ts), first packet of a frame only
+      const sub = this.id;
+      afterDatagramSent((ms) => this.ctx.stages.push({ k: 'out', f: key, sub, ms }));
     }
   }
 

@@ -5,6 +5,9 @@ import type { AiDeviceRecord, AiFrameRecord, AiOptions } from '../ai/types.js';
 export interface SfuOptions {
   /** hold every forwarded packet this long, ms (calibration); default 0 */
   addDelayMs?: number;
+  /** spend this much CPU on the event loop for every incoming video frame with a connected subscriber, ms
+   * (calibration: an SFU that cannot keep up); default 0 */
+  burnCpuMsPerFrame?: number;
   /** when set, WHIP/WHEP and the stage stream require `Authorization: Bearer <token>` */
   token?: string;
   /** largest accepted SDP body, bytes; default 65536 */
@@ -29,7 +32,7 @@ export interface SfuOptions {
  * One line of the stage stream (`GET /stage-times`, NDJSON):
  * - `in`: first packet of frame `f` arrived from publisher session `pub`;
  * - `out`: first packet of frame `f` left towards subscriber session `sub`;
- * - `res`: the SFU process's CPU and memory over the last second;
+ * - `res`: the SFU process's CPU, memory and event-loop delay (p99 and max, ms) over the last second;
  * - `ai`: what the AI hook did with a frame; `dev`: each AI device over the last second;
  * - `speech`: what the translation chain did with an utterance; `voice`: its translated speech began to play;
  * - `event`: something a person should see (the external AI worker went away, came back).
@@ -37,7 +40,7 @@ export interface SfuOptions {
 export type StageRecord =
   | { k: 'in'; f: string; pub: string; ms: number }
   | { k: 'out'; f: string; sub: string; ms: number }
-  | { k: 'res'; ms: number; cpuPct: number; rssMb: number }
+  | { k: 'res'; ms: number; cpuPct: number; rssMb: number; loopDelayP99Ms: number; loopDelayMaxMs: number }
   | AiFrameRecord
   | AiDeviceRecord
   | SpeechRecord

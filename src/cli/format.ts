@@ -94,6 +94,10 @@ export function summaryTable(summary: RunSummary): string {
     lines.push('', `failed peers (${summary.peers.failed.length}):`);
     for (const f of summary.peers.failed.slice(0, 10)) lines.push(`  ${f.peer}: ${f.message}`);
   }
+  if (summary.bottleneck) {
+    const who = summary.bottleneck.process === 'sfu' ? 'the reference SFU' : "the SFU's AI workers";
+    lines.push('', `BOTTLENECK: ${who} could not keep up (${summary.bottleneck.reason}); the run is valid: this is the system under test's limit.`);
+  }
   for (const note of summary.notes) lines.push('', `note: ${note}`);
   if (summary.saturated) lines.push('', 'WARNING: the run was saturated; see notes above.');
   return lines.join('\n');

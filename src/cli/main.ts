@@ -154,17 +154,20 @@ async function validateCommand(path: string): Promise<number> {
   return EXIT_CODES.ok;
 }
 
-type SfuArgs = { port: number; host: string; token?: string; 'add-delay-ms': number; 'max-rooms': number; 'max-sessions-per-room': number; 'max-pending': number; 'max-setups-per-second': number; 'idle-timeout-ms': number };
+type SfuArgs = { port: number; host: string; token?: string; 'add-delay-ms': number; 'burn-cpu-ms-per-frame': number; 'max-rooms': number; 'max-sessions-per-room': number; 'max-pending': number; 'max-setups-per-second': number; 'idle-timeout-ms': number };
 
 async function sfuCommand(args: SfuArgs): Promise<number> {
   for (const flag of ['max-rooms', 'max-sessions-per-room', 'max-pending', 'max-setups-per-second', 'idle-timeout-ms'] as const) {
     if (!Number.isInteger(args[flag]) || args[flag] < 1) throw new GlassbenchError('INVALID_INPUT', `--${flag}: must be a whole number, 1 or more, got ${args[flag]}`);
   }
+  const burn = args['burn-cpu-ms-per-frame'];
+  if (!Number.isFinite(burn) || burn < 0 || burn > 1000) throw new GlassbenchError('INVALID_INPUT', `--burn-cpu-ms-per-frame: must be a number of ms from 0 to 1000, got ${burn}`);
   if (args.host !== '127.0.0.1' && args.host !== '::1' && args.host !== 'localhost') {
     err(`note: binding to ${args.host}; ICE candidates are still loopback-only`);
   }
   const server = new ReferenceServer({
     addDelayMs: args['add-delay-ms'],
+    burnCpuMsPerFrame: args['burn-cpu-ms-per-frame'],
     maxRooms: args['max-rooms'],
     maxSessionsPerRoom: args['max-sessions-per-room'],
     maxPendingSessions: args['max-pending'],
@@ -252,7 +255,8 @@ function cli(argv: string[]): Argv {
         .option('max-pending', { type: 'number', default: 256, describe: 'sessions still connecting at once (503 beyond)' })
         .option('max-setups-per-second', { type: 'number', default: 500, describe: 'new sessions per second (429 beyond)' })
         .option('idle-timeout-ms', { type: 'number', default: 30000, describe: 'close a publisher that sends no media this long (its subscribers with it)' })
-        .option('add-delay-ms', { type: 'number', default: 0, describe: 'hold every forwarded frame this long (calibration)' }),
+        .option('add-delay-ms', { type: 'number', default: 0, describe: 'hold every forwarded frame this long (calibration)' })
+        .option('burn-cpu-ms-per-frame', { type: 'number', default: 0, describe: 'spend this much CPU on the event loop for every incoming video frame (calibration: an SFU that cannot keep up)' }),
     )
     .demandCommand(1, 'name a command: run, capacity, compare, report, validate or sfu')
     .strict()

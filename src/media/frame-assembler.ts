@@ -1,7 +1,8 @@
 /**
  * Rebuilds frames from RTP packets on a receiver: a frame is complete when its first packet (VP8 S=1,
  * PID=0), its marker packet and every sequence number between them have arrived. `receivedMs` is the
- * arrival of the packet that completed it (design.md section 4).
+ * arrival of the packet that completed it (design.md section 4): callers pass when its datagram was read from
+ * the socket (datagram-clock.ts), so SRTP and werift's work on the receiver are not booked as network.
  */
 import { nowMs } from '../metrics/clock.js';
 import { readIdentity, type ExtensionIds, type FrameIdentity } from './rtp-identity.js';
@@ -51,6 +52,7 @@ export class FrameAssembler {
     private readonly onFrame: (frame: AssembledFrame) => void,
   ) {}
 
+  /** `arrivalMs`: when the packet's datagram was read (default: now) */
   push(packet: RtpLike, arrivalMs = nowMs()): void {
     const { timestamp, sequenceNumber, marker } = packet.header;
     if (this.completed.has(timestamp)) return; // a retransmission of a frame already complete

@@ -45,10 +45,13 @@ export class ResourceSampler {
     const elapsedMs = Math.max(1, ms - this.lastMs);
     this.lastCpu = process.cpuUsage();
     this.lastMs = ms;
-    // the monitor's histogram is in ns and counts the delay beyond its own resolution timer
+    // the monitor's histogram is in ns and counts the delay beyond its own resolution timer. No sample at all
+    // means its timer never got to run since the last reset: the loop was blocked the whole interval (and the
+    // delay still going on gets into the next sample), so the delay is at least the interval, not 0
     const hasLoop = this.loop.count > 0;
-    const loopDelayP99Ms = hasLoop ? Math.max(0, this.loop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS) : 0;
-    const loopDelayMaxMs = hasLoop ? Math.max(0, this.loop.max / 1e6 - LOOP_RESOLUTION_MS) : 0;
+    const blockedMs = Math.max(0, elapsedMs - LOOP_RESOLUTION_MS);
+    const loopDelayP99Ms = hasLoop ? Math.max(0, this.loop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS) : blockedMs;
+    const loopDelayMaxMs = hasLoop ? Math.max(0, this.loop.max / 1e6 - LOOP_RESOLUTION_MS) : blockedMs;
     this.loop.reset();
     return { ms, cpuPct: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100, rssMb: process.memoryUsage.rss() / 1048576, loopDelayP99Ms, loopDelayMaxMs };
   }

@@ -12,6 +12,7 @@ import { FrameCollector, LOSS_WINDOW_MS, type PeerInfo } from '../metrics/collec
 import { Trend, type TrendSummary } from '../metrics/histogram.js';
 import { ResourceSampler } from '../metrics/resources.js';
 import { ProcessUsageTracker } from '../metrics/saturation.js';
+import { judgeBottleneck, type AiDeviceSecond } from '../metrics/bottleneck.js';
 import { MetricSeries } from '../metrics/series.js';
 import type { FrameRecord, SpeechSampleRecord } from '../metrics/types.js';
 import type { AiResultRecord, RunnerEvent, SpeechOnsetRecord, SubscriptionWindow, UtteranceRecord } from '../peers/types.js';
@@ -19,6 +20,7 @@ import { buildSummary, evaluateThresholds } from '../report/build-summary.js';
 import type { RunSummary } from '../report/summary.js';
 import { discoverGpus } from '../../reference-server/ai/gpus.js';
 import type { SpeechRecord } from '../../reference-server/ai/speech/chain.js';
+import type { StageRecord } from '../../reference-server/sfu/types.js';
 import { missingSpeechEngines, wordErrorRate } from '../../reference-server/ai/speech/engines.js';
 import { FramesFile } from '../sinks/frames-file.js';
 import { InfluxSink } from '../sinks/influx-sink.js';
@@ -125,6 +127,9 @@ class Run {
   /** set when a threshold with abortOnFail failed: the run ends early, as a threshold failure */
   private thresholdAbort: string | undefined;
   private sfuForwardMs: TrendSummary | null = null;
+  /** the SFU's seconds (its `res` records) and each AI device's, for the bottleneck judge and the report */
+  private readonly sfuSeconds: Extract<StageRecord, { k: 'res' }>[] = [];
+  private readonly aiSeconds: AiDeviceSecond[] = [];
 
   constructor(private readonly options: RunOptions) {
     this.scenario = options.scenario;
@@ -209,7 +214,7 @@ class Run {
     if (target.type === 'reference') {
       const ai = this.scenario.ai.placement === 'cloud' ? { ai: this.scenario.ai } : {};
       const alsoListenOn = this.network?.list.map((l) => l.hostAddress) ?? [];
-      this.sfu = await startReferenceSfu({ addDelayMs: this.scenario.sfu.addDelayMs, ...ai, ...(alsoListenOn.length > 0 ? { alsoListenOn } : {}) }, (code, signal) => {
+      this.sfu = await startReferenceSfu({ addDelayMs: this.scenario.sfu.addDelayMs, burnCpuMsPerFrame: this.scenario.sfu.burnCpuMsPerFrame, ...ai, ...(alsoListenOn.length > 0 ? { alsoListenOn } : {}) }, (code, signal) => {
         if (this.closingRunners) return;
         const what = `the reference SFU exited unexpectedly (${signal ? `killed by ${signal}` : `code ${code}`})`;
         this.emit({ type: 'warning', message: what });
@@ -217,6 +222,7 @@ class Run {
         this.recordFault(what, [...this.joined], true);
       });
       this.stageClient = await connectStageStream(this.sfu.baseUrl, undefined, (record) => {
+        if (record.k === 'res') this.onSfuSecond(record);
         if (record.k === 'res') this.usage.record('sfu', record, false);
         else if (record.k === 'event') {
           this.emit({ type: 'warning', message: `SFU: ${record.message}` });
@@ -235,6 +241,7 @@ class Run {
             if (d.gpuUtilisationPct !== undefined) acc.gpuUtilisationPct.push(d.gpuUtilisationPct);
             acc.calls += d.calls;
             acc.maxQueue = Math.max(acc.maxQueue, d.queueLength);
+            this.aiSeconds.push({ ms: record.ms, name: d.name, utilisationPct: d.utilisationPct, queueLength: d.queueLength });
             this.aiDevices.set(d.name, acc);
           }
         } else this.collector.onStage(record, nowMs());
@@ -251,6 +258,35 @@ class Run {
       (runner, event) => this.onRunnerEvent(runner, event),
       (runner, code) => this.onRunnerExit(runner, code),
     );
+  }
+
+  /**
+   * One second of the SFU: kept for the bottleneck judge and the report; over the measured window its event-loop
+   * delay (the time a datagram can wait unread, which no stage stamp sees) is recorded beside the stages.
+   */
+  private onSfuSecond(record: Extract<StageRecord, { k: 'res' }>): void {
+    this.sfuSeconds.push(record);
+    if (record.ms < this.collector.measureFromMs || (this.sendingStoppedMs > 0 && record.ms > this.sendingStoppedMs)) return;
+    this.series.record('sfu_loop_delay_ms', record.loopDelayP99Ms, {});
+    this.series.record('loop_delay_ms', record.loopDelayP99Ms, { process: 'sfu' });
+  }
+
+  /** Names the SFU or its AI workers when they could not keep up over the measured window (the run stays valid). */
+  private judgeBottleneck(): RunSummary['bottleneck'] {
+    if (!this.sfu || this.holdStartMs <= 0) return undefined;
+    const summaries = this.series.summaries();
+    const count = (name: string): number => (summaries[name] as { count?: number } | undefined)?.count ?? 0;
+    const { ai } = this.scenario;
+    const judged = judgeBottleneck({
+      windowStartMs: this.holdStartMs,
+      windowEndMs: this.sendingStoppedMs > 0 ? this.sendingStoppedMs : nowMs(),
+      sfu: this.sfuSeconds,
+      ...(ai.placement === 'cloud' ? { ai: { devices: this.aiSeconds, framesDropped: count('frames_dropped_ai'), framesSent: count('frames_sent'), policy: ai.queue.policy, queueMax: ai.queue.max } } : {}),
+    });
+    for (const f of judged.findings) {
+      this.notes.push(`bottleneck: the ${f.process === 'sfu' ? 'reference SFU' : "SFU's AI workers"} could not keep up: ${f.reason}. The run is valid: this is the system under test's limit, not the load generator's`);
+    }
+    return judged.bottleneck;
   }
 
   private onRunnerEvent(runner: RunnerHandle, event: RunnerEvent): void {
@@ -822,6 +858,7 @@ class Run {
     const speech = this.scenario.ai.speech && this.scenario.ai.placement === 'cloud' ? this.recordSpeech() : undefined;
     this.noteAi();
     for (const fault of this.faults) this.notes.push(`fault at ${(fault.atMs / 1000).toFixed(1)} s: ${fault.what}; ${fault.cost}`);
+    const bottleneck = this.judgeBottleneck();
     const saturatedProcesses = this.usage.saturatedProcesses();
     if (saturatedProcesses.length > 0) {
       this.notes.push(`saturated: ${saturatedProcesses.join(', ')} stayed above 85% of a core for more than 10% of the run; these numbers measure the load generator, not the system`);
@@ -839,7 +876,8 @@ class Run {
       ...(ending ? { ending } : {}),
     });
     summary.accounting = this.collector.accounting.summary();
-    if (this.sfu) summary.sfu = { forwardMs: this.sfuForwardMs };
+    if (this.sfu) summary.sfu = { forwardMs: this.sfuForwardMs, seconds: this.sfuSeconds.map((s) => ({ tMs: Math.round(s.ms - this.startedMs), cpuPct: Math.round(s.cpuPct * 10) / 10, loopDelayP99Ms: Math.round(s.loopDelayP99Ms * 10) / 10 })) };
+    if (bottleneck) summary.bottleneck = bottleneck;
     if (this.holdStartMs > 0 && this.sendingStoppedMs > 0) {
       const fromMs = this.collector.measureFromMs - this.startedMs;
       const toMs = Math.max(fromMs, this.sendingStoppedMs - this.startedMs);

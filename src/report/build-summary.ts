@@ -47,6 +47,7 @@ export function buildSummary(input: SummaryInput): RunSummary {
       rooms: scenario.rooms,
       target: scenario.target.type === 'reference' ? 'reference' : scenario.target.whipUrl,
       addDelayMs: scenario.sfu.addDelayMs,
+      ...(scenario.sfu.burnCpuMsPerFrame > 0 ? { burnCpuMsPerFrame: scenario.sfu.burnCpuMsPerFrame } : {}),
     },
     environment: {
       glassbenchVersion: glassbenchVersion(),

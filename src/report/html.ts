@@ -2,7 +2,8 @@
  * report.html: one self-contained file (Chart.js is inlined, the data embedded as JSON; nothing is fetched)
  * with a latency CDF per metric with its budget lines, the headline latency over time, the stage waterfall
  * (median and p95 of each stage from capture to render), variants side by side, the thresholds with
- * their verdicts (and which failed first), and the saturation warning.
+ * their verdicts (and which failed first), the saturation warning, the bottleneck banner (the system under test
+ * could not keep up) and the stages per second beside the SFU's event-loop delay.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -70,6 +71,12 @@ for (const metric of metrics) {
     scales.peers = { position: 'right', title: { display: true, text: 'peers' }, grid: { drawOnChartArea: false }, beginAtZero: true };
   }
   draw(canvasIn('time', DATA.headline + ' per second (from the start of the run; measurement starts after warm-up)' + (DATA.load ? ', with load stages and peers' : '')), { type: 'line', data: { datasets }, options: { plugins: { legend: { labels: { filter: (item) => item.text !== undefined } } }, scales } });
+}
+if (DATA.stagesOverTime) {
+  const st = DATA.stagesOverTime;
+  const datasets = st.stages.map((s, i) => ({ label: s.metric + ' p50', data: s.points.map(([x, y]) => ({ x, y })), borderColor: COLORS[(i + 2) % COLORS.length], pointRadius: 0, borderWidth: 2 }));
+  if (st.sfuLoopDelayMs.length > 0) datasets.push({ label: 'sfu_loop_delay_ms (p99 of each second)', data: st.sfuLoopDelayMs.map(([x, y]) => ({ x, y })), borderColor: '#000', borderDash: [4, 3], pointRadius: 2, borderWidth: 1 });
+  draw(canvasIn('stage-time', 'stages per second (median) beside the SFU\'s event-loop delay: time a datagram waits unread, which no stamp sees'), { type: 'line', data: { datasets }, options: { scales: { x: { type: 'linear', title: { display: true, text: 's' } }, y: { title: { display: true, text: 'ms' } } } } });
 }
 if (DATA.load) {
   const metricsInStages = [...new Set(DATA.load.stages.flatMap((st) => Object.keys(st.latency)))];
@@ -156,6 +163,7 @@ tr.fail td { background: #fde2e2; } tr.ok td { background: #e6f4e6; }
 <h1>glassbench: ${escapeHtml(data.title)}</h1>
 <p>run <code>${escapeHtml(data.runId)}</code>, status <b>${escapeHtml(data.status)}</b></p>
 ${data.saturated ? '<div class="banner warn" id="saturated"><b>Saturated:</b> a load generator was starved of CPU; these numbers measure the harness, not the system.</div>' : ''}
+${data.bottleneck ? `<div class="banner bad" id="bottleneck"><b>Bottleneck: ${data.bottleneck.process === 'sfu' ? 'the reference SFU' : "the SFU's AI workers"}</b> could not keep up: ${escapeHtml(data.bottleneck.reason)}. The run is valid: this is the system under test's limit, not the load generator's.</div>` : ''}
 ${data.failedFirst ? `<div class="banner bad" id="failed-first"><b>First budget to fail:</b> ${escapeHtml(data.failedFirst.key)} ${escapeHtml(data.failedFirst.expr)}, after ${data.failedFirst.atS} s</div>` : ''}
 <h2>Thresholds</h2>
 ${rows ? `<table id="thresholds"><tr><th>metric</th><th>budget</th><th>actual</th><th>verdict</th></tr>${rows}</table>` : '<p>none</p>'}
@@ -164,6 +172,7 @@ ${table ? `<h2>Variants side by side</h2>${table}` : ''}
 <h2>Latency distribution (CDF)</h2><div id="cdfs"></div>
 ${capacityTable ? `<h2>Capacity</h2>${capacityTable}<div id="capacity"></div>` : ''}
 <h2>Latency over time</h2><div id="time"></div>
+${data.stagesOverTime ? '<h2>Stages over time</h2><div id="stage-time"></div>' : ''}
 ${stageTable ? `<h2>Latency per load stage</h2>${stageTable}<div id="stages-chart"></div>` : ''}
 <h2>Stage waterfall</h2><div id="waterfall"></div>
 <h2>${data.groups.length > 1 ? 'Variants: AI time, CPU, drops' : 'AI time, CPU, drops'}</h2><div id="variants"></div>

@@ -14,7 +14,7 @@ import { PER_RECEIPT } from '../compare/samples.js';
 import { quantile, sortedCopy } from '../compare/stats.js';
 import { readFramesFile } from '../sinks/frames-file.js';
 import { isRateSummary } from './merge-metrics.js';
-import { meanCpuByKind, type RunSummary } from './summary.js';
+import { meanCpuByKind, type Bottleneck, type RunSummary } from './summary.js';
 
 /** frame record field -> metric, for the per-frame latencies the report draws */
 const FIELDS: [string, string][] = [...PER_RECEIPT, ['aiHookMs', 'ai_hook_ms']];
@@ -50,6 +50,11 @@ export interface ReportData {
   load?: { stages: { label: string; startS: number; endS: number; latency: Record<string, { count: number; p50: number | null; p95: number | null }> }[]; peers: [number, number][] };
   /** k6 Rates (fractions, e.g. frame_loss_ratio) per group: yes samples of all samples */
   rates: { group: string; metric: string; count: number; hits: number; rate: number | null }[];
+  /** the system under test could not keep up (summary.bottleneck): the run is valid, the report says who */
+  bottleneck?: Bottleneck;
+  /** a run without variants: each stage's median per second, with the SFU's event-loop delay p99 per second beside
+   * them (the time a datagram waits unread, which no stage stamp sees); [second since start, ms] */
+  stagesOverTime?: { stages: { metric: string; points: [number, number][] }[]; sfuLoopDelayMs: [number, number][] };
   /** `glassbench capacity`: the steps and the knee */
   capacity?: NonNullable<RunSummary['capacity']>;
   /** per variant (one entry named after the run without variants) */
@@ -164,6 +169,23 @@ function group(name: string, samples: Sample[], summary: RunSummary, startMs: nu
   return { name, cdfs, overTime: [{ label: name, points }], waterfall, bars };
 }
 
+/** Each stage's median per second, and the SFU's event-loop delay over the same seconds. */
+function stagesOverTime(samples: Sample[], summary: RunSummary, startMs: number): ReportData['stagesOverTime'] {
+  const stages: { metric: string; points: [number, number][] }[] = [];
+  for (const metric of ['uplink_ms', 'sfu_ms', 'downlink_ms']) {
+    const perSecond = new Map<number, number[]>();
+    for (const s of samples) {
+      const v = s.values[metric];
+      if (v !== undefined) append(perSecond, Math.floor((s.t - startMs) / 1000), v);
+    }
+    if (perSecond.size === 0) continue;
+    stages.push({ metric, points: [...perSecond.entries()].sort((a, b) => a[0] - b[0]).map(([sec, vs]) => [sec, quantile(sortedCopy(vs), 0.5)]) });
+  }
+  // a `res` second covers the second before its stamp: drawn where the frame bins of that second start
+  const sfuLoopDelayMs = (summary.sfu?.seconds ?? []).map((s): [number, number] => [(s.tMs - 1000) / 1000, s.loopDelayP99Ms]);
+  return stages.length > 0 || sfuLoopDelayMs.length > 0 ? { stages, sfuLoopDelayMs } : undefined;
+}
+
 /** Which failed threshold went over its budget first: its metric's running aggregate, second by second. */
 function failedFirst(summary: RunSummary, samples: Sample[], startMs: number): ReportData['failedFirst'] {
   let first: ReportData['failedFirst'];
@@ -237,6 +259,8 @@ export async function reportData(dir: string): Promise<ReportData> {
     data.groups.push(group(summary.scenario.name, samples, summary, startMs, { 'SFU CPU %': cpu['sfu'] ?? 0, 'browser CPU %': cpu['browser'] ?? 0, 'frames dropped or lost': count('frames_dropped_ai') + count('frames_lost') }));
     const first = failedFirst(summary, samples, startMs);
     if (first) data.failedFirst = first;
+    const stages = stagesOverTime(samples, summary, startMs);
+    if (stages) data.stagesOverTime = stages;
   }
   if (summary.load && summary.load.stages.length > 0) {
     const offsetS = summary.load.holdOffsetMs / 1000;
@@ -246,6 +270,7 @@ export async function reportData(dir: string): Promise<ReportData> {
     };
   }
   if (summary.capacity) data.capacity = summary.capacity;
+  if (summary.bottleneck) data.bottleneck = summary.bottleneck;
   data.headline = data.groups.some((g) => g.cdfs.some((c) => c.metric === 'g2g_latency_ms')) ? 'g2g_latency_ms' : 'frame_latency_ms';
   return data;
 }

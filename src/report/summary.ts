@@ -125,7 +125,8 @@ export interface RunSummary {
   schemaVersion: number;
   runId: string;
   status: RunStatus;
-  scenario: { name: string; file: string; durationMs: number; rooms: number; target: string; addDelayMs: number };
+  /** `burnCpuMsPerFrame` only when the calibration burn was on */
+  scenario: { name: string; file: string; durationMs: number; rooms: number; target: string; addDelayMs: number; burnCpuMsPerFrame?: number };
   environment: {
     glassbenchVersion: string;
     node: string;
@@ -163,7 +164,9 @@ export interface RunSummary {
   /** utterances the publishers played into their audio tracks (start and end of each in the file) */
   utterances?: { count: number; file: string };
   /** the reference SFU's own view: time to hand one incoming packet to every subscriber, ms */
-  sfu?: { forwardMs: TrendSummary | null };
+  /** the reference SFU: per-packet fan-out time, and each second of the run (ms since the run started) with its
+   * CPU (percent of a core) and event-loop delay p99 */
+  sfu?: { forwardMs: TrendSummary | null; seconds?: { tMs: number; cpuPct: number; loopDelayP99Ms: number }[] };
   /** the AI hook: how it was set up, each device's mean utilisation over the measured window, SFU events */
   ai?: {
     placement: string;

@@ -64,6 +64,13 @@ const executor = {
   },
 } as const;
 
+/** the reference SFU's calibration knobs (scenario and variants) */
+const sfuProperties = {
+  addDelayMs: { type: 'number', minimum: 0, maximum: 10_000 },
+  // CPU the SFU's event loop burns per incoming video frame: 1000 ms would stall it for good
+  burnCpuMsPerFrame: { type: 'number', minimum: 0, maximum: 1000 },
+} as const;
+
 const stageNames = ['decode', 'inference', 'encode'] as const;
 
 const ai = {
@@ -186,7 +193,7 @@ export const scenarioSchema = {
     sfu: {
       type: 'object',
       additionalProperties: false,
-      properties: { addDelayMs: { type: 'number', minimum: 0, maximum: 10_000 } },
+      properties: sfuProperties,
     },
     ai,
     executor,
@@ -203,7 +210,7 @@ export const scenarioSchema = {
         properties: {
           name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,32}$' },
           ai,
-          sfu: { type: 'object', additionalProperties: false, properties: { addDelayMs: { type: 'number', minimum: 0, maximum: 10_000 } } },
+          sfu: { type: 'object', additionalProperties: false, properties: sfuProperties },
         },
       },
     },

@@ -84,6 +84,9 @@ export type Target =
 export interface SfuOptions {
   /** the reference SFU holds every forwarded frame this long, ms (calibration); default 0 */
   addDelayMs: number;
+  /** the reference SFU spends this much CPU on its event loop for every incoming video frame once a subscriber of
+   * its publisher is connected, ms (calibration: an SFU that cannot keep up); default 0 */
+  burnCpuMsPerFrame: number;
 }
 
 export interface BrowserOptions {

@@ -10,7 +10,7 @@ import { GlassbenchError } from '../errors.js';
 import { parseDurationMs } from './duration.js';
 import { formatPath, loadScenarioFile, parseScenarioText, type LoadedDocument, type PathSegment } from './load.js';
 import { scenarioSchema } from './schema.js';
-import type { Executor, LinkImpairment, NetworkProfile, PeerGroup, Scenario, Target, Variant, VideoOptions } from './types.js';
+import type { Executor, LinkImpairment, NetworkProfile, PeerGroup, Scenario, SfuOptions, Target, Variant, VideoOptions } from './types.js';
 import type { AiOptions, AiStageSpec, SpeechOptions, SyntheticModel } from '../../reference-server/ai/types.js';
 
 // verbose: errors carry their schema, so an unknown key can be told the keys that exist there
@@ -265,6 +265,11 @@ function toExecutor(problems: Problems, raw: Raw | undefined, slotsPerRoom: numb
   return { type: 'constant-peers' };
 }
 
+/** The reference SFU's calibration knobs, defaults filled (the schema checked their ranges). */
+function sfuOptionsOf(raw: Raw): SfuOptions {
+  return { addDelayMs: (raw['addDelayMs'] as number | undefined) ?? 0, burnCpuMsPerFrame: (raw['burnCpuMsPerFrame'] as number | undefined) ?? 0 };
+}
+
 function toVideo(problems: Problems, raw: Raw | undefined, path: PathSegment[]): VideoOptions {
   const v = raw ?? {};
   return {
@@ -436,6 +441,9 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
   if (target.type === 'external' && sfu['addDelayMs'] !== undefined) {
     problems.add(['sfu', 'addDelayMs'], 'only the reference SFU can add delay; remove it or use target: reference');
   }
+  if (target.type === 'external' && sfu['burnCpuMsPerFrame'] !== undefined) {
+    problems.add(['sfu', 'burnCpuMsPerFrame'], 'only the reference SFU can burn CPU per frame; remove it or use target: reference');
+  }
   const aiOptions = toAi(problems, raw['ai'] as Raw | undefined, target);
   const checkAi = (options: AiOptions, at: Problems): void => {
     if (options.speech && options.placement === 'cloud' && !peers.some((g) => g.role === 'publisher' && g.audio)) {
@@ -452,7 +460,10 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
     const ai = v['ai'] !== undefined ? toAi(at, v['ai'] as Raw, target) : aiOptions;
     if (v['ai'] !== undefined) checkAi(ai, at);
     const vs = (v['sfu'] as Raw | undefined) ?? (raw['sfu'] as Raw | undefined) ?? {};
-    return { name: v['name'] as string, ai, sfu: { addDelayMs: (vs['addDelayMs'] as number | undefined) ?? 0 } };
+    if (target.type === 'external' && (v['sfu'] as Raw | undefined)?.['burnCpuMsPerFrame'] !== undefined) {
+      at.add(['sfu', 'burnCpuMsPerFrame'], 'only the reference SFU can burn CPU per frame; remove it or use target: reference');
+    }
+    return { name: v['name'] as string, ai, sfu: sfuOptionsOf(vs) };
   });
   const variantNames = variants.map((v) => v.name);
   for (const [i, name] of variantNames.entries()) if (variantNames.indexOf(name) !== i) problems.add(['variants', i, 'name'], `variant ${name} is listed twice`);
@@ -495,7 +506,7 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
     target,
     rooms: plannedRooms,
     peers,
-    sfu: { addDelayMs: (sfu['addDelayMs'] as number | undefined) ?? 0 },
+    sfu: sfuOptionsOf(sfu),
     browser: typeof (raw['browser'] as Raw | undefined)?.['wsEndpoint'] === 'string' ? { wsEndpoint: (raw['browser'] as Raw)['wsEndpoint'] as string } : {},
     runners: (raw['runners'] as number | undefined) ?? Math.max(1, Math.ceil(totalPeers / 100)),
     connectTimeoutMs,

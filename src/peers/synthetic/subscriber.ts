@@ -5,6 +5,7 @@
  */
 import { RTCPeerConnection } from 'werift';
 import { OnsetDetector } from '../../media/audio-onset.js';
+import { attachDatagramClock, datagramReadMs } from '../../media/datagram-clock.js';
 import { FrameAssembler } from '../../media/frame-assembler.js';
 import { LossCounter } from '../../media/loss-counter.js';
 import { OpusDecoder } from '../../media/opus.js';
@@ -75,7 +76,8 @@ export class SyntheticSubscriber {
       });
       track.onReceiveRtp.subscribe((rtp) => {
         subscription.loss.push(rtp.header.sequenceNumber);
-        assembler.push(rtp);
+        // stamped when the datagram was read from the socket, before SRTP and werift's work
+        assembler.push(rtp, datagramReadMs() ?? nowMs());
       });
     });
     if (this.spec.speechOnsets) this.listen(subscription, () => sub);
@@ -89,6 +91,8 @@ export class SyntheticSubscriber {
       });
     }
     await connectPeer(subscription.pc, endpointUrl, this.spec.token, connectTimeoutMs, (session) => {
+      // the offer is made, so the candidates' sockets exist: hook them before any media arrives
+      attachDatagramClock(subscription.pc);
       sub = session.sessionId;
       subscription.resourceUrl = session.resourceUrl;
     });
@@ -104,7 +108,7 @@ export class SyntheticSubscriber {
     const transceiver = subscription.pc.addTransceiver('audio', { direction: 'recvonly' });
     transceiver.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((rtp) => {
-        const arrivalMs = nowMs();
+        const arrivalMs = datagramReadMs() ?? nowMs();
         decoding = decoding
           .then(async () => {
             if (this.closed) return;

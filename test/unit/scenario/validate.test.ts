@@ -110,6 +110,19 @@ sfu: { addDelayMs: 5 }
 `);
     expect(problems).toEqual([expect.stringMatching(/sfu\.addDelayMs: only the reference SFU/)]);
   });
+  it('fills sfu.burnCpuMsPerFrame (default 0), keeps it to the reference SFU and names a bad value\'s place', () => {
+    expect(scenarioFromText(VALID, 'x.yaml').sfu).toEqual({ addDelayMs: 0, burnCpuMsPerFrame: 0 });
+    expect(scenarioFromText(`${VALID}sfu: { burnCpuMsPerFrame: 12.5 }\n`, 'x.yaml').sfu).toEqual({ addDelayMs: 0, burnCpuMsPerFrame: 12.5 });
+    const external = problemsOf(`${VALID}target: { whip: "http://127.0.0.1:9/whip/{room}", whep: "http://127.0.0.1:9/whep/{room}" }
+sfu: { burnCpuMsPerFrame: 5 }
+`);
+    expect(external).toEqual([expect.stringMatching(/sfu\.burnCpuMsPerFrame: only the reference SFU/)]);
+    const negative = problemsOf(`${VALID}sfu: { burnCpuMsPerFrame: -1 }\n`);
+    expect(negative).toHaveLength(1);
+    expect(negative[0]).toMatch(/^x\.yaml:\d+:\d+ sfu\.burnCpuMsPerFrame: .*>= 0/);
+    expect(problemsOf(`${VALID}sfu: { burnCpuMsPerFrame: "10ms" }\n`)[0]).toMatch(/sfu\.burnCpuMsPerFrame: .*number/);
+  });
+
   it('fills the AI hook\'s defaults, and placement none without an ai block', () => {
     expect(scenarioFromText(VALID, 'x.yaml').ai.placement).toBe('none');
     const scenario = scenarioFromText(`${VALID}ai:\n  stages: [ { name: inference, model: { synthetic: { p50: 12ms, p99: 28ms } } } ]\n`, 'x.yaml');

@@ -1,0 +1,121 @@
+/**
+ * Names the system under test when it is what could not keep up (design.md section 4): the reference SFU
+ * (its CPU, its event-loop delay) or its AI workers (devices busy, queues growing, frames dropped by the queue
+ * policy). Unlike `saturated` (a load generator starved), a bottleneck leaves the run valid: it is the result.
+ * Judged over the measured window only (hold start to sending stopped); the lines are in the README.
+ */
+import type { Bottleneck } from '../report/summary.js';
+
+/** the SFU is over the line when its CPU is above this percent of a core... */
+export const BOTTLENECK_CPU_PCT = 85;
+/** ...or its event-loop delay p99 over a second is above this, ms (a datagram waits that long unread) */
+export const BOTTLENECK_LOOP_DELAY_MS = 50;
+/** an AI device is over the line when busy at least this percent of its capacity */
+export const BOTTLENECK_AI_UTILISATION_PCT = 95;
+/** a line counts when crossed in more than this share of the window's seconds */
+export const BOTTLENECK_SHARE = 0.1;
+/** frames dropped by the AI queue policy, as a share of the frames sent, that name the AI workers */
+export const BOTTLENECK_AI_DROP_SHARE = 0.01;
+
+/** One second of the SFU (its `res` stage record). */
+export interface SfuSecond {
+  /** end of the second it covers, ms */
+  ms: number;
+  cpuPct: number;
+  loopDelayP99Ms: number;
+}
+
+/** One second of one AI device (its `dev` stage record). */
+export interface AiDeviceSecond {
+  ms: number;
+  name: string;
+  utilisationPct: number;
+  queueLength: number;
+}
+
+export interface BottleneckInput {
+  /** the measured window: hold start to sending stopped, ms */
+  windowStartMs: number;
+  windowEndMs: number;
+  sfu: SfuSecond[];
+  ai?: {
+    devices: AiDeviceSecond[];
+    framesDropped: number;
+    framesSent: number;
+    policy: string;
+    queueMax: number;
+  };
+  /** length of one sample, ms; default 1000 */
+  intervalMs?: number;
+}
+
+/** What each part showed, strongest first; `bottleneck` is the first. */
+export interface BottleneckJudgement {
+  bottleneck?: Bottleneck;
+  findings: Bottleneck[];
+}
+
+const pct = (share: number): string => `${Math.round(share * 100)}%`;
+const ms = (v: number): string => `${Math.round(v)} ms`;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Samples whose second lies mostly inside the window (its midpoint does). */
+function inWindow<T extends { ms: number }>(samples: T[], input: BottleneckInput): T[] {
+  const half = (input.intervalMs ?? 1000) / 2;
+  return samples.filter((s) => s.ms - half >= input.windowStartMs && s.ms - half <= input.windowEndMs);
+}
+
+function judgeSfu(input: BottleneckInput): Bottleneck | undefined {
+  const seconds = inWindow(input.sfu, input);
+  if (seconds.length === 0) return undefined;
+  const parts: string[] = [];
+  const cpuOver = seconds.filter((s) => s.cpuPct > BOTTLENECK_CPU_PCT);
+  if (cpuOver.length / seconds.length > BOTTLENECK_SHARE) {
+    const meanPct = cpuOver.reduce((sum, s) => sum + s.cpuPct, 0) / cpuOver.length;
+    parts.push(`CPU ${Math.round(meanPct)}% of a core in ${pct(cpuOver.length / seconds.length)} of the window (line ${BOTTLENECK_CPU_PCT}%)`);
+  }
+  const loopOver = seconds.filter((s) => s.loopDelayP99Ms > BOTTLENECK_LOOP_DELAY_MS);
+  if (loopOver.length / seconds.length > BOTTLENECK_SHARE) {
+    const worst = Math.max(...seconds.map((s) => s.loopDelayP99Ms));
+    parts.push(`event-loop delay p99 ${ms(median(seconds.map((s) => s.loopDelayP99Ms)))} (median second, worst ${ms(worst)}), over ${BOTTLENECK_LOOP_DELAY_MS} ms in ${pct(loopOver.length / seconds.length)} of the window`);
+  }
+  return parts.length > 0 ? { process: 'sfu', reason: parts.join('; ') } : undefined;
+}
+
+function judgeAi(input: BottleneckInput): Bottleneck | undefined {
+  const ai = input.ai;
+  if (!ai) return undefined;
+  const parts: string[] = [];
+  const seconds = inWindow(ai.devices, input);
+  for (const name of [...new Set(seconds.map((s) => s.name))]) {
+    const own = seconds.filter((s) => s.name === name);
+    const busy = own.filter((s) => s.utilisationPct >= BOTTLENECK_AI_UTILISATION_PCT);
+    if (busy.length / own.length > BOTTLENECK_SHARE) parts.push(`device ${name} ${BOTTLENECK_AI_UTILISATION_PCT}% busy or more in ${pct(busy.length / own.length)} of the window`);
+    // a queue that grows from the first half of the window to the second: work arrives faster than it is done
+    const half = Math.floor(own.length / 2);
+    if (half >= 2) {
+      const mean = (list: AiDeviceSecond[]): number => list.reduce((sum, s) => sum + s.queueLength, 0) / list.length;
+      const first = mean(own.slice(0, half));
+      const second = mean(own.slice(own.length - half));
+      if (second - first >= 1) parts.push(`device ${name}'s queue grew from ${first.toFixed(1)} to ${second.toFixed(1)} calls waiting`);
+    }
+  }
+  if (ai.framesSent > 0 && ai.framesDropped / ai.framesSent > BOTTLENECK_AI_DROP_SHARE) {
+    parts.push(`${ai.framesDropped} of ${ai.framesSent} frames dropped by the ${ai.policy} queue (max ${ai.queueMax})`);
+  }
+  return parts.length > 0 ? { process: 'ai', reason: parts.join('; ') } : undefined;
+}
+
+/**
+ * The SFU first: when its event loop is starved, the AI workers it feeds starve with it, so the SFU is the
+ * part to name; what the AI workers showed stays in `findings`.
+ */
+export function judgeBottleneck(input: BottleneckInput): BottleneckJudgement {
+  const findings = [judgeSfu(input), judgeAi(input)].filter((f): f is Bottleneck => f !== undefined);
+  return findings[0] ? { bottleneck: findings[0], findings } : { findings };
+}
