@@ -15,6 +15,9 @@ export interface ResourceSample {
   loopDelayMaxMs: number;
 }
 
+/** how often every process reports its resources, ms: one sample per second */
+export const RESOURCE_INTERVAL_MS = 1000;
+
 /** resolution of the event-loop delay monitor, ms (Node's default is 10) */
 const LOOP_RESOLUTION_MS = 10;
 
@@ -26,7 +29,7 @@ export class ResourceSampler {
 
   constructor(
     private readonly onSample: (sample: ResourceSample) => void,
-    private readonly intervalMs = 1000,
+    private readonly intervalMs = RESOURCE_INTERVAL_MS,
   ) {}
 
   start(): this {
