@@ -38,7 +38,7 @@ export interface UsageSample {
   /** end of the second the sample covers, wall-clock ms */
   ms: number;
   cpuPct: number;
-  /** what the CPU line is checked against: for a browser its busiest process, else cpuPct */
+  /** what the CPU line is checked against: a browser's busiest process, a runner's or the harness's busiest thread */
   judgedCpuPct: number;
   rssMb: number;
   /** event-loop delay p99 over the sample's second, ms (browsers: the worst page's lag probe) */
@@ -97,7 +97,7 @@ export function judgeSaturation(
   for (const p of [...processes].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) {
     if (p.role === 'system') continue;
     const browser = p.name.startsWith('browser');
-    push({ process: p.name, measure: 'cpu_pct', line: lines.cpuPct, values: p.samples.map((s) => s.judgedCpuPct), what: browser ? 'CPU of its busiest process' : 'CPU', unit: '% of a core' });
+    push({ process: p.name, measure: 'cpu_pct', line: lines.cpuPct, values: p.samples.map((s) => s.judgedCpuPct), what: browser ? 'CPU of its busiest process' : 'CPU of its busiest thread', unit: '% of a core' });
     if (p.role === 'generator') {
       const delays = p.samples.flatMap((s) => (s.loopDelayP99Ms === undefined ? [] : [s.loopDelayP99Ms]));
       push({ process: p.name, measure: 'loop_delay_ms', line: lines.loopDelayMs, values: delays, what: browser ? 'main-thread lag p99 (worst page)' : 'event-loop delay p99', unit: ' ms' });
@@ -153,8 +153,12 @@ export class ProcessUsageTracker {
     private readonly onSample: (process: string, ms: number, fields: Record<string, number | undefined>) => void = () => undefined,
   ) {}
 
-  /** `judgedCpuPct`: what the CPU line is checked against when it differs from the reported CPU (a browser's busiest process). */
-  record(process: string, sample: UsageInput, role: ProcessRole, judgedCpuPct = sample.cpuPct): void {
+  /**
+   * `judgedCpuPct`: what the CPU line is checked against when it differs from the reported CPU: a browser's
+   * busiest process, a Node process's busiest thread (undefined: the process's CPU).
+   */
+  record(process: string, sample: UsageInput, role: ProcessRole, judgedCpuPct: number | undefined = sample.cpuPct): void {
+    judgedCpuPct ??= sample.cpuPct;
     if (!inWindow(sample.ms, this.windowStartMs, this.windowEndMs)) return;
     let u = this.usage.get(process);
     if (!u) {

@@ -159,7 +159,7 @@ class Run {
     });
     this.collector.aiBudgetMs = this.scenario.ai.budgetMs;
     this.harnessSampler = new ResourceSampler((s) => {
-      this.usage.record('harness', s, 'harness');
+      this.usage.record('harness', s, 'harness', s.busiestThreadCpuPct);
       const m = this.machine.sample();
       if (m) this.usage.recordMachine(m);
     });
@@ -279,7 +279,7 @@ class Run {
         }
         return;
       case 'resources':
-        this.usage.record(runner.name, event, 'generator');
+        this.usage.record(runner.name, event, 'generator', event.busiestThreadCpuPct);
         if (event.browserCpuPct !== undefined) {
           const sample = { ms: event.ms, cpuPct: event.browserCpuPct, rssMb: event.browserRssMb ?? 0, ...(event.browserLoopDelayP99Ms !== undefined ? { loopDelayP99Ms: event.browserLoopDelayP99Ms } : {}) };
           this.usage.record(`browser-${runner.index + 1}`, sample, 'generator', event.browserMaxProcessCpuPct);

@@ -166,6 +166,8 @@ export type RunnerEvent =
       /** the runner's own event-loop delay over the second (ResourceSampler), p99 and max, ms */
       loopDelayP99Ms: number;
       loopDelayMaxMs: number;
+      /** the runner's busiest thread (event loop or an encoder), % of one core: what its CPU line is judged on */
+      busiestThreadCpuPct?: number;
       /** the runner's Chromium, all its processes together */
       browserCpuPct?: number;
       /** its busiest single process */

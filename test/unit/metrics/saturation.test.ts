@@ -17,7 +17,14 @@ describe('judgeSaturation', () => {
     expect(reasons).toHaveLength(1);
     expect(reasons[0]).toMatchObject({ process: 'runner-1', measure: 'cpu_pct', line: 85, worst: 99, overShare: 0.3, overMs: 3000 });
     expect(reasons[0]?.mean).toBeCloseTo((7 * 20 + 90 + 95 + 99) / 10, 1);
-    expect(reasons[0]?.text).toContain('runner-1: CPU over 85% of a core in 3 of 10 samples');
+    expect(reasons[0]?.text).toContain('runner-1: CPU of its busiest thread over 85% of a core in 3 of 10 samples');
+  });
+
+  it('judges a runner by its busiest thread: two encoder threads and a quiet event loop are not a starved runner', () => {
+    const threads = samples([0, 0, 0, 0].map(() => ({ cpu: 120, judged: 45, loop: 3 })));
+    expect(judgeSaturation([{ name: 'runner-1', role: 'generator', samples: threads }], []).reasons).toEqual([]);
+    const mainBusy = samples([0, 0, 0, 0].map(() => ({ cpu: 120, judged: 96, loop: 3 })));
+    expect(judgeSaturation([{ name: 'runner-1', role: 'generator', samples: mainBusy }], []).reasons[0]).toMatchObject({ measure: 'cpu_pct', worst: 96 });
   });
 
   it('does not flag exactly 10% of the samples, nor a single second in a short window', () => {
