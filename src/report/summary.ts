@@ -49,7 +49,7 @@ export interface SaturationReason {
 export interface SaturationSummary {
   /** the lines in force (documented in the README) */
   lines: {
-    /** % of one core (browsers: their busiest process) */
+    /** % of one core (runners and the harness: their busiest thread; browsers: their busiest process) */
     cpuPct: number;
     /** event-loop delay p99 of a second (browsers: the worst page's main-thread lag), ms */
     loopDelayMs: number;
