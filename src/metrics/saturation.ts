@@ -126,9 +126,10 @@ export function saturationBrief(saturation: SaturationSummary): string {
 export function saturationAdvice(saturation: SaturationSummary): string {
   const processes = saturation.reasons.some((r) => r.process !== 'machine');
   const machine = saturation.reasons.some((r) => r.process === 'machine');
-  const more = 'add peer runners (`runners:`, each a process of its own; a runner\'s browser pages share its Chromium)';
   const split = 'split the run over machines with --shard';
-  return processes && !machine ? `${more}, or ${split}` : machine && !processes ? `${split} (this machine is full: more runners on it will not help)` : `${more} and ${split}`;
+  if (processes && !machine) return `add peer runners (\`runners:\`) so each carries fewer peers, or ${split}`;
+  if (machine && !processes) return `${split} (this machine is full: more runners on it will not help)`;
+  return `${split}, with more peer runners (\`runners:\`) on each`;
 }
 
 export interface UsageInput {
