@@ -175,7 +175,9 @@ export class InfluxSink implements Sink {
     const reasons = summary.saturation?.reasons.map((r) => r.text).join('; ');
     for (const [metric, values] of Object.entries(summary.metrics)) {
       const point = this.point('summary').tag('metric', metric);
-      for (const [field, value] of Object.entries(values)) point.floatField(field, value);
+      // a summary with no samples has null fields (a Rate over 0 events): floatField throws on them, and the
+      // points after it would never be written
+      for (const [field, value] of Object.entries(values)) if (typeof value === 'number' && Number.isFinite(value)) point.floatField(field, value);
       point.booleanField('saturated', summary.saturated).stringField('status', summary.status).timestamp(timestamp);
       // what crossed a saturation line, for a dashboard or alert that reads only InfluxDB
       if (reasons) point.stringField('saturation_reasons', reasons);

@@ -19,14 +19,16 @@ describe('InfluxSink saturation points', () => {
       status: 'passed',
       saturated: true,
       saturation: { lines: { cpuPct: 85, loopDelayMs: 20, machineCpuPct: 90, machineStealPct: 10, share: 0.1, minOverSamples: 2 }, reasons: [reason] },
-      metrics: { frames_sent: { count: 10, rate: 1 } },
+      // a Rate over no events has rate null: it must not stop the points after it
+      metrics: { frame_loss_ratio: { count: 0, hits: 0, rate: null }, frames_sent: { count: 10, rate: 1 } },
     } as unknown as RunSummary;
     await sink.writeSummary(summary);
     await sink.close();
     const lines = readFileSync(pending, 'utf8').trim().split('\n');
     expect(lines).toContain('resources,placement=none,process=runner-1,scenario=s,testid=t cpu_pct=97.5,loop_delay_ms=42,rss_mb=120 1000000');
     expect(lines).toContain('resources,placement=none,process=machine,scenario=s,testid=t machine_cpu_pct=99,machine_steal_pct=0 1000000');
-    const point = lines.find((l) => l.startsWith('summary,'));
+    expect(lines.filter((l) => l.startsWith('summary,'))).toHaveLength(2);
+    const point = lines.find((l) => l.startsWith('summary,') && l.includes('metric=frames_sent'));
     expect(point).toContain('saturated=T');
     expect(point).toContain('saturation_reasons="runner-1: CPU over 85% of a core in 6 of 6 samples"');
   });
