@@ -1,8 +1,9 @@
 /** Console text of the CLI: the live progress line and the end-of-run summary table. */
 import { formatDurationMs } from '../scenario/duration.js';
 import type { RunEvent } from '../orchestrator/types.js';
-import type { RunSummary } from '../report/summary.js';
+import type { CapacitySummary, RunSummary } from '../report/summary.js';
 import type { TrendSummary } from '../metrics/histogram.js';
+import { saturationAdvice } from '../metrics/saturation.js';
 import type { CounterSummary, RateSummary } from '../metrics/series.js';
 
 const fmt = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined ? '-' : v.toFixed(digits));
@@ -15,7 +16,7 @@ export function progressLine(event: Extract<RunEvent, { type: 'progress' }>): st
     `peers ${event.peersConnected}/${event.peersPlanned}`,
     `${event.framesPerSecond.toFixed(0)} frames/s`,
     `${event.latencyMetric.replace(/_ms$/, '')} p95 ${p95}${budget}`,
-    ...(event.saturated ? ['SATURATED'] : []),
+    ...(event.saturated ? [`SATURATED (${event.saturatedBy.join(', ')})`] : []),
   ].join('  ');
 }
 
@@ -99,6 +100,23 @@ export function summaryTable(summary: RunSummary): string {
     lines.push('', `BOTTLENECK: ${who} could not keep up (${summary.bottleneck.reason}); the run is valid: this is the system under test's limit.`);
   }
   for (const note of summary.notes) lines.push('', `note: ${note}`);
-  if (summary.saturated) lines.push('', 'WARNING: the run was saturated; see notes above.');
+  if (summary.saturated) {
+    lines.push('', 'WARNING: the load generator was saturated: these numbers measure the harness, not the system.');
+    for (const reason of summary.saturation?.reasons ?? []) lines.push(`  SATURATED  ${reason.text}`);
+    if (!summary.saturation) lines.push('  (no reasons recorded: see the notes above)');
+    if (summary.saturation) lines.push(`  What to do: ${saturationAdvice(summary.saturation)} (README "Saturation").`);
+  }
   return lines.join('\n');
+}
+
+/** The last line of `glassbench capacity`: the knee, or the harness limit that stopped the search before one. */
+export function capacityLine(c: CapacitySummary): string {
+  const steps = `(${c.steps.length} step(s), ${c.search} search)`;
+  if (c.harnessLimit && c.firstFailure === null) {
+    const below = c.harnessLimit.lastPass !== null ? `; every threshold held up to ${c.harnessLimit.lastPass} call(s)` : '';
+    return `capacity: harness limit at ${c.harnessLimit.calls} concurrent call(s): the load generator saturated before any threshold failed, so no knee${below} ${steps}`;
+  }
+  const knee = c.knee === null ? 'no load met every threshold' : `knee at ${c.knee} concurrent call(s)`;
+  const limit = c.harnessLimit ? `; the load generator saturated at ${c.harnessLimit.calls} call(s)` : '';
+  return `capacity: ${knee}${c.firstFailure !== null ? `; ${c.firstFailure} call(s) failed` : ''}${limit} ${steps}`;
 }

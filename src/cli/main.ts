@@ -19,7 +19,7 @@ import { InfluxReader } from '../compare/influx-source.js';
 import { writeReport } from '../report/html.js';
 import { rebuildFromInflux } from '../report/influx-rebuild.js';
 import { loadScenario } from '../scenario/validate.js';
-import { progressLine, summaryTable } from './format.js';
+import { capacityLine, progressLine, summaryTable } from './format.js';
 import { compareCommand, type CompareArgs } from './compare-command.js';
 import { influxFrom, type InfluxArgs } from './influx-args.js';
 
@@ -131,10 +131,7 @@ async function runCommand(args: RunArgs, capacity?: CapacityOptions): Promise<nu
       out(`influx: ${summary.influx.pointsWritten} points written to ${summary.influx.target}${summary.influx.pointsPending > 0 ? `, ${summary.influx.pointsPending} kept in ${summary.influx.pendingFile}` : ''}`);
     }
     out(`status: ${summary.status}${summary.error ? ` (${summary.error.message})` : ''}`);
-    if (summary.capacity) {
-      const c = summary.capacity;
-      out(`capacity: ${c.knee === null ? 'no load met every threshold' : `knee at ${c.knee} concurrent call(s)`}${c.firstFailure !== null ? `; ${c.firstFailure} call(s) failed` : ''} (${c.steps.length} step(s), ${c.search} search)`);
-    }
+    if (summary.capacity) out(capacityLine(summary.capacity));
     out(summary.capacity ? `results: ${result.outDir}/summary.json, junit.xml, report.html; each step in ${result.outDir}/steps/` : summary.variants ? `results: ${result.outDir}/summary.json, junit.xml, report.html; each round in ${result.outDir}/variants/` : `results: ${result.outDir}/summary.json, frames.ndjson.gz, junit.xml, report.html`);
     if (summary.status === 'failed') {
       const failing = Object.entries(summary.thresholds).flatMap(([key, list]) => list.filter((r) => !r.ok).map((r) => `${key} ${r.expr}`));

@@ -5,6 +5,7 @@
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { nowMs } from './clock.js';
+import { ThreadCpuReader } from './threads.js';
 
 export interface ResourceSample {
   ms: number;
@@ -13,7 +14,12 @@ export interface ResourceSample {
   /** event-loop delay over the interval (Node's monitorEventLoopDelay, 10 ms resolution): p99 and max, ms */
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /** CPU of the process's busiest thread (its event loop, or an encoder thread), % of one core; Linux only */
+  busiestThreadCpuPct?: number;
 }
+
+/** how often every process reports its resources, ms: one sample per second */
+export const RESOURCE_INTERVAL_MS = 1000;
 
 /** resolution of the event-loop delay monitor, ms (Node's default is 10) */
 const LOOP_RESOLUTION_MS = 10;
@@ -23,15 +29,17 @@ export class ResourceSampler {
   private lastCpu = process.cpuUsage();
   private lastMs = nowMs();
   private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  private threads: ThreadCpuReader | undefined;
 
   constructor(
     private readonly onSample: (sample: ResourceSample) => void,
-    private readonly intervalMs = 1000,
+    private readonly intervalMs = RESOURCE_INTERVAL_MS,
   ) {}
 
   start(): this {
     this.lastCpu = process.cpuUsage();
     this.lastMs = nowMs();
+    this.threads = new ThreadCpuReader();
     this.loop.enable();
     this.timer = setInterval(() => this.onSample(this.sample()), this.intervalMs);
     this.timer.unref();
@@ -53,7 +61,10 @@ export class ResourceSampler {
     const loopDelayP99Ms = hasLoop ? Math.max(0, this.loop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS) : blockedMs;
     const loopDelayMaxMs = hasLoop ? Math.max(0, this.loop.max / 1e6 - LOOP_RESOLUTION_MS) : blockedMs;
     this.loop.reset();
-    return { ms, cpuPct: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100, rssMb: process.memoryUsage.rss() / 1048576, loopDelayP99Ms, loopDelayMaxMs };
+    const busiestThreadCpuPct = this.threads?.sample();
+    const sample: ResourceSample = { ms, cpuPct: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100, rssMb: process.memoryUsage.rss() / 1048576, loopDelayP99Ms, loopDelayMaxMs };
+    if (busiestThreadCpuPct !== undefined) sample.busiestThreadCpuPct = busiestThreadCpuPct;
+    return sample;
   }
 
   stop(): void {

@@ -1,10 +1,10 @@
 /**
  * `glassbench capacity <scenario>`: the most concurrent calls that still meet every budget. A call is one room
  * of the scenario's topology (its peer groups); each load step is a complete run with that many rooms under
- * constant load, in `steps/<n>-calls/`. `step` search raises the load by `step` until a step fails; `bisect`
- * doubles it until a step fails, then halves the gap between the last pass and the first failure down to
- * `step`. The knee is the largest passing load below the first failure. The run's summary and report hold the
- * curve: p95 latency and CPU against load.
+ * constant load, in `steps/<n>-calls/`. The search (capacity-search.ts) raises the load until a step fails;
+ * the knee is the largest passing load below the first failure. A step whose load generator saturated is never
+ * the knee nor its failure: the search stops there and reports the harness limit. The run's summary and report
+ * hold the curve: p95 latency and CPU against load.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,9 +12,11 @@ import { GlassbenchError } from '../errors.js';
 import { nowMs } from '../metrics/clock.js';
 import type { TrendSummary } from '../metrics/histogram.js';
 import { writeReport } from '../report/html.js';
+import { saturationAdvice } from '../metrics/saturation.js';
 import { meanCpuByKind, type CapacityStep, type CapacitySummary, type RunSummary } from '../report/summary.js';
 import { renderJunit } from '../sinks/junit.js';
 import type { Scenario } from '../scenario/types.js';
+import { kneeOf, searchCapacity, type StepVerdict } from './capacity-search.js';
 import { exitCodeOf, runScenario } from './runner.js';
 import type { RunOptions, RunResult } from './types.js';
 
@@ -61,7 +63,8 @@ export async function runCapacity(options: RunOptions, capacity: CapacityOptions
     const one: Scenario = {
       ...scenario,
       rooms: calls,
-      runners: Math.max(1, Math.ceil((calls * perCall) / 100)),
+      // one runner per 100 peers, and at least the scenario's `runners` (what a harness limit asks to raise)
+      runners: Math.max(scenario.runners, Math.ceil((calls * perCall) / 100)),
       durationMs: capacity.stepDurationMs ?? scenario.durationMs,
     };
     const result = await runScenario({ ...options, scenario: one, outDir: dir, runId: `${options.runId}-${calls}calls` });
@@ -82,43 +85,24 @@ export async function runCapacity(options: RunOptions, capacity: CapacityOptions
       sfuCpuPct: cpu['sfu'] ?? null,
       runnerCpuPct: cpu['runner'] ?? null,
       failedThresholds: Object.entries(s.thresholds).flatMap(([key, list]) => list.filter((r) => !r.ok).map((r) => `${key} ${r.expr}`)),
+      saturated: s.saturated,
       dir,
     };
+    if (s.saturation && s.saturation.reasons.length > 0) step.saturationReasons = s.saturation.reasons.map((r) => r.text);
     steps.push(step);
     steps.sort((a, b) => a.calls - b.calls);
-    options.onEvent?.({ type: 'phase', phase: 'running', message: `capacity: ${calls} call(s): ${step.passed ? 'pass' : `FAIL (${step.failedThresholds.join(', ') || s.error?.message || s.status})`}, ${headline} p95 ${p95[headline]?.toFixed(1) ?? '-'} ms, SFU CPU ${step.sfuCpuPct ?? '-'}%` });
+    const verdictText = step.saturated ? `SATURATED (${s.saturation?.reasons.map((r) => `${r.process} ${r.measure}`).join(', ') ?? 'load generator'})` : step.passed ? 'pass' : `FAIL (${step.failedThresholds.join(', ') || s.error?.message || s.status})`;
+    options.onEvent?.({ type: 'phase', phase: 'running', message: `capacity: ${calls} call(s): ${verdictText}, ${headline} p95 ${p95[headline]?.toFixed(1) ?? '-'} ms, SFU CPU ${step.sfuCpuPct ?? '-'}%` });
     return step;
   };
 
-  let lastPass: number | null = null;
-  let firstFail: number | null = null;
-  const aborted = (): boolean => options.signal?.aborted === true;
-  const broken = (step: CapacityStep): boolean => step.status === 'error' || step.status === 'aborted';
-  // rising: +step (step search) or x2 (bisect) until a step fails or --max has passed
-  for (let calls = capacity.start; !aborted(); ) {
-    const step = await measure(calls);
-    if (broken(step)) break;
-    if (!step.passed) {
-      firstFail = calls;
-      break;
-    }
-    lastPass = calls;
-    const next = capacity.search === 'step' ? calls + capacity.step : Math.min(capacity.max, calls * 2);
-    if (next > capacity.max || next === calls) break;
-    calls = next;
+  const verdict = (step: CapacityStep): StepVerdict =>
+    step.status === 'error' || step.status === 'aborted' ? 'broken' : step.saturated ? 'saturated' : step.passed ? 'pass' : 'fail';
+  const outcome = await searchCapacity(capacity, async (calls) => verdict(await measure(calls)), () => options.signal?.aborted === true);
+  const result: CapacitySummary = { knee: kneeOf(outcome), firstFailure: outcome.firstFail, search: capacity.search, steps, headline };
+  if (outcome.harnessLimit !== null) {
+    result.harnessLimit = { calls: outcome.harnessLimit, lastPass: outcome.lastPass, reasons: summaries.get(outcome.harnessLimit)?.saturation?.reasons ?? [] };
   }
-  if (capacity.search === 'bisect') {
-    while (firstFail !== null && !aborted() && firstFail - (lastPass ?? 0) > capacity.step) {
-      const low = lastPass ?? 0;
-      const mid = low + Math.max(capacity.step, Math.floor((firstFail - low) / 2 / capacity.step) * capacity.step);
-      if (mid >= firstFail) break;
-      const step = await measure(mid);
-      if (broken(step)) break;
-      if (step.passed) lastPass = mid;
-      else firstFail = mid;
-    }
-  }
-  const result: CapacitySummary = { knee: lastPass, firstFailure: firstFail, search: capacity.search, steps, headline };
   const summary = combine(options, scenario, result, summaries, startedMs);
   await writeFile(join(options.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeFile(join(options.outDir, 'junit.xml'), renderJunit(summary));
@@ -127,16 +111,27 @@ export async function runCapacity(options: RunOptions, capacity: CapacityOptions
 }
 
 function combine(options: RunOptions, scenario: Scenario, capacity: CapacitySummary, summaries: Map<number, RunSummary>, startedMs: number): RunSummary {
-  const kneeRun = capacity.knee !== null ? summaries.get(capacity.knee) : undefined;
+  // the knee's own measurements, or those of the last valid pass below a harness limit
+  const shown = capacity.knee ?? capacity.harnessLimit?.lastPass ?? null;
+  const kneeRun = shown !== null ? summaries.get(shown) : undefined;
   const first = kneeRun ?? [...summaries.values()][0];
   const endedMs = nowMs();
   const broken = capacity.steps.find((s) => s.status === 'error' || s.status === 'aborted');
   const notes: string[] = [];
-  if (capacity.knee === null && capacity.firstFailure !== null) notes.push(`capacity: even ${capacity.firstFailure} call(s) failed a threshold: no knee at or above --start`);
+  const limit = capacity.harnessLimit;
+  const limitRun = limit ? summaries.get(limit.calls) : undefined;
+  const advice = limitRun?.saturation ? saturationAdvice(limitRun.saturation) : 'add runners (`runners:`), or split the run over machines with --shard';
+  if (limit && capacity.firstFailure === null) {
+    const passed = limit.lastPass !== null ? `every threshold held up to ${limit.lastPass} call(s); ` : '';
+    notes.push(`capacity: the load generator saturated at ${limit.calls} call(s) before any threshold failed: ${passed}this is the harness's limit, not the system's (no knee): ${advice}`);
+  } else if (capacity.knee === null && capacity.firstFailure !== null) notes.push(`capacity: even ${capacity.firstFailure} call(s) failed a threshold: no knee at or above --start`);
   else if (capacity.firstFailure === null && !broken) notes.push(`capacity: every step up to ${capacity.knee} call(s) passed: the knee is at least that (raise --max)`);
   else if (capacity.knee !== null) notes.push(`capacity: the knee is ${capacity.knee} call(s) (${capacity.firstFailure} failed)`);
+  if (limit && capacity.firstFailure !== null) notes.push(`capacity: the load generator saturated at ${limit.calls} call(s) while narrowing the knee, so it is known only to lie between ${capacity.knee ?? 0} and ${capacity.firstFailure} call(s): ${advice}`);
   if (broken) notes.push(`capacity: the step with ${broken.calls} call(s) ended ${broken.status}; the search stopped there`);
-  const status = options.signal?.aborted ? 'aborted' : broken ? broken.status : capacity.knee === null ? 'failed' : 'passed';
+  // exit codes (README "Saturation"): 99 only when a threshold failed unsaturated with no pass below it; a harness
+  // limit before any failure is 0 with its note, and junit.xml's "load generator not saturated" case fails
+  const status = options.signal?.aborted ? 'aborted' : broken ? broken.status : capacity.knee === null && capacity.firstFailure !== null ? 'failed' : 'passed';
   const summary: RunSummary = {
     schemaVersion: first?.schemaVersion ?? 1,
     runId: options.runId,
@@ -155,6 +150,7 @@ function combine(options: RunOptions, scenario: Scenario, capacity: CapacitySumm
     notes,
     capacity,
   };
+  if (limitRun?.saturation) summary.saturation = limitRun.saturation;
   if (status === 'aborted') summary.error = { code: 'ABORTED', message: 'interrupted' };
   else if (broken) summary.error = { code: 'RUN_FAILED', message: `the step with ${broken.calls} call(s) ended ${broken.status}` };
   return summary;

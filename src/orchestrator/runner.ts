@@ -10,8 +10,9 @@ import { EXIT_CODES, GlassbenchError, describeError } from '../errors.js';
 import { nowMs, sleep } from '../metrics/clock.js';
 import { FrameCollector, LOSS_WINDOW_MS, type PeerInfo } from '../metrics/collector.js';
 import { Trend, type TrendSummary } from '../metrics/histogram.js';
+import { MachineCpuReader } from '../metrics/machine.js';
 import { ResourceSampler } from '../metrics/resources.js';
-import { ProcessUsageTracker } from '../metrics/saturation.js';
+import { ProcessUsageTracker, saturationBrief } from '../metrics/saturation.js';
 import { judgeBottleneck, type AiDeviceSecond } from '../metrics/bottleneck.js';
 import { MetricSeries } from '../metrics/series.js';
 import type { FrameRecord, SpeechSampleRecord } from '../metrics/types.js';
@@ -114,6 +115,8 @@ class Run {
   private readonly utterances: UtteranceRecord[] = [];
   private readonly recent = { frames: 0, latency: new Trend() };
   private readonly harnessSampler: ResourceSampler;
+  /** the machine's CPU (and steal), read with the harness's own sample once a second */
+  private readonly machine = new MachineCpuReader();
   private connected = 0;
   private sfu: SfuProcess | undefined;
   private stageClient: StageClient | undefined;
@@ -135,7 +138,7 @@ class Run {
     this.scenario = options.scenario;
     this.emit = options.onEvent ?? (() => undefined);
     this.series = new MetricSeries(this.scenario.thresholds);
-    this.usage = new ProcessUsageTracker(this.series);
+    this.usage = new ProcessUsageTracker(this.series, (process, ms, fields) => this.influx?.writeResources(process, ms, fields));
     const plan = planRun(this.scenario, options.shard);
     this.plan = plan.peers;
     this.subscriberSlots = plan.allPeers.filter((p) => p.role === 'subscriber');
@@ -162,7 +165,11 @@ class Run {
       this.influx?.writeFrame(record);
     });
     this.collector.aiBudgetMs = this.scenario.ai.budgetMs;
-    this.harnessSampler = new ResourceSampler((s) => this.usage.record('harness', s, false));
+    this.harnessSampler = new ResourceSampler((s) => {
+      this.usage.record('harness', s, 'harness', s.busiestThreadCpuPct);
+      const m = this.machine.sample();
+      if (m) this.usage.recordMachine(m);
+    });
   }
 
   async execute(): Promise<RunResult> {
@@ -223,7 +230,7 @@ class Run {
       });
       this.stageClient = await connectStageStream(this.sfu.baseUrl, undefined, (record) => {
         if (record.k === 'res') this.onSfuSecond(record);
-        if (record.k === 'res') this.usage.record('sfu', record, false);
+        if (record.k === 'res') this.usage.record('sfu', record, 'system');
         else if (record.k === 'event') {
           this.emit({ type: 'warning', message: `SFU: ${record.message}` });
           this.sfuEvents.push(record.message);
@@ -310,10 +317,10 @@ class Run {
         }
         return;
       case 'resources':
-        this.usage.record(runner.name, event, true);
+        this.usage.record(runner.name, event, 'generator', event.busiestThreadCpuPct);
         if (event.browserCpuPct !== undefined) {
-          const sample = { ms: event.ms, cpuPct: event.browserCpuPct, rssMb: event.browserRssMb ?? 0 };
-          this.usage.record(`browser-${runner.index + 1}`, sample, true, event.browserMaxProcessCpuPct);
+          const sample = { ms: event.ms, cpuPct: event.browserCpuPct, rssMb: event.browserRssMb ?? 0, ...(event.browserLoopDelayP99Ms !== undefined ? { loopDelayP99Ms: event.browserLoopDelayP99Ms } : {}) };
+          this.usage.record(`browser-${runner.index + 1}`, sample, 'generator', event.browserMaxProcessCpuPct);
         }
         return;
       case 'stats': {
@@ -656,6 +663,8 @@ class Run {
       const now = nowMs();
       this.collector.finalise(now);
       this.series.windowMs = now - this.holdStartMs;
+      // the same judge as the summary's, over the window so far
+      const saturation = this.usage.judge();
       const subscribersNow = this.plan.filter((p) => p.role === 'subscriber' && this.joined.has(p.peerId)).length;
       this.timeline.push({ tMs: Math.round(now - this.holdStartMs), peers: this.joined.size, subscribers: subscribersNow, ...(this.scenario.executor.type === 'arrival-rate' ? { calls: this.calls.filter((c) => c.state === 'running').length } : {}) });
       this.series.record('peers_active', this.joined.size, {});
@@ -669,7 +678,8 @@ class Run {
         recentP95Ms: this.recent.latency.percentile(95),
         latencyMetric: headline,
         budgetP95Ms: budget ? budget.expression.value : null,
-        saturated: this.usage.saturatedProcesses().length > 0,
+        saturated: saturation.reasons.length > 0,
+        saturatedBy: saturation.reasons.map((r) => `${r.process} ${r.measure}`),
       });
       this.recent.frames = 0;
       this.recent.latency = new Trend();
@@ -697,6 +707,7 @@ class Run {
     // let a runner send slots past the window's end: every publisher's last due slot is before sendingStoppedMs
     this.sendingStoppedMs = nowMs() + STOP_LEAD_MS;
     this.collector.measureUntilMs = this.sendingStoppedMs;
+    this.usage.windowEndMs = this.sendingStoppedMs;
     const alive = this.runners.filter((r) => r.alive);
     for (const runner of alive) runner.send({ type: 'stop-sending', atMs: this.sendingStoppedMs });
     if (alive.length > 0 && this.holdStartMs > 0) await sleep(STOP_LEAD_MS + LOSS_WINDOW_MS + 200);
@@ -859,10 +870,9 @@ class Run {
     this.noteAi();
     for (const fault of this.faults) this.notes.push(`fault at ${(fault.atMs / 1000).toFixed(1)} s: ${fault.what}; ${fault.cost}`);
     const bottleneck = this.judgeBottleneck();
-    const saturatedProcesses = this.usage.saturatedProcesses();
-    if (saturatedProcesses.length > 0) {
-      this.notes.push(`saturated: ${saturatedProcesses.join(', ')} stayed above 85% of a core for more than 10% of the run; these numbers measure the load generator, not the system`);
-    }
+    if (!this.machine.available) this.notes.push('the machine\'s CPU is not read on this platform (no /proc/stat): machine-wide saturation is not judged');
+    const saturation = this.usage.judge();
+    if (saturation.reasons.length > 0) this.notes.push(`saturated: ${saturationBrief(saturation)}; these numbers measure the load generator, not the system (summary.saturation has each line crossed, by how much and for how long)`);
     const summary = buildSummary({
       runId: this.options.runId,
       scenario: this.scenario,
@@ -870,12 +880,13 @@ class Run {
       startedMs: this.startedMs,
       endedMs: nowMs(),
       processes: this.usage.snapshot(),
-      saturated: saturatedProcesses.length > 0,
+      saturated: saturation.reasons.length > 0,
       peers: { planned: this.plan.length, connected: this.connected, failed: this.failed },
       notes: this.notes,
       ...(ending ? { ending } : {}),
     });
     summary.accounting = this.collector.accounting.summary();
+    summary.saturation = saturation;
     if (this.sfu) summary.sfu = { forwardMs: this.sfuForwardMs, seconds: this.sfuSeconds.map((s) => ({ tMs: Math.round(s.ms - this.startedMs), cpuPct: Math.round(s.cpuPct * 10) / 10, loopDelayP99Ms: Math.round(s.loopDelayP99Ms * 10) / 10 })) };
     if (bottleneck) summary.bottleneck = bottleneck;
     if (this.holdStartMs > 0 && this.sendingStoppedMs > 0) {

@@ -36,7 +36,10 @@ export type RunEvent =
       latencyMetric: string;
       /** the p(95) budget on that metric, when the scenario has one */
       budgetP95Ms: number | null;
+      /** the saturation judge over the measured window so far (the summary's judge) */
       saturated: boolean;
+      /** what crossed a line: `<process> <measure>` */
+      saturatedBy: string[];
     }
   | { type: 'warning'; message: string }
   | { type: 'peer-failed'; peer: string; message: string };

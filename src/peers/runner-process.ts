@@ -1,6 +1,7 @@
 /**
  * Peer runner: a child process that hosts synthetic peers so load spreads over cores. It obeys
- * RunnerCommands over IPC, sends frame records in batches every 100 ms and its CPU/RSS every second,
+ * RunnerCommands over IPC, sends frame records in batches every 100 ms and its CPU, RSS and event-loop delay
+ * (and its Chromium's CPU and pages' main-thread lag) every second,
  * and exits when told to close or when the harness goes away (IPC disconnect): no orphans.
  */
 import type { AiFrameRecord } from '../../reference-server/ai/types.js';
@@ -75,7 +76,13 @@ const sampler = new ResourceSampler((s) => {
   const pid = browser?.pid;
   if (pid !== undefined && browserTree === undefined) browserTree = new ProcessTreeSampler(pid);
   const tree = browserTree?.sample();
-  emit({ type: 'resources', ...s, ...(tree ? { browserCpuPct: tree.cpuPct, browserMaxProcessCpuPct: tree.maxProcessCpuPct, browserRssMb: tree.rssMb } : {}) });
+  const lag = browser?.takePageLag();
+  emit({
+    type: 'resources',
+    ...s,
+    ...(tree ? { browserCpuPct: tree.cpuPct, browserMaxProcessCpuPct: tree.maxProcessCpuPct, browserRssMb: tree.rssMb } : {}),
+    ...(lag ? { browserLoopDelayP99Ms: lag.p99Ms, browserLoopDelayMaxMs: lag.maxMs } : {}),
+  });
 }).start();
 
 async function handle(command: RunnerCommand): Promise<void> {

@@ -165,11 +165,19 @@ export type RunnerEvent =
       ms: number;
       cpuPct: number;
       rssMb: number;
+      /** the runner's own event-loop delay over the second (ResourceSampler), p99 and max, ms */
+      loopDelayP99Ms: number;
+      loopDelayMaxMs: number;
+      /** the runner's busiest thread (event loop or an encoder), % of one core: what its CPU line is judged on */
+      busiestThreadCpuPct?: number;
       /** the runner's Chromium, all its processes together */
       browserCpuPct?: number;
       /** its busiest single process */
       browserMaxProcessCpuPct?: number;
       browserRssMb?: number;
+      /** its pages' main-thread lag probes: the worst page's p99 (and max) of the last second, ms */
+      browserLoopDelayP99Ms?: number;
+      browserLoopDelayMaxMs?: number;
     }
   | { type: 'stats'; peer: string; sample: StatsSample }
   | { type: 'closed'; windows: SubscriptionWindow[] };

@@ -97,6 +97,11 @@ if (DATA.capacity) {
     const top = Math.max(1, ...datasets.flatMap((d) => d.data.map((p) => p.y || 0)).filter((v) => typeof v === 'number'));
     datasets.push({ label: 'knee: ' + DATA.capacity.knee + ' calls', data: [{ x: DATA.capacity.knee, y: 0 }, { x: DATA.capacity.knee, y: top }], borderColor: '#d62728', borderDash: [6, 4], pointRadius: 0, borderWidth: 2 });
   }
+  if (DATA.capacity.harnessLimit) {
+    const top = Math.max(1, ...datasets.flatMap((d) => d.data.map((p) => p.y || 0)).filter((v) => typeof v === 'number'));
+    const at = DATA.capacity.harnessLimit.calls;
+    datasets.push({ label: 'harness limit (generator saturated): ' + at + ' calls', data: [{ x: at, y: 0 }, { x: at, y: top }], borderColor: '#e0a000', borderDash: [2, 4], pointRadius: 0, borderWidth: 2 });
+  }
   draw(canvasIn('capacity', 'p95 latency and CPU against load (concurrent calls)'), { type: 'line', data: { datasets }, options: { scales: { x: { type: 'linear', title: { display: true, text: 'concurrent calls' } }, y: { title: { display: true, text: 'ms' } }, cpu: { position: 'right', title: { display: true, text: 'CPU % of a core' }, grid: { drawOnChartArea: false }, beginAtZero: true } } } });
 }
 {
@@ -143,8 +148,8 @@ export function renderReport(data: ReportData): string {
         .join('')}</table><p class="small">ms, frames captured in the stage (count)</p>`
     : '';
   const capacityTable = data.capacity
-    ? `<p id="knee"><b>${data.capacity.knee === null ? 'No load met every threshold' : `Knee: ${data.capacity.knee} concurrent call(s)`}</b>${data.capacity.firstFailure !== null ? `; ${data.capacity.firstFailure} failed` : ''} (${data.capacity.search} search)</p><table id="capacity-steps"><tr><th>calls</th><th>peers</th><th>verdict</th><th>${escapeHtml(data.capacity.headline)} p95</th><th>SFU CPU %</th><th>failed thresholds</th></tr>${data.capacity.steps
-        .map((st) => `<tr class="${st.passed ? 'ok' : 'fail'}"><td>${st.calls}</td><td>${st.peers}</td><td>${st.passed ? 'PASS' : 'FAIL'}</td><td>${st.p95[data.capacity?.headline ?? '']?.toFixed(1) ?? '-'}</td><td>${st.sfuCpuPct ?? '-'}</td><td>${escapeHtml(st.failedThresholds.join(', '))}</td></tr>`)
+    ? `${kneeParagraph(data.capacity)}<table id="capacity-steps"><tr><th>calls</th><th>peers</th><th>verdict</th><th>${escapeHtml(data.capacity.headline)} p95</th><th>SFU CPU %</th><th>failed thresholds</th></tr>${data.capacity.steps
+        .map((st) => `<tr class="${st.saturated ? 'sat' : st.passed ? 'ok' : 'fail'}"><td>${st.calls}</td><td>${st.peers}</td><td>${st.saturated ? 'SATURATED' : st.passed ? 'PASS' : 'FAIL'}</td><td>${st.p95[data.capacity?.headline ?? '']?.toFixed(1) ?? '-'}</td><td>${st.sfuCpuPct ?? '-'}</td><td>${escapeHtml(st.failedThresholds.join(', '))}</td></tr>`)
         .join('')}</table>`
     : '';
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
@@ -155,14 +160,14 @@ body { font-family: system-ui, sans-serif; margin: 24px; color: #222; }
 .chart { display: inline-block; width: 560px; height: 340px; margin: 0 16px 48px 0; vertical-align: top; }
 .chart h3 { font-size: 14px; margin: 0 0 4px; }
 table { border-collapse: collapse; margin: 8px 0; } td, th { border: 1px solid #ccc; padding: 4px 8px; font-size: 13px; }
-tr.fail td { background: #fde2e2; } tr.ok td { background: #e6f4e6; }
+tr.fail td { background: #fde2e2; } tr.ok td { background: #e6f4e6; } tr.sat td { background: #fff3cd; }
 .banner { padding: 10px 14px; margin: 8px 0; border-radius: 4px; }
 .warn { background: #fff3cd; border: 1px solid #e0c060; } .bad { background: #fde2e2; border: 1px solid #d08080; }
 .small { font-size: 12px; color: #555; }
 </style></head><body>
 <h1>glassbench: ${escapeHtml(data.title)}</h1>
 <p>run <code>${escapeHtml(data.runId)}</code>, status <b>${escapeHtml(data.status)}</b></p>
-${data.saturated ? '<div class="banner warn" id="saturated"><b>Saturated:</b> a load generator was starved of CPU; these numbers measure the harness, not the system.</div>' : ''}
+${data.saturated ? saturatedBanner(data) : ''}
 ${data.bottleneck ? `<div class="banner bad" id="bottleneck"><b>Bottleneck: ${data.bottleneck.process === 'sfu' ? 'the reference SFU' : "the SFU's AI workers"}</b> could not keep up: ${escapeHtml(data.bottleneck.reason)}. The run is valid: this is the system under test's limit, not the load generator's.</div>` : ''}
 ${data.failedFirst ? `<div class="banner bad" id="failed-first"><b>First budget to fail:</b> ${escapeHtml(data.failedFirst.key)} ${escapeHtml(data.failedFirst.expr)}, after ${data.failedFirst.atS} s</div>` : ''}
 <h2>Thresholds</h2>
@@ -182,6 +187,22 @@ ${data.notes.length > 0 ? `<h2>Notes</h2><ul>${data.notes.map((n) => `<li>${esca
 ${PAGE_SCRIPT}</script>
 </body></html>
 `;
+}
+
+/** The knee, or the harness limit that ended the search before one (its reasons are in the saturated banner). */
+function kneeParagraph(c: NonNullable<ReportData['capacity']>): string {
+  const limit = c.harnessLimit;
+  if (limit && c.firstFailure === null) {
+    return `<p id="harness-limit"><b>Harness limit: the load generator saturated at ${limit.calls} concurrent call(s)</b> before any threshold failed, so there is no knee${limit.lastPass !== null ? `; every threshold held up to ${limit.lastPass} call(s)` : ''} (${c.search} search)</p>`;
+  }
+  const knee = `<p id="knee"><b>${c.knee === null ? 'No load met every threshold' : `Knee: ${c.knee} concurrent call(s)`}</b>${c.firstFailure !== null ? `; ${c.firstFailure} failed` : ''} (${c.search} search)</p>`;
+  return limit ? `${knee}<p id="harness-limit">The load generator saturated at ${limit.calls} call(s) while the search narrowed the knee.</p>` : knee;
+}
+
+/** The load generator (or the machine) crossed a saturation line: each crossing, and what to do. */
+function saturatedBanner(data: ReportData): string {
+  const reasons = data.saturation ? `<ul>${data.saturation.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul><p class="small">What to do: ${escapeHtml(data.saturation.advice)}</p>` : '';
+  return `<div class="banner warn" id="saturated"><b>Saturated:</b> the load generator was starved; these numbers measure the harness, not the system.${reasons}</div>`;
 }
 
 /** Writes `<dir>/report.html` from the run's files; returns its path. */

@@ -12,6 +12,7 @@ import type { Aggregation } from '../budgets/types.js';
 import { GlassbenchError } from '../errors.js';
 import { PER_RECEIPT } from '../compare/samples.js';
 import { quantile, sortedCopy } from '../compare/stats.js';
+import { saturationAdvice } from '../metrics/saturation.js';
 import { readFramesFile } from '../sinks/frames-file.js';
 import { isRateSummary } from './merge-metrics.js';
 import { meanCpuByKind, type Bottleneck, type RunSummary } from './summary.js';
@@ -41,6 +42,8 @@ export interface ReportData {
   runId: string;
   status: string;
   saturated: boolean;
+  /** each saturation line crossed (the banner lists them), and what to do */
+  saturation?: { reasons: string[]; advice: string };
   notes: string[];
   headline: string;
   thresholds: { key: string; expr: string; ok: boolean; actual: number | null }[];
@@ -271,6 +274,7 @@ export async function reportData(dir: string): Promise<ReportData> {
   }
   if (summary.capacity) data.capacity = summary.capacity;
   if (summary.bottleneck) data.bottleneck = summary.bottleneck;
+  if (summary.saturation && summary.saturation.reasons.length > 0) data.saturation = { reasons: summary.saturation.reasons.map((r) => r.text), advice: saturationAdvice(summary.saturation) };
   data.headline = data.groups.some((g) => g.cdfs.some((c) => c.metric === 'g2g_latency_ms')) ? 'g2g_latency_ms' : 'frame_latency_ms';
   return data;
 }

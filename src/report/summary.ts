@@ -23,6 +23,9 @@ export interface ProcessUsage {
   /** share of samples above the saturation line (85% of a core), 0..1 */
   overSaturationShare: number;
   rssMbMax: number;
+  /** event-loop delay p99 of each second (browsers: the worst page's main-thread lag), mean and max over the window, ms */
+  loopDelayP99MsMean?: number;
+  loopDelayP99MsMax?: number;
 }
 
 /** One saturation line a load generator or the machine crossed over the measured window. */
@@ -45,7 +48,19 @@ export interface SaturationReason {
 
 export interface SaturationSummary {
   /** the lines in force (documented in the README) */
-  lines: { cpuPct: number; loopDelayMs: number; machineCpuPct: number; machineStealPct: number; share: number };
+  lines: {
+    /** % of one core (runners and the harness: their busiest thread; browsers: their busiest process) */
+    cpuPct: number;
+    /** event-loop delay p99 of a second (browsers: the worst page's main-thread lag), ms */
+    loopDelayMs: number;
+    /** % of all cores */
+    machineCpuPct: number;
+    machineStealPct: number;
+    /** a line counts when crossed in more than this share of the window's samples (0..1) ... */
+    share: number;
+    /** ... and in at least this many of them */
+    minOverSamples: number;
+  };
   reasons: SaturationReason[];
 }
 
@@ -108,14 +123,28 @@ export interface CapacityStep {
   sfuCpuPct: number | null;
   runnerCpuPct: number | null;
   failedThresholds: string[];
+  /** the step's load generator (or the machine) crossed a saturation line: it measured the harness */
+  saturated: boolean;
+  /** what crossed which line (SaturationReason texts) */
+  saturationReasons?: string[];
   dir: string;
 }
 
 export interface CapacitySummary {
-  /** the most concurrent calls that met every threshold; null when even the first step failed */
+  /**
+   * the most concurrent calls that met every threshold below the first failure; null when even the first step
+   * failed, or when the load generator saturated before any threshold failed (see harnessLimit)
+   */
   knee: number | null;
-  /** the first step that failed, if any */
+  /** the first step that failed a threshold with its generator unsaturated, if any */
   firstFailure: number | null;
+  /** the search stopped where the load generator saturated: the harness's limit, not the system's */
+  harnessLimit?: {
+    calls: number;
+    /** the most calls that passed, unsaturated, below it */
+    lastPass: number | null;
+    reasons: SaturationReason[];
+  };
   search: 'step' | 'bisect';
   steps: CapacityStep[];
   headline: string;

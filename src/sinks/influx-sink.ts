@@ -165,15 +165,29 @@ export class InfluxSink implements Sink {
     this.enqueue(point);
   }
 
+  /**
+   * One second of one process's resources (measurement `resources`, tag `process`: `harness`, `runner-N`,
+   * `browser-N`, `sfu`, or `machine` with machine_cpu_pct and machine_steal_pct): the measured window's samples.
+   */
+  writeResources(process: string, ms: number, fields: Record<string, number | undefined>): void {
+    const point = this.point('resources').tag('process', process);
+    for (const [name, value] of Object.entries(fields)) if (value !== undefined) point.floatField(name, value);
+    point.timestamp(String(Math.round(ms * 1000)));
+    this.enqueue(point);
+  }
+
   async writeSummary(summary: RunSummary): Promise<void> {
     const timestamp = String(Math.round(Date.parse(summary.endedAt) * 1000));
+    const reasons = summary.saturation?.reasons.map((r) => r.text).join('; ');
     for (const [metric, values] of Object.entries(summary.metrics)) {
       const point = this.point('summary').tag('metric', metric);
       // trends: count min mean p50 p90 p95 p99 max; counters: count rate (per second); Rates (k6): count
-      // hits rate (the fraction, absent without samples: InfluxDB has no null). All floats, so a field keeps
-      // one type across runs.
-      for (const [field, value] of Object.entries(values) as [string, number | null][]) if (value !== null) point.floatField(field, value);
+      // hits rate (the fraction, absent without samples: InfluxDB has no null, and floatField throws on one, which
+      // would leave the points after it unwritten). All floats, so a field keeps one type across runs.
+      for (const [field, value] of Object.entries(values)) if (typeof value === 'number' && Number.isFinite(value)) point.floatField(field, value);
       point.booleanField('saturated', summary.saturated).stringField('status', summary.status).timestamp(timestamp);
+      // what crossed a saturation line, for a dashboard or alert that reads only InfluxDB
+      if (reasons) point.stringField('saturation_reasons', reasons);
       this.enqueue(point);
     }
     // each process's usage (measurement `process`): what `report --influx` needs to show CPU per process of

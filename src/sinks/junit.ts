@@ -1,4 +1,7 @@
-/** `junit.xml`: one test case per threshold, so CI systems show budgets like tests. */
+/**
+ * `junit.xml`: one test case per threshold, so CI systems show budgets like tests, and one case
+ * "load generator not saturated" (classname glassbench.validity) that fails with the saturation reasons.
+ */
 import { parseThresholdKey } from '../budgets/parse.js';
 import { findMetric } from '../metrics/catalogue.js';
 import type { RateSummary } from '../metrics/series.js';
@@ -50,6 +53,12 @@ export function renderJunit(summary: RunSummary): string {
       }
     }
   }
+  // validity: a CI that reads junit.xml sees a starved load generator as a failing test, next to the budgets
+  const validity = validityCase(summary);
+  if (validity) {
+    cases.push(validity.xml);
+    if (validity.failed) failures += 1;
+  }
   let errors = 0;
   if (summary.status === 'error' || summary.status === 'aborted') {
     errors = 1;
@@ -67,4 +76,19 @@ export function renderJunit(summary: RunSummary): string {
     '</testsuites>',
     '',
   ].join('\n');
+}
+
+/** The validity case: passes with the lines in force, fails with each line crossed; absent when not judged. */
+function validityCase(summary: RunSummary): { xml: string; failed: boolean } | undefined {
+  const name = 'load generator not saturated';
+  const saturation = summary.saturation;
+  if (!saturation && !summary.saturated) return undefined;
+  if (!summary.saturated && saturation) {
+    const l = saturation.lines;
+    const text = `lines: CPU ${l.cpuPct}% of a core, event-loop delay p99 ${l.loopDelayMs} ms, machine CPU ${l.machineCpuPct}%, steal ${l.machineStealPct}%, each in more than ${l.share * 100}% of the measured window`;
+    return { xml: `    <testcase classname="glassbench.validity" name="${name}"><system-out>${escapeXml(text)}</system-out></testcase>`, failed: false };
+  }
+  const reasons = saturation?.reasons.map((r) => r.text) ?? ['saturated (no reasons recorded)'];
+  const message = `the load generator was saturated, so these numbers measure the harness, not the system: ${reasons.join('; ')}`;
+  return { xml: `    <testcase classname="glassbench.validity" name="${name}"><failure message="${escapeXml(message)}">${escapeXml(reasons.join('\n'))}</failure></testcase>`, failed: true };
 }

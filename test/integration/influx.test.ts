@@ -124,7 +124,11 @@ describe('InfluxDB sink', () => {
     // synthetic receivers' per-second stats (packet loss) go to the webrtc measurement; nack_count is in every point
     const statsInDb = (await influxQuery(restarted.url, 'glassbench', `SELECT count(nack_count) FROM webrtc WHERE testid = 'influx-fault-test'`))[0]?.values[0]?.[1] ?? 0;
     expect(Number(statsInDb)).toBeGreaterThan(0);
-    expect(Number(framesInDb) + Number(summaryInDb) + Number(statsInDb)).toBe(written);
+    // each process's resources per second (cpu_pct), and the machine's (machine_cpu_pct)
+    const countResources = async (field: string): Promise<number> =>
+      Number((await influxQuery(restarted.url, 'glassbench', `SELECT count(${field}) FROM resources WHERE testid = 'influx-fault-test'`))[0]?.values[0]?.[1] ?? 0);
+    const resourcesInDb = (await countResources('cpu_pct')) + (await countResources('machine_cpu_pct'));
+    expect(Number(framesInDb) + Number(summaryInDb) + Number(statsInDb) + resourcesInDb).toBe(written);
 
     // nothing lost: the kept points go to the server later, and then every frame of the file is there
     const pushed = await runCli(['report', '--push-influx', out, '--influx-url', restarted.url, '--influx-db', 'glassbench']);

@@ -2,12 +2,15 @@
  * Entry of the page bundle: one peer per page, driven from Node through `window.glassbench`.
  * Signaling (the WHIP/WHEP HTTP exchange) is done by Node; the page only makes offers and applies answers.
  */
+import { LagProbe } from './lag-probe.js';
 import { PagePublisher } from './publisher.js';
 import { StatsSampler } from './stats.js';
 import { PageSubscriber } from './subscriber.js';
 import type { PageRecords, PublisherOptions } from './types.js';
 
-const records: PageRecords = { aiResults: [], edgeAi: [], onsets: [], utterances: [], sent: [], skipped: [], received: [], stats: [], errors: [] };
+const records: PageRecords = { aiResults: [], edgeAi: [], onsets: [], utterances: [], sent: [], skipped: [], received: [], stats: [], lag: [], errors: [] };
+// from the moment the bundle is in the page: a page's lag is the load generator's, whatever its role
+const lagProbe = new LagProbe(records.lag).start();
 let peer: PagePublisher | PageSubscriber | undefined;
 let stats: StatsSampler | undefined;
 
@@ -51,11 +54,12 @@ const api = {
     if (peer instanceof PagePublisher) peer.stop(atMs);
   },
   take(): PageRecords {
-    const taken = { aiResults: records.aiResults.splice(0), edgeAi: records.edgeAi.splice(0), onsets: records.onsets.splice(0), utterances: records.utterances.splice(0), sent: records.sent.splice(0), skipped: records.skipped.splice(0), received: records.received.splice(0), stats: records.stats.splice(0), errors: records.errors.splice(0) };
+    const taken = { aiResults: records.aiResults.splice(0), edgeAi: records.edgeAi.splice(0), onsets: records.onsets.splice(0), utterances: records.utterances.splice(0), sent: records.sent.splice(0), skipped: records.skipped.splice(0), received: records.received.splice(0), stats: records.stats.splice(0), lag: records.lag.splice(0), errors: records.errors.splice(0) };
     return taken;
   },
   close(): void {
     stats?.stop();
+    lagProbe.stop();
     peer?.close();
   },
 };

@@ -82,6 +82,13 @@ export interface PageEdgeAi {
   reason?: string;
 }
 
+/** One second of the page's main-thread lag probe (lag-probe.ts): how late its timer fired, p99 and max, ms. */
+export interface PageLagSample {
+  ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
 export interface PageRecords {
   aiResults: PageAiResult[];
   edgeAi: PageEdgeAi[];
@@ -91,6 +98,7 @@ export interface PageRecords {
   skipped: PageSkippedFrame[];
   received: PageReceivedFrame[];
   stats: PageStatsSample[];
+  lag: PageLagSample[];
   errors: string[];
 }
 

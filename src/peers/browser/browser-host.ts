@@ -53,6 +53,8 @@ export class BrowserHost {
   private userDataDir = '';
   private starting: Promise<void> | undefined;
   private readonly bundlePath = join(projectRoot(), 'dist', 'page', 'glassbench-page.js');
+  /** the worst page's lag probe since the last `takePageLag()` (pages report once a second) */
+  private pageLag: { p99Ms: number; maxMs: number } | undefined;
   /** called once if the browser goes away while peers use it */
   onDisconnected: (reason: string) => void = () => undefined;
   private closing = false;
@@ -119,6 +121,20 @@ export class BrowserHost {
     await page.goto(`${this.origin}/`);
     await page.addScriptTag({ path: this.bundlePath });
     return page;
+  }
+
+  /** A page's lag-probe seconds (polled with its records). */
+  recordPageLag(samples: readonly { p99Ms: number; maxMs: number }[]): void {
+    for (const s of samples) {
+      this.pageLag = { p99Ms: Math.max(this.pageLag?.p99Ms ?? 0, s.p99Ms), maxMs: Math.max(this.pageLag?.maxMs ?? 0, s.maxMs) };
+    }
+  }
+
+  /** The worst page's main-thread lag since the previous call (undefined when no page reported): the browser's loop delay. */
+  takePageLag(): { p99Ms: number; maxMs: number } | undefined {
+    const lag = this.pageLag;
+    this.pageLag = undefined;
+    return lag;
   }
 
   /** Idempotent: closes the browser (killing it if it does not close), the page server and the profile. */

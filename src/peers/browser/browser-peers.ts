@@ -52,6 +52,7 @@ class BrowserSession {
     try {
       const records = await this.page.evaluate(() => glassbench.take());
       for (const error of records.errors) this.onError(error);
+      this.host.recordPageLag(records.lag);
       this.onRecords(records);
     } catch {
       // the page or browser is gone; the host reports that once

@@ -29,6 +29,17 @@ describe('renderJunit', () => {
     expect(xml).toContain('errors="1"');
     expect(xml).toContain('<error message="no publisher connected"/>');
   });
+
+  it('adds a validity case "load generator not saturated": passing with the lines, failing with each reason', () => {
+    const lines = { cpuPct: 85, loopDelayMs: 20, machineCpuPct: 90, machineStealPct: 10, share: 0.1, minOverSamples: 2 };
+    const ok = renderJunit({ ...base, status: 'failed', saturated: false, saturation: { lines, reasons: [] } });
+    expect(ok).toContain('tests="4" failures="2"');
+    expect(ok).toContain('<testcase classname="glassbench.validity" name="load generator not saturated"><system-out>lines: CPU 85% of a core');
+    const reason = { process: 'runner-1', measure: 'cpu_pct', line: 85, worst: 99, mean: 95, overShare: 1, overMs: 6000, text: 'runner-1: CPU over 85% of a core in 6 of 6 samples' };
+    const bad = renderJunit({ ...base, status: 'passed', saturated: true, saturation: { lines, reasons: [reason] } });
+    expect(bad).toContain('tests="4" failures="3"');
+    expect(bad).toMatch(/<testcase classname="glassbench.validity" name="load generator not saturated"><failure message="the load generator was saturated, so these numbers measure the harness, not the system: runner-1: CPU over 85% of a core in 6 of 6 samples">/);
+  });
 });
 
 describe('renderJunit with a Rate threshold', () => {
