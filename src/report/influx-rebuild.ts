@@ -17,6 +17,7 @@ import { GlassbenchError } from '../errors.js';
 import { writeReport } from './html.js';
 import { mergeShards } from './shard-merge.js';
 import { SUMMARY_SCHEMA_VERSION, type RunStatus, type RunSummary } from './summary.js';
+import { ACCOUNTING_FIELDS } from '../sinks/influx-sink.js';
 
 export async function rebuildFromInflux(reader: InfluxReader, testid: string, outDir: string): Promise<string> {
   const where = `testid = ${literal(testid)}`;
@@ -44,6 +45,7 @@ export async function rebuildFromInflux(reader: InfluxReader, testid: string, ou
     webrtcRows: await reader.query(`SELECT * FROM webrtc WHERE ${where}`),
     processRows: await reader.query(`SELECT * FROM process WHERE ${where}`),
   });
+  const accountingRows = await reader.query(`SELECT * FROM accounting WHERE ${where}`);
   const { shards, sharded, metrics } = merged;
   const first = summaryRows[0] ?? {};
   const statuses = summaryRows.map((row) => String(row['status'] ?? 'passed'));
@@ -70,6 +72,12 @@ export async function rebuildFromInflux(reader: InfluxReader, testid: string, ou
       ...merged.notes,
     ],
   };
+  if (accountingRows.length > 0) {
+    // each shard judged its own frames at its own receivers: the run's tally is their sum
+    const sum = (field: (typeof ACCOUNTING_FIELDS)[number]): number => accountingRows.reduce((n, row) => n + Number(row[field] ?? 0), 0);
+    const a = Object.fromEntries(ACCOUNTING_FIELDS.map((f) => [f, sum(f)])) as Record<(typeof ACCOUNTING_FIELDS)[number], number>;
+    summary.accounting = { ...a, holds: a.received + a.late + a.lost === a.expected && accountingRows.every((row) => row['holds'] !== false) };
+  } else summary.notes.push('no accounting points in InfluxDB for this testid (written by an older glassbench): the frame accounting is unknown');
   if (sharded) {
     summary.shards = shards.map((shard) => ({
       shard,

@@ -14,6 +14,9 @@ import type { StatsSample } from '../peers/types.js';
 import type { RunSummary } from '../report/summary.js';
 import type { InfluxOptions, Sink } from './types.js';
 
+/** the counts of summary.accounting, one integer field each in the `accounting` measurement */
+export const ACCOUNTING_FIELDS = ['expected', 'received', 'late', 'lost', 'discardedReader', 'skipped', 'stale'] as const;
+
 const FLUSH_INTERVAL_MS = 1000;
 const MAX_BATCH_LINES = 5000;
 /** how long a frame timestamp is remembered to keep timestamps unique, µs */
@@ -189,6 +192,13 @@ export class InfluxSink implements Sink {
       // what crossed a saturation line, for a dashboard or alert that reads only InfluxDB
       if (reasons) point.stringField('saturation_reasons', reasons);
       this.enqueue(point);
+    }
+    // the frame accounting (measurement `accounting`, one point per run or shard): a merge adds the shards' up
+    const a = summary.accounting;
+    if (a) {
+      const point = this.point('accounting');
+      for (const field of ACCOUNTING_FIELDS) point.intField(field, a[field]);
+      this.enqueue(point.booleanField('holds', a.holds).timestamp(timestamp));
     }
     // each process's usage (measurement `process`): what `report --influx` needs to show CPU per process of
     // every shard, as no per-second CPU point is written

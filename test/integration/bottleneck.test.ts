@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TrendSummary } from '../../src/metrics/histogram.js';
 import type { RunSummary } from '../../src/report/summary.js';
-import { readFrames, runCli, tempDir, writeScenario } from '../fixtures/cli.js';
+import { readFrames, readSummary, runCli, tempDir, writeScenario } from '../fixtures/cli.js';
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -27,7 +27,7 @@ async function run(name: string, text: string): Promise<{ code: number | null; s
   const path = await writeScenario(dir, `${name}.yaml`, text);
   const outDir = join(dir, 'out');
   const result = await runCli(['run', path, '--out', outDir], { timeoutMs: 90_000 });
-  const summary = JSON.parse(await readFile(join(outDir, 'summary.json'), 'utf8')) as RunSummary;
+  const summary = readSummary(outDir);
   return { code: result.code, stdout: result.stdout, summary, outDir };
 }
 

@@ -128,7 +128,10 @@ describe('InfluxDB sink', () => {
     const countResources = async (field: string): Promise<number> =>
       Number((await influxQuery(restarted.url, 'glassbench', `SELECT count(${field}) FROM resources WHERE testid = 'influx-fault-test'`))[0]?.values[0]?.[1] ?? 0);
     const resourcesInDb = (await countResources('cpu_pct')) + (await countResources('machine_cpu_pct'));
-    expect(Number(framesInDb) + Number(summaryInDb) + Number(statsInDb) + resourcesInDb).toBe(written);
+    // the run's end: one accounting point and one point per process (with the summary, so usually pending here)
+    const countOf = async (query: string): Promise<number> => Number((await influxQuery(restarted.url, 'glassbench', query))[0]?.values[0]?.[1] ?? 0);
+    const endInDb = (await countOf(`SELECT count(expected) FROM accounting WHERE testid = 'influx-fault-test'`)) + (await countOf(`SELECT count(samples) FROM process WHERE testid = 'influx-fault-test'`));
+    expect(Number(framesInDb) + Number(summaryInDb) + Number(statsInDb) + resourcesInDb + endInDb).toBe(written);
 
     // nothing lost: the kept points go to the server later, and then every frame of the file is there
     const pushed = await runCli(['report', '--push-influx', out, '--influx-url', restarted.url, '--influx-db', 'glassbench']);

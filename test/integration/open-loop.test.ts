@@ -11,12 +11,13 @@ import type { TrendSummary } from '../../src/metrics/histogram.js';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import type { RunSummary } from '../../src/report/summary.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
-import { tempDir } from '../fixtures/cli.js';
+import { expectAccountingHolds, tempDir } from '../fixtures/cli.js';
 import { requireBinary } from '../fixtures/system.js';
 
 async function run(text: string): Promise<RunSummary> {
   const dir = await tempDir();
   const { summary } = await runScenario({ scenario: scenarioFromText(text), runId: 'open-loop-test', outDir: join(dir, 'out') });
+  expectAccountingHolds(summary);
   return summary;
 }
 
