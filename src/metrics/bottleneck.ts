@@ -4,7 +4,9 @@
  * policy). Unlike `saturated` (a load generator starved), a bottleneck leaves the run valid: it is the result.
  * Judged over the measured window only (hold start to sending stopped); the lines are in the README.
  */
+import { quantile, sortedCopy } from '../compare/stats.js';
 import type { Bottleneck } from '../report/summary.js';
+import { inWindow } from './saturation.js';
 
 /** the SFU is over the line when its CPU is above this percent of a core... */
 export const BOTTLENECK_CPU_PCT = 85;
@@ -58,20 +60,16 @@ export interface BottleneckJudgement {
 const pct = (share: number): string => `${Math.round(share * 100)}%`;
 const ms = (v: number): string => `${Math.round(v)} ms`;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
+/** the median second, by the one percentile definition of every output (nearest rank) */
+const median = (values: number[]): number => quantile(sortedCopy(values), 0.5);
 
-/** Samples whose second lies mostly inside the window (its midpoint does). */
-function inWindow<T extends { ms: number }>(samples: T[], input: BottleneckInput): T[] {
-  const half = (input.intervalMs ?? 1000) / 2;
-  return samples.filter((s) => s.ms - half >= input.windowStartMs && s.ms - half <= input.windowEndMs);
+/** Samples whose second lies mostly inside the window, as the saturation judge takes them. */
+function windowSamples<T extends { ms: number }>(samples: T[], input: BottleneckInput): T[] {
+  return samples.filter((s) => inWindow(s.ms, input.windowStartMs, input.windowEndMs, input.intervalMs));
 }
 
 function judgeSfu(input: BottleneckInput): Bottleneck | undefined {
-  const seconds = inWindow(input.sfu, input);
+  const seconds = windowSamples(input.sfu, input);
   if (seconds.length === 0) return undefined;
   const parts: string[] = [];
   const cpuOver = seconds.filter((s) => s.cpuPct > BOTTLENECK_CPU_PCT);
@@ -91,7 +89,7 @@ function judgeAi(input: BottleneckInput): Bottleneck | undefined {
   const ai = input.ai;
   if (!ai) return undefined;
   const parts: string[] = [];
-  const seconds = inWindow(ai.devices, input);
+  const seconds = windowSamples(ai.devices, input);
   for (const name of [...new Set(seconds.map((s) => s.name))]) {
     const own = seconds.filter((s) => s.name === name);
     const busy = own.filter((s) => s.utilisationPct >= BOTTLENECK_AI_UTILISATION_PCT);
