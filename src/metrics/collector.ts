@@ -357,6 +357,9 @@ export class FrameCollector {
 
   /** The SFU's rtp-keyed entry of a browser publisher's frame (no frame-id extension). */
   private rtpEntryOf(state: FrameState): { ai?: AiFrameRecord; sfuInMs?: number } | undefined {
+    // only a browser publisher's frames carry no frame-id extension (a synthetic publisher's RTP timestamp is for
+    // page receivers, the SFU names its frames by id): no lookup, no key string per receipt
+    if (state.sent && this.peers.get(state.sent.peer)?.kind !== 'browser') return undefined;
     // the publisher's record of the RTP timestamp, or a receiver's (browsers read it from each decoded frame)
     const rtpTs = state.sent?.rtpTs ?? state.receipts.find((r) => r.rtpTs !== undefined)?.rtpTs;
     if (rtpTs === undefined) return undefined;
