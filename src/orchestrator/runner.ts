@@ -229,9 +229,10 @@ class Run {
         this.recordFault(what, [...this.joined], true);
       });
       this.stageClient = await connectStageStream(this.sfu.baseUrl, undefined, (record) => {
-        if (record.k === 'res') this.onSfuSecond(record);
-        if (record.k === 'res') this.usage.record('sfu', record, 'system');
-        else if (record.k === 'event') {
+        if (record.k === 'res') {
+          this.onSfuSecond(record);
+          this.usage.record('sfu', record, 'system');
+        } else if (record.k === 'event') {
           this.emit({ type: 'warning', message: `SFU: ${record.message}` });
           this.sfuEvents.push(record.message);
           if (/went away|failed|exited/.test(record.message)) this.recordFault(`SFU: ${record.message}`, [], false, 'calls in flight failed (frames_failed_ai); the SFU restarts the worker');
