@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkAgainstCatalogue, parseThresholdExpression } from '../../../src/budgets/parse.js';
-import { GlassbenchError } from '../../../src/errors.js';
 import { scenarioFromText } from '../../../src/scenario/validate.js';
+import { problemsOf } from '../../fixtures/scenario.js';
 
 const VALID = `name: ok
 duration: 5s
@@ -11,15 +11,6 @@ peers:
 thresholds:
 `;
 
-function problemsOf(text: string): string[] {
-  try {
-    scenarioFromText(text, 'x.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(GlassbenchError);
-    return (error as GlassbenchError).problems;
-  }
-  throw new Error('expected the scenario to be rejected');
-}
 
 describe('Rate thresholds in a scenario', () => {
   it('accepts frame_loss_ratio: ["rate<0.01"] (under 1%) with tag filters', () => {

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GlassbenchError } from '../../../src/errors.js';
 import { scenarioFromText } from '../../../src/scenario/validate.js';
+import { problemsOf } from '../../fixtures/scenario.js';
 
-function problemsOf(text: string): string[] {
-  try {
-    scenarioFromText(text, 'x.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(GlassbenchError);
-    return (error as GlassbenchError).problems;
-  }
-  throw new Error('expected the scenario to be rejected');
-}
 
 const PEERS = `peers:
   - { role: publisher, count: 1 }
