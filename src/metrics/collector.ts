@@ -127,6 +127,12 @@ export class FrameCollector {
   }
 
   onSent(record: SentFrameRecord, nowMs: number): void {
+    // the publisher's record of a frame already judged without it (its receipts waited past the late horizon):
+    // judging it again would expect it anew at receivers whose copies were already written; it is counted as stale
+    if (this.judged.has(record.f)) {
+      this.accounting.stale();
+      return;
+    }
     const state = this.state(record.f, nowMs);
     state.sent = record;
     if (record.rtpTs === undefined) return;

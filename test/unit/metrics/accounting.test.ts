@@ -65,6 +65,16 @@ describe('frame accounting', () => {
     expect(collector.accounting.summary()).toMatchObject({ expected: 3, received: 2, lost: 1, stale: 1, holds: true });
   });
 
+  it('counts a publisher record that comes after its frame was judged without it as stale, not as a new frame', () => {
+    const { collector, series } = setup();
+    collector.onReceived(receipt(0, 'A', 1020, 1000), 1020);
+    collector.finalise(1020 + 3000 + LATE_HORIZON_MS + 1); // judged without its publisher's record
+    collector.onSent(sent(0, 1000), 1020 + 3000 + LATE_HORIZON_MS + 2);
+    collector.finalise(60_000, true);
+    expect(series.summaries()['frames_sent']).toMatchObject({ count: 0 });
+    expect(collector.accounting.summary()).toMatchObject({ expected: 0, lost: 0, stale: 1, holds: true });
+  });
+
   it('counts frames a browser page reader discarded as received at the receiver, and apart', () => {
     const { collector, series } = setup();
     collector.onSent(sent(0, 1000), 1000);
