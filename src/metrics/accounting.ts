@@ -61,6 +61,14 @@ export class FrameAccountant {
     return true;
   }
 
+  /**
+   * A provisionally lost pair that turns out not to have been expected: the AI hook dropped (or failed) the frame,
+   * and said so only after the frame was judged. Already settled pairs stay as they are.
+   */
+  withdraw(frameKey: string, sub: string): void {
+    if (this.pending.delete(`${frameKey}|${sub}`)) this.tally.expected -= 1;
+  }
+
   /** A receipt that came after the late horizon of its frame: its pair stays lost. */
   stale(): void {
     this.tally.stale += 1;

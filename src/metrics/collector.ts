@@ -117,8 +117,9 @@ export class FrameCollector {
     }
   }
 
+  /** The frame's state: waiting to be judged, or judged within the late horizon (records that come late attach there). */
   private state(key: string, nowMs: number): FrameState {
-    let state = this.frames.get(key);
+    let state = this.frames.get(key) ?? this.judged.get(key);
     if (!state) {
       state = { key, firstSeenMs: nowMs, receipts: [] };
       this.frames.set(key, state);
@@ -172,7 +173,9 @@ export class FrameCollector {
   onStage(record: StageRecord, nowMs: number): void {
     if (record.k === 'ai') {
       const known = record.f.startsWith('rtp:') ? this.frameByRtp.get(record.f)?.f : record.f;
-      if (known) this.state(known, nowMs).ai = record;
+      const judged = known ? this.judged.get(known) : undefined;
+      if (judged) this.lateAi(judged, record);
+      else if (known) this.state(known, nowMs).ai = record;
       else {
         let entry = this.rtpStages.get(record.f);
         if (!entry) {
@@ -215,6 +218,28 @@ export class FrameCollector {
   onAiResult(record: AiResultRecord, nowMs: number): void {
     const state = this.state(record.f, nowMs);
     (state.aiResults ??= []).push(record);
+    // a result for a frame judged already: its latency is recorded now, as judging would have
+    if (state.judgedMs !== undefined && state.sent && this.inWindow(state.captureMs)) {
+      const room = this.peers.get(state.sent.peer)?.room ?? '';
+      const info = this.peers.get(record.peer);
+      this.series.record('ai_result_latency_ms', record.receivedMs - (state.captureMs as number), this.frameTags(room, state.sent.peer, record.peer, info?.kind));
+    }
+  }
+
+  /**
+   * What the AI hook did with a frame, told after the frame was judged (a queue that waited longer than the loss
+   * window): its AI times count now, and a frame the hook dropped or failed was never forwarded, so the receivers
+   * still without it did not lose it.
+   */
+  private lateAi(state: FrameState, ai: AiFrameRecord): void {
+    if (state.ai || !state.sent) return;
+    state.ai = ai;
+    const measured = this.inWindow(state.captureMs);
+    const room = this.peers.get(state.sent.peer)?.room ?? '';
+    this.recordAi(ai, { room, publisher: state.sent.peer }, measured ? this.series : this.warmupSeries);
+    if (ai.outcome === 'done' || !measured) return;
+    const publisherTag = Number(state.key.split(':')[0]);
+    for (const window of this.windows) if (window.publisherTag === publisherTag) this.accounting.withdraw(state.key, window.sub);
   }
 
   onReceived(record: ReceivedFrameRecord, nowMs: number): void {

@@ -75,6 +75,23 @@ describe('frame accounting', () => {
     expect(collector.accounting.summary()).toMatchObject({ expected: 0, lost: 0, stale: 1, holds: true });
   });
 
+  it('takes back the expected copies of a frame the AI hook dropped after it was judged (a long AI queue), and counts the drop', () => {
+    const { collector, series } = setup();
+    collector.onSent(sent(0, 1000), 1000);
+    collector.onSent(sent(1, 1033), 1033);
+    for (const sub of SUBS) collector.onReceived(receipt(1, sub, 1100, 1033), 1100);
+    collector.finalise(5000); // 1:0 has no receipt anywhere yet: provisionally lost at all three
+    collector.onStage({ k: 'ai', f: '1:0', pub: 'P', readyMs: 1010, outcome: 'dropped', queueMs: 4500 }, 5600);
+    collector.onStage({ k: 'in', f: '1:0', pub: 'P', ms: 1005 }, 5600); // a late stage stamp starts no second frame
+    collector.finalise(60_000, true);
+    const s = series.summaries();
+    expect(s['frames_dropped_ai']).toMatchObject({ count: 1 });
+    expect(s['frames_lost']).toMatchObject({ count: 0 });
+    expect(s['frames_sent']).toMatchObject({ count: 2 });
+    expect(series.trend('ai_queue_ms')?.count).toBe(1);
+    expect(collector.accounting.summary()).toMatchObject({ expected: 3, received: 3, lost: 0, holds: true });
+  });
+
   it('counts frames a browser page reader discarded as received at the receiver, and apart', () => {
     const { collector, series } = setup();
     collector.onSent(sent(0, 1000), 1000);
