@@ -22,12 +22,23 @@ export class Vp8LiveEncoder {
 
   /** frames libvpx dropped (rate control) */
   dropped = 0;
+  /** capture time of each frame handed in and not back yet, by sequence number */
+  private readonly pending = new Map<number, number>();
+  private readonly onLeft: (seq: number, captureMs: number) => void;
 
   /**
    * @param onDropped a frame handed in that will never come out: libvpx's rate control dropped it, or encoding
    *   it failed (after `onError`); with its sequence number and capture time, so the publisher reports it
    */
-  constructor(config: EncoderConfig, onFrame: (frame: EncodedFrame) => void, onError: (message: string) => void, onDropped: (seq: number, captureMs: number) => void = () => undefined) {
+  constructor(
+    config: EncoderConfig,
+    onFrame: (frame: EncodedFrame) => void,
+    onError: (message: string) => void,
+    onDropped: (seq: number, captureMs: number) => void = () => undefined,
+    /** a frame still in the encoder when it was closed: it will never come out */
+    onLeft: (seq: number, captureMs: number) => void = () => undefined,
+  ) {
+    this.onLeft = onLeft;
     this.worker = new Worker(childEntry('src/media/vp8-encoder-worker'), { workerData: config });
     this.ready = new Promise((resolve, reject) => {
       this.worker.once('error', reject);
@@ -37,6 +48,7 @@ export class Vp8LiveEncoder {
           return;
         }
         this.inFlight = Math.max(0, this.inFlight - 1);
+        this.pending.delete(result.seq);
         if ('dropped' in result) {
           this.dropped += 1;
           onDropped(result.seq, result.captureMs);
@@ -54,10 +66,13 @@ export class Vp8LiveEncoder {
 
   encode(seq: number, captureMs: number, keyframe: boolean): void {
     this.inFlight += 1;
+    this.pending.set(seq, captureMs);
     this.worker.postMessage({ seq, captureMs, keyframe } satisfies EncoderRequest);
   }
 
   async close(): Promise<void> {
     await this.worker.terminate();
+    for (const [seq, captureMs] of this.pending) this.onLeft(seq, captureMs);
+    this.pending.clear();
   }
 }

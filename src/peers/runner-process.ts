@@ -159,6 +159,7 @@ function shutdown(): Promise<void> {
     const windows = (await Promise.all([...subscribers.values()].map((s) => s.close()))).flat();
     flushRecords();
     await Promise.all([...publishers.values()].map((p) => p.close()));
+    flushRecords(); // what the publishers reported while closing (frames left in an encoder)
     await browser?.close();
     clearInterval(flushTimer);
     sampler.stop();

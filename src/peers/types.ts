@@ -19,14 +19,15 @@ export interface SentFrameRecord {
 /**
  * A frame due on a publisher's timetable that was not sent: the publisher was late by more than a frame
  * (`late`), its encoder was busy (`encoder-busy`), or its encoder dropped a frame drawn into its source
- * (`encoder-dropped`: a browser's, or an encoded source's libvpx). `captureMs` is when it was due (its scheduled
+ * (`encoder-dropped`: a browser's, or an encoded source's libvpx), or the publisher left the run with the frame
+ * still in its encoder (`closed`). `captureMs` is when it was due (its scheduled
  * capture time). A skipped slot consumes its frame number (timetable.ts), so frame numbers have gaps.
  */
 export interface SkippedFrameRecord {
   peer: string;
   publisherTag: number;
   captureMs: number;
-  reason: 'late' | 'encoder-busy' | 'encoder-dropped';
+  reason: 'late' | 'encoder-busy' | 'encoder-dropped' | 'closed';
 }
 
 /** An AI result (tap mode) a subscriber got over the SFU's DataChannel for frame `f`. */

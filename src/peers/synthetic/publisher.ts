@@ -58,6 +58,8 @@ export class SyntheticPublisher {
         (message) => process.stderr.write(`${this.spec.peerId}: ${message}\n`),
         // libvpx's rate control dropped the slot's frame, or encoding it failed: never sent, so reported
         (seq, captureMs) => this.skip({ seq, dueMs: captureMs }, 'encoder-dropped'),
+        // still in the encoder when the publisher left the run (a ramp or a call ending): never sent, reported
+        (seq, captureMs) => this.skip({ seq, dueMs: captureMs }, 'closed'),
       );
       await this.encoder.start();
     }
@@ -113,7 +115,11 @@ export class SyntheticPublisher {
   /** Packetizes one VP8 frame (RFC 7741) with the identity extensions, and hands it to RTP. */
   private sendVp8(frame: Buffer, frameSeq: number, captureMs: number, keyframe: boolean): void {
     const sender = this.transceiver?.sender;
-    if (!sender || this.closed) return;
+    if (!sender || this.closed) {
+      // came out of the encoder after the publisher left: never sent, so reported rather than absent
+      if (this.closed) this.skip({ seq: frameSeq, dueMs: captureMs }, 'closed');
+      return;
+    }
     const id = { publisherTag: this.spec.publisherTag, frameSeq };
     const payloads = packetizeVp8(frame, id.frameSeq & 0x7fff);
     const timestamp = Math.floor(captureMs * 90) >>> 0;
