@@ -148,6 +148,8 @@ export type RunnerEvent =
   | { type: 'publisher-ready'; peerId: string; streamId: string }
   | { type: 'subscriber-ready'; peerId: string; windows: SubscriptionWindow[] }
   | { type: 'peer-failed'; peerId: string; message: string }
+  /** a peer hit an error it survived (a stats read failed, a page threw): counted in summary.peers.errors */
+  | { type: 'peer-error'; peerId: string; message: string }
   | { type: 'peer-left'; peerId: string; windows: SubscriptionWindow[] }
   | {
       type: 'records';

@@ -185,7 +185,13 @@ export interface RunSummary {
   /** every expected (frame, receiver) pair is exactly one of received, late or lost */
   accounting?: FrameAccounting;
   processes: Record<string, ProcessUsage>;
-  peers: { planned: number; connected: number; failed: { peer: string; message: string; atMs: number }[] };
+  peers: {
+    planned: number;
+    connected: number;
+    failed: { peer: string; message: string; atMs: number }[];
+    /** errors peers survived, grouped by reason (the message without its peer-specific numbers) */
+    errors?: { count: number; reasons: { reason: string; count: number; peers: string[] }[] };
+  };
   metrics: Record<string, TrendSummary | CounterSummary | RateSummary>;
   thresholds: Record<string, ThresholdResult[]>;
   /** unknowns the reader should know about (e.g. stage times an external SFU cannot give) */
