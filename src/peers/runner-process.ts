@@ -12,7 +12,7 @@ import { BrowserHost } from './browser/browser-host.js';
 import { BrowserPublisher, BrowserSubscriber } from './browser/browser-peers.js';
 import { SyntheticPublisher } from './synthetic/publisher.js';
 import { SyntheticSubscriber } from './synthetic/subscriber.js';
-import type { AiResultRecord, ReceivedFrameRecord, RunnerCommand, RunnerEvent, SentFrameRecord, SkippedFrameRecord, SpeechOnsetRecord, SubscriptionWindow, UtteranceRecord } from './types.js';
+import type { AiResultRecord, ReceivedFrameRecord, RunnerCommand, RunnerEvent, SentFrameRecord, SkippedFrameRecord, SpeechOnsetRecord, SubscriptionWindow, UtteranceRecord } from '../protocol/runner-ipc.js';
 
 interface PublisherPeer {
   streamId: string;

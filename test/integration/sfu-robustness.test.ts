@@ -14,7 +14,7 @@ import { loopbackPeerConfig } from '../../src/media/werift-config.js';
 import { CLI } from '../fixtures/cli.js';
 import { SyntheticPublisher } from '../../src/peers/synthetic/publisher.js';
 import { SyntheticSubscriber } from '../../src/peers/synthetic/subscriber.js';
-import type { ReceivedFrameRecord } from '../../src/peers/types.js';
+import type { ReceivedFrameRecord } from '../../src/protocol/runner-ipc.js';
 
 const VIDEO = { width: 640, height: 360, fps: 30, bitrateKbps: 300, keyframeIntervalMs: 1000, source: 'synthetic' as const };
 

@@ -10,7 +10,7 @@ import { keepLoopbackCandidates } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { deleteSession, postOffer, type SignalingSession } from '../signaling.js';
 import { ensureUtteranceWavs, UTTERANCES } from '../../media/utterances.js';
-import type { AiResultRecord, PublisherSpec, ReceivedFrameRecord, SentFrameRecord, SkippedFrameRecord, SpeechOnsetRecord, StatsSample, SubscriberSpec, SubscriptionWindow, UtteranceRecord } from '../types.js';
+import type { AiResultRecord, PublisherSpec, ReceivedFrameRecord, SentFrameRecord, SkippedFrameRecord, SpeechOnsetRecord, StatsSample, SubscriberSpec, SubscriptionWindow, UtteranceRecord } from '../../protocol/runner-ipc.js';
 import type { BrowserHost } from './browser-host.js';
 
 type PageApi = {

@@ -10,7 +10,7 @@ import { loopbackPeerConfig } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { deleteSession } from '../signaling.js';
 import { Timetable, type Slot } from '../timetable.js';
-import type { PublisherSpec, SentFrameRecord, SkippedFrameRecord } from '../types.js';
+import type { PublisherSpec, SentFrameRecord, SkippedFrameRecord } from '../../protocol/runner-ipc.js';
 import { connectPeer } from './connect.js';
 
 export class SyntheticPublisher {

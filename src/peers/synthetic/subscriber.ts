@@ -14,7 +14,7 @@ import { loopbackPeerConfig } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { deleteSession } from '../signaling.js';
 import { AI_CHANNEL_LABEL, parseAiResult } from '../../../reference-server/ai/results.js';
-import type { AiResultRecord, ReceivedFrameRecord, SpeechOnsetRecord, StatsSample, SubscriberSpec, SubscriptionWindow } from '../types.js';
+import type { AiResultRecord, ReceivedFrameRecord, SpeechOnsetRecord, StatsSample, SubscriberSpec, SubscriptionWindow } from '../../protocol/runner-ipc.js';
 import { connectPeer } from './connect.js';
 
 interface Subscription {

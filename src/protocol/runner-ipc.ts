@@ -1,4 +1,8 @@
-/** Contracts between the harness and its peers (which run in peer-runner child processes). */
+/**
+ * Runner IPC: what crosses the process boundary between the harness and its peer-runner child processes
+ * (the commands it sends, the events and records a runner sends back, and the peer specs in them). Plain
+ * JSON, so every type here is data. The peers' own contract (Publisher, Subscriber) is src/peers/types.ts.
+ */
 import type { AiFrameRecord, AiStageSpec } from '../../reference-server/ai/types.js';
 import type { PageStatsSample } from '../browser/page/types.js';
 import type { VideoOptions } from '../scenario/types.js';
