@@ -254,9 +254,15 @@ async function poolThroughput(backend: StageBackend, workers: number, frames: nu
   let done = 0;
   const start = nowMs();
   await new Promise<void>((resolve) => {
-    const pipeline = new AiPipeline(options, backend, 'bench', () => undefined, () => {
-      done += 1;
-      if (done === frames) resolve();
+    const pipeline = new AiPipeline({
+      ai: options,
+      backend,
+      publisher: 'bench',
+      onOutput: () => undefined,
+      onRecord: () => {
+        done += 1;
+        if (done === frames) resolve();
+      },
     });
     for (let i = 0; i < frames; i += 1) {
       const frame: BufferedFrame = { timestamp: i, key: `1:${i}`, packets: [], keyframe: false, firstPacketMs: start, readyMs: nowMs() };

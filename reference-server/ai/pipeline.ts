@@ -15,7 +15,29 @@ export interface StageBackend {
   run(stage: AiStageSpec, frame: BufferedFrame, modelMs: number): Promise<{ device: string; ms: number }>;
 }
 
+/** One AI pipeline: the stages it runs, where, for whose frames, and where its frames and records go. */
+export interface AiPipelineOptions {
+  /** the scenario's AI hook: stages, workers, queue, mode (inline or tap) */
+  ai: AiOptions;
+  /** runs each stage: devices in process, or an external worker */
+  backend: StageBackend;
+  /** the publisher whose frames enter the pipeline (the records' `pub`) */
+  publisher: string;
+  /** inline mode: the frame is ready to forward (with the re-encoded VP8, on the real video path) */
+  onOutput: (frame: BufferedFrame, output?: ProcessedVideo) => void;
+  /** what happened to each frame: done, dropped or failed, with its queue wait and stage times */
+  onRecord: (record: AiFrameRecord) => void;
+  /** real video path: ask the publisher for a keyframe (the decoder lost its reference); default: nothing */
+  onKeyframeNeeded?: () => void;
+}
+
 export class AiPipeline {
+  private readonly options: AiOptions;
+  private readonly backend: StageBackend;
+  private readonly publisher: string;
+  private readonly onOutput: (frame: BufferedFrame, output?: ProcessedVideo) => void;
+  private readonly onRecord: (record: AiFrameRecord) => void;
+  private readonly onKeyframeNeeded: () => void;
   private readonly queue: BufferedFrame[] = [];
   private busy = 0;
   /** order numbers of frames taken by a worker, and of the next one to leave */
@@ -29,16 +51,13 @@ export class AiPipeline {
   /** real video path: the decoder has not seen a keyframe since it started or since a frame was dropped */
   private needKeyframe = true;
 
-  constructor(
-    private readonly options: AiOptions,
-    private readonly backend: StageBackend,
-    private readonly publisher: string,
-    /** inline mode: the frame is ready to forward (with the re-encoded VP8, on the real video path) */
-    private readonly onOutput: (frame: BufferedFrame, output?: ProcessedVideo) => void,
-    private readonly onRecord: (record: AiFrameRecord) => void,
-    /** real video path: ask the publisher for a keyframe (the decoder lost its reference) */
-    private readonly onKeyframeNeeded: () => void = () => undefined,
-  ) {
+  constructor({ ai: options, backend, publisher, onOutput, onRecord, onKeyframeNeeded = () => undefined }: AiPipelineOptions) {
+    this.options = options;
+    this.backend = backend;
+    this.publisher = publisher;
+    this.onOutput = onOutput;
+    this.onRecord = onRecord;
+    this.onKeyframeNeeded = onKeyframeNeeded;
     this.samplers = options.stages.map((s) => ('synthetic' in s.model ? syntheticSampler(s.model.synthetic) : () => 0));
     if (isRealVideo(options)) {
       const inference = options.stages.find((s) => s.name === 'inference')?.model;

@@ -87,17 +87,17 @@ export class AiRuntime {
   }
 
   pipeline(publisher: string, onOutput: (frame: BufferedFrame, output?: ProcessedVideo) => void, onKeyframeNeeded: () => void, onResult: (record: AiFrameRecord) => void): AiPipeline {
-    const pipeline = new AiPipeline(
-      this.options,
-      this.backend,
+    const pipeline = new AiPipeline({
+      ai: this.options,
+      backend: this.backend,
       publisher,
       onOutput,
-      (record) => {
+      onRecord: (record) => {
         this.onRecord(record);
         onResult(record);
       },
       onKeyframeNeeded,
-    );
+    });
     this.pipelines.add(pipeline);
     return pipeline;
   }

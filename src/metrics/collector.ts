@@ -5,7 +5,7 @@
  */
 import type { AiFrameRecord } from '../../reference-server/ai/types.js';
 import type { StageRecord } from '../../reference-server/sfu/types.js';
-import type { AiResultRecord, ReceivedFrameRecord, SentFrameRecord, SkippedFrameRecord, StatsSample, SubscriptionWindow } from '../peers/types.js';
+import type { AiResultRecord, ReceivedFrameRecord, SentFrameRecord, SkippedFrameRecord, StatsSample, SubscriptionWindow } from '../protocol/runner-ipc.js';
 import { FrameAccountant, LATE_HORIZON_MS, LOSS_WINDOW_MS } from './accounting.js';
 import { STATS_COUNTERS, STATS_TRENDS } from './catalogue.js';
 import { MetricSeries } from './series.js';

@@ -4,7 +4,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { GlassbenchError } from '../errors.js';
-import type { RunnerCommand, RunnerEvent } from '../peers/types.js';
+import type { RunnerCommand, RunnerEvent } from '../protocol/runner-ipc.js';
 import { childEntry } from '../project-paths.js';
 
 export class RunnerHandle {

@@ -16,7 +16,7 @@ import { ProcessUsageTracker, saturationBrief } from '../metrics/saturation.js';
 import { judgeBottleneck, type AiDeviceSecond } from '../metrics/bottleneck.js';
 import { MetricSeries } from '../metrics/series.js';
 import type { FrameRecord, SpeechSampleRecord } from '../metrics/types.js';
-import type { AiResultRecord, RunnerEvent, SpeechOnsetRecord, SubscriptionWindow, UtteranceRecord } from '../peers/types.js';
+import type { AiResultRecord, RunnerEvent, SpeechOnsetRecord, SubscriptionWindow, UtteranceRecord } from '../protocol/runner-ipc.js';
 import { buildSummary, evaluateThresholds } from '../report/build-summary.js';
 import type { RunSummary } from '../report/summary.js';
 import { discoverGpus } from '../../reference-server/ai/gpus.js';

@@ -12,23 +12,11 @@ import { BrowserHost } from './browser/browser-host.js';
 import { BrowserPublisher, BrowserSubscriber } from './browser/browser-peers.js';
 import { SyntheticPublisher } from './synthetic/publisher.js';
 import { SyntheticSubscriber } from './synthetic/subscriber.js';
-import type { AiResultRecord, ReceivedFrameRecord, RunnerCommand, RunnerEvent, SentFrameRecord, SkippedFrameRecord, SpeechOnsetRecord, SubscriptionWindow, UtteranceRecord } from './types.js';
+import type { AiResultRecord, PublisherSpec, ReceivedFrameRecord, RunnerCommand, RunnerEvent, SentFrameRecord, SkippedFrameRecord, SpeechOnsetRecord, SubscriberSpec, UtteranceRecord } from '../protocol/runner-ipc.js';
+import type { Publisher, Subscriber } from './types.js';
 
-interface PublisherPeer {
-  streamId: string;
-  start(connectTimeoutMs: number): Promise<void>;
-  /** ends the publisher's timetable at `atMs` (default now; timetable.ts) */
-  stopSending(atMs?: number): void;
-  close(): Promise<void>;
-}
-
-interface SubscriberPeer {
-  start(connectTimeoutMs: number): Promise<SubscriptionWindow[]>;
-  close(): Promise<SubscriptionWindow[]>;
-}
-
-const publishers = new Map<string, PublisherPeer>();
-const subscribers = new Map<string, SubscriberPeer>();
+const publishers = new Map<string, Publisher>();
+const subscribers = new Map<string, Subscriber>();
 const browserPeers = new Set<string>();
 let browser: BrowserHost | undefined;
 let browserTree: ProcessTreeSampler | undefined;
@@ -44,8 +32,12 @@ function browserHost(wsEndpoint: string | undefined): BrowserHost {
   return browser;
 }
 
+/** An error a peer survived: on stderr for whoever watches the run, and to the harness, which counts it. */
 function peerError(peerId: string): (message: string) => void {
-  return (message) => process.stderr.write(`${peerId}: ${message}\n`);
+  return (message) => {
+    process.stderr.write(`${peerId}: ${message}\n`);
+    emit({ type: 'peer-error', peerId, message });
+  };
 }
 let sent: SentFrameRecord[] = [];
 let skipped: SkippedFrameRecord[] = [];
@@ -85,17 +77,45 @@ const sampler = new ResourceSampler((s) => {
   });
 }).start();
 
+/** A publisher of the spec's kind, its records batched for the next flush and its errors reported. */
+function newPublisher(spec: PublisherSpec): Publisher {
+  let peer: Publisher;
+  if (spec.kind === 'browser') {
+    browserPeers.add(spec.peerId);
+    peer = new BrowserPublisher({ spec, host: browserHost(spec.browserWSEndpoint) });
+  } else {
+    peer = new SyntheticPublisher({ spec });
+  }
+  return peer
+    .on('sent', (r) => sent.push(r))
+    .on('skipped', (r) => skipped.push(r))
+    .on('utterance', (u) => utterances.push(u))
+    .on('edgeAi', (r) => edgeAi.push(r))
+    .on('error', peerError(spec.peerId));
+}
+
+/** A subscriber of the spec's kind: records batched, stats samples sent as they come, errors reported. */
+function newSubscriber(spec: SubscriberSpec): Subscriber {
+  let peer: Subscriber;
+  if (spec.kind === 'browser') {
+    browserPeers.add(spec.peerId);
+    peer = new BrowserSubscriber({ spec, host: browserHost(spec.browserWSEndpoint) });
+  } else {
+    peer = new SyntheticSubscriber({ spec });
+  }
+  return peer
+    .on('received', (r) => received.push(r))
+    .on('stats', (sample) => emit({ type: 'stats', peer: spec.peerId, sample }))
+    .on('aiResult', (r) => aiResults.push(r))
+    .on('onset', (r) => onsets.push(r))
+    .on('error', peerError(spec.peerId));
+}
+
 async function handle(command: RunnerCommand): Promise<void> {
   switch (command.type) {
     case 'start-publisher': {
       const { spec } = command;
-      let peer: PublisherPeer;
-      if (spec.kind === 'browser') {
-        browserPeers.add(spec.peerId);
-        peer = new BrowserPublisher(spec, browserHost(spec.browserWSEndpoint), (r) => sent.push(r), peerError(spec.peerId), (u) => utterances.push(u), (r) => edgeAi.push(r), (r) => skipped.push(r));
-      } else {
-        peer = new SyntheticPublisher(spec, (r) => sent.push(r), (r) => skipped.push(r));
-      }
+      const peer = newPublisher(spec);
       publishers.set(spec.peerId, peer);
       try {
         await peer.start(command.connectTimeoutMs);
@@ -107,13 +127,7 @@ async function handle(command: RunnerCommand): Promise<void> {
     }
     case 'start-subscriber': {
       const { spec } = command;
-      let peer: SubscriberPeer;
-      if (spec.kind === 'browser') {
-        browserPeers.add(spec.peerId);
-        peer = new BrowserSubscriber(spec, browserHost(spec.browserWSEndpoint), (r) => received.push(r), (sample) => emit({ type: 'stats', peer: spec.peerId, sample }), peerError(spec.peerId), (r) => aiResults.push(r), (r) => onsets.push(r));
-      } else {
-        peer = new SyntheticSubscriber(spec, (r) => received.push(r), (r) => aiResults.push(r), (r) => onsets.push(r), (sample) => emit({ type: 'stats', peer: spec.peerId, sample }));
-      }
+      const peer = newSubscriber(spec);
       subscribers.set(spec.peerId, peer);
       try {
         const windows = await peer.start(command.connectTimeoutMs);

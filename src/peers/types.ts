@@ -1,186 +1,73 @@
-/** Contracts between the harness and its peers (which run in peer-runner child processes). */
-import type { AiFrameRecord, AiStageSpec } from '../../reference-server/ai/types.js';
-import type { PageStatsSample } from '../browser/page/types.js';
-import type { VideoOptions } from '../scenario/types.js';
-
-/** A frame a publisher handed to RTP. */
-export interface SentFrameRecord {
-  /** frame key `tag:seq` */
-  f: string;
-  peer: string;
-  captureMs: number;
-  sentMs: number;
-  bytes: number;
-  keyframe: boolean;
-  /** browser publishers: the RTP timestamp the frame was sent with (receivers without a marker join by it) */
-  rtpTs?: number;
-}
-
 /**
- * A frame due on a publisher's timetable that was not sent: the publisher was late by more than a frame
- * (`late`), its encoder was busy (`encoder-busy`), or its encoder dropped a frame drawn into its source
- * (`encoder-dropped`: a browser's, or an encoded source's libvpx), or the publisher left the run with the frame
- * still in its encoder (`closed`). `captureMs` is when it was due (its scheduled
- * capture time). A skipped slot consumes its frame number (timetable.ts), so frame numbers have gaps.
+ * The peer contract: what a peer runner (runner-process.ts) can do with a publisher or a subscriber, whatever
+ * kind it is (synthetic werift peers, browser pages). A peer reports what it measures as typed events; the
+ * records themselves are runner IPC types (src/protocol/runner-ipc.ts), sent on to the harness as they are.
  */
-export interface SkippedFrameRecord {
-  peer: string;
-  publisherTag: number;
-  captureMs: number;
-  reason: 'late' | 'encoder-busy' | 'encoder-dropped' | 'closed';
+import type { AiFrameRecord } from '../../reference-server/ai/types.js';
+import type {
+  AiResultRecord,
+  ReceivedFrameRecord,
+  SentFrameRecord,
+  SkippedFrameRecord,
+  SpeechOnsetRecord,
+  StatsSample,
+  SubscriptionWindow,
+  UtteranceRecord,
+} from '../protocol/runner-ipc.js';
+import type { Listener } from './events.js';
+
+// Until every branch of issue 15 is merged, the runner IPC types can still be imported from here.
+// TODO(issue 15): remove once no import of '../peers/types.js' wants them.
+export type * from '../protocol/runner-ipc.js';
+
+/** What a publisher reports, by event name. */
+export interface PublisherEvents {
+  /** a frame it handed to RTP */
+  sent: SentFrameRecord;
+  /** a frame due on its timetable that it did not send */
+  skipped: SkippedFrameRecord;
+  /** browser publishers with spoken audio: an utterance played into the audio track */
+  utterance: UtteranceRecord;
+  /** edge placement: what the page's AI did with one frame */
+  edgeAi: AiFrameRecord;
+  /** an error it survived (a page threw, the encoder failed a frame): reported, the publisher carries on */
+  error: string;
 }
 
-/** An AI result (tap mode) a subscriber got over the SFU's DataChannel for frame `f`. */
-export interface AiResultRecord {
-  f: string;
-  peer: string;
-  sub: string;
-  receivedMs: number;
+/** What a subscriber reports, by event name. */
+export interface SubscriberEvents {
+  /** a frame it completed (or, browsers, rendered or passed over) */
+  received: ReceivedFrameRecord;
+  /** one second of receive stats, counters as increments since the previous sample */
+  stats: StatsSample;
+  /** tap mode: an AI result that came over the SFU's DataChannel */
+  aiResult: AiResultRecord;
+  /** translated speech: speech started in the audio it received */
+  onset: SpeechOnsetRecord;
+  /** an error it survived (a page threw, a stats read failed): reported, the subscriber carries on */
+  error: string;
 }
 
-/**
- * A receiver heard speech start in the audio it received (translated speech, option B): the level of its
- * decoded audio rose above the onset threshold after silence (src/media/audio-onset.ts).
- */
-export interface SpeechOnsetRecord {
-  peer: string;
-  sub: string;
-  /** synthetic receivers: the packet arrived; browsers: the decoded audio reached the page */
-  ms: number;
-  levelDbfs: number;
+/** One publishing peer: one WHIP session sending video (and, browsers, audio) on an open-loop timetable. */
+export interface Publisher {
+  /** the SFU's session id of the published stream; empty until `start()` resolves */
+  readonly streamId: string;
+  on<K extends keyof PublisherEvents>(event: K, listener: Listener<PublisherEvents[K]>): this;
+  /** Connects (WHIP) and starts sending; rejects when it cannot connect within `connectTimeoutMs`. */
+  start(connectTimeoutMs: number): Promise<void>;
+  /** Ends the timetable at `atMs` (harness clock; default now): frames due before it are still sent. */
+  stopSending(atMs?: number): void;
+  /** Idempotent: stops sending, ends the WHIP session, closes the connection. */
+  close(): Promise<void>;
 }
 
-/** An utterance a publisher played into its audio track, with when it started and ended. */
-export interface UtteranceRecord {
-  peer: string;
-  id: string;
-  text: string;
-  startMs: number;
-  endMs: number;
+/** One subscribing peer: one WHEP session per publisher of its room. */
+export interface Subscriber {
+  on<K extends keyof SubscriberEvents>(event: K, listener: Listener<SubscriberEvents[K]>): this;
+  /** Connects to every source; resolves with the subscriptions' windows (from connected on). */
+  start(connectTimeoutMs: number): Promise<SubscriptionWindow[]>;
+  /** The windows of the subscriptions connected so far. */
+  windows(): SubscriptionWindow[];
+  /** Idempotent: marks the end of every window, ends the WHEP sessions; resolves with the windows. */
+  close(): Promise<SubscriptionWindow[]>;
 }
-
-/** A frame a subscriber completed. `f` is absent when its identity was lost. */
-export interface ReceivedFrameRecord {
-  f?: string;
-  peer: string;
-  /** the SFU's session id of this subscription */
-  sub: string;
-  /** frame complete at the receiver; browsers: the encoded frame's receive time, when Chromium gives it */
-  receivedMs?: number;
-  firstPacketMs?: number;
-  /** browsers: the decoded frame was readable in the page (the glass) */
-  renderedMs?: number;
-  /**
-   * the frame's RTP timestamp, to join streams without a frame-id extension: SFU stage times, and (receipts
-   * without `f`) the publisher's record of which frame went out with it
-   */
-  rtpTs?: number;
-  /** browsers: time spent reading the pixel marker of this frame, ms */
-  markerReadMs?: number;
-  /** capture time read from abs-capture-time on the receiver */
-  captureMs?: number;
-  bytes: number;
-  keyframe: boolean;
-  /** browsers: complete at the receiver (`receivedMs`), but the page's track reader never got the decoded frame */
-  discarded?: true;
-}
-
-/**
- * One second of a browser receiver's WebRTC stats, as the page samples them, except that the counters are
- * increments since the previous sample (the page reports totals).
- */
-export type StatsSample = PageStatsSample & { nackCount: number; pliCount: number; freezeCount: number; freezeMs: number; audioPacketsReceived: number };
-
-/** When a subscription could receive frames: from connected to closing. */
-export interface SubscriptionWindow {
-  peer: string;
-  sub: string;
-  publisherTag: number;
-  startMs: number;
-  endMs?: number;
-}
-
-export interface PublisherSpec {
-  peerId: string;
-  kind: 'synthetic' | 'browser';
-  /** browser peers: connect to this browser instead of launching one */
-  browserWSEndpoint?: string;
-  room: string;
-  endpointUrl: string;
-  token?: string;
-  publisherTag: number;
-  video: VideoOptions;
-  /** browser publishers: send the spoken-audio track */
-  audio?: { intervalMs: number };
-  /** browser publishers: report the RTP timestamp of every frame (plan.ts `identifyRtp`) */
-  identifyRtp?: boolean;
-  /** edge placement: the page runs these stages on every frame before the encoder */
-  edgeAi?: { stages: AiStageSpec[] };
-}
-
-export interface SubscriberSpec {
-  peerId: string;
-  kind: 'synthetic' | 'browser';
-  /** browser peers: connect to this browser instead of launching one */
-  browserWSEndpoint?: string;
-  room: string;
-  /** one WHEP endpoint per publisher of the room */
-  sources: { endpointUrl: string; publisherTag: number }[];
-  token?: string;
-  /** open the `glassbench-ai` DataChannel and report the AI results (tap mode) it brings */
-  aiResults?: boolean;
-  /** receive the audio too and report where speech starts in it (translated speech, option B) */
-  speechOnsets?: boolean;
-}
-
-/** Harness -> runner. */
-export type RunnerCommand =
-  | { type: 'start-publisher'; spec: PublisherSpec; connectTimeoutMs: number }
-  | { type: 'start-subscriber'; spec: SubscriberSpec; connectTimeoutMs: number }
-  | { type: 'stop-peer'; peerId: string }
-  /** publishers end their timetables at `atMs` (harness clock; default: when the command arrives) */
-  | { type: 'stop-sending'; atMs?: number }
-  | { type: 'close' };
-
-/** Runner -> harness. */
-export type RunnerEvent =
-  | { type: 'ready' }
-  | { type: 'publisher-ready'; peerId: string; streamId: string }
-  | { type: 'subscriber-ready'; peerId: string; windows: SubscriptionWindow[] }
-  | { type: 'peer-failed'; peerId: string; message: string }
-  /** a peer hit an error it survived (a stats read failed, a page threw): counted in summary.peers.errors */
-  | { type: 'peer-error'; peerId: string; message: string }
-  | { type: 'peer-left'; peerId: string; windows: SubscriptionWindow[] }
-  | {
-      type: 'records';
-      sent: SentFrameRecord[];
-      /** frames due on a publisher's timetable and not sent */
-      skipped: SkippedFrameRecord[];
-      received: ReceivedFrameRecord[];
-      utterances: UtteranceRecord[];
-      aiResults: AiResultRecord[];
-      onsets: SpeechOnsetRecord[];
-      /** edge placement: what each publisher page's AI did with its frames */
-      edgeAi: AiFrameRecord[];
-    }
-  | {
-      type: 'resources';
-      ms: number;
-      cpuPct: number;
-      rssMb: number;
-      /** the runner's own event-loop delay over the second (ResourceSampler), p99 and max, ms */
-      loopDelayP99Ms: number;
-      loopDelayMaxMs: number;
-      /** the runner's busiest thread (event loop or an encoder), % of one core: what its CPU line is judged on */
-      busiestThreadCpuPct?: number;
-      /** the runner's Chromium, all its processes together */
-      browserCpuPct?: number;
-      /** its busiest single process */
-      browserMaxProcessCpuPct?: number;
-      browserRssMb?: number;
-      /** its pages' main-thread lag probes: the worst page's p99 (and max) of the last second, ms */
-      browserLoopDelayP99Ms?: number;
-      browserLoopDelayMaxMs?: number;
-    }
-  | { type: 'stats'; peer: string; sample: StatsSample }
-  | { type: 'closed'; windows: SubscriptionWindow[] };

@@ -10,7 +10,7 @@ import { STATS_COUNTERS, STATS_TRENDS } from '../metrics/catalogue.js';
 import { nowMs } from '../metrics/clock.js';
 import { GlassbenchError } from '../errors.js';
 import type { FrameRecord, SpeechSampleRecord } from '../metrics/types.js';
-import type { StatsSample } from '../peers/types.js';
+import type { StatsSample } from '../protocol/runner-ipc.js';
 import type { RunSummary } from '../report/summary.js';
 import type { InfluxOptions, Sink } from './types.js';
 

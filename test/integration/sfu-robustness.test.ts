@@ -14,7 +14,7 @@ import { loopbackPeerConfig } from '../../src/media/werift-config.js';
 import { CLI } from '../fixtures/cli.js';
 import { SyntheticPublisher } from '../../src/peers/synthetic/publisher.js';
 import { SyntheticSubscriber } from '../../src/peers/synthetic/subscriber.js';
-import type { ReceivedFrameRecord } from '../../src/peers/types.js';
+import type { ReceivedFrameRecord } from '../../src/protocol/runner-ipc.js';
 
 const VIDEO = { width: 640, height: 360, fps: 30, bitrateKbps: 300, keyframeIntervalMs: 1000, source: 'synthetic' as const };
 
@@ -101,7 +101,7 @@ describe('reference SFU robustness', () => {
       expect(missing.headers.get('www-authenticate')).toBe('Bearer');
       const wrong = await post(`${guardedBase}/whip/r1`, 'v=0\r\nm=video 9 X 96\r\n', { 'content-type': 'application/sdp', authorization: 'Bearer nope' });
       expect(wrong.status).toBe(401);
-      const publisher = new SyntheticPublisher({ peerId: 'p', kind: 'synthetic', room: 'r1', endpointUrl: `${guardedBase}/whip/r1`, token: 's3cret', publisherTag: 9, video: VIDEO }, () => undefined);
+      const publisher = new SyntheticPublisher({ spec: { peerId: 'p', kind: 'synthetic', room: 'r1', endpointUrl: `${guardedBase}/whip/r1`, token: 's3cret', publisherTag: 9, video: VIDEO } });
       await publisher.start(10_000);
       expect(publisher.streamId).toMatch(/^[0-9a-f-]{36}$/);
       await publisher.close();
@@ -112,12 +112,11 @@ describe('reference SFU robustness', () => {
 
   it('keeps forwarding after garbage UDP on its media ports', async () => {
     const received: ReceivedFrameRecord[] = [];
-    const publisher = new SyntheticPublisher({ peerId: 'p', kind: 'synthetic', room: 'g1', endpointUrl: `${base}/whip/g1`, publisherTag: 1, video: VIDEO }, () => undefined);
+    const publisher = new SyntheticPublisher({ spec: { peerId: 'p', kind: 'synthetic', room: 'g1', endpointUrl: `${base}/whip/g1`, publisherTag: 1, video: VIDEO } });
     await publisher.start(10_000);
-    const subscriber = new SyntheticSubscriber(
-      { peerId: 's', kind: 'synthetic', room: 'g1', sources: [{ endpointUrl: `${base}/whep/g1?stream=${publisher.streamId}`, publisherTag: 1 }] },
-      (r) => received.push(r),
-    );
+    const subscriber = new SyntheticSubscriber({
+      spec: { peerId: 's', kind: 'synthetic', room: 'g1', sources: [{ endpointUrl: `${base}/whep/g1?stream=${publisher.streamId}`, publisherTag: 1 }] },
+    }).on('received', (r) => received.push(r));
     await subscriber.start(10_000);
     // the SFU's media ports, from the answers it gave
     const health = (await (await fetch(`${base}/healthz`)).json()) as { sessions: number };
@@ -237,7 +236,7 @@ describe('reference SFU robustness', () => {
     const idle = new ReferenceServer({ idleTimeoutMs: 1500 });
     const idleBase = `http://127.0.0.1:${await idle.listen(0)}`;
     try {
-      const publisher = new SyntheticPublisher({ peerId: 'p', kind: 'synthetic', room: 'idle', endpointUrl: `${idleBase}/whip/idle`, publisherTag: 1, video: VIDEO }, () => undefined);
+      const publisher = new SyntheticPublisher({ spec: { peerId: 'p', kind: 'synthetic', room: 'idle', endpointUrl: `${idleBase}/whip/idle`, publisherTag: 1, video: VIDEO } });
       await publisher.start(10_000);
       publisher.stopSending();
       const sessions = async (): Promise<number> => ((await (await fetch(`${idleBase}/healthz`)).json()) as { sessions: number }).sessions;

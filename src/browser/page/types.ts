@@ -12,7 +12,7 @@ export interface PageSentFrame {
   keyframe?: boolean;
 }
 
-/** A slot of the publisher's timetable that never went out (peers/types.ts SkippedFrameRecord). */
+/** A slot of the publisher's timetable that never went out (protocol/runner-ipc.ts SkippedFrameRecord). */
 export interface PageSkippedFrame {
   /** the slot's scheduled capture time */
   captureMs: number;

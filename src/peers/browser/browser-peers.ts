@@ -10,7 +10,9 @@ import { keepLoopbackCandidates } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { deleteSession, postOffer, type SignalingSession } from '../signaling.js';
 import { ensureUtteranceWavs, UTTERANCES } from '../../media/utterances.js';
-import type { AiResultRecord, PublisherSpec, ReceivedFrameRecord, SentFrameRecord, SkippedFrameRecord, SpeechOnsetRecord, StatsSample, SubscriberSpec, SubscriptionWindow, UtteranceRecord } from '../types.js';
+import type { PublisherSpec, ReceivedFrameRecord, SentFrameRecord, StatsSample, SubscriberSpec, SubscriptionWindow } from '../../protocol/runner-ipc.js';
+import { TypedEmitter } from '../events.js';
+import type { Publisher, PublisherEvents, Subscriber, SubscriberEvents } from '../types.js';
 import type { BrowserHost } from './browser-host.js';
 
 type PageApi = {
@@ -72,19 +74,23 @@ class BrowserSession {
   }
 }
 
-export class BrowserPublisher {
+export interface BrowserPublisherOptions {
+  /** what to publish, where (the harness's start-publisher command) */
+  spec: PublisherSpec;
+  /** the runner's Chromium, which opens the publisher's page */
+  host: BrowserHost;
+}
+
+/** Reports every PublisherEvents event; `error` carries what the page threw or reported. */
+export class BrowserPublisher extends TypedEmitter<PublisherEvents> implements Publisher {
+  private readonly spec: PublisherSpec;
   private readonly browserSession: BrowserSession;
   streamId = '';
 
-  constructor(
-    private readonly spec: PublisherSpec,
-    host: BrowserHost,
-    onFrame: (record: SentFrameRecord) => void,
-    onError: (message: string) => void,
-    onUtterance: (record: UtteranceRecord) => void = () => undefined,
-    onEdgeAi: (record: AiFrameRecord) => void = () => undefined,
-    onSkipped: (record: SkippedFrameRecord) => void = () => undefined,
-  ) {
+  constructor(options: BrowserPublisherOptions) {
+    super();
+    const { spec, host } = options;
+    this.spec = spec;
     const texts = new Map(UTTERANCES.map((u) => [u.id, u.text]));
     this.browserSession = new BrowserSession(
       host,
@@ -92,21 +98,21 @@ export class BrowserPublisher {
         for (const sent of records.sent) {
           const record: SentFrameRecord = { f: sent.f, peer: spec.peerId, captureMs: sent.captureMs, sentMs: sent.sentMs, bytes: sent.bytes ?? 0, keyframe: sent.keyframe ?? false };
           if (sent.rtpTs !== undefined) record.rtpTs = sent.rtpTs;
-          onFrame(record);
+          this.emit('sent', record);
         }
         // slots of the page's timetable it skipped (late), and frames drawn that its encoder never emitted
-        for (const s of records.skipped) onSkipped({ peer: spec.peerId, publisherTag: spec.publisherTag, captureMs: s.captureMs, reason: s.reason });
+        for (const s of records.skipped) this.emit('skipped', { peer: spec.peerId, publisherTag: spec.publisherTag, captureMs: s.captureMs, reason: s.reason });
         for (const r of records.edgeAi) {
           const record: AiFrameRecord = { k: 'ai', f: r.f, pub: spec.peerId, readyMs: r.readyMs, outcome: r.outcome, device: 'browser' };
           if (r.queueMs !== undefined) record.queueMs = r.queueMs;
           if (r.stages) record.stages = r.stages;
           if (r.hookMs !== undefined) record.hookMs = r.hookMs;
           if (r.reason !== undefined) record.reason = r.reason;
-          onEdgeAi(record);
+          this.emit('edgeAi', record);
         }
-        for (const u of records.utterances) onUtterance({ peer: spec.peerId, id: u.id, text: texts.get(u.id) ?? '', startMs: u.startMs, endMs: u.endMs });
+        for (const u of records.utterances) this.emit('utterance', { peer: spec.peerId, id: u.id, text: texts.get(u.id) ?? '', startMs: u.startMs, endMs: u.endMs });
       },
-      onError,
+      (message) => this.emit('error', message),
     );
   }
 
@@ -134,19 +140,25 @@ export class BrowserPublisher {
   }
 }
 
-export class BrowserSubscriber {
+export interface BrowserSubscriberOptions {
+  /** what to receive, from where (the harness's start-subscriber command) */
+  spec: SubscriberSpec;
+  /** the runner's Chromium, which opens one page per source */
+  host: BrowserHost;
+}
+
+/** Reports every SubscriberEvents event; `error` carries what its pages threw or reported. */
+export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements Subscriber {
+  private readonly spec: SubscriberSpec;
+  private readonly host: BrowserHost;
   private readonly sessions: { session: BrowserSession; window?: SubscriptionWindow }[] = [];
   private closed = false;
 
-  constructor(
-    private readonly spec: SubscriberSpec,
-    private readonly host: BrowserHost,
-    private readonly onFrame: (record: ReceivedFrameRecord) => void,
-    private readonly onStats: (sample: StatsSample) => void,
-    private readonly onError: (message: string) => void,
-    private readonly onAiResult: (record: AiResultRecord) => void = () => undefined,
-    private readonly onSpeechOnset: (record: SpeechOnsetRecord) => void = () => undefined,
-  ) {}
+  constructor(options: BrowserSubscriberOptions) {
+    super();
+    this.spec = options.spec;
+    this.host = options.host;
+  }
 
   async start(connectTimeoutMs: number): Promise<SubscriptionWindow[]> {
     await Promise.all(this.spec.sources.map((source) => this.subscribe(source.endpointUrl, source.publisherTag, connectTimeoutMs)));
@@ -168,10 +180,10 @@ export class BrowserSubscriber {
           if (r.receivedMs !== undefined) record.receivedMs = r.receivedMs;
           if (r.captureMs !== undefined) record.captureMs = r.captureMs;
           if (r.markerReadMs !== undefined) record.markerReadMs = r.markerReadMs;
-          this.onFrame(record);
+          this.emit('received', record);
         }
-        for (const r of records.aiResults) this.onAiResult({ f: r.f, peer: this.spec.peerId, sub, receivedMs: r.receivedMs });
-        for (const r of records.onsets) this.onSpeechOnset({ peer: this.spec.peerId, sub, ms: r.ms, levelDbfs: r.levelDbfs });
+        for (const r of records.aiResults) this.emit('aiResult', { f: r.f, peer: this.spec.peerId, sub, receivedMs: r.receivedMs });
+        for (const r of records.onsets) this.emit('onset', { peer: this.spec.peerId, sub, ms: r.ms, levelDbfs: r.levelDbfs });
         for (const s of records.stats) {
           // the page reports totals; the harness wants what each second added
           const sample = { ...s } as StatsSample;
@@ -180,10 +192,10 @@ export class BrowserSubscriber {
             sample[key] = total - totals[key];
             totals[key] = total;
           }
-          this.onStats(sample);
+          this.emit('stats', sample);
         }
       },
-      this.onError,
+      (message) => this.emit('error', message),
     );
     const entry: { session: BrowserSession; window?: SubscriptionWindow } = { session };
     this.sessions.push(entry);

@@ -10,10 +10,18 @@ import { loopbackPeerConfig } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { deleteSession } from '../signaling.js';
 import { Timetable, type Slot } from '../timetable.js';
-import type { PublisherSpec, SentFrameRecord, SkippedFrameRecord } from '../types.js';
+import type { PublisherSpec, SkippedFrameRecord } from '../../protocol/runner-ipc.js';
+import { TypedEmitter } from '../events.js';
+import type { Publisher, PublisherEvents } from '../types.js';
 import { connectPeer } from './connect.js';
 
-export class SyntheticPublisher {
+export interface SyntheticPublisherOptions {
+  /** what to publish, where (the harness's start-publisher command) */
+  spec: PublisherSpec;
+}
+
+/** Reports `sent`, `skipped` and (an encoded source's encoder) `error`; never `utterance` or `edgeAi`. */
+export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements Publisher {
   private readonly pc = new RTCPeerConnection(loopbackPeerConfig());
   private transceiver: RTCRtpTransceiver | undefined;
   private extensionIds: ExtensionIds = {};
@@ -26,13 +34,13 @@ export class SyntheticPublisher {
   private closed = false;
   private encoder: Vp8LiveEncoder | undefined;
   private keyframeWanted = false;
+  private readonly spec: PublisherSpec;
   streamId = '';
 
-  constructor(
-    private readonly spec: PublisherSpec,
-    private readonly onFrame: (record: SentFrameRecord) => void,
-    private readonly onSkipped: (record: SkippedFrameRecord) => void = () => undefined,
-  ) {
+  constructor(options: SyntheticPublisherOptions) {
+    super();
+    const { spec } = options;
+    this.spec = spec;
     this.sizer = new FrameSizer({
       bitrateKbps: spec.video.bitrateKbps,
       fps: spec.video.fps,
@@ -55,7 +63,7 @@ export class SyntheticPublisher {
       this.encoder = new Vp8LiveEncoder(
         { width, height, fps, bitrateKbps, keyframeIntervalMs, publisherTag: this.spec.publisherTag },
         (frame) => this.sendVp8(frame.data, frame.seq, frame.captureMs, frame.keyframe),
-        (message) => process.stderr.write(`${this.spec.peerId}: ${message}\n`),
+        (message) => this.emit('error', message),
         // libvpx's rate control dropped the slot's frame, or encoding it failed: never sent, so reported
         (seq, captureMs) => this.skip({ seq, dueMs: captureMs }, 'encoder-dropped'),
         // still in the encoder when the publisher left the run (a ramp or a call ending): never sent, reported
@@ -94,7 +102,7 @@ export class SyntheticPublisher {
   }
 
   private skip(slot: Slot, reason: SkippedFrameRecord['reason']): void {
-    this.onSkipped({ peer: this.spec.peerId, publisherTag: this.spec.publisherTag, captureMs: slot.dueMs, reason });
+    this.emit('skipped', { peer: this.spec.peerId, publisherTag: this.spec.publisherTag, captureMs: slot.dueMs, reason });
   }
 
   private sendSlot(slot: Slot): void {
@@ -144,7 +152,7 @@ export class SyntheticPublisher {
     }
     // the RTP timestamp names the frame for receivers that cannot read its frame-id extension (a browser page
     // reports it with a frame its reader passed over)
-    this.onFrame({ f: frameKey(id), peer: this.spec.peerId, captureMs, sentMs, bytes: frame.length, keyframe, rtpTs: timestamp });
+    this.emit('sent', { f: frameKey(id), peer: this.spec.peerId, captureMs, sentMs, bytes: frame.length, keyframe, rtpTs: timestamp });
   }
 
   /**

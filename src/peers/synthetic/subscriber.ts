@@ -14,8 +14,15 @@ import { loopbackPeerConfig } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { deleteSession } from '../signaling.js';
 import { AI_CHANNEL_LABEL, parseAiResult } from '../../../reference-server/ai/results.js';
-import type { AiResultRecord, ReceivedFrameRecord, SpeechOnsetRecord, StatsSample, SubscriberSpec, SubscriptionWindow } from '../types.js';
+import type { ReceivedFrameRecord, SubscriberSpec, SubscriptionWindow } from '../../protocol/runner-ipc.js';
+import { TypedEmitter } from '../events.js';
+import type { Subscriber, SubscriberEvents } from '../types.js';
 import { connectPeer } from './connect.js';
+
+export interface SyntheticSubscriberOptions {
+  /** what to receive, from where (the harness's start-subscriber command) */
+  spec: SubscriberSpec;
+}
 
 interface Subscription {
   pc: RTCPeerConnection;
@@ -25,24 +32,22 @@ interface Subscription {
   window?: SubscriptionWindow;
 }
 
-export class SyntheticSubscriber {
+/** Reports `received`, `stats` (packet loss only), and when its spec asks, `aiResult` and `onset`; never `error`. */
+export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implements Subscriber {
+  private readonly spec: SubscriberSpec;
   private readonly subscriptions: Subscription[] = [];
   private closed = false;
   private readonly statsTimer: NodeJS.Timeout;
 
-  constructor(
-    private readonly spec: SubscriberSpec,
-    private readonly onFrame: (record: ReceivedFrameRecord) => void,
-    private readonly onAiResult: (record: AiResultRecord) => void = () => undefined,
-    private readonly onSpeechOnset: (record: SpeechOnsetRecord) => void = () => undefined,
-    private readonly onStats: (sample: StatsSample) => void = () => undefined,
-  ) {
+  constructor(options: SyntheticSubscriberOptions) {
+    super();
+    this.spec = options.spec;
     // once a second, video packet loss on the path (before NACK repair) over the subscriber's connections
     this.statsTimer = setInterval(() => {
       for (const s of this.subscriptions) {
         if (!s.window) continue;
         const { lossPct } = s.loss.take();
-        if (lossPct !== undefined) this.onStats({ ms: nowMs(), packetLossPct: lossPct, nackCount: 0, pliCount: 0, freezeCount: 0, freezeMs: 0, audioPacketsReceived: 0 });
+        if (lossPct !== undefined) this.emit('stats', { ms: nowMs(), packetLossPct: lossPct, nackCount: 0, pliCount: 0, freezeCount: 0, freezeMs: 0, audioPacketsReceived: 0 });
       }
     }, 1000);
     this.statsTimer.unref();
@@ -72,7 +77,7 @@ export class SyntheticSubscriber {
         // no frame-id extension (a browser publisher): the harness finds the frame by its RTP timestamp
         else record.rtpTs = frame.rtpTs;
         if (frame.captureMs !== undefined) record.captureMs = frame.captureMs;
-        this.onFrame(record);
+        this.emit('received', record);
       });
       track.onReceiveRtp.subscribe((rtp) => {
         subscription.loss.push(rtp.header.sequenceNumber);
@@ -87,7 +92,7 @@ export class SyntheticSubscriber {
       channel.onMessage.subscribe((data) => {
         const receivedMs = nowMs();
         const f = parseAiResult(data);
-        if (f !== undefined) this.onAiResult({ f, peer: this.spec.peerId, sub, receivedMs });
+        if (f !== undefined) this.emit('aiResult', { f, peer: this.spec.peerId, sub, receivedMs });
       });
     }
     await connectPeer(subscription.pc, endpointUrl, this.spec.token, connectTimeoutMs, (session) => {
@@ -103,7 +108,7 @@ export class SyntheticSubscriber {
   private listen(subscription: Subscription, sub: () => string): void {
     const decoder = new OpusDecoder();
     subscription.decoder = decoder;
-    const detector = new OnsetDetector((ms, levelDbfs) => this.onSpeechOnset({ peer: this.spec.peerId, sub: sub(), ms, levelDbfs }));
+    const detector = new OnsetDetector((ms, levelDbfs) => this.emit('onset', { peer: this.spec.peerId, sub: sub(), ms, levelDbfs }));
     let decoding: Promise<void> = Promise.resolve();
     const transceiver = subscription.pc.addTransceiver('audio', { direction: 'recvonly' });
     transceiver.onTrack.subscribe((track) => {

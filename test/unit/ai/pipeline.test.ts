@@ -33,7 +33,7 @@ async function runFive(policy: QueuePolicy): Promise<{ records: AiFrameRecord[];
   const records: AiFrameRecord[] = [];
   const forwarded: string[] = [];
   const opts = options(policy);
-  const pipeline = new AiPipeline(opts, new DeviceBackend(new DeviceScheduler(opts.devices)), 'P', (f) => forwarded.push(f.key), (r) => records.push(r));
+  const pipeline = new AiPipeline({ ai: opts, backend: new DeviceBackend(new DeviceScheduler(opts.devices)), publisher: 'P', onOutput: (f) => forwarded.push(f.key), onRecord: (r) => records.push(r) });
   for (const key of ['f1', 'f2', 'f3', 'f4', 'f5']) pipeline.submit(frame(key));
   await new Promise((resolve) => setTimeout(resolve, 200));
   return { records, forwarded };
@@ -76,7 +76,7 @@ describe('AiPipeline ordering', () => {
     };
     const forwarded: string[] = [];
     const opts = { ...options('block', 8), workers: 3 };
-    const pipeline = new AiPipeline(opts, backend, 'P', (f) => forwarded.push(f.key), () => undefined);
+    const pipeline = new AiPipeline({ ai: opts, backend, publisher: 'P', onOutput: (f) => forwarded.push(f.key), onRecord: () => undefined });
     for (const key of ['f1', 'f2', 'f3', 'f4']) pipeline.submit(frame(key));
     times['f4'] = 5;
     await new Promise((resolve) => setTimeout(resolve, 120));

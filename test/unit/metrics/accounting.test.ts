@@ -4,7 +4,7 @@ import { LATE_HORIZON_MS, LOSS_WINDOW_MS } from '../../../src/metrics/accounting
 import { FrameCollector } from '../../../src/metrics/collector.js';
 import { MetricSeries } from '../../../src/metrics/series.js';
 import type { FrameRecord } from '../../../src/metrics/types.js';
-import type { ReceivedFrameRecord, SentFrameRecord } from '../../../src/peers/types.js';
+import type { ReceivedFrameRecord, SentFrameRecord } from '../../../src/protocol/runner-ipc.js';
 
 const SUBS = ['A', 'B', 'C'];
 
