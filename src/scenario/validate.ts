@@ -10,7 +10,7 @@ import { GlassbenchError } from '../errors.js';
 import { parseDurationMs } from './duration.js';
 import { formatPath, loadScenarioFile, parseScenarioText, type LoadedDocument, type PathSegment } from './load.js';
 import { scenarioSchema } from './schema.js';
-import type { Executor, LinkImpairment, NetworkProfile, PeerGroup, Scenario, SfuOptions, Target, Variant, VideoOptions } from './types.js';
+import type { Executor, LinkImpairment, NetworkProfile, PeerGroup, Scenario, SfuTarget, Target, Variant, VideoOptions } from './types.js';
 import type { AiOptions, AiStageSpec, SpeechOptions, SyntheticModel } from '../../reference-server/ai/types.js';
 
 // verbose: errors carry their schema, so an unknown key can be told the keys that exist there
@@ -250,7 +250,7 @@ function toExecutor(problems: Problems, raw: Raw | undefined, slotsPerRoom: numb
     }
     if (startTarget > places) problems.add(['executor', 'startTarget'], `is more subscribers than the topology has places (${places})`);
     if (slotsPerRoom === 0) problems.add(['executor'], 'ramping-peers ramps subscribers: add a subscriber group (its count is the places per room)');
-    return { type: 'ramping-peers', startTarget, stages };
+    return { type: 'ramping-peers', startTarget, steps: stages };
   }
   if (type === 'arrival-rate') {
     if (raw['rate'] === undefined) problems.add(['executor'], 'arrival-rate needs rate: calls started per timeUnit (default 1s)');
@@ -266,7 +266,7 @@ function toExecutor(problems: Problems, raw: Raw | undefined, slotsPerRoom: numb
 }
 
 /** The reference SFU's calibration knobs, defaults filled (the schema checked their ranges). */
-function sfuOptionsOf(raw: Raw): SfuOptions {
+function sfuOptionsOf(raw: Raw): SfuTarget {
   return { addDelayMs: (raw['addDelayMs'] as number | undefined) ?? 0, burnCpuMsPerFrame: (raw['burnCpuMsPerFrame'] as number | undefined) ?? 0 };
 }
 
@@ -472,7 +472,7 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
   const slotsPerRoom = peers.filter((g) => g.role === 'subscriber').reduce((sum, g) => sum + (g.count ?? 0), 0);
   const executor = toExecutor(problems, raw['executor'] as Raw | undefined, slotsPerRoom, rooms);
   if (executor.type === 'ramping-peers') {
-    const stagesMs = executor.stages.reduce((sum, s) => sum + s.durationMs, 0);
+    const stagesMs = executor.steps.reduce((sum, s) => sum + s.durationMs, 0);
     if (raw['duration'] !== undefined && durationMs !== stagesMs) problems.add(['duration'], `is ${durationMs} ms but the executor's stages last ${stagesMs} ms: leave duration out (the stages give it)`);
     durationMs = stagesMs;
   } else if (raw['duration'] === undefined) {
