@@ -238,4 +238,3 @@ export type RawAi = NonNullable<RawScenario['ai']>;
 export type RawAiStage = NonNullable<RawAi['stages']>[number];
 export type RawSpeech = NonNullable<RawAi['speech']>;
 export type RawSfu = NonNullable<RawScenario['sfu']>;
-export type RawVariant = NonNullable<RawScenario['variants']>[number];
