@@ -1,6 +1,5 @@
 /** The peers a scenario asks for, named and placed on runners. Pure and deterministic. */
 import type { NetworkProfile, Scenario, VideoOptions } from '../scenario/types.js';
-import { inShard } from './schedule.js';
 
 export interface PlannedPeer {
   peerId: string;
@@ -44,6 +43,12 @@ export interface Plan {
 
 /** The shard a run takes: i of n (1-based), or undefined for the whole run. */
 export type Shard = { index: number; count: number } | undefined;
+
+/** `--shard i/n`: whether room number `roomIndex` (1-based) belongs to shard i of n. Whole rooms go to one shard. */
+export function inShard(roomIndex: number, shard: Shard): boolean {
+  if (!shard) return true;
+  return (roomIndex - 1) % shard.count === shard.index - 1;
+}
 
 /**
  * Every peer of the scenario, named, tagged, and placed on a runner: peers whose group has a network profile

@@ -33,7 +33,7 @@ import type { LoadSummary, StageLatency } from '../report/summary.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { planRun, roomUrl, type PlannedPeer, type PlannedRunner } from './plan.js';
 import { closeRunners, startRunners, type RunnerHandle } from './runner-pool.js';
-import { loadStages, planCalls, rampTarget, type LoadStage, type PlannedCall } from './schedule.js';
+import { loadSteps, planCalls, rampTarget, type LoadStep, type PlannedCall } from './schedule.js';
 import { startReferenceSfu, type SfuProcess } from './sfu-process.js';
 import { connectStageStream, type StageClient } from './stage-client.js';
 import type { RunEvent, RunOptions, RunResult } from './types.js';
@@ -85,7 +85,7 @@ class Run {
   /** arrival-rate: the calls of this run (shard), and how far each has got */
   private calls: (PlannedCall & { state: 'due' | 'running' | 'ended'; starting?: Promise<void> })[] = [];
   private callsDropped = 0;
-  private readonly loadStageList: LoadStage[];
+  private readonly loadSteps: LoadStep[];
   private readonly faults: NonNullable<RunSummary['faults']> = [];
   /** set when a part the run cannot do without died (the SFU, every peer): the run ends, exit 107 */
   private fatal: string | undefined;
@@ -144,7 +144,7 @@ class Run {
     this.subscriberSlots = plan.allPeers.filter((p) => p.role === 'subscriber');
     this.runnerPlan = plan.runners;
     this.linkProfiles = plan.links;
-    this.loadStageList = loadStages(this.scenario, this.plan.length);
+    this.loadSteps = loadSteps(this.scenario, this.plan.length);
     for (const peer of this.plan) this.peerInfo.set(peer.peerId, { room: peer.room, kind: peer.kind });
     this.frames = new FramesFile(join(options.outDir, 'frames.ndjson.gz'));
     if (options.influx) {
@@ -587,7 +587,7 @@ class Run {
   private recordStageLatency(record: FrameRecord): void {
     if (record.warmup || record.captureMs === undefined || this.holdStartMs <= 0) return;
     const t = record.captureMs - this.holdStartMs;
-    const stage = this.loadStageList.find((s) => t >= s.startMs && t < s.endMs);
+    const stage = this.loadSteps.find((s) => t >= s.startMs && t < s.endMs);
     if (!stage) return;
     const trends = this.stageTrends.get(stage.index) ?? this.stageTrends.set(stage.index, new Map()).get(stage.index) as Map<string, Trend>;
     for (const [field, metric] of STAGE_METRICS) {
@@ -598,7 +598,7 @@ class Run {
   }
 
   private loadSummary(): LoadSummary {
-    const stages = this.loadStageList.map((stage) => {
+    const stages = this.loadSteps.map((stage) => {
       const latency: Record<string, StageLatency> = {};
       for (const [metric, trend] of this.stageTrends.get(stage.index) ?? []) latency[metric] = { count: trend.count, p50: trend.percentile(50), p95: trend.percentile(95) };
       return { ...stage, latency };

@@ -1,32 +1,33 @@
 /**
- * The load timeline of an executor, as pure functions of time since the start of the hold: how many
- * subscribers a ramp wants now, which calls an arrival rate starts and when they end, and the stages the
- * report marks.
+ * The load schedule of an executor, as pure functions of time since the start of the hold: how many
+ * subscribers a ramp wants now, which calls an arrival rate starts and when they end, and the load steps the
+ * report marks. (Not to be confused with the order variants run in: src/orchestrator/variants.ts.)
  */
 import type { Executor, Scenario } from '../scenario/types.js';
 
-export interface LoadStage {
+/** One load step of the hold as the report marks it (summary.json keeps calling the list `load.stages`). */
+export interface LoadStep {
   /** 1-based */
   index: number;
   startMs: number;
   endMs: number;
-  /** concurrent subscribers (ramping-peers), calls (arrival-rate: the cap) or peers (constant) at the stage's start and end */
+  /** concurrent subscribers (ramping-peers), calls (arrival-rate: the cap) or peers (constant) at the step's start and end */
   fromTarget: number;
   target: number;
   label: string;
 }
 
-/** ramping-peers: the target at `tMs` into the hold, linear within a stage (k6's ramping-vus), rounded down. */
+/** ramping-peers: the target at `tMs` into the hold, linear within a step (k6's ramping-vus), rounded down. */
 export function rampTarget(executor: Extract<Executor, { type: 'ramping-peers' }>, tMs: number): number {
   let from = executor.startTarget;
   let startMs = 0;
-  for (const stage of executor.stages) {
-    if (tMs < startMs + stage.durationMs) {
-      const share = Math.max(0, tMs - startMs) / stage.durationMs;
-      return Math.floor(from + (stage.target - from) * share + 1e-9);
+  for (const step of executor.steps) {
+    if (tMs < startMs + step.durationMs) {
+      const share = Math.max(0, tMs - startMs) / step.durationMs;
+      return Math.floor(from + (step.target - from) * share + 1e-9);
     }
-    from = stage.target;
-    startMs += stage.durationMs;
+    from = step.target;
+    startMs += step.durationMs;
   }
   return from;
 }
@@ -58,16 +59,16 @@ export function planCalls(executor: Extract<Executor, { type: 'arrival-rate' }>,
   return { calls, droppedAtMs };
 }
 
-/** The stages a report marks: one per ramp stage, or one for the whole hold. */
-export function loadStages(scenario: Pick<Scenario, 'executor' | 'durationMs'>, plannedPeers: number): LoadStage[] {
+/** The load steps a report marks: one per ramp step, or one for the whole hold. */
+export function loadSteps(scenario: Pick<Scenario, 'executor' | 'durationMs'>, plannedPeers: number): LoadStep[] {
   const { executor } = scenario;
   if (executor.type === 'ramping-peers') {
     let startMs = 0;
     let from = executor.startTarget;
-    return executor.stages.map((stage, i) => {
-      const out: LoadStage = { index: i + 1, startMs, endMs: startMs + stage.durationMs, fromTarget: from, target: stage.target, label: from === stage.target ? `hold ${stage.target}` : `${from} -> ${stage.target}` };
-      startMs += stage.durationMs;
-      from = stage.target;
+    return executor.steps.map((step, i) => {
+      const out: LoadStep = { index: i + 1, startMs, endMs: startMs + step.durationMs, fromTarget: from, target: step.target, label: from === step.target ? `hold ${step.target}` : `${from} -> ${step.target}` };
+      startMs += step.durationMs;
+      from = step.target;
       return out;
     });
   }
@@ -76,10 +77,4 @@ export function loadStages(scenario: Pick<Scenario, 'executor' | 'durationMs'>, 
     return [{ index: 1, startMs: 0, endMs: scenario.durationMs, fromTarget: executor.maxCalls, target: executor.maxCalls, label }];
   }
   return [{ index: 1, startMs: 0, endMs: scenario.durationMs, fromTarget: plannedPeers, target: plannedPeers, label: `${plannedPeers} peers` }];
-}
-
-/** `--shard i/n`: whether room number `roomIndex` (1-based) belongs to shard i of n. Whole rooms go to one shard. */
-export function inShard(roomIndex: number, shard: { index: number; count: number } | undefined): boolean {
-  if (!shard) return true;
-  return (roomIndex - 1) % shard.count === shard.index - 1;
 }

@@ -1,4 +1,5 @@
 /** JSON Schema of scenario files. Semantic checks (durations, thresholds) live in validate.ts. */
+import type { FromSchema } from './schema-type.js';
 const duration = { type: ['string', 'number'] } as const;
 const positiveInteger = { type: 'integer', minimum: 1 } as const;
 
@@ -222,3 +223,18 @@ export const scenarioSchema = {
     },
   },
 } as const;
+
+/**
+ * A scenario file as the schema admits it, before semantic checks and defaults. The normalisers read these
+ * types; where the schema refused a file they still run (so one pass reports every problem) and read each value
+ * defensively (see validate.ts).
+ */
+export type RawScenario = FromSchema<typeof scenarioSchema>;
+export type RawPeerGroup = RawScenario['peers'][number];
+export type RawNetwork = NonNullable<RawScenario['network']>;
+export type RawLink = NonNullable<RawNetwork['uplink']>;
+export type RawExecutor = NonNullable<RawScenario['executor']>;
+export type RawAi = NonNullable<RawScenario['ai']>;
+export type RawAiStage = NonNullable<RawAi['stages']>[number];
+export type RawSpeech = NonNullable<RawAi['speech']>;
+export type RawSfu = NonNullable<RawScenario['sfu']>;

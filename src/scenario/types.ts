@@ -51,16 +51,22 @@ export interface NetworkProfile {
 /**
  * How load is applied (k6's executor names where they fit):
  * - `constant-peers`: every planned peer joins before the hold and stays;
- * - `ramping-peers`: publishers of every room join first; the number of subscribers follows `stages`
- *   (linear from one target to the next), filling rooms one after another per the topology (the subscriber
+ * - `ramping-peers`: publishers of every room join first; the number of subscribers follows the load `steps`
+ *   (the scenario file's `stages` key; linear from one target to the next), filling rooms one after another per the topology (the subscriber
  *   groups' counts are the places per room); the latest to join leaves first;
  * - `arrival-rate`: calls (a room with the topology's publishers and subscribers) start at `ratePerSecond`
  *   during the hold and last `callDurationMs`; a call that would exceed `maxCalls` at once is not started and is
  *   counted in `calls_dropped`.
  */
+/** One load step of a ramp (an entry of the scenario file's `executor.stages`): reach `target` subscribers over `durationMs`. */
+export interface RampStep {
+  durationMs: number;
+  target: number;
+}
+
 export type Executor =
   | { type: 'constant-peers' }
-  | { type: 'ramping-peers'; startTarget: number; stages: { durationMs: number; target: number }[] }
+  | { type: 'ramping-peers'; startTarget: number; steps: RampStep[] }
   | { type: 'arrival-rate'; ratePerSecond: number; callDurationMs: number; maxCalls: number };
 
 export interface PeerGroup {
@@ -81,7 +87,8 @@ export type Target =
   | { type: 'reference' }
   | { type: 'external'; whipUrl: string; whepUrl: string; token?: string };
 
-export interface SfuOptions {
+/** How the scenario sets up the SFU under test: the reference SFU's calibration knobs (its server-side options are `SfuOptions`). */
+export interface SfuTarget {
   /** the reference SFU holds every forwarded frame this long, ms (calibration); default 0 */
   addDelayMs: number;
   /** the reference SFU spends this much CPU on its event loop for every incoming video frame once a subscriber of
@@ -104,7 +111,7 @@ export interface Scenario {
   /** room ids r1..rN */
   rooms: number;
   peers: PeerGroup[];
-  sfu: SfuOptions;
+  sfu: SfuTarget;
   browser: BrowserOptions;
   /** peer runner processes; default: one per 100 peers, at least 1 */
   runners: number;
@@ -132,5 +139,5 @@ export interface Scenario {
 export interface Variant {
   name: string;
   ai: AiOptions;
-  sfu: SfuOptions;
+  sfu: SfuTarget;
 }

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { planRun } from '../../../src/orchestrator/plan.js';
-import { inShard, loadStages, planCalls, rampTarget } from '../../../src/orchestrator/schedule.js';
+import { inShard, planRun } from '../../../src/orchestrator/plan.js';
+import { loadSteps, planCalls, rampTarget } from '../../../src/orchestrator/schedule.js';
 import { scenarioFromText } from '../../../src/scenario/validate.js';
 
 describe('load schedule', () => {
-  const ramp = { type: 'ramping-peers' as const, startTarget: 2, stages: [{ durationMs: 10_000, target: 20 }, { durationMs: 5000, target: 20 }, { durationMs: 10_000, target: 2 }] };
+  const ramp = { type: 'ramping-peers' as const, startTarget: 2, steps: [{ durationMs: 10_000, target: 20 }, { durationMs: 5000, target: 20 }, { durationMs: 10_000, target: 2 }] };
 
   it('ramps linearly within a stage and holds after the last', () => {
     expect([0, 5000, 9999, 10_000, 14_000, 20_000, 25_000, 60_000].map((t) => rampTarget(ramp, t))).toEqual([2, 11, 19, 20, 20, 11, 2, 2]);
-    expect(loadStages({ executor: ramp, durationMs: 25_000 }, 21).map((s) => [s.label, s.startMs, s.endMs])).toEqual([
+    expect(loadSteps({ executor: ramp, durationMs: 25_000 }, 21).map((s) => [s.label, s.startMs, s.endMs])).toEqual([
       ['2 -> 20', 0, 10_000],
       ['hold 20', 10_000, 15_000],
       ['20 -> 2', 15_000, 25_000],

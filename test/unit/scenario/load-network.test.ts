@@ -15,7 +15,7 @@ rooms: 2
 ${PEERS}executor: { type: ramping-peers, startTarget: 2, stages: [ { duration: 10s, target: 20 }, { duration: 5s, target: 0 } ] }
 `, 'x.yaml');
     expect(scenario.durationMs).toBe(15_000);
-    expect(scenario.executor).toEqual({ type: 'ramping-peers', startTarget: 2, stages: [{ durationMs: 10_000, target: 20 }, { durationMs: 5000, target: 0 }] });
+    expect(scenario.executor).toEqual({ type: 'ramping-peers', startTarget: 2, steps: [{ durationMs: 10_000, target: 20 }, { durationMs: 5000, target: 0 }] });
     expect(problemsOf(`name: r
 ${PEERS}executor: { type: ramping-peers, stages: [ { duration: 10s, target: 11 } ] }
 `)).toEqual(['x.yaml:5:69 executor.stages[0].target: is more subscribers than the topology has places (1 room(s) x 10 subscriber(s)): raise rooms or the subscriber groups\' counts']);
