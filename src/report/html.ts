@@ -25,11 +25,9 @@ const actualText = (actual: number | null): string => (actual === null ? 'no sam
 
 const escapeHtml = (text: string): string => text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] as string);
 
-/** The report page's script, bundled from src/report/page by `npm run build` (scripts/bundle-page.mjs). */
-export const REPORT_BUNDLE_PATH = join(projectRoot(), 'dist', 'page', 'glassbench-report.js');
-
-/** The bundled report page script; a clear error when the build has not made it. */
-export function reportPageScript(path = REPORT_BUNDLE_PATH): string {
+/** The bundled report page script (src/report/page, bundled by `npm run build`: scripts/bundle-page.mjs); a clear
+ * error when the build has not made it. */
+export function reportPageScript(path = join(projectRoot(), 'dist', 'page', 'glassbench-report.js')): string {
   if (!existsSync(path)) throw new GlassbenchError('RUN_FAILED', `${path} is missing: run "npm run build" (it bundles the report page)`);
   const script = readFileSync(path, 'utf8');
   // inlined in a <script> element, which the first "</script" would end early
