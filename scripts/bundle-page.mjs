@@ -1,12 +1,9 @@
-// Bundles the page-side code (src/browser/page) into one script that puppeteer injects into each page.
+// Bundles the page-side code into scripts for the browser: the peer page (src/browser/page), which puppeteer
+// injects into each page, and the report page (src/report/page), which src/report/html.ts inlines into report.html.
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['src/browser/page/main.ts'],
-  bundle: true,
-  format: 'iife',
-  target: 'chrome120',
-  outfile: 'dist/page/glassbench-page.js',
-  sourcemap: 'inline',
-  logLevel: 'warning',
-});
+const common = { bundle: true, format: 'iife', target: 'chrome120', logLevel: 'warning' };
+
+await build({ ...common, entryPoints: ['src/browser/page/main.ts'], outfile: 'dist/page/glassbench-page.js', sourcemap: 'inline' });
+// no source map: report.html is one self-contained file people mail around, and the script is short
+await build({ ...common, entryPoints: ['src/report/page/main.ts'], outfile: 'dist/page/glassbench-report.js' });

@@ -5,10 +5,13 @@
  * their verdicts (and which failed first), the saturation warning, the bottleneck banner (the system under test
  * could not keep up) and the stages per second beside the SFU's event-loop delay.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { GlassbenchError } from '../errors.js';
+import { projectRoot } from '../project-paths.js';
+import type { ReportPageData } from './page/types.js';
 import { reportData, type ReportData } from './report-data.js';
 
 /** Chart.js's browser build (UMD), found next to the package's entry (its exports map does not list it). */
@@ -22,108 +25,23 @@ const actualText = (actual: number | null): string => (actual === null ? 'no sam
 
 const escapeHtml = (text: string): string => text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] as string);
 
-/** The page script: draws every chart from `DATA` (runs in the browser; plain ES2020). */
-const PAGE_SCRIPT = String.raw`
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
-const charts = [];
-function canvasIn(id, title) {
-  const box = document.createElement('div');
-  box.className = 'chart';
-  const h = document.createElement('h3');
-  h.textContent = title;
-  const canvas = document.createElement('canvas');
-  box.append(h, canvas);
-  document.getElementById(id).append(box);
-  return canvas;
+/** The bundled report page script (src/report/page, bundled by `npm run build`: scripts/bundle-page.mjs); a clear
+ * error when the build has not made it. */
+export function reportPageScript(path = join(projectRoot(), 'dist', 'page', 'glassbench-report.js')): string {
+  if (!existsSync(path)) throw new GlassbenchError('RUN_FAILED', `${path} is missing: run "npm run build" (it bundles the report page)`);
+  const script = readFileSync(path, 'utf8');
+  // inlined in a <script> element, which the first "</script" would end early
+  if (/<\/script/i.test(script)) throw new GlassbenchError('RUN_FAILED', `${path}: contains "</script", cannot be inlined into report.html`);
+  return script;
 }
-function draw(canvas, config) {
-  config.options = Object.assign({ animation: false, responsive: true, maintainAspectRatio: false }, config.options || {});
-  charts.push(new Chart(canvas, config));
-}
-const metrics = [...new Set(DATA.groups.flatMap((g) => g.cdfs.map((c) => c.metric)))];
-for (const metric of metrics) {
-  const datasets = [];
-  DATA.groups.forEach((g, i) => {
-    const cdf = g.cdfs.find((c) => c.metric === metric);
-    if (cdf) datasets.push({ label: g.name, data: cdf.points.map(([x, y]) => ({ x, y })), borderColor: COLORS[i % COLORS.length], pointRadius: 0, borderWidth: 2, stepped: true });
-  });
-  const budgets = [...new Set(DATA.groups.flatMap((g) => (g.cdfs.find((c) => c.metric === metric) || { budgets: [] }).budgets))];
-  for (const b of budgets) datasets.push({ label: 'budget ' + b + ' ms', data: [{ x: b, y: 0 }, { x: b, y: 1 }], borderColor: '#000', borderDash: [6, 4], pointRadius: 0, borderWidth: 1 });
-  draw(canvasIn('cdfs', metric + ' (CDF)'), { type: 'line', data: { datasets }, options: { scales: { x: { type: 'linear', title: { display: true, text: 'ms' } }, y: { min: 0, max: 1, title: { display: true, text: 'share of frames' } } } } });
-}
-{
-  const datasets = [];
-  let i = 0;
-  for (const g of DATA.groups) for (const s of g.overTime) {
-    const color = COLORS[i++ % COLORS.length];
-    datasets.push({ label: s.label + ' p50', data: s.points.map(([t, p50]) => ({ x: t, y: p50 })), borderColor: color, pointRadius: 0, borderWidth: 2 });
-    datasets.push({ label: s.label + ' p95', data: s.points.map(([t, , p95]) => ({ x: t, y: p95 })), borderColor: color, borderDash: [4, 3], pointRadius: 0, borderWidth: 1 });
-  }
-  const budgets = [...new Set(DATA.groups.flatMap((g) => (g.cdfs.find((c) => c.metric === DATA.headline) || { budgets: [] }).budgets))];
-  const end = Math.max(1, ...DATA.groups.flatMap((g) => g.overTime.flatMap((s) => s.points.map((p) => p[0]))));
-  for (const b of budgets) datasets.push({ label: 'budget ' + b + ' ms', data: [{ x: 0, y: b }, { x: end, y: b }], borderColor: '#000', borderDash: [6, 4], pointRadius: 0, borderWidth: 1 });
-  const scales = { x: { type: 'linear', title: { display: true, text: 's' } }, y: { title: { display: true, text: 'ms' } } };
-  if (DATA.load) {
-    // stage boundaries as dashed vertical lines, peers connected on a second axis
-    const top = Math.max(1, ...datasets.flatMap((d) => d.data.map((p) => p.y)));
-    DATA.load.stages.forEach((st, i) => datasets.push({ label: i === 0 ? 'load stages' : undefined, data: [{ x: st.startS, y: 0 }, { x: st.startS, y: top }], borderColor: '#888', borderDash: [2, 3], pointRadius: 0, borderWidth: 1 }));
-    datasets.push({ label: 'peers connected', data: DATA.load.peers.map(([x, y]) => ({ x, y })), borderColor: '#2ca02c', stepped: true, pointRadius: 0, borderWidth: 2, yAxisID: 'peers' });
-    scales.peers = { position: 'right', title: { display: true, text: 'peers' }, grid: { drawOnChartArea: false }, beginAtZero: true };
-  }
-  draw(canvasIn('time', DATA.headline + ' per second (from the start of the run; measurement starts after warm-up)' + (DATA.load ? ', with load stages and peers' : '')), { type: 'line', data: { datasets }, options: { plugins: { legend: { labels: { filter: (item) => item.text !== undefined } } }, scales } });
-}
-if (DATA.stagesOverTime) {
-  const st = DATA.stagesOverTime;
-  const datasets = st.stages.map((s, i) => ({ label: s.metric + ' p50', data: s.points.map(([x, y]) => ({ x, y })), borderColor: COLORS[(i + 2) % COLORS.length], pointRadius: 0, borderWidth: 2 }));
-  if (st.sfuLoopDelayMs.length > 0) datasets.push({ label: 'sfu_loop_delay_ms (p99 of each second)', data: st.sfuLoopDelayMs.map(([x, y]) => ({ x, y })), borderColor: '#000', borderDash: [4, 3], pointRadius: 2, borderWidth: 1 });
-  draw(canvasIn('stage-time', 'stages per second (median) beside the SFU\'s event-loop delay: time a datagram waits unread, which no stamp sees'), { type: 'line', data: { datasets }, options: { scales: { x: { type: 'linear', title: { display: true, text: 's' } }, y: { title: { display: true, text: 'ms' } } } } });
-}
-if (DATA.load) {
-  const metricsInStages = [...new Set(DATA.load.stages.flatMap((st) => Object.keys(st.latency)))];
-  const datasets = [];
-  metricsInStages.forEach((metric, i) => {
-    datasets.push({ label: metric + ' p50', backgroundColor: COLORS[i % COLORS.length], data: DATA.load.stages.map((st) => (st.latency[metric] || {}).p50 || 0) });
-    datasets.push({ label: metric + ' p95', backgroundColor: COLORS[i % COLORS.length] + '88', data: DATA.load.stages.map((st) => (st.latency[metric] || {}).p95 || 0) });
-  });
-  draw(canvasIn('stages-chart', 'latency per load stage (p50 solid, p95 light)'), { type: 'bar', data: { labels: DATA.load.stages.map((st) => st.label), datasets }, options: { scales: { y: { title: { display: true, text: 'ms' } } } } });
-}
-if (DATA.capacity) {
-  const steps = DATA.capacity.steps;
-  const metricsInSteps = [...new Set(steps.flatMap((s) => Object.keys(s.p95)))];
-  const datasets = metricsInSteps.map((metric, i) => ({ label: metric + ' p95', data: steps.map((s) => ({ x: s.calls, y: s.p95[metric] })), borderColor: COLORS[i % COLORS.length], pointRadius: 4, borderWidth: 2 }));
-  datasets.push({ label: 'SFU CPU %', data: steps.map((s) => ({ x: s.calls, y: s.sfuCpuPct })), borderColor: '#555', borderDash: [4, 3], pointRadius: 3, borderWidth: 1, yAxisID: 'cpu' });
-  datasets.push({ label: 'peer runner CPU %', data: steps.map((s) => ({ x: s.calls, y: s.runnerCpuPct })), borderColor: '#aaa', borderDash: [2, 2], pointRadius: 3, borderWidth: 1, yAxisID: 'cpu' });
-  if (DATA.capacity.knee !== null) {
-    const top = Math.max(1, ...datasets.flatMap((d) => d.data.map((p) => p.y || 0)).filter((v) => typeof v === 'number'));
-    datasets.push({ label: 'knee: ' + DATA.capacity.knee + ' calls', data: [{ x: DATA.capacity.knee, y: 0 }, { x: DATA.capacity.knee, y: top }], borderColor: '#d62728', borderDash: [6, 4], pointRadius: 0, borderWidth: 2 });
-  }
-  if (DATA.capacity.harnessLimit) {
-    const top = Math.max(1, ...datasets.flatMap((d) => d.data.map((p) => p.y || 0)).filter((v) => typeof v === 'number'));
-    const at = DATA.capacity.harnessLimit.calls;
-    datasets.push({ label: 'harness limit (generator saturated): ' + at + ' calls', data: [{ x: at, y: 0 }, { x: at, y: top }], borderColor: '#e0a000', borderDash: [2, 4], pointRadius: 0, borderWidth: 2 });
-  }
-  draw(canvasIn('capacity', 'p95 latency and CPU against load (concurrent calls)'), { type: 'line', data: { datasets }, options: { scales: { x: { type: 'linear', title: { display: true, text: 'concurrent calls' } }, y: { title: { display: true, text: 'ms' } }, cpu: { position: 'right', title: { display: true, text: 'CPU % of a core' }, grid: { drawOnChartArea: false }, beginAtZero: true } } } });
-}
-{
-  const stages = [...new Set(DATA.groups.flatMap((g) => g.waterfall.map((w) => w.stage)))];
-  const labels = DATA.groups.flatMap((g) => [g.name + ' p50', g.name + ' p95']);
-  const datasets = stages.map((stage, i) => ({
-    label: stage,
-    backgroundColor: COLORS[i % COLORS.length],
-    data: DATA.groups.flatMap((g) => { const w = g.waterfall.find((x) => x.stage === stage); return [w ? w.p50 : 0, w ? w.p95 : 0]; }),
-  }));
-  draw(canvasIn('waterfall', 'where the time goes: stages from capture to render, stacked'), { type: 'bar', data: { labels, datasets }, options: { indexAxis: 'y', scales: { x: { stacked: true, title: { display: true, text: 'ms' } }, y: { stacked: true } } } });
-}
-{
-  const keys = [...new Set(DATA.groups.flatMap((g) => Object.keys(g.bars)))];
-  for (const key of keys) {
-    draw(canvasIn('variants', key), { type: 'bar', data: { labels: DATA.groups.map((g) => g.name), datasets: [{ label: key, data: DATA.groups.map((g) => g.bars[key] ?? 0), backgroundColor: DATA.groups.map((_, i) => COLORS[i % COLORS.length]) }] }, options: { plugins: { legend: { display: false } } } });
-  }
-}
-window.glassbenchCharts = charts.length;
-`;
 
-export function renderReport(data: ReportData): string {
+/**
+ * report.html for `data`, with `pageScript` (see reportPageScript) as the script that draws the charts; pure, so
+ * that what the page shows can be tested without a build.
+ */
+export function renderReport(data: ReportData, pageScript: string): string {
+  // the page reads DATA as ReportPageData: typing it so here fails to compile when the two drift apart
+  const pageData: ReportPageData = data;
   const rows = data.thresholds
     .map((t) => `<tr class="${t.ok ? 'ok' : 'fail'}"><td>${escapeHtml(t.key)}</td><td>${escapeHtml(t.expr)}</td><td>${actualText(t.actual)}</td><td>${t.ok ? 'PASS' : 'FAIL'}</td></tr>`)
     .join('\n');
@@ -152,7 +70,7 @@ export function renderReport(data: ReportData): string {
         .map((st) => `<tr class="${st.saturated ? 'sat' : st.passed ? 'ok' : 'fail'}"><td>${st.calls}</td><td>${st.peers}</td><td>${st.saturated ? 'SATURATED' : st.passed ? 'PASS' : 'FAIL'}</td><td>${st.p95[data.capacity?.headline ?? '']?.toFixed(1) ?? '-'}</td><td>${st.sfuCpuPct ?? '-'}</td><td>${escapeHtml(st.failedThresholds.join(', '))}</td></tr>`)
         .join('')}</table>`
     : '';
-  const json = JSON.stringify(data).replace(/</g, '\\u003c');
+  const json = JSON.stringify(pageData).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>glassbench: ${escapeHtml(data.title)} (${escapeHtml(data.runId)})</title>
 <style>
@@ -184,7 +102,7 @@ ${stageTable ? `<h2>Latency per load stage</h2>${stageTable}<div id="stages-char
 ${data.notes.length > 0 ? `<h2>Notes</h2><ul>${data.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : ''}
 <script>${chartJs()}</script>
 <script>const DATA = ${json};
-${PAGE_SCRIPT}</script>
+${pageScript}</script>
 </body></html>
 `;
 }
@@ -208,6 +126,6 @@ function saturatedBanner(data: ReportData): string {
 /** Writes `<dir>/report.html` from the run's files; returns its path. */
 export async function writeReport(dir: string): Promise<string> {
   const path = join(dir, 'report.html');
-  await writeFile(path, renderReport(await reportData(dir)));
+  await writeFile(path, renderReport(await reportData(dir), reportPageScript()));
   return path;
 }

@@ -41,7 +41,7 @@ describe('Rate metrics in the consumers of a summary', () => {
       writeFileSync(join(dir, 'frames.ndjson.gz'), gzipSync(''));
       const data = await reportData(dir);
       expect(data.rates).toEqual([{ group: 's', metric: 'frame_loss_ratio', count: 5000, hits: 21, rate: 0.0042 }]);
-      const html = renderReport(data);
+      const html = renderReport(data, '');
       expect(html).toContain('<table id="rates"><tr><th>metric</th><th>rate</th><th>yes of samples</th></tr><tr><td>frame_loss_ratio</td><td>0.42%</td><td>21 of 5000</td></tr></table>');
       expect(html).toContain('<td>rate&lt;0.001</td><td>0.0042</td><td>FAIL</td>');
     });

@@ -1,0 +1,101 @@
+/**
+ * Trend: exact count, min, max and mean; percentiles by nearest rank from an HDR histogram, within 0.1% of the
+ * exact sample and never outside [min, max]; non-finite samples are not recorded.
+ */
+import { describe, expect, it } from 'vitest';
+import { Trend } from '../../../src/metrics/histogram.js';
+
+/** Nearest rank: the sample at rank ceil(p/100 * n) of the sorted values (p * n first: 99.9 / 100 * 5000 is 4995.000000000001). */
+function nearestRank(sorted: readonly number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil((p * sorted.length) / 100) - 1)] as number;
+}
+
+describe('Trend', () => {
+  it('reads null for every statistic and no summary before any sample', () => {
+    const trend = new Trend();
+    expect(trend.count).toBe(0);
+    expect(trend.mean).toBeNull();
+    expect(trend.min).toBeNull();
+    expect(trend.max).toBeNull();
+    expect(trend.percentile(50)).toBeNull();
+    expect(trend.summary()).toBeNull();
+  });
+
+  it('keeps count, min, max and mean exact', () => {
+    const trend = new Trend();
+    for (const v of [3.25, 1.5, 10, 0.125]) trend.record(v);
+    expect(trend.count).toBe(4);
+    expect(trend.min).toBe(0.125);
+    expect(trend.max).toBe(10);
+    expect(trend.mean).toBe(14.875 / 4);
+  });
+
+  it('finds the nearest-rank sample: 1..20 has p50 10 and p95 19 (not the interpolated 10.5 and 19.05)', () => {
+    const trend = new Trend();
+    for (let v = 1; v <= 20; v += 1) trend.record(v);
+    expect(trend.percentile(50)).toBeCloseTo(10, 1);
+    expect(trend.percentile(95)).toBeCloseTo(19, 1);
+    expect(trend.percentile(100)).toBe(20);
+  });
+
+  it('stays within 0.1% (plus the 1 us recording step) of the exact nearest-rank sample from 1 ms to 20 s', () => {
+    const trend = new Trend();
+    const values: number[] = [];
+    // deterministic spread, shuffled so that recording order plays no part
+    for (let i = 0; i < 5000; i += 1) values.push(Math.pow(1.002, (i * 7919) % 5000));
+    for (const v of values) trend.record(v);
+    const sorted = [...values].sort((a, b) => a - b);
+    for (const p of [1, 10, 50, 90, 95, 99, 99.9]) {
+      const exact = nearestRank(sorted, p);
+      const got = trend.percentile(p) as number;
+      expect(Math.abs(got - exact)).toBeLessThanOrEqual(0.001 * exact + 0.0005);
+    }
+  });
+
+  it('keeps sub-millisecond detail to the microsecond', () => {
+    const trend = new Trend();
+    for (const v of [0.012, 0.037, 0.5]) trend.record(v);
+    expect(trend.percentile(34)).toBeCloseTo(0.037, 4);
+    expect(trend.percentile(33)).toBeCloseTo(0.012, 4);
+  });
+
+  it('clamps a percentile to the exact min and max (a bucket top never exceeds the largest sample)', () => {
+    const trend = new Trend();
+    trend.record(1.2345);
+    expect(trend.percentile(1)).toBe(1.2345);
+    expect(trend.percentile(50)).toBe(1.2345);
+    expect(trend.percentile(99)).toBe(1.2345);
+  });
+
+  it('ignores NaN and infinities, and keeps a negative sample (clock noise) in min and mean while bucketing it at 0', () => {
+    const trend = new Trend();
+    trend.record(Number.NaN);
+    trend.record(Number.POSITIVE_INFINITY);
+    trend.record(Number.NEGATIVE_INFINITY);
+    expect(trend.count).toBe(0);
+    trend.record(-2);
+    trend.record(4);
+    expect(trend.count).toBe(2);
+    expect(trend.min).toBe(-2);
+    expect(trend.mean).toBe(1);
+    // the histogram holds the -2 as 0: its percentile reads 0 (still within [min, max])
+    expect(trend.percentile(50)).toBe(0);
+  });
+
+  it('records values beyond an hour (auto-resize) without losing the maximum', () => {
+    const trend = new Trend();
+    trend.record(1);
+    trend.record(7_200_000);
+    expect(trend.percentile(100)).toBe(7_200_000);
+    expect(trend.percentile(99)).toBeGreaterThan(7_190_000);
+  });
+
+  it('summarises in the unit recorded, rounded to 3 decimals', () => {
+    const trend = new Trend();
+    for (const v of [1.00049, 2, 3]) trend.record(v);
+    const summary = trend.summary();
+    expect(summary).toMatchObject({ count: 3, min: 1, max: 3, mean: 2 });
+    expect(summary?.p50).toBeCloseTo(2, 2);
+    expect(summary?.p99).toBe(3);
+  });
+});
