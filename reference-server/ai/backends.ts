@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childEntry } from '../../src/project-paths.js';
 import { nowMs } from '../../src/metrics/clock.js';
-import { encodeMessage, MessageReader, type CallHeader, type ResultHeader } from './external-protocol.js';
+import { encodeMessage, MessageReader, type CallHeader, type ResultHeader } from '../../src/protocol/worker-protocol.js';
 import type { BufferedFrame } from './frame-buffer.js';
 import type { StageBackend } from './pipeline.js';
 import type { DeviceScheduler } from './scheduler.js';
-import type { AiStageSpec, DeviceSpec } from './types.js';
+import type { AiStageSpec, DeviceSpec } from '../../src/protocol/ai.js';
 
 export class DeviceBackend implements StageBackend {
   constructor(private readonly scheduler: DeviceScheduler) {}

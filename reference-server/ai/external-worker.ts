@@ -11,7 +11,7 @@
 import { createServer, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
 import { nowMs } from '../../src/metrics/clock.js';
-import { encodeMessage, MessageReader, type CallHeader, type Message, type ResultHeader } from './external-protocol.js';
+import { encodeMessage, MessageReader, type CallHeader, type Message, type ResultHeader } from '../../src/protocol/worker-protocol.js';
 import { preciseSleep } from './scheduler.js';
 
 const socketPath = process.argv[2];

@@ -1,20 +1,19 @@
 /**
  * The SFU's AI hook as a whole: one device scheduler and one backend shared by every published track (devices
  * are shared, as GPUs are), a pipeline per video track, a sample of every device each second (to `/metrics`
- * and the stage stream) and counters of what happened to frames.
+ * and the telemetry stream) and counters of what happened to frames.
  */
 import { nowMs } from '../../src/metrics/clock.js';
-import type { SfuMetrics } from '../sfu/metrics.js';
-import type { StageStream } from '../sfu/stage-stream.js';
 import { DeviceBackend, ExternalBackend } from './backends.js';
 import type { BufferedFrame } from './frame-buffer.js';
 import { AiPipeline, type StageBackend } from './pipeline.js';
 import { discoverGpus, GpuSampler } from './gpus.js';
 import { DeviceScheduler } from './scheduler.js';
 import type { ProcessedVideo } from './video-processor.js';
+import type { AiMetrics, TelemetrySink } from './reporting.js';
 import { SpeechChain, type Engines } from './speech/chain.js';
 import { ApertiumMt, EspeakTts, PocketsphinxAsr, SyntheticAsr, SyntheticMt, SyntheticTts } from './speech/engines.js';
-import type { AiFrameRecord, AiOptions } from './types.js';
+import type { AiFrameRecord, AiOptions } from '../../src/protocol/ai.js';
 
 export class AiRuntime {
   private scheduler: DeviceScheduler;
@@ -27,8 +26,8 @@ export class AiRuntime {
 
   constructor(
     readonly options: AiOptions,
-    private readonly metrics: SfuMetrics,
-    private readonly stages: StageStream,
+    private readonly metrics: AiMetrics,
+    private readonly telemetry: TelemetrySink,
     private readonly log: (message: string) => void,
   ) {
     this.scheduler = new DeviceScheduler(options.devices);
@@ -56,7 +55,7 @@ export class AiRuntime {
   /** Something the run should know about: to the SFU's log and, as an `event` record, to the harness. */
   event(message: string): void {
     this.log(message);
-    this.stages.push({ k: 'event', ms: nowMs(), message });
+    this.telemetry.push({ k: 'event', ms: nowMs(), message });
   }
 
   /** Does the translation chain replace the publishers' audio with translated speech (option B)? */
@@ -115,7 +114,7 @@ export class AiRuntime {
       mt: speech.mt.engine === 'synthetic' ? new SyntheticMt(speech.mt.ms) : new ApertiumMt(),
       tts: speech.tts.engine === 'synthetic' ? new SyntheticTts(speech.tts.ms) : new EspeakTts('es'),
     };
-    return new SpeechChain(publisher, engines, onSubtitle, (record) => this.stages.push(record), onSpeech);
+    return new SpeechChain(publisher, engines, onSubtitle, (record) => this.telemetry.push(record), onSpeech);
   }
 
   release(pipeline: AiPipeline): void {
@@ -125,7 +124,7 @@ export class AiRuntime {
 
   private onRecord(record: AiFrameRecord): void {
     this.metrics.aiFrames.inc({ outcome: record.outcome });
-    this.stages.push(record);
+    this.telemetry.push(record);
   }
 
   private sample(): void {
@@ -144,7 +143,7 @@ export class AiRuntime {
     let queued = 0;
     for (const p of this.pipelines) queued += p.queueLength;
     this.metrics.aiQueue.set(queued);
-    if (devices.length > 0) this.stages.push({ k: 'dev', ms: nowMs(), devices });
+    if (devices.length > 0) this.telemetry.push({ k: 'dev', ms: nowMs(), devices });
   }
 
   async close(): Promise<void> {

@@ -15,10 +15,11 @@ import {
   type RTCDataChannel,
   type RTCRtpTransceiver,
 } from 'werift';
-import { AI_CHANNEL_LABEL, aiResultMessage, subtitleMessage } from '../ai/results.js';
-import type { AiFrameRecord } from '../ai/types.js';
+import { AI_CHANNEL_LABEL, aiResultMessage, subtitleMessage } from '../../src/protocol/ai-channel.js';
+import type { AiFrameRecord } from '../../src/protocol/ai.js';
 import { packetizeVp8 } from '../../src/media/vp8-synthetic.js';
-import { frameKey, readIdentity, extensionIdsFrom, type ExtensionIds } from '../../src/media/rtp-identity.js';
+import { readIdentity, extensionIdsFrom, type ExtensionIds } from '../../src/media/rtp-identity.js';
+import { frameKey } from '../../src/protocol/frame-key.js';
 import { keepLoopbackCandidates, loopbackPeerConfig } from '../../src/media/werift-config.js';
 import { afterDatagramSent, attachDatagramClock, datagramReadMs } from '../../src/media/datagram-clock.js';
 import { nowMs } from '../../src/metrics/clock.js';
@@ -31,14 +32,14 @@ import type { SpeechChain } from '../ai/speech/chain.js';
 import { TranslatedVoice } from '../ai/speech/voice.js';
 import { DelayLine } from './delay-line.js';
 import type { SfuMetrics } from './metrics.js';
-import type { StageStream } from './stage-stream.js';
+import type { TelemetryStream } from './telemetry.js';
 
 type Kind = 'audio' | 'video';
 
 /** What a session needs from the server that owns it. */
 export interface SessionContext {
   metrics: SfuMetrics;
-  stages: StageStream;
+  telemetry: TelemetryStream;
   /** per-packet fan-out time, ms */
   forwardTrend: Trend;
   addDelayMs: number;
@@ -216,7 +217,7 @@ export class PublisherSession extends Session {
       key = identity.id ? frameKey(identity.id) : `rtp:${this.id}:${rtp.header.timestamp}`;
       if (key !== this.lastFrameIn) {
         this.lastFrameIn = key;
-        this.ctx.stages.push({ k: 'in', f: key, pub: this.id, ms: arrivalMs });
+        this.ctx.telemetry.push({ k: 'in', f: key, pub: this.id, ms: arrivalMs });
         // the burn stands for per-frame forwarding work: a frame no connected subscriber receives costs nothing
         // (an SFU burning before its subscribers connect could not finish their DTLS handshakes)
         if (this.ctx.burnCpuMsPerFrame > 0 && this.hasConnectedSubscriber()) burnCpu(this.ctx.burnCpuMsPerFrame);
@@ -395,7 +396,7 @@ export class SubscriberSession extends Session {
       this.lastFrameOut = key;
       // `out` is when the encrypted datagram went to the kernel (see datagram-clock.ts), first packet of a frame only
       const sub = this.id;
-      afterDatagramSent((ms) => this.ctx.stages.push({ k: 'out', f: key, sub, ms }));
+      afterDatagramSent((ms) => this.ctx.telemetry.push({ k: 'out', f: key, sub, ms }));
     }
   }
 

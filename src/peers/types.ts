@@ -1,5 +1,5 @@
 /** Contracts between the harness and its peers (which run in peer-runner child processes). */
-import type { AiFrameRecord, AiStageSpec } from '../../reference-server/ai/types.js';
+import type { AiFrameRecord, AiStageSpec } from '../protocol/ai.js';
 import type { PageStatsSample } from '../browser/page/types.js';
 import type { VideoOptions } from '../scenario/types.js';
 

@@ -2,7 +2,7 @@
  * The scenario contract: what a validated scenario file turns into, every default filled in.
  * Units are in every numeric field name.
  */
-import type { AiOptions } from '../../reference-server/ai/types.js';
+import type { AiOptions } from '../protocol/ai.js';
 import type { ThresholdSpec } from '../budgets/types.js';
 
 export type PeerRole = 'publisher' | 'subscriber';

@@ -11,7 +11,7 @@ import { parseDurationMs } from './duration.js';
 import { formatPath, loadScenarioFile, parseScenarioText, type LoadedDocument, type PathSegment } from './load.js';
 import { scenarioSchema } from './schema.js';
 import type { Executor, LinkImpairment, NetworkProfile, PeerGroup, Scenario, SfuOptions, Target, Variant, VideoOptions } from './types.js';
-import type { AiOptions, AiStageSpec, SpeechOptions, SyntheticModel } from '../../reference-server/ai/types.js';
+import type { AiOptions, AiStageSpec, SpeechOptions, SyntheticModel } from '../protocol/ai.js';
 
 // verbose: errors carry their schema, so an unknown key can be told the keys that exist there
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });

@@ -9,32 +9,7 @@ import { nowMs } from '../../../src/metrics/clock.js';
 import type { Asr, Mt, Tts } from './engines.js';
 import { OpusDecoder } from '../../../src/media/opus.js';
 import { VoiceActivity, type Utterance } from './vad.js';
-
-/** What the chain did with one utterance (stage stream `k: 'speech'`). */
-export interface SpeechRecord {
-  k: 'speech';
-  pub: string;
-  /** utterance number on this publisher's audio, from 1 */
-  n: number;
-  /** first and last speech frame arrived at the SFU */
-  speechStartMs: number;
-  speechEndMs: number;
-  /** the recogniser, translator and synthesiser finished / made their first audio */
-  asrDoneMs?: number;
-  mtDoneMs?: number;
-  ttsFirstAudioMs?: number;
-  text?: string;
-  translation?: string;
-  error?: string;
-}
-
-/** Option B: the first packet of utterance `n`'s translated speech went to the subscribers (stage stream `k: 'voice'`). */
-export interface VoiceRecord {
-  k: 'voice';
-  pub: string;
-  n: number;
-  ms: number;
-}
+import type { SpeechRecord, VoiceRecord } from '../../../src/protocol/ai.js';
 
 export interface Engines {
   asr: Asr;

@@ -1,5 +1,5 @@
 /** What the page hands back to Node (polled with `glassbench.take()`); plain JSON. */
-import type { AiStageSpec } from '../../../reference-server/ai/types.js';
+import type { AiStageSpec } from '../../protocol/ai.js';
 
 export interface PageSentFrame {
   f: string;

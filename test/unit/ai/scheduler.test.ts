@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceScheduler } from '../../../reference-server/ai/scheduler.js';
-import { syntheticSampler } from '../../../reference-server/ai/models.js';
+import { syntheticSampler } from '../../../src/protocol/synthetic-sampler.js';
 
 describe('DeviceScheduler', () => {
   it('sends each call to the device with the least outstanding work, so faster devices take more', async () => {

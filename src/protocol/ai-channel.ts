@@ -11,7 +11,7 @@
  *
  * Receivers treat every message as untrusted network input. Plain TypeScript: the page bundle uses it too.
  */
-import type { AiFrameRecord } from './types.js';
+import type { AiFrameRecord } from './ai.js';
 
 export const AI_CHANNEL_LABEL = 'glassbench-ai';
 const MAX_MESSAGE_BYTES = 4096;
