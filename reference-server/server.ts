@@ -60,7 +60,7 @@ export class ReferenceServer {
     this.http = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => this.fail(res, error));
     });
-    // a harness's stage stream stays open for the whole run
+    // a harness's telemetry stream stays open for the whole run
     this.http.requestTimeout = 0;
   }
 
@@ -90,7 +90,7 @@ export class ReferenceServer {
     return (this.http.address() as AddressInfo).port;
   }
 
-  /** Idempotent: closes every room and session, the stage stream and the HTTP server. */
+  /** Idempotent: closes every room and session, the telemetry stream and the HTTP server. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.resources.stop();
