@@ -7,7 +7,7 @@ import { nowMs } from '../../src/metrics/clock.js';
 import { DeviceBackend, ExternalBackend } from './backends.js';
 import type { BufferedFrame } from './frame-buffer.js';
 import { AiPipeline, type StageBackend } from './pipeline.js';
-import { discoverGpus, GpuSampler } from './gpus.js';
+import { discoverGpus, GpuSampler } from '../../src/metrics/gpus.js';
 import { DeviceScheduler } from './scheduler.js';
 import type { ProcessedVideo } from './video-processor.js';
 import type { AiMetrics, TelemetrySink } from './reporting.js';
