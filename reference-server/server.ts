@@ -13,7 +13,8 @@ import { ResourceSampler } from '../src/metrics/resources.js';
 import { SfuMetrics } from './sfu/metrics.js';
 import { Room } from './sfu/room.js';
 import { AiRuntime } from './ai/runtime.js';
-import { PublisherSession, SubscriberSession, type SessionContext } from './sfu/sessions.js';
+import type { SessionContext } from './sfu/session.js';
+import { PublisherSession, SubscriberSession } from './sfu/sessions.js';
 import { TelemetryStream } from './sfu/telemetry.js';
 import type { SfuOptions } from './sfu/types.js';
 
