@@ -1,6 +1,20 @@
-// ESLint flat config: typescript-eslint's recommended rules on sources, tests and benchmarks.
+// ESLint flat config: typescript-eslint's recommended rules on sources, tests and benchmarks, the one clock, and
+// the import boundary between the harness, the protocol module and the reference SFU.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/**
+ * What reference-server/ may import from src/: the protocol module and leaf utilities (the clock, histograms,
+ * the process's resources, media codecs, markers and RTP identity, project paths, the machine's GPUs and
+ * speech engines). Anything else under src/ is the harness.
+ */
+const SERVER_IMPORTS_FROM_SRC =
+  '^(\\.\\./)+src/(?!(protocol/[\\w-]+|media/[\\w-]+|metrics/(clock|histogram|resources|gpus|speech-engines)|project-paths)\\.js$)';
+const SERVER_MESSAGE =
+  'reference-server/ imports from src/ only src/protocol/ and leaf utilities (see eslint.config.js): move shared types to src/protocol/';
+const HARNESS_MESSAGE =
+  'src/ does not import reference-server/ (only src/cli/main.ts starts it): shared types live in src/protocol/';
+const PROTOCOL_MESSAGE = 'src/protocol/ imports only its own modules: it is what harness, page and server share';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'reports/', '.cache/'] },
@@ -21,5 +35,33 @@ export default tseslint.config(
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-restricted-properties': 'off' },
+  },
+  // The boundary between the harness (src/) and the reference SFU (reference-server/): they share only the
+  // protocol module (wire and contract types) and a few leaf utilities, so the SFU reads as a standalone server
+  // and the harness could drive any other SFU. Tests and benchmarks may reach into both.
+  {
+    files: ['reference-server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: SERVER_IMPORTS_FROM_SRC, message: SERVER_MESSAGE }] }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)reference-server/', message: HARNESS_MESSAGE }] }],
+    },
+  },
+  {
+    // the CLI's `glassbench sfu` runs the reference SFU in its own process: the one place that starts it by import
+    files: ['src/cli/main.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)reference-server/(?!server\\.js$)', message: HARNESS_MESSAGE }] }],
+    },
+  },
+  {
+    files: ['src/protocol/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./', message: PROTOCOL_MESSAGE }] }],
+    },
   },
 );
