@@ -1,8 +1,8 @@
 /**
  * Where stage calls run: on the SFU's devices in process (simulated by the scheduler), or in an external
- * worker process over a Unix domain socket (src/protocol/worker-protocol.ts). The external backend survives its
- * worker: calls in flight when the worker goes away fail (and are counted), calls while it is down fail at once, and a
- * worker the SFU started itself is started again.
+ * worker process over a Unix domain socket (src/protocol/worker-protocol.ts). The external backend survives
+ * its worker: calls in flight when the worker goes away fail (and are counted), calls while it is down fail at
+ * once, and a worker the SFU started itself is started again.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -1,7 +1,7 @@
 /**
  * The reference external AI worker: serves the protocol of src/protocol/worker-protocol.ts on a Unix domain
- * socket and runs synthetic models (it spends the time the SFU drew for each call, like a device would). Calls that
- * arrive while a batch runs wait and form the next batch (up to --max-batch), as a GPU server batches.
+ * socket and runs synthetic models (it spends the time the SFU drew for each call, like a device would). Calls
+ * that arrive while a batch runs wait and form the next batch (up to --max-batch), as a GPU server batches.
  *
  *   node dist/reference-server/ai/external-worker.js <socket path> [--max-batch N]
  *
