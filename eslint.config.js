@@ -51,6 +51,21 @@ export default tseslint.config(
     },
   },
   {
+    // the SFU hosts the AI hook, never the other way round: the hook reports through ai/reporting.ts's interfaces
+    files: ['reference-server/ai/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: SERVER_IMPORTS_FROM_SRC, message: SERVER_MESSAGE },
+            { regex: '(^|/)sfu/', message: 'reference-server/ai/ does not import the SFU: take an interface (ai/reporting.ts)' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)reference-server/', message: HARNESS_MESSAGE }] }],
