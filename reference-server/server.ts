@@ -53,7 +53,8 @@ export class ReferenceServer {
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
     };
     if (options.ai && options.ai.placement === 'cloud') {
-      this.ctx.ai = new AiRuntime(options.ai, this.metrics, this.telemetry, (message) => process.stderr.write(`glassbench sfu: ${message}\n`));
+      const log = (message: string): void => void process.stderr.write(`glassbench sfu: ${message}\n`);
+      this.ctx.ai = new AiRuntime({ ai: options.ai, metrics: this.metrics, telemetry: this.telemetry, log });
     }
     this.resources = new ResourceSampler((s) =>
       this.telemetry.push({ k: 'res', ms: s.ms, cpuPct: s.cpuPct, rssMb: s.rssMb, loopDelayP99Ms: s.loopDelayP99Ms, loopDelayMaxMs: s.loopDelayMaxMs }),

@@ -15,7 +15,22 @@ import { SpeechChain, type Engines } from './speech/chain.js';
 import { ApertiumMt, EspeakTts, PocketsphinxAsr, SyntheticAsr, SyntheticMt, SyntheticTts } from './speech/engines.js';
 import type { AiFrameRecord, AiOptions } from '../../src/protocol/ai.js';
 
+export interface AiRuntimeOptions {
+  /** the scenario's `ai` block, as the SFU received it */
+  ai: AiOptions;
+  /** Prometheus instruments of the hook (`GET /metrics`) */
+  metrics: AiMetrics;
+  /** where `ai`, `dev`, `speech`, `voice` and `event` records go (`GET /telemetry`) */
+  telemetry: TelemetrySink;
+  /** the SFU's log (events a person should see) */
+  log: (message: string) => void;
+}
+
 export class AiRuntime {
+  readonly options: AiOptions;
+  private readonly metrics: AiMetrics;
+  private readonly telemetry: TelemetrySink;
+  private readonly log: (message: string) => void;
   private scheduler: DeviceScheduler;
   private backend: StageBackend;
   private external: ExternalBackend | undefined;
@@ -24,12 +39,11 @@ export class AiRuntime {
   private readonly pipelines = new Set<AiPipeline>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(
-    readonly options: AiOptions,
-    private readonly metrics: AiMetrics,
-    private readonly telemetry: TelemetrySink,
-    private readonly log: (message: string) => void,
-  ) {
+  constructor({ ai: options, metrics, telemetry, log }: AiRuntimeOptions) {
+    this.options = options;
+    this.metrics = metrics;
+    this.telemetry = telemetry;
+    this.log = log;
     this.scheduler = new DeviceScheduler(options.devices);
     if (options.backend.type === 'external') {
       this.external = new ExternalBackend(options.backend.socketPath, (message) => this.event(message));
@@ -114,7 +128,7 @@ export class AiRuntime {
       mt: speech.mt.engine === 'synthetic' ? new SyntheticMt(speech.mt.ms) : new ApertiumMt(),
       tts: speech.tts.engine === 'synthetic' ? new SyntheticTts(speech.tts.ms) : new EspeakTts('es'),
     };
-    return new SpeechChain(publisher, engines, onSubtitle, (record) => this.telemetry.push(record), onSpeech);
+    return new SpeechChain({ publisher, engines, onSubtitle, onRecord: (record) => this.telemetry.push(record), onSpeech });
   }
 
   release(pipeline: AiPipeline): void {
