@@ -1,6 +1,7 @@
 /**
- * The SFU's telemetry (`GET /telemetry`): fans records out to every connected harness as NDJSON, batched every 50 ms so the hot path only
- * appends to an array. Records produced while nobody listens are dropped (there is nobody to lose them for).
+ * The SFU's telemetry (`GET /telemetry`, records in src/protocol/telemetry.ts): fans records out to every
+ * connected harness as NDJSON, batched every 50 ms so the hot path only appends to an array. Records produced
+ * while nobody listens are dropped (there is nobody to lose them for).
  */
 import type { ServerResponse } from 'node:http';
 import type { TelemetryRecord } from '../../src/protocol/telemetry.js';
