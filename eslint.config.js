@@ -1,6 +1,25 @@
-// ESLint flat config: typescript-eslint's recommended rules on sources, tests and benchmarks.
+// ESLint flat config: typescript-eslint's recommended rules on sources, tests and benchmarks, the one clock, and
+// the import boundary between the harness, the protocol module and the reference SFU.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/**
+ * What reference-server/ may import from src/: the protocol module and leaf utilities (the clock, histograms,
+ * the process's resources, media codecs, markers and RTP identity, project paths, the machine's GPUs and
+ * speech engines). Anything else under src/ is the harness.
+ */
+const SERVER_LEAVES = [
+  'protocol/[\\w-]+',
+  'media/[\\w-]+',
+  'metrics/(clock|histogram|resources|gpus|speech-engines)',
+  'project-paths',
+];
+const SERVER_IMPORTS_FROM_SRC = `^(\\.\\./)+src/(?!(${SERVER_LEAVES.join('|')})\\.js$)`;
+const SERVER_MESSAGE = 'reference-server/ imports from src/ only src/protocol/ and leaf utilities (eslint.config.js)';
+const HARNESS_MESSAGE =
+  'src/ imports reference-server/ only where it starts it (src/cli/main.ts); shared types live in src/protocol/';
+const HARNESS_STARTS_SERVER = '(^|/)reference-server/(?!server\\.js$)';
+const PROTOCOL_MESSAGE = 'src/protocol/ imports only its own modules: it is what harness, page and server share';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'reports/', '.cache/'] },
@@ -21,5 +40,48 @@ export default tseslint.config(
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-restricted-properties': 'off' },
+  },
+  // The boundary between the harness (src/) and the reference SFU (reference-server/): they share only the
+  // protocol module (wire and contract types) and a few leaf utilities, so the SFU reads as a standalone server
+  // and the harness could drive any other SFU. Tests and benchmarks may reach into both.
+  {
+    files: ['reference-server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: SERVER_IMPORTS_FROM_SRC, message: SERVER_MESSAGE }] }],
+    },
+  },
+  {
+    // the SFU hosts the AI hook, never the other way round: the hook reports through ai/reporting.ts's interfaces
+    files: ['reference-server/ai/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: SERVER_IMPORTS_FROM_SRC, message: SERVER_MESSAGE },
+            { regex: '(^|/)sfu/', message: 'reference-server/ai/ does not import the SFU: take an interface (ai/reporting.ts)' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)reference-server/', message: HARNESS_MESSAGE }] }],
+    },
+  },
+  {
+    // the CLI's `glassbench sfu` runs the reference SFU in its own process: the one place that starts it by import
+    files: ['src/cli/main.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: HARNESS_STARTS_SERVER, message: HARNESS_MESSAGE }] }],
+    },
+  },
+  {
+    files: ['src/protocol/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./', message: PROTOCOL_MESSAGE }] }],
+    },
   },
 );

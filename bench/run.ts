@@ -24,7 +24,7 @@ import { DeviceBackend, ExternalBackend } from '../reference-server/ai/backends.
 import type { BufferedFrame } from '../reference-server/ai/frame-buffer.js';
 import { AiPipeline, type StageBackend } from '../reference-server/ai/pipeline.js';
 import { DeviceScheduler } from '../reference-server/ai/scheduler.js';
-import type { AiOptions } from '../reference-server/ai/types.js';
+import type { AiOptions } from '../src/protocol/ai.js';
 import { nowMs } from '../src/metrics/clock.js';
 import { benchMeasuringCost } from './measuring-cost.js';
 

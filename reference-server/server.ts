@@ -1,7 +1,7 @@
 /**
  * The reference SFU's HTTP face: WHIP ingest and WHEP egress (RFC 9725: POST an SDP offer, 201 Created
  * with the answer and a Location, DELETE that resource to leave), `GET /metrics` (Prometheus text),
- * `GET /healthz`, `GET /stats` (forwarding-time summary) and `GET /stage-times` (per-frame NDJSON stream).
+ * `GET /healthz`, `GET /stats` (forwarding-time summary) and `GET /telemetry` (per-frame NDJSON stream).
  * Bad requests get a 4xx with a JSON error body; the server keeps serving.
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -13,8 +13,9 @@ import { ResourceSampler } from '../src/metrics/resources.js';
 import { SfuMetrics } from './sfu/metrics.js';
 import { Room } from './sfu/room.js';
 import { AiRuntime } from './ai/runtime.js';
-import { PublisherSession, SubscriberSession, type SessionContext } from './sfu/sessions.js';
-import { StageStream } from './sfu/stage-stream.js';
+import type { SessionContext } from './sfu/session.js';
+import { PublisherSession, SubscriberSession } from './sfu/sessions.js';
+import { TelemetryStream } from './sfu/telemetry.js';
 import type { SfuOptions } from './sfu/types.js';
 
 class HttpError extends Error {
@@ -30,7 +31,7 @@ export class ReferenceServer {
   private readonly http: Server;
   private readonly rooms = new Map<string, Room>();
   private readonly metrics = new SfuMetrics();
-  private readonly stages = new StageStream();
+  private readonly telemetry = new TelemetryStream();
   private readonly forwardTrend = new Trend();
   private readonly resources: ResourceSampler;
   private readonly ctx: SessionContext;
@@ -44,7 +45,7 @@ export class ReferenceServer {
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
     this.ctx = {
       metrics: this.metrics,
-      stages: this.stages,
+      telemetry: this.telemetry,
       forwardTrend: this.forwardTrend,
       addDelayMs: options.addDelayMs ?? 0,
       burnCpuMsPerFrame: options.burnCpuMsPerFrame ?? 0,
@@ -52,15 +53,16 @@ export class ReferenceServer {
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
     };
     if (options.ai && options.ai.placement === 'cloud') {
-      this.ctx.ai = new AiRuntime(options.ai, this.metrics, this.stages, (message) => process.stderr.write(`glassbench sfu: ${message}\n`));
+      const log = (message: string): void => void process.stderr.write(`glassbench sfu: ${message}\n`);
+      this.ctx.ai = new AiRuntime({ ai: options.ai, metrics: this.metrics, telemetry: this.telemetry, log });
     }
     this.resources = new ResourceSampler((s) =>
-      this.stages.push({ k: 'res', ms: s.ms, cpuPct: s.cpuPct, rssMb: s.rssMb, loopDelayP99Ms: s.loopDelayP99Ms, loopDelayMaxMs: s.loopDelayMaxMs }),
+      this.telemetry.push({ k: 'res', ms: s.ms, cpuPct: s.cpuPct, rssMb: s.rssMb, loopDelayP99Ms: s.loopDelayP99Ms, loopDelayMaxMs: s.loopDelayMaxMs }),
     );
     this.http = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => this.fail(res, error));
     });
-    // a harness's stage stream stays open for the whole run
+    // a harness's telemetry stream stays open for the whole run
     this.http.requestTimeout = 0;
   }
 
@@ -90,14 +92,14 @@ export class ReferenceServer {
     return (this.http.address() as AddressInfo).port;
   }
 
-  /** Idempotent: closes every room and session, the stage stream and the HTTP server. */
+  /** Idempotent: closes every room and session, the telemetry stream and the HTTP server. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.resources.stop();
       await Promise.all([...this.rooms.values()].map((room) => room.close()));
       this.rooms.clear();
       await this.ctx.ai?.close();
-      this.stages.close();
+      this.telemetry.close();
       this.http.closeAllConnections();
       for (const extra of this.extraServers) extra.closeAllConnections();
       await Promise.all([this.http, ...this.extraServers].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
@@ -120,9 +122,9 @@ export class ReferenceServer {
       this.authorize(req);
       return this.json(res, 200, { forwardMs: this.forwardTrend.summary(), ...this.health() });
     }
-    if (method === 'GET' && url.pathname === '/stage-times') {
+    if (method === 'GET' && url.pathname === '/telemetry') {
       this.authorize(req);
-      this.stages.attach(res);
+      this.telemetry.attach(res);
       return;
     }
     const [endpoint, roomId, sessionId] = parts;

@@ -1,8 +1,8 @@
 /**
  * Where stage calls run: on the SFU's devices in process (simulated by the scheduler), or in an external
- * worker process over a Unix domain socket (external-protocol.ts). The external backend survives its worker:
- * calls in flight when the worker goes away fail (and are counted), calls while it is down fail at once, and a
- * worker the SFU started itself is started again.
+ * worker process over a Unix domain socket (src/protocol/worker-protocol.ts). The external backend survives
+ * its worker: calls in flight when the worker goes away fail (and are counted), calls while it is down fail at
+ * once, and a worker the SFU started itself is started again.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childEntry } from '../../src/project-paths.js';
 import { nowMs } from '../../src/metrics/clock.js';
-import { encodeMessage, MessageReader, type CallHeader, type ResultHeader } from './external-protocol.js';
+import { encodeMessage, MessageReader, type CallHeader, type ResultHeader } from '../../src/protocol/worker-protocol.js';
 import type { BufferedFrame } from './frame-buffer.js';
 import type { StageBackend } from './pipeline.js';
 import type { DeviceScheduler } from './scheduler.js';
-import type { AiStageSpec, DeviceSpec } from './types.js';
+import type { AiStageSpec, DeviceSpec } from '../../src/protocol/ai.js';
 
 export class DeviceBackend implements StageBackend {
   constructor(private readonly scheduler: DeviceScheduler) {}

@@ -1,7 +1,7 @@
 /**
- * The reference external AI worker: serves the protocol of external-protocol.ts on a Unix domain socket and
- * runs synthetic models (it spends the time the SFU drew for each call, like a device would). Calls that
- * arrive while a batch runs wait and form the next batch (up to --max-batch), as a GPU server batches.
+ * The reference external AI worker: serves the protocol of src/protocol/worker-protocol.ts on a Unix domain
+ * socket and runs synthetic models (it spends the time the SFU drew for each call, like a device would). Calls
+ * that arrive while a batch runs wait and form the next batch (up to --max-batch), as a GPU server batches.
  *
  *   node dist/reference-server/ai/external-worker.js <socket path> [--max-batch N]
  *
@@ -11,7 +11,7 @@
 import { createServer, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
 import { nowMs } from '../../src/metrics/clock.js';
-import { encodeMessage, MessageReader, type CallHeader, type Message, type ResultHeader } from './external-protocol.js';
+import { encodeMessage, MessageReader, type CallHeader, type Message, type ResultHeader } from '../../src/protocol/worker-protocol.js';
 import { preciseSleep } from './scheduler.js';
 
 const socketPath = process.argv[2];

@@ -6,8 +6,8 @@
  */
 import { nowMs } from '../../src/metrics/clock.js';
 import type { BufferedFrame } from './frame-buffer.js';
-import { syntheticSampler } from './models.js';
-import { isRealVideo, type AiFrameRecord, type AiOptions, type AiStageSpec } from './types.js';
+import { syntheticSampler } from '../../src/protocol/synthetic-sampler.js';
+import { isRealVideo, type AiFrameRecord, type AiOptions, type AiStageSpec } from '../../src/protocol/ai.js';
 import { VideoProcessor, type ProcessedVideo } from './video-processor.js';
 
 /** Runs one stage of one frame; resolves with where it ran and how long it took, rejects when it failed. */

@@ -1,22 +1,36 @@
 /**
  * The SFU's AI hook as a whole: one device scheduler and one backend shared by every published track (devices
  * are shared, as GPUs are), a pipeline per video track, a sample of every device each second (to `/metrics`
- * and the stage stream) and counters of what happened to frames.
+ * and the telemetry stream) and counters of what happened to frames.
  */
 import { nowMs } from '../../src/metrics/clock.js';
-import type { SfuMetrics } from '../sfu/metrics.js';
-import type { StageStream } from '../sfu/stage-stream.js';
 import { DeviceBackend, ExternalBackend } from './backends.js';
 import type { BufferedFrame } from './frame-buffer.js';
 import { AiPipeline, type StageBackend } from './pipeline.js';
-import { discoverGpus, GpuSampler } from './gpus.js';
+import { discoverGpus, GpuSampler } from '../../src/metrics/gpus.js';
 import { DeviceScheduler } from './scheduler.js';
 import type { ProcessedVideo } from './video-processor.js';
+import type { AiMetrics, TelemetrySink } from './reporting.js';
 import { SpeechChain, type Engines } from './speech/chain.js';
 import { ApertiumMt, EspeakTts, PocketsphinxAsr, SyntheticAsr, SyntheticMt, SyntheticTts } from './speech/engines.js';
-import type { AiFrameRecord, AiOptions } from './types.js';
+import type { AiFrameRecord, AiOptions } from '../../src/protocol/ai.js';
+
+export interface AiRuntimeOptions {
+  /** the scenario's `ai` block, as the SFU received it */
+  ai: AiOptions;
+  /** Prometheus instruments of the hook (`GET /metrics`) */
+  metrics: AiMetrics;
+  /** where `ai`, `dev`, `speech`, `voice` and `event` records go (`GET /telemetry`) */
+  telemetry: TelemetrySink;
+  /** the SFU's log (events a person should see) */
+  log: (message: string) => void;
+}
 
 export class AiRuntime {
+  readonly options: AiOptions;
+  private readonly metrics: AiMetrics;
+  private readonly telemetry: TelemetrySink;
+  private readonly log: (message: string) => void;
   private scheduler: DeviceScheduler;
   private backend: StageBackend;
   private external: ExternalBackend | undefined;
@@ -25,12 +39,11 @@ export class AiRuntime {
   private readonly pipelines = new Set<AiPipeline>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(
-    readonly options: AiOptions,
-    private readonly metrics: SfuMetrics,
-    private readonly stages: StageStream,
-    private readonly log: (message: string) => void,
-  ) {
+  constructor({ ai: options, metrics, telemetry, log }: AiRuntimeOptions) {
+    this.options = options;
+    this.metrics = metrics;
+    this.telemetry = telemetry;
+    this.log = log;
     this.scheduler = new DeviceScheduler(options.devices);
     if (options.backend.type === 'external') {
       this.external = new ExternalBackend(options.backend.socketPath, (message) => this.event(message));
@@ -56,7 +69,7 @@ export class AiRuntime {
   /** Something the run should know about: to the SFU's log and, as an `event` record, to the harness. */
   event(message: string): void {
     this.log(message);
-    this.stages.push({ k: 'event', ms: nowMs(), message });
+    this.telemetry.push({ k: 'event', ms: nowMs(), message });
   }
 
   /** Does the translation chain replace the publishers' audio with translated speech (option B)? */
@@ -115,7 +128,7 @@ export class AiRuntime {
       mt: speech.mt.engine === 'synthetic' ? new SyntheticMt(speech.mt.ms) : new ApertiumMt(),
       tts: speech.tts.engine === 'synthetic' ? new SyntheticTts(speech.tts.ms) : new EspeakTts('es'),
     };
-    return new SpeechChain(publisher, engines, onSubtitle, (record) => this.stages.push(record), onSpeech);
+    return new SpeechChain({ publisher, engines, onSubtitle, onRecord: (record) => this.telemetry.push(record), onSpeech });
   }
 
   release(pipeline: AiPipeline): void {
@@ -125,7 +138,7 @@ export class AiRuntime {
 
   private onRecord(record: AiFrameRecord): void {
     this.metrics.aiFrames.inc({ outcome: record.outcome });
-    this.stages.push(record);
+    this.telemetry.push(record);
   }
 
   private sample(): void {
@@ -144,7 +157,7 @@ export class AiRuntime {
     let queued = 0;
     for (const p of this.pipelines) queued += p.queueLength;
     this.metrics.aiQueue.set(queued);
-    if (devices.length > 0) this.stages.push({ k: 'dev', ms: nowMs(), devices });
+    if (devices.length > 0) this.telemetry.push({ k: 'dev', ms: nowMs(), devices });
   }
 
   async close(): Promise<void> {

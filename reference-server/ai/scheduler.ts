@@ -6,7 +6,7 @@
  * are sampled every second for `/metrics` and the run's results.
  */
 import { nowMs } from '../../src/metrics/clock.js';
-import type { DeviceSample, DeviceSpec } from './types.js';
+import type { DeviceSample, DeviceSpec } from '../../src/protocol/ai.js';
 
 /** Waits `ms` with sub-millisecond accuracy: a timer for the bulk, then a short poll for the rest. */
 export function preciseSleep(ms: number): Promise<void> {

@@ -2,122 +2,32 @@
  * WHIP (publisher) and WHEP (subscriber) sessions of the reference SFU. A publisher session owns its
  * peer connection and forwards each RTP packet to the subscriber sessions bound to it; identity header
  * extensions are remapped to the ids each subscriber negotiated, and each subscriber gets its own copy of
- * the packet (werift's sendRtp rewrites SSRC, sequence number and timestamp in place).
+ * the packet (werift's sendRtp rewrites SSRC, sequence number and timestamp in place). What both kinds share
+ * (negotiation, connect and idle timeouts, close) is session.ts.
  */
-import { randomUUID } from 'node:crypto';
 import {
   MediaStreamTrack,
   PictureLossIndication,
-  RTCPeerConnection,
   RtcpPayloadSpecificFeedback,
   RtpHeader,
   RtpPacket,
   type RTCDataChannel,
   type RTCRtpTransceiver,
 } from 'werift';
-import { AI_CHANNEL_LABEL, aiResultMessage, subtitleMessage } from '../ai/results.js';
-import type { AiFrameRecord } from '../ai/types.js';
+import { AI_CHANNEL_LABEL, aiResultMessage, subtitleMessage } from '../../src/protocol/ai-channel.js';
+import type { AiFrameRecord } from '../../src/protocol/ai.js';
 import { packetizeVp8 } from '../../src/media/vp8-synthetic.js';
-import { frameKey, readIdentity, extensionIdsFrom, type ExtensionIds } from '../../src/media/rtp-identity.js';
-import { keepLoopbackCandidates, loopbackPeerConfig } from '../../src/media/werift-config.js';
-import { afterDatagramSent, attachDatagramClock, datagramReadMs } from '../../src/media/datagram-clock.js';
+import { readIdentity, extensionIdsFrom, type ExtensionIds } from '../../src/media/rtp-identity.js';
+import { frameKey } from '../../src/protocol/frame-key.js';
+import { afterDatagramSent, datagramReadMs } from '../../src/media/datagram-clock.js';
 import { nowMs } from '../../src/metrics/clock.js';
-import type { Trend } from '../../src/metrics/histogram.js';
 import { FrameBuffer, type BufferedFrame } from '../ai/frame-buffer.js';
 import type { AiPipeline } from '../ai/pipeline.js';
 import type { ProcessedVideo } from '../ai/video-processor.js';
-import type { AiRuntime } from '../ai/runtime.js';
 import type { SpeechChain } from '../ai/speech/chain.js';
 import { TranslatedVoice } from '../ai/speech/voice.js';
 import { DelayLine } from './delay-line.js';
-import type { SfuMetrics } from './metrics.js';
-import type { StageStream } from './stage-stream.js';
-
-type Kind = 'audio' | 'video';
-
-/** What a session needs from the server that owns it. */
-export interface SessionContext {
-  metrics: SfuMetrics;
-  stages: StageStream;
-  /** per-packet fan-out time, ms */
-  forwardTrend: Trend;
-  addDelayMs: number;
-  /** CPU burnt on the event loop per incoming video frame, ms (calibration) */
-  burnCpuMsPerFrame: number;
-  connectTimeoutMs: number;
-  /** the AI hook, when the SFU runs one */
-  ai?: AiRuntime;
-  /** the local address the session's request came in on: its media binds there too (default loopback) */
-  address?: string;
-  /** a connected publisher that sends no media for this long is closed, ms; default 30000 */
-  idleTimeoutMs?: number;
-}
-
-abstract class Session {
-  readonly id = randomUUID();
-  readonly pc: RTCPeerConnection;
-  readonly createdMs = nowMs();
-  private closed = false;
-  private readonly connectTimer: NodeJS.Timeout;
-  /** negotiating or connecting: counted against the server's limit on pending sessions */
-  pending = true;
-  /** last media from the peer (publishers), for the idle timeout */
-  protected lastMediaMs = nowMs();
-  private idleTimer: NodeJS.Timeout | undefined;
-
-  constructor(protected readonly ctx: SessionContext, private readonly onClosed: (session: Session) => void) {
-    this.pc = new RTCPeerConnection(loopbackPeerConfig(ctx.address ?? '127.0.0.1'));
-    this.pc.connectionStateChange.subscribe((state) => {
-      if (state === 'connected') {
-        clearTimeout(this.connectTimer);
-        this.pending = false;
-        this.lastMediaMs = nowMs();
-      }
-      if (state === 'failed' || state === 'closed') void this.close();
-    });
-    this.connectTimer = setTimeout(() => void this.close(), ctx.connectTimeoutMs);
-    this.connectTimer.unref();
-  }
-
-  /** Applies the remote offer and returns the complete answer (WHIP/WHEP do not trickle). */
-  async negotiate(offerSdp: string, prepare: (transceivers: RTCRtpTransceiver[]) => void): Promise<string> {
-    await this.pc.setRemoteDescription({ type: 'offer', sdp: keepLoopbackCandidates(offerSdp) });
-    prepare(this.pc.getTransceivers());
-    await this.pc.setLocalDescription(await this.pc.createAnswer());
-    // the sockets exist once the candidates are gathered: from here on `in` is stamped at the datagram's read
-    attachDatagramClock(this.pc);
-    const sdp = this.pc.localDescription?.sdp;
-    if (!sdp) throw new Error('no local description after negotiation');
-    return sdp;
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
-  /** Idempotent: closes the connection and tells the owner. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.pending = false;
-    clearTimeout(this.connectTimer);
-    clearInterval(this.idleTimer);
-    this.onClosed(this);
-    this.closeChildren();
-    await this.pc.close().catch(() => undefined);
-  }
-
-  protected closeChildren(): void {}
-
-  /** Closes the session once no media has come for the idle timeout (publishers: nothing to forward). */
-  protected watchIdle(): void {
-    const idleMs = this.ctx.idleTimeoutMs ?? 30_000;
-    this.idleTimer = setInterval(() => {
-      if (!this.pending && nowMs() - this.lastMediaMs > idleMs) void this.close();
-    }, Math.min(1000, idleMs / 4));
-    this.idleTimer.unref();
-  }
-}
+import { Session, type Kind, type SessionContext } from './session.js';
 
 /**
  * Calibration (`sfu.burnCpuMsPerFrame`): keeps the event loop busy for `ms`, reading the clock, as real
@@ -216,7 +126,7 @@ export class PublisherSession extends Session {
       key = identity.id ? frameKey(identity.id) : `rtp:${this.id}:${rtp.header.timestamp}`;
       if (key !== this.lastFrameIn) {
         this.lastFrameIn = key;
-        this.ctx.stages.push({ k: 'in', f: key, pub: this.id, ms: arrivalMs });
+        this.ctx.telemetry.push({ k: 'in', f: key, pub: this.id, ms: arrivalMs });
         // the burn stands for per-frame forwarding work: a frame no connected subscriber receives costs nothing
         // (an SFU burning before its subscribers connect could not finish their DTLS handshakes)
         if (this.ctx.burnCpuMsPerFrame > 0 && this.hasConnectedSubscriber()) burnCpu(this.ctx.burnCpuMsPerFrame);
@@ -395,7 +305,7 @@ export class SubscriberSession extends Session {
       this.lastFrameOut = key;
       // `out` is when the encrypted datagram went to the kernel (see datagram-clock.ts), first packet of a frame only
       const sub = this.id;
-      afterDatagramSent((ms) => this.ctx.stages.push({ k: 'out', f: key, sub, ms }));
+      afterDatagramSent((ms) => this.ctx.telemetry.push({ k: 'out', f: key, sub, ms }));
     }
   }
 

@@ -174,7 +174,7 @@ async function sfuCommand(args: SfuArgs): Promise<number> {
   });
   const port = await server.listen(args.port, args.host);
   out(`glassbench reference SFU listening on http://${args.host}:${port}`);
-  out(`  WHIP: POST /whip/<room>   WHEP: POST /whep/<room>[?stream=<id>]   GET /metrics /healthz /stats /stage-times`);
+  out(`  WHIP: POST /whip/<room>   WHEP: POST /whep/<room>[?stream=<id>]   GET /metrics /healthz /stats /telemetry`);
   await new Promise<void>((done) => {
     const stop = (): void => done();
     process.once('SIGINT', stop);

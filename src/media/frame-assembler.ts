@@ -5,7 +5,8 @@
  * the socket (datagram-clock.ts), so SRTP and werift's work on the receiver are not booked as network.
  */
 import { nowMs } from '../metrics/clock.js';
-import { readIdentity, type ExtensionIds, type FrameIdentity } from './rtp-identity.js';
+import type { FrameIdentity } from '../protocol/frame-key.js';
+import { readIdentity, type ExtensionIds } from './rtp-identity.js';
 import { isVp8FrameStart, isVp8Keyframe } from './vp8-synthetic.js';
 
 export interface AssembledFrame {

@@ -5,24 +5,13 @@
  * Both fit the one-byte header-extension form (RFC 8285, payload <= 16 bytes).
  */
 import { msToNtp, ntpToMs } from '../metrics/clock.js';
+import type { FrameIdentity } from '../protocol/frame-key.js';
 
 export const ABS_CAPTURE_TIME_URI = 'http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time';
 export const FRAME_ID_URI = 'urn:glassbench:frame-id';
 
 /** The extensions every glassbench peer and the reference SFU negotiate for video. */
 export const IDENTITY_EXTENSION_URIS = [ABS_CAPTURE_TIME_URI, FRAME_ID_URI] as const;
-
-export interface FrameIdentity {
-  /** publisher tag, unique within a run */
-  publisherTag: number;
-  /** frame sequence number within that publisher */
-  frameSeq: number;
-}
-
-/** `tag:seq`, the join key of frame records across processes. */
-export function frameKey(id: FrameIdentity): string {
-  return `${id.publisherTag}:${id.frameSeq}`;
-}
 
 export function encodeFrameId(id: FrameIdentity): Buffer {
   const buf = Buffer.allocUnsafe(8);

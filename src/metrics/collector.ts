@@ -3,9 +3,9 @@
  * frame, feeds the metric series, and counts lost frames. Records from different processes arrive in any
  * order, so a frame is finalised only once it is older than the loss window plus a margin for delivery.
  */
-import type { AiFrameRecord } from '../../reference-server/ai/types.js';
-import type { StageRecord } from '../../reference-server/sfu/types.js';
+import type { AiFrameRecord } from '../protocol/ai.js';
 import type { AiResultRecord, ReceivedFrameRecord, SentFrameRecord, SkippedFrameRecord, StatsSample, SubscriptionWindow } from '../protocol/runner-ipc.js';
+import type { TelemetryRecord } from '../protocol/telemetry.js';
 import { FrameAccountant, LATE_HORIZON_MS, LOSS_WINDOW_MS } from './accounting.js';
 import { STATS_COUNTERS, STATS_TRENDS } from './catalogue.js';
 import { MetricSeries } from './series.js';
@@ -170,7 +170,7 @@ export class FrameCollector {
     return stream ? `rtp:${stream}:${receipt.rtpTs}` : undefined;
   }
 
-  onStage(record: StageRecord, nowMs: number): void {
+  onStage(record: TelemetryRecord, nowMs: number): void {
     if (record.k === 'ai') {
       const known = record.f.startsWith('rtp:') ? this.frameByRtp.get(record.f)?.f : record.f;
       const judged = known ? this.judged.get(known) : undefined;

@@ -1,5 +1,6 @@
 /** The peers a scenario asks for, named and placed on runners. Pure and deterministic. */
-import type { NetworkProfile, Scenario, VideoOptions } from '../scenario/types.js';
+import type { VideoOptions } from '../protocol/video.js';
+import type { NetworkProfile, Scenario } from '../scenario/types.js';
 
 export interface PlannedPeer {
   peerId: string;

@@ -19,10 +19,11 @@ import type { FrameRecord, SpeechSampleRecord } from '../metrics/types.js';
 import type { AiResultRecord, RunnerEvent, SpeechOnsetRecord, SubscriptionWindow, UtteranceRecord } from '../protocol/runner-ipc.js';
 import { buildSummary, evaluateThresholds } from '../report/build-summary.js';
 import type { RunSummary } from '../report/summary.js';
-import { discoverGpus } from '../../reference-server/ai/gpus.js';
-import type { SpeechRecord } from '../../reference-server/ai/speech/chain.js';
-import type { StageRecord } from '../../reference-server/sfu/types.js';
-import { missingSpeechEngines, wordErrorRate } from '../../reference-server/ai/speech/engines.js';
+import { discoverGpus } from '../metrics/gpus.js';
+import type { SpeechRecord } from '../protocol/ai.js';
+import type { TelemetryRecord } from '../protocol/telemetry.js';
+import { missingSpeechEngines } from '../metrics/speech-engines.js';
+import { wordErrorRate } from '../metrics/word-error-rate.js';
 import { FramesFile } from '../sinks/frames-file.js';
 import { InfluxSink } from '../sinks/influx-sink.js';
 import { writeReport } from '../report/html.js';
@@ -131,7 +132,7 @@ class Run {
   private thresholdAbort: string | undefined;
   private sfuForwardMs: TrendSummary | null = null;
   /** the SFU's seconds (its `res` records) and each AI device's, for the bottleneck judge and the report */
-  private readonly sfuSeconds: Extract<StageRecord, { k: 'res' }>[] = [];
+  private readonly sfuSeconds: Extract<TelemetryRecord, { k: 'res' }>[] = [];
   private readonly aiSeconds: AiDeviceSecond[] = [];
 
   constructor(private readonly options: RunOptions) {
@@ -272,7 +273,7 @@ class Run {
    * One second of the SFU: kept for the bottleneck judge and the report; over the measured window its event-loop
    * delay (the time a datagram can wait unread, which no stage stamp sees) is recorded beside the stages.
    */
-  private onSfuSecond(record: Extract<StageRecord, { k: 'res' }>): void {
+  private onSfuSecond(record: Extract<TelemetryRecord, { k: 'res' }>): void {
     this.sfuSeconds.push(record);
     if (record.ms < this.collector.measureFromMs || (this.sendingStoppedMs > 0 && record.ms > this.sendingStoppedMs)) return;
     this.series.record('sfu_loop_delay_ms', record.loopDelayP99Ms, {});

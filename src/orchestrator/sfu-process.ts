@@ -1,6 +1,6 @@
 /** Starts the reference SFU in a child process on a free loopback port, and stops it. */
 import { fork, type ChildProcess } from 'node:child_process';
-import type { AiOptions } from '../../reference-server/ai/types.js';
+import type { AiOptions } from '../protocol/ai.js';
 import { GlassbenchError } from '../errors.js';
 import { childEntry } from '../project-paths.js';
 

@@ -1,5 +1,5 @@
-/** Reads the reference SFU's per-frame stage stream (`GET /stage-times`, NDJSON) into a callback. */
-import type { StageRecord } from '../../reference-server/sfu/types.js';
+/** Reads the reference SFU's per-frame stage stream (`GET /telemetry`, NDJSON) into a callback. */
+import type { TelemetryRecord } from '../protocol/telemetry.js';
 
 export interface StageClient {
   /** records that could not be parsed (counted, never guessed) */
@@ -7,13 +7,13 @@ export interface StageClient {
   close(): void;
 }
 
-export async function connectStageStream(baseUrl: string, token: string | undefined, onRecord: (record: StageRecord) => void): Promise<StageClient> {
+export async function connectStageStream(baseUrl: string, token: string | undefined, onRecord: (record: TelemetryRecord) => void): Promise<StageClient> {
   const controller = new AbortController();
-  const response = await fetch(`${baseUrl}/stage-times`, {
+  const response = await fetch(`${baseUrl}/telemetry`, {
     headers: token ? { authorization: `Bearer ${token}` } : {},
     signal: controller.signal,
   });
-  if (!response.ok || !response.body) throw new Error(`GET /stage-times answered ${response.status}`);
+  if (!response.ok || !response.body) throw new Error(`GET /telemetry answered ${response.status}`);
   let badLines = 0;
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   void (async () => {
@@ -26,7 +26,7 @@ export async function connectStageStream(baseUrl: string, token: string | undefi
       for (const line of lines) {
         if (line === '') continue;
         try {
-          const record = JSON.parse(line) as StageRecord | { k: 'hello' };
+          const record = JSON.parse(line) as TelemetryRecord | { k: 'hello' };
           if (record.k !== 'hello') onRecord(record);
         } catch {
           badLines += 1;

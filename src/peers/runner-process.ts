@@ -4,7 +4,7 @@
  * (and its Chromium's CPU and pages' main-thread lag) every second,
  * and exits when told to close or when the harness goes away (IPC disconnect): no orphans.
  */
-import type { AiFrameRecord } from '../../reference-server/ai/types.js';
+import type { AiFrameRecord } from '../protocol/ai.js';
 import { describeError } from '../errors.js';
 import { ProcessTreeSampler } from '../metrics/process-tree.js';
 import { ResourceSampler } from '../metrics/resources.js';

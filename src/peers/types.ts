@@ -3,7 +3,7 @@
  * kind it is (synthetic werift peers, browser pages). A peer reports what it measures as typed events; the
  * records themselves are runner IPC types (src/protocol/runner-ipc.ts), sent on to the harness as they are.
  */
-import type { AiFrameRecord } from '../../reference-server/ai/types.js';
+import type { AiFrameRecord } from '../protocol/ai.js';
 import type {
   AiResultRecord,
   ReceivedFrameRecord,

@@ -3,9 +3,24 @@
  * (the commands it sends, the events and records a runner sends back, and the peer specs in them). Plain
  * JSON, so every type here is data. The peers' own contract (Publisher, Subscriber) is src/peers/types.ts.
  */
-import type { AiFrameRecord, AiStageSpec } from '../../reference-server/ai/types.js';
-import type { PageStatsSample } from '../browser/page/types.js';
-import type { VideoOptions } from '../scenario/types.js';
+import type { AiFrameRecord, AiStageSpec } from './ai.js';
+import type { VideoOptions } from './video.js';
+
+export interface PageStatsSample {
+  ms: number;
+  jitterMs?: number;
+  packetLossPct?: number;
+  bitrateKbps?: number;
+  jitterBufferDelayMs?: number;
+  decodeMs?: number;
+  fps?: number;
+  nackCount?: number;
+  pliCount?: number;
+  freezeCount?: number;
+  freezeMs?: number;
+  /** inbound audio packets so far (the spoken-audio track, when the publisher sends one) */
+  audioPacketsReceived?: number;
+}
 
 /** A frame a publisher handed to RTP. */
 export interface SentFrameRecord {

@@ -2,29 +2,12 @@
  * The scenario contract: what a validated scenario file turns into, every default filled in.
  * Units are in every numeric field name.
  */
-import type { AiOptions } from '../../reference-server/ai/types.js';
+import type { AiOptions } from '../protocol/ai.js';
+import type { VideoOptions } from '../protocol/video.js';
 import type { ThresholdSpec } from '../budgets/types.js';
 
 export type PeerRole = 'publisher' | 'subscriber';
 export type PeerKind = 'synthetic' | 'browser';
-
-export interface VideoOptions {
-  /** frame width in pixels; default 640 */
-  width: number;
-  /** frame height in pixels; default 360 */
-  height: number;
-  /** frames per second; default 30 */
-  fps: number;
-  /** target bitrate, kbit/s; default 600 */
-  bitrateKbps: number;
-  /** a keyframe every this many ms (also on PLI); default 2000 */
-  keyframeIntervalMs: number;
-  /**
-   * synthetic publishers: `synthetic` sends VP8-shaped filler (cheap; receivers cannot decode it),
-   * `encoded` paints frames with the pixel marker and encodes real VP8 (libvpx) so browsers can watch; default synthetic
-   */
-  source: 'synthetic' | 'encoded';
-}
 
 /** One direction of an impaired link (netem's terms). */
 export interface LinkImpairment {

@@ -1,5 +1,5 @@
 /** Normalises an `ai` block (the scenario's, or a variant's own) into the AI hook's options, defaults filled. */
-import type { AiOptions, AiStageSpec, SpeechOptions, SyntheticModel } from '../../reference-server/ai/types.js';
+import type { AiOptions, AiStageSpec, SpeechOptions, SyntheticModel } from '../protocol/ai.js';
 import type { PathSegment } from './load.js';
 import { durationAt, show, type Problems } from './problems.js';
 import type { RawAi, RawAiStage, RawSpeech } from './schema.js';

@@ -9,32 +9,7 @@ import { nowMs } from '../../../src/metrics/clock.js';
 import type { Asr, Mt, Tts } from './engines.js';
 import { OpusDecoder } from '../../../src/media/opus.js';
 import { VoiceActivity, type Utterance } from './vad.js';
-
-/** What the chain did with one utterance (stage stream `k: 'speech'`). */
-export interface SpeechRecord {
-  k: 'speech';
-  pub: string;
-  /** utterance number on this publisher's audio, from 1 */
-  n: number;
-  /** first and last speech frame arrived at the SFU */
-  speechStartMs: number;
-  speechEndMs: number;
-  /** the recogniser, translator and synthesiser finished / made their first audio */
-  asrDoneMs?: number;
-  mtDoneMs?: number;
-  ttsFirstAudioMs?: number;
-  text?: string;
-  translation?: string;
-  error?: string;
-}
-
-/** Option B: the first packet of utterance `n`'s translated speech went to the subscribers (stage stream `k: 'voice'`). */
-export interface VoiceRecord {
-  k: 'voice';
-  pub: string;
-  n: number;
-  ms: number;
-}
+import type { SpeechRecord, VoiceRecord } from '../../../src/protocol/ai.js';
 
 export interface Engines {
   asr: Asr;
@@ -42,7 +17,24 @@ export interface Engines {
   tts: Tts;
 }
 
+export interface SpeechChainOptions {
+  /** the publisher session whose audio this is (`pub` of the records) */
+  publisher: string;
+  engines: Engines;
+  /** option A: a translation to send to the subscribers as a subtitle (`n`: the utterance's number, from 1) */
+  onSubtitle: (n: number, text: string, translation: string) => void;
+  /** telemetry: what the chain did with an utterance, and when its translated speech began to play */
+  onRecord: (record: SpeechRecord | VoiceRecord) => void;
+  /** option B: plays the synthesised WAV; resolves when its first packet went out, ms; default none (no speech) */
+  onSpeech?: (wav: Buffer) => Promise<number | undefined>;
+}
+
 export class SpeechChain {
+  private readonly publisher: string;
+  private readonly engines: Engines;
+  private readonly onSubtitle: SpeechChainOptions['onSubtitle'];
+  private readonly onRecord: SpeechChainOptions['onRecord'];
+  private readonly onSpeech: SpeechChainOptions['onSpeech'];
   private readonly decoder = new OpusDecoder();
   private readonly vad: VoiceActivity;
   private readonly waiting: Utterance[] = [];
@@ -53,14 +45,12 @@ export class SpeechChain {
   /** decoding is asynchronous: packets are decoded in arrival order, one after another */
   private decoding: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly publisher: string,
-    private readonly engines: Engines,
-    private readonly onSubtitle: (n: number, text: string, translation: string) => void,
-    private readonly onRecord: (record: SpeechRecord | VoiceRecord) => void,
-    /** option B: plays the synthesised WAV; resolves when its first packet went out */
-    private readonly onSpeech?: (wav: Buffer) => Promise<number | undefined>,
-  ) {
+  constructor(options: SpeechChainOptions) {
+    this.publisher = options.publisher;
+    this.engines = options.engines;
+    this.onSubtitle = options.onSubtitle;
+    this.onRecord = options.onRecord;
+    this.onSpeech = options.onSpeech;
     this.vad = new VoiceActivity((u) => this.enqueue(u));
     this.timer = setInterval(() => {
       // after the packets decoded so far, so an utterance is not closed ahead of its own last frames

@@ -2,14 +2,14 @@
  * The translation chain's engines (design.md section 8): speech recognition (pocketsphinx, US English
  * model), machine translation (apertium, English -> Spanish) and speech synthesis (espeak-ng), all Debian
  * packages run as child processes, plus synthetic stand-ins with the same interface (a fixed time each) for
- * capacity planning without the engines' cost. Each call is bounded in time; a missing engine is a clear
- * error naming the package to install.
+ * capacity planning without the engines' cost. Each call is bounded in time; which engines are installed is
+ * src/metrics/speech-engines.ts (the harness checks it before it starts the SFU).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { APERTIUM, ESPEAK, POCKETSPHINX } from '../../../src/metrics/speech-engines.js';
 import { preciseSleep } from '../scheduler.js';
 import { resampleLinear, wavBytes } from './audio.js';
 
@@ -65,19 +65,6 @@ function run(command: string, args: string[], input: string | undefined, onFirst
     child.stdin.on('error', () => undefined); // a command that exits early: its close reports why
     child.stdin.end(input ?? '');
   });
-}
-
-const POCKETSPHINX = '/usr/bin/pocketsphinx_continuous';
-const APERTIUM = '/usr/bin/apertium';
-const ESPEAK = '/usr/bin/espeak-ng';
-
-/** Engines that are not installed, each with the Debian package that brings it. */
-export function missingSpeechEngines(): string[] {
-  const missing: string[] = [];
-  if (!existsSync(POCKETSPHINX) || !existsSync('/usr/share/pocketsphinx/model/en-us/en-us')) missing.push('pocketsphinx pocketsphinx-en-us');
-  if (!existsSync(APERTIUM) || !existsSync('/usr/share/apertium/apertium-eng-spa')) missing.push('apertium apertium-eng-spa');
-  if (!existsSync(ESPEAK)) missing.push('espeak-ng');
-  return missing;
 }
 
 export class PocketsphinxAsr implements Asr {
@@ -165,22 +152,4 @@ export class SyntheticTts implements Tts {
     for (let i = 0; i < pcm.length; i += 1) pcm[i] = Math.round(3277 * Math.sin((2 * Math.PI * 220 * i) / rate));
     return wavBytes(pcm, rate);
   }
-}
-
-/** Word error rate, percent: word-level edit distance / reference words (case and punctuation ignored). */
-export function wordErrorRate(reference: string, hypothesis: string): number {
-  const words = (s: string): string[] => s.toLowerCase().replace(/[^\p{L}\p{N}'\s]/gu, ' ').split(/\s+/).filter(Boolean);
-  const ref = words(reference);
-  const hyp = words(hypothesis);
-  if (ref.length === 0) return hyp.length === 0 ? 0 : 100;
-  let previous = Array.from({ length: hyp.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= ref.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= hyp.length; j += 1) {
-      const substitution = (previous[j - 1] as number) + (ref[i - 1] === hyp[j - 1] ? 0 : 1);
-      current.push(Math.min(substitution, (previous[j] as number) + 1, (current[j - 1] as number) + 1));
-    }
-    previous = current;
-  }
-  return ((previous[hyp.length] as number) / ref.length) * 100;
 }

@@ -5,8 +5,8 @@
  * drop-oldest queue does) and out through a MediaStreamTrackGenerator to the encoder. Per frame the page
  * reports the same times as the cloud hook: `ai_queue_ms`, `ai_<stage>_ms` and `ai_hook_ms`.
  */
-import { syntheticSampler } from '../../../reference-server/ai/models.js';
-import type { AiStageSpec } from '../../../reference-server/ai/types.js';
+import { syntheticSampler } from '../../protocol/synthetic-sampler.js';
+import type { AiStageSpec } from '../../protocol/ai.js';
 import { markerLayout } from '../../media/marker.js';
 import { nowMs } from './clock.js';
 import type { PageEdgeAi } from './types.js';

@@ -1,6 +1,6 @@
 /** Samples the inbound video stats of a connection every second into the webrtc metrics of design.md. */
 import { nowMs } from './clock.js';
-import type { PageStatsSample } from './types.js';
+import type { PageStatsSample } from '../../protocol/runner-ipc.js';
 
 interface Inbound {
   jitter?: number;

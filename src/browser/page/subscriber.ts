@@ -8,7 +8,7 @@
  * checksum are reported without an id: identity lost, never a latency. Asked to (translated speech), it reads
  * the decoded audio the same way and reports where speech starts in it.
  */
-import { AI_CHANNEL_LABEL, parseAiResult } from '../../../reference-server/ai/results.js';
+import { AI_CHANNEL_LABEL, parseAiResult } from '../../protocol/ai-channel.js';
 import { OnsetDetector } from '../../media/audio-onset.js';
 import { captureMsFromLow, markerLayout, readMarker } from '../../media/marker.js';
 import { nowMs, pageTimeToMs } from './clock.js';

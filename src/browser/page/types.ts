@@ -1,5 +1,6 @@
 /** What the page hands back to Node (polled with `glassbench.take()`); plain JSON. */
-import type { AiStageSpec } from '../../../reference-server/ai/types.js';
+import type { AiStageSpec } from '../../protocol/ai.js';
+import type { PageStatsSample } from '../../protocol/runner-ipc.js';
 
 export interface PageSentFrame {
   f: string;
@@ -33,22 +34,6 @@ export interface PageReceivedFrame {
   markerReadMs?: number;
   /** complete at the receiver (`receivedMs`, `rtpTs`), but a newer frame reached the reader first: never read */
   discarded?: true;
-}
-
-export interface PageStatsSample {
-  ms: number;
-  jitterMs?: number;
-  packetLossPct?: number;
-  bitrateKbps?: number;
-  jitterBufferDelayMs?: number;
-  decodeMs?: number;
-  fps?: number;
-  nackCount?: number;
-  pliCount?: number;
-  freezeCount?: number;
-  freezeMs?: number;
-  /** inbound audio packets so far (the spoken-audio track, when the publisher sends one) */
-  audioPacketsReceived?: number;
 }
 
 /** One utterance played into the publisher's audio track, with its wall-clock start and end. */

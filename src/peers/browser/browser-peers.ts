@@ -4,7 +4,7 @@
  */
 import type { Page } from 'puppeteer-core';
 import { describeError } from '../../errors.js';
-import type { AiFrameRecord } from '../../../reference-server/ai/types.js';
+import type { AiFrameRecord } from '../../protocol/ai.js';
 import type { PageRecords, PublisherOptions } from '../../browser/page/types.js';
 import { keepLoopbackCandidates } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';

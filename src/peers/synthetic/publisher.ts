@@ -3,7 +3,8 @@
  * WHIP, no encoder needed. Every packet carries the frame id and abs-capture-time extensions.
  */
 import { MediaStreamTrack, PictureLossIndication, RTCPeerConnection, RtcpPayloadSpecificFeedback, RtpHeader, RtpPacket, type RTCRtpTransceiver } from 'werift';
-import { encodeAbsCaptureTime, encodeFrameId, extensionIdsFrom, frameKey, type ExtensionIds } from '../../media/rtp-identity.js';
+import { encodeAbsCaptureTime, encodeFrameId, extensionIdsFrom, type ExtensionIds } from '../../media/rtp-identity.js';
+import { frameKey } from '../../protocol/frame-key.js';
 import { buildVp8Frame, FrameSizer, packetizeVp8 } from '../../media/vp8-synthetic.js';
 import { Vp8LiveEncoder } from '../../media/vp8-encoder.js';
 import { loopbackPeerConfig } from '../../media/werift-config.js';

@@ -9,11 +9,12 @@ import { attachDatagramClock, datagramReadMs } from '../../media/datagram-clock.
 import { FrameAssembler } from '../../media/frame-assembler.js';
 import { LossCounter } from '../../media/loss-counter.js';
 import { OpusDecoder } from '../../media/opus.js';
-import { extensionIdsFrom, frameKey } from '../../media/rtp-identity.js';
+import { extensionIdsFrom } from '../../media/rtp-identity.js';
+import { frameKey } from '../../protocol/frame-key.js';
 import { loopbackPeerConfig } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { deleteSession } from '../signaling.js';
-import { AI_CHANNEL_LABEL, parseAiResult } from '../../../reference-server/ai/results.js';
+import { AI_CHANNEL_LABEL, parseAiResult } from '../../protocol/ai-channel.js';
 import type { ReceivedFrameRecord, SubscriberSpec, SubscriptionWindow } from '../../protocol/runner-ipc.js';
 import { TypedEmitter } from '../events.js';
 import type { Subscriber, SubscriberEvents } from '../types.js';

@@ -4,7 +4,7 @@ import { DeviceBackend } from '../../../reference-server/ai/backends.js';
 import { FrameBuffer, type BufferedFrame } from '../../../reference-server/ai/frame-buffer.js';
 import { AiPipeline } from '../../../reference-server/ai/pipeline.js';
 import { DeviceScheduler } from '../../../reference-server/ai/scheduler.js';
-import type { AiFrameRecord, AiOptions, QueuePolicy } from '../../../reference-server/ai/types.js';
+import type { AiFrameRecord, AiOptions, QueuePolicy } from '../../../src/protocol/ai.js';
 
 function packet(seq: number, timestamp: number, options: { start?: boolean; marker?: boolean; keyframe?: boolean } = {}): RtpPacket {
   // VP8 descriptor byte: S bit (0x10) on the first packet of a frame; then the payload header (bit 0 = 0: keyframe)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceScheduler } from '../../../reference-server/ai/scheduler.js';
-import { syntheticSampler } from '../../../reference-server/ai/models.js';
+import { syntheticSampler } from '../../../src/protocol/synthetic-sampler.js';
 
 describe('DeviceScheduler', () => {
   it('sends each call to the device with the least outstanding work, so faster devices take more', async () => {
@@ -65,7 +65,7 @@ describe('synthetic models', () => {
   });
 
   it('reads nvidia-smi\'s CSV: GPUs, and their utilisation and memory ([N/A] as 0)', async () => {
-    const { parseGpuList, parseGpuSamples } = await import('../../../reference-server/ai/gpus.js');
+    const { parseGpuList, parseGpuSamples } = await import('../../../src/metrics/gpus.js');
     expect(parseGpuList('0, NVIDIA H100 80GB HBM3, 81559\n1, NVIDIA H100 80GB HBM3, 81559\n\nNo devices were found\n')).toEqual([
       { index: 0, name: 'NVIDIA H100 80GB HBM3', memoryTotalMb: 81559 },
       { index: 1, name: 'NVIDIA H100 80GB HBM3', memoryTotalMb: 81559 },

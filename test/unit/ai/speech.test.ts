@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseWav, resampleLinear, wavBytes } from '../../../reference-server/ai/speech/audio.js';
-import { wordErrorRate } from '../../../reference-server/ai/speech/engines.js';
+import { wordErrorRate } from '../../../src/metrics/word-error-rate.js';
 import { nowMs } from '../../../src/metrics/clock.js';
 
 describe('speech chain helpers', () => {

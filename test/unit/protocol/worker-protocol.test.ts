@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeMessage, MAX_MESSAGE_BYTES, MessageReader } from '../../../reference-server/ai/external-protocol.js';
+import { encodeMessage, MAX_MESSAGE_BYTES, MessageReader } from '../../../src/protocol/worker-protocol.js';
 
 describe('external worker protocol', () => {
   it('splits a byte stream into messages whatever the chunk boundaries', () => {

@@ -1,6 +1,7 @@
 /**
  * The AI hook's contract (design.md section 8): what a scenario's `ai` block turns into, as the reference SFU
- * receives it, and the per-frame and per-device records it streams to the harness.
+ * receives it, and the per-frame, per-device and per-utterance records it streams to the harness (telemetry).
+ * Plain TypeScript: the harness, the page bundle and the server share it.
  */
 
 /** A synthetic model: a service time per call, fixed or log-normal from its median and 99th percentile. */
@@ -54,7 +55,7 @@ export interface AiOptions {
   devices: DeviceSpec[];
   /** `ai.devices: gpus`: the SFU replaces `devices` with one per NVIDIA GPU it finds (external worker only) */
   gpus?: boolean;
-  /** `in-process` or an external worker process over a Unix domain socket (protocol in external-protocol.ts) */
+  /** `in-process` or an external worker process over a Unix domain socket (protocol in worker-protocol.ts) */
   backend: { type: 'in-process' } | { type: 'external'; socketPath?: string };
   /** inference budget: frames whose `ai_inference_ms` exceeds it count in `frames_over_budget`, ms */
   budgetMs: number;
@@ -73,7 +74,7 @@ export interface SpeechOptions {
 /** What happened to one video frame in the AI hook. */
 export interface AiFrameRecord {
   k: 'ai';
-  /** frame key (as in the `in` stage record) */
+  /** frame key (as in the `in` telemetry record) */
   f: string;
   pub: string;
   /** frame complete at the SFU */
@@ -107,4 +108,30 @@ export interface AiDeviceRecord {
   k: 'dev';
   ms: number;
   devices: DeviceSample[];
+}
+
+/** What the chain did with one utterance (telemetry `k: 'speech'`). */
+export interface SpeechRecord {
+  k: 'speech';
+  pub: string;
+  /** utterance number on this publisher's audio, from 1 */
+  n: number;
+  /** first and last speech frame arrived at the SFU */
+  speechStartMs: number;
+  speechEndMs: number;
+  /** the recogniser, translator and synthesiser finished / made their first audio */
+  asrDoneMs?: number;
+  mtDoneMs?: number;
+  ttsFirstAudioMs?: number;
+  text?: string;
+  translation?: string;
+  error?: string;
+}
+
+/** Option B: the first packet of utterance `n`'s translated speech went to the subscribers (telemetry `k: 'voice'`). */
+export interface VoiceRecord {
+  k: 'voice';
+  pub: string;
+  n: number;
+  ms: number;
 }

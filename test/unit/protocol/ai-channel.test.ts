@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aiResultMessage, parseAiResult } from '../../../reference-server/ai/results.js';
+import { aiResultMessage, parseAiResult } from '../../../src/protocol/ai-channel.js';
 
 describe('AI result messages (DataChannel, tap mode)', () => {
   it('round-trips the frame key', () => {

@@ -1,15 +1,17 @@
 /**
- * Fans stage records out to every connected harness as NDJSON, batched every 50 ms so the hot path only
- * appends to an array. Records produced while nobody listens are dropped (there is nobody to lose them for).
+ * The SFU's telemetry (`GET /telemetry`, records in src/protocol/telemetry.ts): fans records out to every
+ * connected harness as NDJSON, batched every 50 ms so the hot path only appends to an array. Records produced
+ * while nobody listens are dropped (there is nobody to lose them for).
  */
 import type { ServerResponse } from 'node:http';
-import type { StageRecord } from './types.js';
+import type { TelemetryRecord } from '../../src/protocol/telemetry.js';
+import type { TelemetrySink } from '../ai/reporting.js';
 
 const FLUSH_INTERVAL_MS = 50;
 
-export class StageStream {
+export class TelemetryStream implements TelemetrySink {
   private readonly listeners = new Set<ServerResponse>();
-  private batch: StageRecord[] = [];
+  private batch: TelemetryRecord[] = [];
   private readonly timer: NodeJS.Timeout;
 
   constructor() {
@@ -21,7 +23,7 @@ export class StageStream {
     return this.listeners.size > 0;
   }
 
-  push(record: StageRecord): void {
+  push(record: TelemetryRecord): void {
     if (this.listeners.size > 0) this.batch.push(record);
   }
 

@@ -19,7 +19,7 @@
  * them in any order and batch the calls that wait while it is busy.
  */
 
-import type { StageModel } from './types.js';
+import type { StageModel } from './ai.js';
 
 /** the largest message accepted, bytes (a 4K I420 frame is 12 MB) */
 export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;

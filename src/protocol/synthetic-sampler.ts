@@ -1,5 +1,5 @@
 /** Service-time models of synthetic stages. */
-import type { SyntheticModel } from './types.js';
+import type { SyntheticModel } from './ai.js';
 
 /** z of the 99th percentile of the standard normal */
 const Z99 = 2.3263478740408408;

@@ -4,14 +4,14 @@
  *
  *   {"f":"1:42","outcome":"done","hookMs":12.3,"stages":{"inference":12.1}}
  *
- * `f` is the frame key (as in the stage stream), `outcome` done | dropped | failed. The translation chain's
+ * `f` is the frame key (as in the telemetry stream), `outcome` done | dropped | failed. The translation chain's
  * subtitles share the channel, keyed `sub:<n>` (n: the utterance's number on that publisher's audio):
  *
  *   {"f":"sub:3","t":"subtitle","text":"...","translation":"..."}
  *
  * Receivers treat every message as untrusted network input. Plain TypeScript: the page bundle uses it too.
  */
-import type { AiFrameRecord } from './types.js';
+import type { AiFrameRecord } from './ai.js';
 
 export const AI_CHANNEL_LABEL = 'glassbench-ai';
 const MAX_MESSAGE_BYTES = 4096;
