@@ -246,7 +246,7 @@ function cli(argv: string[]): Argv {
       y
         .option('port', { type: 'number', default: 8080, describe: 'HTTP port (0 picks a free one)' })
         .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind' })
-        .option('token', { type: 'string', describe: 'require this Bearer token on WHIP/WHEP, /metrics, /stats and the stage stream (never printed)' })
+        .option('token', { type: 'string', describe: 'require this Bearer token on WHIP/WHEP, /metrics, /stats and /telemetry (never printed)' })
         .option('max-rooms', { type: 'number', default: 1000, describe: 'rooms at once (503 beyond)' })
         .option('max-sessions-per-room', { type: 'number', default: 1000, describe: 'sessions per room (429 beyond)' })
         .option('max-pending', { type: 'number', default: 256, describe: 'sessions still connecting at once (503 beyond)' })

@@ -82,7 +82,7 @@ function drawStagesOverTime(st: NonNullable<ReportPageData['stagesOverTime']>): 
   draw(canvasIn('stage-time', title), { type: 'line', data: { datasets }, options: { scales: { x: { type: 'linear', title: { display: true, text: 's' } }, y: { title: { display: true, text: 'ms' } } } } });
 }
 
-function drawLoadStages(load: NonNullable<ReportPageData['load']>): void {
+function drawLoadSteps(load: NonNullable<ReportPageData['load']>): void {
   const metricsInStages = [...new Set(load.stages.flatMap((st) => Object.keys(st.latency)))];
   const datasets: BarDataset[] = [];
   metricsInStages.forEach((metric, i) => {
@@ -136,7 +136,7 @@ function drawVariants(data: ReportPageData): void {
 drawCdfs(DATA);
 drawOverTime(DATA);
 if (DATA.stagesOverTime) drawStagesOverTime(DATA.stagesOverTime);
-if (DATA.load) drawLoadStages(DATA.load);
+if (DATA.load) drawLoadSteps(DATA.load);
 if (DATA.capacity) drawCapacity(DATA.capacity);
 drawWaterfall(DATA);
 drawVariants(DATA);
