@@ -9,6 +9,7 @@
  * not independent either (one pause of the machine delays a run of them), so its interval is still too
  * narrow and two runs of one build differ by more than it says.
  */
+import type { MetricName } from '../metrics/catalogue.js';
 import { escapeXml } from '../sinks/junit.js';
 import type { ChangePoint } from './change-point.js';
 import { bootstrapQuantileDelta, quantile, sortedCopy, type ClusteredSamples, type Interval } from './stats.js';
@@ -59,9 +60,9 @@ export interface Comparison {
 }
 
 /** metrics in the order a person reads them: the headline first, then stages, then the AI hook and speech */
-const ORDER = ['g2g_latency_ms', 'frame_latency_ms', 'uplink_ms', 'sfu_ms', 'downlink_ms', 'render_ms', 'ai_queue_ms', 'ai_decode_ms', 'ai_inference_ms', 'ai_encode_ms', 'ai_hook_ms'];
+const ORDER: readonly MetricName[] = ['g2g_latency_ms', 'frame_latency_ms', 'uplink_ms', 'sfu_ms', 'downlink_ms', 'render_ms', 'ai_queue_ms', 'ai_decode_ms', 'ai_inference_ms', 'ai_encode_ms', 'ai_hook_ms'];
 
-function rank(metric: string): number {
+function rank(metric: MetricName): number {
   const i = ORDER.indexOf(metric);
   return i >= 0 ? i : ORDER.length;
 }

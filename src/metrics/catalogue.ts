@@ -112,6 +112,9 @@ export const STATS_TRENDS: readonly StatsFieldMetric[] = statsRows.filter((m) =>
 /** counters: each sample carries the increment since the previous one */
 export const STATS_COUNTERS: readonly StatsFieldMetric[] = statsRows.filter((m) => m.kind === 'counter').map((m) => [m.name, m.field.key]);
 
+/** The InfluxDB `webrtc` field of each stats sample field that carries a metric. */
+export const STATS_INFLUX_FIELDS: readonly (readonly [string, StatsFieldMetric[1]])[] = statsRows.map((m) => [m.influx.field, m.field.key]);
+
 /** The InfluxDB `frame` field of each metric a FrameRecord field carries (AI stages included). */
 export function frameInfluxFields(record: FrameRecord): [string, number][] {
   const out: [string, number][] = [];

@@ -141,15 +141,15 @@ class Run {
     for (const peer of this.plan) this.peerInfo.set(peer.peerId, { room: peer.room, kind: peer.kind });
     this.frames = new FramesFile(join(options.outDir, 'frames.ndjson.gz'));
     if (options.influx) {
-      this.influx = new InfluxSink(
-        options.influx,
-        { testid: options.runId, scenario: this.scenario.name, placement: this.scenario.ai.placement, ...(options.variant ? { variant: options.variant } : {}), ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : {}) },
-        join(options.outDir, 'influx-pending.lp'),
-        (message) => {
+      this.influx = new InfluxSink({
+        connection: options.influx,
+        tags: { testid: options.runId, scenario: this.scenario.name, placement: this.scenario.ai.placement, ...(options.variant ? { variant: options.variant } : {}), ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : {}) },
+        pendingFile: join(options.outDir, 'influx-pending.lp'),
+        onWarning: (message) => {
           this.emit({ type: 'warning', message });
           if (this.influx && message.includes('failed')) this.recordFault(message, [], false, `points not confirmed are kept in influx-pending.lp (glassbench report --push-influx ${options.outDir})`);
         },
-      );
+      });
     }
     this.collector = new FrameCollector(this.series, this.peerInfo, (record) => {
       if (options.variant) record.variant = options.variant;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareRuns, comparisonJunit, comparisonMarkdown, DEFAULT_COMPARE_OPTIONS, parseTolerance } from '../../../src/compare/compare.js';
 import type { RunSamples } from '../../../src/compare/samples.js';
+import type { MetricName } from '../../../src/metrics/catalogue.js';
 import { SampleSink } from '../../../src/compare/samples.js';
 import { bootstrapQuantileDelta, quantile, seededRandom, sortedCopy } from '../../../src/compare/stats.js';
 
@@ -10,10 +11,11 @@ function latencies(n: number, median: number, seed: number): number[] {
   return Array.from({ length: n }, () => median * Math.exp(0.3 * (random() + random() + random() - 1.5)));
 }
 
-function run(id: string, values: Record<string, number[]>, scenario = 's'): RunSamples {
+function run(id: string, values: Partial<Record<MetricName, number[]>>, scenario = 's'): RunSamples {
   // every value its own frame: these runs have one receiver per frame
-  const clusters = new Map(Object.entries(values).map(([metric, list]) => [metric, list.map((_, i) => i)]));
-  return { source: id, runId: id, scenario, status: 'passed', startedAt: '', values: new Map(Object.entries(values)), clusters };
+  const entries = Object.entries(values) as [MetricName, number[]][];
+  const clusters = new Map(entries.map(([metric, list]) => [metric, list.map((_, i) => i)]));
+  return { source: id, runId: id, scenario, status: 'passed', startedAt: '', values: new Map(entries), clusters };
 }
 
 describe('compare statistics', () => {
