@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stdout } from 'node:process';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
@@ -13,7 +14,7 @@ try {
   const { renderMetricsDoc } = await import(pathToFileURL(outfile).href);
   mkdirSync('docs', { recursive: true });
   writeFileSync('docs/metrics.md', renderMetricsDoc());
-  console.log('docs/metrics.md written');
+  stdout.write('docs/metrics.md written\n');
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

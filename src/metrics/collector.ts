@@ -10,7 +10,7 @@ import { FrameAccountant, LATE_HORIZON_MS, LOSS_WINDOW_MS } from './accounting.j
 import { FrameMetrics, frameRecordOf, identityLostRecordOf, type PeerInfo } from './frame-metrics.js';
 import { RtpJoin } from './rtp-join.js';
 import type { MetricSeries } from './series.js';
-import type { FrameRecord, Tags } from './types.js';
+import type { FrameRecord } from './types.js';
 
 export { LOSS_WINDOW_MS } from './accounting.js';
 export type { PeerInfo } from './frame-metrics.js';
