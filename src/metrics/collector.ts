@@ -8,7 +8,9 @@ import type { StageRecord } from '../../reference-server/sfu/types.js';
 import type { AiResultRecord, ReceivedFrameRecord, SentFrameRecord, SkippedFrameRecord, StatsSample, SubscriptionWindow } from '../peers/types.js';
 import { FrameAccountant, LATE_HORIZON_MS, LOSS_WINDOW_MS } from './accounting.js';
 import { FrameMetrics, frameRecordOf, identityLostRecordOf, type PeerInfo } from './frame-metrics.js';
+import { arrivalOf, type FrameState } from './frame-state.js';
 import { RtpJoin } from './rtp-join.js';
+import { Subscriptions } from './subscriptions.js';
 import type { MetricSeries } from './series.js';
 import type { FrameRecord } from './types.js';
 
@@ -17,39 +19,13 @@ export type { PeerInfo } from './frame-metrics.js';
 
 /** Extra wait for records to arrive from other processes before a frame is judged. */
 const DELIVERY_MARGIN_MS = 1000;
-/** A subscription counts frames captured from this long after it connected (frames in flight at join). */
-const JOIN_MARGIN_MS = 100;
-
-/** When a receipt reached its receiver: frame complete, or (browsers without it) rendered. */
-function arrivalOf(receipt: ReceivedFrameRecord): number {
-  return receipt.receivedMs ?? receipt.renderedMs ?? 0;
-}
-
-interface FrameState {
-  key: string;
-  firstSeenMs: number;
-  sent?: SentFrameRecord;
-  sfuInMs?: number;
-  sfuOut?: Map<string, number>;
-  ai?: AiFrameRecord;
-  /** tap mode: when each subscription got the AI result of this frame over the DataChannel */
-  aiResults?: AiResultRecord[];
-  receipts: ReceivedFrameRecord[];
-  /** once judged: the frame's capture time, and the subscriptions that have a receipt of it */
-  captureMs?: number;
-  receivedSubs?: Set<string>;
-  judgedMs?: number;
-}
 
 export class FrameCollector {
   private readonly frames = new Map<string, FrameState>();
   /** frames judged within the late horizon: a receipt for one of them settles a provisional loss */
   private readonly judged = new Map<string, FrameState>();
   readonly accounting: FrameAccountant;
-  private readonly windows: SubscriptionWindow[] = [];
-  private readonly windowBySub = new Map<string, SubscriptionWindow>();
-  /** frames received per subscription inside the measurement window */
-  private readonly receivedPerSession = new Map<string, number>();
+  private readonly subscriptions = new Subscriptions();
   /** peer id of each publisher tag */
   private readonly publisherByTag = new Map<number, string>();
   /** frames without a frame-id extension (browser publishers), known by their RTP timestamp */
@@ -84,8 +60,7 @@ export class FrameCollector {
    * margin, whichever is later: so every frame in the window is expected by every subscription.
    */
   startMeasuring(ms: number): void {
-    const lastJoinMs = Math.max(Number.NEGATIVE_INFINITY, ...this.windows.map((w) => w.startMs + JOIN_MARGIN_MS));
-    this.measureFromMs = Math.max(ms, lastJoinMs);
+    this.measureFromMs = Math.max(ms, this.subscriptions.lastJoinMs);
   }
 
   registerPublisher(tag: number, peerId: string, streamId?: string): void {
@@ -94,13 +69,7 @@ export class FrameCollector {
   }
 
   addWindow(window: SubscriptionWindow): void {
-    const existing = this.windowBySub.get(window.sub);
-    if (existing) Object.assign(existing, window);
-    else {
-      const copy = { ...window };
-      this.windows.push(copy);
-      this.windowBySub.set(copy.sub, copy);
-    }
+    this.subscriptions.add(window);
   }
 
   /** The frame's state: waiting to be judged, or judged within the late horizon (records that come late attach there). */
@@ -139,7 +108,7 @@ export class FrameCollector {
 
   /** `rtp:<stream>:<ts>` of a receipt's frame, when its subscription and the publisher's stream are known */
   private rtpKeyOf(receipt: ReceivedFrameRecord): string | undefined {
-    return this.rtp.keyOf(this.windowBySub.get(receipt.sub)?.publisherTag, receipt.rtpTs);
+    return this.rtp.keyOf(this.subscriptions.get(receipt.sub)?.publisherTag, receipt.rtpTs);
   }
 
   onStage(record: StageRecord, nowMs: number): void {
@@ -168,12 +137,12 @@ export class FrameCollector {
 
   /** The subscriptions (connected) to the publisher with this tag. */
   subscriptionsOf(publisherTag: number): SubscriptionWindow[] {
-    return this.windows.filter((w) => w.publisherTag === publisherTag);
+    return this.subscriptions.of(publisherTag);
   }
 
   /** The publisher tag a subscription receives (known once it connected). */
   publisherTagOf(sub: string): number | undefined {
-    return this.windowBySub.get(sub)?.publisherTag;
+    return this.subscriptions.get(sub)?.publisherTag;
   }
 
   onAiResult(record: AiResultRecord, nowMs: number): void {
@@ -199,11 +168,11 @@ export class FrameCollector {
     this.metrics.ai(ai, { room, publisher: state.sent.peer }, this.metrics.seriesFor(!measured), this.aiBudgetMs);
     if (ai.outcome === 'done' || !measured) return;
     const publisherTag = Number(state.key.split(':')[0]);
-    for (const window of this.windows) if (window.publisherTag === publisherTag) this.accounting.withdraw(state.key, window.sub);
+    for (const window of this.subscriptions.of(publisherTag)) this.accounting.withdraw(state.key, window.sub);
   }
 
   onReceived(record: ReceivedFrameRecord, nowMs: number): void {
-    if (arrivalOf(record) >= this.measureFromMs) this.receivedPerSession.set(record.sub, (this.receivedPerSession.get(record.sub) ?? 0) + 1);
+    if (arrivalOf(record) >= this.measureFromMs) this.subscriptions.countReceived(record.sub);
     if (record.f === undefined) {
       // a receiver without a marker reader: the publisher's record of this RTP timestamp names the frame
       const key = this.rtpKeyOf(record);
@@ -235,10 +204,9 @@ export class FrameCollector {
       return;
     }
     const captureMs = judged.captureMs;
+    const { publisher, room } = this.sourceOf(judged);
     if (judged.receivedSubs?.has(record.sub)) {
       // a second copy of a frame this receiver has: counted once, the copy only in frames_duplicated
-      const publisher = this.publisherByTag.get(Number(key.split(':')[0])) ?? judged.sent?.peer;
-      const room = (publisher ? this.peers.get(publisher)?.room : undefined) ?? '';
       this.metrics.duplicate(this.metrics.receiverTags(room, publisher, record.peer), !this.inWindow(captureMs));
       return;
     }
@@ -246,8 +214,6 @@ export class FrameCollector {
     const receipt = key === record.f ? record : { ...record, f: key };
     const outcome = FrameAccountant.outcomeOf(captureMs === undefined ? undefined : arrivalOf(record) - captureMs);
     this.accounting.settle(key, record.sub, outcome, record.discarded === true);
-    const publisher = this.publisherByTag.get(Number(key.split(':')[0])) ?? judged.sent?.peer;
-    const room = (publisher ? this.peers.get(publisher)?.room : undefined) ?? '';
     this.emitReceived(judged, receipt, publisher, room, !this.inWindow(captureMs), outcome === 'late');
   }
 
@@ -274,8 +240,7 @@ export class FrameCollector {
   private judge(state: FrameState, nowMs: number): void {
     this.framesFinalised += 1;
     const publisherTag = Number(state.key.split(':')[0]);
-    const publisher = this.publisherByTag.get(publisherTag) ?? state.sent?.peer;
-    const room = (publisher ? this.peers.get(publisher)?.room : undefined) ?? '';
+    const { publisher, room } = this.sourceOf(state);
     // edge AI records come from the publisher's page, stamped when the frame was drawn
     const edge = state.ai?.device === 'browser' ? state.ai : undefined;
     const captureMs = state.sent?.captureMs ?? state.receipts[0]?.captureMs ?? edge?.readyMs;
@@ -317,10 +282,7 @@ export class FrameCollector {
       if (ai.outcome !== 'done') return; // dropped or failed in the AI hook: not forwarded, so not lost
     }
     // every receiver subscribed for the frame's whole life expects it: received, late or (provisionally) lost
-    for (const window of this.windows) {
-      if (window.publisherTag !== publisherTag) continue;
-      if (captureMs < window.startMs + JOIN_MARGIN_MS) continue;
-      if (window.endMs !== undefined && captureMs > window.endMs - LOSS_WINDOW_MS) continue;
+    for (const window of this.subscriptions.expecting(publisherTag, captureMs)) {
       const tags = this.metrics.receiverTags(room, publisher, window.peer);
       const outcome = outcomes.get(window.sub);
       if (warmup) {
@@ -328,6 +290,12 @@ export class FrameCollector {
       } else if (outcome) this.accounting.arrived(outcome, tags, firstBySub.get(window.sub)?.discarded === true);
       else this.accounting.missing(state.key, window.sub, tags, nowMs);
     }
+  }
+
+  /** The publisher of a frame (by its tag, or its own record) and the publisher's room. */
+  private sourceOf(state: FrameState): { publisher: string | undefined; room: string } {
+    const publisher = this.publisherByTag.get(Number(state.key.split(':')[0])) ?? state.sent?.peer;
+    return { publisher, room: (publisher ? this.peers.get(publisher)?.room : undefined) ?? '' };
   }
 
   /** The SFU's rtp-keyed entry of a browser publisher's frame (no frame-id extension). */
@@ -360,7 +328,7 @@ export class FrameCollector {
 
   private emitIdentityLost(receipt: ReceivedFrameRecord): void {
     const info = this.peers.get(receipt.peer);
-    const window = this.windowBySub.get(receipt.sub);
+    const window = this.subscriptions.get(receipt.sub);
     const publisher = window ? this.publisherByTag.get(window.publisherTag) : undefined;
     const warmup = arrivalOf(receipt) < this.measureFromMs;
     this.metrics.identityLost(receipt, this.metrics.frameTags(info?.room ?? '', publisher, receipt.peer, info?.kind), warmup);
@@ -374,18 +342,15 @@ export class FrameCollector {
 
   /** Closes the windows of a peer that failed mid-run: frames after this are not expected from it. */
   endWindows(peer: string, endMs: number): void {
-    for (const w of this.windows) if (w.peer === peer && w.endMs === undefined) w.endMs = endMs;
+    this.subscriptions.end(peer, endMs);
   }
 
   /** One fps sample per subscription over its window (call once, at the end). */
   recordFps(endMs: number): void {
-    for (const window of this.windows) {
-      const durationS = (Math.min(window.endMs ?? endMs, endMs) - Math.max(window.startMs, this.measureFromMs)) / 1000;
-      if (durationS <= 0) continue;
+    for (const { window, fps } of this.subscriptions.fps(this.measureFromMs, endMs)) {
       const info = this.peers.get(window.peer);
       const publisher = this.publisherByTag.get(window.publisherTag);
-      const tags = this.metrics.frameTags(info?.room ?? '', publisher, window.peer, info?.kind);
-      this.series.record('fps_received', (this.receivedPerSession.get(window.sub) ?? 0) / durationS, tags);
+      this.series.record('fps_received', fps, this.metrics.frameTags(info?.room ?? '', publisher, window.peer, info?.kind));
     }
   }
 
