@@ -54,6 +54,13 @@ describe('compareRuns', () => {
     expect(comparisonJunit(c)).toMatch(/<testcase classname="glassbench.compare" name="frame_latency_ms"><failure/);
   });
 
+  it('judges a metric the catalogue says is better higher the other way round: a fall is the regression', () => {
+    const baseline = run('base', { fps_received: latencies(2000, 30, 11) });
+    const fewer = run('fewer', { fps_received: latencies(2000, 30, 12).map((v) => v - 10) });
+    expect(compareRuns(baseline, fewer).regressions).toEqual(['fps_received']);
+    expect(compareRuns(fewer, baseline).metrics[0]?.verdict).toBe('improvement');
+  });
+
   it('gates the median by default and the p95 only when asked', () => {
     const baseline = run('base', { frame_latency_ms: latencies(3000, 12, 7) });
     // the slowest 10% of frames got 40 ms slower: the median does not move, the p95 does
