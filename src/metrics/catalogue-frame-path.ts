@@ -36,7 +36,7 @@ export const FRAME_PATH_METRICS = [
     scope: 'receipt',
     better: 'lower',
     definition:
-      "sentMs (handed to RTP; browsers: captureMs, so encode is in it) -> sfuInMs (the datagram of the frame's first packet read from the SFU's socket, before SRTP)",
+      "sentMs (handed to RTP; browsers: captureMs, so encode is in it) -> sfuInMs (the datagram of the frame's first packet read from the SFU's socket, before SRTP). Not reported against an external SFU (target whip/whep), whose stamps are unknown",
     tags: FRAME_TAGS,
     field: { record: 'FrameRecord', key: 'uplinkMs' },
     influx: { measurement: 'frame', field: 'uplink_ms' },
@@ -47,7 +47,8 @@ export const FRAME_PATH_METRICS = [
     unit: 'ms',
     scope: 'receipt',
     better: 'lower',
-    definition: "sfuInMs -> sfuOutMs (the frame's first packet, encrypted, handed to the kernel towards this receiver)",
+    definition:
+      "sfuInMs -> sfuOutMs (the frame's first packet, encrypted, handed to the kernel towards this receiver). Not reported against an external SFU",
     tags: FRAME_TAGS,
     field: { record: 'FrameRecord', key: 'sfuMs' },
     influx: { measurement: 'frame', field: 'sfu_ms' },
@@ -58,7 +59,7 @@ export const FRAME_PATH_METRICS = [
     unit: 'ms',
     scope: 'receipt',
     better: 'lower',
-    definition: 'sfuOutMs -> receivedMs',
+    definition: 'sfuOutMs -> receivedMs. Not reported against an external SFU',
     tags: FRAME_TAGS,
     field: { record: 'FrameRecord', key: 'downlinkMs' },
     influx: { measurement: 'frame', field: 'downlink_ms' },
