@@ -72,7 +72,7 @@ export async function compareCommand(args: CompareArgs, makeId: (name: string) =
     // the change-point check over the scenario's history, for the headline metrics the candidate has
     const influxReader = reader(args);
     comparison.history = [];
-    for (const metric of ['g2g_latency_ms', 'frame_latency_ms']) {
+    for (const metric of ['g2g_latency_ms', 'frame_latency_ms'] as const) {
       const values = candidate.values.get(metric);
       if (!values || values.length === 0) continue;
       const history = (await influxReader.history(candidate.scenario, tags, metric)).filter((h) => h.testid !== candidate.runId);

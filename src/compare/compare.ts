@@ -1,14 +1,15 @@
 /**
  * `glassbench compare <baseline> <candidate>` (design.md section 6): per metric, the medians and 95th
  * percentiles of both runs from their frame-level samples, the deltas with bootstrap 95% confidence
- * intervals, and a verdict. A regression is a worsening (every compared metric is better lower) of a gated
- * statistic (the median by default; the p95 too on request) whose interval excludes zero and which exceeds
+ * intervals, and a verdict. A regression is a worsening (a rise; a fall for a metric the catalogue says is better
+ * higher) of a gated statistic (the median by default; the p95 too on request) whose interval excludes zero and which exceeds
  * the metric's tolerance: both a share of the baseline (default 5%) and an absolute amount (default 5 ms, in
  * the metric's unit). Percentiles are nearest rank (stats.ts); the bootstrap resamples whole frames (every
  * receiver's copy of one frame together). The p95 is not gated by default: consecutive frames of one run are
  * not independent either (one pause of the machine delays a run of them), so its interval is still too
  * narrow and two runs of one build differ by more than it says.
  */
+import { findMetric, type MetricName } from '../metrics/catalogue.js';
 import { escapeXml } from '../sinks/junit.js';
 import type { ChangePoint } from './change-point.js';
 import { bootstrapQuantileDelta, quantile, sortedCopy, type ClusteredSamples, type Interval } from './stats.js';
@@ -59,9 +60,9 @@ export interface Comparison {
 }
 
 /** metrics in the order a person reads them: the headline first, then stages, then the AI hook and speech */
-const ORDER = ['g2g_latency_ms', 'frame_latency_ms', 'uplink_ms', 'sfu_ms', 'downlink_ms', 'render_ms', 'ai_queue_ms', 'ai_decode_ms', 'ai_inference_ms', 'ai_encode_ms', 'ai_hook_ms'];
+const ORDER: readonly MetricName[] = ['g2g_latency_ms', 'frame_latency_ms', 'uplink_ms', 'sfu_ms', 'downlink_ms', 'render_ms', 'ai_queue_ms', 'ai_decode_ms', 'ai_inference_ms', 'ai_encode_ms', 'ai_hook_ms'];
 
-function rank(metric: string): number {
+function rank(metric: MetricName): number {
   const i = ORDER.indexOf(metric);
   return i >= 0 ? i : ORDER.length;
 }
@@ -71,12 +72,22 @@ interface Side {
   samples: ClusteredSamples;
 }
 
-function judge(baseline: Side, candidate: Side, q: number, tolerance: Tolerance, seed: number, gated: boolean): StatComparison {
+/** +1 when a rise of the metric is a worsening (the catalogue's `better: 'lower'`), -1 when a fall is. */
+function worseningSign(metric: MetricName): 1 | -1 {
+  return findMetric(metric)?.better === 'higher' ? -1 : 1;
+}
+
+/** Whether `s` moved by more than the tolerance in direction `sign` (+1 up, -1 down), its interval excluding zero. */
+function moved(s: Interval & { baseline: number }, sign: 1 | -1, tolerance: Tolerance): boolean {
+  const beyondZero = sign > 0 ? s.lo > 0 : s.hi < 0;
+  return beyondZero && sign * s.delta > Math.max((Math.abs(s.baseline) * tolerance.pct) / 100, tolerance.abs);
+}
+
+function judge(baseline: Side, candidate: Side, q: number, tolerance: Tolerance, seed: number, gated: boolean, worse: 1 | -1): StatComparison {
   const interval = bootstrapQuantileDelta(baseline.samples, candidate.samples, q, 500, seed);
   const base = quantile(baseline.sorted, q);
   const cand = quantile(candidate.sorted, q);
-  const exceeds = interval.delta > Math.max((Math.abs(base) * tolerance.pct) / 100, tolerance.abs);
-  return { ...interval, baseline: base, candidate: cand, regression: gated && interval.lo > 0 && exceeds };
+  return { ...interval, baseline: base, candidate: cand, regression: gated && moved({ ...interval, baseline: base }, worse, tolerance) };
 }
 
 export function compareRuns(baseline: RunSamples, candidate: RunSamples, options: CompareOptions = DEFAULT_COMPARE_OPTIONS): Comparison {
@@ -93,9 +104,10 @@ export function compareRuns(baseline: RunSamples, candidate: RunSamples, options
     const tolerance = options.tolerances[metric] ?? options.tolerance;
     const row: MetricComparison = { metric, baselineCount: base.sorted.length, candidateCount: cand.sorted.length, tolerance, verdict: 'too few samples' };
     if (base.sorted.length >= options.minSamples && cand.sorted.length >= options.minSamples) {
-      row.p50 = judge(base, cand, 0.5, tolerance, 2 * i + 1, options.gate.includes('p50'));
-      row.p95 = judge(base, cand, 0.95, tolerance, 2 * i + 2, options.gate.includes('p95'));
-      const improved = (s: StatComparison): boolean => s.hi < 0 && -s.delta > Math.max((Math.abs(s.baseline) * tolerance.pct) / 100, tolerance.abs);
+      const worse = worseningSign(metric);
+      row.p50 = judge(base, cand, 0.5, tolerance, 2 * i + 1, options.gate.includes('p50'), worse);
+      row.p95 = judge(base, cand, 0.95, tolerance, 2 * i + 2, options.gate.includes('p95'), worse);
+      const improved = (s: StatComparison): boolean => moved(s, worse === 1 ? -1 : 1, tolerance);
       const gatedStats = [...(options.gate.includes('p50') ? [row.p50] : []), ...(options.gate.includes('p95') ? [row.p95] : [])];
       row.verdict = gatedStats.some((s) => s.regression) ? 'regression' : gatedStats.some(improved) ? 'improvement' : 'no change';
     }

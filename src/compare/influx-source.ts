@@ -5,6 +5,7 @@
  * long run does not need one huge answer.
  */
 import { GlassbenchError } from '../errors.js';
+import { aiStageOfInfluxField, SPEECH_METRICS, type MetricName } from '../metrics/catalogue.js';
 import type { InfluxOptions } from '../sinks/types.js';
 import { SampleSink, type RunSamples } from './samples.js';
 
@@ -90,7 +91,7 @@ export class InfluxReader {
    * The medians of `metric` of the passing runs of `scenario` carrying `tags`, oldest first (at most the last
    * `limit`): the history the change-point check looks at.
    */
-  async history(scenario: string, tags: Record<string, string>, metric: string, limit = 30): Promise<{ testid: string; timeMs: number; p50: number }[]> {
+  async history(scenario: string, tags: Record<string, string>, metric: MetricName, limit = 30): Promise<{ testid: string; timeMs: number; p50: number }[]> {
     const filters = [`scenario = ${literal(scenario)}`, `metric = ${literal(metric)}`, ...Object.entries(tags).map(([k, v]) => `${identifier(k)} = ${literal(v)}`)];
     const rows = await this.query(`SELECT p50, status FROM summary WHERE ${filters.join(' AND ')} GROUP BY testid`);
     return rows
@@ -120,14 +121,17 @@ export class InfluxReader {
 
 const camel = (name: string): string => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-/** A `frame` point in the shape of a frames.ndjson.gz record (what SampleSink and the report read). */
+/**
+ * A `frame` point in the shape of a frames.ndjson.gz record (what SampleSink and the report read): its number
+ * fields are the record's in snake case, an AI stage's time goes back into `aiStagesMs`.
+ */
 export function frameRecord(row: Row): Row {
   const record: Row = { frameId: row['frame_id'], publisher: row['publisher'], warmup: row['warmup'] === true };
   const stages: Record<string, number> = {};
   for (const [key, value] of Object.entries(row)) {
     if (typeof value !== 'number') continue;
-    const stage = /^ai_(.+)_ms$/.exec(key)?.[1];
-    if (stage && !['queue', 'hook', 'result'].includes(stage)) stages[stage] = value;
+    const stage = aiStageOfInfluxField(key);
+    if (stage) stages[stage] = value;
     else record[camel(key)] = value;
   }
   record['aiStagesMs'] = stages;
@@ -137,7 +141,6 @@ export function frameRecord(row: Row): Row {
 /** A `speech` point in the shape of a frames.ndjson.gz speech record. */
 export function speechRecord(row: Row): Row {
   const record: Row = { kind: 'speech', publisher: row['publisher'], n: row['n'], warmup: row['warmup'] === true };
-  const names: Record<string, string> = { asr_ms: 'asrMs', mt_ms: 'mtMs', tts_ttfb_ms: 'ttsTtfbMs', asr_wer_pct: 'werPct', subtitle_latency_ms: 'subtitleLatencyMs', s2s_latency_ms: 's2sLatencyMs' };
-  for (const [field, key] of Object.entries(names)) if (typeof row[field] === 'number') record[key] = row[field];
+  for (const { field, influxField } of SPEECH_METRICS) if (typeof row[influxField] === 'number') record[field] = row[influxField];
   return record;
 }

@@ -11,6 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlassbenchError } from '../errors.js';
+import { aiStageMetric, frameFieldMetrics, SPEECH_METRICS, type MetricName } from '../metrics/catalogue.js';
 import type { RunSummary } from '../report/summary.js';
 import { readFramesFile } from '../sinks/frames-file.js';
 
@@ -22,42 +23,25 @@ export interface RunSamples {
   status: string;
   startedAt: string;
   /** metric -> values */
-  values: Map<string, number[]>;
+  values: Map<MetricName, number[]>;
   /** metric -> the cluster id of each value in `values` (same length) */
-  clusters: Map<string, number[]>;
+  clusters: Map<MetricName, number[]>;
 }
 
-/** frame record field -> metric, per receiver */
-export const PER_RECEIPT: [string, string][] = [
-  ['g2gLatencyMs', 'g2g_latency_ms'],
-  ['frameLatencyMs', 'frame_latency_ms'],
-  ['uplinkMs', 'uplink_ms'],
-  ['sfuMs', 'sfu_ms'],
-  ['downlinkMs', 'downlink_ms'],
-  ['renderMs', 'render_ms'],
-];
-const PER_FRAME: [string, string][] = [
-  ['aiQueueMs', 'ai_queue_ms'],
-  ['aiHookMs', 'ai_hook_ms'],
-];
-const PER_UTTERANCE: [string, string][] = [
-  ['asrMs', 'asr_ms'],
-  ['mtMs', 'mt_ms'],
-  ['ttsTtfbMs', 'tts_ttfb_ms'],
-  ['werPct', 'asr_wer_pct'],
-];
-const PER_LISTENER: [string, string][] = [
-  ['subtitleLatencyMs', 'subtitle_latency_ms'],
-  ['s2sLatencyMs', 's2s_latency_ms'],
-];
+/** frame record fields of the metrics counted per receiver, and once per frame (the AI hook's) */
+const PER_RECEIPT = frameFieldMetrics('receipt');
+const PER_FRAME = frameFieldMetrics('frame');
+/** speech record fields: the chain's times once per utterance, the subtitle and speech latencies per receiver */
+const PER_UTTERANCE = SPEECH_METRICS.filter((m) => m.scope === 'utterance');
+const PER_LISTENER = SPEECH_METRICS.filter((m) => m.scope === 'listener');
 
 /** speech records without an utterance number are clustered by blocks of this much time (utterance end) */
 const SPEECH_BLOCK_MS = 1000;
 
 /** Adds one record of frames.ndjson.gz (or its InfluxDB point, in the same shape) to `values`. */
 export class SampleSink {
-  readonly values = new Map<string, number[]>();
-  readonly clusters = new Map<string, number[]>();
+  readonly values = new Map<MetricName, number[]>();
+  readonly clusters = new Map<MetricName, number[]>();
   private readonly framesSeen = new Set<string>();
   private readonly utterancesSeen = new Set<string>();
   private readonly clusterIds = new Map<string, number>();
@@ -85,8 +69,8 @@ export class SampleSink {
     return id;
   }
 
-  private add(metric: string, value: unknown, cluster: number): void {
-    if (typeof value !== 'number' || !Number.isFinite(value)) return;
+  private add(metric: MetricName | undefined, value: unknown, cluster: number): void {
+    if (metric === undefined || typeof value !== 'number' || !Number.isFinite(value)) return;
     let list = this.values.get(metric);
     let ids = this.clusters.get(metric);
     if (!list || !ids) {
@@ -109,19 +93,19 @@ export class SampleSink {
       const cluster = this.cluster(key);
       if (!hasN || !this.utterancesSeen.has(utterance)) {
         if (hasN) this.utterancesSeen.add(utterance);
-        for (const [field, metric] of PER_UTTERANCE) this.add(metric, record[field], cluster);
+        for (const { metric, field } of PER_UTTERANCE) this.add(metric, record[field], cluster);
       }
-      for (const [field, metric] of PER_LISTENER) this.add(metric, record[field], cluster);
+      for (const { metric, field } of PER_LISTENER) this.add(metric, record[field], cluster);
       return;
     }
     const frame = typeof record['frameId'] === 'string' ? `${String(record['publisher'])}/${record['frameId']}` : undefined;
     const cluster = this.cluster(frame === undefined ? undefined : `f:${frame}`);
-    for (const [field, metric] of PER_RECEIPT) this.add(metric, record[field], cluster);
+    for (const { metric, field } of PER_RECEIPT) this.add(metric, record[field], cluster);
     if (frame === undefined || this.framesSeen.has(frame)) return;
     this.framesSeen.add(frame);
-    for (const [field, metric] of PER_FRAME) this.add(metric, record[field], cluster);
+    for (const { metric, field } of PER_FRAME) this.add(metric, record[field], cluster);
     const stages = record['aiStagesMs'];
-    if (stages && typeof stages === 'object') for (const [stage, ms] of Object.entries(stages)) this.add(`ai_${stage}_ms`, ms, cluster);
+    if (stages && typeof stages === 'object') for (const [stage, ms] of Object.entries(stages)) this.add(aiStageMetric(stage), ms, cluster);
   }
 }
 

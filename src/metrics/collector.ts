@@ -7,65 +7,29 @@ import type { AiFrameRecord } from '../protocol/ai.js';
 import type { AiResultRecord, ReceivedFrameRecord, SentFrameRecord, SkippedFrameRecord, StatsSample, SubscriptionWindow } from '../protocol/runner-ipc.js';
 import type { TelemetryRecord } from '../protocol/telemetry.js';
 import { FrameAccountant, LATE_HORIZON_MS, LOSS_WINDOW_MS } from './accounting.js';
-import { STATS_COUNTERS, STATS_TRENDS } from './catalogue.js';
-import { MetricSeries } from './series.js';
-import type { FrameRecord, Tags } from './types.js';
+import { FrameMetrics, frameRecordOf, identityLostRecordOf, type PeerInfo } from './frame-metrics.js';
+import { arrivalOf, type FrameState } from './frame-state.js';
+import { RtpJoin } from './rtp-join.js';
+import { Subscriptions } from './subscriptions.js';
+import type { MetricSeries } from './series.js';
+import type { FrameRecord } from './types.js';
 
 export { LOSS_WINDOW_MS } from './accounting.js';
+export type { PeerInfo } from './frame-metrics.js';
 
 /** Extra wait for records to arrive from other processes before a frame is judged. */
 const DELIVERY_MARGIN_MS = 1000;
-/** A subscription counts frames captured from this long after it connected (frames in flight at join). */
-const JOIN_MARGIN_MS = 100;
-
-/** When a receipt reached its receiver: frame complete, or (browsers without it) rendered. */
-function arrivalOf(receipt: ReceivedFrameRecord): number {
-  return receipt.receivedMs ?? receipt.renderedMs ?? 0;
-}
-
-export interface PeerInfo {
-  room: string;
-  kind: string;
-}
-
-interface FrameState {
-  key: string;
-  firstSeenMs: number;
-  sent?: SentFrameRecord;
-  sfuInMs?: number;
-  sfuOut?: Map<string, number>;
-  ai?: AiFrameRecord;
-  /** tap mode: when each subscription got the AI result of this frame over the DataChannel */
-  aiResults?: AiResultRecord[];
-  receipts: ReceivedFrameRecord[];
-  /** once judged: the frame's capture time, and the subscriptions that have a receipt of it */
-  captureMs?: number;
-  receivedSubs?: Set<string>;
-  judgedMs?: number;
-}
 
 export class FrameCollector {
   private readonly frames = new Map<string, FrameState>();
   /** frames judged within the late horizon: a receipt for one of them settles a provisional loss */
   private readonly judged = new Map<string, FrameState>();
   readonly accounting: FrameAccountant;
-  private readonly windows: SubscriptionWindow[] = [];
-  private readonly windowBySub = new Map<string, SubscriptionWindow>();
-  /** frames received per subscription inside the measurement window */
-  private readonly receivedPerSession = new Map<string, number>();
+  private readonly subscriptions = new Subscriptions();
   /** peer id of each publisher tag */
   private readonly publisherByTag = new Map<number, string>();
-  /** the SFU's stream (session) id of each publisher tag */
-  private readonly streamByTag = new Map<number, string>();
-  /**
-   * SFU stage times of frames that carry no frame-id extension (browser publishers), keyed
-   * `rtp:<stream>:<rtp timestamp>`; receivers that know a frame's RTP timestamp join through it.
-   */
-  private readonly rtpStages = new Map<string, { firstSeenMs: number; sfuInMs?: number; sfuOut: Map<string, number>; ai?: AiFrameRecord }>();
-  /** frame key of each `rtp:<stream>:<rtp timestamp>` a browser publisher reported sending */
-  private readonly frameByRtp = new Map<string, { firstSeenMs: number; f: string }>();
-  /** receipts without a frame id, waiting for the publisher's record of their RTP timestamp */
-  private readonly unresolved = new Map<string, { firstSeenMs: number; receipts: ReceivedFrameRecord[] }>();
+  /** frames without a frame-id extension (browser publishers), known by their RTP timestamp */
+  private readonly rtp = new RtpJoin();
   framesFinalised = 0;
   /** inference budget: frames over it count in frames_over_budget, ms */
   aiBudgetMs = 30;
@@ -79,11 +43,8 @@ export class FrameCollector {
    * (a publisher that heard of the stop late) is kept out of the metrics and the accounting like a warm-up frame.
    */
   measureUntilMs = Number.POSITIVE_INFINITY;
-  /**
-   * Where warm-up frames' metrics go, to be thrown away: the warm-up runs the harness's measuring path as the hold
-   * does (its code optimised, its heap sized), so the hold starts on a harness in its steady state.
-   */
-  private readonly warmupSeries = new MetricSeries();
+  /** the samples of judged frames: the run's series, or (warm-up) one thrown away */
+  private readonly metrics: FrameMetrics;
 
   constructor(
     readonly series: MetricSeries,
@@ -91,6 +52,7 @@ export class FrameCollector {
     private readonly onRecord: (record: FrameRecord) => void,
   ) {
     this.accounting = new FrameAccountant(series);
+    this.metrics = new FrameMetrics(series, peers);
   }
 
   /**
@@ -98,23 +60,16 @@ export class FrameCollector {
    * margin, whichever is later: so every frame in the window is expected by every subscription.
    */
   startMeasuring(ms: number): void {
-    const lastJoinMs = Math.max(Number.NEGATIVE_INFINITY, ...this.windows.map((w) => w.startMs + JOIN_MARGIN_MS));
-    this.measureFromMs = Math.max(ms, lastJoinMs);
+    this.measureFromMs = Math.max(ms, this.subscriptions.lastJoinMs);
   }
 
   registerPublisher(tag: number, peerId: string, streamId?: string): void {
     this.publisherByTag.set(tag, peerId);
-    if (streamId) this.streamByTag.set(tag, streamId);
+    if (streamId) this.rtp.registerStream(tag, streamId);
   }
 
   addWindow(window: SubscriptionWindow): void {
-    const existing = this.windowBySub.get(window.sub);
-    if (existing) Object.assign(existing, window);
-    else {
-      const copy = { ...window };
-      this.windows.push(copy);
-      this.windowBySub.set(copy.sub, copy);
-    }
+    this.subscriptions.add(window);
   }
 
   /** The frame's state: waiting to be judged, or judged within the late horizon (records that come late attach there). */
@@ -136,16 +91,8 @@ export class FrameCollector {
     }
     const state = this.state(record.f, nowMs);
     state.sent = record;
-    if (record.rtpTs === undefined) return;
-    const stream = this.streamByTag.get(Number(record.f.split(':')[0]));
-    if (!stream) return;
-    const key = `rtp:${stream}:${record.rtpTs}`;
-    this.frameByRtp.set(key, { firstSeenMs: nowMs, f: record.f });
-    const waiting = this.unresolved.get(key);
-    if (waiting) {
-      this.unresolved.delete(key);
-      for (const receipt of waiting.receipts) this.receive(receipt, record.f, nowMs);
-    }
+    const key = this.rtp.keyOf(Number(record.f.split(':')[0]), record.rtpTs);
+    if (key) for (const receipt of this.rtp.named(key, record.f, nowMs)) this.receive(receipt, record.f, nowMs);
   }
 
   /**
@@ -155,43 +102,26 @@ export class FrameCollector {
    */
   onSkipped(record: SkippedFrameRecord): void {
     const warmup = !this.inWindow(record.captureMs);
-    const series = warmup ? this.warmupSeries : this.series;
     if (!warmup) this.accounting.skipped();
-    const tags = { room: this.peers.get(record.peer)?.room ?? '', publisher: record.peer };
-    series.add('frames_skipped', tags);
-    if (record.reason === 'encoder-dropped') series.add('frames_dropped_encoder', tags);
+    this.metrics.skipped(record, warmup);
   }
 
   /** `rtp:<stream>:<ts>` of a receipt's frame, when its subscription and the publisher's stream are known */
   private rtpKeyOf(receipt: ReceivedFrameRecord): string | undefined {
-    if (receipt.rtpTs === undefined) return undefined;
-    const window = this.windowBySub.get(receipt.sub);
-    const stream = window ? this.streamByTag.get(window.publisherTag) : undefined;
-    return stream ? `rtp:${stream}:${receipt.rtpTs}` : undefined;
+    return this.rtp.keyOf(this.subscriptions.get(receipt.sub)?.publisherTag, receipt.rtpTs);
   }
 
   onStage(record: TelemetryRecord, nowMs: number): void {
     if (record.k === 'ai') {
-      const known = record.f.startsWith('rtp:') ? this.frameByRtp.get(record.f)?.f : record.f;
+      const known = record.f.startsWith('rtp:') ? this.rtp.frameOf(record.f) : record.f;
       const judged = known ? this.judged.get(known) : undefined;
       if (judged) this.lateAi(judged, record);
       else if (known) this.state(known, nowMs).ai = record;
-      else {
-        let entry = this.rtpStages.get(record.f);
-        if (!entry) {
-          entry = { firstSeenMs: nowMs, sfuOut: new Map() };
-          this.rtpStages.set(record.f, entry);
-        }
-        entry.ai = record;
-      }
+      else this.rtp.stagesFor(record.f, nowMs).ai = record;
       return;
     }
     if ((record.k === 'in' || record.k === 'out') && record.f.startsWith('rtp:')) {
-      let entry = this.rtpStages.get(record.f);
-      if (!entry) {
-        entry = { firstSeenMs: nowMs, sfuOut: new Map() };
-        this.rtpStages.set(record.f, entry);
-      }
+      const entry = this.rtp.stagesFor(record.f, nowMs);
       if (record.k === 'in') entry.sfuInMs ??= record.ms;
       else if (!entry.sfuOut.has(record.sub)) entry.sfuOut.set(record.sub, record.ms);
       return;
@@ -207,12 +137,12 @@ export class FrameCollector {
 
   /** The subscriptions (connected) to the publisher with this tag. */
   subscriptionsOf(publisherTag: number): SubscriptionWindow[] {
-    return this.windows.filter((w) => w.publisherTag === publisherTag);
+    return this.subscriptions.of(publisherTag);
   }
 
   /** The publisher tag a subscription receives (known once it connected). */
   publisherTagOf(sub: string): number | undefined {
-    return this.windowBySub.get(sub)?.publisherTag;
+    return this.subscriptions.get(sub)?.publisherTag;
   }
 
   onAiResult(record: AiResultRecord, nowMs: number): void {
@@ -221,8 +151,7 @@ export class FrameCollector {
     // a result for a frame judged already: its latency is recorded now, as judging would have
     if (state.judgedMs !== undefined && state.sent && this.inWindow(state.captureMs)) {
       const room = this.peers.get(state.sent.peer)?.room ?? '';
-      const info = this.peers.get(record.peer);
-      this.series.record('ai_result_latency_ms', record.receivedMs - (state.captureMs as number), this.frameTags(room, state.sent.peer, record.peer, info?.kind));
+      this.series.record('ai_result_latency_ms', record.receivedMs - (state.captureMs as number), this.metrics.receiverTags(room, state.sent.peer, record.peer));
     }
   }
 
@@ -236,27 +165,21 @@ export class FrameCollector {
     state.ai = ai;
     const measured = this.inWindow(state.captureMs);
     const room = this.peers.get(state.sent.peer)?.room ?? '';
-    this.recordAi(ai, { room, publisher: state.sent.peer }, measured ? this.series : this.warmupSeries);
+    this.metrics.ai(ai, { room, publisher: state.sent.peer }, this.metrics.seriesFor(!measured), this.aiBudgetMs);
     if (ai.outcome === 'done' || !measured) return;
     const publisherTag = Number(state.key.split(':')[0]);
-    for (const window of this.windows) if (window.publisherTag === publisherTag) this.accounting.withdraw(state.key, window.sub);
+    for (const window of this.subscriptions.of(publisherTag)) this.accounting.withdraw(state.key, window.sub);
   }
 
   onReceived(record: ReceivedFrameRecord, nowMs: number): void {
-    if (arrivalOf(record) >= this.measureFromMs) this.receivedPerSession.set(record.sub, (this.receivedPerSession.get(record.sub) ?? 0) + 1);
+    if (arrivalOf(record) >= this.measureFromMs) this.subscriptions.countReceived(record.sub);
     if (record.f === undefined) {
       // a receiver without a marker reader: the publisher's record of this RTP timestamp names the frame
       const key = this.rtpKeyOf(record);
-      const known = key ? this.frameByRtp.get(key) : undefined;
-      if (known) this.receive(record, known.f, nowMs);
-      else if (key) {
-        let waiting = this.unresolved.get(key);
-        if (!waiting) {
-          waiting = { firstSeenMs: nowMs, receipts: [] };
-          this.unresolved.set(key, waiting);
-        }
-        waiting.receipts.push(record);
-      } else this.emitIdentityLost(record);
+      const known = key ? this.rtp.frameOf(key) : undefined;
+      if (known) this.receive(record, known, nowMs);
+      else if (key) this.rtp.wait(key, record, nowMs);
+      else this.emitIdentityLost(record);
       return;
     }
     this.receive(record, record.f, nowMs);
@@ -280,14 +203,17 @@ export class FrameCollector {
       this.state(key, nowMs).receipts.push(key === record.f ? record : { ...record, f: key });
       return;
     }
-    if (judged.receivedSubs?.has(record.sub)) return; // a second copy of a frame this receiver has: counted once
-    judged.receivedSubs?.add(record.sub);
     const captureMs = judged.captureMs;
+    const { publisher, room } = this.sourceOf(judged);
+    if (judged.receivedSubs?.has(record.sub)) {
+      // a second copy of a frame this receiver has: counted once, the copy only in frames_duplicated
+      this.metrics.duplicate(this.metrics.receiverTags(room, publisher, record.peer), !this.inWindow(captureMs));
+      return;
+    }
+    judged.receivedSubs?.add(record.sub);
     const receipt = key === record.f ? record : { ...record, f: key };
     const outcome = FrameAccountant.outcomeOf(captureMs === undefined ? undefined : arrivalOf(record) - captureMs);
     this.accounting.settle(key, record.sub, outcome, record.discarded === true);
-    const publisher = this.publisherByTag.get(Number(key.split(':')[0])) ?? judged.sent?.peer;
-    const room = (publisher ? this.peers.get(publisher)?.room : undefined) ?? '';
     this.emitReceived(judged, receipt, publisher, room, !this.inWindow(captureMs), outcome === 'late');
   }
 
@@ -308,27 +234,13 @@ export class FrameCollector {
       if ((state.judgedMs ?? 0) > judgedCutoff) break;
       this.judged.delete(key);
     }
-    for (const [key, waiting] of this.unresolved) {
-      if (!all && waiting.firstSeenMs > cutoff) break;
-      this.unresolved.delete(key);
-      for (const receipt of waiting.receipts) this.emitIdentityLost(receipt);
-    }
-    const rtpCutoff = all ? Number.POSITIVE_INFINITY : nowMs - 10_000;
-    for (const [key, entry] of this.rtpStages) {
-      if (entry.firstSeenMs > rtpCutoff) break;
-      this.rtpStages.delete(key);
-    }
-    for (const [key, entry] of this.frameByRtp) {
-      if (entry.firstSeenMs > rtpCutoff) break;
-      this.frameByRtp.delete(key);
-    }
+    for (const receipt of this.rtp.expire(nowMs, cutoff, all)) this.emitIdentityLost(receipt);
   }
 
   private judge(state: FrameState, nowMs: number): void {
     this.framesFinalised += 1;
     const publisherTag = Number(state.key.split(':')[0]);
-    const publisher = this.publisherByTag.get(publisherTag) ?? state.sent?.peer;
-    const room = (publisher ? this.peers.get(publisher)?.room : undefined) ?? '';
+    const { publisher, room } = this.sourceOf(state);
     // edge AI records come from the publisher's page, stamped when the frame was drawn
     const edge = state.ai?.device === 'browser' ? state.ai : undefined;
     const captureMs = state.sent?.captureMs ?? state.receipts[0]?.captureMs ?? edge?.readyMs;
@@ -337,6 +249,7 @@ export class FrameCollector {
     const firstBySub = new Map<string, ReceivedFrameRecord>();
     for (const receipt of state.receipts) {
       const held = firstBySub.get(receipt.sub);
+      if (held) this.metrics.duplicate(this.metrics.receiverTags(room, publisher, receipt.peer), warmup);
       if (!held || arrivalOf(receipt) < arrivalOf(held)) firstBySub.set(receipt.sub, receipt);
     }
     const outcomes = new Map<string, 'received' | 'late'>();
@@ -352,38 +265,37 @@ export class FrameCollector {
     if (captureMs !== undefined) state.captureMs = captureMs;
     this.judged.set(state.key, state);
     if (captureMs === undefined) return;
-    const series = warmup ? this.warmupSeries : this.series;
+    const series = this.metrics.seriesFor(warmup);
     if (!state.sent) {
       // a frame the page's edge AI dropped before its encoder was never sent, but it was dropped: count it
-      if (edge && edge.outcome !== 'done') this.recordAi(edge, { room, publisher: edge.pub }, series);
+      if (edge && edge.outcome !== 'done') this.metrics.ai(edge, { room, publisher: edge.pub }, series, this.aiBudgetMs);
       return; // otherwise never sent by a publisher of this run: nothing to expect
     }
     series.add('frames_sent', { room, publisher: state.sent.peer });
     // open-loop sending: captureMs is the frame's place on the timetable, sentMs when it was handed to RTP
     if (this.peers.get(state.sent.peer)?.kind !== 'browser') series.record('send_lag_ms', state.sent.sentMs - state.sent.captureMs, { room, publisher: state.sent.peer });
-    for (const result of state.aiResults ?? []) {
-      const info = this.peers.get(result.peer);
-      series.record('ai_result_latency_ms', result.receivedMs - captureMs, this.frameTags(room, publisher, result.peer, info?.kind));
-    }
+    for (const result of state.aiResults ?? []) series.record('ai_result_latency_ms', result.receivedMs - captureMs, this.metrics.receiverTags(room, publisher, result.peer));
     const ai = state.ai ?? this.rtpEntryOf(state)?.ai;
     if (ai) {
       const tags = { room, publisher: state.sent.peer };
-      this.recordAi(ai, tags, series);
+      this.metrics.ai(ai, tags, series, this.aiBudgetMs);
       if (ai.outcome !== 'done') return; // dropped or failed in the AI hook: not forwarded, so not lost
     }
     // every receiver subscribed for the frame's whole life expects it: received, late or (provisionally) lost
-    for (const window of this.windows) {
-      if (window.publisherTag !== publisherTag) continue;
-      if (captureMs < window.startMs + JOIN_MARGIN_MS) continue;
-      if (window.endMs !== undefined && captureMs > window.endMs - LOSS_WINDOW_MS) continue;
-      const info = this.peers.get(window.peer);
-      const tags = this.frameTags(room, publisher, window.peer, info?.kind);
+    for (const window of this.subscriptions.expecting(publisherTag, captureMs)) {
+      const tags = this.metrics.receiverTags(room, publisher, window.peer);
       const outcome = outcomes.get(window.sub);
       if (warmup) {
         if (!outcome) series.add('frames_lost', tags);
       } else if (outcome) this.accounting.arrived(outcome, tags, firstBySub.get(window.sub)?.discarded === true);
       else this.accounting.missing(state.key, window.sub, tags, nowMs);
     }
+  }
+
+  /** The publisher of a frame (by its tag, or its own record) and the publisher's room. */
+  private sourceOf(state: FrameState): { publisher: string | undefined; room: string } {
+    const publisher = this.publisherByTag.get(Number(state.key.split(':')[0])) ?? state.sent?.peer;
+    return { publisher, room: (publisher ? this.peers.get(publisher)?.room : undefined) ?? '' };
   }
 
   /** The SFU's rtp-keyed entry of a browser publisher's frame (no frame-id extension). */
@@ -393,144 +305,52 @@ export class FrameCollector {
     if (state.sent && this.peers.get(state.sent.peer)?.kind !== 'browser') return undefined;
     // the publisher's record of the RTP timestamp, or a receiver's (browsers read it from each decoded frame)
     const rtpTs = state.sent?.rtpTs ?? state.receipts.find((r) => r.rtpTs !== undefined)?.rtpTs;
-    if (rtpTs === undefined) return undefined;
-    const stream = this.streamByTag.get(Number(state.key.split(':')[0]));
-    return stream ? this.rtpStages.get(`rtp:${stream}:${rtpTs}`) : undefined;
-  }
-
-  private recordAi(ai: AiFrameRecord, tags: Tags, series: MetricSeries): void {
-    if (ai.outcome === 'dropped') series.add('frames_dropped_ai', tags);
-    if (ai.outcome === 'failed') series.add('frames_failed_ai', tags);
-    if (ai.queueMs !== undefined) series.record('ai_queue_ms', ai.queueMs, tags);
-    for (const [stage, ms] of Object.entries(ai.stages ?? {})) series.record(`ai_${stage}_ms`, ms, tags);
-    if (ai.outcome === 'done' && ai.hookMs !== undefined) series.record('ai_hook_ms', ai.hookMs, tags);
-    const inference = ai.stages?.['inference'];
-    if (inference !== undefined && inference > this.aiBudgetMs) series.add('frames_over_budget', tags);
-  }
-
-  private frameTags(room: string, publisher: string | undefined, subscriber: string, kind: string | undefined): Tags {
-    return { room, publisher: publisher ?? '', subscriber, peer_kind: kind ?? 'synthetic' };
+    return this.rtp.stagesOf(this.rtp.keyOf(Number(state.key.split(':')[0]), rtpTs));
   }
 
   private emitReceived(state: FrameState, receipt: ReceivedFrameRecord, publisher: string | undefined, room: string, warmup: boolean, late: boolean): void {
-    const info = this.peers.get(receipt.peer);
-    const tags = this.frameTags(room, publisher, receipt.peer, info?.kind);
-    const record: FrameRecord = {
-      frameId: state.key,
-      room,
-      subscriber: receipt.peer,
-      session: receipt.sub,
-      peerKind: info?.kind ?? 'synthetic',
-      keyframe: receipt.keyframe,
-      bytes: receipt.bytes,
-    };
-    if (publisher) record.publisher = publisher;
     const sent = state.sent;
-    const captureMs = sent?.captureMs ?? receipt.captureMs;
     let sfuInMs = state.sfuInMs;
     let sfuOutMs = state.sfuOut?.get(receipt.sub);
     if (sfuInMs === undefined) {
       const key = this.rtpKeyOf(receipt.rtpTs === undefined && sent?.rtpTs !== undefined ? { ...receipt, rtpTs: sent.rtpTs } : receipt);
-      const entry = key ? this.rtpStages.get(key) : undefined;
+      const entry = this.rtp.stagesOf(key);
       sfuInMs = entry?.sfuInMs;
       sfuOutMs = entry?.sfuOut.get(receipt.sub);
     }
-    const { receivedMs, renderedMs } = receipt;
-    if (receivedMs !== undefined) record.receivedMs = receivedMs;
-    if (renderedMs !== undefined) record.renderedMs = renderedMs;
-    if (captureMs !== undefined) record.captureMs = captureMs;
-    if (sent) record.sentMs = sent.sentMs;
-    if (sfuInMs !== undefined) record.sfuInMs = sfuInMs;
-    if (sfuOutMs !== undefined) record.sfuOutMs = sfuOutMs;
-    if (captureMs !== undefined && receivedMs !== undefined) record.frameLatencyMs = receivedMs - captureMs;
-    if (captureMs !== undefined && renderedMs !== undefined) record.g2gLatencyMs = renderedMs - captureMs;
-    // design.md: a browser's uplink starts at capture, so it includes encode (its sentMs is when the encoder
-    // handed the frame to RTP)
-    const publisherKind = publisher ? this.peers.get(publisher)?.kind : undefined;
-    if (sent && sfuInMs !== undefined) record.uplinkMs = sfuInMs - (publisherKind === 'browser' ? sent.captureMs : sent.sentMs);
-    if (sfuInMs !== undefined && sfuOutMs !== undefined) record.sfuMs = sfuOutMs - sfuInMs;
-    if (sfuOutMs !== undefined && receivedMs !== undefined) record.downlinkMs = receivedMs - sfuOutMs;
-    if (receivedMs !== undefined && renderedMs !== undefined) record.renderMs = renderedMs - receivedMs;
     const ai = state.ai ?? this.rtpEntryOf(state)?.ai;
-    const result = state.aiResults?.find((r) => r.sub === receipt.sub);
-    if (result) record.aiResultMs = result.receivedMs;
-    if (ai) {
-      if (ai.queueMs !== undefined) record.aiQueueMs = ai.queueMs;
-      if (ai.stages) record.aiStagesMs = ai.stages;
-      if (ai.hookMs !== undefined) record.aiHookMs = ai.hookMs;
-      if (ai.device !== undefined) record.aiDevice = ai.device;
-    }
-    if (warmup) record.warmup = true;
-    if (late) record.late = true;
-    if (receipt.discarded) record.discarded = true;
-    const series = warmup ? this.warmupSeries : this.series;
-    series.add(late ? 'frames_late' : 'frames_received', tags);
-    if (receipt.discarded) series.add('frames_discarded_reader', tags);
-    if (record.frameLatencyMs !== undefined) series.record('frame_latency_ms', record.frameLatencyMs, tags);
-    if (record.uplinkMs !== undefined) series.record('uplink_ms', record.uplinkMs, tags);
-    if (record.sfuMs !== undefined) series.record('sfu_ms', record.sfuMs, tags);
-    if (record.downlinkMs !== undefined) series.record('downlink_ms', record.downlinkMs, tags);
-    if (record.g2gLatencyMs !== undefined) series.record('g2g_latency_ms', record.g2gLatencyMs, tags);
-    if (record.renderMs !== undefined) series.record('render_ms', record.renderMs, tags);
-    if (receipt.markerReadMs !== undefined) series.record('marker_read_ms', receipt.markerReadMs, tags);
+    const aiResult = state.aiResults?.find((r) => r.sub === receipt.sub);
+    const join = { key: state.key, room, publisher, sent, sfuInMs, sfuOutMs, ai, aiResult, warmup, late };
+    const record = frameRecordOf(receipt, join, this.peers);
+    this.metrics.receipt(record, receipt, this.metrics.receiverTags(room, publisher, receipt.peer));
     this.onRecord(record);
   }
 
   private emitIdentityLost(receipt: ReceivedFrameRecord): void {
     const info = this.peers.get(receipt.peer);
-    const window = this.windowBySub.get(receipt.sub);
+    const window = this.subscriptions.get(receipt.sub);
     const publisher = window ? this.publisherByTag.get(window.publisherTag) : undefined;
-    const tags = this.frameTags(info?.room ?? '', publisher, receipt.peer, info?.kind);
     const warmup = arrivalOf(receipt) < this.measureFromMs;
-    const series = warmup ? this.warmupSeries : this.series;
-    series.add('frames_received', tags);
-    series.add('identity_lost', tags);
-    // a frame the page reader passed over, whose RTP timestamp no publisher record names (a browser publisher that
-    // does not identify its frames): complete at the receiver, identity unknown
-    if (receipt.discarded) series.add('frames_discarded_reader', tags);
-    const record: FrameRecord = {
-      room: info?.room ?? '',
-      subscriber: receipt.peer,
-      session: receipt.sub,
-      peerKind: info?.kind ?? 'synthetic',
-      keyframe: receipt.keyframe,
-      bytes: receipt.bytes,
-      identityLost: true,
-    };
-    if (receipt.discarded) record.discarded = true;
-    if (receipt.receivedMs !== undefined) record.receivedMs = receipt.receivedMs;
-    if (receipt.renderedMs !== undefined) record.renderedMs = receipt.renderedMs;
-    if (warmup) record.warmup = true;
-    if (publisher) record.publisher = publisher;
-    this.onRecord(record);
+    this.metrics.identityLost(receipt, this.metrics.frameTags(info?.room ?? '', publisher, receipt.peer, info?.kind), warmup);
+    this.onRecord(identityLostRecordOf(receipt, info, publisher, warmup));
   }
 
   /** One second of a browser receiver's WebRTC stats. */
   onStats(peer: string, sample: StatsSample): void {
-    const series = sample.ms < this.measureFromMs ? this.warmupSeries : this.series;
-    const info = this.peers.get(peer);
-    const tags = this.frameTags(info?.room ?? '', undefined, peer, info?.kind);
-    for (const [metric, key] of STATS_TRENDS) {
-      const value = sample[key];
-      if (value !== undefined) series.record(metric, value, tags);
-    }
-    for (const [metric, key] of STATS_COUNTERS) series.add(metric, tags, sample[key]);
+    this.metrics.stats(peer, sample, sample.ms < this.measureFromMs);
   }
 
   /** Closes the windows of a peer that failed mid-run: frames after this are not expected from it. */
   endWindows(peer: string, endMs: number): void {
-    for (const w of this.windows) if (w.peer === peer && w.endMs === undefined) w.endMs = endMs;
+    this.subscriptions.end(peer, endMs);
   }
 
   /** One fps sample per subscription over its window (call once, at the end). */
   recordFps(endMs: number): void {
-    for (const window of this.windows) {
-      const durationS = (Math.min(window.endMs ?? endMs, endMs) - Math.max(window.startMs, this.measureFromMs)) / 1000;
-      if (durationS <= 0) continue;
+    for (const { window, fps } of this.subscriptions.fps(this.measureFromMs, endMs)) {
       const info = this.peers.get(window.peer);
       const publisher = this.publisherByTag.get(window.publisherTag);
-      const tags = this.frameTags(info?.room ?? '', publisher, window.peer, info?.kind);
-      this.series.record('fps_received', (this.receivedPerSession.get(window.sub) ?? 0) / durationS, tags);
+      this.series.record('fps_received', fps, this.metrics.frameTags(info?.room ?? '', publisher, window.peer, info?.kind));
     }
   }
 

@@ -3,7 +3,7 @@
  * A sample goes to every series whose filter its tags match.
  */
 import type { Aggregation, SeriesValues, ThresholdSpec } from '../budgets/types.js';
-import { findMetric, METRICS } from './catalogue.js';
+import { findMetric, METRICS, type MetricName } from './catalogue.js';
 import { Trend, type TrendSummary } from './histogram.js';
 import type { Tags } from './types.js';
 
@@ -66,7 +66,7 @@ export class MetricSeries {
   }
 
   /** A trend sample (latencies, fps, cpu). */
-  record(metric: string, value: number, tags: Tags): void {
+  record(metric: MetricName, value: number, tags: Tags): void {
     for (const series of this.series.get(metric)?.values() ?? []) {
       if (matches(series.filter, tags)) {
         series.count += 1;
@@ -76,14 +76,14 @@ export class MetricSeries {
   }
 
   /** A counter increment. */
-  add(metric: string, tags: Tags, by = 1): void {
+  add(metric: MetricName, tags: Tags, by = 1): void {
     for (const series of this.series.get(metric)?.values() ?? []) {
       if (matches(series.filter, tags)) series.count += by;
     }
   }
 
   /** A Rate sample (k6): `hit` is the yes or no of one event, e.g. one expected frame at one receiver lost or not. */
-  rate(metric: string, hit: boolean, tags: Tags): void {
+  rate(metric: MetricName, hit: boolean, tags: Tags): void {
     for (const series of this.series.get(metric)?.values() ?? []) {
       if (matches(series.filter, tags)) {
         series.count += 1;
@@ -92,10 +92,11 @@ export class MetricSeries {
     }
   }
 
-  trend(metric: string, filter: Tags = {}): Trend | undefined {
+  trend(metric: MetricName, filter: Tags = {}): Trend | undefined {
     return this.series.get(metric)?.get(filterKey(filter))?.trend;
   }
 
+  /** A threshold's series: `metric` is user input, checked against the catalogue where the threshold was parsed. */
   values(metric: string, filter: Tags): SeriesValues {
     const series = this.ensure(metric, filter);
     const windowS = this.windowMs / 1000;

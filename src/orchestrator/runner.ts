@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EXIT_CODES, GlassbenchError, describeError } from '../errors.js';
+import { FRAME_STAGE_METRICS, type MetricName } from '../metrics/catalogue.js';
 import { nowMs, sleep } from '../metrics/clock.js';
 import { FrameCollector, LOSS_WINDOW_MS, type PeerInfo } from '../metrics/collector.js';
 import { Trend, type TrendSummary } from '../metrics/histogram.js';
@@ -44,14 +45,6 @@ const CONNECTS_IN_FLIGHT_PER_RUNNER = 8;
 const STEER_MS = 250;
 /** publishers stop this long after the drain begins, all at one instant (their command must arrive first), ms */
 const STOP_LEAD_MS = 100;
-/** per-stage latency in the summary and report: record field -> metric */
-const STAGE_METRICS: [keyof FrameRecord, string][] = [
-  ['g2gLatencyMs', 'g2g_latency_ms'],
-  ['frameLatencyMs', 'frame_latency_ms'],
-  ['uplinkMs', 'uplink_ms'],
-  ['sfuMs', 'sfu_ms'],
-  ['downlinkMs', 'downlink_ms'],
-];
 
 type PeerOutcome = { ok: true; streamId?: string; windows?: SubscriptionWindow[] } | { ok: false; message: string };
 
@@ -149,15 +142,15 @@ class Run {
     for (const peer of this.plan) this.peerInfo.set(peer.peerId, { room: peer.room, kind: peer.kind });
     this.frames = new FramesFile(join(options.outDir, 'frames.ndjson.gz'));
     if (options.influx) {
-      this.influx = new InfluxSink(
-        options.influx,
-        { testid: options.runId, scenario: this.scenario.name, placement: this.scenario.ai.placement, ...(options.variant ? { variant: options.variant } : {}), ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : {}) },
-        join(options.outDir, 'influx-pending.lp'),
-        (message) => {
+      this.influx = new InfluxSink({
+        connection: options.influx,
+        tags: { testid: options.runId, scenario: this.scenario.name, placement: this.scenario.ai.placement, ...(options.variant ? { variant: options.variant } : {}), ...(options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : {}) },
+        pendingFile: join(options.outDir, 'influx-pending.lp'),
+        onWarning: (message) => {
           this.emit({ type: 'warning', message });
           if (this.influx && message.includes('failed')) this.recordFault(message, [], false, `points not confirmed are kept in influx-pending.lp (glassbench report --push-influx ${options.outDir})`);
         },
-      );
+      });
     }
     this.collector = new FrameCollector(this.series, this.peerInfo, (record) => {
       if (options.variant) record.variant = options.variant;
@@ -591,7 +584,7 @@ class Run {
     const stage = this.loadSteps.find((s) => t >= s.startMs && t < s.endMs);
     if (!stage) return;
     const trends = this.stageTrends.get(stage.index) ?? this.stageTrends.set(stage.index, new Map()).get(stage.index) as Map<string, Trend>;
-    for (const [field, metric] of STAGE_METRICS) {
+    for (const { field, metric } of FRAME_STAGE_METRICS) {
       const value = record[field];
       if (typeof value !== 'number') continue;
       (trends.get(metric) ?? trends.set(metric, new Trend()).get(metric))?.record(value);
@@ -757,7 +750,7 @@ class Run {
       const measured = match.endMs >= this.collector.measureFromMs;
       const room = this.peerInfo.get(match.peer)?.room ?? '';
       const tags = { room, publisher: match.peer };
-      const record = (metric: string, value: number | undefined, t: Record<string, string> = tags): number | undefined => {
+      const record = (metric: MetricName, value: number | undefined, t: Record<string, string> = tags): number | undefined => {
         if (value !== undefined && measured) this.series.record(metric, value, t);
         return value;
       };

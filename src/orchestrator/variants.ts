@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { samplesFromDir } from '../compare/samples.js';
 import { nowMs } from '../metrics/clock.js';
 import { Trend, type TrendSummary } from '../metrics/histogram.js';
-import { METRICS } from '../metrics/catalogue.js';
+import { METRICS, type MetricName } from '../metrics/catalogue.js';
 import type { CounterSummary, RateSummary } from '../metrics/series.js';
 import { isCounterSummary, isRateSummary, sumCounters, sumRates } from '../report/merge-metrics.js';
 import { meanCpuByKind, type RunStatus, type RunSummary, type VariantSummary } from '../report/summary.js';
@@ -26,7 +26,7 @@ const worst = (statuses: RunStatus[]): RunStatus => SEVERITY.find((s) => statuse
 
 
 /** The order rounds run in: interleaved `a b a b`, or sequential `a a b b`. */
-export function schedule(variants: Variant[], rounds: number, order: 'sequential' | 'interleaved'): { variant: Variant; round: number }[] {
+export function variantOrder(variants: Variant[], rounds: number, order: 'sequential' | 'interleaved'): { variant: Variant; round: number }[] {
   const out: { variant: Variant; round: number }[] = [];
   if (order === 'interleaved') for (let r = 1; r <= rounds; r += 1) for (const variant of variants) out.push({ variant, round: r });
   else for (const variant of variants) for (let r = 1; r <= rounds; r += 1) out.push({ variant, round: r });
@@ -39,7 +39,7 @@ export async function runWithVariants(options: RunOptions): Promise<RunResult> {
   if (!scenario.variants || scenario.variants.length === 0) return runScenario(options);
   await mkdir(options.outDir, { recursive: true });
   const startedMs = nowMs();
-  const plan = schedule(scenario.variants, scenario.rounds ?? 1, scenario.order ?? 'interleaved');
+  const plan = variantOrder(scenario.variants, scenario.rounds ?? 1, scenario.order ?? 'interleaved');
   const results: { variant: Variant; round: number; dir: string; summary: RunSummary }[] = [];
   for (const [i, { variant, round }] of plan.entries()) {
     if (options.signal?.aborted) break;
@@ -91,7 +91,7 @@ async function combine(
   for (const variant of scenario.variants ?? []) {
     const rounds = results.filter((r) => r.variant.name === variant.name);
     if (rounds.length === 0) continue;
-    const all = new Map<string, number[]>();
+    const all = new Map<MetricName, number[]>();
     for (const r of rounds) {
       for (const [metric, values] of (await samplesFromDir(r.dir)).values) all.set(metric, [...(all.get(metric) ?? []), ...values]);
     }

@@ -10,19 +10,19 @@ import { compare as compareOp } from '../budgets/evaluate.js';
 import { parseThresholdExpression, parseThresholdKey } from '../budgets/parse.js';
 import type { Aggregation } from '../budgets/types.js';
 import { GlassbenchError } from '../errors.js';
-import { PER_RECEIPT } from '../compare/samples.js';
 import { quantile, sortedCopy } from '../compare/stats.js';
+import { aiStageMetric, frameFieldMetrics, isMetricName, type MetricName } from '../metrics/catalogue.js';
 import { saturationAdvice } from '../metrics/saturation.js';
 import { readFramesFile } from '../sinks/frames-file.js';
 import { isRateSummary } from './merge-metrics.js';
 import { meanCpuByKind, type Bottleneck, type RunSummary } from './summary.js';
 
-/** frame record field -> metric, for the per-frame latencies the report draws */
-const FIELDS: [string, string][] = [...PER_RECEIPT, ['aiHookMs', 'ai_hook_ms']];
-const STAGES = ['uplink_ms', 'sfu_ms', 'downlink_ms', 'render_ms'];
+/** the per-frame latencies the report draws: each receiver's, and the AI hook's (per receipt, as it is drawn) */
+const FIELDS = [...frameFieldMetrics('receipt'), ...frameFieldMetrics('frame').filter((m) => m.metric === 'ai_hook_ms')];
+const STAGES: readonly MetricName[] = ['uplink_ms', 'sfu_ms', 'downlink_ms', 'render_ms'];
 
 export interface Cdf {
-  metric: string;
+  metric: MetricName;
   /** [ms, cumulative share] pairs, at most ~200 */
   points: [number, number][];
   budgets: number[];
@@ -72,7 +72,7 @@ export interface ReportData {
 
 interface Sample {
   t: number;
-  values: Record<string, number>;
+  values: Partial<Record<MetricName, number>>;
 }
 
 async function readSamples(dir: string): Promise<Sample[]> {
@@ -81,10 +81,13 @@ async function readSamples(dir: string): Promise<Sample[]> {
     if (r['warmup'] === true || r['kind'] === 'speech') return;
     const t = (r['renderedMs'] ?? r['receivedMs']) as number | undefined;
     if (typeof t !== 'number') return;
-    const values: Record<string, number> = {};
-    for (const [field, metric] of FIELDS) if (typeof r[field] === 'number') values[metric] = r[field] as number;
+    const values: Sample['values'] = {};
+    for (const { metric, field } of FIELDS) if (typeof r[field] === 'number') values[metric] = r[field] as number;
     const stages = r['aiStagesMs'] as Record<string, number> | undefined;
-    for (const [stage, ms] of Object.entries(stages ?? {})) values[`ai_${stage}_ms`] = ms;
+    for (const [stage, ms] of Object.entries(stages ?? {})) {
+      const metric = aiStageMetric(stage);
+      if (metric) values[metric] = ms;
+    }
     out.push({ t, values });
   }).catch(() => undefined); // an unreadable file: draw what was read
   return out.sort((a, b) => a.t - b.t);
@@ -137,8 +140,8 @@ function budgetsOf(summary: RunSummary, metric: string): number[] {
 }
 
 function group(name: string, samples: Sample[], summary: RunSummary, startMs: number, extraBars: Record<string, number>): ReportData['groups'][number] {
-  const byMetric = new Map<string, number[]>();
-  for (const s of samples) for (const [m, v] of Object.entries(s.values)) append(byMetric, m, v);
+  const byMetric = new Map<MetricName, number[]>();
+  for (const s of samples) for (const [m, v] of Object.entries(s.values) as [MetricName, number][]) append(byMetric, m, v);
   const cdfs: Cdf[] = [];
   for (const [metric, values] of byMetric) {
     const sorted = sortedCopy(values);
@@ -163,9 +166,9 @@ function group(name: string, samples: Sample[], summary: RunSummary, startMs: nu
     const sorted = sortedCopy(byMetric.get(stage) ?? []);
     return { stage, p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) };
   });
-  const median = (m: string): number | undefined => (byMetric.has(m) ? quantile(sortedCopy(byMetric.get(m) ?? []), 0.5) : undefined);
+  const median = (m: MetricName): number | undefined => (byMetric.has(m) ? quantile(sortedCopy(byMetric.get(m) ?? []), 0.5) : undefined);
   const bars: Record<string, number> = { ...extraBars };
-  for (const m of [headline, 'ai_inference_ms', 'ai_hook_ms']) {
+  for (const m of [headline, 'ai_inference_ms', 'ai_hook_ms'] as const) {
     const v = median(m);
     if (v !== undefined) bars[`${m} p50`] = v;
   }
@@ -174,8 +177,8 @@ function group(name: string, samples: Sample[], summary: RunSummary, startMs: nu
 
 /** Each stage's median per second, and the SFU's event-loop delay over the same seconds. */
 function stagesOverTime(samples: Sample[], summary: RunSummary, startMs: number): ReportData['stagesOverTime'] {
-  const stages: { metric: string; points: [number, number][] }[] = [];
-  for (const metric of ['uplink_ms', 'sfu_ms', 'downlink_ms']) {
+  const stages: { metric: MetricName; points: [number, number][] }[] = [];
+  for (const metric of ['uplink_ms', 'sfu_ms', 'downlink_ms'] as const) {
     const perSecond = new Map<number, number[]>();
     for (const s of samples) {
       const v = s.values[metric];
@@ -203,6 +206,8 @@ function failedFirst(summary: RunSummary, samples: Sample[], startMs: number): R
       } catch {
         continue;
       }
+      // a threshold on a name the catalogue does not know has no samples to follow
+      if (!isMetricName(metric)) continue;
       const values: number[] = [];
       let atS: number | undefined;
       let sec = -1;

@@ -6,7 +6,7 @@
  */
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { InfluxDB, Point } from '@influxdata/influxdb-client';
-import { STATS_COUNTERS, STATS_TRENDS } from '../metrics/catalogue.js';
+import { frameInfluxFields, SPEECH_METRICS, STATS_INFLUX_FIELDS } from '../metrics/catalogue.js';
 import { nowMs } from '../metrics/clock.js';
 import { GlassbenchError } from '../errors.js';
 import type { FrameRecord, SpeechSampleRecord } from '../metrics/types.js';
@@ -34,6 +34,17 @@ export interface InfluxRunTags {
   shard?: string;
 }
 
+export interface InfluxSinkOptions {
+  /** the server, its database or bucket, and extra tags for every point */
+  connection: InfluxOptions;
+  /** tags of every point of this run */
+  tags: InfluxRunTags;
+  /** where batches that could not be written are appended (line protocol, µs precision) */
+  pendingFile: string;
+  /** told each distinct warning once (a failed write); default: nobody */
+  onWarning?: (message: string) => void;
+}
+
 /** The write endpoint with microsecond precision: v1 `/write?db=`, or v2 `/api/v2/write?org=&bucket=`. */
 function writePath(options: InfluxOptions): string {
   return options.db !== undefined
@@ -56,13 +67,16 @@ export class InfluxSink implements Sink {
   pointsWritten = 0;
   pointsPending = 0;
   readonly warnings: string[] = [];
+  private readonly options: InfluxOptions;
+  private readonly tags: InfluxRunTags;
+  private readonly pendingFile: string;
+  private readonly onWarning: (message: string) => void;
 
-  constructor(
-    private readonly options: InfluxOptions,
-    private readonly tags: InfluxRunTags,
-    private readonly pendingFile: string,
-    private readonly onWarning: (message: string) => void = () => undefined,
-  ) {
+  constructor({ connection: options, tags, pendingFile, onWarning = () => undefined }: InfluxSinkOptions) {
+    this.options = options;
+    this.tags = tags;
+    this.pendingFile = pendingFile;
+    this.onWarning = onWarning;
     this.client = new InfluxDB({ url: options.url, token: options.token ?? '', timeout: 3000 });
     this.path = writePath(options);
     this.timer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
@@ -103,25 +117,17 @@ export class InfluxSink implements Sink {
     if (record.frameId) point.stringField('frame_id', record.frameId);
     if (record.publisher) point.stringField('publisher', record.publisher);
     point.booleanField('keyframe', record.keyframe).intField('bytes', record.bytes);
-    const numbers: [string, number | undefined][] = [
+    // the frame's stamps (times, not metrics: the metrics between them are the catalogue's fields)
+    const stamps: [string, number | undefined][] = [
       ['capture_ms', record.captureMs],
       ['sent_ms', record.sentMs],
       ['sfu_in_ms', record.sfuInMs],
       ['sfu_out_ms', record.sfuOutMs],
       ['received_ms', record.receivedMs],
       ['rendered_ms', record.renderedMs],
-      ['frame_latency_ms', record.frameLatencyMs],
-      ['g2g_latency_ms', record.g2gLatencyMs],
-      ['render_ms', record.renderMs],
-      ['uplink_ms', record.uplinkMs],
-      ['sfu_ms', record.sfuMs],
-      ['downlink_ms', record.downlinkMs],
-      ['ai_queue_ms', record.aiQueueMs],
-      ['ai_hook_ms', record.aiHookMs],
       ['ai_result_ms', record.aiResultMs],
     ];
-    for (const [stage, ms] of Object.entries(record.aiStagesMs ?? {})) numbers.push([`ai_${stage}_ms`, ms]);
-    for (const [name, value] of numbers) if (value !== undefined) point.floatField(name, value);
+    for (const [name, value] of [...stamps, ...frameInfluxFields(record)]) if (value !== undefined) point.floatField(name, value);
     if (record.aiDevice) point.stringField('ai_device', record.aiDevice);
     if (record.identityLost) point.booleanField('identity_lost', true);
     if (record.warmup) point.booleanField('warmup', true);
@@ -136,15 +142,10 @@ export class InfluxSink implements Sink {
     if (record.subscriber !== undefined) point.stringField('subscriber', record.subscriber);
     if (record.session !== undefined) point.stringField('session', record.session);
     point.stringField('recognised', record.recognised).stringField('translation', record.translation);
-    const numbers: [string, number | undefined][] = [
-      ['asr_ms', record.asrMs],
-      ['mt_ms', record.mtMs],
-      ['tts_ttfb_ms', record.ttsTtfbMs],
-      ['asr_wer_pct', record.werPct],
-      ['subtitle_latency_ms', record.subtitleLatencyMs],
-      ['s2s_latency_ms', record.s2sLatencyMs],
-    ];
-    for (const [name, value] of numbers) if (value !== undefined) point.floatField(name, value);
+    for (const { field, influxField } of SPEECH_METRICS) {
+      const value = record[field];
+      if (value !== undefined) point.floatField(influxField, value);
+    }
     if (record.warmup) point.booleanField('warmup', true);
     point.timestamp(String(this.uniqueMicros(record.utteranceEndMs)));
     this.enqueue(point);
@@ -159,9 +160,9 @@ export class InfluxSink implements Sink {
     const point = this.point('webrtc').tag('peer_kind', peerKind).stringField('peer', peer).stringField('room', room);
     // as on frame points: a merge of shards (report --influx) leaves warm-up seconds out, as the summary did
     if (warmup) point.booleanField('warmup', true);
-    for (const [metric, key] of [...STATS_TRENDS, ...STATS_COUNTERS]) {
+    for (const [field, key] of STATS_INFLUX_FIELDS) {
       const value = sample[key];
-      if (value !== undefined) point.floatField(metric, value);
+      if (value !== undefined) point.floatField(field, value);
     }
     if (sample.fps !== undefined) point.floatField('fps', sample.fps);
     point.timestamp(String(this.uniqueMicros(sample.ms)));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareRuns, comparisonJunit, comparisonMarkdown, DEFAULT_COMPARE_OPTIONS, parseTolerance } from '../../../src/compare/compare.js';
 import type { RunSamples } from '../../../src/compare/samples.js';
+import type { MetricName } from '../../../src/metrics/catalogue.js';
 import { SampleSink } from '../../../src/compare/samples.js';
 import { bootstrapQuantileDelta, quantile, seededRandom, sortedCopy } from '../../../src/compare/stats.js';
 
@@ -10,10 +11,11 @@ function latencies(n: number, median: number, seed: number): number[] {
   return Array.from({ length: n }, () => median * Math.exp(0.3 * (random() + random() + random() - 1.5)));
 }
 
-function run(id: string, values: Record<string, number[]>, scenario = 's'): RunSamples {
+function run(id: string, values: Partial<Record<MetricName, number[]>>, scenario = 's'): RunSamples {
   // every value its own frame: these runs have one receiver per frame
-  const clusters = new Map(Object.entries(values).map(([metric, list]) => [metric, list.map((_, i) => i)]));
-  return { source: id, runId: id, scenario, status: 'passed', startedAt: '', values: new Map(Object.entries(values)), clusters };
+  const entries = Object.entries(values) as [MetricName, number[]][];
+  const clusters = new Map(entries.map(([metric, list]) => [metric, list.map((_, i) => i)]));
+  return { source: id, runId: id, scenario, status: 'passed', startedAt: '', values: new Map(entries), clusters };
 }
 
 describe('compare statistics', () => {
@@ -50,6 +52,13 @@ describe('compareRuns', () => {
     expect(compareRuns(slower, baseline).metrics.find((m) => m.metric === 'frame_latency_ms')?.verdict).toBe('improvement');
     expect(comparisonMarkdown(c)).toMatch(/\*\*Regression\*\* in `frame_latency_ms`/);
     expect(comparisonJunit(c)).toMatch(/<testcase classname="glassbench.compare" name="frame_latency_ms"><failure/);
+  });
+
+  it('judges a metric the catalogue says is better higher the other way round: a fall is the regression', () => {
+    const baseline = run('base', { fps_received: latencies(2000, 30, 11) });
+    const fewer = run('fewer', { fps_received: latencies(2000, 30, 12).map((v) => v - 10) });
+    expect(compareRuns(baseline, fewer).regressions).toEqual(['fps_received']);
+    expect(compareRuns(fewer, baseline).metrics[0]?.verdict).toBe('improvement');
   });
 
   it('gates the median by default and the p95 only when asked', () => {

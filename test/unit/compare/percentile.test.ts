@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareRuns } from '../../../src/compare/compare.js';
 import { quantile, seededRandom, sortedCopy } from '../../../src/compare/stats.js';
+import type { MetricName } from '../../../src/metrics/catalogue.js';
 import { Trend } from '../../../src/metrics/histogram.js';
 import { reportData } from '../../../src/report/report-data.js';
 
@@ -39,7 +40,7 @@ describe('one percentile definition: nearest rank', () => {
 
   it('compare reports nearest-rank medians and p95s', () => {
     const values = Array.from({ length: 20 }, (_, i) => i + 1);
-    const run = { source: 'a', runId: 'a', scenario: 's', status: 'passed', startedAt: '', values: new Map([['frame_latency_ms', values]]), clusters: new Map([['frame_latency_ms', values.map((_, i) => i)]]) };
+    const run = { source: 'a', runId: 'a', scenario: 's', status: 'passed', startedAt: '', values: new Map<MetricName, number[]>([['frame_latency_ms', values]]), clusters: new Map<MetricName, number[]>([['frame_latency_ms', values.map((_, i) => i)]]) };
     const row = compareRuns(run, { ...run, source: 'b', runId: 'b' }).metrics[0];
     expect(row?.p50?.baseline).toBe(10);
     expect(row?.p95?.baseline).toBe(19);

@@ -130,4 +130,34 @@ describe('FrameCollector', () => {
     expect(summaries['frames_sent']).toMatchObject({ count: 1 });
     expect(series.trend('ai_inference_ms')?.count).toBe(1);
   });
+
+  it('counts a second copy of a frame at one receiver in frames_duplicated, before and after the frame is judged, and nothing else of it', () => {
+    const { collector, series, records } = setup();
+    const receipt = { f: '1:0', peer: 'r1-sub-1', sub: 'A', receivedMs: 1030, firstPacketMs: 1025, bytes: 10, keyframe: false };
+    collector.onSent({ f: '1:0', peer: 'r1-pub-1', captureMs: 1000, sentMs: 1001, bytes: 10, keyframe: false }, 1000);
+    collector.onReceived(receipt, 1030);
+    collector.onReceived({ ...receipt, receivedMs: 1045 }, 1045);
+    collector.onReceived({ ...receipt, sub: 'B', peer: 'r1-sub-2' }, 1030);
+    collector.finalise(10_000);
+    // a copy that reaches the harness after the frame was judged
+    collector.onReceived({ ...receipt, receivedMs: 1050 }, 10_100);
+    collector.finalise(30_000, true);
+    const summaries = series.summaries();
+    expect(summaries['frames_duplicated']).toMatchObject({ count: 2 });
+    expect(summaries['frames_received']).toMatchObject({ count: 2 });
+    expect(series.trend('frame_latency_ms')?.count).toBe(2);
+    expect(records.filter((r) => r.subscriber === 'r1-sub-1').map((r) => r.frameLatencyMs)).toEqual([30]);
+    expect(collector.accounting.summary()).toMatchObject({ expected: 2, received: 2, lost: 0, holds: true });
+  });
+
+  it('keeps copies of warm-up frames out of frames_duplicated', () => {
+    const { collector, series } = setup();
+    collector.measureFromMs = 5000;
+    const receipt = { f: '1:0', peer: 'r1-sub-1', sub: 'A', receivedMs: 1030, firstPacketMs: 1025, bytes: 10, keyframe: false };
+    collector.onSent({ f: '1:0', peer: 'r1-pub-1', captureMs: 1000, sentMs: 1001, bytes: 10, keyframe: false }, 1000);
+    collector.onReceived(receipt, 1030);
+    collector.onReceived(receipt, 1031);
+    collector.finalise(30_000, true);
+    expect(series.summaries()['frames_duplicated']).toMatchObject({ count: 0 });
+  });
 });

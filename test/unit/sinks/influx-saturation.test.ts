@@ -10,7 +10,7 @@ describe('InfluxSink saturation points', () => {
   it('writes `resources` points per process and the saturation reasons as a string field of the summary points', async () => {
     const pending = join(mkdtempSync(join(tmpdir(), 'glassbench-sink-')), 'influx-pending.lp');
     // nothing listens on 127.0.0.1:9: every point lands in the pending file, as line protocol
-    const sink = new InfluxSink({ url: 'http://127.0.0.1:9', db: 'x' }, { testid: 't', scenario: 's', placement: 'none' }, pending);
+    const sink = new InfluxSink({ connection: { url: 'http://127.0.0.1:9', db: 'x' }, tags: { testid: 't', scenario: 's', placement: 'none' }, pendingFile: pending });
     sink.writeResources('runner-1', 1000, { cpu_pct: 97.5, rss_mb: 120, loop_delay_ms: 42 });
     sink.writeResources('machine', 1000, { machine_cpu_pct: 99, machine_steal_pct: 0 });
     const reason = { process: 'runner-1', measure: 'cpu_pct', line: 85, worst: 99, mean: 97, overShare: 1, overMs: 6000, text: 'runner-1: CPU over 85% of a core in 6 of 6 samples' };

@@ -9,7 +9,7 @@ describe('InfluxSink summary points', () => {
   it('writes a Rate as count, hits and rate, and leaves the rate out when it had no samples', async () => {
     const pending = join(mkdtempSync(join(tmpdir(), 'glassbench-sink-')), 'influx-pending.lp');
     // nothing listens on 127.0.0.1:9: the points go to the pending file, which is what a server would get
-    const sink = new InfluxSink({ url: 'http://127.0.0.1:9', db: 'x' }, { testid: 't', scenario: 's', placement: 'none' }, pending);
+    const sink = new InfluxSink({ connection: { url: 'http://127.0.0.1:9', db: 'x' }, tags: { testid: 't', scenario: 's', placement: 'none' }, pendingFile: pending });
     const summary = {
       endedAt: '2026-01-01T00:00:00.000Z',
       saturated: false,

@@ -12,7 +12,7 @@ describe('InfluxSink frame timestamps', () => {
 
   it('keeps timestamps unique and forgets the ones too old to collide', () => {
     const pending = join(mkdtempSync(join(tmpdir(), 'glassbench-sink-')), 'influx-pending.lp');
-    sink = new InfluxSink({ url: 'http://127.0.0.1:9', db: 'x' }, { testid: 't', scenario: 's', placement: 'none' }, pending);
+    sink = new InfluxSink({ connection: { url: 'http://127.0.0.1:9', db: 'x' }, tags: { testid: 't', scenario: 's', placement: 'none' }, pendingFile: pending });
     const unique = (sink as unknown as { uniqueMicros(ms: number): number }).uniqueMicros.bind(sink);
     const internals = sink as unknown as { usedTimestamps: Set<number> };
     const first = Array.from({ length: 5000 }, () => unique(1000));
