@@ -1,6 +1,9 @@
-// ESLint flat config: typescript-eslint's recommended rules on sources, tests and benchmarks, the one clock, and
-// the import boundary between the harness, the protocol module and the reference SFU.
+// ESLint flat config: typescript-eslint's recommended rules on sources, tests and benchmarks, the one clock, sorted
+// imports, and the import boundary between the harness, the protocol module and the reference SFU. Layout is
+// prettier's (`npm run lint` checks both; `npm run format` fixes both).
 import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import simpleImportSort from 'eslint-plugin-simple-import-sort';
 import tseslint from 'typescript-eslint';
 
 /**
@@ -25,6 +28,11 @@ export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'reports/', '.cache/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.mjs', '**/*.js'],
+    plugins: { 'simple-import-sort': simpleImportSort },
+    rules: { 'simple-import-sort/imports': 'error', 'simple-import-sort/exports': 'error' },
+  },
   {
     files: ['**/*.ts'],
     rules: {
@@ -84,4 +92,6 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./', message: PROTOCOL_MESSAGE }] }],
     },
   },
+  // last: turns off the rules that would fight prettier's layout
+  prettier,
 );

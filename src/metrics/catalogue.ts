@@ -13,7 +13,7 @@ import type { AiStageName, MetricField, MetricRow, MetricScope } from './catalog
 import type { FrameRecord, SpeechSampleRecord } from './types.js';
 import type { StatsSample } from '../protocol/runner-ipc.js';
 
-export type { AiStageName, MetricField, MetricKind, MetricRow, MetricScope, MetricUnit } from './catalogue-row.js';
+export type { AiStageName, MetricField, MetricRow, MetricScope } from './catalogue-row.js';
 
 export const METRICS = [...FRAME_PATH_METRICS, ...AI_SYSTEM_METRICS] as const;
 
@@ -37,10 +37,6 @@ export function findMetric(name: string): MetricDefinition | undefined {
 
 export function isMetricName(name: string): name is MetricName {
   return BY_NAME.has(name);
-}
-
-export function metricNames(): MetricName[] {
-  return METRICS.map((m) => m.name);
 }
 
 function rowsWith<R extends MetricField['record']>(record: R): FieldRow<R>[] {

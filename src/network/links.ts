@@ -80,12 +80,6 @@ export async function removeStaleNamespaces(): Promise<string[]> {
   return removed;
 }
 
-/** The namespaces this process made that still exist (for tests and cleanup checks). */
-export function namespacesOf(pid = process.pid): string[] {
-  if (!existsSync(NETNS_DIR)) return [];
-  return readdirSync(NETNS_DIR).filter((name) => name.startsWith(`${PREFIX}${pid}-`));
-}
-
 /** What stops impaired links on this machine, or undefined when they can be made. */
 export async function linkPrerequisites(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'network impairment needs root (it makes network namespaces and links): run as root, or remove network from the scenario';
