@@ -41,7 +41,11 @@ export default tseslint.config(
       'no-restricted-properties': [
         'error',
         { object: 'Date', property: 'now', message: 'use nowMs() from src/metrics/clock.ts, the only time source' },
-        { object: 'performance', property: 'now', message: 'use nowMs() from src/metrics/clock.ts, the only time source' },
+        {
+          object: 'performance',
+          property: 'now',
+          message: 'use nowMs() from src/metrics/clock.ts, the only time source',
+        },
       ],
     },
   },
@@ -67,7 +71,10 @@ export default tseslint.config(
         {
           patterns: [
             { regex: SERVER_IMPORTS_FROM_SRC, message: SERVER_MESSAGE },
-            { regex: '(^|/)sfu/', message: 'reference-server/ai/ does not import the SFU: take an interface (ai/reporting.ts)' },
+            {
+              regex: '(^|/)sfu/',
+              message: 'reference-server/ai/ does not import the SFU: take an interface (ai/reporting.ts)',
+            },
           ],
         },
       ],

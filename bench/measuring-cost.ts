@@ -10,6 +10,7 @@ import { existsSync, symlinkSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
 import type { RunSummary } from '../src/report/summary.js';
 import { meanCpuByKind } from '../src/report/summary.js';
 
@@ -31,7 +32,9 @@ const log = (text: string): void => void process.stderr.write(`${text}\n`);
 
 function runCli(cli: string, scenarioPath: string, outDir: string): Promise<RunSummary> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [cli, 'run', scenarioPath, '--out', outDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'run', scenarioPath, '--out', outDir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('exit', () => {
@@ -52,7 +55,12 @@ function buildBaseline(ref: string, dir: string): string {
   return cli;
 }
 
-export async function benchMeasuringCost(options: { baselineRef: string; subscribers: number; rounds: number; hold: string }): Promise<MeasuringCost> {
+export async function benchMeasuringCost(options: {
+  baselineRef: string;
+  subscribers: number;
+  rounds: number;
+  hold: string;
+}): Promise<MeasuringCost> {
   const work = await mkdtemp(join(tmpdir(), 'glassbench-bench-cost-'));
   const baselineDir = join(work, 'baseline');
   try {
@@ -60,14 +68,17 @@ export async function benchMeasuringCost(options: { baselineRef: string; subscri
     const baselineCli = buildBaseline(options.baselineRef, baselineDir);
     const currentCli = resolve('dist/src/cli/main.js');
     const scenarioPath = join(work, 'cost.yaml');
-    await writeFile(scenarioPath, `name: bench-measuring-cost
+    await writeFile(
+      scenarioPath,
+      `name: bench-measuring-cost
 duration: ${options.hold}
 warmup: 3s
 runners: 1
 peers:
   - { role: publisher, count: 1, video: { width: 640, height: 360, fps: 30, bitrateKbps: 600 } }
   - { role: subscriber, count: ${options.subscribers} }
-`);
+`,
+    );
     const baseline: Record<string, number[]> = {};
     const current: Record<string, number[]> = {};
     const add = (into: Record<string, number[]>, s: RunSummary): void => {
@@ -75,7 +86,16 @@ peers:
     };
     for (let round = 1; round <= options.rounds; round += 1) {
       // alternate which build goes first, so a drift of the machine does not favour one
-      const order: ['baseline' | 'current', string][] = round % 2 === 1 ? [['baseline', baselineCli], ['current', currentCli]] : [['current', currentCli], ['baseline', baselineCli]];
+      const order: ['baseline' | 'current', string][] =
+        round % 2 === 1
+          ? [
+              ['baseline', baselineCli],
+              ['current', currentCli],
+            ]
+          : [
+              ['current', currentCli],
+              ['baseline', baselineCli],
+            ];
       for (const [name, cli] of order) {
         log(`(e) round ${round}/${options.rounds}: ${name} build, ${options.subscribers} subscribers ...`);
         const s = await runCli(cli, scenarioPath, join(work, `${name}-${round}`));
@@ -85,8 +105,10 @@ peers:
     }
     const mean = (v: number[] | undefined): number => (v && v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : 0);
     const deltaPct: Record<string, number> = {};
-    for (const kind of ['harness', 'runner', 'sfu']) deltaPct[kind] = Math.round((mean(current[kind]) - mean(baseline[kind])) * 10) / 10;
-    const totalDeltaPct = Math.round(((deltaPct['harness'] ?? 0) + (deltaPct['runner'] ?? 0) + (deltaPct['sfu'] ?? 0)) * 10) / 10;
+    for (const kind of ['harness', 'runner', 'sfu'])
+      deltaPct[kind] = Math.round((mean(current[kind]) - mean(baseline[kind])) * 10) / 10;
+    const totalDeltaPct =
+      Math.round(((deltaPct['harness'] ?? 0) + (deltaPct['runner'] ?? 0) + (deltaPct['sfu'] ?? 0)) * 10) / 10;
     return { ...options, baseline, current, deltaPct, totalDeltaPct };
   } finally {
     try {

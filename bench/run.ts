@@ -14,18 +14,19 @@
  * BENCH_PARTS=a,b,c,d,e picks parts; BENCH_HOLD and BENCH_STEPS tune part (a).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { TrendSummary } from '../src/metrics/histogram.js';
-import { runScenario } from '../src/orchestrator/runner.js';
-import type { RunSummary } from '../src/report/summary.js';
-import { scenarioFromText } from '../src/scenario/validate.js';
+
 import { DeviceBackend, ExternalBackend } from '../reference-server/ai/backends.js';
 import type { BufferedFrame } from '../reference-server/ai/frame-buffer.js';
 import { AiPipeline, type StageBackend } from '../reference-server/ai/pipeline.js';
 import { DeviceScheduler } from '../reference-server/ai/scheduler.js';
-import type { AiOptions } from '../src/protocol/ai.js';
 import { nowMs } from '../src/metrics/clock.js';
+import type { TrendSummary } from '../src/metrics/histogram.js';
+import { runScenario } from '../src/orchestrator/runner.js';
+import type { AiOptions } from '../src/protocol/ai.js';
+import type { RunSummary } from '../src/report/summary.js';
+import { scenarioFromText } from '../src/scenario/validate.js';
 import { benchMeasuringCost } from './measuring-cost.js';
 
 const HOLD = process.env['BENCH_HOLD'] ?? '20s';
@@ -38,7 +39,11 @@ const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'a,b,c,d,e').split(','));
 const BASELINE_REF = process.env['BENCH_BASELINE_REF'] ?? '58e9653';
 const BROWSER_STEPS = (process.env['BENCH_BROWSER_STEPS'] ?? '1,2,3,4,6,8,10,12').split(',').map(Number);
 
-async function runOnce(subscribers: number, hold: string, kind: 'synthetic' | 'browser' = 'synthetic'): Promise<RunSummary> {
+async function runOnce(
+  subscribers: number,
+  hold: string,
+  kind: 'synthetic' | 'browser' = 'synthetic',
+): Promise<RunSummary> {
   const source = kind === 'browser' ? ', source: encoded' : '';
   const scenario = scenarioFromText(`name: bench-${kind}-${subscribers}
 duration: ${hold}
@@ -102,26 +107,50 @@ function step(subscribers: number, s: RunSummary): CapacityStep {
 }
 
 async function main(): Promise<void> {
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` };
-  log(`glassbench bench on ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}; hold ${HOLD} per step`);
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
+  log(
+    `glassbench bench on ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}; hold ${HOLD} per step`,
+  );
 
   const capacity: CapacityStep[] = [];
   for (const n of PARTS.has('a') ? STEPS : []) {
     log(`(a) ${n} subscribers in one peer runner ...`);
     const result = step(n, await runOnce(n, HOLD));
     capacity.push(result);
-    log(`    p95 ${result.frameLatencyP95Ms?.toFixed(1)} ms, runner CPU ${result.runnerCpuPctMean}%, SFU CPU ${result.sfuCpuPctMean}%, saturated ${result.saturated} -> ${result.ok ? 'ok' : 'over'}`);
+    log(
+      `    p95 ${result.frameLatencyP95Ms?.toFixed(1)} ms, runner CPU ${result.runnerCpuPctMean}%, SFU CPU ${result.sfuCpuPctMean}%, saturated ${result.saturated} -> ${result.ok ? 'ok' : 'over'}`,
+    );
     if (!result.ok) break;
   }
   const best = [...capacity].reverse().find((c) => c.ok) ?? null;
 
-  const forwarding: { subscribers: number; packets: number; p50Us: number; p90Us: number; p99Us: number; maxUs: number }[] = [];
+  const forwarding: {
+    subscribers: number;
+    packets: number;
+    p50Us: number;
+    p90Us: number;
+    p99Us: number;
+    maxUs: number;
+  }[] = [];
   for (const n of PARTS.has('b') ? [1, 10, 100] : []) {
     log(`(b) forwarding time with ${n} subscriber(s) ...`);
     const forward = (await runOnce(n, '10s')).sfu?.forwardMs;
     if (!forward) throw new Error('the SFU reported no forwarding times');
     const us = (ms: number): number => Math.round(ms * 1000);
-    forwarding.push({ subscribers: n, packets: forward.count, p50Us: us(forward.p50), p90Us: us(forward.p90), p99Us: us(forward.p99), maxUs: us(forward.max) });
+    forwarding.push({
+      subscribers: n,
+      packets: forward.count,
+      p50Us: us(forward.p50),
+      p90Us: us(forward.p90),
+      p99Us: us(forward.p99),
+      maxUs: us(forward.max),
+    });
   }
 
   const browsers: BrowserStep[] = [];
@@ -145,13 +174,22 @@ async function main(): Promise<void> {
       ok: !s.saturated && s.peers.connected === n + 1 && (fps?.min ?? 0) >= 25,
     };
     browsers.push(result);
-    log(`    g2g p50/p95 ${result.g2gP50Ms}/${result.g2gP95Ms} ms, fps min ${result.fpsMin}, Chromium CPU ${result.browserCpuPctMean}%, marker read p50 ${result.markerReadP50Ms} ms, saturated ${result.saturated}`);
+    log(
+      `    g2g p50/p95 ${result.g2gP50Ms}/${result.g2gP95Ms} ms, fps min ${result.fpsMin}, Chromium CPU ${result.browserCpuPctMean}%, marker read p50 ${result.markerReadP50Ms} ms, saturated ${result.saturated}`,
+    );
     if (!result.ok) break;
   }
   const bestBrowser = [...browsers].reverse().find((b) => b.ok) ?? null;
 
   const ai = PARTS.has('d') ? await benchAi() : undefined;
-  const measuringCost = PARTS.has('e') ? await benchMeasuringCost({ baselineRef: BASELINE_REF, subscribers: 50, rounds: Number(process.env['BENCH_COST_ROUNDS'] ?? 3), hold: '20s' }) : undefined;
+  const measuringCost = PARTS.has('e')
+    ? await benchMeasuringCost({
+        baselineRef: BASELINE_REF,
+        subscribers: 50,
+        rounds: Number(process.env['BENCH_COST_ROUNDS'] ?? 3),
+        hold: '20s',
+      })
+    : undefined;
 
   const results = {
     date: new Date().toISOString(),
@@ -166,14 +204,27 @@ async function main(): Promise<void> {
     ai,
     measuringCost,
   };
-  const previous = await readFile('bench/results/latest.json', 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>).catch((): Record<string, unknown> => ({}));
+  const previous = await readFile('bench/results/latest.json', 'utf8')
+    .then((t) => JSON.parse(t) as Record<string, unknown>)
+    .catch((): Record<string, unknown> => ({}));
   // a partial run (BENCH_PARTS) keeps the other parts' last results
   const merged = {
     ...previous,
     ...results,
-    ...(PARTS.has('a') ? {} : { capacity: previous['capacity'], maxSubscribersOneRunner: previous['maxSubscribersOneRunner'], bestStep: previous['bestStep'] }),
+    ...(PARTS.has('a')
+      ? {}
+      : {
+          capacity: previous['capacity'],
+          maxSubscribersOneRunner: previous['maxSubscribersOneRunner'],
+          bestStep: previous['bestStep'],
+        }),
     ...(PARTS.has('b') ? {} : { forwarding: previous['forwarding'] }),
-    ...(PARTS.has('c') ? {} : { browsers: previous['browsers'], maxBrowserSubscribersBeforeSaturation: previous['maxBrowserSubscribersBeforeSaturation'] }),
+    ...(PARTS.has('c')
+      ? {}
+      : {
+          browsers: previous['browsers'],
+          maxBrowserSubscribersBeforeSaturation: previous['maxBrowserSubscribersBeforeSaturation'],
+        }),
     ...(PARTS.has('d') ? {} : { ai: previous['ai'] }),
     ...(PARTS.has('e') ? {} : { measuringCost: previous['measuringCost'] }),
   };
@@ -185,7 +236,10 @@ async function main(): Promise<void> {
     '',
     '| subscribers (one runner) | frame_latency p50 / p95 ms | runner CPU % | SFU CPU % | saturated | meets p95<50 |',
     '|---|---|---|---|---|---|',
-    ...capacity.map((c) => `| ${c.subscribers} | ${c.frameLatencyP50Ms?.toFixed(1)} / ${c.frameLatencyP95Ms?.toFixed(1)} | ${c.runnerCpuPctMean} | ${c.sfuCpuPctMean} | ${c.saturated ? 'yes' : 'no'} | ${c.ok ? 'yes' : 'no'} |`),
+    ...capacity.map(
+      (c) =>
+        `| ${c.subscribers} | ${c.frameLatencyP50Ms?.toFixed(1)} / ${c.frameLatencyP95Ms?.toFixed(1)} | ${c.runnerCpuPctMean} | ${c.sfuCpuPctMean} | ${c.saturated ? 'yes' : 'no'} | ${c.ok ? 'yes' : 'no'} |`,
+    ),
     '',
     '| subscribers | packets | forward p50 µs | p90 µs | p99 µs | max µs |',
     '|---|---|---|---|---|---|',
@@ -193,7 +247,10 @@ async function main(): Promise<void> {
     '',
     '| browser subscribers (one Chromium) | g2g p50 / p95 ms | fps min | Chromium CPU % (all processes) | marker read p50 / p95 ms | saturated |',
     '|---|---|---|---|---|---|',
-    ...browsers.map((b) => `| ${b.subscribers} | ${f1(b.g2gP50Ms)} / ${f1(b.g2gP95Ms)} | ${f1(b.fpsMin)} | ${f1(b.browserCpuPctMean)} | ${f1(b.markerReadP50Ms)} / ${f1(b.markerReadP95Ms)} | ${b.saturated ? 'yes' : 'no'} |`),
+    ...browsers.map(
+      (b) =>
+        `| ${b.subscribers} | ${f1(b.g2gP50Ms)} / ${f1(b.g2gP95Ms)} | ${f1(b.fpsMin)} | ${f1(b.browserCpuPctMean)} | ${f1(b.markerReadP50Ms)} / ${f1(b.markerReadP95Ms)} | ${b.saturated ? 'yes' : 'no'} |`,
+    ),
   ];
   if (ai) {
     const o = ai.overhead;
@@ -216,7 +273,8 @@ async function main(): Promise<void> {
   }
   if (measuringCost) {
     const c = measuringCost;
-    const row = (kind: string): string => `| ${kind} | ${c.baseline[kind]?.join(', ') ?? '-'} | ${c.current[kind]?.join(', ') ?? '-'} | ${c.deltaPct[kind] ?? '-'} |`;
+    const row = (kind: string): string =>
+      `| ${kind} | ${c.baseline[kind]?.join(', ') ?? '-'} | ${c.current[kind]?.join(', ') ?? '-'} | ${c.deltaPct[kind] ?? '-'} |`;
     lines.push(
       '',
       `| measuring cost, 1 publisher + ${c.subscribers} subscribers (${c.rounds} rounds of ${c.hold}) | CPU % baseline ${c.baselineRef} | CPU % this build | difference |`,
@@ -265,7 +323,14 @@ async function poolThroughput(backend: StageBackend, workers: number, frames: nu
       },
     });
     for (let i = 0; i < frames; i += 1) {
-      const frame: BufferedFrame = { timestamp: i, key: `1:${i}`, packets: [], keyframe: false, firstPacketMs: start, readyMs: nowMs() };
+      const frame: BufferedFrame = {
+        timestamp: i,
+        key: `1:${i}`,
+        packets: [],
+        keyframe: false,
+        firstPacketMs: start,
+        readyMs: nowMs(),
+      };
       pipeline.submit(frame);
     }
   });
@@ -275,7 +340,12 @@ async function poolThroughput(backend: StageBackend, workers: number, frames: nu
 async function benchAi(): Promise<{
   overhead: { none: Record<string, number | null>; hook: Record<string, number | null> };
   throughput: { backend: string; workers: number; framesPerSecond: number }[];
-  video: { stages: Record<string, { p50: number | null; p95: number | null }>; framesDropped: number; framesSent: number; sfuCpuPctMean: number | null };
+  video: {
+    stages: Record<string, { p50: number | null; p95: number | null }>;
+    framesDropped: number;
+    framesSent: number;
+    sfuCpuPctMean: number | null;
+  };
 }> {
   const base = (ai: string): string => `name: bench-ai
 duration: 15s
@@ -288,17 +358,32 @@ ${ai}
   const pick = (s: RunSummary): Record<string, number | null> => {
     const sfu = s.metrics['sfu_ms'] as TrendSummary | undefined;
     const frame = s.metrics['frame_latency_ms'] as TrendSummary | undefined;
-    return { sfuP50: sfu?.p50 ?? null, sfuP99: sfu?.p99 ?? null, frameP50: frame?.p50 ?? null, frameP99: frame?.p99 ?? null };
+    return {
+      sfuP50: sfu?.p50 ?? null,
+      sfuP99: sfu?.p99 ?? null,
+      frameP50: frame?.p50 ?? null,
+      frameP99: frame?.p99 ?? null,
+    };
   };
   log('(d) AI hook overhead: no hook, then inline with a 0 ms model ...');
   const none = pick(await runScenarioText(base('ai: { placement: none }')));
-  const hook = pick(await runScenarioText(base('ai: { placement: cloud, stages: [ { name: inference, model: { synthetic: { fixedMs: 0 } } } ] }')));
-  log(`    sfu_ms p50 ${f1(none['sfuP50'] ?? null)} -> ${f1(hook['sfuP50'] ?? null)} ms, p99 ${f1(none['sfuP99'] ?? null)} -> ${f1(hook['sfuP99'] ?? null)} ms`);
+  const hook = pick(
+    await runScenarioText(
+      base('ai: { placement: cloud, stages: [ { name: inference, model: { synthetic: { fixedMs: 0 } } } ] }'),
+    ),
+  );
+  log(
+    `    sfu_ms p50 ${f1(none['sfuP50'] ?? null)} -> ${f1(hook['sfuP50'] ?? null)} ms, p99 ${f1(none['sfuP99'] ?? null)} -> ${f1(hook['sfuP99'] ?? null)} ms`,
+  );
 
   const throughput: { backend: string; workers: number; framesPerSecond: number }[] = [];
   for (const workers of [1, 4, 16]) {
     log(`(d) worker pool throughput, in process, ${workers} worker(s) ...`);
-    const fps = await poolThroughput(new DeviceBackend(new DeviceScheduler([{ name: 'sim0', speed: 1, concurrency: workers }])), workers, 20_000);
+    const fps = await poolThroughput(
+      new DeviceBackend(new DeviceScheduler([{ name: 'sim0', speed: 1, concurrency: workers }])),
+      workers,
+      20_000,
+    );
     throughput.push({ backend: 'in process', workers, framesPerSecond: fps });
   }
   for (const workers of [1, 16]) {
@@ -306,7 +391,11 @@ ${ai}
     const external = new ExternalBackend(undefined, (m) => log(`    ${m}`));
     await external.start();
     try {
-      throughput.push({ backend: 'external worker', workers, framesPerSecond: await poolThroughput(external, workers, 5_000) });
+      throughput.push({
+        backend: 'external worker',
+        workers,
+        framesPerSecond: await poolThroughput(external, workers, 5_000),
+      });
     } finally {
       await external.close();
     }
@@ -335,7 +424,12 @@ ai:
   return {
     overhead: { none, hook },
     throughput,
-    video: { stages, framesDropped: counter('frames_dropped_ai'), framesSent: counter('frames_sent'), sfuCpuPctMean: video.processes['sfu']?.cpuPctMean ?? null },
+    video: {
+      stages,
+      framesDropped: counter('frames_dropped_ai'),
+      framesSent: counter('frames_sent'),
+      sfuCpuPctMean: video.processes['sfu']?.cpuPctMean ?? null,
+    },
   };
 }
 

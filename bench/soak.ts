@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { nowMs } from '../src/metrics/clock.js';
 import type { TrendSummary } from '../src/metrics/histogram.js';
 import { childPidsRunning } from '../src/metrics/process-tree.js';
@@ -33,7 +34,9 @@ function rssMb(pid: number): number | null {
 }
 
 /** The SFU's JavaScript heap (prom-client's default metrics on its /metrics), in MB; null when it does not answer. */
-async function sfuHeap(pid: number | undefined): Promise<{ heapTotalMb: number; heapUsedMb: number; externalMb: number } | null> {
+async function sfuHeap(
+  pid: number | undefined,
+): Promise<{ heapTotalMb: number; heapUsedMb: number; externalMb: number } | null> {
   if (pid === undefined) return null;
   // its HTTP port: the loopback listener that belongs to its pid
   const ss = spawnSync('ss', ['-ltnpH'], { encoding: 'utf8' }).stdout.split('\n');
@@ -42,7 +45,11 @@ async function sfuHeap(pid: number | undefined): Promise<{ heapTotalMb: number; 
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
     const read = (name: string): number => mb(Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN));
-    return { heapTotalMb: read('nodejs_heap_size_total_bytes'), heapUsedMb: read('nodejs_heap_size_used_bytes'), externalMb: read('nodejs_external_memory_bytes') };
+    return {
+      heapTotalMb: read('nodejs_heap_size_total_bytes'),
+      heapUsedMb: read('nodejs_heap_size_used_bytes'),
+      externalMb: read('nodejs_external_memory_bytes'),
+    };
   } catch {
     return null;
   }
@@ -63,8 +70,10 @@ interface Sample {
 
 async function main(): Promise<void> {
   if (!(MINUTES > 0)) throw new Error(`SOAK_MINUTES must be a positive number, got ${process.env['SOAK_MINUTES']}`);
-  if (!(WARMUP_MINUTES >= 0)) throw new Error(`SOAK_WARMUP_MINUTES must be 0 or more, got ${process.env['SOAK_WARMUP_MINUTES']}`);
-  const scenario = scenarioFromText(`name: soak
+  if (!(WARMUP_MINUTES >= 0))
+    throw new Error(`SOAK_WARMUP_MINUTES must be 0 or more, got ${process.env['SOAK_WARMUP_MINUTES']}`);
+  const scenario = scenarioFromText(
+    `name: soak
 duration: ${MINUTES * 60}s
 warmup: ${Math.max(5, WARMUP_MINUTES * 60)}s
 rooms: 2
@@ -78,7 +87,9 @@ ai:
   workers: 2
 thresholds:
   frame_latency_ms: ["p(95)<400"]
-`, 'soak');
+`,
+    'soak',
+  );
   const dir = await mkdtemp(join(tmpdir(), 'glassbench-soak-'));
   const samples: Sample[] = [];
   const startedMs = nowMs();
@@ -98,8 +109,11 @@ thresholds:
       harnessHeap: { heapTotalMb: mb(own.heapTotal), heapUsedMb: mb(own.heapUsed), externalMb: mb(own.external) },
     };
     samples.push(row);
-    const heap = (h: Sample['sfuHeap']): string => (h ? ` (heap ${h.heapUsedMb} of ${h.heapTotalMb} MB, external ${h.externalMb} MB)` : '');
-    log(`soak: ${phase}, minute ${row.minute}: SFU ${row.sfuMb} MB${heap(row.sfuHeap)}, harness ${row.harnessMb} MB${heap(row.harnessHeap)}, peer runners ${row.runnersMb} MB`);
+    const heap = (h: Sample['sfuHeap']): string =>
+      h ? ` (heap ${h.heapUsedMb} of ${h.heapTotalMb} MB, external ${h.externalMb} MB)` : '';
+    log(
+      `soak: ${phase}, minute ${row.minute}: SFU ${row.sfuMb} MB${heap(row.sfuHeap)}, harness ${row.harnessMb} MB${heap(row.harnessHeap)}, peer runners ${row.runnersMb} MB`,
+    );
   };
   const pending: Promise<void>[] = [];
   const sample = (phase: Sample['phase']): void => void pending.push(take(phase));
@@ -127,12 +141,19 @@ thresholds:
   await Promise.all(pending);
   samples.sort((x, y) => x.minute - y.minute);
   const s = result.summary;
-  const pct = (from: number | null | undefined, to: number | null | undefined): number | null => (from && to ? Math.round(((to - from) / from) * 1000) / 10 : null);
+  const pct = (from: number | null | undefined, to: number | null | undefined): number | null =>
+    from && to ? Math.round(((to - from) / from) * 1000) / 10 : null;
   const growth = (key: 'sfuMb' | 'harnessMb' | 'runnersMb'): Record<string, number | null> => {
     const warm = samples[0]?.[key];
     const start = samples.find((x) => x.phase === 'hold start')?.[key];
     const end = samples.find((x) => x.phase === 'hold end')?.[key];
-    return { warmupStartMb: warm ?? null, holdStartMb: start ?? null, holdEndMb: end ?? null, growthPct: pct(start, end), growthFromWarmupPct: pct(warm, end) };
+    return {
+      warmupStartMb: warm ?? null,
+      holdStartMb: start ?? null,
+      holdEndMb: end ?? null,
+      growthPct: pct(start, end),
+      growthFromWarmupPct: pct(warm, end),
+    };
   };
   const latency = s.metrics['frame_latency_ms'] as TrendSummary | undefined;
   const report = {
@@ -152,9 +173,13 @@ thresholds:
   await mkdir('bench/results', { recursive: true });
   await writeFile('bench/results/soak.json', `${JSON.stringify(report, null, 2)}\n`);
   await rm(dir, { recursive: true, force: true });
-  process.stdout.write(`soak: ${WARMUP_MINUTES} min warm-up, ${MINUTES} min measured, ${report.framesReceived} frames received, ${report.framesLost} lost, frame_latency_ms p95 ${latency?.p95?.toFixed(1) ?? '-'} ms, status ${s.status}\n`);
+  process.stdout.write(
+    `soak: ${WARMUP_MINUTES} min warm-up, ${MINUTES} min measured, ${report.framesReceived} frames received, ${report.framesLost} lost, frame_latency_ms p95 ${latency?.p95?.toFixed(1) ?? '-'} ms, status ${s.status}\n`,
+  );
   for (const [name, g] of Object.entries(report.growth)) {
-    process.stdout.write(`  ${name}: ${g['holdStartMb']} MB at the start of the hold, ${g['holdEndMb']} MB at its end: ${g['growthPct']}% over the ${MINUTES} measured minutes (${g['growthFromWarmupPct']}% from ${g['warmupStartMb']} MB at the start of the warm-up)\n`);
+    process.stdout.write(
+      `  ${name}: ${g['holdStartMb']} MB at the start of the hold, ${g['holdEndMb']} MB at its end: ${g['growthPct']}% over the ${MINUTES} measured minutes (${g['growthFromWarmupPct']}% from ${g['warmupStartMb']} MB at the start of the warm-up)\n`,
+    );
   }
   process.stdout.write('written: bench/results/soak.json\n');
   process.exitCode = s.status === 'passed' ? 0 : 1;

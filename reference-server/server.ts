@@ -5,21 +5,27 @@
  * Bad requests get a 4xx with a JSON error body; the server keeps serving.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { nowMs } from '../src/metrics/clock.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+import { nowMs } from '../src/metrics/clock.js';
 import { Trend } from '../src/metrics/histogram.js';
 import { ResourceSampler } from '../src/metrics/resources.js';
+import { AiRuntime } from './ai/runtime.js';
 import { SfuMetrics } from './sfu/metrics.js';
 import { Room } from './sfu/room.js';
-import { AiRuntime } from './ai/runtime.js';
 import type { SessionContext } from './sfu/session.js';
 import { PublisherSession, SubscriberSession } from './sfu/sessions.js';
 import { TelemetryStream } from './sfu/telemetry.js';
 import type { SfuOptions } from './sfu/types.js';
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly errorCode: string, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -57,7 +63,14 @@ export class ReferenceServer {
       this.ctx.ai = new AiRuntime({ ai: options.ai, metrics: this.metrics, telemetry: this.telemetry, log });
     }
     this.resources = new ResourceSampler((s) =>
-      this.telemetry.push({ k: 'res', ms: s.ms, cpuPct: s.cpuPct, rssMb: s.rssMb, loopDelayP99Ms: s.loopDelayP99Ms, loopDelayMaxMs: s.loopDelayMaxMs }),
+      this.telemetry.push({
+        k: 'res',
+        ms: s.ms,
+        cpuPct: s.cpuPct,
+        rssMb: s.rssMb,
+        loopDelayP99Ms: s.loopDelayP99Ms,
+        loopDelayMaxMs: s.loopDelayMaxMs,
+      }),
     );
     this.http = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => this.fail(res, error));
@@ -102,7 +115,11 @@ export class ReferenceServer {
       this.telemetry.close();
       this.http.closeAllConnections();
       for (const extra of this.extraServers) extra.closeAllConnections();
-      await Promise.all([this.http, ...this.extraServers].map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+      await Promise.all(
+        [this.http, ...this.extraServers].map(
+          (server) => new Promise<void>((resolve) => server.close(() => resolve())),
+        ),
+      );
     })();
     return this.closing;
   }
@@ -139,17 +156,29 @@ export class ReferenceServer {
       if (method === 'POST' && sessionId === undefined) return this.create(endpoint, roomId, url, req, res);
       if (method === 'DELETE' && sessionId !== undefined) return this.remove(endpoint, roomId, sessionId, res);
       if (method === 'PATCH' && sessionId !== undefined) {
-        throw new HttpError(405, 'no_trickle', 'this server does not support trickle ICE; send a complete offer', { allow: 'DELETE' });
+        throw new HttpError(405, 'no_trickle', 'this server does not support trickle ICE; send a complete offer', {
+          allow: 'DELETE',
+        });
       }
       throw new HttpError(405, 'method_not_allowed', `${method} is not supported here`);
     }
     throw new HttpError(404, 'not_found', `no route for ${method} ${url.pathname}`);
   }
 
-  private async create(endpoint: 'whip' | 'whep', roomId: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async create(
+    endpoint: 'whip' | 'whep',
+    roomId: string,
+    url: URL,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     if (contentType !== 'application/sdp') {
-      throw new HttpError(415, 'unsupported_media_type', `Content-Type must be application/sdp, got ${contentType || 'none'}`);
+      throw new HttpError(
+        415,
+        'unsupported_media_type',
+        `Content-Type must be application/sdp, got ${contentType || 'none'}`,
+      );
     }
     this.admit(endpoint, roomId);
     const sdp = await this.readBody(req);
@@ -171,7 +200,8 @@ export class ReferenceServer {
       room.publishers.set(session.id, session);
     } else {
       const publisher = room?.pickPublisher(url.searchParams.get('stream'));
-      if (!room || !publisher) throw new HttpError(404, 'no_stream', `room ${roomId} has no such stream to subscribe to`);
+      if (!room || !publisher)
+        throw new HttpError(404, 'no_stream', `room ${roomId} has no such stream to subscribe to`);
       session = new SubscriberSession(ctx, (s) => this.forget(roomId, s.id), publisher);
       room.subscribers.set(session.id, session);
     }
@@ -198,27 +228,45 @@ export class ReferenceServer {
     if (this.setups.second !== second) this.setups = { second, count: 0 };
     this.setups.count += 1;
     if (this.setups.count > (o.maxSetupsPerSecond ?? 500)) {
-      throw new HttpError(429, 'rate_limited', `more than ${o.maxSetupsPerSecond ?? 500} new sessions in one second`, { 'retry-after': '1' });
+      throw new HttpError(429, 'rate_limited', `more than ${o.maxSetupsPerSecond ?? 500} new sessions in one second`, {
+        'retry-after': '1',
+      });
     }
     const room = this.rooms.get(roomId);
     if (!room && endpoint === 'whip' && this.rooms.size >= (o.maxRooms ?? 1000)) {
-      throw new HttpError(503, 'too_many_rooms', `the server holds its limit of ${o.maxRooms ?? 1000} rooms`, { 'retry-after': '5' });
+      throw new HttpError(503, 'too_many_rooms', `the server holds its limit of ${o.maxRooms ?? 1000} rooms`, {
+        'retry-after': '5',
+      });
     }
     if (room && room.publishers.size + room.subscribers.size >= (o.maxSessionsPerRoom ?? 1000)) {
-      throw new HttpError(429, 'room_full', `room ${roomId} holds its limit of ${o.maxSessionsPerRoom ?? 1000} sessions`, { 'retry-after': '5' });
+      throw new HttpError(
+        429,
+        'room_full',
+        `room ${roomId} holds its limit of ${o.maxSessionsPerRoom ?? 1000} sessions`,
+        { 'retry-after': '5' },
+      );
     }
     let pending = 0;
-    for (const r of this.rooms.values()) for (const session of [...r.publishers.values(), ...r.subscribers.values()]) if (session.pending) pending += 1;
+    for (const r of this.rooms.values())
+      for (const session of [...r.publishers.values(), ...r.subscribers.values()]) if (session.pending) pending += 1;
     if (pending >= (o.maxPendingSessions ?? 256)) {
-      throw new HttpError(503, 'busy', `${pending} sessions are still connecting; try again shortly`, { 'retry-after': '1' });
+      throw new HttpError(503, 'busy', `${pending} sessions are still connecting; try again shortly`, {
+        'retry-after': '1',
+      });
     }
   }
 
-  private async remove(endpoint: 'whip' | 'whep', roomId: string, sessionId: string, res: ServerResponse): Promise<void> {
+  private async remove(
+    endpoint: 'whip' | 'whep',
+    roomId: string,
+    sessionId: string,
+    res: ServerResponse,
+  ): Promise<void> {
     const room = this.rooms.get(roomId);
     const sessions = endpoint === 'whip' ? room?.publishers : room?.subscribers;
     const session = SESSION_ID.test(sessionId) ? sessions?.get(sessionId) : undefined;
-    if (!session) throw new HttpError(404, 'no_session', `no ${endpoint.toUpperCase()} session ${sessionId} in room ${roomId}`);
+    if (!session)
+      throw new HttpError(404, 'no_session', `no ${endpoint.toUpperCase()} session ${sessionId} in room ${roomId}`);
     await session.close();
     res.writeHead(200);
     res.end();
@@ -248,8 +296,19 @@ export class ReferenceServer {
   private health(): Record<string, unknown> {
     let sessions = 0;
     for (const room of this.rooms.values()) sessions += room.publishers.size + room.subscribers.size;
-    const health: Record<string, unknown> = { status: 'ok', rooms: this.rooms.size, sessions, addDelayMs: this.ctx.addDelayMs, burnCpuMsPerFrame: this.ctx.burnCpuMsPerFrame };
-    if (this.ctx.ai) health['ai'] = { mode: this.ctx.ai.options.mode, backend: this.ctx.ai.options.backend.type, externalWorkerPid: this.ctx.ai.externalWorkerPid };
+    const health: Record<string, unknown> = {
+      status: 'ok',
+      rooms: this.rooms.size,
+      sessions,
+      addDelayMs: this.ctx.addDelayMs,
+      burnCpuMsPerFrame: this.ctx.burnCpuMsPerFrame,
+    };
+    if (this.ctx.ai)
+      health['ai'] = {
+        mode: this.ctx.ai.options.mode,
+        backend: this.ctx.ai.options.backend.type,
+        externalWorkerPid: this.ctx.ai.externalWorkerPid,
+      };
     return health;
   }
 
@@ -273,7 +332,9 @@ export class ReferenceServer {
       const chunks: Buffer[] = [];
       let size = 0;
       const tooLarge = (): HttpError =>
-        new HttpError(413, 'body_too_large', `the body is larger than ${this.maxBodyBytes} bytes`, { connection: 'close' });
+        new HttpError(413, 'body_too_large', `the body is larger than ${this.maxBodyBytes} bytes`, {
+          connection: 'close',
+        });
       req.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size <= this.maxBodyBytes) chunks.push(chunk);
@@ -282,7 +343,9 @@ export class ReferenceServer {
           req.destroy();
         }
       });
-      req.on('end', () => (size > this.maxBodyBytes ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
+      req.on('end', () =>
+        size > this.maxBodyBytes ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString('utf8')),
+      );
       req.on('error', reject);
     });
   }
@@ -293,12 +356,18 @@ export class ReferenceServer {
   }
 
   private fail(res: ServerResponse, error: unknown): void {
-    const httpError = error instanceof HttpError ? error : new HttpError(500, 'internal', (error as Error)?.message ?? String(error));
+    const httpError =
+      error instanceof HttpError ? error : new HttpError(500, 'internal', (error as Error)?.message ?? String(error));
     this.metrics.rejected.inc({ status: String(httpError.status) });
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    this.json(res, httpError.status, { error: { code: httpError.errorCode, message: httpError.message } }, httpError.headers);
+    this.json(
+      res,
+      httpError.status,
+      { error: { code: httpError.errorCode, message: httpError.message } },
+      httpError.headers,
+    );
   }
 }

@@ -4,6 +4,11 @@ import { build } from 'esbuild';
 
 const common = { bundle: true, format: 'iife', target: 'chrome120', logLevel: 'warning' };
 
-await build({ ...common, entryPoints: ['src/browser/page/main.ts'], outfile: 'dist/page/glassbench-page.js', sourcemap: 'inline' });
+await build({
+  ...common,
+  entryPoints: ['src/browser/page/main.ts'],
+  outfile: 'dist/page/glassbench-page.js',
+  sourcemap: 'inline',
+});
 // no source map: report.html is one self-contained file people mail around, and the script is short
 await build({ ...common, entryPoints: ['src/report/page/main.ts'], outfile: 'dist/page/glassbench-report.js' });

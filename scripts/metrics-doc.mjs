@@ -5,12 +5,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stdout } from 'node:process';
 import { pathToFileURL } from 'node:url';
+
 import { build } from 'esbuild';
 
 const dir = mkdtempSync(join(tmpdir(), 'glassbench-metrics-doc-'));
 try {
   const outfile = join(dir, 'metrics-doc.mjs');
-  await build({ entryPoints: ['src/metrics/metrics-doc.ts'], bundle: true, format: 'esm', platform: 'node', outfile, logLevel: 'warning' });
+  await build({
+    entryPoints: ['src/metrics/metrics-doc.ts'],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    outfile,
+    logLevel: 'warning',
+  });
   const { renderMetricsDoc } = await import(pathToFileURL(outfile).href);
   mkdirSync('docs', { recursive: true });
   writeFileSync('docs/metrics.md', renderMetricsDoc());

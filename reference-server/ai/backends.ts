@@ -4,18 +4,24 @@
  * its worker: calls in flight when the worker goes away fail (and are counted), calls while it is down fail at
  * once, and a worker the SFU started itself is started again.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { childEntry } from '../../src/project-paths.js';
+
 import { nowMs } from '../../src/metrics/clock.js';
-import { encodeMessage, MessageReader, type CallHeader, type ResultHeader } from '../../src/protocol/worker-protocol.js';
+import { childEntry } from '../../src/project-paths.js';
+import type { AiStageSpec, DeviceSpec } from '../../src/protocol/ai.js';
+import {
+  type CallHeader,
+  encodeMessage,
+  MessageReader,
+  type ResultHeader,
+} from '../../src/protocol/worker-protocol.js';
 import type { BufferedFrame } from './frame-buffer.js';
 import type { StageBackend } from './pipeline.js';
 import type { DeviceScheduler } from './scheduler.js';
-import type { AiStageSpec, DeviceSpec } from '../../src/protocol/ai.js';
 
 export class DeviceBackend implements StageBackend {
   constructor(private readonly scheduler: DeviceScheduler) {}
@@ -55,7 +61,8 @@ export class ExternalBackend implements StageBackend {
     private readonly gpus?: DeviceScheduler,
   ) {
     this.ownWorker = socketPath === undefined;
-    this.socketPath = socketPath ?? join(tmpdir(), `glassbench-ai-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
+    this.socketPath =
+      socketPath ?? join(tmpdir(), `glassbench-ai-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
   }
 
   get workerPid(): number | undefined {
@@ -68,7 +75,9 @@ export class ExternalBackend implements StageBackend {
   }
 
   private spawnWorker(): Promise<void> {
-    const child = fork(childEntry('reference-server/ai/external-worker'), [this.socketPath], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = fork(childEntry('reference-server/ai/external-worker'), [this.socketPath], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
     this.child = child;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the external AI worker did not start within 10 s')), 10_000);
@@ -99,7 +108,8 @@ export class ExternalBackend implements StageBackend {
         }
       });
       socket.on('error', (error) => {
-        if (this.socket !== socket) reject(new Error(`cannot reach the external AI worker at ${this.socketPath}: ${error.message}`));
+        if (this.socket !== socket)
+          reject(new Error(`cannot reach the external AI worker at ${this.socketPath}: ${error.message}`));
       });
       socket.on('close', () => {
         if (this.socket === socket) this.lost();
@@ -148,7 +158,12 @@ export class ExternalBackend implements StageBackend {
     return { device: run.device, ms: run.waitMs + run.serviceMs };
   }
 
-  private call(stage: AiStageSpec, frame: BufferedFrame, modelMs: number, device?: DeviceSpec): Promise<{ device: string; ms: number }> {
+  private call(
+    stage: AiStageSpec,
+    frame: BufferedFrame,
+    modelMs: number,
+    device?: DeviceSpec,
+  ): Promise<{ device: string; ms: number }> {
     const socket = this.socket;
     if (!socket) return Promise.reject(new Error('the external AI worker is down'));
     const id = this.nextId;

@@ -8,10 +8,17 @@
  * It prints `ready <socket path>` (and tells its parent over IPC, when forked) once it listens, and exits on
  * SIGTERM/SIGINT or when its parent goes away. A worker in another language implements the same few rules.
  */
-import { createServer, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+
 import { nowMs } from '../../src/metrics/clock.js';
-import { encodeMessage, MessageReader, type CallHeader, type Message, type ResultHeader } from '../../src/protocol/worker-protocol.js';
+import {
+  type CallHeader,
+  encodeMessage,
+  type Message,
+  MessageReader,
+  type ResultHeader,
+} from '../../src/protocol/worker-protocol.js';
 import { preciseSleep } from './scheduler.js';
 
 const socketPath = process.argv[2];
@@ -27,7 +34,14 @@ let running = false;
 
 function isCall(header: unknown): header is CallHeader {
   const h = header as Partial<CallHeader>;
-  return typeof h.id === 'number' && typeof h.stage === 'string' && typeof h.modelMs === 'number' && Number.isFinite(h.modelMs) && h.modelMs >= 0 && h.modelMs < 60_000;
+  return (
+    typeof h.id === 'number' &&
+    typeof h.stage === 'string' &&
+    typeof h.modelMs === 'number' &&
+    Number.isFinite(h.modelMs) &&
+    h.modelMs >= 0 &&
+    h.modelMs < 60_000
+  );
 }
 
 async function runBatches(): Promise<void> {
@@ -39,7 +53,8 @@ async function runBatches(): Promise<void> {
     // a batch takes as long as its slowest call (the calls run together)
     await preciseSleep(Math.max(...batch.map((b) => b.call.modelMs)));
     const ms = nowMs() - startMs;
-    for (const { socket, call } of batch) if (!socket.destroyed) socket.write(encodeMessage({ id: call.id, ok: true, ms } satisfies ResultHeader));
+    for (const { socket, call } of batch)
+      if (!socket.destroyed) socket.write(encodeMessage({ id: call.id, ok: true, ms } satisfies ResultHeader));
   }
   running = false;
 }
@@ -57,7 +72,13 @@ const server = createServer((socket) => {
     for (const { header } of messages) {
       if (!isCall(header)) {
         const id = typeof (header as { id?: unknown }).id === 'number' ? (header as { id: number }).id : 0;
-        socket.write(encodeMessage({ id, ok: false, error: 'not a call: needs id, stage and modelMs (0-60000)' } satisfies ResultHeader));
+        socket.write(
+          encodeMessage({
+            id,
+            ok: false,
+            error: 'not a call: needs id, stage and modelMs (0-60000)',
+          } satisfies ResultHeader),
+        );
         continue;
       }
       waiting.push({ socket, call: header });

@@ -5,6 +5,7 @@
  * frame still incomplete after `timeoutMs` (a packet was lost) is given up and reported, never guessed.
  */
 import type { RtpPacket } from 'werift';
+
 import { isVp8FrameStart, isVp8Keyframe } from '../../src/media/vp8-synthetic.js';
 
 export interface BufferedFrame {
@@ -69,7 +70,14 @@ export class FrameBuffer {
     this.done.add(timestamp);
     this.doneOrder.push(timestamp);
     if (this.doneOrder.length > 256) this.done.delete(this.doneOrder.shift() as number);
-    this.onFrame({ timestamp, key: frame.key, packets, keyframe: isVp8Keyframe(packets[0]?.payload ?? Buffer.alloc(0)), firstPacketMs: frame.firstPacketMs, readyMs: arrivalMs });
+    this.onFrame({
+      timestamp,
+      key: frame.key,
+      packets,
+      keyframe: isVp8Keyframe(packets[0]?.payload ?? Buffer.alloc(0)),
+      firstPacketMs: frame.firstPacketMs,
+      readyMs: arrivalMs,
+    });
   }
 
   private expire(nowMs: number): void {

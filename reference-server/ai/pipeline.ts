@@ -5,10 +5,10 @@
  * and only measures. What happened to every frame (queue wait, each stage, drops, failures) is reported.
  */
 import { nowMs } from '../../src/metrics/clock.js';
-import type { BufferedFrame } from './frame-buffer.js';
+import { type AiFrameRecord, type AiOptions, type AiStageSpec, isRealVideo } from '../../src/protocol/ai.js';
 import { syntheticSampler } from '../../src/protocol/synthetic-sampler.js';
-import { isRealVideo, type AiFrameRecord, type AiOptions, type AiStageSpec } from '../../src/protocol/ai.js';
-import { VideoProcessor, type ProcessedVideo } from './video-processor.js';
+import type { BufferedFrame } from './frame-buffer.js';
+import { type ProcessedVideo, VideoProcessor } from './video-processor.js';
 
 /** Runs one stage of one frame; resolves with where it ran and how long it took, rejects when it failed. */
 export interface StageBackend {
@@ -51,7 +51,14 @@ export class AiPipeline {
   /** real video path: the decoder has not seen a keyframe since it started or since a frame was dropped */
   private needKeyframe = true;
 
-  constructor({ ai: options, backend, publisher, onOutput, onRecord, onKeyframeNeeded = () => undefined }: AiPipelineOptions) {
+  constructor({
+    ai: options,
+    backend,
+    publisher,
+    onOutput,
+    onRecord,
+    onKeyframeNeeded = () => undefined,
+  }: AiPipelineOptions) {
     this.options = options;
     this.backend = backend;
     this.publisher = publisher;
@@ -63,7 +70,12 @@ export class AiPipeline {
       const inference = options.stages.find((s) => s.name === 'inference')?.model;
       const encode = options.stages.find((s) => s.name === 'encode')?.model;
       this.video = new VideoProcessor({
-        inference: inference === undefined ? undefined : 'filter' in inference ? { filter: inference.filter } : { synthetic: true },
+        inference:
+          inference === undefined
+            ? undefined
+            : 'filter' in inference
+              ? { filter: inference.filter }
+              : { synthetic: true },
         bitrateKbps: (encode && 'vp8' in encode ? encode.vp8.bitrateKbps : undefined) ?? 1000,
       });
     }
@@ -84,7 +96,14 @@ export class AiPipeline {
     if (this.video && this.needKeyframe) {
       // a VP8 decoder that missed a frame cannot decode what follows: wait for the next keyframe
       if (!frame.keyframe) {
-        this.onRecord({ k: 'ai', f: frame.key, pub: this.publisher, readyMs: frame.readyMs, outcome: 'dropped', reason: 'waiting for a keyframe' });
+        this.onRecord({
+          k: 'ai',
+          f: frame.key,
+          pub: this.publisher,
+          readyMs: frame.readyMs,
+          outcome: 'dropped',
+          reason: 'waiting for a keyframe',
+        });
         this.onKeyframeNeeded();
         return;
       }
@@ -117,7 +136,14 @@ export class AiPipeline {
       this.needKeyframe = true;
       this.onKeyframeNeeded();
     }
-    this.onRecord({ k: 'ai', f: frame.key, pub: this.publisher, readyMs: frame.readyMs, outcome: 'dropped', reason: `queue full (${this.options.queue.policy})` });
+    this.onRecord({
+      k: 'ai',
+      f: frame.key,
+      pub: this.publisher,
+      readyMs: frame.readyMs,
+      outcome: 'dropped',
+      reason: `queue full (${this.options.queue.policy})`,
+    });
   }
 
   private pump(): void {
@@ -154,23 +180,45 @@ export class AiPipeline {
     try {
       if (this.video) {
         const inferenceIndex = this.options.stages.findIndex((s) => s.name === 'inference');
-        output = await this.video.process(frame, inferenceIndex >= 0 ? (this.samplers[inferenceIndex] as () => number)() : 0);
+        output = await this.video.process(
+          frame,
+          inferenceIndex >= 0 ? (this.samplers[inferenceIndex] as () => number)() : 0,
+        );
         Object.assign(stages, output.stages);
         device = 'cpu';
-      } else for (const [i, stage] of this.options.stages.entries()) {
-        const result = await this.backend.run(stage, frame, (this.samplers[i] as () => number)());
-        stages[stage.name] = result.ms;
-        device = result.device;
-      }
+      } else
+        for (const [i, stage] of this.options.stages.entries()) {
+          const result = await this.backend.run(stage, frame, (this.samplers[i] as () => number)());
+          stages[stage.name] = result.ms;
+          device = result.device;
+        }
     } catch (error) {
-      const record: AiFrameRecord = { k: 'ai', f: frame.key, pub: this.publisher, readyMs: frame.readyMs, outcome: 'failed', queueMs: takenMs - frame.readyMs, stages, reason: (error as Error).message };
+      const record: AiFrameRecord = {
+        k: 'ai',
+        f: frame.key,
+        pub: this.publisher,
+        readyMs: frame.readyMs,
+        outcome: 'failed',
+        queueMs: takenMs - frame.readyMs,
+        stages,
+        reason: (error as Error).message,
+      };
       if (device) record.device = device;
       this.onRecord(record);
       this.release(order, undefined);
       return;
     }
     const doneMs = nowMs();
-    const record: AiFrameRecord = { k: 'ai', f: frame.key, pub: this.publisher, readyMs: frame.readyMs, outcome: 'done', queueMs: takenMs - frame.readyMs, stages, hookMs: doneMs - frame.readyMs };
+    const record: AiFrameRecord = {
+      k: 'ai',
+      f: frame.key,
+      pub: this.publisher,
+      readyMs: frame.readyMs,
+      outcome: 'done',
+      queueMs: takenMs - frame.readyMs,
+      stages,
+      hookMs: doneMs - frame.readyMs,
+    };
     if (device) record.device = device;
     if (this.closed) return;
     this.onRecord(record);

@@ -3,6 +3,7 @@
  * hook does not import the SFU that hosts it (the SFU imports the hook, never the other way round).
  */
 import type { Counter, Gauge } from 'prom-client';
+
 import type { TelemetryRecord } from '../../src/protocol/telemetry.js';
 
 /** Where records for the harness go (the SFU's telemetry stream, `GET /telemetry`). */

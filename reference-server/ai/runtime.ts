@@ -4,16 +4,16 @@
  * and the telemetry stream) and counters of what happened to frames.
  */
 import { nowMs } from '../../src/metrics/clock.js';
+import { discoverGpus, GpuSampler } from '../../src/metrics/gpus.js';
+import type { AiFrameRecord, AiOptions } from '../../src/protocol/ai.js';
 import { DeviceBackend, ExternalBackend } from './backends.js';
 import type { BufferedFrame } from './frame-buffer.js';
 import { AiPipeline, type StageBackend } from './pipeline.js';
-import { discoverGpus, GpuSampler } from '../../src/metrics/gpus.js';
-import { DeviceScheduler } from './scheduler.js';
-import type { ProcessedVideo } from './video-processor.js';
 import type { AiMetrics, TelemetrySink } from './reporting.js';
-import { SpeechChain, type Engines } from './speech/chain.js';
+import { DeviceScheduler } from './scheduler.js';
+import { type Engines, SpeechChain } from './speech/chain.js';
 import { ApertiumMt, EspeakTts, PocketsphinxAsr, SyntheticAsr, SyntheticMt, SyntheticTts } from './speech/engines.js';
-import type { AiFrameRecord, AiOptions } from '../../src/protocol/ai.js';
+import type { ProcessedVideo } from './video-processor.js';
 
 export interface AiRuntimeOptions {
   /** the scenario's `ai` block, as the SFU received it */
@@ -54,12 +54,21 @@ export class AiRuntime {
   /** `ai.devices: gpus`: one scheduler device per GPU nvidia-smi reports, calls sent to the external worker. */
   private async useGpus(): Promise<void> {
     const gpus = await discoverGpus().catch((error: unknown) => {
-      throw new Error(`ai.devices: gpus: ${(error as Error).message} (use simulated devices on a machine without NVIDIA GPUs)`);
+      throw new Error(
+        `ai.devices: gpus: ${(error as Error).message} (use simulated devices on a machine without NVIDIA GPUs)`,
+      );
     });
     if (gpus.length === 0) throw new Error('ai.devices: gpus: nvidia-smi lists no GPU');
-    if (this.options.backend.type !== 'external') throw new Error('ai.devices: gpus needs an external worker to run the calls on them');
-    this.scheduler = new DeviceScheduler(gpus.map((g) => ({ name: `gpu${g.index}`, speed: 1, concurrency: this.options.workers, gpu: g.index })));
-    this.external = new ExternalBackend(this.options.backend.socketPath, (message) => this.event(message), this.scheduler);
+    if (this.options.backend.type !== 'external')
+      throw new Error('ai.devices: gpus needs an external worker to run the calls on them');
+    this.scheduler = new DeviceScheduler(
+      gpus.map((g) => ({ name: `gpu${g.index}`, speed: 1, concurrency: this.options.workers, gpu: g.index })),
+    );
+    this.external = new ExternalBackend(
+      this.options.backend.socketPath,
+      (message) => this.event(message),
+      this.scheduler,
+    );
     this.backend = this.external;
     this.gpuSampler = new GpuSampler();
     this.gpuSampler.start();
@@ -99,7 +108,12 @@ export class AiRuntime {
     this.timer.unref();
   }
 
-  pipeline(publisher: string, onOutput: (frame: BufferedFrame, output?: ProcessedVideo) => void, onKeyframeNeeded: () => void, onResult: (record: AiFrameRecord) => void): AiPipeline {
+  pipeline(
+    publisher: string,
+    onOutput: (frame: BufferedFrame, output?: ProcessedVideo) => void,
+    onKeyframeNeeded: () => void,
+    onResult: (record: AiFrameRecord) => void,
+  ): AiPipeline {
     const pipeline = new AiPipeline({
       ai: this.options,
       backend: this.backend,
@@ -128,7 +142,13 @@ export class AiRuntime {
       mt: speech.mt.engine === 'synthetic' ? new SyntheticMt(speech.mt.ms) : new ApertiumMt(),
       tts: speech.tts.engine === 'synthetic' ? new SyntheticTts(speech.tts.ms) : new EspeakTts('es'),
     };
-    return new SpeechChain({ publisher, engines, onSubtitle, onRecord: (record) => this.telemetry.push(record), onSpeech });
+    return new SpeechChain({
+      publisher,
+      engines,
+      onSubtitle,
+      onRecord: (record) => this.telemetry.push(record),
+      onSpeech,
+    });
   }
 
   release(pipeline: AiPipeline): void {

@@ -73,9 +73,17 @@ export class DeviceScheduler {
    * where it runs); `modelMs` is the call's expected time on a speed-1 device, what the scheduler counts as
    * outstanding until the call ends. A call that fails frees its slot like one that succeeds.
    */
-  dispatch<T>(modelMs: number, work: (device: DeviceSpec, expectedMs: number) => Promise<T>): Promise<DeviceRun & { result: T }> {
+  dispatch<T>(
+    modelMs: number,
+    work: (device: DeviceSpec, expectedMs: number) => Promise<T>,
+  ): Promise<DeviceRun & { result: T }> {
     let device = this.devices[0] as Device;
-    for (const d of this.devices) if (d.load + modelMs / d.spec.speed / d.spec.concurrency < device.load + modelMs / device.spec.speed / device.spec.concurrency) device = d;
+    for (const d of this.devices)
+      if (
+        d.load + modelMs / d.spec.speed / d.spec.concurrency <
+        device.load + modelMs / device.spec.speed / device.spec.concurrency
+      )
+        device = d;
     const expectedMs = modelMs / device.spec.speed;
     device.outstandingMs += expectedMs;
     const queuedMs = nowMs();

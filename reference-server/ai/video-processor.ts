@@ -4,8 +4,9 @@
  * the time of each stage. A keyframe request from a subscriber makes the next encoded frame a keyframe.
  */
 import { Worker } from 'node:worker_threads';
-import { childEntry } from '../../src/project-paths.js';
+
 import { depacketizeVp8 } from '../../src/media/vp8-synthetic.js';
+import { childEntry } from '../../src/project-paths.js';
 import type { BufferedFrame } from './frame-buffer.js';
 import type { VideoRequest, VideoResult, VideoWorkerConfig } from './video-worker.js';
 

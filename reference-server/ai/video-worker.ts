@@ -6,7 +6,9 @@
  * identity survives the round trip (design.md section 2).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+
 import LibAVFactory from '@libav.js/variant-vp8-opus';
+
 import { markerLayout } from '../../src/media/marker.js';
 import { nowMs } from '../../src/metrics/clock.js';
 
@@ -26,8 +28,7 @@ export interface VideoRequest {
 }
 
 export type VideoResult =
-  | { id: number; data: ArrayBuffer; keyframe: boolean; stages: Record<string, number> }
-  | { id: number; error: string };
+  { id: number; data: ArrayBuffer; keyframe: boolean; stages: Record<string, number> } | { id: number; error: string };
 
 const config = workerData as VideoWorkerConfig;
 const port = parentPort;
@@ -47,7 +48,14 @@ interface Plane {
 }
 
 /** 3x3 box blur (or Sobel edge magnitude) of the luma plane below the marker strip; chroma copied. */
-function filterInto(out: Uint8Array, src: Uint8Array, layout: Plane[], width: number, height: number, kind: 'blur' | 'edges' | 'copy'): void {
+function filterInto(
+  out: Uint8Array,
+  src: Uint8Array,
+  layout: Plane[],
+  width: number,
+  height: number,
+  kind: 'blur' | 'edges' | 'copy',
+): void {
   const [y, u, v] = layout as [Plane, Plane, Plane];
   const { stripHeight } = markerLayout(width);
   for (let row = 0; row < height; row += 1) {
@@ -64,11 +72,32 @@ function filterInto(out: Uint8Array, src: Uint8Array, layout: Plane[], width: nu
       const b = s + x;
       const c = s + y.stride + x;
       if (kind === 'blur') {
-        const sum = (src[a - 1] as number) + (src[a] as number) + (src[a + 1] as number) + (src[b - 1] as number) + (src[b] as number) + (src[b + 1] as number) + (src[c - 1] as number) + (src[c] as number) + (src[c + 1] as number);
+        const sum =
+          (src[a - 1] as number) +
+          (src[a] as number) +
+          (src[a + 1] as number) +
+          (src[b - 1] as number) +
+          (src[b] as number) +
+          (src[b + 1] as number) +
+          (src[c - 1] as number) +
+          (src[c] as number) +
+          (src[c + 1] as number);
         out[d + x] = (sum * 7282) >> 16; // / 9
       } else {
-        const gx = (src[a + 1] as number) + 2 * (src[b + 1] as number) + (src[c + 1] as number) - (src[a - 1] as number) - 2 * (src[b - 1] as number) - (src[c - 1] as number);
-        const gy = (src[c - 1] as number) + 2 * (src[c] as number) + (src[c + 1] as number) - (src[a - 1] as number) - 2 * (src[a] as number) - (src[a + 1] as number);
+        const gx =
+          (src[a + 1] as number) +
+          2 * (src[b + 1] as number) +
+          (src[c + 1] as number) -
+          (src[a - 1] as number) -
+          2 * (src[b - 1] as number) -
+          (src[c - 1] as number);
+        const gy =
+          (src[c - 1] as number) +
+          2 * (src[c] as number) +
+          (src[c + 1] as number) -
+          (src[a - 1] as number) -
+          2 * (src[a] as number) -
+          (src[a + 1] as number);
         out[d + x] = Math.min(255, (Math.abs(gx) + Math.abs(gy)) >> 1);
       }
     }
@@ -77,7 +106,8 @@ function filterInto(out: Uint8Array, src: Uint8Array, layout: Plane[], width: nu
   const ch = height >> 1;
   let d = width * height;
   for (const plane of [u, v]) {
-    for (let row = 0; row < ch; row += 1, d += cw) out.set(src.subarray(plane.offset + row * plane.stride, plane.offset + row * plane.stride + cw), d);
+    for (let row = 0; row < ch; row += 1, d += cw)
+      out.set(src.subarray(plane.offset + row * plane.stride, plane.offset + row * plane.stride + cw), d);
   }
 }
 
@@ -85,7 +115,15 @@ async function ensureEncoder(width: number, height: number): Promise<NonNullable
   if (encoder && encoder.width === width && encoder.height === height) return encoder;
   if (encoder) await libav.ff_free_encoder(encoder.ctx, encoder.frame, encoder.packet);
   const [, ctx, frame, packet] = await libav.ff_init_encoder('libvpx', {
-    ctx: { bit_rate: config.bitrateKbps * 1000, width, height, pix_fmt: libav.AV_PIX_FMT_YUV420P, gop_size: 300, framerate_num: 30, framerate_den: 1 },
+    ctx: {
+      bit_rate: config.bitrateKbps * 1000,
+      width,
+      height,
+      pix_fmt: libav.AV_PIX_FMT_YUV420P,
+      gop_size: 300,
+      framerate_num: 30,
+      framerate_den: 1,
+    },
     time_base: [1, 30],
     options: { deadline: 'realtime', 'cpu-used': '8', 'lag-in-frames': '0' },
   });
@@ -97,22 +135,45 @@ async function ensureEncoder(width: number, height: number): Promise<NonNullable
 async function handle(request: VideoRequest): Promise<VideoResult> {
   const stages: Record<string, number> = {};
   let t = nowMs();
-  const frames = await libav.ff_decode_multi(decoder, decPacket, decFrame, [{ data: new Uint8Array(request.data), pts, ...(request.keyframe ? { flags: 1 } : {}) }], { copyoutFrame: 'default' });
+  const frames = await libav.ff_decode_multi(
+    decoder,
+    decPacket,
+    decFrame,
+    [{ data: new Uint8Array(request.data), pts, ...(request.keyframe ? { flags: 1 } : {}) }],
+    { copyoutFrame: 'default' },
+  );
   pts += 1;
-  const decoded = frames[frames.length - 1] as { data: Uint8Array; width: number; height: number; layout?: Plane[] } | undefined;
+  const decoded = frames[frames.length - 1] as
+    { data: Uint8Array; width: number; height: number; layout?: Plane[] } | undefined;
   stages['decode'] = nowMs() - t;
-  if (!decoded || !decoded.layout) return { id: request.id, error: 'the decoder gave no picture (waiting for a keyframe)' };
+  if (!decoded || !decoded.layout)
+    return { id: request.id, error: 'the decoder gave no picture (waiting for a keyframe)' };
   const enc = await ensureEncoder(decoded.width, decoded.height);
   t = nowMs();
   const inference = config.inference;
   if (inference && 'synthetic' in inference) {
     Atomics.wait(sleeper, 0, 0, request.modelMs); // a synthetic model's time, spent on this thread
     filterInto(packed as Uint8Array, decoded.data, decoded.layout, decoded.width, decoded.height, 'copy');
-  } else filterInto(packed as Uint8Array, decoded.data, decoded.layout, decoded.width, decoded.height, inference?.filter ?? 'copy');
+  } else
+    filterInto(
+      packed as Uint8Array,
+      decoded.data,
+      decoded.layout,
+      decoded.width,
+      decoded.height,
+      inference?.filter ?? 'copy',
+    );
   if (inference) stages['inference'] = nowMs() - t;
   t = nowMs();
   const packets = await libav.ff_encode_multi(enc.ctx, enc.frame, enc.packet, [
-    { data: packed as Uint8Array, format: libav.AV_PIX_FMT_YUV420P, width: enc.width, height: enc.height, pts, ...(request.forceKeyframe ? { pict_type: 1 } : {}) },
+    {
+      data: packed as Uint8Array,
+      format: libav.AV_PIX_FMT_YUV420P,
+      width: enc.width,
+      height: enc.height,
+      pts,
+      ...(request.forceKeyframe ? { pict_type: 1 } : {}),
+    },
   ]);
   stages['encode'] = nowMs() - t;
   const out = packets[0]?.data;

@@ -3,7 +3,9 @@
  * offer, the connect and idle timeouts, and an idempotent close that tells its owner and closes its children.
  */
 import { randomUUID } from 'node:crypto';
+
 import { RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
+
 import { attachDatagramClock } from '../../src/media/datagram-clock.js';
 import { keepLoopbackCandidates, loopbackPeerConfig } from '../../src/media/werift-config.js';
 import { nowMs } from '../../src/metrics/clock.js';
@@ -44,7 +46,10 @@ export abstract class Session {
   protected lastMediaMs = nowMs();
   private idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(protected readonly ctx: SessionContext, private readonly onClosed: (session: Session) => void) {
+  constructor(
+    protected readonly ctx: SessionContext,
+    private readonly onClosed: (session: Session) => void,
+  ) {
     this.pc = new RTCPeerConnection(loopbackPeerConfig(ctx.address ?? '127.0.0.1'));
     this.pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') {
@@ -91,9 +96,12 @@ export abstract class Session {
   /** Closes the session once no media has come for the idle timeout (publishers: nothing to forward). */
   protected watchIdle(): void {
     const idleMs = this.ctx.idleTimeoutMs ?? 30_000;
-    this.idleTimer = setInterval(() => {
-      if (!this.pending && nowMs() - this.lastMediaMs > idleMs) void this.close();
-    }, Math.min(1000, idleMs / 4));
+    this.idleTimer = setInterval(
+      () => {
+        if (!this.pending && nowMs() - this.lastMediaMs > idleMs) void this.close();
+      },
+      Math.min(1000, idleMs / 4),
+    );
     this.idleTimer.unref();
   }
 }

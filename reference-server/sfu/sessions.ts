@@ -8,26 +8,27 @@
 import {
   MediaStreamTrack,
   PictureLossIndication,
+  type RTCDataChannel,
   RtcpPayloadSpecificFeedback,
+  type RTCRtpTransceiver,
   RtpHeader,
   RtpPacket,
-  type RTCDataChannel,
-  type RTCRtpTransceiver,
 } from 'werift';
-import { AI_CHANNEL_LABEL, aiResultMessage, subtitleMessage } from '../../src/protocol/ai-channel.js';
-import type { AiFrameRecord } from '../../src/protocol/ai.js';
-import { packetizeVp8 } from '../../src/media/vp8-synthetic.js';
-import { readIdentity, extensionIdsFrom, type ExtensionIds } from '../../src/media/rtp-identity.js';
-import { frameKey } from '../../src/protocol/frame-key.js';
+
 import { afterDatagramSent, datagramReadMs } from '../../src/media/datagram-clock.js';
+import { type ExtensionIds, extensionIdsFrom, readIdentity } from '../../src/media/rtp-identity.js';
+import { packetizeVp8 } from '../../src/media/vp8-synthetic.js';
 import { nowMs } from '../../src/metrics/clock.js';
-import { FrameBuffer, type BufferedFrame } from '../ai/frame-buffer.js';
+import type { AiFrameRecord } from '../../src/protocol/ai.js';
+import { AI_CHANNEL_LABEL, aiResultMessage, subtitleMessage } from '../../src/protocol/ai-channel.js';
+import { frameKey } from '../../src/protocol/frame-key.js';
+import { type BufferedFrame, FrameBuffer } from '../ai/frame-buffer.js';
 import type { AiPipeline } from '../ai/pipeline.js';
-import type { ProcessedVideo } from '../ai/video-processor.js';
 import type { SpeechChain } from '../ai/speech/chain.js';
 import { TranslatedVoice } from '../ai/speech/voice.js';
+import type { ProcessedVideo } from '../ai/video-processor.js';
 import { DelayLine } from './delay-line.js';
-import { Session, type Kind, type SessionContext } from './session.js';
+import { type Kind, Session, type SessionContext } from './session.js';
 
 /**
  * Calibration (`sfu.burnCpuMsPerFrame`): keeps the event loop busy for `ms`, reading the clock, as real
@@ -67,7 +68,8 @@ export class PublisherSession extends Session {
       this.speech = runtime.speechChain(
         this.id,
         (n, text, translation) => {
-          if (runtime.subtitles) for (const subscriber of this.subscribers) subscriber.sendSubtitle(n, text, translation);
+          if (runtime.subtitles)
+            for (const subscriber of this.subscribers) subscriber.sendSubtitle(n, text, translation);
         },
         runtime.translatedSpeech ? (wav) => this.startVoice().say(wav) : undefined,
       );
@@ -82,7 +84,14 @@ export class PublisherSession extends Session {
           if (!runtime.inline) for (const subscriber of this.subscribers) subscriber.sendAiResult(record);
         },
       );
-      this.ai = { pipeline, inline: runtime.inline, buffer: new FrameBuffer((frame) => pipeline.submit(frame), () => undefined) };
+      this.ai = {
+        pipeline,
+        inline: runtime.inline,
+        buffer: new FrameBuffer(
+          (frame) => pipeline.submit(frame),
+          () => undefined,
+        ),
+      };
     }
   }
 
@@ -171,7 +180,12 @@ export class PublisherSession extends Session {
       this.pictureId = (this.pictureId + 1) & 0x7fff;
       const payloads = packetizeVp8(output.data, this.pictureId);
       for (const [i, payload] of payloads.entries()) {
-        const header = new RtpHeader({ ...first.header, sequenceNumber: this.outSeq, marker: i === payloads.length - 1, extensions: first.header.extensions.map((e) => ({ ...e })) });
+        const header = new RtpHeader({
+          ...first.header,
+          sequenceNumber: this.outSeq,
+          marker: i === payloads.length - 1,
+          extensions: first.header.extensions.map((e) => ({ ...e })),
+        });
         this.outSeq = (this.outSeq + 1) & 0xffff;
         const rtp = new RtpPacket(header, payload);
         this.delayLine.push(() => this.fanOut('video', rtp, frame.key));
@@ -231,7 +245,11 @@ export class SubscriberSession extends Session {
   /** the DataChannel the subscriber opened for AI results (tap mode), if it did */
   private aiChannel: RTCDataChannel | undefined;
 
-  constructor(ctx: SessionContext, onClosed: (s: Session) => void, readonly publisher: PublisherSession) {
+  constructor(
+    ctx: SessionContext,
+    onClosed: (s: Session) => void,
+    readonly publisher: PublisherSession,
+  ) {
     super(ctx, onClosed);
     this.pc.onDataChannel.subscribe((channel) => {
       if (channel.label === AI_CHANNEL_LABEL) this.aiChannel = channel;
@@ -270,13 +288,17 @@ export class SubscriberSession extends Session {
         this.senders.set(kind, transceiver);
         transceiver.sender.onRtcp.subscribe((rtcp) => {
           // PSFB FMT 1 is PLI, FMT 4 is FIR (RFC 4585 section 6.3, RFC 5104 section 4.3.1); REMB (15) is not a request
-          if (rtcp instanceof RtcpPayloadSpecificFeedback && [PictureLossIndication.count, 4].includes(rtcp.feedback.count)) {
+          if (
+            rtcp instanceof RtcpPayloadSpecificFeedback &&
+            [PictureLossIndication.count, 4].includes(rtcp.feedback.count)
+          ) {
             this.publisher.requestKeyframe();
           }
         });
       }
     });
-    for (const [kind, transceiver] of this.senders) this.extensionIds.set(kind, extensionIdsFrom(transceiver.headerExtensions));
+    for (const [kind, transceiver] of this.senders)
+      this.extensionIds.set(kind, extensionIdsFrom(transceiver.headerExtensions));
     this.pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') this.publisher.requestKeyframe();
     });

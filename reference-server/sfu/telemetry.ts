@@ -4,6 +4,7 @@
  * while nobody listens are dropped (there is nobody to lose them for).
  */
 import type { ServerResponse } from 'node:http';
+
 import type { TelemetryRecord } from '../../src/protocol/telemetry.js';
 import type { TelemetrySink } from '../ai/reporting.js';
 

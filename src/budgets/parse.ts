@@ -1,7 +1,8 @@
 import { findMetric } from '../metrics/catalogue.js';
 import type { Aggregation, Operator, ThresholdExpression } from './types.js';
 
-const EXPRESSION = /^\s*(avg|min|max|med|count|rate|p\(\s*(\d+(?:\.\d+)?)\s*\))\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*$/i;
+const EXPRESSION =
+  /^\s*(avg|min|max|med|count|rate|p\(\s*(\d+(?:\.\d+)?)\s*\))\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*$/i;
 const KEY = /^([a-z_][a-z0-9_]*)(?:\{([^}]*)\})?$/;
 
 /** A parse problem; the caller adds the location. */
@@ -14,7 +15,13 @@ export function parseThresholdExpression(source: string): ThresholdExpression {
       `"${source}" is not a threshold; expected AGG OP NUMBER with AGG one of avg, min, max, med, count, rate, p(N) and OP one of < <= > >= == !=`,
     );
   }
-  const [, aggText, percentileText, operator, valueText] = match as unknown as [string, string, string | undefined, Operator, string];
+  const [, aggText, percentileText, operator, valueText] = match as unknown as [
+    string,
+    string,
+    string | undefined,
+    Operator,
+    string,
+  ];
   let aggregation: Aggregation;
   if (percentileText !== undefined) {
     const percentile = Number(percentileText);
@@ -77,7 +84,9 @@ export function checkAgainstCatalogue(parsed: ParsedKey, expression: ThresholdEx
   const allowed = definition.kind === 'trend' ? ['avg', 'min', 'max', 'med', 'percentile', 'count'] : ['count', 'rate'];
   if (!allowed.includes(kind)) {
     const names = allowed.map((a) => (a === 'percentile' ? 'p(N)' : a)).join(', ');
-    throw new ThresholdSyntaxError(`"${expression.source}": ${definition.kind} metric "${parsed.metric}" supports ${names}`);
+    throw new ThresholdSyntaxError(
+      `"${expression.source}": ${definition.kind} metric "${parsed.metric}" supports ${names}`,
+    );
   }
   if (definition.kind === 'rate' && kind === 'rate' && !(expression.value >= 0 && expression.value <= 1)) {
     throw new ThresholdSyntaxError(

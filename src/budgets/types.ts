@@ -1,7 +1,6 @@
 /** Thresholds in k6's grammar: `p(95)<400`, `avg<=20`, `rate<0.01`, `count==0`, on metrics with tag filters. */
 export type Aggregation =
-  | { kind: 'avg' | 'min' | 'max' | 'med' | 'count' | 'rate' }
-  | { kind: 'percentile'; percentile: number };
+  { kind: 'avg' | 'min' | 'max' | 'med' | 'count' | 'rate' } | { kind: 'percentile'; percentile: number };
 
 export type Operator = '<' | '<=' | '>' | '>=' | '==' | '!=';
 

@@ -12,8 +12,8 @@
 import { findMetric, type MetricName } from '../metrics/catalogue.js';
 import { escapeXml } from '../sinks/junit.js';
 import type { ChangePoint } from './change-point.js';
-import { bootstrapQuantileDelta, quantile, sortedCopy, type ClusteredSamples, type Interval } from './stats.js';
 import type { RunSamples } from './samples.js';
+import { bootstrapQuantileDelta, type ClusteredSamples, type Interval, quantile, sortedCopy } from './stats.js';
 
 export interface Tolerance {
   pct: number;
@@ -30,7 +30,12 @@ export interface CompareOptions {
   gate: ('p50' | 'p95')[];
 }
 
-export const DEFAULT_COMPARE_OPTIONS: CompareOptions = { tolerance: { pct: 5, abs: 5 }, tolerances: {}, minSamples: 20, gate: ['p50'] };
+export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
+  tolerance: { pct: 5, abs: 5 },
+  tolerances: {},
+  minSamples: 20,
+  gate: ['p50'],
+};
 
 export interface StatComparison extends Interval {
   baseline: number;
@@ -60,7 +65,19 @@ export interface Comparison {
 }
 
 /** metrics in the order a person reads them: the headline first, then stages, then the AI hook and speech */
-const ORDER: readonly MetricName[] = ['g2g_latency_ms', 'frame_latency_ms', 'uplink_ms', 'sfu_ms', 'downlink_ms', 'render_ms', 'ai_queue_ms', 'ai_decode_ms', 'ai_inference_ms', 'ai_encode_ms', 'ai_hook_ms'];
+const ORDER: readonly MetricName[] = [
+  'g2g_latency_ms',
+  'frame_latency_ms',
+  'uplink_ms',
+  'sfu_ms',
+  'downlink_ms',
+  'render_ms',
+  'ai_queue_ms',
+  'ai_decode_ms',
+  'ai_inference_ms',
+  'ai_encode_ms',
+  'ai_hook_ms',
+];
 
 function rank(metric: MetricName): number {
   const i = ORDER.indexOf(metric);
@@ -83,16 +100,35 @@ function moved(s: Interval & { baseline: number }, sign: 1 | -1, tolerance: Tole
   return beyondZero && sign * s.delta > Math.max((Math.abs(s.baseline) * tolerance.pct) / 100, tolerance.abs);
 }
 
-function judge(baseline: Side, candidate: Side, q: number, tolerance: Tolerance, seed: number, gated: boolean, worse: 1 | -1): StatComparison {
+function judge(
+  baseline: Side,
+  candidate: Side,
+  q: number,
+  tolerance: Tolerance,
+  seed: number,
+  gated: boolean,
+  worse: 1 | -1,
+): StatComparison {
   const interval = bootstrapQuantileDelta(baseline.samples, candidate.samples, q, 500, seed);
   const base = quantile(baseline.sorted, q);
   const cand = quantile(candidate.sorted, q);
-  return { ...interval, baseline: base, candidate: cand, regression: gated && moved({ ...interval, baseline: base }, worse, tolerance) };
+  return {
+    ...interval,
+    baseline: base,
+    candidate: cand,
+    regression: gated && moved({ ...interval, baseline: base }, worse, tolerance),
+  };
 }
 
-export function compareRuns(baseline: RunSamples, candidate: RunSamples, options: CompareOptions = DEFAULT_COMPARE_OPTIONS): Comparison {
+export function compareRuns(
+  baseline: RunSamples,
+  candidate: RunSamples,
+  options: CompareOptions = DEFAULT_COMPARE_OPTIONS,
+): Comparison {
   const metrics: MetricComparison[] = [];
-  const names = [...new Set([...baseline.values.keys(), ...candidate.values.keys()])].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const names = [...new Set([...baseline.values.keys(), ...candidate.values.keys()])].sort(
+    (a, b) => rank(a) - rank(b) || a.localeCompare(b),
+  );
   for (const [i, metric] of names.entries()) {
     const side = (r: RunSamples): Side => {
       const values = r.values.get(metric) ?? [];
@@ -102,36 +138,75 @@ export function compareRuns(baseline: RunSamples, candidate: RunSamples, options
     const base = side(baseline);
     const cand = side(candidate);
     const tolerance = options.tolerances[metric] ?? options.tolerance;
-    const row: MetricComparison = { metric, baselineCount: base.sorted.length, candidateCount: cand.sorted.length, tolerance, verdict: 'too few samples' };
+    const row: MetricComparison = {
+      metric,
+      baselineCount: base.sorted.length,
+      candidateCount: cand.sorted.length,
+      tolerance,
+      verdict: 'too few samples',
+    };
     if (base.sorted.length >= options.minSamples && cand.sorted.length >= options.minSamples) {
       const worse = worseningSign(metric);
       row.p50 = judge(base, cand, 0.5, tolerance, 2 * i + 1, options.gate.includes('p50'), worse);
       row.p95 = judge(base, cand, 0.95, tolerance, 2 * i + 2, options.gate.includes('p95'), worse);
       const improved = (s: StatComparison): boolean => moved(s, worse === 1 ? -1 : 1, tolerance);
-      const gatedStats = [...(options.gate.includes('p50') ? [row.p50] : []), ...(options.gate.includes('p95') ? [row.p95] : [])];
-      row.verdict = gatedStats.some((s) => s.regression) ? 'regression' : gatedStats.some(improved) ? 'improvement' : 'no change';
+      const gatedStats = [
+        ...(options.gate.includes('p50') ? [row.p50] : []),
+        ...(options.gate.includes('p95') ? [row.p95] : []),
+      ];
+      row.verdict = gatedStats.some((s) => s.regression)
+        ? 'regression'
+        : gatedStats.some(improved)
+          ? 'improvement'
+          : 'no change';
     }
     metrics.push(row);
   }
-  const describe = (r: RunSamples): Comparison['baseline'] => ({ source: r.source, runId: r.runId, scenario: r.scenario, status: r.status });
-  return { baseline: describe(baseline), candidate: describe(candidate), gate: options.gate, metrics, regressions: metrics.filter((m) => m.verdict === 'regression').map((m) => m.metric) };
+  const describe = (r: RunSamples): Comparison['baseline'] => ({
+    source: r.source,
+    runId: r.runId,
+    scenario: r.scenario,
+    status: r.status,
+  });
+  return {
+    baseline: describe(baseline),
+    candidate: describe(candidate),
+    gate: options.gate,
+    metrics,
+    regressions: metrics.filter((m) => m.verdict === 'regression').map((m) => m.metric),
+  };
 }
 
-const fmt = (v: number | undefined, digits = 1): string => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
+const fmt = (v: number | undefined, digits = 1): string =>
+  v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits);
 const signed = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(1)}`;
-const cell = (s: StatComparison | undefined): string => (s ? `${fmt(s.baseline)} -> ${fmt(s.candidate)} (${signed(s.delta)} [${signed(s.lo)}, ${signed(s.hi)}])` : '-');
+const cell = (s: StatComparison | undefined): string =>
+  s ? `${fmt(s.baseline)} -> ${fmt(s.candidate)} (${signed(s.delta)} [${signed(s.lo)}, ${signed(s.hi)}])` : '-';
 
 /** The console table. */
 export function comparisonTable(c: Comparison): string {
-  const rows = [['metric', 'n base/cand', 'p50 base -> cand (delta [95% CI])', 'p95 base -> cand (delta [95% CI])', 'verdict']];
-  for (const m of c.metrics) rows.push([m.metric, `${m.baselineCount}/${m.candidateCount}`, cell(m.p50), cell(m.p95), m.verdict]);
+  const rows = [
+    ['metric', 'n base/cand', 'p50 base -> cand (delta [95% CI])', 'p95 base -> cand (delta [95% CI])', 'verdict'],
+  ];
+  for (const m of c.metrics)
+    rows.push([m.metric, `${m.baselineCount}/${m.candidateCount}`, cell(m.p50), cell(m.p95), m.verdict]);
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((v, i) => v.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** `compare.md`: ready to paste as a pull-request comment. */
 export function comparisonMarkdown(c: Comparison): string {
-  const head = c.regressions.length > 0 ? `**Regression** in ${c.regressions.map((m) => `\`${m}\``).join(', ')}` : '**No regression**';
+  const head =
+    c.regressions.length > 0
+      ? `**Regression** in ${c.regressions.map((m) => `\`${m}\``).join(', ')}`
+      : '**No regression**';
   const lines = [
     `### glassbench compare: ${c.candidate.scenario}`,
     '',
@@ -141,12 +216,25 @@ export function comparisonMarkdown(c: Comparison): string {
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const m of c.metrics) {
-    const stat = (s: StatComparison | undefined): [string, string] => (s ? [`${fmt(s.baseline)} -> ${fmt(s.candidate)}`, `${signed(s.delta)} [${signed(s.lo)}, ${signed(s.hi)}]`] : ['-', '-']);
-    const verdict = m.verdict === 'regression' ? ':red_circle: regression' : m.verdict === 'improvement' ? ':green_circle: improvement' : m.verdict;
-    lines.push(`| \`${m.metric}\` | ${m.baselineCount} / ${m.candidateCount} | ${stat(m.p50).join(' | ')} | ${stat(m.p95).join(' | ')} | ${m.tolerance.pct}% and ${m.tolerance.abs} | ${verdict} |`);
+    const stat = (s: StatComparison | undefined): [string, string] =>
+      s
+        ? [`${fmt(s.baseline)} -> ${fmt(s.candidate)}`, `${signed(s.delta)} [${signed(s.lo)}, ${signed(s.hi)}]`]
+        : ['-', '-'];
+    const verdict =
+      m.verdict === 'regression'
+        ? ':red_circle: regression'
+        : m.verdict === 'improvement'
+          ? ':green_circle: improvement'
+          : m.verdict;
+    lines.push(
+      `| \`${m.metric}\` | ${m.baselineCount} / ${m.candidateCount} | ${stat(m.p50).join(' | ')} | ${stat(m.p95).join(' | ')} | ${m.tolerance.pct}% and ${m.tolerance.abs} | ${verdict} |`,
+    );
   }
   for (const h of c.history ?? []) {
-    lines.push('', `${h.step ? ':warning: **step change**' : 'no step change'} in \`${h.metric}\`: candidate median ${fmt(h.candidate)} against ${fmt(h.historyMedian)} +/- ${fmt(h.band)} over the last ${h.runs} passing runs`);
+    lines.push(
+      '',
+      `${h.step ? ':warning: **step change**' : 'no step change'} in \`${h.metric}\`: candidate median ${fmt(h.candidate)} against ${fmt(h.historyMedian)} +/- ${fmt(h.band)} over the last ${h.runs} passing runs`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -156,8 +244,10 @@ export function comparisonJunit(c: Comparison): string {
   const cases = c.metrics.map((m) => {
     const name = escapeXml(m.metric);
     const detail = escapeXml(`p50 ${cell(m.p50)}; p95 ${cell(m.p95)}`);
-    if (m.verdict === 'regression') return `    <testcase classname="glassbench.compare" name="${name}"><failure message="${escapeXml(`${m.metric} regressed`)}">${detail}</failure></testcase>`;
-    if (m.verdict === 'too few samples') return `    <testcase classname="glassbench.compare" name="${name}"><skipped message="too few samples"/></testcase>`;
+    if (m.verdict === 'regression')
+      return `    <testcase classname="glassbench.compare" name="${name}"><failure message="${escapeXml(`${m.metric} regressed`)}">${detail}</failure></testcase>`;
+    if (m.verdict === 'too few samples')
+      return `    <testcase classname="glassbench.compare" name="${name}"><skipped message="too few samples"/></testcase>`;
     return `    <testcase classname="glassbench.compare" name="${name}"><system-out>${detail}</system-out></testcase>`;
   });
   const failures = c.regressions.length;

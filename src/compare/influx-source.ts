@@ -5,9 +5,9 @@
  * long run does not need one huge answer.
  */
 import { GlassbenchError } from '../errors.js';
-import { aiStageOfInfluxField, SPEECH_METRICS, type MetricName } from '../metrics/catalogue.js';
+import { aiStageOfInfluxField, type MetricName, SPEECH_METRICS } from '../metrics/catalogue.js';
 import type { InfluxOptions } from '../sinks/types.js';
-import { SampleSink, type RunSamples } from './samples.js';
+import { type RunSamples, SampleSink } from './samples.js';
 
 type Row = Record<string, unknown>;
 
@@ -25,7 +25,11 @@ function identifier(value: string): string {
 
 export class InfluxReader {
   constructor(private readonly options: InfluxOptions) {
-    if (options.db === undefined && options.bucket === undefined) throw new GlassbenchError('INVALID_INPUT', 'reading runs from InfluxDB needs --influx-db (or --influx-bucket with a DBRP mapping)');
+    if (options.db === undefined && options.bucket === undefined)
+      throw new GlassbenchError(
+        'INVALID_INPUT',
+        'reading runs from InfluxDB needs --influx-db (or --influx-bucket with a DBRP mapping)',
+      );
   }
 
   private get target(): string {
@@ -46,11 +50,21 @@ export class InfluxReader {
       throw new GlassbenchError('RUN_FAILED', `InfluxDB at ${this.target} did not answer: ${(error as Error).message}`);
     }
     const text = await response.text();
-    if (!response.ok) throw new GlassbenchError('RUN_FAILED', `InfluxDB at ${this.target} answered ${response.status}: ${text.slice(0, 200)}`);
+    if (!response.ok)
+      throw new GlassbenchError(
+        'RUN_FAILED',
+        `InfluxDB at ${this.target} answered ${response.status}: ${text.slice(0, 200)}`,
+      );
     const rows: Row[] = [];
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
-      const body = JSON.parse(line) as { results?: { error?: string; series?: { tags?: Record<string, string>; columns: string[]; values: unknown[][] }[] }[]; error?: string };
+      const body = JSON.parse(line) as {
+        results?: {
+          error?: string;
+          series?: { tags?: Record<string, string>; columns: string[]; values: unknown[][] }[];
+        }[];
+        error?: string;
+      };
       if (body.error) throw new GlassbenchError('RUN_FAILED', `InfluxDB at ${this.target}: ${body.error}`);
       for (const result of body.results ?? []) {
         if (result.error) throw new GlassbenchError('RUN_FAILED', `InfluxDB at ${this.target}: ${result.error}`);
@@ -70,12 +84,17 @@ export class InfluxReader {
   async samples(testid: string, variant?: string): Promise<RunSamples> {
     const summary = await this.query(`SELECT * FROM summary WHERE testid = ${literal(testid)} LIMIT 1`);
     const meta = summary[0];
-    if (!meta) throw new GlassbenchError('INVALID_INPUT', `InfluxDB at ${this.target} has no run with testid ${testid} (no summary points)`);
+    if (!meta)
+      throw new GlassbenchError(
+        'INVALID_INPUT',
+        `InfluxDB at ${this.target} has no run with testid ${testid} (no summary points)`,
+      );
     const sink = new SampleSink();
     const where = `testid = ${literal(testid)}${variant !== undefined ? ` AND variant = ${literal(variant)}` : ''}`;
     for (const row of await this.query(`SELECT * FROM frame WHERE ${where}`)) sink.push(frameRecord(row));
     for (const row of await this.query(`SELECT * FROM speech WHERE ${where}`)) sink.push(speechRecord(row));
-    if (variant !== undefined && sink.values.size === 0) throw new GlassbenchError('INVALID_INPUT', `InfluxDB has no points of run ${testid} with variant ${variant}`);
+    if (variant !== undefined && sink.values.size === 0)
+      throw new GlassbenchError('INVALID_INPUT', `InfluxDB has no points of run ${testid} with variant ${variant}`);
     return {
       source: `influx:${testid}`,
       runId: testid,
@@ -91,8 +110,17 @@ export class InfluxReader {
    * The medians of `metric` of the passing runs of `scenario` carrying `tags`, oldest first (at most the last
    * `limit`): the history the change-point check looks at.
    */
-  async history(scenario: string, tags: Record<string, string>, metric: MetricName, limit = 30): Promise<{ testid: string; timeMs: number; p50: number }[]> {
-    const filters = [`scenario = ${literal(scenario)}`, `metric = ${literal(metric)}`, ...Object.entries(tags).map(([k, v]) => `${identifier(k)} = ${literal(v)}`)];
+  async history(
+    scenario: string,
+    tags: Record<string, string>,
+    metric: MetricName,
+    limit = 30,
+  ): Promise<{ testid: string; timeMs: number; p50: number }[]> {
+    const filters = [
+      `scenario = ${literal(scenario)}`,
+      `metric = ${literal(metric)}`,
+      ...Object.entries(tags).map(([k, v]) => `${identifier(k)} = ${literal(v)}`),
+    ];
     const rows = await this.query(`SELECT p50, status FROM summary WHERE ${filters.join(' AND ')} GROUP BY testid`);
     return rows
       .filter((r) => r['status'] === 'passed' && typeof r['p50'] === 'number')
@@ -106,7 +134,10 @@ export class InfluxReader {
    * (the candidate itself); undefined when there is none.
    */
   async latestPassing(scenario: string, tags: Record<string, string>, exclude?: string): Promise<string | undefined> {
-    const filters = [`scenario = ${literal(scenario)}`, ...Object.entries(tags).map(([k, v]) => `${identifier(k)} = ${literal(v)}`)];
+    const filters = [
+      `scenario = ${literal(scenario)}`,
+      ...Object.entries(tags).map(([k, v]) => `${identifier(k)} = ${literal(v)}`),
+    ];
     const rows = await this.query(`SELECT status FROM summary WHERE ${filters.join(' AND ')} GROUP BY testid`);
     let best: { testid: string; time: number } | undefined;
     for (const row of rows) {
@@ -141,6 +172,7 @@ export function frameRecord(row: Row): Row {
 /** A `speech` point in the shape of a frames.ndjson.gz speech record. */
 export function speechRecord(row: Row): Row {
   const record: Row = { kind: 'speech', publisher: row['publisher'], n: row['n'], warmup: row['warmup'] === true };
-  for (const { field, influxField } of SPEECH_METRICS) if (typeof row[influxField] === 'number') record[field] = row[influxField];
+  for (const { field, influxField } of SPEECH_METRICS)
+    if (typeof row[influxField] === 'number') record[field] = row[influxField];
   return record;
 }

@@ -10,8 +10,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { GlassbenchError } from '../errors.js';
-import { aiStageMetric, frameFieldMetrics, SPEECH_METRICS, type MetricName } from '../metrics/catalogue.js';
+import { aiStageMetric, frameFieldMetrics, type MetricName, SPEECH_METRICS } from '../metrics/catalogue.js';
 import type { RunSummary } from '../report/summary.js';
 import { readFramesFile } from '../sinks/frames-file.js';
 
@@ -89,7 +90,11 @@ export class SampleSink {
       const hasN = typeof record['n'] === 'number';
       const utterance = `${String(record['publisher'])}/${String(record['n'])}`;
       const endMs = record['utteranceEndMs'];
-      const key = hasN ? `u:${utterance}` : typeof endMs === 'number' ? `t:${Math.floor(endMs / SPEECH_BLOCK_MS)}` : undefined;
+      const key = hasN
+        ? `u:${utterance}`
+        : typeof endMs === 'number'
+          ? `t:${Math.floor(endMs / SPEECH_BLOCK_MS)}`
+          : undefined;
       const cluster = this.cluster(key);
       if (!hasN || !this.utterancesSeen.has(utterance)) {
         if (hasN) this.utterancesSeen.add(utterance);
@@ -98,14 +103,16 @@ export class SampleSink {
       for (const { metric, field } of PER_LISTENER) this.add(metric, record[field], cluster);
       return;
     }
-    const frame = typeof record['frameId'] === 'string' ? `${String(record['publisher'])}/${record['frameId']}` : undefined;
+    const frame =
+      typeof record['frameId'] === 'string' ? `${String(record['publisher'])}/${record['frameId']}` : undefined;
     const cluster = this.cluster(frame === undefined ? undefined : `f:${frame}`);
     for (const { metric, field } of PER_RECEIPT) this.add(metric, record[field], cluster);
     if (frame === undefined || this.framesSeen.has(frame)) return;
     this.framesSeen.add(frame);
     for (const { metric, field } of PER_FRAME) this.add(metric, record[field], cluster);
     const stages = record['aiStagesMs'];
-    if (stages && typeof stages === 'object') for (const [stage, ms] of Object.entries(stages)) this.add(aiStageMetric(stage), ms, cluster);
+    if (stages && typeof stages === 'object')
+      for (const [stage, ms] of Object.entries(stages)) this.add(aiStageMetric(stage), ms, cluster);
   }
 }
 
@@ -115,7 +122,8 @@ export class SampleSink {
  */
 export async function samplesFromDir(dir: string, variant?: string): Promise<RunSamples> {
   const summaryPath = join(dir, 'summary.json');
-  if (!existsSync(summaryPath)) throw new GlassbenchError('INVALID_INPUT', `${dir}: not a run directory (no summary.json)`);
+  if (!existsSync(summaryPath))
+    throw new GlassbenchError('INVALID_INPUT', `${dir}: not a run directory (no summary.json)`);
   let summary: RunSummary;
   try {
     summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummary;
@@ -126,16 +134,37 @@ export async function samplesFromDir(dir: string, variant?: string): Promise<Run
   if (summary.variants) {
     const names = summary.variants.map((v) => v.name);
     const chosen = summary.variants.find((v) => v.name === variant);
-    if (!chosen) throw new GlassbenchError('INVALID_INPUT', `${dir}: a run with variants (${names.join(', ')}): name one with --variant`);
+    if (!chosen)
+      throw new GlassbenchError(
+        'INVALID_INPUT',
+        `${dir}: a run with variants (${names.join(', ')}): name one with --variant`,
+      );
     for (const round of chosen.rounds) {
       sink.nextSource();
       await readFrames(round.dir, sink);
     }
-    return { source: `${dir} (${chosen.name})`, runId: `${summary.runId}/${chosen.name}`, scenario: summary.scenario.name, status: chosen.status, startedAt: summary.startedAt, values: sink.values, clusters: sink.clusters };
+    return {
+      source: `${dir} (${chosen.name})`,
+      runId: `${summary.runId}/${chosen.name}`,
+      scenario: summary.scenario.name,
+      status: chosen.status,
+      startedAt: summary.startedAt,
+      values: sink.values,
+      clusters: sink.clusters,
+    };
   }
-  if (variant !== undefined) throw new GlassbenchError('INVALID_INPUT', `${dir}: --variant ${variant}, but this run has no variants`);
+  if (variant !== undefined)
+    throw new GlassbenchError('INVALID_INPUT', `${dir}: --variant ${variant}, but this run has no variants`);
   await readFrames(dir, sink);
-  return { source: dir, runId: summary.runId, scenario: summary.scenario.name, status: summary.status, startedAt: summary.startedAt, values: sink.values, clusters: sink.clusters };
+  return {
+    source: dir,
+    runId: summary.runId,
+    scenario: summary.scenario.name,
+    status: summary.status,
+    startedAt: summary.startedAt,
+    values: sink.values,
+    clusters: sink.clusters,
+  };
 }
 
 /** Every record of `<dir>/frames.ndjson.gz` into `sink`; a clear error naming the file when it cannot be read. */

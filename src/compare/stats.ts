@@ -139,7 +139,13 @@ function resample({ data, starts }: Grouped, random: () => number, scratch: { bu
  * give intervals several times too narrow. Frames of one run still share slow drift (one pause of the
  * machine delays a run of them), which is why scenarios can interleave variants in rounds.
  */
-export function bootstrapQuantileDelta(baseline: ClusteredSamples, candidate: ClusteredSamples, q: number, iterations = 500, seed = 1): Interval {
+export function bootstrapQuantileDelta(
+  baseline: ClusteredSamples,
+  candidate: ClusteredSamples,
+  q: number,
+  iterations = 500,
+  seed = 1,
+): Interval {
   const delta = quantile(sortedCopy(candidate.values), q) - quantile(sortedCopy(baseline.values), q);
   const random = seededRandom(seed);
   const base = capClusters(groupByCluster(baseline), random);

@@ -17,7 +17,9 @@
  * delay, reported beside the stages (`sfu_loop_delay_ms`, `loop_delay_ms`).
  */
 import { Socket } from 'node:dgram';
+
 import type { RTCPeerConnection } from 'werift';
+
 import { nowMs } from '../metrics/clock.js';
 
 let readMs: number | undefined;
@@ -39,7 +41,8 @@ export function datagramReadMs(): number | undefined {
 function socketsOf(pc: RTCPeerConnection): Socket[] {
   const out: Socket[] = [];
   for (const ice of pc.iceTransports) {
-    const protocols = (ice.connection as unknown as { protocols?: { transport?: { socket?: unknown } }[] }).protocols ?? [];
+    const protocols =
+      (ice.connection as unknown as { protocols?: { transport?: { socket?: unknown } }[] }).protocols ?? [];
     for (const protocol of protocols) {
       const socket = protocol.transport?.socket;
       if (socket instanceof Socket) out.push(socket);

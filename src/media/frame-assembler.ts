@@ -6,7 +6,7 @@
  */
 import { nowMs } from '../metrics/clock.js';
 import type { FrameIdentity } from '../protocol/frame-key.js';
-import { readIdentity, type ExtensionIds } from './rtp-identity.js';
+import { type ExtensionIds, readIdentity } from './rtp-identity.js';
 import { isVp8FrameStart, isVp8Keyframe } from './vp8-synthetic.js';
 
 export interface AssembledFrame {

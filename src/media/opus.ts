@@ -32,7 +32,9 @@ export class OpusDecoder {
       const libav = await LibAVFactory.LibAV({ noworker: true, nothreads: true });
       await libav.av_log_set_level(16);
       // mono: libopus downmixes a stereo stream, and speech recognition wants one channel
-      const [, ctx, packet, frame] = await libav.ff_init_decoder('libopus', { codecpar: { codec_type: 1, sample_rate: OPUS_RATE, channels: 1, channel_layout: MONO } } as never);
+      const [, ctx, packet, frame] = await libav.ff_init_decoder('libopus', {
+        codecpar: { codec_type: 1, sample_rate: OPUS_RATE, channels: 1, channel_layout: MONO },
+      } as never);
       return { libav, ctx, packet, frame };
     })();
     return this.ready;
@@ -65,7 +67,13 @@ export class OpusEncoder {
       const libav = await LibAVFactory.LibAV({ noworker: true, nothreads: true });
       await libav.av_log_set_level(16);
       const [, ctx, frame, packet] = await libav.ff_init_encoder('libopus', {
-        ctx: { bit_rate: this.bitrate, sample_fmt: libav.AV_SAMPLE_FMT_FLT, sample_rate: OPUS_RATE, channel_layout: MONO, channels: 1 },
+        ctx: {
+          bit_rate: this.bitrate,
+          sample_fmt: libav.AV_SAMPLE_FMT_FLT,
+          sample_rate: OPUS_RATE,
+          channel_layout: MONO,
+          channels: 1,
+        },
         time_base: [1, OPUS_RATE],
       });
       return { libav, ctx, frame, packet };
@@ -75,10 +83,18 @@ export class OpusEncoder {
 
   /** The packet(s) of one 20 ms frame (exactly 960 samples); libopus gives one packet per frame. */
   async encode(pcm: Float32Array): Promise<Uint8Array[]> {
-    if (pcm.length !== OPUS_FRAME_SAMPLES) throw new Error(`an Opus frame is ${OPUS_FRAME_SAMPLES} samples, got ${pcm.length}`);
+    if (pcm.length !== OPUS_FRAME_SAMPLES)
+      throw new Error(`an Opus frame is ${OPUS_FRAME_SAMPLES} samples, got ${pcm.length}`);
     const { libav, ctx, frame, packet } = await this.init();
     const packets = await libav.ff_encode_multi(ctx, frame, packet, [
-      { data: pcm, channel_layout: MONO, format: libav.AV_SAMPLE_FMT_FLT, pts: this.pts, sample_rate: OPUS_RATE, nb_samples: OPUS_FRAME_SAMPLES },
+      {
+        data: pcm,
+        channel_layout: MONO,
+        format: libav.AV_SAMPLE_FMT_FLT,
+        pts: this.pts,
+        sample_rate: OPUS_RATE,
+        nb_samples: OPUS_FRAME_SAMPLES,
+      },
     ]);
     this.pts += OPUS_FRAME_SAMPLES;
     return packets.map((p) => p.data);

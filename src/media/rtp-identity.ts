@@ -58,7 +58,10 @@ export interface PacketIdentity {
 }
 
 /** Reads identity from an RTP packet's extensions using the ids negotiated on its connection. */
-export function readIdentity(extensions: readonly { id: number; payload: Buffer }[], ids: ExtensionIds): PacketIdentity {
+export function readIdentity(
+  extensions: readonly { id: number; payload: Buffer }[],
+  ids: ExtensionIds,
+): PacketIdentity {
   const result: PacketIdentity = {};
   for (const ext of extensions) {
     if (ext.id === ids.frameId) {

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { GlassbenchError } from '../errors.js';
 import { projectRoot } from '../project-paths.js';
 
@@ -32,9 +33,14 @@ export function ensureUtteranceWavs(): string {
   for (const utterance of UTTERANCES) {
     const path = join(dir, `${utterance.id}.wav`);
     if (existsSync(path)) continue;
-    const result = spawnSync('espeak-ng', ['-v', 'en-us', '-s', '160', '-w', path, utterance.text], { encoding: 'utf8' });
+    const result = spawnSync('espeak-ng', ['-v', 'en-us', '-s', '160', '-w', path, utterance.text], {
+      encoding: 'utf8',
+    });
     if (result.error || result.status !== 0) {
-      const reason = result.error && (result.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'espeak-ng is not installed: apt-get install -y espeak-ng' : (result.stderr || String(result.error));
+      const reason =
+        result.error && (result.error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? 'espeak-ng is not installed: apt-get install -y espeak-ng'
+          : result.stderr || String(result.error);
       throw new GlassbenchError('RUN_FAILED', `cannot synthesise utterance ${utterance.id}: ${reason}`);
     }
   }

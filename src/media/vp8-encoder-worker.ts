@@ -4,7 +4,9 @@
  * peer runner's event loop, where packet arrival times are taken.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+
 import LibAVFactory from '@libav.js/variant-vp8-opus';
+
 import { i420Size, paintI420 } from './i420-painter.js';
 
 export interface EncoderConfig {
@@ -54,18 +56,42 @@ port.on('message', (request: EncoderRequest) => {
       return;
     }
     try {
-      paintI420(buffer, config.width, config.height, request.seq, { publisherTag: config.publisherTag, frameSeq: request.seq, captureMs: request.captureMs });
+      paintI420(buffer, config.width, config.height, request.seq, {
+        publisherTag: config.publisherTag,
+        frameSeq: request.seq,
+        captureMs: request.captureMs,
+      });
       const packets = await libav.ff_encode_multi(context, frame, packet, [
         // pict_type 1 (AV_PICTURE_TYPE_I) makes libvpx emit a keyframe: the answer to a PLI
-        { data: buffer, format: libav.AV_PIX_FMT_YUV420P, width: config.width, height: config.height, pts: request.seq, ...(request.keyframe ? { pict_type: 1 } : {}) },
+        {
+          data: buffer,
+          format: libav.AV_PIX_FMT_YUV420P,
+          width: config.width,
+          height: config.height,
+          pts: request.seq,
+          ...(request.keyframe ? { pict_type: 1 } : {}),
+        },
       ]);
-      if (packets.length === 0) port.postMessage({ seq: request.seq, captureMs: request.captureMs, dropped: true } satisfies EncoderResult);
+      if (packets.length === 0)
+        port.postMessage({ seq: request.seq, captureMs: request.captureMs, dropped: true } satisfies EncoderResult);
       for (const p of packets) {
         const data = p.data;
-        port.postMessage({ seq: request.seq, captureMs: request.captureMs, data, keyframe: ((data[0] ?? 1) & 1) === 0 } satisfies EncoderResult, [data.buffer as ArrayBuffer]);
+        port.postMessage(
+          {
+            seq: request.seq,
+            captureMs: request.captureMs,
+            data,
+            keyframe: ((data[0] ?? 1) & 1) === 0,
+          } satisfies EncoderResult,
+          [data.buffer as ArrayBuffer],
+        );
       }
     } catch (error) {
-      port.postMessage({ seq: request.seq, captureMs: request.captureMs, error: String(error) } satisfies EncoderResult);
+      port.postMessage({
+        seq: request.seq,
+        captureMs: request.captureMs,
+        error: String(error),
+      } satisfies EncoderResult);
     }
   })();
 });

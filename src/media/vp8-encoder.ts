@@ -4,6 +4,7 @@
  * the time spent waiting for and in the encoder counts in send_lag_ms, not in the frame's capture time.
  */
 import { Worker } from 'node:worker_threads';
+
 import { childEntry } from '../project-paths.js';
 import type { EncoderConfig, EncoderRequest, EncoderResult } from './vp8-encoder-worker.js';
 
@@ -55,7 +56,13 @@ export class Vp8LiveEncoder {
         } else if ('error' in result) {
           onError(`VP8 encoder: ${result.error}`);
           onDropped(result.seq, result.captureMs);
-        } else onFrame({ seq: result.seq, captureMs: result.captureMs, data: Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength), keyframe: result.keyframe });
+        } else
+          onFrame({
+            seq: result.seq,
+            captureMs: result.captureMs,
+            data: Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength),
+            keyframe: result.keyframe,
+          });
       });
     });
   }

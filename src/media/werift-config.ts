@@ -2,11 +2,8 @@
  * werift peer-connection settings for loopback-only operation (field notes): no STUN servers (werift's
  * default is a public one), host candidates on 127.0.0.1 only, and sockets bound to 127.0.0.1.
  */
-import {
-  RTCRtpCodecParameters,
-  RTCRtpHeaderExtensionParameters,
-  type PeerConfig,
-} from 'werift';
+import { type PeerConfig, RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters } from 'werift';
+
 import { IDENTITY_EXTENSION_URIS } from './rtp-identity.js';
 
 /**
@@ -56,7 +53,12 @@ export function keepLoopbackCandidates(sdp: string): string {
     .filter((line) => {
       if (!line.startsWith('a=candidate:')) return true;
       const address = line.split(' ')[4] ?? '';
-      return address === '127.0.0.1' || address === '::1' || address === 'localhost' || address.startsWith(LINK_ADDRESS_PREFIX);
+      return (
+        address === '127.0.0.1' ||
+        address === '::1' ||
+        address === 'localhost' ||
+        address.startsWith(LINK_ADDRESS_PREFIX)
+      );
     })
     .join('\r\n');
 }

@@ -105,6 +105,15 @@ export class FrameAccountant {
     const t = this.tally;
     // pairs still pending are lost for the summary (expire(…, true) runs at the end of a run)
     const lost = t.lost + this.pending.size;
-    return { expected: t.expected, received: t.received, late: t.late, lost, holds: t.received + t.late + lost === t.expected, discardedReader: t.discardedReader, skipped: t.skipped, stale: t.stale };
+    return {
+      expected: t.expected,
+      received: t.received,
+      late: t.late,
+      lost,
+      holds: t.received + t.late + lost === t.expected,
+      discardedReader: t.discardedReader,
+      skipped: t.skipped,
+      stale: t.stale,
+    };
   }
 }

@@ -75,12 +75,16 @@ function judgeSfu(input: BottleneckInput): Bottleneck | undefined {
   const cpuOver = seconds.filter((s) => s.cpuPct > BOTTLENECK_CPU_PCT);
   if (cpuOver.length / seconds.length > BOTTLENECK_SHARE) {
     const meanPct = cpuOver.reduce((sum, s) => sum + s.cpuPct, 0) / cpuOver.length;
-    parts.push(`CPU ${Math.round(meanPct)}% of a core in ${pct(cpuOver.length / seconds.length)} of the window (line ${BOTTLENECK_CPU_PCT}%)`);
+    parts.push(
+      `CPU ${Math.round(meanPct)}% of a core in ${pct(cpuOver.length / seconds.length)} of the window (line ${BOTTLENECK_CPU_PCT}%)`,
+    );
   }
   const loopOver = seconds.filter((s) => s.loopDelayP99Ms > BOTTLENECK_LOOP_DELAY_MS);
   if (loopOver.length / seconds.length > BOTTLENECK_SHARE) {
     const worst = Math.max(...seconds.map((s) => s.loopDelayP99Ms));
-    parts.push(`event-loop delay p99 ${ms(median(seconds.map((s) => s.loopDelayP99Ms)))} (median second, worst ${ms(worst)}), over ${BOTTLENECK_LOOP_DELAY_MS} ms in ${pct(loopOver.length / seconds.length)} of the window`);
+    parts.push(
+      `event-loop delay p99 ${ms(median(seconds.map((s) => s.loopDelayP99Ms)))} (median second, worst ${ms(worst)}), over ${BOTTLENECK_LOOP_DELAY_MS} ms in ${pct(loopOver.length / seconds.length)} of the window`,
+    );
   }
   return parts.length > 0 ? { process: 'sfu', reason: parts.join('; ') } : undefined;
 }
@@ -93,14 +97,18 @@ function judgeAi(input: BottleneckInput): Bottleneck | undefined {
   for (const name of [...new Set(seconds.map((s) => s.name))]) {
     const own = seconds.filter((s) => s.name === name);
     const busy = own.filter((s) => s.utilisationPct >= BOTTLENECK_AI_UTILISATION_PCT);
-    if (busy.length / own.length > BOTTLENECK_SHARE) parts.push(`device ${name} ${BOTTLENECK_AI_UTILISATION_PCT}% busy or more in ${pct(busy.length / own.length)} of the window`);
+    if (busy.length / own.length > BOTTLENECK_SHARE)
+      parts.push(
+        `device ${name} ${BOTTLENECK_AI_UTILISATION_PCT}% busy or more in ${pct(busy.length / own.length)} of the window`,
+      );
     // a queue that grows from the first half of the window to the second: work arrives faster than it is done
     const half = Math.floor(own.length / 2);
     if (half >= 2) {
       const mean = (list: AiDeviceSecond[]): number => list.reduce((sum, s) => sum + s.queueLength, 0) / list.length;
       const first = mean(own.slice(0, half));
       const second = mean(own.slice(own.length - half));
-      if (second - first >= 1) parts.push(`device ${name}'s queue grew from ${first.toFixed(1)} to ${second.toFixed(1)} calls waiting`);
+      if (second - first >= 1)
+        parts.push(`device ${name}'s queue grew from ${first.toFixed(1)} to ${second.toFixed(1)} calls waiting`);
     }
   }
   if (ai.framesSent > 0 && ai.framesDropped / ai.framesSent > BOTTLENECK_AI_DROP_SHARE) {

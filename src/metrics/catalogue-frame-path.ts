@@ -2,7 +2,7 @@
  * Catalogue rows of the frame path: a frame from its publisher through the SFU to each receiver, the frame
  * accounting, and the receivers' WebRTC stats. In catalogue order (summary.json lists metrics in it).
  */
-import { FRAME_TAGS, PUBLISHER_TAGS, type MetricRow } from './catalogue-row.js';
+import { FRAME_TAGS, type MetricRow, PUBLISHER_TAGS } from './catalogue-row.js';
 
 export const FRAME_PATH_METRICS = [
   {
@@ -172,7 +172,7 @@ export const FRAME_PATH_METRICS = [
     scope: 'receipt',
     better: 'higher',
     definition:
-      'frames complete at a receiver within 2 s of capture (receivedMs - captureMs <= 2000; browsers without a receive time: renderedMs), one per receiver and frame (a second copy is not counted), at every receiver that got it, also one not subscribed for the frame\'s whole life (summary accounting.received counts the expected pairs only)',
+      "frames complete at a receiver within 2 s of capture (receivedMs - captureMs <= 2000; browsers without a receive time: renderedMs), one per receiver and frame (a second copy is not counted), at every receiver that got it, also one not subscribed for the frame's whole life (summary accounting.received counts the expected pairs only)",
     tags: FRAME_TAGS,
   },
   {

@@ -7,11 +7,11 @@
  *
  * Adding a metric: one row in catalogue-frame-path.ts or catalogue-ai-system.ts, and the line that measures it.
  */
+import type { StatsSample } from '../protocol/runner-ipc.js';
 import { AI_SYSTEM_METRICS } from './catalogue-ai-system.js';
 import { FRAME_PATH_METRICS } from './catalogue-frame-path.js';
 import type { AiStageName, MetricField, MetricRow, MetricScope } from './catalogue-row.js';
 import type { FrameRecord, SpeechSampleRecord } from './types.js';
-import type { StatsSample } from '../protocol/runner-ipc.js';
 
 export type { AiStageName, MetricField, MetricRow, MetricScope } from './catalogue-row.js';
 
@@ -52,7 +52,8 @@ export interface FrameFieldMetric {
 /** FrameRecord fields that carry a metric, of metrics with this scope (receipt: per receiver; frame: the AI hook's). */
 export function frameFieldMetrics(scope: MetricScope): FrameFieldMetric[] {
   const out: FrameFieldMetric[] = [];
-  for (const m of rowsWith('FrameRecord')) if (m.scope === scope && m.field.key !== 'aiStagesMs') out.push({ metric: m.name, field: m.field.key });
+  for (const m of rowsWith('FrameRecord'))
+    if (m.scope === scope && m.field.key !== 'aiStagesMs') out.push({ metric: m.name, field: m.field.key });
   return out;
 }
 
@@ -60,7 +61,10 @@ export function frameFieldMetrics(scope: MetricScope): FrameFieldMetric[] {
 export const FRAME_RECEIPT_METRICS = frameFieldMetrics('receipt');
 
 /** Metrics a receiver's own report of a frame carries (the marker's read time), not its FrameRecord. */
-export const RECEIVED_FIELD_METRICS = rowsWith('ReceivedFrameRecord').map((m) => ({ metric: m.name, field: m.field.key }));
+export const RECEIVED_FIELD_METRICS = rowsWith('ReceivedFrameRecord').map((m) => ({
+  metric: m.name,
+  field: m.field.key,
+}));
 
 /** The field of each named metric in a FrameRecord. */
 function frameFields(names: readonly FieldRow<'FrameRecord'>['name'][]): FrameFieldMetric[] {
@@ -73,7 +77,13 @@ function frameFields(names: readonly FieldRow<'FrameRecord'>['name'][]): FrameFi
 }
 
 /** Per load step in the summary and report: the frame path's latencies (render_ms, browsers only, is not one). */
-export const FRAME_STAGE_METRICS = frameFields(['g2g_latency_ms', 'frame_latency_ms', 'uplink_ms', 'sfu_ms', 'downlink_ms']);
+export const FRAME_STAGE_METRICS = frameFields([
+  'g2g_latency_ms',
+  'frame_latency_ms',
+  'uplink_ms',
+  'sfu_ms',
+  'downlink_ms',
+]);
 
 /** The metric of one AI stage's time (`ai_<stage>_ms`), or undefined for a stage the catalogue does not know. */
 export function aiStageMetric(stage: string): MetricName | undefined {
@@ -83,7 +93,8 @@ export function aiStageMetric(stage: string): MetricName | undefined {
 
 /** The AI stage whose time an InfluxDB `frame` field carries (`ai_inference_ms` -> inference). */
 export function aiStageOfInfluxField(influxField: string): AiStageName | undefined {
-  for (const m of rowsWith('FrameRecord')) if (m.field.key === 'aiStagesMs' && m.influx.field === influxField) return m.field.stage;
+  for (const m of rowsWith('FrameRecord'))
+    if (m.field.key === 'aiStagesMs' && m.influx.field === influxField) return m.field.stage;
   return undefined;
 }
 
@@ -94,7 +105,9 @@ export interface SpeechFieldMetric {
   influxField: string;
 }
 
-export const SPEECH_METRICS: readonly (SpeechFieldMetric & { scope: MetricScope })[] = rowsWith('SpeechSampleRecord').map((m) => ({
+export const SPEECH_METRICS: readonly (SpeechFieldMetric & { scope: MetricScope })[] = rowsWith(
+  'SpeechSampleRecord',
+).map((m) => ({
   metric: m.name,
   field: m.field.key,
   influxField: m.influx.field,
@@ -102,14 +115,24 @@ export const SPEECH_METRICS: readonly (SpeechFieldMetric & { scope: MetricScope 
 }));
 
 /** Browser receivers' getStats samples: which metric each sample field feeds (one table for every sink). */
-type StatsFieldMetric = readonly [MetricName, Extract<MetricField, { record: 'StatsSample' }>['key'] & keyof StatsSample];
+type StatsFieldMetric = readonly [
+  MetricName,
+  Extract<MetricField, { record: 'StatsSample' }>['key'] & keyof StatsSample,
+];
 const statsRows = rowsWith('StatsSample');
-export const STATS_TRENDS: readonly StatsFieldMetric[] = statsRows.filter((m) => m.kind === 'trend').map((m) => [m.name, m.field.key]);
+export const STATS_TRENDS: readonly StatsFieldMetric[] = statsRows
+  .filter((m) => m.kind === 'trend')
+  .map((m) => [m.name, m.field.key]);
 /** counters: each sample carries the increment since the previous one */
-export const STATS_COUNTERS: readonly StatsFieldMetric[] = statsRows.filter((m) => m.kind === 'counter').map((m) => [m.name, m.field.key]);
+export const STATS_COUNTERS: readonly StatsFieldMetric[] = statsRows
+  .filter((m) => m.kind === 'counter')
+  .map((m) => [m.name, m.field.key]);
 
 /** The InfluxDB `webrtc` field of each stats sample field that carries a metric. */
-export const STATS_INFLUX_FIELDS: readonly (readonly [string, StatsFieldMetric[1]])[] = statsRows.map((m) => [m.influx.field, m.field.key]);
+export const STATS_INFLUX_FIELDS: readonly (readonly [string, StatsFieldMetric[1]])[] = statsRows.map((m) => [
+  m.influx.field,
+  m.field.key,
+]);
 
 /** The InfluxDB `frame` field of each metric a FrameRecord field carries (AI stages included). */
 export function frameInfluxFields(record: FrameRecord): [string, number][] {

@@ -4,14 +4,21 @@
  * order, so a frame is finalised only once it is older than the loss window plus a margin for delivery.
  */
 import type { AiFrameRecord } from '../protocol/ai.js';
-import type { AiResultRecord, ReceivedFrameRecord, SentFrameRecord, SkippedFrameRecord, StatsSample, SubscriptionWindow } from '../protocol/runner-ipc.js';
+import type {
+  AiResultRecord,
+  ReceivedFrameRecord,
+  SentFrameRecord,
+  SkippedFrameRecord,
+  StatsSample,
+  SubscriptionWindow,
+} from '../protocol/runner-ipc.js';
 import type { TelemetryRecord } from '../protocol/telemetry.js';
 import { FrameAccountant, LATE_HORIZON_MS, LOSS_WINDOW_MS } from './accounting.js';
 import { FrameMetrics, frameRecordOf, identityLostRecordOf, type PeerInfo } from './frame-metrics.js';
 import { arrivalOf, type FrameState } from './frame-state.js';
 import { RtpJoin } from './rtp-join.js';
-import { Subscriptions } from './subscriptions.js';
 import type { MetricSeries } from './series.js';
+import { Subscriptions } from './subscriptions.js';
 import type { FrameRecord } from './types.js';
 
 export { LOSS_WINDOW_MS } from './accounting.js';
@@ -151,7 +158,11 @@ export class FrameCollector {
     // a result for a frame judged already: its latency is recorded now, as judging would have
     if (state.judgedMs !== undefined && state.sent && this.inWindow(state.captureMs)) {
       const room = this.peers.get(state.sent.peer)?.room ?? '';
-      this.series.record('ai_result_latency_ms', record.receivedMs - (state.captureMs as number), this.metrics.receiverTags(room, state.sent.peer, record.peer));
+      this.series.record(
+        'ai_result_latency_ms',
+        record.receivedMs - (state.captureMs as number),
+        this.metrics.receiverTags(room, state.sent.peer, record.peer),
+      );
     }
   }
 
@@ -196,7 +207,11 @@ export class FrameCollector {
     if (!judged) {
       const captureMs = record.captureMs;
       // a frame judged so long ago that it left the late horizon: its pair stays lost, the receipt is counted
-      if (!this.frames.has(key) && captureMs !== undefined && nowMs - captureMs > LOSS_WINDOW_MS + DELIVERY_MARGIN_MS + LATE_HORIZON_MS) {
+      if (
+        !this.frames.has(key) &&
+        captureMs !== undefined &&
+        nowMs - captureMs > LOSS_WINDOW_MS + DELIVERY_MARGIN_MS + LATE_HORIZON_MS
+      ) {
         this.accounting.stale();
         return;
       }
@@ -268,13 +283,20 @@ export class FrameCollector {
     const series = this.metrics.seriesFor(warmup);
     if (!state.sent) {
       // a frame the page's edge AI dropped before its encoder was never sent, but it was dropped: count it
-      if (edge && edge.outcome !== 'done') this.metrics.ai(edge, { room, publisher: edge.pub }, series, this.aiBudgetMs);
+      if (edge && edge.outcome !== 'done')
+        this.metrics.ai(edge, { room, publisher: edge.pub }, series, this.aiBudgetMs);
       return; // otherwise never sent by a publisher of this run: nothing to expect
     }
     series.add('frames_sent', { room, publisher: state.sent.peer });
     // open-loop sending: captureMs is the frame's place on the timetable, sentMs when it was handed to RTP
-    if (this.peers.get(state.sent.peer)?.kind !== 'browser') series.record('send_lag_ms', state.sent.sentMs - state.sent.captureMs, { room, publisher: state.sent.peer });
-    for (const result of state.aiResults ?? []) series.record('ai_result_latency_ms', result.receivedMs - captureMs, this.metrics.receiverTags(room, publisher, result.peer));
+    if (this.peers.get(state.sent.peer)?.kind !== 'browser')
+      series.record('send_lag_ms', state.sent.sentMs - state.sent.captureMs, { room, publisher: state.sent.peer });
+    for (const result of state.aiResults ?? [])
+      series.record(
+        'ai_result_latency_ms',
+        result.receivedMs - captureMs,
+        this.metrics.receiverTags(room, publisher, result.peer),
+      );
     const ai = state.ai ?? this.rtpEntryOf(state)?.ai;
     if (ai) {
       const tags = { room, publisher: state.sent.peer };
@@ -308,12 +330,21 @@ export class FrameCollector {
     return this.rtp.stagesOf(this.rtp.keyOf(Number(state.key.split(':')[0]), rtpTs));
   }
 
-  private emitReceived(state: FrameState, receipt: ReceivedFrameRecord, publisher: string | undefined, room: string, warmup: boolean, late: boolean): void {
+  private emitReceived(
+    state: FrameState,
+    receipt: ReceivedFrameRecord,
+    publisher: string | undefined,
+    room: string,
+    warmup: boolean,
+    late: boolean,
+  ): void {
     const sent = state.sent;
     let sfuInMs = state.sfuInMs;
     let sfuOutMs = state.sfuOut?.get(receipt.sub);
     if (sfuInMs === undefined) {
-      const key = this.rtpKeyOf(receipt.rtpTs === undefined && sent?.rtpTs !== undefined ? { ...receipt, rtpTs: sent.rtpTs } : receipt);
+      const key = this.rtpKeyOf(
+        receipt.rtpTs === undefined && sent?.rtpTs !== undefined ? { ...receipt, rtpTs: sent.rtpTs } : receipt,
+      );
       const entry = this.rtp.stagesOf(key);
       sfuInMs = entry?.sfuInMs;
       sfuOutMs = entry?.sfuOut.get(receipt.sub);
@@ -331,7 +362,11 @@ export class FrameCollector {
     const window = this.subscriptions.get(receipt.sub);
     const publisher = window ? this.publisherByTag.get(window.publisherTag) : undefined;
     const warmup = arrivalOf(receipt) < this.measureFromMs;
-    this.metrics.identityLost(receipt, this.metrics.frameTags(info?.room ?? '', publisher, receipt.peer, info?.kind), warmup);
+    this.metrics.identityLost(
+      receipt,
+      this.metrics.frameTags(info?.room ?? '', publisher, receipt.peer, info?.kind),
+      warmup,
+    );
     this.onRecord(identityLostRecordOf(receipt, info, publisher, warmup));
   }
 
@@ -350,7 +385,11 @@ export class FrameCollector {
     for (const { window, fps } of this.subscriptions.fps(this.measureFromMs, endMs)) {
       const info = this.peers.get(window.peer);
       const publisher = this.publisherByTag.get(window.publisherTag);
-      this.series.record('fps_received', fps, this.metrics.frameTags(info?.room ?? '', publisher, window.peer, info?.kind));
+      this.series.record(
+        'fps_received',
+        fps,
+        this.metrics.frameTags(info?.room ?? '', publisher, window.peer, info?.kind),
+      );
     }
   }
 

@@ -4,8 +4,20 @@
  * seconds. A measured frame's samples go to the run's series; a warm-up frame's to a series that is thrown away.
  */
 import type { AiFrameRecord } from '../protocol/ai.js';
-import type { AiResultRecord, ReceivedFrameRecord, SentFrameRecord, SkippedFrameRecord, StatsSample } from '../protocol/runner-ipc.js';
-import { aiStageMetric, FRAME_RECEIPT_METRICS, RECEIVED_FIELD_METRICS, STATS_COUNTERS, STATS_TRENDS } from './catalogue.js';
+import type {
+  AiResultRecord,
+  ReceivedFrameRecord,
+  SentFrameRecord,
+  SkippedFrameRecord,
+  StatsSample,
+} from '../protocol/runner-ipc.js';
+import {
+  aiStageMetric,
+  FRAME_RECEIPT_METRICS,
+  RECEIVED_FIELD_METRICS,
+  STATS_COUNTERS,
+  STATS_TRENDS,
+} from './catalogue.js';
 import { MetricSeries } from './series.js';
 import type { FrameRecord, Tags } from './types.js';
 
@@ -32,7 +44,11 @@ export interface ReceiptJoin {
 }
 
 /** The FrameRecord of one receipt: its stamps and the stage times between them. */
-export function frameRecordOf(receipt: ReceivedFrameRecord, join: ReceiptJoin, peers: ReadonlyMap<string, PeerInfo>): FrameRecord {
+export function frameRecordOf(
+  receipt: ReceivedFrameRecord,
+  join: ReceiptJoin,
+  peers: ReadonlyMap<string, PeerInfo>,
+): FrameRecord {
   const info = peers.get(receipt.peer);
   const record: FrameRecord = {
     frameId: join.key,
@@ -58,7 +74,8 @@ export function frameRecordOf(receipt: ReceivedFrameRecord, join: ReceiptJoin, p
   // design.md: a browser's uplink starts at capture, so it includes encode (its sentMs is when the encoder
   // handed the frame to RTP)
   const publisherKind = publisher ? peers.get(publisher)?.kind : undefined;
-  if (sent && sfuInMs !== undefined) record.uplinkMs = sfuInMs - (publisherKind === 'browser' ? sent.captureMs : sent.sentMs);
+  if (sent && sfuInMs !== undefined)
+    record.uplinkMs = sfuInMs - (publisherKind === 'browser' ? sent.captureMs : sent.sentMs);
   if (sfuInMs !== undefined && sfuOutMs !== undefined) record.sfuMs = sfuOutMs - sfuInMs;
   if (sfuOutMs !== undefined && receivedMs !== undefined) record.downlinkMs = receivedMs - sfuOutMs;
   if (receivedMs !== undefined && renderedMs !== undefined) record.renderMs = renderedMs - receivedMs;
@@ -76,7 +93,12 @@ export function frameRecordOf(receipt: ReceivedFrameRecord, join: ReceiptJoin, p
 }
 
 /** The FrameRecord of a receipt whose frame could not be named: no stage times. */
-export function identityLostRecordOf(receipt: ReceivedFrameRecord, info: PeerInfo | undefined, publisher: string | undefined, warmup: boolean): FrameRecord {
+export function identityLostRecordOf(
+  receipt: ReceivedFrameRecord,
+  info: PeerInfo | undefined,
+  publisher: string | undefined,
+  warmup: boolean,
+): FrameRecord {
   const record: FrameRecord = {
     room: info?.room ?? '',
     subscriber: receipt.peer,

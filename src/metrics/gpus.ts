@@ -24,7 +24,14 @@ const QUERY_TIMEOUT_MS = 5000;
 function nvidiaSmi(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('nvidia-smi', args, { timeout: QUERY_TIMEOUT_MS, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(new Error((error as NodeJS.ErrnoException).code === 'ENOENT' ? 'nvidia-smi is not installed' : `nvidia-smi failed: ${(stderr || error.message).trim().split('\n')[0] ?? ''}`));
+      if (error)
+        reject(
+          new Error(
+            (error as NodeJS.ErrnoException).code === 'ENOENT'
+              ? 'nvidia-smi is not installed'
+              : `nvidia-smi failed: ${(stderr || error.message).trim().split('\n')[0] ?? ''}`,
+          ),
+        );
       else resolve(stdout);
     });
   });

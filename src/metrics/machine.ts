@@ -5,6 +5,7 @@
  * Linux only; elsewhere `sample()` returns undefined rather than a guess.
  */
 import { readFileSync } from 'node:fs';
+
 import { nowMs } from './clock.js';
 
 /** Cumulative CPU time of all cores (the `cpu` line of /proc/stat), in clock ticks. */
@@ -36,7 +37,11 @@ export function parseProcStat(text: string): CpuTimes | undefined {
   const v = line.trim().split(/\s+/).slice(1, 9).map(Number);
   if (v.length < 4 || v.some((n) => !Number.isFinite(n))) return undefined;
   const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = v;
-  return { totalTicks: user + nice + system + idle + iowait + irq + softirq + steal, idleTicks: idle + iowait, stealTicks: steal };
+  return {
+    totalTicks: user + nice + system + idle + iowait + irq + softirq + steal,
+    idleTicks: idle + iowait,
+    stealTicks: steal,
+  };
 }
 
 /** Busy and stolen share of all cores between two readings, percent. */

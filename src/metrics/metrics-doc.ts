@@ -2,17 +2,37 @@
  * docs/metrics.md, rendered from the catalogue: `npm run docs:metrics` writes it, and a unit test fails when the
  * file in the repository differs from what the catalogue renders (test/unit/metrics/metrics-doc.test.ts).
  */
-import { METRICS, type MetricDefinition, type MetricField, type MetricScope } from './catalogue.js';
+import { type MetricDefinition, type MetricField, METRICS, type MetricScope } from './catalogue.js';
 
 /** The scopes in the order the document lists them, with their headings and what one sample stands for. */
 const SCOPES: readonly { scope: MetricScope; heading: string; text: string }[] = [
-  { scope: 'receipt', heading: 'Per receipt', text: 'One sample (or one count) per frame at one receiver: a receiver that got a frame contributes once.' },
-  { scope: 'pair', heading: 'Per expected pair', text: 'One sample per expected (frame, receiver) pair of the frame accounting: a frame sent inside the measurement window, at a receiver subscribed for its whole life.' },
-  { scope: 'frame', heading: 'Per frame', text: 'Once per frame, however many receivers got it: at the publisher, or in the AI hook at the SFU before the frame fans out.' },
-  { scope: 'utterance', heading: 'Per utterance', text: "Once per utterance of the translation chain, however many receivers heard it: the chain's times are the same for all of them." },
+  {
+    scope: 'receipt',
+    heading: 'Per receipt',
+    text: 'One sample (or one count) per frame at one receiver: a receiver that got a frame contributes once.',
+  },
+  {
+    scope: 'pair',
+    heading: 'Per expected pair',
+    text: 'One sample per expected (frame, receiver) pair of the frame accounting: a frame sent inside the measurement window, at a receiver subscribed for its whole life.',
+  },
+  {
+    scope: 'frame',
+    heading: 'Per frame',
+    text: 'Once per frame, however many receivers got it: at the publisher, or in the AI hook at the SFU before the frame fans out.',
+  },
+  {
+    scope: 'utterance',
+    heading: 'Per utterance',
+    text: "Once per utterance of the translation chain, however many receivers heard it: the chain's times are the same for all of them.",
+  },
   { scope: 'listener', heading: 'Per listener', text: 'One sample per utterance at one receiver.' },
   { scope: 'subscription', heading: 'Per subscription', text: 'One sample per subscription over its whole window.' },
-  { scope: 'second', heading: 'Per second', text: "One sample per second of one receiver, process or device, or of the run; a counter's sample is the increase over that second." },
+  {
+    scope: 'second',
+    heading: 'Per second',
+    text: "One sample per second of one receiver, process or device, or of the run; a counter's sample is the increase over that second.",
+  },
   { scope: 'call', heading: 'Per call', text: 'Calls of an arrival-rate executor.' },
 ];
 
@@ -49,8 +69,8 @@ export function renderMetricsDoc(): string {
     '  is the smallest sample v with at least p% of the samples <= v, never an interpolation between two samples.',
     '- **better**: which way is an improvement.',
     '- **start -> end**: the two stamps a time runs between, or what is counted.',
-    '- **record field**: the field that carries each sample in the run\'s records (`FrameRecord` and',
-    '  `SpeechSampleRecord` are the lines of `frames.ndjson.gz`; `StatsSample` is one second of a receiver\'s',
+    "- **record field**: the field that carries each sample in the run's records (`FrameRecord` and",
+    "  `SpeechSampleRecord` are the lines of `frames.ndjson.gz`; `StatsSample` is one second of a receiver's",
     '  WebRTC stats; `ReceivedFrameRecord` is what a receiver reported before the harness joined it). `-`: the',
     '  metric is counted from events or computed from two stamps.',
     '- **InfluxDB field**: `measurement.field` of its per-sample points. Every metric also has one point per run',
@@ -61,7 +81,9 @@ export function renderMetricsDoc(): string {
     const inScope = rows.filter((m) => m.scope === scope);
     if (inScope.length === 0) continue;
     lines.push('', `## ${heading}`, '', text, '');
-    lines.push('| metric | kind | unit | better | start -> end, or what is counted | record field | InfluxDB field | tags |');
+    lines.push(
+      '| metric | kind | unit | better | start -> end, or what is counted | record field | InfluxDB field | tags |',
+    );
     lines.push('|---|---|---|---|---|---|---|---|');
     for (const m of inScope) lines.push(row(m));
   }

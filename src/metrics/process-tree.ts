@@ -3,6 +3,7 @@
  * network service), read from /proc. Linux only; elsewhere it reports nothing rather than a guess.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+
 import { nowMs } from './clock.js';
 
 const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux

@@ -3,7 +3,8 @@
  * The event-loop delay is what a datagram or a timer waits before this process gets to it: time no stage stamp
  * can see, so it is reported beside the stages and judged for saturation.
  */
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+
 import { nowMs } from './clock.js';
 import { ThreadCpuReader } from './threads.js';
 
@@ -62,7 +63,13 @@ export class ResourceSampler {
     const loopDelayMaxMs = hasLoop ? Math.max(0, this.loop.max / 1e6 - LOOP_RESOLUTION_MS) : blockedMs;
     this.loop.reset();
     const busiestThreadCpuPct = this.threads?.sample();
-    const sample: ResourceSample = { ms, cpuPct: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100, rssMb: process.memoryUsage.rss() / 1048576, loopDelayP99Ms, loopDelayMaxMs };
+    const sample: ResourceSample = {
+      ms,
+      cpuPct: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
+      rssMb: process.memoryUsage.rss() / 1048576,
+      loopDelayP99Ms,
+      loopDelayMaxMs,
+    };
     if (busiestThreadCpuPct !== undefined) sample.busiestThreadCpuPct = busiestThreadCpuPct;
     return sample;
   }

@@ -70,7 +70,11 @@ interface Crossing {
   unit: string;
 }
 
-function crossing({ process, measure, line, values, what, unit }: Crossing, lines: SaturationSummary['lines'], intervalMs: number): SaturationReason | undefined {
+function crossing(
+  { process, measure, line, values, what, unit }: Crossing,
+  lines: SaturationSummary['lines'],
+  intervalMs: number,
+): SaturationReason | undefined {
   if (values.length === 0) return undefined;
   const over = values.filter((v) => v > line).length;
   const overShare = over / values.length;
@@ -97,14 +101,42 @@ export function judgeSaturation(
   for (const p of [...processes].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) {
     if (p.role === 'system') continue;
     const browser = p.name.startsWith('browser');
-    push({ process: p.name, measure: 'cpu_pct', line: lines.cpuPct, values: p.samples.map((s) => s.judgedCpuPct), what: browser ? 'CPU of its busiest process' : 'CPU of its busiest thread', unit: '% of a core' });
+    push({
+      process: p.name,
+      measure: 'cpu_pct',
+      line: lines.cpuPct,
+      values: p.samples.map((s) => s.judgedCpuPct),
+      what: browser ? 'CPU of its busiest process' : 'CPU of its busiest thread',
+      unit: '% of a core',
+    });
     if (p.role === 'generator') {
       const delays = p.samples.flatMap((s) => (s.loopDelayP99Ms === undefined ? [] : [s.loopDelayP99Ms]));
-      push({ process: p.name, measure: 'loop_delay_ms', line: lines.loopDelayMs, values: delays, what: browser ? 'main-thread lag p99 (worst page)' : 'event-loop delay p99', unit: ' ms' });
+      push({
+        process: p.name,
+        measure: 'loop_delay_ms',
+        line: lines.loopDelayMs,
+        values: delays,
+        what: browser ? 'main-thread lag p99 (worst page)' : 'event-loop delay p99',
+        unit: ' ms',
+      });
     }
   }
-  push({ process: 'machine', measure: 'machine_cpu_pct', line: lines.machineCpuPct, values: machine.map((m) => m.cpuPct), what: 'busy CPU', unit: '% of all cores' });
-  push({ process: 'machine', measure: 'machine_steal_pct', line: lines.machineStealPct, values: machine.map((m) => m.stealPct), what: 'stolen CPU', unit: '% of all cores' });
+  push({
+    process: 'machine',
+    measure: 'machine_cpu_pct',
+    line: lines.machineCpuPct,
+    values: machine.map((m) => m.cpuPct),
+    what: 'busy CPU',
+    unit: '% of all cores',
+  });
+  push({
+    process: 'machine',
+    measure: 'machine_steal_pct',
+    line: lines.machineStealPct,
+    values: machine.map((m) => m.stealPct),
+    what: 'stolen CPU',
+    unit: '% of all cores',
+  });
   return { lines: { ...lines }, reasons };
 }
 
@@ -118,7 +150,10 @@ const MEASURE_WORDS: Record<string, string> = {
 /** One line for a person: who crossed what, e.g. `runner-1 CPU 97% of a core (100% of the window), machine CPU 95%`. */
 export function saturationBrief(saturation: SaturationSummary): string {
   return saturation.reasons
-    .map((r) => `${r.process} ${MEASURE_WORDS[r.measure] ?? r.measure} worst ${r.worst}${r.measure === 'loop_delay_ms' ? ' ms' : '%'} (over ${r.line}${r.measure === 'loop_delay_ms' ? ' ms' : '%'} in ${Math.round(r.overShare * 100)}% of the window)`)
+    .map(
+      (r) =>
+        `${r.process} ${MEASURE_WORDS[r.measure] ?? r.measure} worst ${r.worst}${r.measure === 'loop_delay_ms' ? ' ms' : '%'} (over ${r.line}${r.measure === 'loop_delay_ms' ? ' ms' : '%'} in ${Math.round(r.overShare * 100)}% of the window)`,
+    )
     .join(', ');
 }
 
@@ -151,14 +186,20 @@ export class ProcessUsageTracker {
   /** `onSample`: each window sample as it is counted (the InfluxDB sink's `resources` points) */
   constructor(
     private readonly series: MetricSeries,
-    private readonly onSample: (process: string, ms: number, fields: Record<string, number | undefined>) => void = () => undefined,
+    private readonly onSample: (process: string, ms: number, fields: Record<string, number | undefined>) => void = () =>
+      undefined,
   ) {}
 
   /**
    * `judgedCpuPct`: what the CPU line is checked against when it differs from the reported CPU: a browser's
    * busiest process, a Node process's busiest thread (undefined: the process's CPU).
    */
-  record(process: string, sample: UsageInput, role: ProcessRole, judgedCpuPct: number | undefined = sample.cpuPct): void {
+  record(
+    process: string,
+    sample: UsageInput,
+    role: ProcessRole,
+    judgedCpuPct: number | undefined = sample.cpuPct,
+  ): void {
     judgedCpuPct ??= sample.cpuPct;
     if (!inWindow(sample.ms, this.windowStartMs, this.windowEndMs)) return;
     let u = this.usage.get(process);
@@ -172,8 +213,13 @@ export class ProcessUsageTracker {
     this.series.record('cpu_pct', sample.cpuPct, { process });
     this.series.record('rss_mb', sample.rssMb, { process });
     // the SFU's own loop delay is sfu_loop_delay_ms (the system under test), not a generator's
-    if (s.loopDelayP99Ms !== undefined && role !== 'system') this.series.record('loop_delay_ms', s.loopDelayP99Ms, { process });
-    this.onSample(process, s.ms, { cpu_pct: s.cpuPct, rss_mb: s.rssMb, ...(role !== 'system' ? { loop_delay_ms: s.loopDelayP99Ms } : {}) });
+    if (s.loopDelayP99Ms !== undefined && role !== 'system')
+      this.series.record('loop_delay_ms', s.loopDelayP99Ms, { process });
+    this.onSample(process, s.ms, {
+      cpu_pct: s.cpuPct,
+      rss_mb: s.rssMb,
+      ...(role !== 'system' ? { loop_delay_ms: s.loopDelayP99Ms } : {}),
+    });
   }
 
   recordMachine(sample: MachineSample): void {
@@ -210,7 +256,8 @@ export class ProcessUsageTracker {
         samples: samples.length,
         cpuPctMean: round1(cpu.reduce((a, b) => a + b, 0) / n),
         cpuPctMax: round1(Math.max(0, ...cpu)),
-        overSaturationShare: Math.round((samples.filter((s) => s.judgedCpuPct > SATURATION_LINES.cpuPct).length / n) * 1000) / 1000,
+        overSaturationShare:
+          Math.round((samples.filter((s) => s.judgedCpuPct > SATURATION_LINES.cpuPct).length / n) * 1000) / 1000,
         rssMbMax: round1(Math.max(0, ...samples.map((s) => s.rssMb))),
       };
       const delays = samples.flatMap((s) => (s.loopDelayP99Ms === undefined ? [] : [s.loopDelayP99Ms]));

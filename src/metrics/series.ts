@@ -3,7 +3,7 @@
  * A sample goes to every series whose filter its tags match.
  */
 import type { Aggregation, SeriesValues, ThresholdSpec } from '../budgets/types.js';
-import { findMetric, METRICS, type MetricName } from './catalogue.js';
+import { findMetric, type MetricName, METRICS } from './catalogue.js';
 import { Trend, type TrendSummary } from './histogram.js';
 import type { Tags } from './types.js';
 
@@ -136,9 +136,16 @@ export class MetricSeries {
         if (summary) out[metric.name] = summary;
       } else if (metric.kind === 'rate') {
         const hits = series.hits ?? 0;
-        out[metric.name] = { count: series.count, hits, rate: series.count > 0 ? Math.round((hits / series.count) * 1e6) / 1e6 : null };
+        out[metric.name] = {
+          count: series.count,
+          hits,
+          rate: series.count > 0 ? Math.round((hits / series.count) * 1e6) / 1e6 : null,
+        };
       } else {
-        out[metric.name] = { count: series.count, rate: this.windowMs > 0 ? Math.round((series.count / (this.windowMs / 1000)) * 1000) / 1000 : 0 };
+        out[metric.name] = {
+          count: series.count,
+          rate: this.windowMs > 0 ? Math.round((series.count / (this.windowMs / 1000)) * 1000) / 1000 : 0,
+        };
       }
     }
     return out;

@@ -13,8 +13,10 @@ export const ESPEAK = '/usr/bin/espeak-ng';
 /** Engines that are not installed, each with the Debian package that brings it. */
 export function missingSpeechEngines(): string[] {
   const missing: string[] = [];
-  if (!existsSync(POCKETSPHINX) || !existsSync('/usr/share/pocketsphinx/model/en-us/en-us')) missing.push('pocketsphinx pocketsphinx-en-us');
-  if (!existsSync(APERTIUM) || !existsSync('/usr/share/apertium/apertium-eng-spa')) missing.push('apertium apertium-eng-spa');
+  if (!existsSync(POCKETSPHINX) || !existsSync('/usr/share/pocketsphinx/model/en-us/en-us'))
+    missing.push('pocketsphinx pocketsphinx-en-us');
+  if (!existsSync(APERTIUM) || !existsSync('/usr/share/apertium/apertium-eng-spa'))
+    missing.push('apertium apertium-eng-spa');
   if (!existsSync(ESPEAK)) missing.push('espeak-ng');
   return missing;
 }

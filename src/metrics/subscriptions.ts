@@ -37,7 +37,10 @@ export class Subscriptions {
   /** The subscriptions to this publisher open for the whole life of a frame captured at `captureMs`: they expect it. */
   expecting(publisherTag: number, captureMs: number): SubscriptionWindow[] {
     return this.windows.filter(
-      (w) => w.publisherTag === publisherTag && captureMs >= w.startMs + JOIN_MARGIN_MS && (w.endMs === undefined || captureMs <= w.endMs - LOSS_WINDOW_MS),
+      (w) =>
+        w.publisherTag === publisherTag &&
+        captureMs >= w.startMs + JOIN_MARGIN_MS &&
+        (w.endMs === undefined || captureMs <= w.endMs - LOSS_WINDOW_MS),
     );
   }
 

@@ -5,6 +5,7 @@
  * single thread that is busy all the time. Linux only; elsewhere `sample()` returns undefined.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+
 import { nowMs } from './clock.js';
 
 const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux

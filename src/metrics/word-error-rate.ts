@@ -5,7 +5,12 @@
 
 /** Word error rate, percent: word-level edit distance / reference words (case and punctuation ignored). */
 export function wordErrorRate(reference: string, hypothesis: string): number {
-  const words = (s: string): string[] => s.toLowerCase().replace(/[^\p{L}\p{N}'\s]/gu, ' ').split(/\s+/).filter(Boolean);
+  const words = (s: string): string[] =>
+    s
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}'\s]/gu, ' ')
+      .split(/\s+/)
+      .filter(Boolean);
   const ref = words(reference);
   const hyp = words(hypothesis);
   if (ref.length === 0) return hyp.length === 0 ? 0 : 100;

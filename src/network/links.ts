@@ -11,10 +11,11 @@
  * Namespaces are named `gb-<harness pid>-<n>`; a run removes its own when it ends (Ctrl-C included), and
  * removes those of harnesses that no longer exist before it makes new ones.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+
 import { GlassbenchError } from '../errors.js';
 import { projectRoot } from '../project-paths.js';
 import type { LinkImpairment, NetworkProfile } from '../scenario/types.js';
@@ -54,7 +55,11 @@ function run(command: string, args: string[]): Promise<{ code: number; stdout: s
 
 async function must(command: string, args: string[]): Promise<string> {
   const result = await run(command, args);
-  if (result.code !== 0) throw new GlassbenchError('RUN_FAILED', `network: ${command} ${args.join(' ')} failed: ${result.stderr.trim() || `exit ${result.code}`}`);
+  if (result.code !== 0)
+    throw new GlassbenchError(
+      'RUN_FAILED',
+      `network: ${command} ${args.join(' ')} failed: ${result.stderr.trim() || `exit ${result.code}`}`,
+    );
   return result.stdout;
 }
 
@@ -82,14 +87,17 @@ export async function removeStaleNamespaces(): Promise<string[]> {
 
 /** What stops impaired links on this machine, or undefined when they can be made. */
 export async function linkPrerequisites(): Promise<string | undefined> {
-  if (process.getuid?.() !== 0) return 'network impairment needs root (it makes network namespaces and links): run as root, or remove network from the scenario';
-  if ((await run('ip', ['-V'])).code !== 0) return 'network impairment needs iproute2: apt-get install -y iproute2 (or bash scripts/setup-system.sh)';
+  if (process.getuid?.() !== 0)
+    return 'network impairment needs root (it makes network namespaces and links): run as root, or remove network from the scenario';
+  if ((await run('ip', ['-V'])).code !== 0)
+    return 'network impairment needs iproute2: apt-get install -y iproute2 (or bash scripts/setup-system.sh)';
   return undefined;
 }
 
 function netemArgs(link: LinkImpairment): string[] {
   const args: string[] = [];
-  if (link.delayMs > 0 || link.jitterMs > 0) args.push('delay', `${link.delayMs}ms`, ...(link.jitterMs > 0 ? [`${link.jitterMs}ms`] : []));
+  if (link.delayMs > 0 || link.jitterMs > 0)
+    args.push('delay', `${link.delayMs}ms`, ...(link.jitterMs > 0 ? [`${link.jitterMs}ms`] : []));
   if (link.lossPct > 0) {
     if (link.burstLossPackets > 1) {
       // Gilbert-Elliott with every packet lost in the bad state: p (good -> bad), r (bad -> good)
@@ -111,7 +119,13 @@ export function netemCommand(device: string, link: LinkImpairment): string[] {
 }
 
 function emulatorSettings(uplink: LinkImpairment, downlink: LinkImpairment): string {
-  const one = (l: LinkImpairment): Record<string, number> => ({ delayMs: l.delayMs, jitterMs: l.jitterMs, lossPct: l.lossPct, burstLossPackets: l.burstLossPackets, rateKbps: l.rateKbps });
+  const one = (l: LinkImpairment): Record<string, number> => ({
+    delayMs: l.delayMs,
+    jitterMs: l.jitterMs,
+    lossPct: l.lossPct,
+    burstLossPackets: l.burstLossPackets,
+    rateKbps: l.rateKbps,
+  });
   return `${JSON.stringify({ uplink: one(uplink), downlink: one(downlink) })}\n`;
 }
 
@@ -134,11 +148,21 @@ export class NetworkLab {
   private constructor(private readonly onWarning: (message: string) => void) {}
 
   get list(): Link[] {
-    return this.links.map(({ index, netns, hostAddress, peerAddress, engine, profile }) => ({ index, netns, hostAddress, peerAddress, engine, profile }));
+    return this.links.map(({ index, netns, hostAddress, peerAddress, engine, profile }) => ({
+      index,
+      netns,
+      hostAddress,
+      peerAddress,
+      engine,
+      profile,
+    }));
   }
 
   /** Makes one namespace and link per profile. On failure, removes what it made and throws (exit 107). */
-  static async create(profiles: NetworkProfile[], onWarning: (message: string) => void = () => undefined): Promise<NetworkLab> {
+  static async create(
+    profiles: NetworkProfile[],
+    onWarning: (message: string) => void = () => undefined,
+  ): Promise<NetworkLab> {
     const missing = await linkPrerequisites();
     if (missing) throw new GlassbenchError('RUN_FAILED', missing);
     const stale = await removeStaleNamespaces();
@@ -149,7 +173,8 @@ export class NetworkLab {
       // a /24 per run (from the pid, so runs side by side rarely meet), a /30 per link
       const octet = 1 + (process.pid % 250);
       for (const [index, profile] of profiles.entries()) {
-        if (index >= 63) throw new GlassbenchError('RUN_FAILED', 'network: at most 63 distinct network profiles per run');
+        if (index >= 63)
+          throw new GlassbenchError('RUN_FAILED', 'network: at most 63 distinct network profiles per run');
         const base = index * 4;
         const state: LinkState = {
           index,
@@ -176,7 +201,18 @@ export class NetworkLab {
   }
 
   private async makeVeth(link: LinkState): Promise<void> {
-    await must('ip', ['link', 'add', link.hostDevice, 'type', 'veth', 'peer', 'name', link.peerDevice, 'netns', link.netns]);
+    await must('ip', [
+      'link',
+      'add',
+      link.hostDevice,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      link.peerDevice,
+      'netns',
+      link.netns,
+    ]);
     await must('ip', ['addr', 'add', `${link.hostAddress}/30`, 'dev', link.hostDevice]);
     await must('ip', ['link', 'set', link.hostDevice, 'up']);
     await must('ip', ['-n', link.netns, 'addr', 'add', `${link.peerAddress}/30`, 'dev', link.peerDevice]);
@@ -186,7 +222,9 @@ export class NetworkLab {
 
   private async makeEmulated(link: LinkState): Promise<void> {
     const script = join(projectRoot(), 'src', 'network', 'link-emulator.py');
-    const child = spawn('python3', [script, link.netns, link.hostDevice, link.peerDevice, String(1000 + link.index)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('python3', [script, link.netns, link.hostDevice, link.peerDevice, String(1000 + link.index)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     link.emulator = child;
     child.stdin?.on('error', () => undefined); // it exited: its exit is reported below
     let stderr = '';
@@ -199,18 +237,45 @@ export class NetworkLab {
         if (message.ready) resolve();
         else if (message.uplink && message.downlink) last = { uplink: message.uplink, downlink: message.downlink };
       });
-      child.once('error', (error) => reject(new GlassbenchError('RUN_FAILED', `network: cannot start the link emulator (python3): ${error.message}; apt-get install -y python3`)));
-      child.once('exit', (code) => reject(new GlassbenchError('RUN_FAILED', `network: the link emulator exited (code ${code}): ${stderr.trim().split('\n').pop() ?? ''}`)));
+      child.once('error', (error) =>
+        reject(
+          new GlassbenchError(
+            'RUN_FAILED',
+            `network: cannot start the link emulator (python3): ${error.message}; apt-get install -y python3`,
+          ),
+        ),
+      );
+      child.once('exit', (code) =>
+        reject(
+          new GlassbenchError(
+            'RUN_FAILED',
+            `network: the link emulator exited (code ${code}): ${stderr.trim().split('\n').pop() ?? ''}`,
+          ),
+        ),
+      );
     });
     link.emulatorCounts = new Promise((resolve) => child.once('exit', () => resolve(last)));
     await ready;
     child.once('exit', (code, signal) => {
       // after start-up only close() ends it: anything else cuts the namespace's peers off
-      if (!this.closing) this.onWarning(`network: the link emulator of ${link.netns} exited (${signal ?? `code ${code}`}); its peers are cut off: ${stderr.trim().split('\n').pop() ?? ''}`);
+      if (!this.closing)
+        this.onWarning(
+          `network: the link emulator of ${link.netns} exited (${signal ?? `code ${code}`}); its peers are cut off: ${stderr.trim().split('\n').pop() ?? ''}`,
+        );
     });
     await must('ip', ['addr', 'add', link.hostAddress, 'peer', link.peerAddress, 'dev', link.hostDevice]);
     await must('ip', ['link', 'set', link.hostDevice, 'up']);
-    await must('ip', ['-n', link.netns, 'addr', 'add', link.peerAddress, 'peer', link.hostAddress, 'dev', link.peerDevice]);
+    await must('ip', [
+      '-n',
+      link.netns,
+      'addr',
+      'add',
+      link.peerAddress,
+      'peer',
+      link.hostAddress,
+      'dev',
+      link.peerDevice,
+    ]);
     await must('ip', ['-n', link.netns, 'link', 'set', link.peerDevice, 'up']);
     await must('ip', ['-n', link.netns, 'route', 'add', 'default', 'dev', link.peerDevice]);
   }
@@ -221,8 +286,12 @@ export class NetworkLab {
       link.emulator?.stdin?.write(emulatorSettings(uplink, downlink));
       return;
     }
-    void run('ip', ['netns', 'exec', link.netns, 'tc', ...netemCommand(link.peerDevice, uplink)]).then((r) => r.code !== 0 && this.onWarning(`network: uplink netem on ${link.netns}: ${r.stderr.trim()}`));
-    void run('tc', netemCommand(link.hostDevice, downlink)).then((r) => r.code !== 0 && this.onWarning(`network: downlink netem on ${link.hostDevice}: ${r.stderr.trim()}`));
+    void run('ip', ['netns', 'exec', link.netns, 'tc', ...netemCommand(link.peerDevice, uplink)]).then(
+      (r) => r.code !== 0 && this.onWarning(`network: uplink netem on ${link.netns}: ${r.stderr.trim()}`),
+    );
+    void run('tc', netemCommand(link.hostDevice, downlink)).then(
+      (r) => r.code !== 0 && this.onWarning(`network: downlink netem on ${link.hostDevice}: ${r.stderr.trim()}`),
+    );
   }
 
   /** Starts each profile's schedule (times from now, the start of the hold). */
@@ -264,8 +333,12 @@ async function netemAvailable(): Promise<boolean> {
   const ns = `${PREFIX}${process.pid}-probe`;
   try {
     if ((await run('ip', ['netns', 'add', ns])).code !== 0) return false;
-    if ((await run('ip', ['-n', ns, 'link', 'add', 'gbprobe0', 'type', 'veth', 'peer', 'name', 'gbprobe1'])).code !== 0) return false;
-    return (await run('ip', ['netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', 'gbprobe0', 'root', 'netem', 'delay', '1ms'])).code === 0;
+    if ((await run('ip', ['-n', ns, 'link', 'add', 'gbprobe0', 'type', 'veth', 'peer', 'name', 'gbprobe1'])).code !== 0)
+      return false;
+    return (
+      (await run('ip', ['netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', 'gbprobe0', 'root', 'netem', 'delay', '1ms']))
+        .code === 0
+    );
   } finally {
     await run('ip', ['netns', 'del', ns]);
   }

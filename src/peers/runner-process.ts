@@ -4,15 +4,26 @@
  * (and its Chromium's CPU and pages' main-thread lag) every second,
  * and exits when told to close or when the harness goes away (IPC disconnect): no orphans.
  */
-import type { AiFrameRecord } from '../protocol/ai.js';
 import { describeError } from '../errors.js';
 import { ProcessTreeSampler } from '../metrics/process-tree.js';
 import { ResourceSampler } from '../metrics/resources.js';
+import type { AiFrameRecord } from '../protocol/ai.js';
+import type {
+  AiResultRecord,
+  PublisherSpec,
+  ReceivedFrameRecord,
+  RunnerCommand,
+  RunnerEvent,
+  SentFrameRecord,
+  SkippedFrameRecord,
+  SpeechOnsetRecord,
+  SubscriberSpec,
+  UtteranceRecord,
+} from '../protocol/runner-ipc.js';
 import { BrowserHost } from './browser/browser-host.js';
 import { BrowserPublisher, BrowserSubscriber } from './browser/browser-peers.js';
 import { SyntheticPublisher } from './synthetic/publisher.js';
 import { SyntheticSubscriber } from './synthetic/subscriber.js';
-import type { AiResultRecord, PublisherSpec, ReceivedFrameRecord, RunnerCommand, RunnerEvent, SentFrameRecord, SkippedFrameRecord, SpeechOnsetRecord, SubscriberSpec, UtteranceRecord } from '../protocol/runner-ipc.js';
 import type { Publisher, Subscriber } from './types.js';
 
 const publishers = new Map<string, Publisher>();
@@ -52,7 +63,16 @@ function emit(event: RunnerEvent): void {
 }
 
 function flushRecords(): void {
-  if (sent.length === 0 && skipped.length === 0 && received.length === 0 && utterances.length === 0 && aiResults.length === 0 && onsets.length === 0 && edgeAi.length === 0) return;
+  if (
+    sent.length === 0 &&
+    skipped.length === 0 &&
+    received.length === 0 &&
+    utterances.length === 0 &&
+    aiResults.length === 0 &&
+    onsets.length === 0 &&
+    edgeAi.length === 0
+  )
+    return;
   emit({ type: 'records', sent, skipped, received, utterances, aiResults, onsets, edgeAi });
   sent = [];
   skipped = [];
@@ -72,7 +92,9 @@ const sampler = new ResourceSampler((s) => {
   emit({
     type: 'resources',
     ...s,
-    ...(tree ? { browserCpuPct: tree.cpuPct, browserMaxProcessCpuPct: tree.maxProcessCpuPct, browserRssMb: tree.rssMb } : {}),
+    ...(tree
+      ? { browserCpuPct: tree.cpuPct, browserMaxProcessCpuPct: tree.maxProcessCpuPct, browserRssMb: tree.rssMb }
+      : {}),
     ...(lag ? { browserLoopDelayP99Ms: lag.p99Ms, browserLoopDelayMaxMs: lag.maxMs } : {}),
   });
 }).start();

@@ -25,7 +25,9 @@ export async function postOffer(endpointUrl: string, offerSdp: string, token?: s
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   } catch (error) {
-    throw new GlassbenchError('RUN_FAILED', `POST ${endpointUrl} failed: ${(error as Error).message}`, { cause: error });
+    throw new GlassbenchError('RUN_FAILED', `POST ${endpointUrl} failed: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const body = await response.text();
   if (response.status !== 201) {

@@ -16,7 +16,11 @@ export interface SyntheticModel {
  * encode (libvpx; `bitrateKbps` for the encoder), `filter` for inference (a CPU filter on the decoded pixels);
  * at the edge, `detector: face` runs a real face detector in the page (face-api's tiny face detector).
  */
-export type StageModel = { synthetic: SyntheticModel } | { vp8: { bitrateKbps?: number } } | { filter: 'blur' | 'edges' } | { detector: 'face' };
+export type StageModel =
+  | { synthetic: SyntheticModel }
+  | { vp8: { bitrateKbps?: number } }
+  | { filter: 'blur' | 'edges' }
+  | { detector: 'face' };
 
 export interface AiStageSpec {
   /** `decode`, `inference` or `encode`; their times are `ai_<name>_ms` */

@@ -108,7 +108,13 @@ export interface ReceivedFrameRecord {
  * One second of a browser receiver's WebRTC stats, as the page samples them, except that the counters are
  * increments since the previous sample (the page reports totals).
  */
-export type StatsSample = PageStatsSample & { nackCount: number; pliCount: number; freezeCount: number; freezeMs: number; audioPacketsReceived: number };
+export type StatsSample = PageStatsSample & {
+  nackCount: number;
+  pliCount: number;
+  freezeCount: number;
+  freezeMs: number;
+  audioPacketsReceived: number;
+};
 
 /** When a subscription could receive frames: from connected to closing. */
 export interface SubscriptionWindow {

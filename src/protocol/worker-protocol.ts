@@ -72,8 +72,10 @@ export class MessageReader {
       const head = this.peek(6);
       const length = head.readUInt32BE(0);
       const headerLength = head.readUInt16BE(4);
-      if (length > MAX_MESSAGE_BYTES) throw new Error(`message of ${length} bytes is over the ${MAX_MESSAGE_BYTES} limit`);
-      if (headerLength > length - 2 || headerLength > MAX_HEADER_BYTES) throw new Error(`header length ${headerLength} does not fit a message of ${length} bytes`);
+      if (length > MAX_MESSAGE_BYTES)
+        throw new Error(`message of ${length} bytes is over the ${MAX_MESSAGE_BYTES} limit`);
+      if (headerLength > length - 2 || headerLength > MAX_HEADER_BYTES)
+        throw new Error(`header length ${headerLength} does not fit a message of ${length} bytes`);
       if (this.size < 4 + length) break;
       const whole = this.take(4 + length);
       let header: unknown;
@@ -82,7 +84,8 @@ export class MessageReader {
       } catch {
         throw new Error('message header is not JSON');
       }
-      if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new Error('message header is not a JSON object');
+      if (header === null || typeof header !== 'object' || Array.isArray(header))
+        throw new Error('message header is not a JSON object');
       messages.push({ header, payload: whole.subarray(6 + headerLength) });
     }
     return messages;

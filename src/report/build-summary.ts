@@ -1,12 +1,12 @@
 /** Assembles summary.json from what a run measured, and evaluates the thresholds. */
 import { cpus } from 'node:os';
+
 import { evaluateThreshold } from '../budgets/evaluate.js';
 import type { ThresholdResult } from '../budgets/types.js';
 import type { MetricSeries } from '../metrics/series.js';
 import { glassbenchVersion } from '../project-paths.js';
 import type { Scenario } from '../scenario/types.js';
-import { SUMMARY_SCHEMA_VERSION, type ProcessUsage, type RunStatus, type RunSummary } from './summary.js';
-
+import { type ProcessUsage, type RunStatus, type RunSummary, SUMMARY_SCHEMA_VERSION } from './summary.js';
 
 export function evaluateThresholds(scenario: Scenario, series: MetricSeries): Record<string, ThresholdResult[]> {
   const out: Record<string, ThresholdResult[]> = {};

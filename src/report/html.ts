@@ -6,13 +6,14 @@
  * could not keep up) and the stages per second beside the SFU's event-loop delay.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+
 import { GlassbenchError } from '../errors.js';
 import { projectRoot } from '../project-paths.js';
 import type { ReportPageData } from './page/types.js';
-import { reportData, type ReportData } from './report-data.js';
+import { type ReportData, reportData } from './report-data.js';
 
 /** Chart.js's browser build (UMD), found next to the package's entry (its exports map does not list it). */
 function chartJs(): string {
@@ -21,17 +22,25 @@ function chartJs(): string {
 }
 
 /** A threshold's measured value: small fractions (a Rate's 0.0042) keep 3 significant digits, not 0.00. */
-const actualText = (actual: number | null): string => (actual === null ? 'no samples' : actual !== 0 && Math.abs(actual) < 1 ? String(Number(actual.toPrecision(3))) : actual.toFixed(2));
+const actualText = (actual: number | null): string =>
+  actual === null
+    ? 'no samples'
+    : actual !== 0 && Math.abs(actual) < 1
+      ? String(Number(actual.toPrecision(3)))
+      : actual.toFixed(2);
 
-const escapeHtml = (text: string): string => text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] as string);
+const escapeHtml = (text: string): string =>
+  text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] as string);
 
 /** The bundled report page script (src/report/page, bundled by `npm run build`: scripts/bundle-page.mjs); a clear
  * error when the build has not made it. */
 export function reportPageScript(path = join(projectRoot(), 'dist', 'page', 'glassbench-report.js')): string {
-  if (!existsSync(path)) throw new GlassbenchError('RUN_FAILED', `${path} is missing: run "npm run build" (it bundles the report page)`);
+  if (!existsSync(path))
+    throw new GlassbenchError('RUN_FAILED', `${path} is missing: run "npm run build" (it bundles the report page)`);
   const script = readFileSync(path, 'utf8');
   // inlined in a <script> element, which the first "</script" would end early
-  if (/<\/script/i.test(script)) throw new GlassbenchError('RUN_FAILED', `${path}: contains "</script", cannot be inlined into report.html`);
+  if (/<\/script/i.test(script))
+    throw new GlassbenchError('RUN_FAILED', `${path}: contains "</script", cannot be inlined into report.html`);
   return script;
 }
 
@@ -43,31 +52,62 @@ export function renderReport(data: ReportData, pageScript: string): string {
   // the page reads DATA as ReportPageData: typing it so here fails to compile when the two drift apart
   const pageData: ReportPageData = data;
   const rows = data.thresholds
-    .map((t) => `<tr class="${t.ok ? 'ok' : 'fail'}"><td>${escapeHtml(t.key)}</td><td>${escapeHtml(t.expr)}</td><td>${actualText(t.actual)}</td><td>${t.ok ? 'PASS' : 'FAIL'}</td></tr>`)
+    .map(
+      (t) =>
+        `<tr class="${t.ok ? 'ok' : 'fail'}"><td>${escapeHtml(t.key)}</td><td>${escapeHtml(t.expr)}</td><td>${actualText(t.actual)}</td><td>${t.ok ? 'PASS' : 'FAIL'}</td></tr>`,
+    )
     .join('\n');
   const rateRows = data.rates
-    .map((r) => `<tr><td>${escapeHtml(r.metric)}</td>${data.groups.length > 1 ? `<td>${escapeHtml(r.group)}</td>` : ''}<td>${r.rate === null ? 'no samples' : `${Number((r.rate * 100).toPrecision(3))}%`}</td><td>${r.hits} of ${r.count}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${escapeHtml(r.metric)}</td>${data.groups.length > 1 ? `<td>${escapeHtml(r.group)}</td>` : ''}<td>${r.rate === null ? 'no samples' : `${Number((r.rate * 100).toPrecision(3))}%`}</td><td>${r.hits} of ${r.count}</td></tr>`,
+    )
     .join('');
-  const rateTable = rateRows ? `<table id="rates"><tr><th>metric</th>${data.groups.length > 1 ? '<th>variant</th>' : ''}<th>rate</th><th>yes of samples</th></tr>${rateRows}</table><p class="small">k6 Rates: the share of samples that were a yes (frame_loss_ratio: expected frames at receivers that were lost)</p>` : '';
-  const table = data.groups.length > 1
-    ? `<table><tr><th>metric</th>${data.groups.map((g) => `<th>${escapeHtml(g.name)}</th>`).join('')}</tr>${[...new Set(data.groups.flatMap((g) => g.cdfs.map((c) => c.metric)))]
-        .map((m) => `<tr><td>${escapeHtml(m)}</td>${data.groups.map((g) => {
-          const c = g.cdfs.find((x) => x.metric === m);
-          return `<td>${c ? `${c.p50.toFixed(1)} / ${c.p95.toFixed(1)}` : '- / -'}</td>`;
-        }).join('')}</tr>`)
-        .join('')}${Object.keys(data.groups[0]?.bars ?? {}).map((k) => `<tr><td>${escapeHtml(k)}</td>${data.groups.map((g) => `<td>${(g.bars[k] ?? 0).toFixed(1)}</td>`).join('')}</tr>`).join('')}</table><p class="small">latencies: p50 / p95, ms</p>`
+  const rateTable = rateRows
+    ? `<table id="rates"><tr><th>metric</th>${data.groups.length > 1 ? '<th>variant</th>' : ''}<th>rate</th><th>yes of samples</th></tr>${rateRows}</table><p class="small">k6 Rates: the share of samples that were a yes (frame_loss_ratio: expected frames at receivers that were lost)</p>`
     : '';
+  const table =
+    data.groups.length > 1
+      ? `<table><tr><th>metric</th>${data.groups.map((g) => `<th>${escapeHtml(g.name)}</th>`).join('')}</tr>${[
+          ...new Set(data.groups.flatMap((g) => g.cdfs.map((c) => c.metric))),
+        ]
+          .map(
+            (m) =>
+              `<tr><td>${escapeHtml(m)}</td>${data.groups
+                .map((g) => {
+                  const c = g.cdfs.find((x) => x.metric === m);
+                  return `<td>${c ? `${c.p50.toFixed(1)} / ${c.p95.toFixed(1)}` : '- / -'}</td>`;
+                })
+                .join('')}</tr>`,
+          )
+          .join('')}${Object.keys(data.groups[0]?.bars ?? {})
+          .map(
+            (k) =>
+              `<tr><td>${escapeHtml(k)}</td>${data.groups.map((g) => `<td>${(g.bars[k] ?? 0).toFixed(1)}</td>`).join('')}</tr>`,
+          )
+          .join('')}</table><p class="small">latencies: p50 / p95, ms</p>`
+      : '';
   const stageTable = data.load
     ? `<table id="stages"><tr><th>stage</th><th>from (s)</th><th>to (s)</th>${[...new Set(data.load.stages.flatMap((st) => Object.keys(st.latency)))].map((m) => `<th>${escapeHtml(m)} p50 / p95</th>`).join('')}</tr>${data.load.stages
-        .map((st) => `<tr><td>${escapeHtml(st.label)}</td><td>${st.startS.toFixed(1)}</td><td>${st.endS.toFixed(1)}</td>${[...new Set((data.load?.stages ?? []).flatMap((x) => Object.keys(x.latency)))].map((m) => {
-          const l = st.latency[m];
-          return `<td>${l ? `${l.p50?.toFixed(1) ?? '-'} / ${l.p95?.toFixed(1) ?? '-'} (${l.count})` : '-'}</td>`;
-        }).join('')}</tr>`)
+        .map(
+          (st) =>
+            `<tr><td>${escapeHtml(st.label)}</td><td>${st.startS.toFixed(1)}</td><td>${st.endS.toFixed(1)}</td>${[
+              ...new Set((data.load?.stages ?? []).flatMap((x) => Object.keys(x.latency))),
+            ]
+              .map((m) => {
+                const l = st.latency[m];
+                return `<td>${l ? `${l.p50?.toFixed(1) ?? '-'} / ${l.p95?.toFixed(1) ?? '-'} (${l.count})` : '-'}</td>`;
+              })
+              .join('')}</tr>`,
+        )
         .join('')}</table><p class="small">ms, frames captured in the stage (count)</p>`
     : '';
   const capacityTable = data.capacity
     ? `${kneeParagraph(data.capacity)}<table id="capacity-steps"><tr><th>calls</th><th>peers</th><th>verdict</th><th>${escapeHtml(data.capacity.headline)} p95</th><th>SFU CPU %</th><th>failed thresholds</th></tr>${data.capacity.steps
-        .map((st) => `<tr class="${st.saturated ? 'sat' : st.passed ? 'ok' : 'fail'}"><td>${st.calls}</td><td>${st.peers}</td><td>${st.saturated ? 'SATURATED' : st.passed ? 'PASS' : 'FAIL'}</td><td>${st.p95[data.capacity?.headline ?? '']?.toFixed(1) ?? '-'}</td><td>${st.sfuCpuPct ?? '-'}</td><td>${escapeHtml(st.failedThresholds.join(', '))}</td></tr>`)
+        .map(
+          (st) =>
+            `<tr class="${st.saturated ? 'sat' : st.passed ? 'ok' : 'fail'}"><td>${st.calls}</td><td>${st.peers}</td><td>${st.saturated ? 'SATURATED' : st.passed ? 'PASS' : 'FAIL'}</td><td>${st.p95[data.capacity?.headline ?? '']?.toFixed(1) ?? '-'}</td><td>${st.sfuCpuPct ?? '-'}</td><td>${escapeHtml(st.failedThresholds.join(', '))}</td></tr>`,
+        )
         .join('')}</table>`
     : '';
   const json = JSON.stringify(pageData).replace(/</g, '\\u003c');
@@ -114,12 +154,16 @@ function kneeParagraph(c: NonNullable<ReportData['capacity']>): string {
     return `<p id="harness-limit"><b>Harness limit: the load generator saturated at ${limit.calls} concurrent call(s)</b> before any threshold failed, so there is no knee${limit.lastPass !== null ? `; every threshold held up to ${limit.lastPass} call(s)` : ''} (${c.search} search)</p>`;
   }
   const knee = `<p id="knee"><b>${c.knee === null ? 'No load met every threshold' : `Knee: ${c.knee} concurrent call(s)`}</b>${c.firstFailure !== null ? `; ${c.firstFailure} failed` : ''} (${c.search} search)</p>`;
-  return limit ? `${knee}<p id="harness-limit">The load generator saturated at ${limit.calls} call(s) while the search narrowed the knee.</p>` : knee;
+  return limit
+    ? `${knee}<p id="harness-limit">The load generator saturated at ${limit.calls} call(s) while the search narrowed the knee.</p>`
+    : knee;
 }
 
 /** The load generator (or the machine) crossed a saturation line: each crossing, and what to do. */
 function saturatedBanner(data: ReportData): string {
-  const reasons = data.saturation ? `<ul>${data.saturation.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul><p class="small">What to do: ${escapeHtml(data.saturation.advice)}</p>` : '';
+  const reasons = data.saturation
+    ? `<ul>${data.saturation.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul><p class="small">What to do: ${escapeHtml(data.saturation.advice)}</p>`
+    : '';
   return `<div class="banner warn" id="saturated"><b>Saturated:</b> the load generator was starved; these numbers measure the harness, not the system.${reasons}</div>`;
 }
 

@@ -12,21 +12,24 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { frameRecord, literal, speechRecord, type InfluxReader } from '../compare/influx-source.js';
+
+import { frameRecord, type InfluxReader, literal, speechRecord } from '../compare/influx-source.js';
 import { GlassbenchError } from '../errors.js';
+import { ACCOUNTING_FIELDS } from '../sinks/influx-sink.js';
 import { writeReport } from './html.js';
 import { mergeShards } from './shard-merge.js';
-import { SUMMARY_SCHEMA_VERSION, type RunStatus, type RunSummary } from './summary.js';
-import { ACCOUNTING_FIELDS } from '../sinks/influx-sink.js';
+import { type RunStatus, type RunSummary, SUMMARY_SCHEMA_VERSION } from './summary.js';
 
 export async function rebuildFromInflux(reader: InfluxReader, testid: string, outDir: string): Promise<string> {
   const where = `testid = ${literal(testid)}`;
   const summaryRows = await reader.query(`SELECT * FROM summary WHERE ${where}`);
-  if (summaryRows.length === 0) throw new GlassbenchError('INVALID_INPUT', `InfluxDB has no run with testid ${testid} (no summary points)`);
+  if (summaryRows.length === 0)
+    throw new GlassbenchError('INVALID_INPUT', `InfluxDB has no run with testid ${testid} (no summary points)`);
   const frameRows = await reader.query(`SELECT * FROM frame WHERE ${where}`);
   const records = frameRows.map((row) => {
     const record = frameRecord(row);
-    for (const key of ['room', 'subscriber', 'session', 'peer_kind']) if (typeof row[key] === 'string') record[key === 'peer_kind' ? 'peerKind' : key] = row[key];
+    for (const key of ['room', 'subscriber', 'session', 'peer_kind'])
+      if (typeof row[key] === 'string') record[key === 'peer_kind' ? 'peerKind' : key] = row[key];
     if (typeof row['variant'] === 'string') record['variant'] = row['variant'];
     if (typeof row['shard'] === 'string') record['shard'] = row['shard'];
     if (record['warmup'] !== true) delete record['warmup'];
@@ -49,7 +52,8 @@ export async function rebuildFromInflux(reader: InfluxReader, testid: string, ou
   const { shards, sharded, metrics } = merged;
   const first = summaryRows[0] ?? {};
   const statuses = summaryRows.map((row) => String(row['status'] ?? 'passed'));
-  const worst = (['error', 'aborted', 'failed', 'passed'] as RunStatus[]).find((st) => statuses.includes(st)) ?? 'passed';
+  const worst =
+    (['error', 'aborted', 'failed', 'passed'] as RunStatus[]).find((st) => statuses.includes(st)) ?? 'passed';
   const times = records.map((r) => (r['receivedMs'] ?? r['renderedMs']) as number).filter((t) => typeof t === 'number');
   const startMs = times.length > 0 ? times.reduce((a, b) => Math.min(a, b)) : Number(first['time']) / 1000;
   const endMs = Number(first['time']) / 1000;
@@ -57,8 +61,23 @@ export async function rebuildFromInflux(reader: InfluxReader, testid: string, ou
     schemaVersion: SUMMARY_SCHEMA_VERSION,
     runId: testid,
     status: worst,
-    scenario: { name: String(first['scenario'] ?? ''), file: '', durationMs: Math.max(0, endMs - startMs), rooms: 0, target: '', addDelayMs: 0 },
-    environment: { glassbenchVersion: '', node: '', platform: '', cpus: 0, cpuModel: '', clockOffsetMs: 0, clockUncertaintyMs: 0 },
+    scenario: {
+      name: String(first['scenario'] ?? ''),
+      file: '',
+      durationMs: Math.max(0, endMs - startMs),
+      rooms: 0,
+      target: '',
+      addDelayMs: 0,
+    },
+    environment: {
+      glassbenchVersion: '',
+      node: '',
+      platform: '',
+      cpus: 0,
+      cpuModel: '',
+      clockOffsetMs: 0,
+      clockUncertaintyMs: 0,
+    },
     startedAt: new Date(startMs).toISOString(),
     endedAt: new Date(endMs).toISOString(),
     durationMs: Math.max(0, endMs - startMs),
@@ -74,21 +93,40 @@ export async function rebuildFromInflux(reader: InfluxReader, testid: string, ou
   };
   if (accountingRows.length > 0) {
     // each shard judged its own frames at its own receivers: the run's tally is their sum
-    const sum = (field: (typeof ACCOUNTING_FIELDS)[number]): number => accountingRows.reduce((n, row) => n + Number(row[field] ?? 0), 0);
-    const a = Object.fromEntries(ACCOUNTING_FIELDS.map((f) => [f, sum(f)])) as Record<(typeof ACCOUNTING_FIELDS)[number], number>;
-    summary.accounting = { ...a, holds: a.received + a.late + a.lost === a.expected && accountingRows.every((row) => row['holds'] !== false) };
-  } else summary.notes.push('no accounting points in InfluxDB for this testid (written by an older glassbench): the frame accounting is unknown');
+    const sum = (field: (typeof ACCOUNTING_FIELDS)[number]): number =>
+      accountingRows.reduce((n, row) => n + Number(row[field] ?? 0), 0);
+    const a = Object.fromEntries(ACCOUNTING_FIELDS.map((f) => [f, sum(f)])) as Record<
+      (typeof ACCOUNTING_FIELDS)[number],
+      number
+    >;
+    summary.accounting = {
+      ...a,
+      holds: a.received + a.late + a.lost === a.expected && accountingRows.every((row) => row['holds'] !== false),
+    };
+  } else
+    summary.notes.push(
+      'no accounting points in InfluxDB for this testid (written by an older glassbench): the frame accounting is unknown',
+    );
   if (sharded) {
     summary.shards = shards.map((shard) => ({
       shard,
       frames: records.filter((r) => r['shard'] === shard && r['kind'] !== 'speech').length,
-      metrics: Object.fromEntries(summaryRows.filter((row) => row['shard'] === shard && typeof row['p50'] !== 'number' && typeof row['metric'] === 'string').map((row) => [String(row['metric']), Number(row['count'] ?? 0)])),
+      metrics: Object.fromEntries(
+        summaryRows
+          .filter(
+            (row) => row['shard'] === shard && typeof row['p50'] !== 'number' && typeof row['metric'] === 'string',
+          )
+          .map((row) => [String(row['metric']), Number(row['count'] ?? 0)]),
+      ),
       saturated: summaryRows.some((row) => row['shard'] === shard && row['saturated'] === true),
     }));
   }
   await mkdir(outDir, { recursive: true });
   const all = [...records, ...speech];
-  await writeFile(join(outDir, 'frames.ndjson.gz'), gzipSync(all.map((r) => JSON.stringify(r)).join('\n') + (all.length > 0 ? '\n' : '')));
+  await writeFile(
+    join(outDir, 'frames.ndjson.gz'),
+    gzipSync(all.map((r) => JSON.stringify(r)).join('\n') + (all.length > 0 ? '\n' : '')),
+  );
   await writeFile(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return writeReport(outDir);
 }

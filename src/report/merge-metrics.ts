@@ -39,7 +39,13 @@ export function sumRates(parts: RateSummary[]): RateSummary {
 export function sumCounters(parts: CounterSummary[], windowS?: number): CounterSummary {
   const count = parts.reduce((n, p) => n + p.count, 0);
   if (windowS !== undefined) return { count, rate: windowS > 0 ? round(count / windowS, 3) : 0 };
-  return { count, rate: round(parts.reduce((r, p) => r + p.rate, 0), 3) };
+  return {
+    count,
+    rate: round(
+      parts.reduce((r, p) => r + p.rate, 0),
+      3,
+    ),
+  };
 }
 
 /**

@@ -6,19 +6,23 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { compare as compareOp } from '../budgets/evaluate.js';
 import { parseThresholdExpression, parseThresholdKey } from '../budgets/parse.js';
 import type { Aggregation } from '../budgets/types.js';
-import { GlassbenchError } from '../errors.js';
 import { quantile, sortedCopy } from '../compare/stats.js';
+import { GlassbenchError } from '../errors.js';
 import { aiStageMetric, frameFieldMetrics, isMetricName, type MetricName } from '../metrics/catalogue.js';
 import { saturationAdvice } from '../metrics/saturation.js';
 import { readFramesFile } from '../sinks/frames-file.js';
 import { isRateSummary } from './merge-metrics.js';
-import { meanCpuByKind, type Bottleneck, type RunSummary } from './summary.js';
+import { type Bottleneck, meanCpuByKind, type RunSummary } from './summary.js';
 
 /** the per-frame latencies the report draws: each receiver's, and the AI hook's (per receipt, as it is drawn) */
-const FIELDS = [...frameFieldMetrics('receipt'), ...frameFieldMetrics('frame').filter((m) => m.metric === 'ai_hook_ms')];
+const FIELDS = [
+  ...frameFieldMetrics('receipt'),
+  ...frameFieldMetrics('frame').filter((m) => m.metric === 'ai_hook_ms'),
+];
 const STAGES: readonly MetricName[] = ['uplink_ms', 'sfu_ms', 'downlink_ms', 'render_ms'];
 
 export interface Cdf {
@@ -50,7 +54,15 @@ export interface ReportData {
   /** the failed threshold whose metric first went over its budget, with when */
   failedFirst?: { key: string; expr: string; atS: number };
   /** executors: the load stages (times in s from the start of the run) with their latency, and peers over time */
-  load?: { stages: { label: string; startS: number; endS: number; latency: Record<string, { count: number; p50: number | null; p95: number | null }> }[]; peers: [number, number][] };
+  load?: {
+    stages: {
+      label: string;
+      startS: number;
+      endS: number;
+      latency: Record<string, { count: number; p50: number | null; p95: number | null }>;
+    }[];
+    peers: [number, number][];
+  };
   /** k6 Rates (fractions, e.g. frame_loss_ratio) per group: yes samples of all samples */
   rates: { group: string; metric: string; count: number; hits: number; rate: number | null }[];
   /** the system under test could not keep up (summary.bottleneck): the run is valid, the report says who */
@@ -139,17 +151,31 @@ function budgetsOf(summary: RunSummary, metric: string): number[] {
   return [...new Set(out)];
 }
 
-function group(name: string, samples: Sample[], summary: RunSummary, startMs: number, extraBars: Record<string, number>): ReportData['groups'][number] {
+function group(
+  name: string,
+  samples: Sample[],
+  summary: RunSummary,
+  startMs: number,
+  extraBars: Record<string, number>,
+): ReportData['groups'][number] {
   const byMetric = new Map<MetricName, number[]>();
-  for (const s of samples) for (const [m, v] of Object.entries(s.values) as [MetricName, number][]) append(byMetric, m, v);
+  for (const s of samples)
+    for (const [m, v] of Object.entries(s.values) as [MetricName, number][]) append(byMetric, m, v);
   const cdfs: Cdf[] = [];
   for (const [metric, values] of byMetric) {
     const sorted = sortedCopy(values);
     const step = Math.max(1, Math.floor(sorted.length / 200));
     const points: [number, number][] = [];
-    for (let i = 0; i < sorted.length; i += step) points.push([Math.round((sorted[i] as number) * 100) / 100, (i + 1) / sorted.length]);
+    for (let i = 0; i < sorted.length; i += step)
+      points.push([Math.round((sorted[i] as number) * 100) / 100, (i + 1) / sorted.length]);
     points.push([sorted[sorted.length - 1] as number, 1]);
-    cdfs.push({ metric, points, budgets: budgetsOf(summary, metric), p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) });
+    cdfs.push({
+      metric,
+      points,
+      budgets: budgetsOf(summary, metric),
+      p50: quantile(sorted, 0.5),
+      p95: quantile(sorted, 0.95),
+    });
   }
   const headline = byMetric.has('g2g_latency_ms') ? 'g2g_latency_ms' : 'frame_latency_ms';
   const perSecond = new Map<number, number[]>();
@@ -158,15 +184,18 @@ function group(name: string, samples: Sample[], summary: RunSummary, startMs: nu
     if (v === undefined) continue;
     append(perSecond, Math.floor((s.t - startMs) / 1000), v);
   }
-  const points: [number, number, number][] = [...perSecond.entries()].sort((a, b) => a[0] - b[0]).map(([sec, vs]) => {
-    const sorted = sortedCopy(vs);
-    return [sec, quantile(sorted, 0.5), quantile(sorted, 0.95)];
-  });
+  const points: [number, number, number][] = [...perSecond.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([sec, vs]) => {
+      const sorted = sortedCopy(vs);
+      return [sec, quantile(sorted, 0.5), quantile(sorted, 0.95)];
+    });
   const waterfall = STAGES.filter((s) => byMetric.has(s)).map((stage) => {
     const sorted = sortedCopy(byMetric.get(stage) ?? []);
     return { stage, p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) };
   });
-  const median = (m: MetricName): number | undefined => (byMetric.has(m) ? quantile(sortedCopy(byMetric.get(m) ?? []), 0.5) : undefined);
+  const median = (m: MetricName): number | undefined =>
+    byMetric.has(m) ? quantile(sortedCopy(byMetric.get(m) ?? []), 0.5) : undefined;
   const bars: Record<string, number> = { ...extraBars };
   for (const m of [headline, 'ai_inference_ms', 'ai_hook_ms'] as const) {
     const v = median(m);
@@ -185,10 +214,18 @@ function stagesOverTime(samples: Sample[], summary: RunSummary, startMs: number)
       if (v !== undefined) append(perSecond, Math.floor((s.t - startMs) / 1000), v);
     }
     if (perSecond.size === 0) continue;
-    stages.push({ metric, points: [...perSecond.entries()].sort((a, b) => a[0] - b[0]).map(([sec, vs]) => [sec, quantile(sortedCopy(vs), 0.5)]) });
+    stages.push({
+      metric,
+      points: [...perSecond.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([sec, vs]) => [sec, quantile(sortedCopy(vs), 0.5)]),
+    });
   }
   // a `res` second covers the second before its stamp: drawn where the frame bins of that second start
-  const sfuLoopDelayMs = (summary.sfu?.seconds ?? []).map((s): [number, number] => [(s.tMs - 1000) / 1000, s.loopDelayP99Ms]);
+  const sfuLoopDelayMs = (summary.sfu?.seconds ?? []).map((s): [number, number] => [
+    (s.tMs - 1000) / 1000,
+    s.loopDelayP99Ms,
+  ]);
   return stages.length > 0 || sfuLoopDelayMs.length > 0 ? { stages, sfuLoopDelayMs } : undefined;
 }
 
@@ -239,10 +276,23 @@ export async function reportData(dir: string): Promise<ReportData> {
   if (!existsSync(path)) throw new GlassbenchError('INVALID_INPUT', `${dir}: not a run directory (no summary.json)`);
   const summary = JSON.parse(readFileSync(path, 'utf8')) as RunSummary;
   const startMs = Date.parse(summary.startedAt);
-  const thresholds = Object.entries(summary.thresholds).flatMap(([key, list]) => list.map((r) => ({ key, expr: r.expr, ok: r.ok, actual: r.actual })));
-  const data: ReportData = { title: summary.scenario.name, runId: summary.runId, status: summary.status, saturated: summary.saturated, notes: summary.notes, headline: 'frame_latency_ms', thresholds, groups: [], rates: [] };
+  const thresholds = Object.entries(summary.thresholds).flatMap(([key, list]) =>
+    list.map((r) => ({ key, expr: r.expr, ok: r.ok, actual: r.actual })),
+  );
+  const data: ReportData = {
+    title: summary.scenario.name,
+    runId: summary.runId,
+    status: summary.status,
+    saturated: summary.saturated,
+    notes: summary.notes,
+    headline: 'frame_latency_ms',
+    thresholds,
+    groups: [],
+    rates: [],
+  };
   const addRates = (group: string, metrics: RunSummary['metrics']): void => {
-    for (const [metric, m] of Object.entries(metrics)) if (isRateSummary(m)) data.rates.push({ group, metric, count: m.count, hits: m.hits, rate: m.rate });
+    for (const [metric, m] of Object.entries(metrics))
+      if (isRateSummary(m)) data.rates.push({ group, metric, count: m.count, hits: m.hits, rate: m.rate });
   };
   if (summary.variants) for (const v of summary.variants) addRates(v.name, v.metrics);
   else addRates(summary.scenario.name, summary.metrics);
@@ -253,10 +303,18 @@ export async function reportData(dir: string): Promise<ReportData> {
       for (const [i, round] of v.rounds.entries()) {
         const samples = await readSamples(round.dir);
         all.push(...samples);
-        overTime.push(group(`${v.name} r${i + 1}`, samples, summary, Date.parse(round.startedAt), {}).overTime[0] as SeriesData);
+        overTime.push(
+          group(`${v.name} r${i + 1}`, samples, summary, Date.parse(round.startedAt), {}).overTime[0] as SeriesData,
+        );
       }
-      const drops = ((v.metrics['frames_dropped_ai'] as { count?: number } | undefined)?.count ?? 0) + ((v.metrics['frames_lost'] as { count?: number } | undefined)?.count ?? 0);
-      const g = group(v.name, all, summary, startMs, { 'SFU CPU %': v.cpuPctMean['sfu'] ?? 0, 'browser CPU %': v.cpuPctMean['browser'] ?? 0, 'frames dropped or lost': drops });
+      const drops =
+        ((v.metrics['frames_dropped_ai'] as { count?: number } | undefined)?.count ?? 0) +
+        ((v.metrics['frames_lost'] as { count?: number } | undefined)?.count ?? 0);
+      const g = group(v.name, all, summary, startMs, {
+        'SFU CPU %': v.cpuPctMean['sfu'] ?? 0,
+        'browser CPU %': v.cpuPctMean['browser'] ?? 0,
+        'frames dropped or lost': drops,
+      });
       g.overTime = overTime;
       data.groups.push(g);
     }
@@ -264,7 +322,13 @@ export async function reportData(dir: string): Promise<ReportData> {
     const samples = await readSamples(dir);
     const cpu = meanCpuByKind([summary.processes]);
     const count = (m: string): number => (summary.metrics[m] as { count?: number } | undefined)?.count ?? 0;
-    data.groups.push(group(summary.scenario.name, samples, summary, startMs, { 'SFU CPU %': cpu['sfu'] ?? 0, 'browser CPU %': cpu['browser'] ?? 0, 'frames dropped or lost': count('frames_dropped_ai') + count('frames_lost') }));
+    data.groups.push(
+      group(summary.scenario.name, samples, summary, startMs, {
+        'SFU CPU %': cpu['sfu'] ?? 0,
+        'browser CPU %': cpu['browser'] ?? 0,
+        'frames dropped or lost': count('frames_dropped_ai') + count('frames_lost'),
+      }),
+    );
     const first = failedFirst(summary, samples, startMs);
     if (first) data.failedFirst = first;
     const stages = stagesOverTime(samples, summary, startMs);
@@ -273,13 +337,24 @@ export async function reportData(dir: string): Promise<ReportData> {
   if (summary.load && summary.load.stages.length > 0) {
     const offsetS = summary.load.holdOffsetMs / 1000;
     data.load = {
-      stages: summary.load.stages.map((st) => ({ label: `${st.index}: ${st.label}`, startS: offsetS + st.startMs / 1000, endS: offsetS + st.endMs / 1000, latency: st.latency })),
+      stages: summary.load.stages.map((st) => ({
+        label: `${st.index}: ${st.label}`,
+        startS: offsetS + st.startMs / 1000,
+        endS: offsetS + st.endMs / 1000,
+        latency: st.latency,
+      })),
       peers: summary.load.timeline.map((t) => [offsetS + t.tMs / 1000, t.peers]),
     };
   }
   if (summary.capacity) data.capacity = summary.capacity;
   if (summary.bottleneck) data.bottleneck = summary.bottleneck;
-  if (summary.saturation && summary.saturation.reasons.length > 0) data.saturation = { reasons: summary.saturation.reasons.map((r) => r.text), advice: saturationAdvice(summary.saturation) };
-  data.headline = data.groups.some((g) => g.cdfs.some((c) => c.metric === 'g2g_latency_ms')) ? 'g2g_latency_ms' : 'frame_latency_ms';
+  if (summary.saturation && summary.saturation.reasons.length > 0)
+    data.saturation = {
+      reasons: summary.saturation.reasons.map((r) => r.text),
+      advice: saturationAdvice(summary.saturation),
+    };
+  data.headline = data.groups.some((g) => g.cdfs.some((c) => c.metric === 'g2g_latency_ms'))
+    ? 'g2g_latency_ms'
+    : 'frame_latency_ms';
   return data;
 }

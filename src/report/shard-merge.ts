@@ -15,7 +15,7 @@ import { SampleSink } from '../compare/samples.js';
 import { STATS_TRENDS } from '../metrics/catalogue.js';
 import { Trend, type TrendSummary } from '../metrics/histogram.js';
 import type { CounterSummary, RateSummary } from '../metrics/series.js';
-import { mergeTrendSummaries, sumCounters, sumRates, type MetricSummary } from './merge-metrics.js';
+import { mergeTrendSummaries, type MetricSummary, sumCounters, sumRates } from './merge-metrics.js';
 import type { ProcessUsage } from './summary.js';
 
 type Row = Record<string, unknown>;
@@ -45,8 +45,19 @@ const shardOf = (row: Row): string => (typeof row['shard'] === 'string' ? row['s
 /** A summary point back in the summary's shape: a Rate has `hits`, a trend `p50`, a counter neither. */
 export function summaryOfRow(row: Row): MetricSummary {
   const n = (key: string): number => Number(row[key] ?? 0);
-  if (typeof row['hits'] === 'number') return { count: n('count'), hits: n('hits'), rate: typeof row['rate'] === 'number' ? row['rate'] : null };
-  if (typeof row['p50'] === 'number') return { count: n('count'), min: n('min'), mean: n('mean'), p50: n('p50'), p90: n('p90'), p95: n('p95'), p99: n('p99'), max: n('max') };
+  if (typeof row['hits'] === 'number')
+    return { count: n('count'), hits: n('hits'), rate: typeof row['rate'] === 'number' ? row['rate'] : null };
+  if (typeof row['p50'] === 'number')
+    return {
+      count: n('count'),
+      min: n('min'),
+      mean: n('mean'),
+      p50: n('p50'),
+      p90: n('p90'),
+      p95: n('p95'),
+      p99: n('p99'),
+      max: n('max'),
+    };
   return { count: n('count'), rate: n('rate') };
 }
 
@@ -100,7 +111,9 @@ export function mergeShards(input: ShardMergeInput): ShardMergeResult {
     if (metric === '') continue;
     parts.set(metric, [...(parts.get(metric) ?? []), summaryOfRow(row)]);
   }
-  const saturatedShards = shards.filter((shard) => input.summaryRows.some((row) => shardOf(row) === shard && row['saturated'] === true));
+  const saturatedShards = shards.filter((shard) =>
+    input.summaryRows.some((row) => shardOf(row) === shard && row['saturated'] === true),
+  );
   const notes: string[] = [];
   const metrics: Record<string, MetricSummary> = {};
 
@@ -116,14 +129,22 @@ export function mergeShards(input: ShardMergeInput): ShardMergeResult {
     const starts = measureStartByShard(input.records);
     const flagged = new Set(input.webrtcRows.filter((row) => row['warmup'] === true).map(shardOf));
     // a shard that flagged its warm-up stats says which count; for one that did not, its first measured frame does
-    const measured = (row: Row): boolean => (flagged.has(shardOf(row)) ? row['warmup'] !== true : Number(row['time']) / 1000 >= (starts.get(shardOf(row)) ?? Number.POSITIVE_INFINITY));
+    const measured = (row: Row): boolean =>
+      flagged.has(shardOf(row))
+        ? row['warmup'] !== true
+        : Number(row['time']) / 1000 >= (starts.get(shardOf(row)) ?? Number.POSITIVE_INFINITY);
     for (const [metric] of STATS_TRENDS) {
-      const values = input.webrtcRows.filter((row) => typeof row[metric] === 'number' && measured(row)).map((row) => row[metric] as number);
+      const values = input.webrtcRows
+        .filter((row) => typeof row[metric] === 'number' && measured(row))
+        .map((row) => row[metric] as number);
       const merged = trendOf(values);
       if (!merged) continue;
       fromSamples.set(metric, merged);
       const summed = (parts.get(metric) ?? []).reduce((n, p) => n + p.count, 0);
-      if (summed !== merged.count) notes.push(`${metric}: ${merged.count} WebRTC samples from InfluxDB, the shards' summaries counted ${summed} (points without a warm-up flag: the measured window is taken from each shard's first measured frame)`);
+      if (summed !== merged.count)
+        notes.push(
+          `${metric}: ${merged.count} WebRTC samples from InfluxDB, the shards' summaries counted ${summed} (points without a warm-up flag: the measured window is taken from each shard's first measured frame)`,
+        );
     }
   }
 
@@ -133,7 +154,8 @@ export function mergeShards(input: ShardMergeInput): ShardMergeResult {
     if ('hits' in first) metrics[metric] = sumRates(list as RateSummary[]);
     else if (!('p50' in first)) metrics[metric] = sumCounters(list as CounterSummary[]);
     else if (fromSamples.has(metric)) metrics[metric] = fromSamples.get(metric) as TrendSummary;
-    else if (metric === 'peers_active' && sharded && list.length > 1) metrics[metric] = addSideBySide(list as TrendSummary[]);
+    else if (metric === 'peers_active' && sharded && list.length > 1)
+      metrics[metric] = addSideBySide(list as TrendSummary[]);
     else {
       const merged = mergeTrendSummaries(list as TrendSummary[]);
       if (!merged) continue;
@@ -153,14 +175,36 @@ export function mergeShards(input: ShardMergeInput): ShardMergeResult {
     notes.unshift(
       `merged ${shards.length} shard(s) (${shards.join(', ')}): counters and Rates summed; latencies, AI and speech times and WebRTC stats summarised again from every shard's points`,
     );
-    if (metrics['peers_active'] && (parts.get('peers_active')?.length ?? 0) > 1) notes.push("peers_active: the shards' values added (they ran side by side); the mean is exact, min, max and percentiles are bounds");
-    if (saturatedShards.length > 0) notes.push(`saturated: shard ${saturatedShards.join(', ')} saturated, so the merged run is (a starved load generator in one shard skews every merged number)`);
+    if (metrics['peers_active'] && (parts.get('peers_active')?.length ?? 0) > 1)
+      notes.push(
+        "peers_active: the shards' values added (they ran side by side); the mean is exact, min, max and percentiles are bounds",
+      );
+    if (saturatedShards.length > 0)
+      notes.push(
+        `saturated: shard ${saturatedShards.join(', ')} saturated, so the merged run is (a starved load generator in one shard skews every merged number)`,
+      );
   }
-  return { shards, sharded, metrics, saturated: saturatedShards.length > 0, processes: processesOf(input.processRows, sharded), notes };
+  return {
+    shards,
+    sharded,
+    metrics,
+    saturated: saturatedShards.length > 0,
+    processes: processesOf(input.processRows, sharded),
+    notes,
+  };
 }
 
 /** A count per shard sampled at the same moments (peers connected): the run's is the shards' sum. */
 function addSideBySide(list: TrendSummary[]): TrendSummary {
   const sum = (key: keyof TrendSummary): number => Math.round(list.reduce((s, p) => s + p[key], 0) * 1000) / 1000;
-  return { count: Math.max(...list.map((p) => p.count)), min: sum('min'), mean: sum('mean'), p50: sum('p50'), p90: sum('p90'), p95: sum('p95'), p99: sum('p99'), max: sum('max') };
+  return {
+    count: Math.max(...list.map((p) => p.count)),
+    min: sum('min'),
+    mean: sum('mean'),
+    p50: sum('p50'),
+    p90: sum('p90'),
+    p95: sum('p95'),
+    p99: sum('p99'),
+    max: sum('max'),
+  };
 }

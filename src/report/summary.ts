@@ -1,7 +1,7 @@
 /** `summary.json`: the versioned result of a run (design.md section 7). */
 import type { ThresholdResult } from '../budgets/types.js';
-import type { CounterSummary, RateSummary } from '../metrics/series.js';
 import type { TrendSummary } from '../metrics/histogram.js';
+import type { CounterSummary, RateSummary } from '../metrics/series.js';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
 
@@ -106,7 +106,15 @@ export interface LoadSummary {
   executor: string;
   /** when the hold (measurement) began, ms after the run started: where stage times count from */
   holdOffsetMs: number;
-  stages: { index: number; label: string; startMs: number; endMs: number; fromTarget: number; target: number; latency: Record<string, StageLatency> }[];
+  stages: {
+    index: number;
+    label: string;
+    startMs: number;
+    endMs: number;
+    fromTarget: number;
+    target: number;
+    latency: Record<string, StageLatency>;
+  }[];
   /** once a second: ms since the start of the hold, peers connected (publishers and subscribers), calls running */
   timeline: { tMs: number; peers: number; subscribers: number; calls?: number }[];
   /** arrival-rate: calls started, and calls not started because maxCalls were running */
@@ -155,7 +163,15 @@ export interface RunSummary {
   runId: string;
   status: RunStatus;
   /** `burnCpuMsPerFrame` only when the calibration burn was on */
-  scenario: { name: string; file: string; durationMs: number; rooms: number; target: string; addDelayMs: number; burnCpuMsPerFrame?: number };
+  scenario: {
+    name: string;
+    file: string;
+    durationMs: number;
+    rooms: number;
+    target: string;
+    addDelayMs: number;
+    burnCpuMsPerFrame?: number;
+  };
   environment: {
     glassbenchVersion: string;
     node: string;
@@ -220,7 +236,14 @@ export interface RunSummary {
   /** network impairment: the engine, each link's profile and what it dropped */
   network?: {
     engine: string;
-    links: { netns: string; peerAddress: string; groups: string[]; uplink: Record<string, number>; downlink: Record<string, number>; counts?: { uplink: { packets: number; dropped: number }; downlink: { packets: number; dropped: number } } }[];
+    links: {
+      netns: string;
+      peerAddress: string;
+      groups: string[];
+      uplink: Record<string, number>;
+      downlink: Record<string, number>;
+      counts?: { uplink: { packets: number; dropped: number }; downlink: { packets: number; dropped: number } };
+    }[];
     changes: { link: number; atMs: number; uplink: Record<string, number>; downlink: Record<string, number> }[];
   };
   /** failures during the run (a peer runner, a browser or the SFU died): when, what, which peers, what it cost */
@@ -278,7 +301,11 @@ export const PROCESS_KINDS = ['sfu', 'browser', 'runner', 'harness'] as const;
 export function meanCpuByKind(runs: Record<string, ProcessUsage>[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const kind of PROCESS_KINDS) {
-    const values = runs.flatMap((processes) => Object.entries(processes).filter(([k]) => k === kind || k.startsWith(`${kind}-`)).map(([, u]) => u.cpuPctMean));
+    const values = runs.flatMap((processes) =>
+      Object.entries(processes)
+        .filter(([k]) => k === kind || k.startsWith(`${kind}-`))
+        .map(([, u]) => u.cpuPctMean),
+    );
     if (values.length > 0) out[kind] = Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 10) / 10;
   }
   return out;

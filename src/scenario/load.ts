@@ -3,7 +3,9 @@
  * YAML is a superset of JSON, so `.json` scenarios go through the same parser and get locations too.
  */
 import { readFile } from 'node:fs/promises';
-import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
+
+import { isMap, isNode, isPair, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+
 import { GlassbenchError } from '../errors.js';
 
 export type PathSegment = string | number;
@@ -38,7 +40,8 @@ function depthOf(value: unknown): number {
     const [node, depth] = stack.pop() as [unknown, number];
     deepest = Math.max(deepest, depth);
     if (deepest > MAX_DEPTH) return deepest;
-    if (node !== null && typeof node === 'object') for (const child of Object.values(node)) stack.push([child, depth + 1]);
+    if (node !== null && typeof node === 'object')
+      for (const child of Object.values(node)) stack.push([child, depth + 1]);
   }
   return deepest;
 }

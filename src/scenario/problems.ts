@@ -19,7 +19,7 @@ export class Problems {
 
   /** Orders problems as they appear in the file. */
   sortByPlace(): void {
-    const place = (text: string): number[] => (/:(\d+):(\d+) /.exec(text)?.slice(1).map(Number) ?? [0, 0]);
+    const place = (text: string): number[] => /:(\d+):(\d+) /.exec(text)?.slice(1).map(Number) ?? [0, 0];
     this.list.sort((a, b) => {
       const [la = 0, ca = 0] = place(a);
       const [lb = 0, cb = 0] = place(b);
@@ -43,7 +43,13 @@ export function show(value: unknown): string {
  * The duration at `raw[key]` in ms, or `fallbackMs` when the key is absent (or when it is not a duration: a
  * problem at `path.key` says so).
  */
-export function durationAt<T extends object>(problems: Problems, raw: T, key: keyof T & string, path: PathSegment[], fallbackMs: number): number {
+export function durationAt<T extends object>(
+  problems: Problems,
+  raw: T,
+  key: keyof T & string,
+  path: PathSegment[],
+  fallbackMs: number,
+): number {
   const value: unknown = raw[key];
   if (value === undefined) return fallbackMs;
   const ms = parseDurationMs(value);

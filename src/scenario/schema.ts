@@ -38,7 +38,12 @@ const network = {
     schedule: {
       type: 'array',
       maxItems: 100,
-      items: { type: 'object', additionalProperties: false, required: ['at'], properties: { at: duration, uplink: link, downlink: link } },
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['at'],
+        properties: { at: duration, uplink: link, downlink: link },
+      },
     },
   },
 } as const;
@@ -55,7 +60,12 @@ const executor = {
       type: 'array',
       minItems: 1,
       maxItems: 100,
-      items: { type: 'object', additionalProperties: false, required: ['duration', 'target'], properties: { duration, target: { type: 'integer', minimum: 0, maximum: 100_000 } } },
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['duration', 'target'],
+        properties: { duration, target: { type: 'integer', minimum: 0, maximum: 100_000 } },
+      },
     },
     // arrival-rate
     rate: { type: 'number', exclusiveMinimum: 0, maximum: 1000 },
@@ -101,7 +111,11 @@ const ai = {
                 additionalProperties: false,
                 properties: { fixedMs: { type: 'number', minimum: 0, maximum: 10_000 }, p50: duration, p99: duration },
               },
-              vp8: { type: 'object', additionalProperties: false, properties: { bitrateKbps: { type: 'number', exclusiveMinimum: 0, maximum: 100_000 } } },
+              vp8: {
+                type: 'object',
+                additionalProperties: false,
+                properties: { bitrateKbps: { type: 'number', exclusiveMinimum: 0, maximum: 100_000 } },
+              },
               filter: { enum: ['blur', 'edges'] },
               detector: { enum: ['face'] },
             },
@@ -113,7 +127,10 @@ const ai = {
     queue: {
       type: 'object',
       additionalProperties: false,
-      properties: { max: { ...positiveInteger, maximum: 100_000 }, policy: { enum: ['drop-oldest', 'drop-newest', 'block'] } },
+      properties: {
+        max: { ...positiveInteger, maximum: 100_000 },
+        policy: { enum: ['drop-oldest', 'drop-newest', 'block'] },
+      },
     },
     // a list of simulated devices, or `gpus` (checked in validate.ts)
     devices: {
@@ -134,7 +151,10 @@ const ai = {
       type: 'object',
       additionalProperties: false,
       required: ['type'],
-      properties: { type: { enum: ['in-process', 'external'] }, socket: { type: 'string', minLength: 1, maxLength: 100 } },
+      properties: {
+        type: { enum: ['in-process', 'external'] },
+        socket: { type: 'string', minLength: 1, maxLength: 100 },
+      },
     },
     budget: duration,
     speech: {

@@ -2,9 +2,9 @@
  * The scenario contract: what a validated scenario file turns into, every default filled in.
  * Units are in every numeric field name.
  */
+import type { ThresholdSpec } from '../budgets/types.js';
 import type { AiOptions } from '../protocol/ai.js';
 import type { VideoOptions } from '../protocol/video.js';
-import type { ThresholdSpec } from '../budgets/types.js';
 
 export type PeerRole = 'publisher' | 'subscriber';
 export type PeerKind = 'synthetic' | 'browser';
@@ -66,9 +66,7 @@ export interface PeerGroup {
 }
 
 /** Where peers publish and subscribe. `{room}` in a URL is replaced by the room id. */
-export type Target =
-  | { type: 'reference' }
-  | { type: 'external'; whipUrl: string; whepUrl: string; token?: string };
+export type Target = { type: 'reference' } | { type: 'external'; whipUrl: string; whepUrl: string; token?: string };
 
 /** How the scenario sets up the SFU under test: the reference SFU's calibration knobs (its server-side options are `SfuOptions`). */
 export interface SfuTarget {

@@ -5,14 +5,20 @@
  */
 import { Ajv, type DefinedError, type ErrorObject } from 'ajv';
 import { distance } from 'fastest-levenshtein';
-import { checkAgainstCatalogue, checkKeyAgainstCatalogue, parseThresholdExpression, parseThresholdKey } from '../budgets/parse.js';
+
+import {
+  checkAgainstCatalogue,
+  checkKeyAgainstCatalogue,
+  parseThresholdExpression,
+  parseThresholdKey,
+} from '../budgets/parse.js';
 import type { ThresholdSpec } from '../budgets/types.js';
 import { GlassbenchError } from '../errors.js';
 import type { AiOptions } from '../protocol/ai.js';
-import { loadScenarioFile, parseScenarioText, type LoadedDocument, type PathSegment } from './load.js';
-import { durationAt, Problems, show } from './problems.js';
-import { scenarioSchema, type RawPeerGroup, type RawScenario, type RawSfu } from './schema.js';
 import type { VideoOptions } from '../protocol/video.js';
+import { type LoadedDocument, loadScenarioFile, parseScenarioText, type PathSegment } from './load.js';
+import { durationAt, Problems, show } from './problems.js';
+import { type RawPeerGroup, type RawScenario, type RawSfu, scenarioSchema } from './schema.js';
 import type { PeerGroup, Scenario, SfuTarget, Target, Variant } from './types.js';
 import { toAi } from './validate-ai.js';
 import { toExecutor } from './validate-load.js';
@@ -33,7 +39,8 @@ function unknownKey(key: string, known: readonly string[]): string {
       bestDistance = d;
     }
   }
-  if (best !== undefined && bestDistance <= (best.length >= 4 ? Math.max(2, Math.floor(best.length / 3)) : 1)) return `unknown key (did you mean "${best}"?)`;
+  if (best !== undefined && bestDistance <= (best.length >= 4 ? Math.max(2, Math.floor(best.length / 3)) : 1))
+    return `unknown key (did you mean "${best}"?)`;
   return known.length > 0 && known.length <= 12 ? `unknown key (known here: ${known.join(', ')})` : 'unknown key';
 }
 
@@ -73,7 +80,10 @@ function reportSchemaError(problems: Problems, root: unknown, schemaError: Error
       problems.add(path, `missing required key "${String(error.params.missingProperty)}"`);
       return;
     case 'enum':
-      problems.add(path, `must be one of ${error.params.allowedValues.map(show).join(', ')}, got ${show(valueAt(root, path))}`);
+      problems.add(
+        path,
+        `must be one of ${error.params.allowedValues.map(show).join(', ')}, got ${show(valueAt(root, path))}`,
+      );
       return;
     default:
       problems.add(path, `${error.message ?? 'is invalid'}, got ${show(valueAt(root, path))}`);
@@ -97,7 +107,8 @@ function toTarget(problems: Problems, value: RawScenario['target']): Target {
   }
   const raw = value;
   for (const key of Object.keys(raw)) {
-    if (!['whip', 'whep', 'token'].includes(key)) problems.add(['target', key], unknownKey(key, ['whip', 'whep', 'token']), { key: true });
+    if (!['whip', 'whep', 'token'].includes(key))
+      problems.add(['target', key], unknownKey(key, ['whip', 'whep', 'token']), { key: true });
   }
   for (const key of ['whip', 'whep']) {
     const url = raw[key];
@@ -105,7 +116,8 @@ function toTarget(problems: Problems, value: RawScenario['target']): Target {
       problems.add(['target', key], `must be an http(s) URL, got ${show(url)}`);
     }
   }
-  if (raw['token'] !== undefined && typeof raw['token'] !== 'string') problems.add(['target', 'token'], 'must be a string');
+  if (raw['token'] !== undefined && typeof raw['token'] !== 'string')
+    problems.add(['target', 'token'], 'must be a string');
   const target: Target = { type: 'external', whipUrl: String(raw['whip']), whepUrl: String(raw['whep']) };
   if (typeof raw['token'] === 'string') target.token = raw['token'];
   return target;
@@ -205,7 +217,11 @@ export function validateScenario(doc: LoadedDocument): Scenario {
     // the semantic checks met a value of a type the schema already refused: its problems say what is wrong
     if (problems.list.length === 0) problems.add([], `cannot be checked: ${(error as Error).message}`);
     problems.sortByPlace();
-    throw new GlassbenchError('INVALID_INPUT', `${doc.file}: invalid scenario (${problems.list.length} problem${problems.list.length === 1 ? '' : 's'})`, { problems: problems.list });
+    throw new GlassbenchError(
+      'INVALID_INPUT',
+      `${doc.file}: invalid scenario (${problems.list.length} problem${problems.list.length === 1 ? '' : 's'})`,
+      { problems: problems.list },
+    );
   }
 }
 
@@ -235,12 +251,18 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
     problems.add(['sfu', 'addDelayMs'], 'only the reference SFU can add delay; remove it or use target: reference');
   }
   if (target.type === 'external' && sfu.burnCpuMsPerFrame !== undefined) {
-    problems.add(['sfu', 'burnCpuMsPerFrame'], 'only the reference SFU can burn CPU per frame; remove it or use target: reference');
+    problems.add(
+      ['sfu', 'burnCpuMsPerFrame'],
+      'only the reference SFU can burn CPU per frame; remove it or use target: reference',
+    );
   }
   const aiOptions = toAi(problems, raw.ai, target);
   const checkAi = (options: AiOptions, at: Problems): void => {
     if (options.speech && options.placement === 'cloud' && !peers.some((g) => g.role === 'publisher' && g.audio)) {
-      at.add(['ai', 'speech'], 'the translation chain needs spoken audio: give a browser publisher audio: { utterances: true }');
+      at.add(
+        ['ai', 'speech'],
+        'the translation chain needs spoken audio: give a browser publisher audio: { utterances: true }',
+      );
     }
     if (options.placement === 'edge' && peers.some((g) => g.role === 'publisher' && g.kind !== 'browser')) {
       at.add(['ai', 'placement'], 'edge AI runs in the sending browser: every publisher group must be kind: browser');
@@ -254,44 +276,79 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
     if (v.ai !== undefined) checkAi(ai, at);
     const vs = v.sfu ?? raw.sfu ?? {};
     if (target.type === 'external' && v.sfu?.burnCpuMsPerFrame !== undefined) {
-      at.add(['sfu', 'burnCpuMsPerFrame'], 'only the reference SFU can burn CPU per frame; remove it or use target: reference');
+      at.add(
+        ['sfu', 'burnCpuMsPerFrame'],
+        'only the reference SFU can burn CPU per frame; remove it or use target: reference',
+      );
     }
     return { name: v.name, ai, sfu: sfuTargetOf(vs) };
   });
   const variantNames = variants.map((v) => v.name);
-  for (const [i, name] of variantNames.entries()) if (variantNames.indexOf(name) !== i) problems.add(['variants', i, 'name'], `variant ${name} is listed twice`);
-  if (raw.variants === undefined && (raw.rounds !== undefined || raw.order !== undefined)) problems.add([raw.rounds !== undefined ? 'rounds' : 'order'], 'rounds and order apply to variants: add a variants list');
+  for (const [i, name] of variantNames.entries())
+    if (variantNames.indexOf(name) !== i) problems.add(['variants', i, 'name'], `variant ${name} is listed twice`);
+  if (raw.variants === undefined && (raw.rounds !== undefined || raw.order !== undefined))
+    problems.add(
+      [raw.rounds !== undefined ? 'rounds' : 'order'],
+      'rounds and order apply to variants: add a variants list',
+    );
   const rooms = raw.rooms ?? 1;
   const slotsPerRoom = peers.filter((g) => g.role === 'subscriber').reduce((sum, g) => sum + (g.count ?? 0), 0);
   const executor = toExecutor(problems, raw.executor, slotsPerRoom, rooms);
   if (executor.type === 'ramping-peers') {
     const stepsMs = executor.steps.reduce((sum, s) => sum + s.durationMs, 0);
-    if (raw.duration !== undefined && durationMs !== stepsMs) problems.add(['duration'], `is ${durationMs} ms but the executor's stages last ${stepsMs} ms: leave duration out (the stages give it)`);
+    if (raw.duration !== undefined && durationMs !== stepsMs)
+      problems.add(
+        ['duration'],
+        `is ${durationMs} ms but the executor's stages last ${stepsMs} ms: leave duration out (the stages give it)`,
+      );
     durationMs = stepsMs;
   } else if (raw.duration === undefined) {
     problems.add([], 'missing required key "duration"');
   }
   if (executor.type === 'arrival-rate') {
-    if (raw.rooms !== undefined) problems.add(['rooms'], 'arrival-rate makes a room per call: leave rooms out (maxCalls bounds them)');
+    if (raw.rooms !== undefined)
+      problems.add(['rooms'], 'arrival-rate makes a room per call: leave rooms out (maxCalls bounds them)');
     const calls = Math.ceil((durationMs / 1000) * executor.ratePerSecond);
-    if (calls * peers.reduce((sum, g) => sum + (g.count ?? 0), 0) > MAX_PLANNED_PEERS) problems.add(['executor', 'rate'], `starts ${calls} calls in ${durationMs} ms: more than ${MAX_PLANNED_PEERS} peers in all`);
+    if (calls * peers.reduce((sum, g) => sum + (g.count ?? 0), 0) > MAX_PLANNED_PEERS)
+      problems.add(
+        ['executor', 'rate'],
+        `starts ${calls} calls in ${durationMs} ms: more than ${MAX_PLANNED_PEERS} peers in all`,
+      );
   }
   const network = toNetwork(problems, raw.network, ['network']);
   const impaired = network !== undefined || peers.some((g) => g.network);
-  if (impaired && target.type === 'external') problems.add([raw.network !== undefined ? 'network' : 'peers'], 'network impairment puts peers in namespaces that reach only the reference SFU: use target: reference');
-  if (impaired && typeof raw.browser?.wsEndpoint === 'string' && peers.some((g) => g.kind === 'browser' && (g.network ?? network))) {
-    problems.add(['browser', 'wsEndpoint'], 'a remote browser is outside the run\'s network namespaces: its peers cannot be impaired');
+  if (impaired && target.type === 'external')
+    problems.add(
+      [raw.network !== undefined ? 'network' : 'peers'],
+      'network impairment puts peers in namespaces that reach only the reference SFU: use target: reference',
+    );
+  if (
+    impaired &&
+    typeof raw.browser?.wsEndpoint === 'string' &&
+    peers.some((g) => g.kind === 'browser' && (g.network ?? network))
+  ) {
+    problems.add(
+      ['browser', 'wsEndpoint'],
+      "a remote browser is outside the run's network namespaces: its peers cannot be impaired",
+    );
   }
   const connectTimeoutMs = durationAt(problems, raw, 'connectTimeout', [], 15_000);
   const warmupMs = durationAt(problems, raw, 'warmup', [], 0);
   if (problems.list.length > 0) {
     problems.sortByPlace();
-    throw new GlassbenchError('INVALID_INPUT', `${doc.file}: invalid scenario (${problems.list.length} problem${problems.list.length === 1 ? '' : 's'})`, {
-      problems: problems.list,
-    });
+    throw new GlassbenchError(
+      'INVALID_INPUT',
+      `${doc.file}: invalid scenario (${problems.list.length} problem${problems.list.length === 1 ? '' : 's'})`,
+      {
+        problems: problems.list,
+      },
+    );
   }
-  const plannedRooms = executor.type === 'arrival-rate' ? Math.max(1, Math.ceil((durationMs / 1000) * executor.ratePerSecond)) : rooms;
-  const totalPeers = peers.reduce((sum, g) => sum + g.count, 0) * Math.min(plannedRooms, executor.type === 'arrival-rate' ? executor.maxCalls : plannedRooms);
+  const plannedRooms =
+    executor.type === 'arrival-rate' ? Math.max(1, Math.ceil((durationMs / 1000) * executor.ratePerSecond)) : rooms;
+  const totalPeers =
+    peers.reduce((sum, g) => sum + g.count, 0) *
+    Math.min(plannedRooms, executor.type === 'arrival-rate' ? executor.maxCalls : plannedRooms);
   const wsEndpoint = raw.browser?.wsEndpoint;
   return {
     name: raw.name,

@@ -3,11 +3,13 @@
  * frame_latency_ms and sfu_ms, within 2 ms, against the same scenario without it.
  */
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
+
 import type { TrendSummary } from '../../src/metrics/histogram.js';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
-import { tempDir, expectAccountingHolds } from '../fixtures/cli.js';
+import { expectAccountingHolds, tempDir } from '../fixtures/cli.js';
 
 async function medians(addDelayMs: number): Promise<{ frame: number; sfu: number; count: number }> {
   const scenario = scenarioFromText(`name: calibration

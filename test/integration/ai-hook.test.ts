@@ -3,15 +3,17 @@
  * policy under overload, the external worker over a Unix socket (and surviving its death), and the device
  * scheduler's spread and utilisation.
  */
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+
 import { afterEach, describe, expect, it } from 'vitest';
+
 import type { TrendSummary } from '../../src/metrics/histogram.js';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import type { RunSummary } from '../../src/report/summary.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
 import { readFrames, readSummary, runCli, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
 import { glassbenchChildPids, glassbenchChromiumPids, requireBinary } from '../fixtures/system.js';
-import { spawnSync } from 'node:child_process';
 
 const scenario = (ai: string, duration = '5s'): string => `name: ai-hook
 duration: ${duration}
@@ -34,7 +36,10 @@ const count = (s: RunSummary, name: string): number => (s.metrics[name] as { cou
 
 function externalWorkerPids(): number[] {
   const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout;
-  return ps.split('\n').filter((l) => l.includes('reference-server/ai/external-worker.js')).map((l) => Number(l.trim().split(/\s+/)[0]));
+  return ps
+    .split('\n')
+    .filter((l) => l.includes('reference-server/ai/external-worker.js'))
+    .map((l) => Number(l.trim().split(/\s+/)[0]));
 }
 
 describe('AI hook (cloud, synthetic models)', () => {
@@ -44,7 +49,11 @@ describe('AI hook (cloud, synthetic models)', () => {
 
   it('inline fixedMs 20: median ai_inference_ms 20 +/- 1 and frame_latency_ms +20 +/- 3 over placement none', async () => {
     const base = await run(scenario('ai: { placement: none }'));
-    const hooked = await run(scenario('ai: { placement: cloud, mode: inline, stages: [ { name: inference, model: { synthetic: { fixedMs: 20 } } } ] }'));
+    const hooked = await run(
+      scenario(
+        'ai: { placement: cloud, mode: inline, stages: [ { name: inference, model: { synthetic: { fixedMs: 20 } } } ] }',
+      ),
+    );
     expect(base.summary.status).toBe('passed');
     expect(hooked.summary.status).toBe('passed');
     expect(count(base.summary, 'ai_inference_ms')).toBe(0);
@@ -66,8 +75,12 @@ describe('AI hook (cloud, synthetic models)', () => {
     expect(hooked.summary.ai).toMatchObject({ placement: 'cloud', mode: 'inline', stages: ['inference'] });
   }, 60_000);
 
-  it('tap mode forwards frames untouched and sends each frame\'s AI result to subscribers over a DataChannel', async () => {
-    const { summary, out } = await run(scenario('ai: { placement: cloud, mode: tap, stages: [ { name: inference, model: { synthetic: { fixedMs: 20 } } } ] }'));
+  it("tap mode forwards frames untouched and sends each frame's AI result to subscribers over a DataChannel", async () => {
+    const { summary, out } = await run(
+      scenario(
+        'ai: { placement: cloud, mode: tap, stages: [ { name: inference, model: { synthetic: { fixedMs: 20 } } } ] }',
+      ),
+    );
     expect(summary.status).toBe('passed');
     // frames do not wait for the AI: sfu_ms stays at forwarding cost
     expect(trend(summary, 'sfu_ms').p50).toBeLessThan(5);
@@ -76,7 +89,9 @@ describe('AI hook (cloud, synthetic models)', () => {
     const results = trend(summary, 'ai_result_latency_ms');
     expect(results.count).toBeGreaterThanOrEqual(0.99 * count(summary, 'frames_received'));
     const frames = readFrames(out).filter((f) => f['warmup'] !== true);
-    const gaps = frames.filter((f) => typeof f['aiResultMs'] === 'number').map((f) => (f['aiResultMs'] as number) - (f['receivedMs'] as number));
+    const gaps = frames
+      .filter((f) => typeof f['aiResultMs'] === 'number')
+      .map((f) => (f['aiResultMs'] as number) - (f['receivedMs'] as number));
     expect(gaps.length).toBeGreaterThan(200);
     gaps.sort((a, b) => a - b);
     expect(gaps[gaps.length >> 1]).toBeGreaterThan(15);
@@ -105,7 +120,9 @@ ai: { placement: cloud, mode: tap, stages: [ { name: inference, model: { synthet
     const path = await writeScenario(
       dir,
       'overload.yaml',
-      scenario('ai: { placement: cloud, stages: [ { name: inference, model: { synthetic: { fixedMs: 50 } } } ], workers: 1, queue: { max: 2, policy: drop-oldest } }'),
+      scenario(
+        'ai: { placement: cloud, stages: [ { name: inference, model: { synthetic: { fixedMs: 50 } } } ], workers: 1, queue: { max: 2, policy: drop-oldest } }',
+      ),
     );
     const out = join(dir, 'out');
     const result = await runCli(['run', path, '--out', out]);
@@ -134,7 +151,9 @@ ai: { placement: cloud, mode: tap, stages: [ { name: inference, model: { synthet
     const b = trend(external.summary, 'ai_inference_ms');
     expect(b.count).toBeGreaterThan(100);
     expect(Math.abs(b.p50 - a.p50)).toBeLessThanOrEqual(1);
-    expect(Math.abs(trend(external.summary, 'frame_latency_ms').p50 - trend(inProcess.summary, 'frame_latency_ms').p50)).toBeLessThanOrEqual(1.5);
+    expect(
+      Math.abs(trend(external.summary, 'frame_latency_ms').p50 - trend(inProcess.summary, 'frame_latency_ms').p50),
+    ).toBeLessThanOrEqual(1.5);
     expect(externalWorkerPids()).toEqual([]);
   }, 60_000);
 
@@ -143,7 +162,10 @@ ai: { placement: cloud, mode: tap, stages: [ { name: inference, model: { synthet
     const path = await writeScenario(
       dir,
       'kill-worker.yaml',
-      scenario('ai: { placement: cloud, stages: [ { name: inference, model: { synthetic: { fixedMs: 60 } } } ], workers: 3, queue: { max: 4 }, worker: { type: external } }', '6s'),
+      scenario(
+        'ai: { placement: cloud, stages: [ { name: inference, model: { synthetic: { fixedMs: 60 } } } ], workers: 3, queue: { max: 4 }, worker: { type: external } }',
+        '6s',
+      ),
     );
     const out = join(dir, 'out');
     const cli = startCli(['run', path, '--out', out]);
@@ -171,7 +193,9 @@ ai: { placement: cloud, mode: tap, stages: [ { name: inference, model: { synthet
   it('spreads work over three simulated devices of different speeds by least outstanding work and reports their utilisation', async () => {
     const { summary } = await run(
       // 200 ms of model time: 200, 100 and 50 ms on the three devices, 35 frames/s together for 30 offered
-      scenario('ai: { placement: cloud, stages: [ { name: inference, model: { synthetic: { fixedMs: 200 } } } ], workers: 8, devices: [ { name: slow, speed: 1 }, { name: mid, speed: 2 }, { name: fast, speed: 4 } ] }'),
+      scenario(
+        'ai: { placement: cloud, stages: [ { name: inference, model: { synthetic: { fixedMs: 200 } } } ], workers: 8, devices: [ { name: slow, speed: 1 }, { name: mid, speed: 2 }, { name: fast, speed: 4 } ] }',
+      ),
     );
     expect(summary.status).toBe('passed');
     const devices = summary.ai?.devices ?? {};
@@ -190,7 +214,10 @@ ai: { placement: cloud, mode: tap, stages: [ { name: inference, model: { synthet
     expect(count(summary, 'frames_dropped_ai')).toBe(0);
   }, 60_000);
   it('devices: gpus uses the GPUs nvidia-smi lists (each call names its GPU to the external worker), and where there are none says so', async () => {
-    const text = scenario('ai: { placement: cloud, stages: [ { name: inference, model: { synthetic: { fixedMs: 5 } } } ], workers: 2, devices: gpus, worker: { type: external } }', '3s');
+    const text = scenario(
+      'ai: { placement: cloud, stages: [ { name: inference, model: { synthetic: { fixedMs: 5 } } } ], workers: 2, devices: gpus, worker: { type: external } }',
+      '3s',
+    );
     const smi = spawnSync('nvidia-smi', ['--query-gpu=index', '--format=csv,noheader'], { encoding: 'utf8' });
     const gpus = smi.status === 0 ? smi.stdout.trim().split('\n').filter(Boolean).length : 0;
     if (gpus === 0) {
@@ -198,7 +225,9 @@ ai: { placement: cloud, mode: tap, stages: [ { name: inference, model: { synthet
       const dir = await tempDir();
       const result = await runCli(['run', await writeScenario(dir, 'gpus.yaml', text), '--out', join(dir, 'out')]);
       expect(result.code).toBe(107);
-      expect(result.stderr + result.stdout).toMatch(/ai\.devices: gpus: nvidia-smi is not installed; this machine has no usable NVIDIA GPU \(use simulated devices instead\)/);
+      expect(result.stderr + result.stdout).toMatch(
+        /ai\.devices: gpus: nvidia-smi is not installed; this machine has no usable NVIDIA GPU \(use simulated devices instead\)/,
+      );
       return;
     }
     const { summary } = await run(text);
@@ -245,7 +274,8 @@ ai:
       // the hook's time is inside the SFU's
       expect(f['sfuMs'] as number).toBeGreaterThanOrEqual((f['aiHookMs'] as number) - 1);
     }
-    for (const metric of ['ai_decode_ms', 'ai_inference_ms', 'ai_encode_ms', 'ai_queue_ms', 'ai_hook_ms']) expect(count(summary, metric)).toBeGreaterThanOrEqual(displayed);
+    for (const metric of ['ai_decode_ms', 'ai_inference_ms', 'ai_encode_ms', 'ai_queue_ms', 'ai_hook_ms'])
+      expect(count(summary, metric)).toBeGreaterThanOrEqual(displayed);
     expect(glassbenchChromiumPids()).toEqual([]);
   }, 90_000);
 });

@@ -11,7 +11,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
+
 import type { TrendSummary } from '../../src/metrics/histogram.js';
 import type { RunSummary } from '../../src/report/summary.js';
 import { readFrames, readSummary, runCli, tempDir, writeScenario } from '../fixtures/cli.js';
@@ -19,10 +21,15 @@ import { readFrames, readSummary, runCli, tempDir, writeScenario } from '../fixt
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
 
-async function run(name: string, text: string): Promise<{ code: number | null; stdout: string; summary: RunSummary; outDir: string }> {
+async function run(
+  name: string,
+  text: string,
+): Promise<{ code: number | null; stdout: string; summary: RunSummary; outDir: string }> {
   const dir = await tempDir();
   const path = await writeScenario(dir, `${name}.yaml`, text);
   const outDir = join(dir, 'out');
@@ -33,7 +40,9 @@ async function run(name: string, text: string): Promise<{ code: number | null; s
 
 describe('the system under test, named', () => {
   it('names the SFU as the bottleneck when it cannot keep up with two publishers, and the run stays valid', async () => {
-    const { code, stdout, summary, outDir } = await run('burn', `name: sfu-bottleneck
+    const { code, stdout, summary, outDir } = await run(
+      'burn',
+      `name: sfu-bottleneck
 duration: 8s
 rooms: 2
 # the starved SFU is slow to finish DTLS with the second room's peers
@@ -42,13 +51,18 @@ sfu: { burnCpuMsPerFrame: 25 }
 peers:
   - { role: publisher, count: 1, video: { bitrateKbps: 300 } }
   - { role: subscriber, count: 1 }
-`);
-    process.stdout.write(`burn 25 ms, 2 publishers: bottleneck ${JSON.stringify(summary.bottleneck)}, saturated ${summary.saturated}, processes ${JSON.stringify(summary.processes)}\n`);
+`,
+    );
+    process.stdout.write(
+      `burn 25 ms, 2 publishers: bottleneck ${JSON.stringify(summary.bottleneck)}, saturated ${summary.saturated}, processes ${JSON.stringify(summary.processes)}\n`,
+    );
     expect(code).toBe(0);
     expect(summary.scenario.burnCpuMsPerFrame).toBe(25);
     expect(summary.bottleneck?.process).toBe('sfu');
     // on this shared machine the SFU gets what CPU the others leave it: its starved event loop always shows
-    expect(summary.bottleneck?.reason).toMatch(/event-loop delay p99 \d+ ms \(median second, worst \d+ ms\), over 50 ms in \d+% of the window/);
+    expect(summary.bottleneck?.reason).toMatch(
+      /event-loop delay p99 \d+ ms \(median second, worst \d+ ms\), over 50 ms in \d+% of the window/,
+    );
     expect(summary.saturated).toBe(false);
     // the SFU's starved event loop is measured beside the stages, second by second (a second's p99 can read low
     // when the loop drained its backlog and idled: the monitor samples per turn of the loop, not per ms)
@@ -64,7 +78,9 @@ peers:
   }, 120_000);
 
   it('names the AI workers when the hook cannot keep up (a 60 ms model, one worker, 30 fps)', async () => {
-    const { code, stdout, summary } = await run('ai', `name: ai-bottleneck
+    const { code, stdout, summary } = await run(
+      'ai',
+      `name: ai-bottleneck
 duration: 6s
 peers:
   - { role: publisher, count: 1, video: { bitrateKbps: 300 } }
@@ -72,26 +88,35 @@ peers:
 ai:
   stages: [ { name: inference, model: { synthetic: { fixedMs: 60 } } } ]
   workers: 1
-`);
+`,
+    );
     expect(code).toBe(0);
     expect(summary.saturated).toBe(false);
     expect(summary.bottleneck).toBeDefined();
     // the simulated device is busy by the clock, whatever else runs on this machine
     const note = summary.notes.find((n) => n.startsWith("bottleneck: the SFU's AI workers could not keep up"));
-    expect(note).toMatch(/device sim0 95% busy or more in 100% of the window; \d+ of \d+ frames dropped by the drop-oldest queue \(max 4\)/);
+    expect(note).toMatch(
+      /device sim0 95% busy or more in 100% of the window; \d+ of \d+ frames dropped by the drop-oldest queue \(max 4\)/,
+    );
     expect(stdout).toContain("note: bottleneck: the SFU's AI workers could not keep up");
   }, 120_000);
 
   it('books a burn the SFU keeps up with as sfu_ms (+10 +/- 2 ms), not as uplink_ms (within 2 ms)', async () => {
-    const pooled = { base: { sfu: [] as number[], uplink: [] as number[] }, burn: { sfu: [] as number[], uplink: [] as number[] } };
+    const pooled = {
+      base: { sfu: [] as number[], uplink: [] as number[] },
+      burn: { sfu: [] as number[], uplink: [] as number[] },
+    };
     for (const side of ['base', 'burn', 'base', 'burn'] as const) {
-      const { code, summary, outDir } = await run(side, `name: sfu-burn-calibration
+      const { code, summary, outDir } = await run(
+        side,
+        `name: sfu-burn-calibration
 duration: 8s
 sfu: { burnCpuMsPerFrame: ${side === 'burn' ? 10 : 0} }
 peers:
   - { role: publisher, count: 1, video: { bitrateKbps: 300 } }
   - { role: subscriber, count: 2 }
-`);
+`,
+      );
       expect(code).toBe(0);
       expect(summary.saturated).toBe(false);
       for (const r of readFrames(outDir)) {
@@ -102,7 +127,9 @@ peers:
     }
     const sfuShift = median(pooled.burn.sfu) - median(pooled.base.sfu);
     const uplinkShift = median(pooled.burn.uplink) - median(pooled.base.uplink);
-    process.stdout.write(`burn 10 ms: median sfu_ms ${median(pooled.base.sfu).toFixed(2)} -> ${median(pooled.burn.sfu).toFixed(2)} (+${sfuShift.toFixed(2)}), uplink_ms ${median(pooled.base.uplink).toFixed(2)} -> ${median(pooled.burn.uplink).toFixed(2)} (${uplinkShift.toFixed(2)}); frames ${pooled.base.sfu.length} / ${pooled.burn.sfu.length}\n`);
+    process.stdout.write(
+      `burn 10 ms: median sfu_ms ${median(pooled.base.sfu).toFixed(2)} -> ${median(pooled.burn.sfu).toFixed(2)} (+${sfuShift.toFixed(2)}), uplink_ms ${median(pooled.base.uplink).toFixed(2)} -> ${median(pooled.burn.uplink).toFixed(2)} (${uplinkShift.toFixed(2)}); frames ${pooled.base.sfu.length} / ${pooled.burn.sfu.length}\n`,
+    );
     expect(pooled.base.sfu.length).toBeGreaterThan(800);
     expect(pooled.burn.sfu.length).toBeGreaterThan(800);
     expect(Math.abs(sfuShift - 10)).toBeLessThanOrEqual(2);

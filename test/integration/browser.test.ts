@@ -2,19 +2,30 @@
  * Browser peers in real Chromium (Debian's package): glass-to-glass on every frame, the marker through
  * VP8 at low and high bitrates, calibration with addDelayMs, and a browser killed mid-run.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_FLAGS } from '../../src/peers/browser/browser-host.js';
+
 import type { TrendSummary } from '../../src/metrics/histogram.js';
 import { runScenario } from '../../src/orchestrator/runner.js';
+import { CHROMIUM_FLAGS } from '../../src/peers/browser/browser-host.js';
 import type { RunSummary } from '../../src/report/summary.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
 import { readFrames, readSummary, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
 import { glassbenchBrowserMainPids, glassbenchChromiumPids, requireBinary } from '../fixtures/system.js';
 
-const pair = (options: { duration?: string; warmup?: string; bitrateKbps?: number; addDelayMs?: number; runners?: number; subscribers?: number } = {}): string => `name: browser-test
+const pair = (
+  options: {
+    duration?: string;
+    warmup?: string;
+    bitrateKbps?: number;
+    addDelayMs?: number;
+    runners?: number;
+    subscribers?: number;
+  } = {},
+): string => `name: browser-test
 duration: ${options.duration ?? '4s'}
 warmup: ${options.warmup ?? '0s'}
 runners: ${options.runners ?? 1}
@@ -26,14 +37,20 @@ peers:
 
 async function run(text: string): Promise<RunSummary> {
   const dir = await tempDir();
-  const { summary } = await runScenario({ scenario: scenarioFromText(text), runId: 'browser-test', outDir: join(dir, 'out') });
+  const { summary } = await runScenario({
+    scenario: scenarioFromText(text),
+    runId: 'browser-test',
+    outDir: join(dir, 'out'),
+  });
   return summary;
 }
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 const count = (s: RunSummary, name: string): number => (s.metrics[name] as { count: number } | undefined)?.count ?? 0;
@@ -55,7 +72,8 @@ describe('browser peers', () => {
     expect(displayed).toBeGreaterThan(150);
     expect(count(summary, 'g2g_latency_ms') / displayed).toBeGreaterThanOrEqual(0.99);
     expect(summary.metrics['identity_lost']).toBeDefined();
-    for (const stage of ['uplink_ms', 'sfu_ms', 'downlink_ms', 'render_ms']) expect(count(summary, stage)).toBeGreaterThan(0);
+    for (const stage of ['uplink_ms', 'sfu_ms', 'downlink_ms', 'render_ms'])
+      expect(count(summary, stage)).toBeGreaterThan(0);
     const g2g = summary.metrics['g2g_latency_ms'] as TrendSummary;
     expect(g2g.p50).toBeGreaterThan(0);
     expect(summary.processes['browser-1']?.samples).toBeGreaterThan(0);
@@ -74,13 +92,20 @@ describe('browser peers', () => {
     // alternate, three each, and the medians are taken over all measured frames of each side. One
     // subscriber: with three pages on two cores the delay moves the subscribers' decoding into the
     // publisher's encode window, and the shared CPU then adds 2-6 ms of its own (README, Calibration).
-    const pooled = { base: { g2g: [] as number[], sfu: [] as number[] }, delayed: { g2g: [] as number[], sfu: [] as number[] } };
+    const pooled = {
+      base: { g2g: [] as number[], sfu: [] as number[] },
+      delayed: { g2g: [] as number[], sfu: [] as number[] },
+    };
     for (let round = 0; round < 3; round += 1) {
       for (const side of ['base', 'delayed'] as const) {
         const dir = await tempDir();
         const out = join(dir, 'out');
         const text = pair({ duration: '4s', warmup: '2s', subscribers: 1, addDelayMs: side === 'delayed' ? 80 : 0 });
-        const { summary } = await runScenario({ scenario: scenarioFromText(text), runId: `delay-${side}-${round}`, outDir: out });
+        const { summary } = await runScenario({
+          scenario: scenarioFromText(text),
+          runId: `delay-${side}-${round}`,
+          outDir: out,
+        });
         expect(summary.status).toBe('passed');
         for (const frame of readFrames(out)) {
           if (frame['warmup'] === true) continue;
@@ -92,7 +117,9 @@ describe('browser peers', () => {
     for (const side of [pooled.base, pooled.delayed]) expect(side.g2g.length).toBeGreaterThan(3 * 90);
     const g2gShift = median(pooled.delayed.g2g) - median(pooled.base.g2g);
     const sfuShift = median(pooled.delayed.sfu) - median(pooled.base.sfu);
-    process.stdout.write(`addDelayMs 80: median g2g ${median(pooled.base.g2g).toFixed(1)} -> ${median(pooled.delayed.g2g).toFixed(1)} ms (+${g2gShift.toFixed(1)}), sfu_ms +${sfuShift.toFixed(1)}\n`);
+    process.stdout.write(
+      `addDelayMs 80: median g2g ${median(pooled.base.g2g).toFixed(1)} -> ${median(pooled.delayed.g2g).toFixed(1)} ms (+${g2gShift.toFixed(1)}), sfu_ms +${sfuShift.toFixed(1)}\n`,
+    );
     expect(Math.abs(sfuShift - 80)).toBeLessThanOrEqual(2);
     expect(Math.abs(g2gShift - 80)).toBeLessThanOrEqual(5);
   }, 240_000);
@@ -142,18 +169,32 @@ peers:
     expect(count(summary, 'identity_lost')).toBe(0);
     const frames = readFrames(out).filter((f) => f['warmup'] !== true);
     const bySubscriber = new Map<string, Record<string, unknown>[]>();
-    for (const f of frames) bySubscriber.set(String(f['subscriber']), [...(bySubscriber.get(String(f['subscriber'])) ?? []), f]);
+    for (const f of frames)
+      bySubscriber.set(String(f['subscriber']), [...(bySubscriber.get(String(f['subscriber'])) ?? []), f]);
     expect([...bySubscriber.keys()].sort()).toEqual(['r1-sub2-1', 'r1-sub3-1', 'r1-sub3-2', 'r1-sub3-3']);
     for (const [subscriber, records] of bySubscriber) {
       expect(records.length).toBeGreaterThan(60);
       for (const record of records) {
-        for (const key of ['frameId', 'captureMs', 'sentMs', 'sfuInMs', 'sfuOutMs', 'receivedMs', 'frameLatencyMs', 'uplinkMs', 'sfuMs', 'downlinkMs']) {
+        for (const key of [
+          'frameId',
+          'captureMs',
+          'sentMs',
+          'sfuInMs',
+          'sfuOutMs',
+          'receivedMs',
+          'frameLatencyMs',
+          'uplinkMs',
+          'sfuMs',
+          'downlinkMs',
+        ]) {
           expect(record, `${subscriber} ${key}`).toHaveProperty(key);
         }
       }
     }
     const browserRecords = bySubscriber.get('r1-sub2-1') ?? [];
-    expect(browserRecords.every((r) => typeof r['g2gLatencyMs'] === 'number' && typeof r['renderMs'] === 'number')).toBe(true);
+    expect(
+      browserRecords.every((r) => typeof r['g2gLatencyMs'] === 'number' && typeof r['renderMs'] === 'number'),
+    ).toBe(true);
     expect(count(summary, 'g2g_latency_ms')).toBe(browserRecords.length);
   });
 
@@ -172,9 +213,13 @@ peers:
     const frames = readFrames(out).filter((f) => f['warmup'] !== true);
     const synthetic = frames.filter((f) => f['peerKind'] === 'synthetic');
     expect(synthetic.length).toBeGreaterThan(2 * 90);
-    const identified = synthetic.filter((f) => typeof f['frameId'] === 'string' && typeof f['frameLatencyMs'] === 'number');
+    const identified = synthetic.filter(
+      (f) => typeof f['frameId'] === 'string' && typeof f['frameLatencyMs'] === 'number',
+    );
     expect(identified.length / synthetic.length).toBeGreaterThanOrEqual(0.99);
-    for (const record of identified) for (const key of ['captureMs', 'sentMs', 'sfuInMs', 'sfuOutMs', 'receivedMs', 'uplinkMs', 'sfuMs', 'downlinkMs']) expect(record).toHaveProperty(key);
+    for (const record of identified)
+      for (const key of ['captureMs', 'sentMs', 'sfuInMs', 'sfuOutMs', 'receivedMs', 'uplinkMs', 'sfuMs', 'downlinkMs'])
+        expect(record).toHaveProperty(key);
     // the same frame id at the browser (read from pixels) and at the synthetic receivers (by RTP timestamp)
     const browserIds = new Set(frames.filter((f) => f['peerKind'] === 'browser').map((f) => f['frameId']));
     expect(identified.filter((f) => browserIds.has(f['frameId'])).length / identified.length).toBeGreaterThan(0.9);
@@ -183,9 +228,19 @@ peers:
 
   it('drives a browser it connects to (browserWSEndpoint) instead of launching one, and leaves it running', async () => {
     const profile = await tempDir('glassbench-chromium-remote-');
-    const chromium = spawn(process.env['CHROME_PATH'] ?? '/usr/bin/chromium', ['--headless', `--user-data-dir=${profile}`, '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0', ...CHROMIUM_FLAGS], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const chromium = spawn(
+      process.env['CHROME_PATH'] ?? '/usr/bin/chromium',
+      [
+        '--headless',
+        `--user-data-dir=${profile}`,
+        '--remote-debugging-address=127.0.0.1',
+        '--remote-debugging-port=0',
+        ...CHROMIUM_FLAGS,
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     try {
       const wsEndpoint = await new Promise<string>((resolve, reject) => {
         let err = '';
@@ -203,9 +258,12 @@ peers:
       expect(chromium.exitCode).toBeNull();
     } finally {
       chromium.kill('SIGKILL');
-      await new Promise((resolve) => (chromium.exitCode !== null ? resolve(undefined) : chromium.once('exit', resolve)));
+      await new Promise((resolve) =>
+        chromium.exitCode !== null ? resolve(undefined) : chromium.once('exit', resolve),
+      );
       // its renderers and helpers follow the main process out; wait for them before the no-leftovers check
-      for (let i = 0; i < 100 && glassbenchChromiumPids().length > 0; i += 1) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && glassbenchChromiumPids().length > 0; i += 1)
+        await new Promise((r) => setTimeout(r, 50));
     }
   });
 
@@ -222,7 +280,10 @@ peers:
     const { summary } = await runScenario({ scenario, runId: 'speech', outDir: out });
     expect(summary.status).toBe('passed');
     expect(summary.utterances?.count).toBeGreaterThanOrEqual(3);
-    const utterances = readFileSync(join(out, 'utterances.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; text: string; startMs: number; endMs: number });
+    const utterances = readFileSync(join(out, 'utterances.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; text: string; startMs: number; endMs: number });
     expect(utterances[0]).toMatchObject({ id: 'u1', text: 'The quick brown fox jumps over the lazy dog.' });
     for (const u of utterances) {
       expect(u.endMs - u.startMs).toBeGreaterThan(1000); // a spoken sentence, not silence

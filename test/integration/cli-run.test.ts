@@ -3,8 +3,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, readFrames, runCli, startCli, tempDir, writeScenario, readSummary } from '../fixtures/cli.js';
+
+import { CLI, readFrames, readSummary, runCli, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
 import { glassbenchChildPids } from '../fixtures/system.js';
 
 const SHORT = (extra = '', duration = '3s'): string => `name: cli-short
@@ -13,7 +15,6 @@ peers:
   - { role: publisher, count: 1, video: { bitrateKbps: 300 } }
   - { role: subscriber, count: 2 }
 ${extra}`;
-
 
 describe('glassbench run', () => {
   afterEach(() => {
@@ -26,12 +27,19 @@ describe('glassbench run', () => {
     const out = join(dir, 'out');
     const result = await runCli(['run', scenario, '--out', out]);
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/3\.0s\/3\.0s {2}peers 3\/3 {2}\d+ frames\/s {2}frame_latency p95 [\d.]+ ms \(budget 400 ms\)/);
+    expect(result.stderr).toMatch(
+      /3\.0s\/3\.0s {2}peers 3\/3 {2}\d+ frames\/s {2}frame_latency p95 [\d.]+ ms \(budget 400 ms\)/,
+    );
     expect(result.stdout).toMatch(/frame_latency_ms\s+\d+/);
     expect(result.stdout).toContain('PASS  frame_latency_ms p(95)<400');
     expect(result.stdout).toContain('status: passed');
     const summary = readSummary(out);
-    expect(summary).toMatchObject({ schemaVersion: 1, status: 'passed', saturated: false, peers: { planned: 3, connected: 3, failed: [] } });
+    expect(summary).toMatchObject({
+      schemaVersion: 1,
+      status: 'passed',
+      saturated: false,
+      peers: { planned: 3, connected: 3, failed: [] },
+    });
     expect(summary.thresholds['frame_latency_ms']?.[0]).toMatchObject({ expr: 'p(95)<400', ok: true });
     const latency = summary.metrics['frame_latency_ms'] as { count: number; p50: number };
     expect(latency.count).toBeGreaterThan(100);
@@ -43,24 +51,36 @@ describe('glassbench run', () => {
     expect(frames.filter((f) => f['warmup'] !== true)).toHaveLength(count('frames_received'));
     expect(frames[0]).toHaveProperty('frameLatencyMs');
     expect(frames[0]).toHaveProperty('sfuMs');
-    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('<testcase classname="glassbench.thresholds" name="frame_latency_ms p(95)&lt;400">');
+    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain(
+      '<testcase classname="glassbench.thresholds" name="frame_latency_ms p(95)&lt;400">',
+    );
   });
 
   it('exits 99 and names the threshold that failed', async () => {
     const dir = await tempDir();
-    const scenario = await writeScenario(dir, 'tight.yaml', SHORT('thresholds:\n  frame_latency_ms: ["p(50)<0.001", "max<5000"]\n', '2s'));
+    const scenario = await writeScenario(
+      dir,
+      'tight.yaml',
+      SHORT('thresholds:\n  frame_latency_ms: ["p(50)<0.001", "max<5000"]\n', '2s'),
+    );
     const result = await runCli(['run', scenario, '--out', join(dir, 'out')]);
     expect(result.code).toBe(99);
     expect(result.stderr).toContain('thresholds failed: frame_latency_ms p(50)<0.001');
     expect(result.stdout).toContain('FAIL  frame_latency_ms p(50)<0.001');
     expect(result.stdout).toContain('PASS  frame_latency_ms max<5000');
     expect(readSummary(join(dir, 'out')).status).toBe('failed');
-    expect(readFileSync(join(dir, 'out', 'junit.xml'), 'utf8')).toContain('<failure message="frame_latency_ms p(50)&lt;0.001');
+    expect(readFileSync(join(dir, 'out', 'junit.xml'), 'utf8')).toContain(
+      '<failure message="frame_latency_ms p(50)&lt;0.001',
+    );
   });
 
   it('exits 104 with file:line:col messages for a broken scenario, and writes nothing', async () => {
     const dir = await tempDir();
-    const scenario = await writeScenario(dir, 'broken.yaml', 'name: broken\nduration: 3 seconds\npeers:\n  - { role: publisher, count: 0 }\n');
+    const scenario = await writeScenario(
+      dir,
+      'broken.yaml',
+      'name: broken\nduration: 3 seconds\npeers:\n  - { role: publisher, count: 0 }\n',
+    );
     const result = await runCli(['run', scenario, '--out', join(dir, 'out')]);
     expect(result.code).toBe(104);
     expect(result.stderr).toContain(`${scenario}:2:11 duration: must be a duration`);
@@ -119,7 +139,8 @@ describe('glassbench run', () => {
 
   it('stops early on a failed abortOnFail threshold and exits 99 with a partial report', async () => {
     const dir = await tempDir();
-    const thresholds = 'thresholds:\n  frame_latency_ms: [{ threshold: "max<0.001", abortOnFail: true, delayAbortEval: 1s }]\n';
+    const thresholds =
+      'thresholds:\n  frame_latency_ms: [{ threshold: "max<0.001", abortOnFail: true, delayAbortEval: 1s }]\n';
     const scenario = await writeScenario(dir, 'abort.yaml', SHORT(thresholds, '60s'));
     const result = await runCli(['run', scenario, '--out', join(dir, 'out')], { timeoutMs: 40_000 });
     expect(result.code).toBe(99);

@@ -8,8 +8,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
 import puppeteer from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
+
 import type { TrendSummary } from '../../src/metrics/histogram.js';
 import { runWithVariants } from '../../src/orchestrator/variants.js';
 import { CHROMIUM_FLAGS, chromiumPath } from '../../src/peers/browser/browser-host.js';
@@ -18,15 +20,26 @@ import { readFrames, runCli, tempDir } from '../fixtures/cli.js';
 import { requireBinary } from '../fixtures/system.js';
 
 /** Opens a report in Chromium: how many charts it drew, which of their canvases hold pixels, a screenshot. */
-async function openReport(path: string, screenshot: string): Promise<{ charts: number; canvases: number; painted: number; text: string }> {
+async function openReport(
+  path: string,
+  screenshot: string,
+): Promise<{ charts: number; canvases: number; painted: number; text: string }> {
   // a profile named like the harness's, so the suite's leftover-process check covers this browser too
   const profile = await mkdtemp(join(tmpdir(), 'glassbench-chromium-'));
-  const browser = await puppeteer.launch({ executablePath: chromiumPath(), headless: true, userDataDir: profile, args: CHROMIUM_FLAGS });
+  const browser = await puppeteer.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    userDataDir: profile,
+    args: CHROMIUM_FLAGS,
+  });
   try {
     const page = await browser.newPage();
     await page.setViewport({ width: 1300, height: 2000 });
     await page.goto(`file://${path}`);
-    await page.waitForFunction(() => (window as unknown as { glassbenchCharts?: number }).glassbenchCharts !== undefined, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => (window as unknown as { glassbenchCharts?: number }).glassbenchCharts !== undefined,
+      { timeout: 15_000 },
+    );
     const result = await page.evaluate(() => {
       const canvases = [...document.querySelectorAll('canvas')];
       // a drawn chart has non-transparent pixels (axes, lines, bars)
@@ -36,7 +49,12 @@ async function openReport(path: string, screenshot: string): Promise<{ charts: n
         for (let i = 3; i < data.length; i += 4) if ((data[i] as number) > 0) return true;
         return false;
       }).length;
-      return { charts: (window as unknown as { glassbenchCharts: number }).glassbenchCharts, canvases: canvases.length, painted, text: document.body.innerText };
+      return {
+        charts: (window as unknown as { glassbenchCharts: number }).glassbenchCharts,
+        canvases: canvases.length,
+        painted,
+        text: document.body.innerText,
+      };
     });
     await page.screenshot({ path: screenshot, fullPage: true });
     return result;
@@ -50,11 +68,18 @@ describe('edge vs cloud, variants and report.html', () => {
   it('runs scenarios/edge-vs-cloud.yaml with both placements side by side (15 +/- 2 ms each) and a report whose every chart is drawn', async () => {
     requireBinary(process.env['CHROME_PATH'] ?? '/usr/bin/chromium', 'chromium');
     const scenario = await loadScenario(resolve('scenarios/edge-vs-cloud.yaml'));
-    expect(scenario.variants?.map((v) => [v.name, v.ai.placement])).toEqual([['edge', 'edge'], ['cloud', 'cloud']]);
+    expect(scenario.variants?.map((v) => [v.name, v.ai.placement])).toEqual([
+      ['edge', 'edge'],
+      ['cloud', 'cloud'],
+    ]);
     const dir = await tempDir();
     const outDir = join(dir, 'out');
     // shortened for the suite: one round of 4 s each
-    const { summary, exitCode } = await runWithVariants({ scenario: { ...scenario, durationMs: 4000, rounds: 1 }, runId: 'evc', outDir });
+    const { summary, exitCode } = await runWithVariants({
+      scenario: { ...scenario, durationMs: 4000, rounds: 1 },
+      runId: 'evc',
+      outDir,
+    });
     expect(summary.status).toBe('passed');
     expect(exitCode).toBe(0);
     const variants = summary.variants ?? [];
@@ -135,6 +160,8 @@ ai: { placement: edge, stages: [ { name: inference, model: { detector: face } } 
     expect(inference.p50).toBeGreaterThan(5);
     expect((summary.metrics['frames_failed_ai'] as { count: number }).count).toBe(0);
     expect((summary.metrics['frame_latency_ms'] as TrendSummary).count).toBeGreaterThanOrEqual(inference.count - 2);
-    process.stdout.write(`face detector in the page: ai_inference_ms p50 ${inference.p50.toFixed(1)} ms over ${inference.count} frames\n`);
+    process.stdout.write(
+      `face detector in the page: ai_inference_ms p50 ${inference.p50.toFixed(1)} ms over ${inference.count} frames\n`,
+    );
   }, 90_000);
 });

@@ -6,11 +6,20 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { childPidsRunning } from '../../src/metrics/process-tree.js';
-import { type BackgroundRun, readFrames, runCli, startCli, tempDir, writeScenario, readSummary } from '../fixtures/cli.js';
-import { glassbenchChildPids } from '../fixtures/system.js';
 
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { childPidsRunning } from '../../src/metrics/process-tree.js';
+import {
+  type BackgroundRun,
+  readFrames,
+  readSummary,
+  runCli,
+  startCli,
+  tempDir,
+  writeScenario,
+} from '../fixtures/cli.js';
+import { glassbenchChildPids } from '../fixtures/system.js';
 
 const SCENARIO = (duration: string): string => `name: faults
 duration: ${duration}
@@ -45,13 +54,19 @@ describe('faults during a run', () => {
     const summary = readSummary(out);
     expect(summary.status).toBe('passed');
     expect(summary.faults).toHaveLength(1);
-    expect(summary.faults?.[0]).toMatchObject({ what: `runner-2 (pid ${runners[1]}) exited unexpectedly (killed by a signal)`, peers: ['r1-sub-1', 'r1-sub-3'], fatal: false });
+    expect(summary.faults?.[0]).toMatchObject({
+      what: `runner-2 (pid ${runners[1]}) exited unexpectedly (killed by a signal)`,
+      peers: ['r1-sub-1', 'r1-sub-3'],
+      fatal: false,
+    });
     expect(summary.faults?.[0]?.cost).toBe('2 peer(s) left the run: r1-sub-1, r1-sub-3');
     expect(summary.peers.failed.map((f) => f.peer).sort()).toEqual(['r1-sub-1', 'r1-sub-3']);
     // frames after the kill are not expected at the dead subscribers (not counted lost); the other one got them all
     const count = (m: string): number => (summary.metrics[m] as { count: number }).count;
     expect(count('frames_lost')).toBeLessThanOrEqual(2 * 20 * 1); // at most the loss window of frames in flight
-    expect(readFrames(out).filter((f) => f['subscriber'] === 'r1-sub-2' && f['warmup'] !== true).length).toBeGreaterThanOrEqual(count('frames_sent') - 2);
+    expect(
+      readFrames(out).filter((f) => f['subscriber'] === 'r1-sub-2' && f['warmup'] !== true).length,
+    ).toBeGreaterThanOrEqual(count('frames_sent') - 2);
     expect(summary.notes.some((n) => n.startsWith('fault at '))).toBe(true);
   }, 60_000);
 
@@ -65,7 +80,9 @@ describe('faults during a run', () => {
     expect(summary.status).toBe('error');
     expect(summary.error?.message).toMatch(/the reference SFU exited unexpectedly \(killed by SIGKILL\)/);
     expect(summary.faults?.[0]).toMatchObject({ fatal: true });
-    expect(summary.faults?.[0]?.cost).toMatch(/the run ended 2\d\.\d s before its measured time was over; 4 peer\(s\) were connected/);
+    expect(summary.faults?.[0]?.cost).toMatch(
+      /the run ended 2\d\.\d s before its measured time was over; 4 peer\(s\) were connected/,
+    );
     // the partial report: frames up to the kill, junit with the error, report.html
     expect(readFrames(out).length).toBeGreaterThan(50);
     expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('<error');
@@ -77,7 +94,13 @@ describe('faults during a run', () => {
   it('hostile scenario files end in exit 104 with a located message, through the CLI', async () => {
     const dir = await tempDir();
     const files = {
-      bomb: ['a: &a ["x","x","x","x","x","x","x","x"]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b]', 'd: &d [*c,*c,*c,*c,*c,*c,*c,*c]', 'name: bomb'].join('\n'),
+      bomb: [
+        'a: &a ["x","x","x","x","x","x","x","x"]',
+        'b: &b [*a,*a,*a,*a,*a,*a,*a,*a]',
+        'c: &c [*b,*b,*b,*b,*b,*b,*b,*b]',
+        'd: &d [*c,*c,*c,*c,*c,*c,*c,*c]',
+        'name: bomb',
+      ].join('\n'),
       deep: `name: deep\nduration: 1s\npeers: ${'['.repeat(3000)}${']'.repeat(3000)}`,
       typo: 'name: t\nduraton: 1s\npeers: [{ role: publisher, count: 1 }]',
       types: 'name: [1]\nduration: {}\nrooms: "many"\npeers: 7',

@@ -5,13 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { afterEach, describe, expect, it } from 'vitest';
+
 import type { RunSummary } from '../../src/report/summary.js';
-import { runCli, tempDir, writeScenario, readSummary } from '../fixtures/cli.js';
+import { readSummary, runCli, tempDir, writeScenario } from '../fixtures/cli.js';
 import { glassbenchChildPids } from '../fixtures/system.js';
 
-
-const count = (summary: RunSummary, name: string): number => (summary.metrics[name] as { count?: number } | undefined)?.count ?? 0;
+const count = (summary: RunSummary, name: string): number =>
+  (summary.metrics[name] as { count?: number } | undefined)?.count ?? 0;
 
 describe('load shapes', () => {
   afterEach(() => {
@@ -20,7 +22,10 @@ describe('load shapes', () => {
 
   it('ramping-peers goes 2 -> 20 -> 2 subscribers and reports latency per stage', async () => {
     const dir = await tempDir();
-    const scenario = await writeScenario(dir, 'ramp.yaml', `name: ramp
+    const scenario = await writeScenario(
+      dir,
+      'ramp.yaml',
+      `name: ramp
 peers:
   - { role: publisher, count: 1, video: { fps: 20, bitrateKbps: 300 } }
   - { role: subscriber, count: 20 }
@@ -35,7 +40,8 @@ executor:
     - { duration: 3s, target: 2 }
 thresholds:
   frame_latency_ms: ["p(95)<400"]
-`);
+`,
+    );
     const out = join(dir, 'out');
     const result = await runCli(['run', scenario, '--out', out], { timeoutMs: 90_000 });
     expect(result.code, result.stderr).toBe(0);
@@ -64,13 +70,17 @@ thresholds:
   it('arrival-rate starts calls on schedule, ends them, and counts the ones over maxCalls as dropped', async () => {
     const dir = await tempDir();
     // calls due at 0, 1, 2, ... s, each lasting 2.5 s, at most 2 at once: every third one finds 2 running
-    const scenario = await writeScenario(dir, 'arrival.yaml', `name: arrival
+    const scenario = await writeScenario(
+      dir,
+      'arrival.yaml',
+      `name: arrival
 duration: 6s
 peers:
   - { role: publisher, count: 1, video: { fps: 15, bitrateKbps: 200 } }
   - { role: subscriber, count: 1 }
 executor: { type: arrival-rate, rate: 1, timeUnit: 1s, callDuration: 2500ms, maxCalls: 2 }
-`);
+`,
+    );
     const out = join(dir, 'out');
     const result = await runCli(['run', scenario, '--out', out]);
     expect(result.code, result.stderr).toBe(0);
@@ -90,7 +100,10 @@ executor: { type: arrival-rate, rate: 1, timeUnit: 1s, callDuration: 2500ms, max
     const knees: (number | null)[] = [];
     for (const run of [1, 2]) {
       const out = join(dir, `cap${run}`);
-      const result = await runCli(['capacity', 'scenarios/capacity.yaml', '--max', '5', '--step-duration', '4s', '--out', out], { timeoutMs: 150_000 });
+      const result = await runCli(
+        ['capacity', 'scenarios/capacity.yaml', '--max', '5', '--step-duration', '4s', '--out', out],
+        { timeoutMs: 150_000 },
+      );
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toMatch(/capacity: knee at \d+ concurrent call\(s\); \d+ call\(s\) failed/);
       const summary = readSummary(out);

@@ -6,7 +6,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+
 import type { TrendSummary } from '../../src/metrics/histogram.js';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import type { RunSummary } from '../../src/report/summary.js';
@@ -16,7 +18,11 @@ import { requireBinary } from '../fixtures/system.js';
 
 async function run(text: string): Promise<RunSummary> {
   const dir = await tempDir();
-  const { summary } = await runScenario({ scenario: scenarioFromText(text), runId: 'open-loop-test', outDir: join(dir, 'out') });
+  const { summary } = await runScenario({
+    scenario: scenarioFromText(text),
+    runId: 'open-loop-test',
+    outDir: join(dir, 'out'),
+  });
   expectAccountingHolds(summary);
   return summary;
 }
@@ -33,7 +39,9 @@ function slotsDue(summary: RunSummary, fps: number): number {
 /** This worktree's glassbench processes (other checkouts may run tests at the same time). */
 function ownChildren(): string[] {
   const out = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout;
-  return out.split('\n').filter((l) => l.includes(process.cwd()) && /runner-process|reference-server\/main|glassbench-chromium-/.test(l));
+  return out
+    .split('\n')
+    .filter((l) => l.includes(process.cwd()) && /runner-process|reference-server\/main|glassbench-chromium-/.test(l));
 }
 
 describe('open-loop sending', () => {
@@ -83,7 +91,10 @@ ${extra}`;
 
     for (const [composition, extra] of [
       ['browser receivers only', ''],
-      ['a synthetic receiver too (frames joined by RTP timestamp)', '  - { role: subscriber, kind: synthetic, count: 1 }\n'],
+      [
+        'a synthetic receiver too (frames joined by RTP timestamp)',
+        '  - { role: subscriber, kind: synthetic, count: 1 }\n',
+      ],
     ] as const) {
       it(`reports frames its encoder dropped as skipped, never lost: ${composition}`, async () => {
         const summary = await run(room(extra));
@@ -91,10 +102,14 @@ ${extra}`;
         const dropped = count(summary, 'frames_dropped_encoder');
         expect(dropped).toBeGreaterThan(0);
         expect(count(summary, 'frames_skipped')).toBeGreaterThanOrEqual(dropped);
-        expect(Math.abs(count(summary, 'frames_sent') + count(summary, 'frames_skipped') - slotsDue(summary, 30))).toBeLessThanOrEqual(1);
+        expect(
+          Math.abs(count(summary, 'frames_sent') + count(summary, 'frames_skipped') - slotsDue(summary, 30)),
+        ).toBeLessThanOrEqual(1);
         // skipped frames are expected nowhere: each receiver accounts for every sent frame, and nothing else
         const receivers = extra === '' ? 1 : 2;
-        expect(count(summary, 'frames_received') + count(summary, 'frames_lost')).toBe(receivers * count(summary, 'frames_sent'));
+        expect(count(summary, 'frames_received') + count(summary, 'frames_lost')).toBe(
+          receivers * count(summary, 'frames_sent'),
+        );
         // before open-loop accounting a dropped frame was counted lost at every receiver (browser rooms) or vanished
         // (rooms with a synthetic receiver). What is lost now is not the drops: a frame or two the browser's track
         // reader discards (measured 0-2 in 4 s) counts as lost until frames_discarded_reader separates them

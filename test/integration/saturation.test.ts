@@ -12,11 +12,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { afterEach, describe, expect, it } from 'vitest';
+
 import { readSummary, runCli, tempDir, writeScenario } from '../fixtures/cli.js';
 import { glassbenchChildPids } from '../fixtures/system.js';
 
-const escapeHtml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const escapeHtml = (text: string): string =>
+  text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 
 describe('load-generator saturation', () => {
   afterEach(() => {
@@ -25,7 +33,10 @@ describe('load-generator saturation', () => {
 
   it('a starved peer runner makes the run saturated, with reasons on the console, in report.html and junit.xml', async () => {
     const dir = await tempDir();
-    const scenario = await writeScenario(dir, 'starved.yaml', `name: starved
+    const scenario = await writeScenario(
+      dir,
+      'starved.yaml',
+      `name: starved
 duration: 6s
 runners: 1
 peers:
@@ -33,7 +44,8 @@ peers:
   - { role: subscriber, count: 250 }
 thresholds:
   frame_latency_ms: ["p(95)<60000"]
-`);
+`,
+    );
     const out = join(dir, 'out');
     const result = await runCli(['run', scenario, '--out', out], { timeoutMs: 150_000 });
     // the threshold held: a saturated run is not a failed one (exit code), it is an invalid one (saturated)
@@ -50,7 +62,13 @@ thresholds:
       expect(r.worst).toBeGreaterThan(r.line);
       expect(r.text).toContain(r.process);
     }
-    expect(summary.saturation?.lines).toMatchObject({ cpuPct: 85, loopDelayMs: 20, machineCpuPct: 90, machineStealPct: 10, share: 0.1 });
+    expect(summary.saturation?.lines).toMatchObject({
+      cpuPct: 85,
+      loopDelayMs: 20,
+      machineCpuPct: 90,
+      machineStealPct: 10,
+      share: 0.1,
+    });
     // judged over the measured window only: the 6 s hold gives 6 or 7 samples, the drain's ~3 s are not counted
     const samples = summary.processes['runner-1']?.samples ?? 0;
     expect(samples).toBeGreaterThanOrEqual(5);
@@ -68,7 +86,9 @@ thresholds:
     for (const r of reasons) expect(html).toContain(escapeHtml(r.text));
     // junit.xml: a failing test case a CI sees
     const junit = readFileSync(join(out, 'junit.xml'), 'utf8');
-    expect(junit).toMatch(/<testcase classname="glassbench.validity" name="load generator not saturated"><failure message="[^"]*runner-1/);
+    expect(junit).toMatch(
+      /<testcase classname="glassbench.validity" name="load generator not saturated"><failure message="[^"]*runner-1/,
+    );
     expect(junit).toContain('failures="1"');
   }, 180_000);
 
@@ -78,7 +98,10 @@ thresholds:
     // runner per 100 peers). 2 calls: the SFU forwards 12000 frames a second, two runners receive 6000 each and
     // the harness joins them all: more than this machine's 2 cores, far over the machine line before any
     // threshold fails (1 call may or may not cross a line, depending on what else runs here)
-    const scenario = await writeScenario(dir, 'cap.yaml', `name: harness-limit
+    const scenario = await writeScenario(
+      dir,
+      'cap.yaml',
+      `name: harness-limit
 duration: 6s
 runners: 1
 peers:
@@ -86,9 +109,13 @@ peers:
   - { role: subscriber, count: 99 }
 thresholds:
   frame_latency_ms: ["p(95)<60000"]
-`);
+`,
+    );
     const out = join(dir, 'out');
-    const result = await runCli(['capacity', scenario, '--start', '1', '--step', '1', '--max', '4', '--step-duration', '6s', '--out', out], { timeoutMs: 300_000 });
+    const result = await runCli(
+      ['capacity', scenario, '--start', '1', '--step', '1', '--max', '4', '--step-duration', '6s', '--out', out],
+      { timeoutMs: 300_000 },
+    );
     // no threshold failed: exit 0, with the harness limit said (README "Saturation")
     expect(result.code, result.stderr).toBe(0);
     const summary = readSummary(out);
@@ -106,11 +133,15 @@ thresholds:
     expect(summary.saturated).toBe(true);
     expect(summary.saturation?.reasons).toEqual(limit?.reasons);
     expect(result.stdout).toContain(`capacity: harness limit at ${limit?.calls} concurrent call(s)`);
-    expect(summary.notes.join('\n')).toContain(`the load generator saturated at ${limit?.calls} call(s) before any threshold failed`);
+    expect(summary.notes.join('\n')).toContain(
+      `the load generator saturated at ${limit?.calls} call(s) before any threshold failed`,
+    );
     expect(summary.notes.join('\n')).toMatch(/runners|--shard/);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('id="harness-limit"');
     expect(html).not.toContain('id="knee"');
-    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('<testcase classname="glassbench.validity" name="load generator not saturated"><failure');
+    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain(
+      '<testcase classname="glassbench.validity" name="load generator not saturated"><failure',
+    );
   }, 320_000);
 });

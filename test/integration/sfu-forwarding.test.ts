@@ -3,9 +3,24 @@
  * subscriber, and identity extensions arrive under the ids the subscriber negotiated, not the publisher's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MediaStreamTrack, RTCPeerConnection, RTCRtpHeaderExtensionParameters, RtpHeader, RtpPacket, type PeerConfig } from 'werift';
+import {
+  MediaStreamTrack,
+  type PeerConfig,
+  RTCPeerConnection,
+  RTCRtpHeaderExtensionParameters,
+  RtpHeader,
+  RtpPacket,
+} from 'werift';
+
 import { ReferenceServer } from '../../reference-server/server.js';
-import { ABS_CAPTURE_TIME_URI, encodeAbsCaptureTime, encodeFrameId, extensionIdsFrom, FRAME_ID_URI, readIdentity } from '../../src/media/rtp-identity.js';
+import {
+  ABS_CAPTURE_TIME_URI,
+  encodeAbsCaptureTime,
+  encodeFrameId,
+  extensionIdsFrom,
+  FRAME_ID_URI,
+  readIdentity,
+} from '../../src/media/rtp-identity.js';
 import { buildVp8Frame, packetizeVp8 } from '../../src/media/vp8-synthetic.js';
 import { loopbackPeerConfig } from '../../src/media/werift-config.js';
 import { connectPeer } from '../../src/peers/synthetic/connect.js';
@@ -13,7 +28,10 @@ import { connectPeer } from '../../src/peers/synthetic/connect.js';
 function configWith(videoExtensions: string[]): Partial<PeerConfig> {
   const config = loopbackPeerConfig();
   // a dummy first extension shifts every id, so publisher and subscriber ids differ
-  config.headerExtensions = { audio: [], video: videoExtensions.map((uri) => new RTCRtpHeaderExtensionParameters({ uri })) };
+  config.headerExtensions = {
+    audio: [],
+    video: videoExtensions.map((uri) => new RTCRtpHeaderExtensionParameters({ uri })),
+  };
   return config;
 }
 
@@ -36,7 +54,9 @@ describe('reference SFU forwarding', () => {
     const audio = publisher.addTransceiver(new MediaStreamTrack({ kind: 'audio' }), { direction: 'sendonly' });
     const published = await connectPeer(publisher, `${base}/whip/fw`, undefined, 10_000);
 
-    const subscriber = new RTCPeerConnection(configWith(['urn:ietf:params:rtp-hdrext:sdes:mid', ABS_CAPTURE_TIME_URI, FRAME_ID_URI]));
+    const subscriber = new RTCPeerConnection(
+      configWith(['urn:ietf:params:rtp-hdrext:sdes:mid', ABS_CAPTURE_TIME_URI, FRAME_ID_URI]),
+    );
     const videoIn = subscriber.addTransceiver('video', { direction: 'recvonly' });
     const audioIn = subscriber.addTransceiver('audio', { direction: 'recvonly' });
     const got = { audio: [] as Buffer[], videoIds: [] as (string | undefined)[] };
@@ -57,7 +77,13 @@ describe('reference SFU forwarding', () => {
 
     const opusSilence = Buffer.from([0xf8, 0xff, 0xfe]);
     for (let i = 0; i < 20; i += 1) {
-      const header = new RtpHeader({ payloadType: 111, sequenceNumber: i, timestamp: i * 960, ssrc: 1111, marker: false });
+      const header = new RtpHeader({
+        payloadType: 111,
+        sequenceNumber: i,
+        timestamp: i * 960,
+        ssrc: 1111,
+        marker: false,
+      });
       void audio.sender.sendRtp(new RtpPacket(header, opusSilence));
       const payloads = packetizeVp8(buildVp8Frame({ keyframe: i === 0, sizeBytes: 1500 }, 640, 360), i);
       payloads.forEach((payload, p) => {
@@ -65,7 +91,15 @@ describe('reference SFU forwarding', () => {
           { id: pubIds.frameId as number, payload: encodeFrameId({ publisherTag: 7, frameSeq: i }) },
           { id: pubIds.absCaptureTime as number, payload: encodeAbsCaptureTime(1000 + i) },
         ];
-        const vheader = new RtpHeader({ payloadType: 96, sequenceNumber: 100 + i * 2 + p, timestamp: i * 3000, ssrc: 2222, marker: p === payloads.length - 1, extension: true, extensions });
+        const vheader = new RtpHeader({
+          payloadType: 96,
+          sequenceNumber: 100 + i * 2 + p,
+          timestamp: i * 3000,
+          ssrc: 2222,
+          marker: p === payloads.length - 1,
+          extension: true,
+          extensions,
+        });
         void video.sender.sendRtp(new RtpPacket(vheader, payload));
       });
       await new Promise((r) => setTimeout(r, 20));

@@ -4,21 +4,34 @@
  * media ports. After each, it must still serve.
  */
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+
 import fc from 'fast-check';
-import { RTCPeerConnection } from 'werift';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RTCPeerConnection } from 'werift';
+
 import { ReferenceServer } from '../../reference-server/server.js';
 import { loopbackPeerConfig } from '../../src/media/werift-config.js';
-import { CLI } from '../fixtures/cli.js';
 import { SyntheticPublisher } from '../../src/peers/synthetic/publisher.js';
 import { SyntheticSubscriber } from '../../src/peers/synthetic/subscriber.js';
 import type { ReceivedFrameRecord } from '../../src/protocol/runner-ipc.js';
+import { CLI } from '../fixtures/cli.js';
 
-const VIDEO = { width: 640, height: 360, fps: 30, bitrateKbps: 300, keyframeIntervalMs: 1000, source: 'synthetic' as const };
+const VIDEO = {
+  width: 640,
+  height: 360,
+  fps: 30,
+  bitrateKbps: 300,
+  keyframeIntervalMs: 1000,
+  source: 'synthetic' as const,
+};
 
-async function post(url: string, body: string | undefined, headers: Record<string, string> = { 'content-type': 'application/sdp' }): Promise<Response> {
+async function post(
+  url: string,
+  body: string | undefined,
+  headers: Record<string, string> = { 'content-type': 'application/sdp' },
+): Promise<Response> {
   return fetch(url, { method: 'POST', headers, ...(body !== undefined ? { body } : {}) });
 }
 
@@ -53,7 +66,11 @@ describe('reference SFU robustness', () => {
   }
 
   it('answers malformed SDP with 400 and a JSON error', async () => {
-    for (const body of ['hello', 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n', `v=0\r\nm=video ${'x'.repeat(100)}`]) {
+    for (const body of [
+      'hello',
+      'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n',
+      `v=0\r\nm=video ${'x'.repeat(100)}`,
+    ]) {
       const response = await post(`${base}/whip/r1`, body);
       expect(response.status).toBe(400);
       const json = (await response.json()) as { error: { code: string; message: string } };
@@ -99,9 +116,22 @@ describe('reference SFU robustness', () => {
       const missing = await post(`${guardedBase}/whip/r1`, 'v=0\r\nm=video 9 X 96\r\n');
       expect(missing.status).toBe(401);
       expect(missing.headers.get('www-authenticate')).toBe('Bearer');
-      const wrong = await post(`${guardedBase}/whip/r1`, 'v=0\r\nm=video 9 X 96\r\n', { 'content-type': 'application/sdp', authorization: 'Bearer nope' });
+      const wrong = await post(`${guardedBase}/whip/r1`, 'v=0\r\nm=video 9 X 96\r\n', {
+        'content-type': 'application/sdp',
+        authorization: 'Bearer nope',
+      });
       expect(wrong.status).toBe(401);
-      const publisher = new SyntheticPublisher({ spec: { peerId: 'p', kind: 'synthetic', room: 'r1', endpointUrl: `${guardedBase}/whip/r1`, token: 's3cret', publisherTag: 9, video: VIDEO } });
+      const publisher = new SyntheticPublisher({
+        spec: {
+          peerId: 'p',
+          kind: 'synthetic',
+          room: 'r1',
+          endpointUrl: `${guardedBase}/whip/r1`,
+          token: 's3cret',
+          publisherTag: 9,
+          video: VIDEO,
+        },
+      });
       await publisher.start(10_000);
       expect(publisher.streamId).toMatch(/^[0-9a-f-]{36}$/);
       await publisher.close();
@@ -112,18 +142,35 @@ describe('reference SFU robustness', () => {
 
   it('keeps forwarding after garbage UDP on its media ports', async () => {
     const received: ReceivedFrameRecord[] = [];
-    const publisher = new SyntheticPublisher({ spec: { peerId: 'p', kind: 'synthetic', room: 'g1', endpointUrl: `${base}/whip/g1`, publisherTag: 1, video: VIDEO } });
+    const publisher = new SyntheticPublisher({
+      spec: {
+        peerId: 'p',
+        kind: 'synthetic',
+        room: 'g1',
+        endpointUrl: `${base}/whip/g1`,
+        publisherTag: 1,
+        video: VIDEO,
+      },
+    });
     await publisher.start(10_000);
     const subscriber = new SyntheticSubscriber({
-      spec: { peerId: 's', kind: 'synthetic', room: 'g1', sources: [{ endpointUrl: `${base}/whep/g1?stream=${publisher.streamId}`, publisherTag: 1 }] },
+      spec: {
+        peerId: 's',
+        kind: 'synthetic',
+        room: 'g1',
+        sources: [{ endpointUrl: `${base}/whep/g1?stream=${publisher.streamId}`, publisherTag: 1 }],
+      },
     }).on('received', (r) => received.push(r));
     await subscriber.start(10_000);
     // the SFU's media ports, from the answers it gave
     const health = (await (await fetch(`${base}/healthz`)).json()) as { sessions: number };
     expect(health.sessions).toBeGreaterThanOrEqual(2);
     const ports = new Set<number>();
-    for (const sdp of [(publisher as unknown as { pc: { remoteDescription: { sdp: string } } }).pc.remoteDescription.sdp]) {
-      for (const match of sdp.matchAll(/a=candidate:\S+ \d+ udp \d+ 127\.0\.0\.1 (\d+) typ host/gi)) ports.add(Number(match[1]));
+    for (const sdp of [
+      (publisher as unknown as { pc: { remoteDescription: { sdp: string } } }).pc.remoteDescription.sdp,
+    ]) {
+      for (const match of sdp.matchAll(/a=candidate:\S+ \d+ udp \d+ 127\.0\.0\.1 (\d+) typ host/gi))
+        ports.add(Number(match[1]));
     }
     expect(ports.size).toBeGreaterThan(0);
     const socket = createSocket('udp4');
@@ -159,7 +206,26 @@ describe('reference SFU robustness', () => {
           fc.oneof(
             fc.record({ op: fc.constant('drop' as const), line: fc.nat() }),
             fc.record({ op: fc.constant('dup' as const), line: fc.nat() }),
-            fc.record({ op: fc.constant('garble' as const), line: fc.nat(), at: fc.nat(), text: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('\u0000', '99999999999', '-1', ' ', '=', ':', 'a=', 'm=video 0 X 0', 'a=ssrc:4294967296 cname:x', 'a=fingerprint:sha-256 ZZ')) }),
+            fc.record({
+              op: fc.constant('garble' as const),
+              line: fc.nat(),
+              at: fc.nat(),
+              text: fc.oneof(
+                fc.string({ maxLength: 12 }),
+                fc.constantFrom(
+                  '\u0000',
+                  '99999999999',
+                  '-1',
+                  ' ',
+                  '=',
+                  ':',
+                  'a=',
+                  'm=video 0 X 0',
+                  'a=ssrc:4294967296 cname:x',
+                  'a=fingerprint:sha-256 ZZ',
+                ),
+              ),
+            }),
             fc.record({ op: fc.constant('swap' as const), line: fc.nat(), other: fc.nat() }),
           ),
           { minLength: 1, maxLength: 5 },
@@ -184,19 +250,29 @@ describe('reference SFU robustness', () => {
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
           expect([201, 400, 404, 413, 415]).toContain(response.status);
           // a session the server already closed (its connection could not work) is gone: 404
-          if (response.status === 201) expect([200, 404]).toContain((await fetch(new URL(response.headers.get('location') ?? '', base), { method: 'DELETE' })).status);
+          if (response.status === 201)
+            expect([200, 404]).toContain(
+              (await fetch(new URL(response.headers.get('location') ?? '', base), { method: 'DELETE' })).status,
+            );
           else expect(((await response.json()) as { error: { code: string } }).error.code).toMatch(/^[a-z_]+$/);
         },
       ),
       { seed: 1128, numRuns: 600 },
     );
-    process.stdout.write(`SDP fuzz: ${posted} mutated offers: ${[...statuses].map(([status, n]) => `${n} x ${status}`).join(', ')}\n`);
+    process.stdout.write(
+      `SDP fuzz: ${posted} mutated offers: ${[...statuses].map(([status, n]) => `${n} x ${status}`).join(', ')}\n`,
+    );
     await expectHealthy();
     expect(((await (await fetch(`${base}/healthz`)).json()) as { sessions: number }).sessions).toBe(0);
   }, 120_000);
 
   it('enforces its limits: rooms (503), sessions per room (429), set-ups per second (429), idle publishers (closed)', async () => {
-    const limited = new ReferenceServer({ maxRooms: 2, maxSessionsPerRoom: 2, maxSetupsPerSecond: 1000, idleTimeoutMs: 1500 });
+    const limited = new ReferenceServer({
+      maxRooms: 2,
+      maxSessionsPerRoom: 2,
+      maxSetupsPerSecond: 1000,
+      idleTimeoutMs: 1500,
+    });
     const limitedBase = `http://127.0.0.1:${await limited.listen(0)}`;
     try {
       const offer = await realOffer();
@@ -224,7 +300,9 @@ describe('reference SFU robustness', () => {
     const throttled = new ReferenceServer({ maxSetupsPerSecond: 5 });
     const throttledBase = `http://127.0.0.1:${await throttled.listen(0)}`;
     try {
-      const answers = await Promise.all(Array.from({ length: 40 }, () => post(`${throttledBase}/whip/flood`, 'v=0\r\nm=video 9 X 96\r\n')));
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, () => post(`${throttledBase}/whip/flood`, 'v=0\r\nm=video 9 X 96\r\n')),
+      );
       const limitedCount = answers.filter((r) => r.status === 429).length;
       expect(limitedCount).toBeGreaterThanOrEqual(30);
       expect(answers.find((r) => r.status === 429)?.headers.get('retry-after')).toBe('1');
@@ -236,10 +314,20 @@ describe('reference SFU robustness', () => {
     const idle = new ReferenceServer({ idleTimeoutMs: 1500 });
     const idleBase = `http://127.0.0.1:${await idle.listen(0)}`;
     try {
-      const publisher = new SyntheticPublisher({ spec: { peerId: 'p', kind: 'synthetic', room: 'idle', endpointUrl: `${idleBase}/whip/idle`, publisherTag: 1, video: VIDEO } });
+      const publisher = new SyntheticPublisher({
+        spec: {
+          peerId: 'p',
+          kind: 'synthetic',
+          room: 'idle',
+          endpointUrl: `${idleBase}/whip/idle`,
+          publisherTag: 1,
+          video: VIDEO,
+        },
+      });
       await publisher.start(10_000);
       publisher.stopSending();
-      const sessions = async (): Promise<number> => ((await (await fetch(`${idleBase}/healthz`)).json()) as { sessions: number }).sessions;
+      const sessions = async (): Promise<number> =>
+        ((await (await fetch(`${idleBase}/healthz`)).json()) as { sessions: number }).sessions;
       expect(await sessions()).toBe(1);
       await new Promise((r) => setTimeout(r, 3500));
       expect(await sessions()).toBe(0);
@@ -251,21 +339,28 @@ describe('reference SFU robustness', () => {
 
   it('guards /metrics and /stats with the token too, and never prints the token', async () => {
     const token = 'tok-' + randomBytes(8).toString('hex');
-    const child = spawn(process.execPath, [CLI, 'sfu', '--port', '0', '--token', token], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'sfu', '--port', '0', '--token', token], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const url = await new Promise<string>((resolve) => child.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match) resolve(match[1] as string);
-    }));
+    const url = await new Promise<string>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        output += d.toString();
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (match) resolve(match[1] as string);
+      }),
+    );
     try {
       expect((await fetch(`${url}/metrics`)).status).toBe(401);
       expect((await fetch(`${url}/stats`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
       const ok = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
       expect(ok.status).toBe(200);
       expect(await ok.text()).toContain('glassbench_sfu_');
-      const refused = await post(`${url}/whip/r1`, 'v=0\r\nm=video 9 X 96\r\n', { 'content-type': 'application/sdp', authorization: `Bearer ${token}x` });
+      const refused = await post(`${url}/whip/r1`, 'v=0\r\nm=video 9 X 96\r\n', {
+        'content-type': 'application/sdp',
+        authorization: `Bearer ${token}x`,
+      });
       expect(refused.status).toBe(401);
       expect(await refused.text()).not.toContain(token);
       expect((await fetch(`${url}/healthz`)).status).toBe(200);

@@ -2,16 +2,18 @@
  * Sharding: two shards of one run, started as separate processes (as a Kubernetes Indexed Job or a CI matrix
  * would), against one SFU (`glassbench sfu`) and one real InfluxDB, merged with `report --influx --testid`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+
 import { afterEach, describe, expect, it } from 'vitest';
+
 import type { RunSummary } from '../../src/report/summary.js';
-import { CLI, readFrames, runCli, tempDir, writeScenario, readSummary } from '../fixtures/cli.js';
-import { createDatabase, influxQuery, startInfluxd, type ServerHandle } from '../fixtures/influxdb.js';
+import { CLI, readFrames, readSummary, runCli, tempDir, writeScenario } from '../fixtures/cli.js';
+import { createDatabase, influxQuery, type ServerHandle, startInfluxd } from '../fixtures/influxdb.js';
 import { glassbenchChildPids } from '../fixtures/system.js';
 
-
-const count = (summary: RunSummary, name: string): number => (summary.metrics[name] as { count?: number } | undefined)?.count ?? 0;
+const count = (summary: RunSummary, name: string): number =>
+  (summary.metrics[name] as { count?: number } | undefined)?.count ?? 0;
 
 /** `glassbench sfu` on a free port; resolves with its URL once it listens. */
 function startSfu(): Promise<{ url: string; child: ChildProcess }> {
@@ -47,23 +49,48 @@ describe('sharded runs', () => {
     const sfu = await startSfu();
     children.push(sfu.child);
     const dir = await tempDir();
-    const scenario = await writeScenario(dir, 'sharded.yaml', `name: sharded
+    const scenario = await writeScenario(
+      dir,
+      'sharded.yaml',
+      `name: sharded
 duration: 4s
 rooms: 3
 target: { whip: "${sfu.url}/whip/{room}", whep: "${sfu.url}/whep/{room}" }
 peers:
   - { role: publisher, count: 1, video: { fps: 20, bitrateKbps: 300 } }
   - { role: subscriber, count: 2 }
-`);
+`,
+    );
     const influxArgs = ['--influx-url', influx.url, '--influx-db', 'glassbench'];
     const shardDirs = [join(dir, 'shard1'), join(dir, 'shard2')];
-    const results = await Promise.all([1, 2].map((i) => runCli(['run', scenario, '--testid', 'sharded-1', '--shard', `${i}/2`, '--out', shardDirs[i - 1] as string, ...influxArgs])));
+    const results = await Promise.all(
+      [1, 2].map((i) =>
+        runCli([
+          'run',
+          scenario,
+          '--testid',
+          'sharded-1',
+          '--shard',
+          `${i}/2`,
+          '--out',
+          shardDirs[i - 1] as string,
+          ...influxArgs,
+        ]),
+      ),
+    );
     for (const result of results) expect(result.code, result.stderr).toBe(0);
     const shards = shardDirs.map(readSummary);
     // whole rooms per shard: r1 and r3 in shard 1, r2 in shard 2
     expect(shards.map((s) => s.peers.planned)).toEqual([6, 3]);
-    expect(shards.map((s) => s.shard)).toEqual([{ index: 1, count: 2 }, { index: 2, count: 2 }]);
-    const tags = await influxQuery(influx.url, 'glassbench', `SHOW TAG VALUES FROM "frame" WITH KEY = "shard" WHERE testid = 'sharded-1'`);
+    expect(shards.map((s) => s.shard)).toEqual([
+      { index: 1, count: 2 },
+      { index: 2, count: 2 },
+    ]);
+    const tags = await influxQuery(
+      influx.url,
+      'glassbench',
+      `SHOW TAG VALUES FROM "frame" WITH KEY = "shard" WHERE testid = 'sharded-1'`,
+    );
     expect(tags[0]?.values.map((v) => v[1])).toEqual(['1/2', '2/2']);
 
     const merged = join(dir, 'merged');
@@ -71,21 +98,36 @@ peers:
     expect(report.code, report.stderr).toBe(0);
     const summary = readSummary(merged);
     for (const metric of ['frames_received', 'frames_sent', 'frames_lost']) {
-      expect(count(summary, metric), metric).toBe(count(shards[0] as RunSummary, metric) + count(shards[1] as RunSummary, metric));
+      expect(count(summary, metric), metric).toBe(
+        count(shards[0] as RunSummary, metric) + count(shards[1] as RunSummary, metric),
+      );
     }
     expect(count(summary, 'frames_received')).toBeGreaterThan(300);
     // the merged latency is summarised from every shard's frames, not taken from one shard
-    expect(count(summary, 'frame_latency_ms')).toBe(count(shards[0] as RunSummary, 'frame_latency_ms') + count(shards[1] as RunSummary, 'frame_latency_ms'));
-    expect(readFrames(merged).length).toBe(readFrames(shardDirs[0] as string).length + readFrames(shardDirs[1] as string).length);
+    expect(count(summary, 'frame_latency_ms')).toBe(
+      count(shards[0] as RunSummary, 'frame_latency_ms') + count(shards[1] as RunSummary, 'frame_latency_ms'),
+    );
+    expect(readFrames(merged).length).toBe(
+      readFrames(shardDirs[0] as string).length + readFrames(shardDirs[1] as string).length,
+    );
     expect(summary.shards?.map((s) => s.shard)).toEqual(['1/2', '2/2']);
     // saturated is any shard's; Rates add count and hits; CPU merges both shards' samples (from their
     // summaries), each shard's processes are kept apart; synthetic receivers' packet loss comes from the
     // webrtc points of both shards
     expect(summary.saturated).toBe(shards.some((s) => s.saturated));
-    expect(summary.metrics['frame_loss_ratio']).toMatchObject({ count: count(shards[0] as RunSummary, 'frame_loss_ratio') + count(shards[1] as RunSummary, 'frame_loss_ratio') });
-    expect(count(summary, 'cpu_pct')).toBe(count(shards[0] as RunSummary, 'cpu_pct') + count(shards[1] as RunSummary, 'cpu_pct'));
-    expect(Object.keys(summary.processes).filter((p) => p.startsWith('runner-')).sort()).toEqual(['runner-1-shard1', 'runner-1-shard2']);
-    const lossSamples = count(shards[0] as RunSummary, 'packet_loss_pct') + count(shards[1] as RunSummary, 'packet_loss_pct');
+    expect(summary.metrics['frame_loss_ratio']).toMatchObject({
+      count: count(shards[0] as RunSummary, 'frame_loss_ratio') + count(shards[1] as RunSummary, 'frame_loss_ratio'),
+    });
+    expect(count(summary, 'cpu_pct')).toBe(
+      count(shards[0] as RunSummary, 'cpu_pct') + count(shards[1] as RunSummary, 'cpu_pct'),
+    );
+    expect(
+      Object.keys(summary.processes)
+        .filter((p) => p.startsWith('runner-'))
+        .sort(),
+    ).toEqual(['runner-1-shard1', 'runner-1-shard2']);
+    const lossSamples =
+      count(shards[0] as RunSummary, 'packet_loss_pct') + count(shards[1] as RunSummary, 'packet_loss_pct');
     // without a warm-up flag on webrtc points, a sample within one frame of the window's start may be misjudged
     expect(Math.abs(count(summary, 'packet_loss_pct') - lossSamples)).toBeLessThanOrEqual(6);
     expect(count(summary, 'packet_loss_pct')).toBeGreaterThan(0);

@@ -5,22 +5,27 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { beforeAll, describe, expect, it } from 'vitest';
+
 import { parseWav } from '../../reference-server/ai/speech/audio.js';
 import { ApertiumMt, EspeakTts, PocketsphinxAsr } from '../../reference-server/ai/speech/engines.js';
-import { missingSpeechEngines } from '../../src/metrics/speech-engines.js';
-import { wordErrorRate } from '../../src/metrics/word-error-rate.js';
 import { ensureUtteranceWavs, UTTERANCES } from '../../src/media/utterances.js';
 import { nowMs } from '../../src/metrics/clock.js';
+import { missingSpeechEngines } from '../../src/metrics/speech-engines.js';
 import type { SpeechSampleRecord } from '../../src/metrics/types.js';
+import { wordErrorRate } from '../../src/metrics/word-error-rate.js';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
-import { readFrames, tempDir, expectAccountingHolds } from '../fixtures/cli.js';
+import { expectAccountingHolds, readFrames, tempDir } from '../fixtures/cli.js';
 
 describe('speech engines (real)', () => {
   beforeAll(() => {
     const missing = missingSpeechEngines();
-    if (missing.length > 0) throw new Error(`speech engines missing: install them with "apt-get install -y ${missing.join(' ')}" (or run scripts/setup-system.sh as root)`);
+    if (missing.length > 0)
+      throw new Error(
+        `speech engines missing: install them with "apt-get install -y ${missing.join(' ')}" (or run scripts/setup-system.sh as root)`,
+      );
   });
 
   it('apertium translates English to Spanish', async () => {
@@ -63,7 +68,9 @@ describe('speech engines (real)', () => {
       if (text !== '') expect(parseWav(spoken).pcm.length).toBeGreaterThan(0);
       const wer = wordErrorRate(utterance.text, text);
       expect(wer).toBeGreaterThanOrEqual(0);
-      lines.push(`${utterance.id}: "${utterance.text}" -> "${text}" (WER ${wer.toFixed(0)}%, asr ${asrMs.toFixed(0)} ms) -> "${translation}" (mt ${mtMs.toFixed(0)} ms, tts first audio ${ttfbMs.toFixed(0)} ms)`);
+      lines.push(
+        `${utterance.id}: "${utterance.text}" -> "${text}" (WER ${wer.toFixed(0)}%, asr ${asrMs.toFixed(0)} ms) -> "${translation}" (mt ${mtMs.toFixed(0)} ms, tts first audio ${ttfbMs.toFixed(0)} ms)`,
+      );
     }
     process.stdout.write(`${lines.join('\n')}\n`);
   }, 120_000);
@@ -109,11 +116,19 @@ ai: { placement: cloud, speech: { asr: pocketsphinx, mt: apertium, tts: espeak-n
     expect(samples.length).toBe(2 * heard.length);
     for (const sample of samples) {
       expect(sample.subtitleLatencyMs).toBeGreaterThan((sample.asrMs ?? 0) + (sample.mtMs ?? 0));
-      if (sample.s2sLatencyMs !== undefined) expect(sample.s2sLatencyMs).toBeGreaterThan((sample.asrMs ?? 0) + (sample.mtMs ?? 0) + (sample.ttsTtfbMs ?? 0));
+      if (sample.s2sLatencyMs !== undefined)
+        expect(sample.s2sLatencyMs).toBeGreaterThan((sample.asrMs ?? 0) + (sample.mtMs ?? 0) + (sample.ttsTtfbMs ?? 0));
     }
-    expect(new Set(samples.filter((r) => r.s2sLatencyMs !== undefined).map((r) => r.peerKind))).toEqual(new Set(['synthetic', 'browser']));
-    for (const metric of ['asr_ms', 'mt_ms', 'tts_ttfb_ms', 'asr_wer_pct']) expect((summary.metrics[metric] as { count: number }).count).toBeGreaterThanOrEqual(heard.length - 1);
-    expect((summary.metrics['subtitle_latency_ms'] as { count: number }).count).toBeGreaterThanOrEqual(2 * (heard.length - 1));
-    expect((summary.metrics['s2s_latency_ms'] as { count: number }).count).toBeGreaterThanOrEqual(2 * (heard.length - 1));
+    expect(new Set(samples.filter((r) => r.s2sLatencyMs !== undefined).map((r) => r.peerKind))).toEqual(
+      new Set(['synthetic', 'browser']),
+    );
+    for (const metric of ['asr_ms', 'mt_ms', 'tts_ttfb_ms', 'asr_wer_pct'])
+      expect((summary.metrics[metric] as { count: number }).count).toBeGreaterThanOrEqual(heard.length - 1);
+    expect((summary.metrics['subtitle_latency_ms'] as { count: number }).count).toBeGreaterThanOrEqual(
+      2 * (heard.length - 1),
+    );
+    expect((summary.metrics['s2s_latency_ms'] as { count: number }).count).toBeGreaterThanOrEqual(
+      2 * (heard.length - 1),
+    );
   }, 120_000);
 });

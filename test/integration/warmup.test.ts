@@ -4,11 +4,13 @@
  * keeping them all in memory and writing them at once when the hold starts.
  */
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
+
 import { runScenario } from '../../src/orchestrator/runner.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
 import { readFramesFile } from '../../src/sinks/frames-file.js';
-import { tempDir, expectAccountingHolds } from '../fixtures/cli.js';
+import { expectAccountingHolds, tempDir } from '../fixtures/cli.js';
 
 async function countRecords(path: string): Promise<{ all: number; warmup: number }> {
   const out = { all: 0, warmup: 0 };

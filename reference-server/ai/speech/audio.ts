@@ -22,7 +22,8 @@ export function wavBytes(pcm: Int16Array, sampleRate: number): Buffer {
 
 /** The samples and rate of a 16-bit PCM WAV (mono, or the first channel); throws on anything else. */
 export function parseWav(bytes: Buffer): { pcm: Int16Array; sampleRate: number } {
-  if (bytes.length < 12 || bytes.toString('ascii', 0, 4) !== 'RIFF' || bytes.toString('ascii', 8, 12) !== 'WAVE') throw new Error('not a WAV file');
+  if (bytes.length < 12 || bytes.toString('ascii', 0, 4) !== 'RIFF' || bytes.toString('ascii', 8, 12) !== 'WAVE')
+    throw new Error('not a WAV file');
   let offset = 12;
   let channels = 1;
   let sampleRate = 0;

@@ -5,11 +5,11 @@
  * synthesised speech, when asked for, replaces the publisher's audio (option B, voice.ts). Every step is
  * reported with its time.
  */
-import { nowMs } from '../../../src/metrics/clock.js';
-import type { Asr, Mt, Tts } from './engines.js';
 import { OpusDecoder } from '../../../src/media/opus.js';
-import { VoiceActivity, type Utterance } from './vad.js';
+import { nowMs } from '../../../src/metrics/clock.js';
 import type { SpeechRecord, VoiceRecord } from '../../../src/protocol/ai.js';
+import type { Asr, Mt, Tts } from './engines.js';
+import { type Utterance, VoiceActivity } from './vad.js';
 
 export interface Engines {
   asr: Asr;
@@ -81,7 +81,13 @@ export class SpeechChain {
     if (!utterance) return;
     this.busy = true;
     this.count += 1;
-    const record: SpeechRecord = { k: 'speech', pub: this.publisher, n: this.count, speechStartMs: utterance.startMs, speechEndMs: utterance.endMs };
+    const record: SpeechRecord = {
+      k: 'speech',
+      pub: this.publisher,
+      n: this.count,
+      speechStartMs: utterance.startMs,
+      speechEndMs: utterance.endMs,
+    };
     try {
       const pcm = Int16Array.from(utterance.pcm, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32767))));
       record.text = await this.engines.asr.recognise(pcm, utterance.sampleRate);

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { APERTIUM, ESPEAK, POCKETSPHINX } from '../../../src/metrics/speech-engines.js';
 import { preciseSleep } from '../scheduler.js';
 import { resampleLinear, wavBytes } from './audio.js';
@@ -77,7 +78,12 @@ export class PocketsphinxAsr implements Asr {
       // the US English acoustic model is trained on 16 kHz audio
       await writeFile(path, wavBytes(resampleLinear(pcm, sampleRate, 16_000), 16_000));
       const out = await run(POCKETSPHINX, ['-infile', path, '-logfn', '/dev/null'], undefined);
-      return out.toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+      return out
+        .toString('utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .join(' ');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -118,7 +124,10 @@ export class EspeakTts implements Tts {
 export class SyntheticAsr implements Asr {
   readonly name = 'synthetic';
 
-  constructor(private readonly ms: number, private readonly text = 'synthetic transcript') {}
+  constructor(
+    private readonly ms: number,
+    private readonly text = 'synthetic transcript',
+  ) {}
 
   async recognise(): Promise<string> {
     await preciseSleep(this.ms);

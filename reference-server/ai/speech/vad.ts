@@ -33,7 +33,11 @@ export class VoiceActivity {
   private lastSpeechEndMs = 0;
   private readonly options: VadOptions;
 
-  constructor(private readonly onUtterance: (utterance: Utterance) => void, options: Partial<VadOptions> = {}, private readonly sampleRate = 48_000) {
+  constructor(
+    private readonly onUtterance: (utterance: Utterance) => void,
+    options: Partial<VadOptions> = {},
+    private readonly sampleRate = 48_000,
+  ) {
     this.options = { threshold: 0.01, hangoverMs: 500, minSpeechMs: 200, maxSpeechMs: 15_000, ...options };
   }
 

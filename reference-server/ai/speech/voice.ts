@@ -7,10 +7,12 @@
  * the next one begins (longer than the silence an onset needs, src/media/audio-onset.ts).
  */
 import { randomInt } from 'node:crypto';
+
 import { RtpHeader, RtpPacket } from 'werift';
-import { nowMs } from '../../../src/metrics/clock.js';
+
 import { ONSET_MIN_SILENCE_MS } from '../../../src/media/audio-onset.js';
 import { OPUS_FRAME_SAMPLES, OPUS_RATE, OpusEncoder } from '../../../src/media/opus.js';
+import { nowMs } from '../../../src/metrics/clock.js';
 import { parseWav, resampleLinear } from './audio.js';
 
 const FRAME_MS = (OPUS_FRAME_SAMPLES / OPUS_RATE) * 1000;
@@ -111,7 +113,12 @@ export class TranslatedVoice {
     if (this.closed) return;
     for (const payload of payloads) {
       // the marker bit starts a talkspurt (RFC 3551 section 4.1)
-      const header = new RtpHeader({ payloadType: OPUS_PAYLOAD_TYPE, sequenceNumber: this.sequenceNumber, timestamp: this.timestamp, marker: first });
+      const header = new RtpHeader({
+        payloadType: OPUS_PAYLOAD_TYPE,
+        sequenceNumber: this.sequenceNumber,
+        timestamp: this.timestamp,
+        marker: first,
+      });
       this.sequenceNumber = (this.sequenceNumber + 1) & 0xffff;
       const sentMs = nowMs();
       this.send(new RtpPacket(header, Buffer.from(payload)));

@@ -5,9 +5,9 @@
  * drop-oldest queue does) and out through a MediaStreamTrackGenerator to the encoder. Per frame the page
  * reports the same times as the cloud hook: `ai_queue_ms`, `ai_<stage>_ms` and `ai_hook_ms`.
  */
-import { syntheticSampler } from '../../protocol/synthetic-sampler.js';
-import type { AiStageSpec } from '../../protocol/ai.js';
 import { markerLayout } from '../../media/marker.js';
+import type { AiStageSpec } from '../../protocol/ai.js';
+import { syntheticSampler } from '../../protocol/synthetic-sampler.js';
 import { nowMs } from './clock.js';
 import type { PageEdgeAi } from './types.js';
 
@@ -16,7 +16,10 @@ interface FaceApi {
   tf: { setBackend(name: string): Promise<boolean>; ready(): Promise<void> };
   nets: { tinyFaceDetector: { loadFromUri(uri: string): Promise<void> } };
   TinyFaceDetectorOptions: new (o: { inputSize: number; scoreThreshold: number }) => unknown;
-  detectAllFaces(input: HTMLCanvasElement, options: unknown): Promise<{ box: { x: number; y: number; width: number; height: number } }[]>;
+  detectAllFaces(
+    input: HTMLCanvasElement,
+    options: unknown,
+  ): Promise<{ box: { x: number; y: number; width: number; height: number } }[]>;
 }
 
 async function loadFaceApi(): Promise<FaceApi> {

@@ -102,7 +102,12 @@ export class FrameMatcher {
       this.drawn.shift();
       out.push(dropped(oldest));
     }
-    if (this.drawn.length === 0 && this.encoded.length > 0 && nowMs - (this.encoded[this.encoded.length - 1] as EncodedEntry).sentMs > 4 * this.staleMs) this.encoded.length = 0;
+    if (
+      this.drawn.length === 0 &&
+      this.encoded.length > 0 &&
+      nowMs - (this.encoded[this.encoded.length - 1] as EncodedEntry).sentMs > 4 * this.staleMs
+    )
+      this.encoded.length = 0;
     return out;
   }
 

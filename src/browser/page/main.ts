@@ -8,7 +8,18 @@ import { StatsSampler } from './stats.js';
 import { PageSubscriber } from './subscriber.js';
 import type { PageRecords, PublisherOptions } from './types.js';
 
-const records: PageRecords = { aiResults: [], edgeAi: [], onsets: [], utterances: [], sent: [], skipped: [], received: [], stats: [], lag: [], errors: [] };
+const records: PageRecords = {
+  aiResults: [],
+  edgeAi: [],
+  onsets: [],
+  utterances: [],
+  sent: [],
+  skipped: [],
+  received: [],
+  stats: [],
+  lag: [],
+  errors: [],
+};
 // from the moment the bundle is in the page: a page's lag is the load generator's, whatever its role
 const lagProbe = new LagProbe(records.lag).start();
 let peer: PagePublisher | PageSubscriber | undefined;
@@ -18,7 +29,8 @@ function connected(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const check = (): void => {
       if (pc.connectionState === 'connected') resolve();
-      else if (pc.connectionState === 'failed' || pc.connectionState === 'closed') reject(new Error(`connection ${pc.connectionState}`));
+      else if (pc.connectionState === 'failed' || pc.connectionState === 'closed')
+        reject(new Error(`connection ${pc.connectionState}`));
     };
     pc.addEventListener('connectionstatechange', check);
     window.setTimeout(() => reject(new Error(`no media connection within ${timeoutMs} ms`)), timeoutMs);
@@ -28,7 +40,14 @@ function connected(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
 
 const api = {
   async publisherOffer(options: PublisherOptions): Promise<string> {
-    const publisher = new PagePublisher(options, records.sent, records.skipped, records.utterances, (message) => records.errors.push(message), records.edgeAi);
+    const publisher = new PagePublisher(
+      options,
+      records.sent,
+      records.skipped,
+      records.utterances,
+      (message) => records.errors.push(message),
+      records.edgeAi,
+    );
     peer = publisher;
     return publisher.createOffer();
   },
@@ -54,7 +73,18 @@ const api = {
     if (peer instanceof PagePublisher) peer.stop(atMs);
   },
   take(): PageRecords {
-    const taken = { aiResults: records.aiResults.splice(0), edgeAi: records.edgeAi.splice(0), onsets: records.onsets.splice(0), utterances: records.utterances.splice(0), sent: records.sent.splice(0), skipped: records.skipped.splice(0), received: records.received.splice(0), stats: records.stats.splice(0), lag: records.lag.splice(0), errors: records.errors.splice(0) };
+    const taken = {
+      aiResults: records.aiResults.splice(0),
+      edgeAi: records.edgeAi.splice(0),
+      onsets: records.onsets.splice(0),
+      utterances: records.utterances.splice(0),
+      sent: records.sent.splice(0),
+      skipped: records.skipped.splice(0),
+      received: records.received.splice(0),
+      stats: records.stats.splice(0),
+      lag: records.lag.splice(0),
+      errors: records.errors.splice(0),
+    };
     return taken;
   },
   close(): void {

@@ -8,11 +8,11 @@
  * reported as `encoder-dropped` (sent-frames.ts).
  */
 import { encodeMarker, MARKER_COLUMNS, markerLayout } from '../../media/marker.js';
+import { type Slot, Timetable } from '../../peers/timetable.js';
 import { nowMs } from './clock.js';
 import { EdgeAi } from './edge-ai.js';
 import { SentFrames } from './sent-frames.js';
 import { SpeechSource } from './speech.js';
-import { Timetable, type Slot } from '../../peers/timetable.js';
 import type { PageEdgeAi, PageSentFrame, PageSkippedFrame, PageUtterance, PublisherOptions } from './types.js';
 
 export class PagePublisher {
@@ -59,12 +59,18 @@ export class PagePublisher {
     const transceiver = this.pc.addTransceiver(this.edge ? this.edge.track : this.track, { direction: 'sendonly' });
     this.sentFrames.tap(transceiver.sender);
     if (this.options.utterances && this.options.utterances.length > 0) {
-      this.speech = new SpeechSource(this.options.utterances, this.options.utteranceIntervalMs ?? 4000, this.utterances);
+      this.speech = new SpeechSource(
+        this.options.utterances,
+        this.options.utteranceIntervalMs ?? 4000,
+        this.utterances,
+      );
       await this.speech.load();
       const audio = this.pc.addTransceiver(this.speech.track, { direction: 'sendonly' });
       passThrough(audio.sender); // with encoded insertable streams on, every sender's frames must be piped
     }
-    const vp8 = (RTCRtpSender.getCapabilities('video')?.codecs ?? []).filter((c) => c.mimeType.toLowerCase() === 'video/vp8');
+    const vp8 = (RTCRtpSender.getCapabilities('video')?.codecs ?? []).filter(
+      (c) => c.mimeType.toLowerCase() === 'video/vp8',
+    );
     if (vp8.length > 0) transceiver.setCodecPreferences(vp8);
     await this.pc.setLocalDescription();
     await iceGatheringComplete(this.pc);
@@ -76,7 +82,11 @@ export class PagePublisher {
     const sender = this.pc.getSenders().find((s) => s.track?.kind === 'video');
     if (sender) {
       const parameters = sender.getParameters();
-      parameters.encodings = (parameters.encodings.length > 0 ? parameters.encodings : [{}]).map((e) => ({ ...e, maxBitrate: this.options.bitrateKbps * 1000, maxFramerate: this.options.fps }));
+      parameters.encodings = (parameters.encodings.length > 0 ? parameters.encodings : [{}]).map((e) => ({
+        ...e,
+        maxBitrate: this.options.bitrateKbps * 1000,
+        maxFramerate: this.options.fps,
+      }));
       await sender.setParameters(parameters);
     }
   }
@@ -101,7 +111,12 @@ export class PagePublisher {
   /** Draws the slot's frame (its due time in the marker) and hands it to the capturer, or to the page's AI. */
   private drawSlot(slot: Slot): void {
     this.draw(slot.dueMs, slot.seq);
-    if (this.edge) this.edge.submit(new VideoFrame(this.canvas, { timestamp: Math.round(slot.dueMs * 1000) }), `${this.options.publisherTag}:${slot.seq}`, slot.dueMs);
+    if (this.edge)
+      this.edge.submit(
+        new VideoFrame(this.canvas, { timestamp: Math.round(slot.dueMs * 1000) }),
+        `${this.options.publisherTag}:${slot.seq}`,
+        slot.dueMs,
+      );
     else {
       this.track.requestFrame();
       this.sentFrames.onCaptured(slot.seq, slot.dueMs);
@@ -142,7 +157,13 @@ export class PagePublisher {
     const bits = encodeMarker({ publisherTag: this.options.publisherTag, frameSeq: seq, captureMs });
     ctx.fillStyle = '#fff';
     for (let i = 0; i < bits.length; i += 1) {
-      if (bits[i]) ctx.fillRect((i % MARKER_COLUMNS) * blockWidth, Math.floor(i / MARKER_COLUMNS) * blockHeight, blockWidth, blockHeight);
+      if (bits[i])
+        ctx.fillRect(
+          (i % MARKER_COLUMNS) * blockWidth,
+          Math.floor(i / MARKER_COLUMNS) * blockHeight,
+          blockWidth,
+          blockHeight,
+        );
     }
   }
 
@@ -156,7 +177,9 @@ export class PagePublisher {
 }
 
 function passThrough(sender: RTCRtpSender): void {
-  const streams = (sender as unknown as { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } }).createEncodedStreams();
+  const streams = (
+    sender as unknown as { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } }
+  ).createEncodedStreams();
   void streams.readable.pipeTo(streams.writable);
 }
 

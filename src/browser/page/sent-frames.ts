@@ -12,7 +12,7 @@
  * cannot decode (no WebCodecs VP8, or the decoder failed), frames are reported at capture without RTP
  * timestamps, and drops cannot be told (the run's errors say so).
  */
-import { markerLayout, readMarker, readMarkerLuma, type DecodedMarker } from '../../media/marker.js';
+import { type DecodedMarker, markerLayout, readMarker, readMarkerLuma } from '../../media/marker.js';
 import { nowMs } from './clock.js';
 import { FrameMatcher, type FrameVerdict } from './frame-matcher.js';
 import type { PageSentFrame, PageSkippedFrame } from './types.js';
@@ -69,7 +69,9 @@ export class SentFrames {
 
   /** Pipes a video sender's encoded frames through a tap that decodes a copy of each. */
   tap(sender: RTCRtpSender): void {
-    const streams = (sender as unknown as { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } }).createEncodedStreams();
+    const streams = (
+      sender as unknown as { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } }
+    ).createEncodedStreams();
     const transform = new TransformStream({
       transform: (frame: EncodedFrameLike, controller) => {
         this.onEncoded(frame);
@@ -89,7 +91,9 @@ export class SentFrames {
     if (this.waitingForKeyframe && !keyframe) return;
     this.waitingForKeyframe = false;
     try {
-      this.decoder.decode(new EncodedVideoChunk({ type: keyframe ? 'key' : 'delta', timestamp: rtpTs, data: frame.data }));
+      this.decoder.decode(
+        new EncodedVideoChunk({ type: keyframe ? 'key' : 'delta', timestamp: rtpTs, data: frame.data }),
+      );
     } catch (error) {
       this.giveUp(`VP8 decoder: ${String(error)}`);
     }
@@ -110,7 +114,15 @@ export class SentFrames {
   private settle(verdicts: FrameVerdict[]): void {
     for (const v of verdicts) {
       if (v.kind === 'dropped') this.skipped.push({ captureMs: v.captureMs, reason: 'encoder-dropped' });
-      else this.out.push({ f: `${this.publisherTag}:${v.seq}`, captureMs: v.captureMs, sentMs: v.encoded.sentMs, rtpTs: v.encoded.rtpTs, bytes: v.encoded.bytes, keyframe: v.encoded.keyframe });
+      else
+        this.out.push({
+          f: `${this.publisherTag}:${v.seq}`,
+          captureMs: v.captureMs,
+          sentMs: v.encoded.sentMs,
+          rtpTs: v.encoded.rtpTs,
+          bytes: v.encoded.bytes,
+          keyframe: v.encoded.keyframe,
+        });
     }
   }
 
@@ -139,7 +151,8 @@ export class SentFrames {
     if (this.fallback) return;
     this.fallback = true;
     this.onError(`${message}; frames are reported at capture from now on, and frames the encoder drops cannot be told`);
-    for (const v of this.matcher.judgeStale(Number.POSITIVE_INFINITY)) this.out.push({ f: `${this.publisherTag}:${v.seq}`, captureMs: v.captureMs, sentMs: v.captureMs });
+    for (const v of this.matcher.judgeStale(Number.POSITIVE_INFINITY))
+      this.out.push({ f: `${this.publisherTag}:${v.seq}`, captureMs: v.captureMs, sentMs: v.captureMs });
     if (this.staleTimer !== undefined) window.clearInterval(this.staleTimer);
     if (this.decoder && this.decoder.state !== 'closed') this.decoder.close();
   }

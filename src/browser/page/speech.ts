@@ -13,7 +13,11 @@ export class SpeechSource {
   private timer: number | undefined;
   private next = 0;
 
-  constructor(private readonly utterances: { id: string; url: string }[], private readonly intervalMs: number, private readonly out: PageUtterance[]) {}
+  constructor(
+    private readonly utterances: { id: string; url: string }[],
+    private readonly intervalMs: number,
+    private readonly out: PageUtterance[],
+  ) {}
 
   get track(): MediaStreamTrack {
     return this.destination.stream.getAudioTracks()[0] as MediaStreamTrack;

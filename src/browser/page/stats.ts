@@ -1,6 +1,6 @@
 /** Samples the inbound video stats of a connection every second into the webrtc metrics of design.md. */
-import { nowMs } from './clock.js';
 import type { PageStatsSample } from '../../protocol/runner-ipc.js';
+import { nowMs } from './clock.js';
 
 interface Inbound {
   jitter?: number;
@@ -22,7 +22,10 @@ export class StatsSampler {
   private previous: (Inbound & { ms: number }) | undefined;
   private readonly timer: number;
 
-  constructor(private readonly pc: RTCPeerConnection, private readonly out: PageStatsSample[]) {
+  constructor(
+    private readonly pc: RTCPeerConnection,
+    private readonly out: PageStatsSample[],
+  ) {
     this.timer = window.setInterval(() => void this.sample(), 1000);
   }
 

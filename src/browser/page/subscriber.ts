@@ -8,9 +8,9 @@
  * checksum are reported without an id: identity lost, never a latency. Asked to (translated speech), it reads
  * the decoded audio the same way and reports where speech starts in it.
  */
-import { AI_CHANNEL_LABEL, parseAiResult } from '../../protocol/ai-channel.js';
 import { OnsetDetector } from '../../media/audio-onset.js';
 import { captureMsFromLow, markerLayout, readMarker } from '../../media/marker.js';
+import { AI_CHANNEL_LABEL, parseAiResult } from '../../protocol/ai-channel.js';
 import { nowMs, pageTimeToMs } from './clock.js';
 import { iceGatheringComplete } from './publisher.js';
 import type { PageAiResult, PageReceivedFrame, PageSpeechOnset } from './types.js';
@@ -40,7 +40,10 @@ export class PageSubscriber {
       this.tapEncodedFrames(event.receiver);
       if (event.track.kind === 'audio') {
         // audio is received (and counted in stats); read only to hear translated speech start
-        if (this.onsets) void this.readAudio(event.track, this.onsets).catch((error: unknown) => this.onError(`audio reader: ${String(error)}`));
+        if (this.onsets)
+          void this.readAudio(event.track, this.onsets).catch((error: unknown) =>
+            this.onError(`audio reader: ${String(error)}`),
+          );
         return;
       }
       void this.readFrames(event.track).catch((error: unknown) => this.onError(`reader: ${String(error)}`));
@@ -70,7 +73,9 @@ export class PageSubscriber {
   }
 
   private tapEncodedFrames(receiver: RTCRtpReceiver): void {
-    const streams = (receiver as unknown as { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } }).createEncodedStreams();
+    const streams = (
+      receiver as unknown as { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } }
+    ).createEncodedStreams();
     const receiveTimes = this.receiveTimes;
     const transform = new TransformStream({
       transform(frame: { getMetadata(): EncodedMetadata }, controller) {

@@ -6,14 +6,16 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { GlassbenchError } from '../../errors.js';
-import { UTTERANCES, utteranceCacheDir } from '../../media/utterances.js';
-import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+
+import { GlassbenchError } from '../../errors.js';
+import { utteranceCacheDir, UTTERANCES } from '../../media/utterances.js';
 import { projectRoot } from '../../project-paths.js';
 
 /** the installed @vladmandic/face-api package (its dist/ and model/ folders) */
@@ -41,7 +43,10 @@ export const CHROMIUM_FLAGS = [
 export function chromiumPath(): string {
   const path = process.env['CHROME_PATH'] ?? '/usr/bin/chromium';
   if (!existsSync(path)) {
-    throw new GlassbenchError('RUN_FAILED', `Chromium not found at ${path}: install it with "apt-get install -y chromium" (or set CHROME_PATH)`);
+    throw new GlassbenchError(
+      'RUN_FAILED',
+      `Chromium not found at ${path}: install it with "apt-get install -y chromium" (or set CHROME_PATH)`,
+    );
   }
   return path;
 }
@@ -69,20 +74,37 @@ export class BrowserHost {
 
   private start(): Promise<void> {
     this.starting ??= (async () => {
-      if (!existsSync(this.bundlePath)) throw new GlassbenchError('RUN_FAILED', `${this.bundlePath} is missing: run "npm run build"`);
+      if (!existsSync(this.bundlePath))
+        throw new GlassbenchError('RUN_FAILED', `${this.bundlePath} is missing: run "npm run build"`);
       this.server = createServer((req, res) => {
-        const face = /^\/face-api\/(face-api\.js|model\/tiny_face_detector_model(?:\.bin|-weights_manifest\.json))$/.exec(req.url ?? '');
+        const face =
+          /^\/face-api\/(face-api\.js|model\/tiny_face_detector_model(?:\.bin|-weights_manifest\.json))$/.exec(
+            req.url ?? '',
+          );
         if (face) {
           // edge placement's face detector: the library and its model files, from the npm package
-          const file = face[1] === 'face-api.js' ? join(faceApiDir(), 'dist', 'face-api.js') : join(faceApiDir(), face[1] as string);
-          res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : file.endsWith('.json') ? 'application/json' : 'application/octet-stream' });
-          createReadStream(file).on('error', () => res.destroy()).pipe(res);
+          const file =
+            face[1] === 'face-api.js'
+              ? join(faceApiDir(), 'dist', 'face-api.js')
+              : join(faceApiDir(), face[1] as string);
+          res.writeHead(200, {
+            'content-type': file.endsWith('.js')
+              ? 'text/javascript'
+              : file.endsWith('.json')
+                ? 'application/json'
+                : 'application/octet-stream',
+          });
+          createReadStream(file)
+            .on('error', () => res.destroy())
+            .pipe(res);
           return;
         }
         const wav = /^\/utterances\/(u\d+)\.wav$/.exec(req.url ?? '');
         if (wav && UTTERANCES.some((u) => u.id === wav[1])) {
           res.writeHead(200, { 'content-type': 'audio/wav' });
-          createReadStream(join(utteranceCacheDir(), `${wav[1]}.wav`)).on('error', () => res.destroy()).pipe(res);
+          createReadStream(join(utteranceCacheDir(), `${wav[1]}.wav`))
+            .on('error', () => res.destroy())
+            .pipe(res);
           return;
         }
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
@@ -126,7 +148,10 @@ export class BrowserHost {
   /** A page's lag-probe seconds (polled with its records). */
   recordPageLag(samples: readonly { p99Ms: number; maxMs: number }[]): void {
     for (const s of samples) {
-      this.pageLag = { p99Ms: Math.max(this.pageLag?.p99Ms ?? 0, s.p99Ms), maxMs: Math.max(this.pageLag?.maxMs ?? 0, s.maxMs) };
+      this.pageLag = {
+        p99Ms: Math.max(this.pageLag?.p99Ms ?? 0, s.p99Ms),
+        maxMs: Math.max(this.pageLag?.maxMs ?? 0, s.maxMs),
+      };
     }
   }
 

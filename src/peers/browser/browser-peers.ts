@@ -3,15 +3,23 @@
  * (the page makes the offer and applies the answer) and polls the page's records every 200 ms.
  */
 import type { Page } from 'puppeteer-core';
-import { describeError } from '../../errors.js';
-import type { AiFrameRecord } from '../../protocol/ai.js';
+
 import type { PageRecords, PublisherOptions } from '../../browser/page/types.js';
+import { describeError } from '../../errors.js';
+import { ensureUtteranceWavs, UTTERANCES } from '../../media/utterances.js';
 import { keepLoopbackCandidates } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
-import { deleteSession, postOffer, type SignalingSession } from '../signaling.js';
-import { ensureUtteranceWavs, UTTERANCES } from '../../media/utterances.js';
-import type { PublisherSpec, ReceivedFrameRecord, SentFrameRecord, StatsSample, SubscriberSpec, SubscriptionWindow } from '../../protocol/runner-ipc.js';
+import type { AiFrameRecord } from '../../protocol/ai.js';
+import type {
+  PublisherSpec,
+  ReceivedFrameRecord,
+  SentFrameRecord,
+  StatsSample,
+  SubscriberSpec,
+  SubscriptionWindow,
+} from '../../protocol/runner-ipc.js';
 import { TypedEmitter } from '../events.js';
+import { deleteSession, postOffer, type SignalingSession } from '../signaling.js';
 import type { Publisher, PublisherEvents, Subscriber, SubscriberEvents } from '../types.js';
 import type { BrowserHost } from './browser-host.js';
 
@@ -37,14 +45,27 @@ class BrowserSession {
   session: SignalingSession | undefined;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly host: BrowserHost, private readonly onRecords: (records: PageRecords) => void, private readonly onError: (message: string) => void) {}
+  constructor(
+    private readonly host: BrowserHost,
+    private readonly onRecords: (records: PageRecords) => void,
+    private readonly onError: (message: string) => void,
+  ) {}
 
-  async open(makeOffer: (page: Page) => Promise<string>, endpointUrl: string, token: string | undefined, timeoutMs: number): Promise<SignalingSession> {
+  async open(
+    makeOffer: (page: Page) => Promise<string>,
+    endpointUrl: string,
+    token: string | undefined,
+    timeoutMs: number,
+  ): Promise<SignalingSession> {
     this.page = await this.host.newPage();
     this.page.on('pageerror', (error) => this.onError(`page error: ${describeError(error)}`));
     const offer = await makeOffer(this.page);
     this.session = await postOffer(endpointUrl, offer, token);
-    await this.page.evaluate((sdp, t) => glassbench.answer(sdp, t), keepLoopbackCandidates(this.session.answerSdp), timeoutMs);
+    await this.page.evaluate(
+      (sdp, t) => glassbench.answer(sdp, t),
+      keepLoopbackCandidates(this.session.answerSdp),
+      timeoutMs,
+    );
     this.timer = setInterval(() => void this.poll(), POLL_INTERVAL_MS);
     return this.session;
   }
@@ -96,21 +117,48 @@ export class BrowserPublisher extends TypedEmitter<PublisherEvents> implements P
       host,
       (records) => {
         for (const sent of records.sent) {
-          const record: SentFrameRecord = { f: sent.f, peer: spec.peerId, captureMs: sent.captureMs, sentMs: sent.sentMs, bytes: sent.bytes ?? 0, keyframe: sent.keyframe ?? false };
+          const record: SentFrameRecord = {
+            f: sent.f,
+            peer: spec.peerId,
+            captureMs: sent.captureMs,
+            sentMs: sent.sentMs,
+            bytes: sent.bytes ?? 0,
+            keyframe: sent.keyframe ?? false,
+          };
           if (sent.rtpTs !== undefined) record.rtpTs = sent.rtpTs;
           this.emit('sent', record);
         }
         // slots of the page's timetable it skipped (late), and frames drawn that its encoder never emitted
-        for (const s of records.skipped) this.emit('skipped', { peer: spec.peerId, publisherTag: spec.publisherTag, captureMs: s.captureMs, reason: s.reason });
+        for (const s of records.skipped)
+          this.emit('skipped', {
+            peer: spec.peerId,
+            publisherTag: spec.publisherTag,
+            captureMs: s.captureMs,
+            reason: s.reason,
+          });
         for (const r of records.edgeAi) {
-          const record: AiFrameRecord = { k: 'ai', f: r.f, pub: spec.peerId, readyMs: r.readyMs, outcome: r.outcome, device: 'browser' };
+          const record: AiFrameRecord = {
+            k: 'ai',
+            f: r.f,
+            pub: spec.peerId,
+            readyMs: r.readyMs,
+            outcome: r.outcome,
+            device: 'browser',
+          };
           if (r.queueMs !== undefined) record.queueMs = r.queueMs;
           if (r.stages) record.stages = r.stages;
           if (r.hookMs !== undefined) record.hookMs = r.hookMs;
           if (r.reason !== undefined) record.reason = r.reason;
           this.emit('edgeAi', record);
         }
-        for (const u of records.utterances) this.emit('utterance', { peer: spec.peerId, id: u.id, text: texts.get(u.id) ?? '', startMs: u.startMs, endMs: u.endMs });
+        for (const u of records.utterances)
+          this.emit('utterance', {
+            peer: spec.peerId,
+            id: u.id,
+            text: texts.get(u.id) ?? '',
+            startMs: u.startMs,
+            endMs: u.endMs,
+          });
       },
       (message) => this.emit('error', message),
     );
@@ -118,7 +166,13 @@ export class BrowserPublisher extends TypedEmitter<PublisherEvents> implements P
 
   async start(connectTimeoutMs: number): Promise<void> {
     const { video, publisherTag } = this.spec;
-    const options: PublisherOptions = { publisherTag, width: video.width, height: video.height, fps: video.fps, bitrateKbps: video.bitrateKbps };
+    const options: PublisherOptions = {
+      publisherTag,
+      width: video.width,
+      height: video.height,
+      fps: video.fps,
+      bitrateKbps: video.bitrateKbps,
+    };
     if (this.spec.identifyRtp) options.identifyRtp = true;
     if (this.spec.edgeAi) options.edge = this.spec.edgeAi;
     if (this.spec.audio) {
@@ -126,7 +180,12 @@ export class BrowserPublisher extends TypedEmitter<PublisherEvents> implements P
       options.utterances = UTTERANCES.map((u) => ({ id: u.id, url: `/utterances/${u.id}.wav` }));
       options.utteranceIntervalMs = this.spec.audio.intervalMs;
     }
-    const session = await this.browserSession.open((page) => page.evaluate((o) => glassbench.publisherOffer(o), options), this.spec.endpointUrl, this.spec.token, connectTimeoutMs);
+    const session = await this.browserSession.open(
+      (page) => page.evaluate((o) => glassbench.publisherOffer(o), options),
+      this.spec.endpointUrl,
+      this.spec.token,
+      connectTimeoutMs,
+    );
     this.streamId = session.sessionId;
   }
 
@@ -161,13 +220,21 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
   }
 
   async start(connectTimeoutMs: number): Promise<SubscriptionWindow[]> {
-    await Promise.all(this.spec.sources.map((source) => this.subscribe(source.endpointUrl, source.publisherTag, connectTimeoutMs)));
+    await Promise.all(
+      this.spec.sources.map((source) => this.subscribe(source.endpointUrl, source.publisherTag, connectTimeoutMs)),
+    );
     return this.windows();
   }
 
   private async subscribe(endpointUrl: string, publisherTag: number, connectTimeoutMs: number): Promise<void> {
     let sub = '';
-    const totals: Record<CounterName, number> = { nackCount: 0, pliCount: 0, freezeCount: 0, freezeMs: 0, audioPacketsReceived: 0 };
+    const totals: Record<CounterName, number> = {
+      nackCount: 0,
+      pliCount: 0,
+      freezeCount: 0,
+      freezeMs: 0,
+      audioPacketsReceived: 0,
+    };
     const session = new BrowserSession(
       this.host,
       (records) => {
@@ -182,8 +249,10 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
           if (r.markerReadMs !== undefined) record.markerReadMs = r.markerReadMs;
           this.emit('received', record);
         }
-        for (const r of records.aiResults) this.emit('aiResult', { f: r.f, peer: this.spec.peerId, sub, receivedMs: r.receivedMs });
-        for (const r of records.onsets) this.emit('onset', { peer: this.spec.peerId, sub, ms: r.ms, levelDbfs: r.levelDbfs });
+        for (const r of records.aiResults)
+          this.emit('aiResult', { f: r.f, peer: this.spec.peerId, sub, receivedMs: r.receivedMs });
+        for (const r of records.onsets)
+          this.emit('onset', { peer: this.spec.peerId, sub, ms: r.ms, levelDbfs: r.levelDbfs });
         for (const s of records.stats) {
           // the page reports totals; the harness wants what each second added
           const sample = { ...s } as StatsSample;
@@ -200,7 +269,12 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
     const entry: { session: BrowserSession; window?: SubscriptionWindow } = { session };
     this.sessions.push(entry);
     const options = { aiResults: this.spec.aiResults === true, speechOnsets: this.spec.speechOnsets === true };
-    const signaled = await session.open((page) => page.evaluate((o) => glassbench.subscriberOffer(o), options), endpointUrl, this.spec.token, connectTimeoutMs);
+    const signaled = await session.open(
+      (page) => page.evaluate((o) => glassbench.subscriberOffer(o), options),
+      endpointUrl,
+      this.spec.token,
+      connectTimeoutMs,
+    );
     sub = signaled.sessionId;
     entry.window = { peer: this.spec.peerId, sub, publisherTag, startMs: nowMs() };
   }

@@ -1,5 +1,6 @@
 /** Shared set-up of a synthetic peer's connection: offer, WHIP/WHEP exchange, wait until connected. */
 import type { RTCPeerConnection } from 'werift';
+
 import { GlassbenchError } from '../../errors.js';
 import { keepLoopbackCandidates } from '../../media/werift-config.js';
 import { postOffer, type SignalingSession } from '../signaling.js';

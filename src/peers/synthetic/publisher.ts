@@ -2,17 +2,26 @@
  * Synthetic publisher: a werift peer that sends VP8-shaped frames at the configured fps and bitrate over
  * WHIP, no encoder needed. Every packet carries the frame id and abs-capture-time extensions.
  */
-import { MediaStreamTrack, PictureLossIndication, RTCPeerConnection, RtcpPayloadSpecificFeedback, RtpHeader, RtpPacket, type RTCRtpTransceiver } from 'werift';
-import { encodeAbsCaptureTime, encodeFrameId, extensionIdsFrom, type ExtensionIds } from '../../media/rtp-identity.js';
-import { frameKey } from '../../protocol/frame-key.js';
-import { buildVp8Frame, FrameSizer, packetizeVp8 } from '../../media/vp8-synthetic.js';
+import {
+  MediaStreamTrack,
+  PictureLossIndication,
+  RTCPeerConnection,
+  RtcpPayloadSpecificFeedback,
+  type RTCRtpTransceiver,
+  RtpHeader,
+  RtpPacket,
+} from 'werift';
+
+import { encodeAbsCaptureTime, encodeFrameId, type ExtensionIds, extensionIdsFrom } from '../../media/rtp-identity.js';
 import { Vp8LiveEncoder } from '../../media/vp8-encoder.js';
+import { buildVp8Frame, FrameSizer, packetizeVp8 } from '../../media/vp8-synthetic.js';
 import { loopbackPeerConfig } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
-import { deleteSession } from '../signaling.js';
-import { Timetable, type Slot } from '../timetable.js';
+import { frameKey } from '../../protocol/frame-key.js';
 import type { PublisherSpec, SkippedFrameRecord } from '../../protocol/runner-ipc.js';
 import { TypedEmitter } from '../events.js';
+import { deleteSession } from '../signaling.js';
+import { type Slot, Timetable } from '../timetable.js';
 import type { Publisher, PublisherEvents } from '../types.js';
 import { connectPeer } from './connect.js';
 
@@ -54,7 +63,10 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
     this.transceiver = this.pc.addTransceiver(track, { direction: 'sendonly' });
     this.transceiver.sender.onRtcp.subscribe((rtcp) => {
       // PLI (FMT 1) or FIR (FMT 4): the next frame is a keyframe
-      if (rtcp instanceof RtcpPayloadSpecificFeedback && [PictureLossIndication.count, 4].includes(rtcp.feedback.count)) {
+      if (
+        rtcp instanceof RtcpPayloadSpecificFeedback &&
+        [PictureLossIndication.count, 4].includes(rtcp.feedback.count)
+      ) {
         this.sizer.requestKeyframe();
         this.keyframeWanted = true;
       }
@@ -103,7 +115,12 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
   }
 
   private skip(slot: Slot, reason: SkippedFrameRecord['reason']): void {
-    this.emit('skipped', { peer: this.spec.peerId, publisherTag: this.spec.publisherTag, captureMs: slot.dueMs, reason });
+    this.emit('skipped', {
+      peer: this.spec.peerId,
+      publisherTag: this.spec.publisherTag,
+      captureMs: slot.dueMs,
+      reason,
+    });
   }
 
   private sendSlot(slot: Slot): void {
@@ -118,7 +135,12 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
       return;
     }
     const shape = this.sizer.next();
-    this.sendVp8(buildVp8Frame(shape, this.spec.video.width, this.spec.video.height), slot.seq, slot.dueMs, shape.keyframe);
+    this.sendVp8(
+      buildVp8Frame(shape, this.spec.video.width, this.spec.video.height),
+      slot.seq,
+      slot.dueMs,
+      shape.keyframe,
+    );
   }
 
   /** Packetizes one VP8 frame (RFC 7741) with the identity extensions, and hands it to RTP. */
@@ -133,7 +155,8 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
     const payloads = packetizeVp8(frame, id.frameSeq & 0x7fff);
     const timestamp = Math.floor(captureMs * 90) >>> 0;
     const extensions: { id: number; payload: Buffer }[] = [];
-    if (this.extensionIds.frameId !== undefined) extensions.push({ id: this.extensionIds.frameId, payload: encodeFrameId(id) });
+    if (this.extensionIds.frameId !== undefined)
+      extensions.push({ id: this.extensionIds.frameId, payload: encodeFrameId(id) });
     if (this.extensionIds.absCaptureTime !== undefined) {
       extensions.push({ id: this.extensionIds.absCaptureTime, payload: encodeAbsCaptureTime(captureMs) });
     }
@@ -153,7 +176,15 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
     }
     // the RTP timestamp names the frame for receivers that cannot read its frame-id extension (a browser page
     // reports it with a frame its reader passed over)
-    this.emit('sent', { f: frameKey(id), peer: this.spec.peerId, captureMs, sentMs, bytes: frame.length, keyframe, rtpTs: timestamp });
+    this.emit('sent', {
+      f: frameKey(id),
+      peer: this.spec.peerId,
+      captureMs,
+      sentMs,
+      bytes: frame.length,
+      keyframe,
+      rtpTs: timestamp,
+    });
   }
 
   /**

@@ -4,19 +4,20 @@
  * audio, decodes it and reports where speech starts.
  */
 import { RTCPeerConnection } from 'werift';
+
 import { OnsetDetector } from '../../media/audio-onset.js';
 import { attachDatagramClock, datagramReadMs } from '../../media/datagram-clock.js';
 import { FrameAssembler } from '../../media/frame-assembler.js';
 import { LossCounter } from '../../media/loss-counter.js';
 import { OpusDecoder } from '../../media/opus.js';
 import { extensionIdsFrom } from '../../media/rtp-identity.js';
-import { frameKey } from '../../protocol/frame-key.js';
 import { loopbackPeerConfig } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
-import { deleteSession } from '../signaling.js';
 import { AI_CHANNEL_LABEL, parseAiResult } from '../../protocol/ai-channel.js';
+import { frameKey } from '../../protocol/frame-key.js';
 import type { ReceivedFrameRecord, SubscriberSpec, SubscriptionWindow } from '../../protocol/runner-ipc.js';
 import { TypedEmitter } from '../events.js';
+import { deleteSession } from '../signaling.js';
 import type { Subscriber, SubscriberEvents } from '../types.js';
 import { connectPeer } from './connect.js';
 
@@ -48,14 +49,25 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
       for (const s of this.subscriptions) {
         if (!s.window) continue;
         const { lossPct } = s.loss.take();
-        if (lossPct !== undefined) this.emit('stats', { ms: nowMs(), packetLossPct: lossPct, nackCount: 0, pliCount: 0, freezeCount: 0, freezeMs: 0, audioPacketsReceived: 0 });
+        if (lossPct !== undefined)
+          this.emit('stats', {
+            ms: nowMs(),
+            packetLossPct: lossPct,
+            nackCount: 0,
+            pliCount: 0,
+            freezeCount: 0,
+            freezeMs: 0,
+            audioPacketsReceived: 0,
+          });
       }
     }, 1000);
     this.statsTimer.unref();
   }
 
   async start(connectTimeoutMs: number): Promise<SubscriptionWindow[]> {
-    await Promise.all(this.spec.sources.map((source) => this.subscribe(source.endpointUrl, source.publisherTag, connectTimeoutMs)));
+    await Promise.all(
+      this.spec.sources.map((source) => this.subscribe(source.endpointUrl, source.publisherTag, connectTimeoutMs)),
+    );
     return this.windows();
   }
 
@@ -109,7 +121,9 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
   private listen(subscription: Subscription, sub: () => string): void {
     const decoder = new OpusDecoder();
     subscription.decoder = decoder;
-    const detector = new OnsetDetector((ms, levelDbfs) => this.emit('onset', { peer: this.spec.peerId, sub: sub(), ms, levelDbfs }));
+    const detector = new OnsetDetector((ms, levelDbfs) =>
+      this.emit('onset', { peer: this.spec.peerId, sub: sub(), ms, levelDbfs }),
+    );
     let decoding: Promise<void> = Promise.resolve();
     const transceiver = subscription.pc.addTransceiver('audio', { direction: 'recvonly' });
     transceiver.onTrack.subscribe((track) => {

@@ -19,7 +19,12 @@ export interface ReportPageData {
   };
   stagesOverTime?: { stages: { metric: string; points: [number, number][] }[]; sfuLoopDelayMs: [number, number][] };
   capacity?: {
-    steps: { calls: number; p95: Record<string, number | null>; sfuCpuPct: number | null; runnerCpuPct: number | null }[];
+    steps: {
+      calls: number;
+      p95: Record<string, number | null>;
+      sfuCpuPct: number | null;
+      runnerCpuPct: number | null;
+    }[];
     knee: number | null;
     harnessLimit?: { calls: number };
   };

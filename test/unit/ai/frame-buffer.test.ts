@@ -2,21 +2,33 @@
  * FrameBuffer (the AI hook's depacketizer) beyond pipeline.test.ts's walk-through: when a frame counts as
  * complete, what it carries, when an incomplete one is given up, and what clear() forgets.
  */
-import { RtpHeader, RtpPacket } from 'werift';
 import { describe, expect, it } from 'vitest';
-import { FrameBuffer, type BufferedFrame } from '../../../reference-server/ai/frame-buffer.js';
+import { RtpHeader, RtpPacket } from 'werift';
+
+import { type BufferedFrame, FrameBuffer } from '../../../reference-server/ai/frame-buffer.js';
 
 /** VP8 descriptor byte first: S bit (0x10) with partition 0 on a frame's first packet; then the payload header (bit 0 = 0: keyframe). */
-function packet(seq: number, timestamp: number, options: { start?: boolean; marker?: boolean; keyframe?: boolean; partition?: number } = {}): RtpPacket {
+function packet(
+  seq: number,
+  timestamp: number,
+  options: { start?: boolean; marker?: boolean; keyframe?: boolean; partition?: number } = {},
+): RtpPacket {
   const descriptor = (options.start ? 0x10 : 0x00) | (options.partition ?? 0);
   const payload = Buffer.from([descriptor, options.keyframe ? 0x00 : 0x01, 0, 0]);
-  return new RtpPacket(new RtpHeader({ sequenceNumber: seq, timestamp, marker: options.marker ?? false, payloadType: 96 }), payload);
+  return new RtpPacket(
+    new RtpHeader({ sequenceNumber: seq, timestamp, marker: options.marker ?? false, payloadType: 96 }),
+    payload,
+  );
 }
 
 function collect(timeoutMs?: number): { buffer: FrameBuffer; frames: BufferedFrame[]; incomplete: string[] } {
   const frames: BufferedFrame[] = [];
   const incomplete: string[] = [];
-  const buffer = new FrameBuffer((f) => frames.push(f), (k) => incomplete.push(k), timeoutMs);
+  const buffer = new FrameBuffer(
+    (f) => frames.push(f),
+    (k) => incomplete.push(k),
+    timeoutMs,
+  );
   return { buffer, frames, incomplete };
 }
 

@@ -1,19 +1,34 @@
-import { RtpHeader, RtpPacket } from 'werift';
 import { describe, expect, it } from 'vitest';
+import { RtpHeader, RtpPacket } from 'werift';
+
 import { DeviceBackend } from '../../../reference-server/ai/backends.js';
-import { FrameBuffer, type BufferedFrame } from '../../../reference-server/ai/frame-buffer.js';
+import { type BufferedFrame, FrameBuffer } from '../../../reference-server/ai/frame-buffer.js';
 import { AiPipeline } from '../../../reference-server/ai/pipeline.js';
 import { DeviceScheduler } from '../../../reference-server/ai/scheduler.js';
 import type { AiFrameRecord, AiOptions, QueuePolicy } from '../../../src/protocol/ai.js';
 
-function packet(seq: number, timestamp: number, options: { start?: boolean; marker?: boolean; keyframe?: boolean } = {}): RtpPacket {
+function packet(
+  seq: number,
+  timestamp: number,
+  options: { start?: boolean; marker?: boolean; keyframe?: boolean } = {},
+): RtpPacket {
   // VP8 descriptor byte: S bit (0x10) on the first packet of a frame; then the payload header (bit 0 = 0: keyframe)
   const payload = Buffer.from([options.start ? 0x10 : 0x00, options.keyframe ? 0x00 : 0x01, 0, 0]);
-  return new RtpPacket(new RtpHeader({ sequenceNumber: seq, timestamp, marker: options.marker ?? false, payloadType: 96 }), payload);
+  return new RtpPacket(
+    new RtpHeader({ sequenceNumber: seq, timestamp, marker: options.marker ?? false, payloadType: 96 }),
+    payload,
+  );
 }
 
 function frame(key: string): BufferedFrame {
-  return { timestamp: 0, key, packets: [], keyframe: false, firstPacketMs: 0, readyMs: performance.timeOrigin + performance.now() };
+  return {
+    timestamp: 0,
+    key,
+    packets: [],
+    keyframe: false,
+    firstPacketMs: 0,
+    readyMs: performance.timeOrigin + performance.now(),
+  };
 }
 
 function options(policy: QueuePolicy, max = 2): AiOptions {
@@ -33,7 +48,13 @@ async function runFive(policy: QueuePolicy): Promise<{ records: AiFrameRecord[];
   const records: AiFrameRecord[] = [];
   const forwarded: string[] = [];
   const opts = options(policy);
-  const pipeline = new AiPipeline({ ai: opts, backend: new DeviceBackend(new DeviceScheduler(opts.devices)), publisher: 'P', onOutput: (f) => forwarded.push(f.key), onRecord: (r) => records.push(r) });
+  const pipeline = new AiPipeline({
+    ai: opts,
+    backend: new DeviceBackend(new DeviceScheduler(opts.devices)),
+    publisher: 'P',
+    onOutput: (f) => forwarded.push(f.key),
+    onRecord: (r) => records.push(r),
+  });
   for (const key of ['f1', 'f2', 'f3', 'f4', 'f5']) pipeline.submit(frame(key));
   await new Promise((resolve) => setTimeout(resolve, 200));
   return { records, forwarded };
@@ -76,7 +97,13 @@ describe('AiPipeline ordering', () => {
     };
     const forwarded: string[] = [];
     const opts = { ...options('block', 8), workers: 3 };
-    const pipeline = new AiPipeline({ ai: opts, backend, publisher: 'P', onOutput: (f) => forwarded.push(f.key), onRecord: () => undefined });
+    const pipeline = new AiPipeline({
+      ai: opts,
+      backend,
+      publisher: 'P',
+      onOutput: (f) => forwarded.push(f.key),
+      onRecord: () => undefined,
+    });
     for (const key of ['f1', 'f2', 'f3', 'f4']) pipeline.submit(frame(key));
     times['f4'] = 5;
     await new Promise((resolve) => setTimeout(resolve, 120));
@@ -89,12 +116,18 @@ describe('FrameBuffer', () => {
   it('completes frames from out-of-order packets, ignores retransmissions and gives up incomplete ones', () => {
     const frames: BufferedFrame[] = [];
     const incomplete: string[] = [];
-    const buffer = new FrameBuffer((f) => frames.push(f), (k) => incomplete.push(k), 100);
+    const buffer = new FrameBuffer(
+      (f) => frames.push(f),
+      (k) => incomplete.push(k),
+      100,
+    );
     buffer.push(packet(11, 3000, { marker: true }), 'b', 0);
     buffer.push(packet(9, 3000, { start: true }), 'b', 1);
     expect(frames).toHaveLength(0);
     buffer.push(packet(10, 3000), 'b', 2);
-    expect(frames.map((f) => [f.key, f.packets.map((p) => p.header.sequenceNumber), f.readyMs])).toEqual([['b', [9, 10, 11], 2]]);
+    expect(frames.map((f) => [f.key, f.packets.map((p) => p.header.sequenceNumber), f.readyMs])).toEqual([
+      ['b', [9, 10, 11], 2],
+    ]);
     buffer.push(packet(10, 3000), 'b', 3); // a retransmission of a frame already handed on
     buffer.push(packet(65535, 6000, { start: true, keyframe: true }), 'c', 4); // across the 16-bit wrap
     buffer.push(packet(0, 6000, { marker: true }), 'c', 5);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { DeviceScheduler } from '../../../reference-server/ai/scheduler.js';
 import { syntheticSampler } from '../../../src/protocol/synthetic-sampler.js';
 
@@ -44,12 +45,14 @@ describe('synthetic models', () => {
       { name: 'gpu1', speed: 1, concurrency: 1, gpu: 1 },
     ]);
     const seen: number[] = [];
-    const work = (fail: boolean) => async (device: { gpu?: number }): Promise<string> => {
-      seen.push(device.gpu ?? -1);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      if (fail) throw new Error('worker went away');
-      return `ran on ${device.gpu ?? -1}`;
-    };
+    const work =
+      (fail: boolean) =>
+      async (device: { gpu?: number }): Promise<string> => {
+        seen.push(device.gpu ?? -1);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (fail) throw new Error('worker went away');
+        return `ran on ${device.gpu ?? -1}`;
+      };
     const first = scheduler.dispatch(10, work(false));
     const second = scheduler.dispatch(10, work(true));
     const third = scheduler.dispatch(10, work(false));
@@ -64,9 +67,11 @@ describe('synthetic models', () => {
     expect(scheduler.sample().reduce((n, d) => n + d.calls, 0)).toBe(3);
   });
 
-  it('reads nvidia-smi\'s CSV: GPUs, and their utilisation and memory ([N/A] as 0)', async () => {
+  it("reads nvidia-smi's CSV: GPUs, and their utilisation and memory ([N/A] as 0)", async () => {
     const { parseGpuList, parseGpuSamples } = await import('../../../src/metrics/gpus.js');
-    expect(parseGpuList('0, NVIDIA H100 80GB HBM3, 81559\n1, NVIDIA H100 80GB HBM3, 81559\n\nNo devices were found\n')).toEqual([
+    expect(
+      parseGpuList('0, NVIDIA H100 80GB HBM3, 81559\n1, NVIDIA H100 80GB HBM3, 81559\n\nNo devices were found\n'),
+    ).toEqual([
       { index: 0, name: 'NVIDIA H100 80GB HBM3', memoryTotalMb: 81559 },
       { index: 1, name: 'NVIDIA H100 80GB HBM3', memoryTotalMb: 81559 },
     ]);

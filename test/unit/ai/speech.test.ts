@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+
 import { parseWav, resampleLinear, wavBytes } from '../../../reference-server/ai/speech/audio.js';
-import { wordErrorRate } from '../../../src/metrics/word-error-rate.js';
 import { nowMs } from '../../../src/metrics/clock.js';
+import { wordErrorRate } from '../../../src/metrics/word-error-rate.js';
 
 describe('speech chain helpers', () => {
   it('word error rate: substitutions, insertions and deletions over the reference words, ignoring case and punctuation', () => {
@@ -29,7 +30,10 @@ describe('VoiceActivity', () => {
   it('cuts utterances at the hangover, also when a DTX sender goes quiet (no frames at all)', async () => {
     const { VoiceActivity } = await import('../../../reference-server/ai/speech/vad.js');
     const utterances: { startMs: number; endMs: number; samples: number }[] = [];
-    const vad = new VoiceActivity((u) => utterances.push({ startMs: u.startMs, endMs: u.endMs, samples: u.pcm.length }), { hangoverMs: 500 });
+    const vad = new VoiceActivity(
+      (u) => utterances.push({ startMs: u.startMs, endMs: u.endMs, samples: u.pcm.length }),
+      { hangoverMs: 500 },
+    );
     let t = 1000;
     for (let i = 0; i < 5; i += 1) vad.push(frame(0), (t += 20)); // leading silence: ignored
     for (let i = 0; i < 50; i += 1) vad.push(frame(0.3), (t += 20)); // 1 s of speech
@@ -74,12 +78,21 @@ describe('TranslatedVoice (option B)', () => {
     const sent: { seq: number; ts: number; marker: boolean; payload: Buffer; ms: number }[] = [];
     const errors: string[] = [];
     const voice = new TranslatedVoice(
-      (rtp) => sent.push({ seq: rtp.header.sequenceNumber, ts: rtp.header.timestamp, marker: rtp.header.marker, payload: rtp.payload, ms: nowMs() }),
+      (rtp) =>
+        sent.push({
+          seq: rtp.header.sequenceNumber,
+          ts: rtp.header.timestamp,
+          marker: rtp.header.marker,
+          payload: rtp.payload,
+          ms: nowMs(),
+        }),
       (message) => errors.push(message),
     );
     await new Promise((resolve) => setTimeout(resolve, 200));
     // 300 ms of a 300 Hz tone at 16 kHz, as a TTS engine's WAV
-    const tone = Int16Array.from({ length: 4800 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 300 * i) / 16_000)));
+    const tone = Int16Array.from({ length: 4800 }, (_, i) =>
+      Math.round(8000 * Math.sin((2 * Math.PI * 300 * i) / 16_000)),
+    );
     const started = voice.say(wavBytes(tone, 16_000));
     const startMs = await started;
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
+
 import { compare, evaluateThreshold } from '../../../src/budgets/evaluate.js';
 import { parseThresholdExpression } from '../../../src/budgets/parse.js';
 import type { ThresholdSpec } from '../../../src/budgets/types.js';
 import { MetricSeries } from '../../../src/metrics/series.js';
 
 function spec(metric: string, source: string, tags: Record<string, string> = {}): ThresholdSpec {
-  return { key: metric, metric, tags, expression: parseThresholdExpression(source), abortOnFail: false, delayAbortEvalMs: 0 };
+  return {
+    key: metric,
+    metric,
+    tags,
+    expression: parseThresholdExpression(source),
+    abortOnFail: false,
+    delayAbortEvalMs: 0,
+  };
 }
 
 describe('evaluateThreshold', () => {
@@ -61,15 +69,25 @@ describe('Rate thresholds (k6 Rate: a fraction of yes samples)', () => {
     }
     const r1 = evaluateThreshold(r1Spec, series.values('frame_loss_ratio', { room: 'r1' }));
     expect(r1).toMatchObject({ ok: true, actual: 0.005 });
-    expect(evaluateThreshold(filtered, series.values('frame_loss_ratio', { room: 'r2' }))).toMatchObject({ ok: false, actual: 0.02, tags: { room: 'r2' } });
+    expect(evaluateThreshold(filtered, series.values('frame_loss_ratio', { room: 'r2' }))).toMatchObject({
+      ok: false,
+      actual: 0.02,
+      tags: { room: 'r2' },
+    });
     // both rooms: 25 of 2000
-    expect(evaluateThreshold(spec('frame_loss_ratio', 'rate<0.01'), series.values('frame_loss_ratio', {}))).toMatchObject({ ok: false, actual: 0.0125 });
-    expect(evaluateThreshold(spec('frame_loss_ratio', 'count==2000'), series.values('frame_loss_ratio', {})).ok).toBe(true);
+    expect(
+      evaluateThreshold(spec('frame_loss_ratio', 'rate<0.01'), series.values('frame_loss_ratio', {})),
+    ).toMatchObject({ ok: false, actual: 0.0125 });
+    expect(evaluateThreshold(spec('frame_loss_ratio', 'count==2000'), series.values('frame_loss_ratio', {})).ok).toBe(
+      true,
+    );
     expect(series.summaries()['frame_loss_ratio']).toEqual({ count: 2000, hits: 25, rate: 0.0125 });
   });
 
   it('fails a Rate threshold with no samples (nothing expected is not 0% lost)', () => {
     const series = new MetricSeries();
-    expect(evaluateThreshold(spec('frame_loss_ratio', 'rate<0.01'), series.values('frame_loss_ratio', {}))).toMatchObject({ ok: false, actual: null });
+    expect(
+      evaluateThreshold(spec('frame_loss_ratio', 'rate<0.01'), series.values('frame_loss_ratio', {})),
+    ).toMatchObject({ ok: false, actual: null });
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { checkAgainstCatalogue, parseThresholdExpression, parseThresholdKey, ThresholdSyntaxError } from '../../../src/budgets/parse.js';
+
+import {
+  checkAgainstCatalogue,
+  parseThresholdExpression,
+  parseThresholdKey,
+  ThresholdSyntaxError,
+} from '../../../src/budgets/parse.js';
 
 describe('parseThresholdExpression', () => {
   it.each([
@@ -43,21 +49,32 @@ describe('parseThresholdKey', () => {
 
 describe('checkAgainstCatalogue', () => {
   it('rejects an unknown metric', () => {
-    expect(() => checkAgainstCatalogue({ metric: 'g2g_latncy_ms', tags: {} }, parseThresholdExpression('p(95)<400'))).toThrow(
-      /unknown metric "g2g_latncy_ms"/,
-    );
+    expect(() =>
+      checkAgainstCatalogue({ metric: 'g2g_latncy_ms', tags: {} }, parseThresholdExpression('p(95)<400')),
+    ).toThrow(/unknown metric "g2g_latncy_ms"/);
   });
 
   it('rejects a tag the metric does not carry', () => {
-    expect(() => checkAgainstCatalogue({ metric: 'cpu_pct', tags: { room: 'r1' } }, parseThresholdExpression('avg<50'))).toThrow(/no tag "room"/);
+    expect(() =>
+      checkAgainstCatalogue({ metric: 'cpu_pct', tags: { room: 'r1' } }, parseThresholdExpression('avg<50')),
+    ).toThrow(/no tag "room"/);
   });
 
   it('rejects an aggregation the metric kind does not support', () => {
-    expect(() => checkAgainstCatalogue({ metric: 'frames_lost', tags: {} }, parseThresholdExpression('p(95)<1'))).toThrow(/supports count, rate/);
-    expect(() => checkAgainstCatalogue({ metric: 'frame_latency_ms', tags: {} }, parseThresholdExpression('rate<1'))).toThrow(/supports/);
+    expect(() =>
+      checkAgainstCatalogue({ metric: 'frames_lost', tags: {} }, parseThresholdExpression('p(95)<1')),
+    ).toThrow(/supports count, rate/);
+    expect(() =>
+      checkAgainstCatalogue({ metric: 'frame_latency_ms', tags: {} }, parseThresholdExpression('rate<1')),
+    ).toThrow(/supports/);
   });
 
   it('accepts a well-formed threshold', () => {
-    expect(() => checkAgainstCatalogue({ metric: 'frame_latency_ms', tags: { room: 'r1' } }, parseThresholdExpression('p(95)<400'))).not.toThrow();
+    expect(() =>
+      checkAgainstCatalogue(
+        { metric: 'frame_latency_ms', tags: { room: 'r1' } },
+        parseThresholdExpression('p(95)<400'),
+      ),
+    ).not.toThrow();
   });
 });

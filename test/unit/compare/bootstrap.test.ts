@@ -1,7 +1,9 @@
-import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+
 import { describe, expect, it } from 'vitest';
+
 import { SampleSink } from '../../../src/compare/samples.js';
 import { bootstrapQuantileDelta, seededRandom } from '../../../src/compare/stats.js';
 
@@ -104,7 +106,10 @@ describe('A/A on recorded frames (acceptance 4)', () => {
   it('20 splits into two halves: the median difference interval contains 0 in at least 18; +10 ms is found in all 20', () => {
     const intervals = Array.from({ length: 20 }, (_, i) => {
       const [a, b] = split(1000 + i);
-      return { same: bootstrapQuantileDelta(samples(a, 0), samples(b, 0), 0.5, 500, i + 1), shifted: bootstrapQuantileDelta(samples(a, 0), samples(b, 10), 0.5, 500, i + 1) };
+      return {
+        same: bootstrapQuantileDelta(samples(a, 0), samples(b, 0), 0.5, 500, i + 1),
+        shifted: bootstrapQuantileDelta(samples(a, 0), samples(b, 10), 0.5, 500, i + 1),
+      };
     });
     const covering = intervals.filter(({ same }) => same.lo <= 0 && same.hi >= 0).length;
     expect(covering).toBeGreaterThanOrEqual(18);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { changePoint } from '../../../src/compare/change-point.js';
 
 describe('changePoint', () => {

@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { compareRuns, comparisonJunit, comparisonMarkdown, DEFAULT_COMPARE_OPTIONS, parseTolerance } from '../../../src/compare/compare.js';
+
+import {
+  compareRuns,
+  comparisonJunit,
+  comparisonMarkdown,
+  DEFAULT_COMPARE_OPTIONS,
+  parseTolerance,
+} from '../../../src/compare/compare.js';
 import type { RunSamples } from '../../../src/compare/samples.js';
-import type { MetricName } from '../../../src/metrics/catalogue.js';
 import { SampleSink } from '../../../src/compare/samples.js';
 import { bootstrapQuantileDelta, quantile, seededRandom, sortedCopy } from '../../../src/compare/stats.js';
+import type { MetricName } from '../../../src/metrics/catalogue.js';
 
 /** n log-normal-ish latencies around `median` ms from a seeded generator */
 function latencies(n: number, median: number, seed: number): number[] {
@@ -37,7 +44,10 @@ describe('compareRuns', () => {
   it('flags a worsening beyond the tolerance whose interval excludes zero, and nothing between samples of one distribution', () => {
     const baseline = run('base', { frame_latency_ms: latencies(2000, 12, 1), sfu_ms: latencies(2000, 0.3, 3) });
     const same = run('same', { frame_latency_ms: latencies(2000, 12, 2), sfu_ms: latencies(2000, 0.3, 4) });
-    const slower = run('slow', { frame_latency_ms: latencies(2000, 12, 5).map((v) => v + 30), sfu_ms: latencies(2000, 0.3, 6).map((v) => v + 2) });
+    const slower = run('slow', {
+      frame_latency_ms: latencies(2000, 12, 5).map((v) => v + 30),
+      sfu_ms: latencies(2000, 0.3, 6).map((v) => v + 2),
+    });
     expect(compareRuns(baseline, same).regressions).toEqual([]);
     const c = compareRuns(baseline, slower);
     // sfu_ms rose by 2 ms: real (its interval excludes zero) but inside the 5 ms tolerance
@@ -47,9 +57,14 @@ describe('compareRuns', () => {
     expect(row?.p50?.lo).toBeGreaterThan(0);
     expect(c.metrics.find((m) => m.metric === 'sfu_ms')?.verdict).toBe('no change');
     // a tighter tolerance for sfu_ms makes its 2 ms count
-    const tight = compareRuns(baseline, slower, { ...DEFAULT_COMPARE_OPTIONS, tolerances: { sfu_ms: { pct: 5, abs: 1 } } });
+    const tight = compareRuns(baseline, slower, {
+      ...DEFAULT_COMPARE_OPTIONS,
+      tolerances: { sfu_ms: { pct: 5, abs: 1 } },
+    });
     expect(tight.regressions.sort()).toEqual(['frame_latency_ms', 'sfu_ms']);
-    expect(compareRuns(slower, baseline).metrics.find((m) => m.metric === 'frame_latency_ms')?.verdict).toBe('improvement');
+    expect(compareRuns(slower, baseline).metrics.find((m) => m.metric === 'frame_latency_ms')?.verdict).toBe(
+      'improvement',
+    );
     expect(comparisonMarkdown(c)).toMatch(/\*\*Regression\*\* in `frame_latency_ms`/);
     expect(comparisonJunit(c)).toMatch(/<testcase classname="glassbench.compare" name="frame_latency_ms"><failure/);
   });
@@ -68,7 +83,9 @@ describe('compareRuns', () => {
     const byDefault = compareRuns(baseline, tail);
     expect(byDefault.regressions).toEqual([]);
     expect(byDefault.metrics[0]?.p95?.delta).toBeGreaterThan(20);
-    expect(compareRuns(baseline, tail, { ...DEFAULT_COMPARE_OPTIONS, gate: ['p50', 'p95'] }).regressions).toEqual(['frame_latency_ms']);
+    expect(compareRuns(baseline, tail, { ...DEFAULT_COMPARE_OPTIONS, gate: ['p50', 'p95'] }).regressions).toEqual([
+      'frame_latency_ms',
+    ]);
   });
 
   it('does not judge metrics with too few samples', () => {
@@ -78,8 +95,14 @@ describe('compareRuns', () => {
   });
 
   it('reads tolerances as metric=PCT%,ABS and refuses anything else', () => {
-    expect(parseTolerance('frame_latency_ms=10%,3', { pct: 5, abs: 5 })).toEqual({ metric: 'frame_latency_ms', tolerance: { pct: 10, abs: 3 } });
-    expect(parseTolerance('sfu_ms=2ms', { pct: 5, abs: 5 })).toEqual({ metric: 'sfu_ms', tolerance: { pct: 5, abs: 2 } });
+    expect(parseTolerance('frame_latency_ms=10%,3', { pct: 5, abs: 5 })).toEqual({
+      metric: 'frame_latency_ms',
+      tolerance: { pct: 10, abs: 3 },
+    });
+    expect(parseTolerance('sfu_ms=2ms', { pct: 5, abs: 5 })).toEqual({
+      metric: 'sfu_ms',
+      tolerance: { pct: 5, abs: 2 },
+    });
     expect(() => parseTolerance('sfu_ms=lots', { pct: 5, abs: 5 })).toThrow(/neither a percentage/);
     expect(() => parseTolerance('nonsense', { pct: 5, abs: 5 })).toThrow(/expected metric=/);
   });

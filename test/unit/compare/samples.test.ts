@@ -7,12 +7,17 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+
 import { afterAll, describe, expect, it } from 'vitest';
-import { SampleSink, samplesFromDir } from '../../../src/compare/samples.js';
+
+import { samplesFromDir, SampleSink } from '../../../src/compare/samples.js';
 import { GlassbenchError } from '../../../src/errors.js';
 
 /** values of `metric` paired with their cluster ids */
-function pairs(sink: { values: Map<string, number[]>; clusters: Map<string, number[]> }, metric: string): [number, number][] {
+function pairs(
+  sink: { values: Map<string, number[]>; clusters: Map<string, number[]> },
+  metric: string,
+): [number, number][] {
   const values = sink.values.get(metric) ?? [];
   const clusters = sink.clusters.get(metric) ?? [];
   expect(clusters).toHaveLength(values.length);
@@ -29,8 +34,26 @@ describe('SampleSink', () => {
 
   it("counts per-receipt latencies once per receiver, the AI hook's once per frame, and puts a frame's copies in one cluster", () => {
     const sink = new SampleSink();
-    sink.push({ frameId: '1', publisher: 'p', subscriber: 's1', frameLatencyMs: 10, uplinkMs: 2, aiHookMs: 7, aiQueueMs: 1, aiStagesMs: { inference: 5 } });
-    sink.push({ frameId: '1', publisher: 'p', subscriber: 's2', frameLatencyMs: 12, uplinkMs: 2, aiHookMs: 7, aiQueueMs: 1, aiStagesMs: { inference: 5 } });
+    sink.push({
+      frameId: '1',
+      publisher: 'p',
+      subscriber: 's1',
+      frameLatencyMs: 10,
+      uplinkMs: 2,
+      aiHookMs: 7,
+      aiQueueMs: 1,
+      aiStagesMs: { inference: 5 },
+    });
+    sink.push({
+      frameId: '1',
+      publisher: 'p',
+      subscriber: 's2',
+      frameLatencyMs: 12,
+      uplinkMs: 2,
+      aiHookMs: 7,
+      aiQueueMs: 1,
+      aiStagesMs: { inference: 5 },
+    });
     sink.push({ frameId: '2', publisher: 'p', subscriber: 's1', frameLatencyMs: 20, aiHookMs: 9 });
     // the same frame id from another publisher is another frame
     sink.push({ frameId: '1', publisher: 'q', subscriber: 's1', frameLatencyMs: 30, aiHookMs: 11 });
@@ -40,7 +63,11 @@ describe('SampleSink', () => {
     expect(a).toBe(b);
     expect(new Set([a, c, d]).size).toBe(3);
     expect(sink.values.get('uplink_ms')).toEqual([2, 2]);
-    expect(pairs(sink, 'ai_hook_ms')).toEqual([[7, a], [9, c], [11, d]]);
+    expect(pairs(sink, 'ai_hook_ms')).toEqual([
+      [7, a],
+      [9, c],
+      [11, d],
+    ]);
     expect(sink.values.get('ai_queue_ms')).toEqual([1]);
     expect(sink.values.get('ai_inference_ms')).toEqual([5]);
   });
@@ -56,7 +83,15 @@ describe('SampleSink', () => {
 
   it('skips values that are not finite numbers', () => {
     const sink = new SampleSink();
-    sink.push({ frameId: '1', publisher: 'p', frameLatencyMs: '10', g2gLatencyMs: Number.NaN, uplinkMs: null, sfuMs: Number.POSITIVE_INFINITY, downlinkMs: 3 });
+    sink.push({
+      frameId: '1',
+      publisher: 'p',
+      frameLatencyMs: '10',
+      g2gLatencyMs: Number.NaN,
+      uplinkMs: null,
+      sfuMs: Number.POSITIVE_INFINITY,
+      downlinkMs: 3,
+    });
     expect([...sink.values.keys()]).toEqual(['downlink_ms']);
   });
 
@@ -112,22 +147,35 @@ describe('samplesFromDir', () => {
     const dir = join(root, name);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'summary.json'), typeof summary === 'string' ? summary : JSON.stringify(summary));
-    if (records) writeFileSync(join(dir, 'frames.ndjson.gz'), gzipSync(records.map((r) => `${JSON.stringify(r)}\n`).join('')));
+    if (records)
+      writeFileSync(join(dir, 'frames.ndjson.gz'), gzipSync(records.map((r) => `${JSON.stringify(r)}\n`).join('')));
     return dir;
   }
   const base = { runId: 'r1', status: 'passed', scenario: { name: 'calls' }, startedAt: '2026-01-01T00:00:00.000Z' };
 
   async function invalid(promise: Promise<unknown>): Promise<string> {
-    const error = await promise.then(() => undefined, (e: unknown) => e);
+    const error = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(GlassbenchError);
     expect((error as GlassbenchError).code).toBe('INVALID_INPUT');
     return (error as Error).message;
   }
 
   it("reads a run's frames with its identity", async () => {
-    const dir = run('plain', base, [{ frameId: '1', publisher: 'p', frameLatencyMs: 10 }, { frameId: '2', publisher: 'p', frameLatencyMs: 20, warmup: true }]);
+    const dir = run('plain', base, [
+      { frameId: '1', publisher: 'p', frameLatencyMs: 10 },
+      { frameId: '2', publisher: 'p', frameLatencyMs: 20, warmup: true },
+    ]);
     const samples = await samplesFromDir(dir);
-    expect(samples).toMatchObject({ source: dir, runId: 'r1', scenario: 'calls', status: 'passed', startedAt: base.startedAt });
+    expect(samples).toMatchObject({
+      source: dir,
+      runId: 'r1',
+      scenario: 'calls',
+      status: 'passed',
+      startedAt: base.startedAt,
+    });
     expect(samples.values.get('frame_latency_ms')).toEqual([10]);
   });
 
@@ -136,7 +184,9 @@ describe('samplesFromDir', () => {
     mkdirSync(empty);
     expect(await invalid(samplesFromDir(empty))).toBe(`${empty}: not a run directory (no summary.json)`);
     const broken = run('broken', '{ not json');
-    expect(await invalid(samplesFromDir(broken))).toMatch(new RegExp(`^${join(broken, 'summary.json')}: not readable JSON \\(`));
+    expect(await invalid(samplesFromDir(broken))).toMatch(
+      new RegExp(`^${join(broken, 'summary.json')}: not readable JSON \\(`),
+    );
   });
 
   it('reads a run without a frames file as no samples, and names a frames file it cannot read', async () => {
@@ -151,10 +201,25 @@ describe('samplesFromDir', () => {
     const r1 = run('v/fast-r1', base, [{ frameId: '1', publisher: 'p', frameLatencyMs: 10, aiHookMs: 5 }]);
     const r2 = run('v/fast-r2', base, [{ frameId: '1', publisher: 'p', frameLatencyMs: 12, aiHookMs: 6 }]);
     const slow = run('v/slow-r1', base, [{ frameId: '1', publisher: 'p', frameLatencyMs: 90 }]);
-    const round = (dir: string): Record<string, unknown> => ({ dir, status: 'passed', startedAt: base.startedAt, durationMs: 1000 });
-    const dir = run('v', { ...base, variants: [{ name: 'fast', status: 'failed', rounds: [round(r1), round(r2)] }, { name: 'slow', status: 'passed', rounds: [round(slow)] }] });
-    expect(await invalid(samplesFromDir(dir))).toBe(`${dir}: a run with variants (fast, slow): name one with --variant`);
-    expect(await invalid(samplesFromDir(dir, 'medium'))).toBe(`${dir}: a run with variants (fast, slow): name one with --variant`);
+    const round = (dir: string): Record<string, unknown> => ({
+      dir,
+      status: 'passed',
+      startedAt: base.startedAt,
+      durationMs: 1000,
+    });
+    const dir = run('v', {
+      ...base,
+      variants: [
+        { name: 'fast', status: 'failed', rounds: [round(r1), round(r2)] },
+        { name: 'slow', status: 'passed', rounds: [round(slow)] },
+      ],
+    });
+    expect(await invalid(samplesFromDir(dir))).toBe(
+      `${dir}: a run with variants (fast, slow): name one with --variant`,
+    );
+    expect(await invalid(samplesFromDir(dir, 'medium'))).toBe(
+      `${dir}: a run with variants (fast, slow): name one with --variant`,
+    );
     const fast = await samplesFromDir(dir, 'fast');
     expect(fast).toMatchObject({ source: `${dir} (fast)`, runId: 'r1/fast', status: 'failed' });
     expect(fast.values.get('frame_latency_ms')).toEqual([10, 12]);

@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { FrameAssembler, type AssembledFrame, type RtpLike } from '../../../src/media/frame-assembler.js';
+
+import { type AssembledFrame, FrameAssembler, type RtpLike } from '../../../src/media/frame-assembler.js';
 import { encodeAbsCaptureTime, encodeFrameId } from '../../../src/media/rtp-identity.js';
 import { buildVp8Frame, packetizeVp8 } from '../../../src/media/vp8-synthetic.js';
 
 const IDS = { frameId: 2, absCaptureTime: 1 };
 
-function packets(seqStart: number, timestamp: number, frameSeq: number, sizeBytes = 3000, withIdentity = true): RtpLike[] {
+function packets(
+  seqStart: number,
+  timestamp: number,
+  frameSeq: number,
+  sizeBytes = 3000,
+  withIdentity = true,
+): RtpLike[] {
   const payloads = packetizeVp8(buildVp8Frame({ keyframe: false, sizeBytes }, 640, 360), frameSeq);
   return payloads.map((payload, i) => ({
     header: {
@@ -34,7 +41,12 @@ describe('FrameAssembler', () => {
     const ps = packets(100, 9000, 5);
     ps.forEach((p, i) => assembler.push(p, 1000 + i));
     expect(frames).toHaveLength(1);
-    expect(frames[0]).toMatchObject({ id: { publisherTag: 1, frameSeq: 5 }, firstPacketMs: 1000, receivedMs: 1000 + ps.length - 1, packets: ps.length });
+    expect(frames[0]).toMatchObject({
+      id: { publisherTag: 1, frameSeq: 5 },
+      firstPacketMs: 1000,
+      receivedMs: 1000 + ps.length - 1,
+      packets: ps.length,
+    });
     expect(frames[0]?.captureMs).toBeCloseTo(500, 3);
   });
 

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { captureMsFromLow, decodeMarkerBits, encodeMarker, MARKER_COLUMNS, markerLayout, readMarker, readMarkerLuma } from '../../../src/media/marker.js';
+
+import {
+  captureMsFromLow,
+  decodeMarkerBits,
+  encodeMarker,
+  MARKER_COLUMNS,
+  markerLayout,
+  readMarker,
+  readMarkerLuma,
+} from '../../../src/media/marker.js';
 
 /** Paints the marker into an RGBA strip the way the page does, with optional noise. */
 function paint(bits: Uint8Array, width: number, noise = 0): Uint8ClampedArray {
@@ -22,7 +31,11 @@ describe('pixel marker', () => {
 
   it('round-trips identity and capture time through pixels', () => {
     const decoded = readMarker(paint(encodeMarker(content), 640), 640);
-    expect(decoded).toEqual({ publisherTag: 513, frameSeq: 0xabcdef, captureLowMs: Math.floor(content.captureMs) % 2 ** 32 });
+    expect(decoded).toEqual({
+      publisherTag: 513,
+      frameSeq: 0xabcdef,
+      captureLowMs: Math.floor(content.captureMs) % 2 ** 32,
+    });
     expect(captureMsFromLow(decoded?.captureLowMs ?? 0, content.captureMs + 40)).toBe(Math.floor(content.captureMs));
   });
 
@@ -39,13 +52,14 @@ describe('pixel marker', () => {
     expect(readMarker(new Uint8ClampedArray(640 * 32 * 4), 640)).toBeUndefined(); // an all-black strip is no marker
   });
 
-  it('reads the same marker from a decoded frame\'s luma plane with row padding (stride > width)', () => {
+  it("reads the same marker from a decoded frame's luma plane with row padding (stride > width)", () => {
     const width = 640;
     const stride = 704;
     const rgba = paint(encodeMarker(content), width, 60);
     const { stripHeight } = markerLayout(width);
     const luma = new Uint8Array(stride * stripHeight).fill(77); // padding bytes must be ignored
-    for (let y = 0; y < stripHeight; y += 1) for (let x = 0; x < width; x += 1) luma[y * stride + x] = rgba[(y * width + x) * 4] as number;
+    for (let y = 0; y < stripHeight; y += 1)
+      for (let x = 0; x < width; x += 1) luma[y * stride + x] = rgba[(y * width + x) * 4] as number;
     expect(readMarkerLuma(luma, stride, width)).toEqual(readMarker(rgba, width));
     expect(readMarkerLuma(luma, stride, width)?.frameSeq).toBe(0xabcdef);
   });

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
+
 import {
+  ABS_CAPTURE_TIME_URI,
   decodeAbsCaptureTime,
   decodeFrameId,
   encodeAbsCaptureTime,
   encodeFrameId,
   extensionIdsFrom,
   FRAME_ID_URI,
-  ABS_CAPTURE_TIME_URI,
   readIdentity,
 } from '../../../src/media/rtp-identity.js';
 import { msToNtp, ntpToMs } from '../../../src/metrics/clock.js';

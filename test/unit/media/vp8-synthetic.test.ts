@@ -1,6 +1,14 @@
-import { Vp8RtpPayload } from 'werift';
 import { describe, expect, it } from 'vitest';
-import { buildVp8Frame, FrameSizer, isVp8FrameStart, isVp8Keyframe, MAX_RTP_PAYLOAD_BYTES, packetizeVp8 } from '../../../src/media/vp8-synthetic.js';
+import { Vp8RtpPayload } from 'werift';
+
+import {
+  buildVp8Frame,
+  FrameSizer,
+  isVp8FrameStart,
+  isVp8Keyframe,
+  MAX_RTP_PAYLOAD_BYTES,
+  packetizeVp8,
+} from '../../../src/media/vp8-synthetic.js';
 
 describe('synthetic VP8', () => {
   it('averages the target bitrate with periodic keyframes', () => {

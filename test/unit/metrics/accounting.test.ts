@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+
 import { LATE_HORIZON_MS, LOSS_WINDOW_MS } from '../../../src/metrics/accounting.js';
 import { FrameCollector } from '../../../src/metrics/collector.js';
 import { MetricSeries } from '../../../src/metrics/series.js';
@@ -11,7 +12,10 @@ const SUBS = ['A', 'B', 'C'];
 function setup(): { collector: FrameCollector; series: MetricSeries; records: FrameRecord[] } {
   const series = new MetricSeries();
   const records: FrameRecord[] = [];
-  const peers = new Map([['pub', { room: 'r1', kind: 'synthetic' }], ...SUBS.map((s) => [`sub-${s}`, { room: 'r1', kind: 'synthetic' }] as const)]);
+  const peers = new Map([
+    ['pub', { room: 'r1', kind: 'synthetic' }],
+    ...SUBS.map((s) => [`sub-${s}`, { room: 'r1', kind: 'synthetic' }] as const),
+  ]);
   const collector = new FrameCollector(series, peers, (r) => records.push(r));
   collector.measureFromMs = 0;
   collector.registerPublisher(1, 'pub');
@@ -19,8 +23,23 @@ function setup(): { collector: FrameCollector; series: MetricSeries; records: Fr
   return { collector, series, records };
 }
 
-const sent = (seq: number, captureMs: number): SentFrameRecord => ({ f: `1:${seq}`, peer: 'pub', captureMs, sentMs: captureMs + 1, bytes: 100, keyframe: false });
-const receipt = (seq: number, sub: string, receivedMs: number, captureMs: number): ReceivedFrameRecord => ({ f: `1:${seq}`, peer: `sub-${sub}`, sub, receivedMs, captureMs, bytes: 100, keyframe: false });
+const sent = (seq: number, captureMs: number): SentFrameRecord => ({
+  f: `1:${seq}`,
+  peer: 'pub',
+  captureMs,
+  sentMs: captureMs + 1,
+  bytes: 100,
+  keyframe: false,
+});
+const receipt = (seq: number, sub: string, receivedMs: number, captureMs: number): ReceivedFrameRecord => ({
+  f: `1:${seq}`,
+  peer: `sub-${sub}`,
+  sub,
+  receivedMs,
+  captureMs,
+  bytes: 100,
+  keyframe: false,
+});
 
 describe('frame accounting', () => {
   it('counts a receipt that reaches the harness after its frame was judged once: late, with its latency, not lost', () => {
@@ -95,7 +114,11 @@ describe('frame accounting', () => {
   it('counts frames a browser page reader discarded as received at the receiver, and apart', () => {
     const { collector, series } = setup();
     collector.onSent(sent(0, 1000), 1000);
-    for (const sub of SUBS) collector.onReceived({ ...receipt(0, sub, 1030, 1000), ...(sub === 'B' ? { discarded: true as const } : {}) }, 1030);
+    for (const sub of SUBS)
+      collector.onReceived(
+        { ...receipt(0, sub, 1030, 1000), ...(sub === 'B' ? { discarded: true as const } : {}) },
+        1030,
+      );
     collector.finalise(30_000, true);
     expect(series.summaries()['frames_discarded_reader']).toMatchObject({ count: 1 });
     expect(collector.accounting.summary()).toMatchObject({ expected: 3, received: 3, lost: 0, discardedReader: 1 });
@@ -114,47 +137,64 @@ describe('frame accounting', () => {
         copies: fc.integer({ min: 1, max: 2 }),
       }),
     );
-    const frame = fc.record({ sentDelayMs: fc.integer({ min: 0, max: 1500 }), fates: fc.array(fate, { minLength: SUBS.length, maxLength: SUBS.length }) });
+    const frame = fc.record({
+      sentDelayMs: fc.integer({ min: 0, max: 1500 }),
+      fates: fc.array(fate, { minLength: SUBS.length, maxLength: SUBS.length }),
+    });
     fc.assert(
-      fc.property(fc.array(frame, { minLength: 1, maxLength: 30 }), fc.integer({ min: 200, max: 1500 }), (frames, tickMs) => {
-        const { collector, series } = setup();
-        // every record the harness hears, at the time it hears it, in any order the delays make
-        const events: { atMs: number; run: () => void }[] = [];
-        const truth = { expected: 0, received: 0, late: 0, lost: 0, stale: 0 };
-        frames.forEach((f, seq) => {
-          const captureMs = 1000 + seq * 33;
-          events.push({ atMs: captureMs + f.sentDelayMs, run: () => collector.onSent(sent(seq, captureMs), captureMs + f.sentDelayMs) });
-          f.fates.forEach((fate, i) => {
-            const sub = SUBS[i] as string;
-            truth.expected += 1;
-            if (fate.kind === 'lost') {
-              truth.lost += 1;
-              return;
-            }
-            const receivedMs = captureMs + fate.latencyMs;
-            const heardMs = receivedMs + fate.harnessDelayMs;
-            if (fate.harnessDelayMs >= 20_000) {
-              truth.lost += 1;
-              truth.stale += fate.copies;
-            } else if (fate.latencyMs > LOSS_WINDOW_MS) truth.late += 1;
-            else truth.received += 1;
-            for (let c = 0; c < fate.copies; c += 1) events.push({ atMs: heardMs + c, run: () => collector.onReceived(receipt(seq, sub, receivedMs + c, captureMs), heardMs + c) });
+      fc.property(
+        fc.array(frame, { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 200, max: 1500 }),
+        (frames, tickMs) => {
+          const { collector, series } = setup();
+          // every record the harness hears, at the time it hears it, in any order the delays make
+          const events: { atMs: number; run: () => void }[] = [];
+          const truth = { expected: 0, received: 0, late: 0, lost: 0, stale: 0 };
+          frames.forEach((f, seq) => {
+            const captureMs = 1000 + seq * 33;
+            events.push({
+              atMs: captureMs + f.sentDelayMs,
+              run: () => collector.onSent(sent(seq, captureMs), captureMs + f.sentDelayMs),
+            });
+            f.fates.forEach((fate, i) => {
+              const sub = SUBS[i] as string;
+              truth.expected += 1;
+              if (fate.kind === 'lost') {
+                truth.lost += 1;
+                return;
+              }
+              const receivedMs = captureMs + fate.latencyMs;
+              const heardMs = receivedMs + fate.harnessDelayMs;
+              if (fate.harnessDelayMs >= 20_000) {
+                truth.lost += 1;
+                truth.stale += fate.copies;
+              } else if (fate.latencyMs > LOSS_WINDOW_MS) truth.late += 1;
+              else truth.received += 1;
+              for (let c = 0; c < fate.copies; c += 1)
+                events.push({
+                  atMs: heardMs + c,
+                  run: () => collector.onReceived(receipt(seq, sub, receivedMs + c, captureMs), heardMs + c),
+                });
+            });
           });
-        });
-        const endMs = Math.max(...events.map((e) => e.atMs)) + 1;
-        for (let t = 0; t <= endMs; t += tickMs) events.push({ atMs: t + 0.5, run: () => collector.finalise(t + 0.5) });
-        events.sort((a, b) => a.atMs - b.atMs);
-        for (const e of events) e.run();
-        collector.finalise(endMs + 1, true);
-        const a = collector.accounting.summary();
-        expect(a.holds).toBe(true);
-        expect({ expected: a.expected, received: a.received, late: a.late, lost: a.lost, stale: a.stale }).toEqual(truth);
-        const s = series.summaries();
-        expect(s['frames_lost']).toMatchObject({ count: a.lost });
-        expect(s['frames_late']).toMatchObject({ count: a.late });
-        expect(s['frames_received']).toMatchObject({ count: a.received });
-        expect(s['frame_loss_ratio']).toMatchObject({ count: a.expected, hits: a.lost });
-      }),
+          const endMs = Math.max(...events.map((e) => e.atMs)) + 1;
+          for (let t = 0; t <= endMs; t += tickMs)
+            events.push({ atMs: t + 0.5, run: () => collector.finalise(t + 0.5) });
+          events.sort((a, b) => a.atMs - b.atMs);
+          for (const e of events) e.run();
+          collector.finalise(endMs + 1, true);
+          const a = collector.accounting.summary();
+          expect(a.holds).toBe(true);
+          expect({ expected: a.expected, received: a.received, late: a.late, lost: a.lost, stale: a.stale }).toEqual(
+            truth,
+          );
+          const s = series.summaries();
+          expect(s['frames_lost']).toMatchObject({ count: a.lost });
+          expect(s['frames_late']).toMatchObject({ count: a.late });
+          expect(s['frames_received']).toMatchObject({ count: a.received });
+          expect(s['frame_loss_ratio']).toMatchObject({ count: a.expected, hits: a.lost });
+        },
+      ),
       { numRuns: 300, seed: 14 },
     );
   });

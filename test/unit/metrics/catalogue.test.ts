@@ -1,5 +1,6 @@
 /** The catalogue is the one table of metric names, record fields and InfluxDB fields; what derives from it. */
 import { describe, expect, it } from 'vitest';
+
 import {
   aiStageMetric,
   aiStageOfInfluxField,
@@ -36,7 +37,13 @@ describe('metric catalogue', () => {
       { metric: 'ai_queue_ms', field: 'aiQueueMs' },
       { metric: 'ai_hook_ms', field: 'aiHookMs' },
     ]);
-    expect(FRAME_STAGE_METRICS.map((m) => m.metric)).toEqual(['g2g_latency_ms', 'frame_latency_ms', 'uplink_ms', 'sfu_ms', 'downlink_ms']);
+    expect(FRAME_STAGE_METRICS.map((m) => m.metric)).toEqual([
+      'g2g_latency_ms',
+      'frame_latency_ms',
+      'uplink_ms',
+      'sfu_ms',
+      'downlink_ms',
+    ]);
     expect(STATS_TRENDS).toEqual([
       ['jitter_ms', 'jitterMs'],
       ['packet_loss_pct', 'packetLossPct'],
@@ -44,7 +51,9 @@ describe('metric catalogue', () => {
       ['jitter_buffer_delay_ms', 'jitterBufferDelayMs'],
       ['decode_ms', 'decodeMs'],
     ]);
-    expect(new Set(STATS_COUNTERS.map(([m]) => m))).toEqual(new Set(['nack_count', 'pli_count', 'freeze_count', 'freeze_ms', 'audio_packets_received']));
+    expect(new Set(STATS_COUNTERS.map(([m]) => m))).toEqual(
+      new Set(['nack_count', 'pli_count', 'freeze_count', 'freeze_ms', 'audio_packets_received']),
+    );
     expect(SPEECH_METRICS.map((m) => [m.field, m.influxField, m.scope])).toEqual([
       ['asrMs', 'asr_ms', 'utterance'],
       ['mtMs', 'mt_ms', 'utterance'],
@@ -60,7 +69,16 @@ describe('metric catalogue', () => {
     expect(aiStageMetric('nonsense')).toBeUndefined();
     expect(aiStageOfInfluxField('ai_encode_ms')).toBe('encode');
     expect(aiStageOfInfluxField('ai_queue_ms')).toBeUndefined();
-    const fields = frameInfluxFields({ room: 'r', subscriber: 's', session: 'x', peerKind: 'synthetic', keyframe: false, bytes: 1, frameLatencyMs: 12, aiStagesMs: { decode: 3 } });
+    const fields = frameInfluxFields({
+      room: 'r',
+      subscriber: 's',
+      session: 'x',
+      peerKind: 'synthetic',
+      keyframe: false,
+      bytes: 1,
+      frameLatencyMs: 12,
+      aiStagesMs: { decode: 3 },
+    });
     expect(fields).toEqual([
       ['frame_latency_ms', 12],
       ['ai_decode_ms', 3],

@@ -3,6 +3,7 @@
  * exact sample and never outside [min, max]; non-finite samples are not recorded.
  */
 import { describe, expect, it } from 'vitest';
+
 import { Trend } from '../../../src/metrics/histogram.js';
 
 /** Nearest rank: the sample at rank ceil(p/100 * n) of the sorted values (p * n first: 99.9 / 100 * 5000 is 4995.000000000001). */

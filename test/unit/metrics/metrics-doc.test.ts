@@ -1,6 +1,8 @@
 /** docs/metrics.md is rendered from the catalogue: the file in the repository must be what the catalogue renders. */
 import { readFileSync } from 'node:fs';
+
 import { describe, expect, it } from 'vitest';
+
 import { METRICS } from '../../../src/metrics/catalogue.js';
 import { renderMetricsDoc } from '../../../src/metrics/metrics-doc.js';
 

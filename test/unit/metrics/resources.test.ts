@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { nowMs } from '../../../src/metrics/clock.js';
 import { ResourceSampler } from '../../../src/metrics/resources.js';
 
@@ -18,5 +19,4 @@ describe('ResourceSampler', () => {
       sampler.stop();
     }
   });
-
 });

@@ -3,16 +3,27 @@
  * trends and Rates aggregate as the thresholds read them; summaries cover the unfiltered series only.
  */
 import { describe, expect, it } from 'vitest';
+
 import type { ThresholdSpec } from '../../../src/budgets/types.js';
 import { MetricSeries } from '../../../src/metrics/series.js';
 
 function threshold(metric: string, tags: Record<string, string>): ThresholdSpec {
-  return { key: metric, metric, tags, expression: { source: 'p(95)<100', aggregation: { kind: 'percentile', percentile: 95 }, operator: '<', value: 100 }, abortOnFail: false, delayAbortEvalMs: 0 };
+  return {
+    key: metric,
+    metric,
+    tags,
+    expression: { source: 'p(95)<100', aggregation: { kind: 'percentile', percentile: 95 }, operator: '<', value: 100 },
+    abortOnFail: false,
+    delayAbortEvalMs: 0,
+  };
 }
 
 describe('MetricSeries', () => {
   it('sends a trend sample to the unfiltered series and to each filter whose every tag matches', () => {
-    const series = new MetricSeries([threshold('frame_latency_ms', { room: 'r1' }), threshold('frame_latency_ms', { room: 'r1', publisher: 'p2' })]);
+    const series = new MetricSeries([
+      threshold('frame_latency_ms', { room: 'r1' }),
+      threshold('frame_latency_ms', { room: 'r1', publisher: 'p2' }),
+    ]);
     series.record('frame_latency_ms', 10, { room: 'r1', publisher: 'p1' });
     series.record('frame_latency_ms', 20, { room: 'r1', publisher: 'p2' });
     series.record('frame_latency_ms', 40, { room: 'r2', publisher: 'p2' });

@@ -1,16 +1,21 @@
 /** The busiest-thread reader sees a busy worker thread apart from a quiet event loop (real threads, /proc). */
 import { Worker } from 'node:worker_threads';
+
 import { describe, expect, it } from 'vitest';
+
 import { nowMs } from '../../../src/metrics/clock.js';
 import { ThreadCpuReader } from '../../../src/metrics/threads.js';
 
 describe('ThreadCpuReader', () => {
-  it('finds the one busy thread: its share of a core is most of the whole process\'s CPU, never more', async () => {
+  it("finds the one busy thread: its share of a core is most of the whole process's CPU, never more", async () => {
     const reader = new ThreadCpuReader();
     const cpuBefore = process.cpuUsage();
     const startMs = nowMs();
     // a worker spins for 600 ms; the main thread only waits
-    const worker = new Worker('const end = Date.now() + 600; while (Date.now() < end) {} require("node:worker_threads").parentPort.postMessage("done");', { eval: true });
+    const worker = new Worker(
+      'const end = Date.now() + 600; while (Date.now() < end) {} require("node:worker_threads").parentPort.postMessage("done");',
+      { eval: true },
+    );
     await new Promise((resolve) => worker.once('message', resolve));
     const busiest = reader.sample();
     const cpu = process.cpuUsage(cpuBefore);

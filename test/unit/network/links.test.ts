@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { LossCounter } from '../../../src/media/loss-counter.js';
 import { netemCommand } from '../../../src/network/links.js';
 
@@ -6,9 +7,31 @@ const link = { delayMs: 0, jitterMs: 0, lossPct: 0, burstLossPackets: 0, rateKbp
 
 describe('netem arguments', () => {
   it('delay with jitter, random or bursty loss, rate', () => {
-    expect(netemCommand('gbh1', { ...link, delayMs: 60, jitterMs: 5, lossPct: 5, rateKbps: 800 })).toEqual(['qdisc', 'replace', 'dev', 'gbh1', 'root', 'netem', 'delay', '60ms', '5ms', 'loss', 'random', '5%', 'rate', '800kbit']);
+    expect(netemCommand('gbh1', { ...link, delayMs: 60, jitterMs: 5, lossPct: 5, rateKbps: 800 })).toEqual([
+      'qdisc',
+      'replace',
+      'dev',
+      'gbh1',
+      'root',
+      'netem',
+      'delay',
+      '60ms',
+      '5ms',
+      'loss',
+      'random',
+      '5%',
+      'rate',
+      '800kbit',
+    ]);
     // Gilbert-Elliott: mean burst 4 packets (r = 25%), long-run loss 10% (p = 0.1 * 0.25 / 0.9)
-    expect(netemCommand('x', { ...link, lossPct: 10, burstLossPackets: 4 }).slice(6)).toEqual(['loss', 'gemodel', '2.7778%', '25.0000%', '100%', '0%']);
+    expect(netemCommand('x', { ...link, lossPct: 10, burstLossPackets: 4 }).slice(6)).toEqual([
+      'loss',
+      'gemodel',
+      '2.7778%',
+      '25.0000%',
+      '100%',
+      '0%',
+    ]);
     expect(netemCommand('x', link).slice(6)).toEqual(['delay', '0ms']);
   });
 });

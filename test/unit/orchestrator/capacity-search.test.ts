@@ -1,9 +1,13 @@
 /** The capacity search: where it steps, where it stops, and that a saturated step is never the knee. */
 import { describe, expect, it } from 'vitest';
+
 import { kneeOf, searchCapacity, type StepVerdict } from '../../../src/orchestrator/capacity-search.js';
 
 /** a system that passes up to `systemLimit` calls, with a generator that saturates from `harnessLimit` calls */
-function fake(systemLimit: number, harnessLimit = Number.POSITIVE_INFINITY): { measured: number[]; measure: (calls: number) => Promise<StepVerdict> } {
+function fake(
+  systemLimit: number,
+  harnessLimit = Number.POSITIVE_INFINITY,
+): { measured: number[]; measure: (calls: number) => Promise<StepVerdict> } {
   const measured: number[] = [];
   return {
     measured,
@@ -40,7 +44,7 @@ describe('searchCapacity', () => {
     expect(kneeOf(out)).toBeNull();
   });
 
-  it('a saturated step that also failed a threshold is still the harness limit (its failure may be the harness\'s)', async () => {
+  it("a saturated step that also failed a threshold is still the harness limit (its failure may be the harness's)", async () => {
     // the generator saturates exactly where the system would fail: the verdict is saturated either way
     const f = fake(2, 3);
     const out = await searchCapacity({ start: 1, step: 1, max: 10, search: 'step' }, f.measure);
@@ -59,7 +63,13 @@ describe('searchCapacity', () => {
 
   it('bisect: a saturated step while narrowing stops the search; the knee stays the last pass below a valid failure', async () => {
     // rising: 1, 2, 4 pass, 8 fails (unsaturated); narrowing tries 6, where the generator saturates
-    const verdicts = new Map<number, StepVerdict>([[1, 'pass'], [2, 'pass'], [4, 'pass'], [8, 'fail'], [6, 'saturated']]);
+    const verdicts = new Map<number, StepVerdict>([
+      [1, 'pass'],
+      [2, 'pass'],
+      [4, 'pass'],
+      [8, 'fail'],
+      [6, 'saturated'],
+    ]);
     const measured: number[] = [];
     const out = await searchCapacity({ start: 1, step: 1, max: 64, search: 'bisect' }, async (calls) => {
       measured.push(calls);
@@ -71,13 +81,19 @@ describe('searchCapacity', () => {
   });
 
   it('stops at a broken step, and when aborted', async () => {
-    const out = await searchCapacity({ start: 1, step: 1, max: 10, search: 'step' }, async (calls) => (calls === 2 ? 'broken' : 'pass'));
+    const out = await searchCapacity({ start: 1, step: 1, max: 10, search: 'step' }, async (calls) =>
+      calls === 2 ? 'broken' : 'pass',
+    );
     expect(out).toEqual({ lastPass: 1, firstFail: null, harnessLimit: null, broken: 2 });
     let n = 0;
-    const aborted = await searchCapacity({ start: 1, step: 1, max: 10, search: 'step' }, async () => {
-      n += 1;
-      return 'pass';
-    }, () => n >= 2);
+    const aborted = await searchCapacity(
+      { start: 1, step: 1, max: 10, search: 'step' },
+      async () => {
+        n += 1;
+        return 'pass';
+      },
+      () => n >= 2,
+    );
     expect(aborted.lastPass).toBe(2);
   });
 

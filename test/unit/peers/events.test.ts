@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { TypedEmitter } from '../../../src/peers/events.js';
 
 interface TestEvents {
@@ -13,7 +14,7 @@ class Probe extends TypedEmitter<TestEvents> {
   }
 }
 
-describe('TypedEmitter (the peers\' events)', () => {
+describe("TypedEmitter (the peers' events)", () => {
   it('hands each payload to every listener of its event, in the order they were added', () => {
     const probe = new Probe();
     const heard: string[] = [];

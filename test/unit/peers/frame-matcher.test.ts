@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { FrameMatcher, type FrameVerdict } from '../../../src/browser/page/frame-matcher.js';
 
 /** A browser publisher's source and encoder, told to the matcher the way sent-frames.ts does (no page needed). */
@@ -15,7 +16,9 @@ describe('FrameMatcher (which drawn frames a browser encoder sent)', () => {
     const matcher = new FrameMatcher();
     expect(matcher.onDrawn({ seq: 0, captureMs: 1000, drawnMs: 1000 })).toEqual([]);
     matcher.onEncoded(encoded(90_000, 1008));
-    expect(matcher.onIdentified(90_000, 0)).toEqual([{ kind: 'sent', seq: 0, captureMs: 1000, encoded: encoded(90_000, 1008) }]);
+    expect(matcher.onIdentified(90_000, 0)).toEqual([
+      { kind: 'sent', seq: 0, captureMs: 1000, encoded: encoded(90_000, 1008) },
+    ]);
     expect(matcher.pending).toBe(0);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Timetable, type Slot } from '../../../src/peers/timetable.js';
+
+import { type Slot, Timetable } from '../../../src/peers/timetable.js';
 
 /** Drives a timetable the way a publisher's timer does, with a fake clock: look at `nowMs`, take what is due. */
 function lookAt(timetable: Timetable, nowMs: number): { sent: Slot[]; skipped: Slot[] } {

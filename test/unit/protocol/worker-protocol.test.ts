@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
+
 import { encodeMessage, MAX_MESSAGE_BYTES, MessageReader } from '../../../src/protocol/worker-protocol.js';
 
 describe('external worker protocol', () => {
   it('splits a byte stream into messages whatever the chunk boundaries', () => {
-    const bytes = Buffer.concat([encodeMessage({ id: 1, ok: true, ms: 2 }), encodeMessage({ id: 2, stage: 'inference' }, Buffer.from('payload')), encodeMessage({ id: 3 })]);
+    const bytes = Buffer.concat([
+      encodeMessage({ id: 1, ok: true, ms: 2 }),
+      encodeMessage({ id: 2, stage: 'inference' }, Buffer.from('payload')),
+      encodeMessage({ id: 3 }),
+    ]);
     for (const size of [1, 3, 7, 64, bytes.length]) {
       const reader = new MessageReader();
       const messages = [];

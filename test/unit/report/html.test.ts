@@ -5,7 +5,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+
 import { GlassbenchError } from '../../../src/errors.js';
 import { renderReport, reportPageScript } from '../../../src/report/html.js';
 import type { ReportData } from '../../../src/report/report-data.js';
@@ -17,14 +19,34 @@ function data(extra: Partial<ReportData> = {}): ReportData {
   const group = (name: string): ReportData['groups'][number] => ({
     name,
     cdfs: [
-      { metric: 'frame_latency_ms', points: [[1, 0.5], [2, 1]], budgets: [100], p50: 1, p95: 2 },
+      {
+        metric: 'frame_latency_ms',
+        points: [
+          [1, 0.5],
+          [2, 1],
+        ],
+        budgets: [100],
+        p50: 1,
+        p95: 2,
+      },
       { metric: 'uplink_ms', points: [[1, 1]], budgets: [], p50: 1, p95: 1 },
     ],
     overTime: [{ label: name, points: [[0, 1, 2]] }],
     waterfall: [{ stage: 'uplink_ms', p50: 1, p95: 1 }],
     bars: { 'SFU CPU %': 10, 'frames dropped or lost': 0 },
   });
-  return { title: 't </script>', runId: 'r', status: 'passed', saturated: false, notes: [], headline: 'frame_latency_ms', thresholds: [], rates: [], groups: [group('a')], ...extra };
+  return {
+    title: 't </script>',
+    runId: 'r',
+    status: 'passed',
+    saturated: false,
+    notes: [],
+    headline: 'frame_latency_ms',
+    thresholds: [],
+    rates: [],
+    groups: [group('a')],
+    ...extra,
+  };
 }
 
 describe('renderReport', () => {
@@ -46,7 +68,9 @@ describe('reportPageScript', () => {
   it('names the missing bundle and the command that makes it', () => {
     const path = join(dir, 'missing.js');
     expect(() => reportPageScript(path)).toThrow(GlassbenchError);
-    expect(() => reportPageScript(path)).toThrow(`${path} is missing: run "npm run build" (it bundles the report page)`);
+    expect(() => reportPageScript(path)).toThrow(
+      `${path} is missing: run "npm run build" (it bundles the report page)`,
+    );
   });
 
   it('refuses a script that would end its <script> element early', () => {
@@ -57,10 +81,26 @@ describe('reportPageScript', () => {
 });
 
 /** Runs the page module (src/report/page/main.ts) against a stub DOM and Chart; returns what it drew. */
-async function drawPage(pageData: ReportData): Promise<{ charts: { type: string; box: string; title: string }[]; count: number | undefined }> {
+async function drawPage(
+  pageData: ReportData,
+): Promise<{ charts: { type: string; box: string; title: string }[]; count: number | undefined }> {
   const charts: { type: string; box: string; title: string }[] = [];
-  interface Stub { id?: string; textContent: string; className: string; children: Stub[]; append(...children: Stub[]): void }
-  const element = (id?: string): Stub => ({ id, textContent: '', className: '', children: [], append(...children: Stub[]) { this.children.push(...children); } });
+  interface Stub {
+    id?: string;
+    textContent: string;
+    className: string;
+    children: Stub[];
+    append(...children: Stub[]): void;
+  }
+  const element = (id?: string): Stub => ({
+    id,
+    textContent: '',
+    className: '',
+    children: [],
+    append(...children: Stub[]) {
+      this.children.push(...children);
+    },
+  });
   const containers = new Map<string, Stub>();
   const boxOf = new Map<Stub, string>();
   const win: { glassbenchCharts?: number } = {};
@@ -119,11 +159,45 @@ describe('the report page', () => {
     const seen = await drawPage(
       data({
         stagesOverTime: { stages: [{ metric: 'uplink_ms', points: [[0, 1]] }], sfuLoopDelayMs: [] },
-        load: { stages: [{ label: '0: ramp', startS: 0, endS: 5, latency: { frame_latency_ms: { count: 1, p50: 1, p95: 1 } } }], peers: [[0, 2]] },
-        capacity: { knee: 2, firstFailure: 3, search: 'step', headline: 'frame_latency_ms', steps: [{ calls: 2, peers: 4, status: 'passed', passed: true, p95: { frame_latency_ms: 5 }, sfuCpuPct: 10, runnerCpuPct: 5, failedThresholds: [], saturated: false, dir: 'steps/2' }] },
+        load: {
+          stages: [
+            { label: '0: ramp', startS: 0, endS: 5, latency: { frame_latency_ms: { count: 1, p50: 1, p95: 1 } } },
+          ],
+          peers: [[0, 2]],
+        },
+        capacity: {
+          knee: 2,
+          firstFailure: 3,
+          search: 'step',
+          headline: 'frame_latency_ms',
+          steps: [
+            {
+              calls: 2,
+              peers: 4,
+              status: 'passed',
+              passed: true,
+              p95: { frame_latency_ms: 5 },
+              sfuCpuPct: 10,
+              runnerCpuPct: 5,
+              failedThresholds: [],
+              saturated: false,
+              dir: 'steps/2',
+            },
+          ],
+        },
       }),
     );
-    expect(seen.charts.map((c) => c.box)).toEqual(['cdfs', 'cdfs', 'time', 'stage-time', 'stages-chart', 'capacity', 'waterfall', 'variants', 'variants']);
+    expect(seen.charts.map((c) => c.box)).toEqual([
+      'cdfs',
+      'cdfs',
+      'time',
+      'stage-time',
+      'stages-chart',
+      'capacity',
+      'waterfall',
+      'variants',
+      'variants',
+    ]);
     expect(seen.charts.find((c) => c.box === 'time')?.title).toMatch(/, with load stages and peers$/);
     expect(seen.count).toBe(9);
   });

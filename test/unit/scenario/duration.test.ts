@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { parseDurationMs } from '../../../src/scenario/duration.js';
 
 describe('parseDurationMs', () => {

@@ -5,9 +5,11 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+
 import { GlassbenchError } from '../../../src/errors.js';
 import { nowMs } from '../../../src/metrics/clock.js';
 import { scenarioFromText } from '../../../src/scenario/validate.js';
@@ -23,7 +25,10 @@ function check(text: string): void {
     tally.valid += 1;
   } catch (error) {
     if (!(error instanceof GlassbenchError) || error.code !== 'INVALID_INPUT') {
-      throw new Error(`not a validation error (${(error as Error).name}: ${(error as Error).message}) for:\n${text.slice(0, 400)}`, { cause: error });
+      throw new Error(
+        `not a validation error (${(error as Error).name}: ${(error as Error).message}) for:\n${text.slice(0, 400)}`,
+        { cause: error },
+      );
     }
     expect(error.problems.length, text.slice(0, 200)).toBeGreaterThan(0);
     for (const problem of error.problems) expect(problem, text.slice(0, 200)).toMatch(LOCATED);
@@ -32,27 +37,85 @@ function check(text: string): void {
   tally.slowestMs = Math.max(tally.slowestMs, nowMs() - started);
 }
 
-const seeds = readdirSync('scenarios').filter((f) => f.endsWith('.yaml')).map((f) => readFileSync(join('scenarios', f), 'utf8'));
-const KEYS = ['name', 'duration', 'target', 'rooms', 'runners', 'peers', 'role', 'kind', 'count', 'video', 'fps', 'ai', 'stages', 'executor', 'network', 'thresholds', 'variants', 'warmup', 'delay', 'loss', 'durasion', 'colour', '__proto__', 'constructor'];
+const seeds = readdirSync('scenarios')
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => readFileSync(join('scenarios', f), 'utf8'));
+const KEYS = [
+  'name',
+  'duration',
+  'target',
+  'rooms',
+  'runners',
+  'peers',
+  'role',
+  'kind',
+  'count',
+  'video',
+  'fps',
+  'ai',
+  'stages',
+  'executor',
+  'network',
+  'thresholds',
+  'variants',
+  'warmup',
+  'delay',
+  'loss',
+  'durasion',
+  'colour',
+  '__proto__',
+  'constructor',
+];
 const weird = fc.oneof(
   fc.anything({ maxDepth: 3 }),
-  fc.constantFrom(1e308, -1, 0, 2 ** 53 + 1, -0.0001, '10s', '-5s', '1e9h', '5%', '', 'NaN', 'Infinity', null, true, [], {}),
+  fc.constantFrom(
+    1e308,
+    -1,
+    0,
+    2 ** 53 + 1,
+    -0.0001,
+    '10s',
+    '-5s',
+    '1e9h',
+    '5%',
+    '',
+    'NaN',
+    'Infinity',
+    null,
+    true,
+    [],
+    {},
+  ),
   fc.string({ maxLength: 40 }),
   fc.double(),
 );
 
 describe('scenario fuzz', () => {
   it('generated documents: wrong types, missing and unknown keys, huge numbers', () => {
-    const peer = fc.dictionary(fc.constantFrom('role', 'kind', 'count', 'video', 'audio', 'network', 'extra'), weird, { maxKeys: 6 });
+    const peer = fc.dictionary(fc.constantFrom('role', 'kind', 'count', 'video', 'audio', 'network', 'extra'), weird, {
+      maxKeys: 6,
+    });
     const doc = fc.record(
       {
         name: weird,
         duration: weird,
         rooms: weird,
         peers: fc.oneof(fc.array(peer, { maxLength: 4 }), weird),
-        executor: fc.dictionary(fc.constantFrom('type', 'stages', 'rate', 'callDuration', 'maxCalls', 'startTarget'), weird, { maxKeys: 4 }),
-        network: fc.dictionary(fc.constantFrom('uplink', 'downlink', 'schedule', 'side'), fc.dictionary(fc.constantFrom('delay', 'jitter', 'loss', 'burstLoss', 'rateKbps', 'x'), weird), { maxKeys: 3 }),
-        ai: fc.dictionary(fc.constantFrom('placement', 'mode', 'stages', 'workers', 'queue', 'devices', 'speech', 'worker'), weird, { maxKeys: 4 }),
+        executor: fc.dictionary(
+          fc.constantFrom('type', 'stages', 'rate', 'callDuration', 'maxCalls', 'startTarget'),
+          weird,
+          { maxKeys: 4 },
+        ),
+        network: fc.dictionary(
+          fc.constantFrom('uplink', 'downlink', 'schedule', 'side'),
+          fc.dictionary(fc.constantFrom('delay', 'jitter', 'loss', 'burstLoss', 'rateKbps', 'x'), weird),
+          { maxKeys: 3 },
+        ),
+        ai: fc.dictionary(
+          fc.constantFrom('placement', 'mode', 'stages', 'workers', 'queue', 'devices', 'speech', 'worker'),
+          weird,
+          { maxKeys: 4 },
+        ),
         thresholds: fc.dictionary(fc.string({ maxLength: 20 }), weird, { maxKeys: 3 }),
         [`unknown`]: weird,
       },
@@ -61,7 +124,7 @@ describe('scenario fuzz', () => {
     fc.assert(
       fc.property(doc, fc.boolean(), (value, asJson) => {
         tally.generated += 1;
-        check(asJson ? JSON.stringify(value) ?? 'null' : stringify(value));
+        check(asJson ? (JSON.stringify(value) ?? 'null') : stringify(value));
       }),
       { seed: 20261128, numRuns: 2500 },
     );
@@ -73,8 +136,19 @@ describe('scenario fuzz', () => {
       edits: fc.array(
         fc.oneof(
           fc.record({ op: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 8 }) }),
-          fc.record({ op: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom(':', '- ', '{', ']', '"', '\n  ', '&a ', '*a', '!!binary ', '? ')) }),
-          fc.record({ op: fc.constant('number' as const), at: fc.nat(), text: fc.constantFrom('99999999999999999999', '-1', '0', '1e400', '0.0000001', '1.5') }),
+          fc.record({
+            op: fc.constant('insert' as const),
+            at: fc.nat(),
+            text: fc.oneof(
+              fc.string({ maxLength: 6 }),
+              fc.constantFrom(':', '- ', '{', ']', '"', '\n  ', '&a ', '*a', '!!binary ', '? '),
+            ),
+          }),
+          fc.record({
+            op: fc.constant('number' as const),
+            at: fc.nat(),
+            text: fc.constantFrom('99999999999999999999', '-1', '0', '1e400', '0.0000001', '1.5'),
+          }),
           fc.record({ op: fc.constant('key' as const), at: fc.nat(), text: fc.constantFrom(...KEYS) }),
           fc.record({ op: fc.constant('line' as const), at: fc.nat() }),
         ),
@@ -88,8 +162,12 @@ describe('scenario fuzz', () => {
           const at = edit.at % Math.max(1, text.length);
           if (edit.op === 'delete') text = text.slice(0, at) + text.slice(at + edit.length);
           else if (edit.op === 'insert') text = text.slice(0, at) + edit.text + text.slice(at);
-          else if (edit.op === 'number') text = text.replace(/\d+(\.\d+)?/g, (m, _f, offset: number) => (offset >= at && offset < at + 200 ? edit.text : m));
-          else if (edit.op === 'key') text = text.replace(/^(\s*(?:- )?)([A-Za-z]+):/m, (_m, lead: string) => `${lead}${edit.text}:`);
+          else if (edit.op === 'number')
+            text = text.replace(/\d+(\.\d+)?/g, (m, _f, offset: number) =>
+              offset >= at && offset < at + 200 ? edit.text : m,
+            );
+          else if (edit.op === 'key')
+            text = text.replace(/^(\s*(?:- )?)([A-Za-z]+):/m, (_m, lead: string) => `${lead}${edit.text}:`);
           else {
             const lines = text.split('\n');
             const i = at % lines.length;
@@ -105,7 +183,15 @@ describe('scenario fuzz', () => {
   });
 
   it('hostile files: YAML bombs, deep nesting, huge and odd values', () => {
-    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`), 'name: bomb'].join('\n');
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      ...Array.from(
+        { length: 9 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`,
+      ),
+      'name: bomb',
+    ].join('\n');
     const hostile = [
       bomb,
       `name: deep\nduration: 1s\npeers: ${'['.repeat(5000)}${']'.repeat(5000)}`,
@@ -131,7 +217,9 @@ describe('scenario fuzz', () => {
       check(text);
     }
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
-    process.stdout.write(`scenario fuzz: ${tally.generated} generated, ${tally.mutated} mutated, ${tally.hostile} hostile inputs: ${tally.valid} valid, ${tally.refused} refused with located messages, slowest ${tally.slowestMs.toFixed(0)} ms\n`);
+    process.stdout.write(
+      `scenario fuzz: ${tally.generated} generated, ${tally.mutated} mutated, ${tally.hostile} hostile inputs: ${tally.valid} valid, ${tally.refused} refused with located messages, slowest ${tally.slowestMs.toFixed(0)} ms\n`,
+    );
     // none hangs: the slowest single validation stays far below a second
     expect(tally.slowestMs).toBeLessThan(2000);
     expect(tally.refused).toBeGreaterThan(4000);
@@ -146,8 +234,14 @@ describe('scenario fuzz', () => {
       }
       return [];
     };
-    expect(problemsOf('name: x\nduraton: 1s\npeers: [{ role: publisher, count: 1 }]')).toContain('fuzz.yaml:2:1 duraton: unknown key (did you mean "duration"?)');
-    expect(problemsOf('name: x\nduration: 1s\npeers: [{ role: publisher, cuont: 1 }]')).toContain('fuzz.yaml:3:28 peers[0].cuont: unknown key (did you mean "count"?)');
-    expect(problemsOf('name: x\nduration: 1s\npeers: [{ role: publisher, count: 1 }]\nnetwork: { uplink: { dealy: 5ms } }')).toContain('fuzz.yaml:4:22 network.uplink.dealy: unknown key (did you mean "delay"?)');
+    expect(problemsOf('name: x\nduraton: 1s\npeers: [{ role: publisher, count: 1 }]')).toContain(
+      'fuzz.yaml:2:1 duraton: unknown key (did you mean "duration"?)',
+    );
+    expect(problemsOf('name: x\nduration: 1s\npeers: [{ role: publisher, cuont: 1 }]')).toContain(
+      'fuzz.yaml:3:28 peers[0].cuont: unknown key (did you mean "count"?)',
+    );
+    expect(
+      problemsOf('name: x\nduration: 1s\npeers: [{ role: publisher, count: 1 }]\nnetwork: { uplink: { dealy: 5ms } }'),
+    ).toContain('fuzz.yaml:4:22 network.uplink.dealy: unknown key (did you mean "delay"?)');
   });
 });

@@ -4,8 +4,9 @@
  */
 import { Ajv } from 'ajv';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { FromSchema } from '../../../src/scenario/schema-type.js';
+
 import type { RawAiStage, RawExecutor, RawLink, RawScenario } from '../../../src/scenario/schema.js';
+import type { FromSchema } from '../../../src/scenario/schema-type.js';
 
 describe('FromSchema', () => {
   it('derives required and optional keys, enums, type lists, arrays and maps', () => {
@@ -41,9 +42,14 @@ describe('FromSchema', () => {
     expectTypeOf<RawScenario['name']>().toEqualTypeOf<string>();
     expectTypeOf<RawScenario['duration']>().toEqualTypeOf<string | number | undefined>();
     expectTypeOf<RawScenario['peers'][number]['role']>().toEqualTypeOf<'publisher' | 'subscriber'>();
-    expectTypeOf<RawScenario['thresholds']>().toEqualTypeOf<Record<string, (string | Record<string, unknown>)[]> | undefined>();
+    expectTypeOf<RawScenario['thresholds']>().toEqualTypeOf<
+      Record<string, (string | Record<string, unknown>)[]> | undefined
+    >();
     expectTypeOf<RawExecutor['type']>().toEqualTypeOf<'constant-peers' | 'ramping-peers' | 'arrival-rate'>();
-    expectTypeOf<NonNullable<RawExecutor['stages']>[number]>().toEqualTypeOf<{ duration: string | number; target: number }>();
+    expectTypeOf<NonNullable<RawExecutor['stages']>[number]>().toEqualTypeOf<{
+      duration: string | number;
+      target: number;
+    }>();
     expectTypeOf<RawLink['loss']>().toEqualTypeOf<string | number | undefined>();
     expectTypeOf<RawAiStage['name']>().toEqualTypeOf<'decode' | 'inference' | 'encode'>();
   });

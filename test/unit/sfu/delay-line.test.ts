@@ -4,8 +4,9 @@
  * timers do not replace, so the assertions bound lateness loosely (shared machines) and earliness strictly.
  */
 import { describe, expect, it } from 'vitest';
-import { nowMs } from '../../../src/metrics/clock.js';
+
 import { DelayLine } from '../../../reference-server/sfu/delay-line.js';
+import { nowMs } from '../../../src/metrics/clock.js';
 
 const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,7 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { afterEach, describe, expect, it } from 'vitest';
+
 import { InfluxSink } from '../../../src/sinks/influx-sink.js';
 
 describe('InfluxSink frame timestamps', () => {
@@ -12,7 +14,11 @@ describe('InfluxSink frame timestamps', () => {
 
   it('keeps timestamps unique and forgets the ones too old to collide', () => {
     const pending = join(mkdtempSync(join(tmpdir(), 'glassbench-sink-')), 'influx-pending.lp');
-    sink = new InfluxSink({ connection: { url: 'http://127.0.0.1:9', db: 'x' }, tags: { testid: 't', scenario: 's', placement: 'none' }, pendingFile: pending });
+    sink = new InfluxSink({
+      connection: { url: 'http://127.0.0.1:9', db: 'x' },
+      tags: { testid: 't', scenario: 's', placement: 'none' },
+      pendingFile: pending,
+    });
     const unique = (sink as unknown as { uniqueMicros(ms: number): number }).uniqueMicros.bind(sink);
     const internals = sink as unknown as { usedTimestamps: Set<number> };
     const first = Array.from({ length: 5000 }, () => unique(1000));

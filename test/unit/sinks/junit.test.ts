@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import type { RunSummary } from '../../../src/report/summary.js';
 import { renderJunit } from '../../../src/sinks/junit.js';
 
@@ -25,20 +26,45 @@ describe('renderJunit', () => {
   });
 
   it('adds an error case when the run did not complete', () => {
-    const xml = renderJunit({ ...base, thresholds: {}, status: 'error', error: { code: 'RUN_FAILED', message: 'no publisher connected' } });
+    const xml = renderJunit({
+      ...base,
+      thresholds: {},
+      status: 'error',
+      error: { code: 'RUN_FAILED', message: 'no publisher connected' },
+    });
     expect(xml).toContain('errors="1"');
     expect(xml).toContain('<error message="no publisher connected"/>');
   });
 
   it('adds a validity case "load generator not saturated": passing with the lines, failing with each reason', () => {
-    const lines = { cpuPct: 85, loopDelayMs: 20, machineCpuPct: 90, machineStealPct: 10, share: 0.1, minOverSamples: 2 };
+    const lines = {
+      cpuPct: 85,
+      loopDelayMs: 20,
+      machineCpuPct: 90,
+      machineStealPct: 10,
+      share: 0.1,
+      minOverSamples: 2,
+    };
     const ok = renderJunit({ ...base, status: 'failed', saturated: false, saturation: { lines, reasons: [] } });
     expect(ok).toContain('tests="4" failures="2"');
-    expect(ok).toContain('<testcase classname="glassbench.validity" name="load generator not saturated"><system-out>lines: CPU 85% of a core');
-    const reason = { process: 'runner-1', measure: 'cpu_pct', line: 85, worst: 99, mean: 95, overShare: 1, overMs: 6000, text: 'runner-1: CPU over 85% of a core in 6 of 6 samples' };
+    expect(ok).toContain(
+      '<testcase classname="glassbench.validity" name="load generator not saturated"><system-out>lines: CPU 85% of a core',
+    );
+    const reason = {
+      process: 'runner-1',
+      measure: 'cpu_pct',
+      line: 85,
+      worst: 99,
+      mean: 95,
+      overShare: 1,
+      overMs: 6000,
+      text: 'runner-1: CPU over 85% of a core in 6 of 6 samples',
+    };
     const bad = renderJunit({ ...base, status: 'passed', saturated: true, saturation: { lines, reasons: [reason] } });
     expect(bad).toContain('tests="4" failures="3"');
-    expect(bad).toMatch(/<testcase classname="glassbench.validity" name="load generator not saturated"><failure message="the load generator was saturated, so these numbers measure the harness, not the system: runner-1: CPU over 85% of a core in 6 of 6 samples">/);
+    expect(bad).toMatch(
+      /<testcase classname="glassbench.validity" name="load generator not saturated"><failure message="the load generator was saturated, so these numbers measure the harness, not the system: runner-1: CPU over 85% of a core in 6 of 6 samples">/,
+    );
   });
 });
 
@@ -54,7 +80,9 @@ describe('renderJunit with a Rate threshold', () => {
       },
     } as unknown as RunSummary;
     const xml = renderJunit(summary);
-    expect(xml).toContain('<failure message="frame_loss_ratio rate&lt;0.001: actual 0.42% (rate 0.0042, 21 of 5000)"/>');
+    expect(xml).toContain(
+      '<failure message="frame_loss_ratio rate&lt;0.001: actual 0.42% (rate 0.0042, 21 of 5000)"/>',
+    );
     expect(xml).toContain('<system-out>actual 0.04% (rate 0.0004)</system-out>');
   });
 });
