@@ -10,7 +10,7 @@
  *      (VP8 decode -> blur -> VP8 encode) at 640x360, 30 fps;
  *  (e) what the harness's own measuring costs: the CPU of 1 publisher + 50 subscribers on this build against a
  *      baseline build (bench/measuring-cost.ts; BENCH_BASELINE_REF, BENCH_COST_ROUNDS).
- * Results go to bench/results/latest.json and a Markdown table on stdout (for the README).
+ * Results go to bench/results/latest.json and a Markdown table on stdout (for docs/benchmarks.md).
  * BENCH_PARTS=a,b,c,d,e picks parts; BENCH_HOLD and BENCH_STEPS tune part (a).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

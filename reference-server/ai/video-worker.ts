@@ -3,7 +3,7 @@
  * nothing downloaded), a real CPU filter on the decoded pixels, VP8 encode. Frames come and go as transferred
  * ArrayBuffers; the packed I420 buffer the filter writes is allocated once and reused. Each stage is timed
  * here, where it runs. The marker strip at the top of the frame is copied unfiltered, so the frame's pixel
- * identity survives the round trip (design.md section 2).
+ * identity survives the round trip (docs/architecture.md).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 

@@ -171,7 +171,7 @@ export class PublisherSession extends Session {
   /**
    * Inline AI: the hook's output of one frame goes out now, renumbered so that drops leave no gap. On the real
    * video path the re-encoded VP8 is packetized afresh, with the input frame's RTP timestamp and identity
-   * extensions (design.md section 2: the hook carries each frame's identity to its output).
+   * extensions (docs/architecture.md: the hook carries each frame's identity to its output).
    */
   private forwardProcessed(frame: BufferedFrame, output?: ProcessedVideo): void {
     if (output) {

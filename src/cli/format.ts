@@ -6,11 +6,15 @@ import type { TrendSummary } from '../metrics/histogram.js';
 import { saturationAdvice } from '../metrics/saturation.js';
 import type { CounterSummary, RateSummary } from '../metrics/series.js';
 
-const fmt = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined ? '-' : v.toFixed(digits));
+const fmt = (v: number | null | undefined, digits = 1): string =>
+  v === null || v === undefined ? '-' : v.toFixed(digits);
 
 export function progressLine(event: Extract<RunEvent, { type: 'progress' }>): string {
   const p95 = event.recentP95Ms === null ? '-' : `${event.recentP95Ms.toFixed(1)} ms`;
-  const budget = event.budgetP95Ms === null ? '' : ` (budget ${event.budgetP95Ms} ms${event.recentP95Ms !== null && event.recentP95Ms >= event.budgetP95Ms ? ', OVER' : ''})`;
+  const budget =
+    event.budgetP95Ms === null
+      ? ''
+      : ` (budget ${event.budgetP95Ms} ms${event.recentP95Ms !== null && event.recentP95Ms >= event.budgetP95Ms ? ', OVER' : ''})`;
   return [
     `${formatDurationMs(event.elapsedMs)}/${formatDurationMs(event.totalMs)}`,
     `peers ${event.peersConnected}/${event.peersPlanned}`,
@@ -32,7 +36,9 @@ function isRate(value: MetricSummary): value is RateSummary {
 
 /** A counter's count, or a Rate's fraction with its samples. */
 function countText(value: CounterSummary | RateSummary): string {
-  return isRate(value) ? `${value.rate === null ? '-' : value.rate.toFixed(4)} (${value.hits}/${value.count})` : String(value.count);
+  return isRate(value)
+    ? `${value.rate === null ? '-' : value.rate.toFixed(4)} (${value.hits}/${value.count})`
+    : String(value.count);
 }
 
 function pad(text: string, width: number, right = false): string {
@@ -54,8 +60,14 @@ function variantsTable(summary: RunSummary): string[] {
       }),
     ]);
   }
-  rows.push(['cpu % (sfu, browsers)', ...variants.map((v) => `${fmt(v.cpuPctMean['sfu'])}, ${fmt(v.cpuPctMean['browser'])}`)]);
-  rows.push(['status', ...variants.map((v) => `${v.status} (${v.rounds.length} round${v.rounds.length === 1 ? '' : 's'})`)]);
+  rows.push([
+    'cpu % (sfu, browsers)',
+    ...variants.map((v) => `${fmt(v.cpuPctMean['sfu'])}, ${fmt(v.cpuPctMean['browser'])}`),
+  ]);
+  rows.push([
+    'status',
+    ...variants.map((v) => `${v.status} (${v.rounds.length} round${v.rounds.length === 1 ? '' : 's'})`),
+  ]);
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => r.map((c, i) => pad(c, widths[i] ?? 0, i > 0)).join('  '));
 }
@@ -64,21 +76,40 @@ export function summaryTable(summary: RunSummary): string {
   const lines: string[] = [];
   if (summary.variants) lines.push(...variantsTable(summary));
   const trendRows = Object.entries(summary.metrics).filter(([, v]) => isTrend(v)) as [string, TrendSummary][];
-  const counterRows = Object.entries(summary.metrics).filter(([, v]) => !isTrend(v)) as [string, CounterSummary | RateSummary][];
+  const counterRows = Object.entries(summary.metrics).filter(([, v]) => !isTrend(v)) as [
+    string,
+    CounterSummary | RateSummary,
+  ][];
   const header = ['metric', 'count', 'min', 'mean', 'p50', 'p90', 'p95', 'p99', 'max'];
   const widths = [Math.max(18, ...trendRows.map(([name]) => name.length)), 8, 8, 8, 8, 8, 8, 8, 8];
   if (!summary.variants) {
     lines.push(header.map((h, i) => pad(h, widths[i] as number, i > 0)).join(' '));
     for (const [name, t] of trendRows) {
-      const cells = [name, String(t.count), fmt(t.min), fmt(t.mean), fmt(t.p50), fmt(t.p90), fmt(t.p95), fmt(t.p99), fmt(t.max)];
+      const cells = [
+        name,
+        String(t.count),
+        fmt(t.min),
+        fmt(t.mean),
+        fmt(t.p50),
+        fmt(t.p90),
+        fmt(t.p95),
+        fmt(t.p99),
+        fmt(t.max),
+      ];
       lines.push(cells.map((c, i) => pad(c, widths[i] as number, i > 0)).join(' '));
     }
     lines.push('');
     lines.push(counterRows.map(([name, c]) => `${name} ${countText(c)}`).join('   '));
     const a = summary.accounting;
     if (a) {
-      const extra = [a.discardedReader > 0 ? `${a.discardedReader} of the received discarded by a page reader` : '', a.skipped > 0 ? `${a.skipped} skipped by publishers (never sent)` : '', a.stale > 0 ? `${a.stale} receipts past the late horizon` : ''].filter((t) => t !== '');
-      lines.push(`frames expected at receivers ${a.expected} = received ${a.received} + late ${a.late} + lost ${a.lost}${a.holds ? '' : ' (DOES NOT ADD UP)'}${extra.length > 0 ? `; ${extra.join('; ')}` : ''}`);
+      const extra = [
+        a.discardedReader > 0 ? `${a.discardedReader} of the received discarded by a page reader` : '',
+        a.skipped > 0 ? `${a.skipped} skipped by publishers (never sent)` : '',
+        a.stale > 0 ? `${a.stale} receipts past the late horizon` : '',
+      ].filter((t) => t !== '');
+      lines.push(
+        `frames expected at receivers ${a.expected} = received ${a.received} + late ${a.late} + lost ${a.lost}${a.holds ? '' : ' (DOES NOT ADD UP)'}${extra.length > 0 ? `; ${extra.join('; ')}` : ''}`,
+      );
     }
   }
   const thresholdLines: string[] = [];
@@ -97,14 +128,20 @@ export function summaryTable(summary: RunSummary): string {
   }
   if (summary.bottleneck) {
     const who = summary.bottleneck.process === 'sfu' ? 'the reference SFU' : "the SFU's AI workers";
-    lines.push('', `BOTTLENECK: ${who} could not keep up (${summary.bottleneck.reason}); the run is valid: this is the system under test's limit.`);
+    lines.push(
+      '',
+      `BOTTLENECK: ${who} could not keep up (${summary.bottleneck.reason}); the run is valid: this is the system under test's limit.`,
+    );
   }
   for (const note of summary.notes) lines.push('', `note: ${note}`);
   if (summary.saturated) {
     lines.push('', 'WARNING: the load generator was saturated: these numbers measure the harness, not the system.');
     for (const reason of summary.saturation?.reasons ?? []) lines.push(`  SATURATED  ${reason.text}`);
     if (!summary.saturation) lines.push('  (no reasons recorded: see the notes above)');
-    if (summary.saturation) lines.push(`  What to do: ${saturationAdvice(summary.saturation)} (README "Saturation").`);
+    if (summary.saturation)
+      lines.push(
+        `  What to do: ${saturationAdvice(summary.saturation)} (docs/outputs.md, "CI gating: saturation and bottleneck").`,
+      );
   }
   return lines.join('\n');
 }
@@ -113,7 +150,8 @@ export function summaryTable(summary: RunSummary): string {
 export function capacityLine(c: CapacitySummary): string {
   const steps = `(${c.steps.length} step(s), ${c.search} search)`;
   if (c.harnessLimit && c.firstFailure === null) {
-    const below = c.harnessLimit.lastPass !== null ? `; every threshold held up to ${c.harnessLimit.lastPass} call(s)` : '';
+    const below =
+      c.harnessLimit.lastPass !== null ? `; every threshold held up to ${c.harnessLimit.lastPass} call(s)` : '';
     return `capacity: harness limit at ${c.harnessLimit.calls} concurrent call(s): the load generator saturated before any threshold failed, so no knee${below} ${steps}`;
   }
   const knee = c.knee === null ? 'no load met every threshold' : `knee at ${c.knee} concurrent call(s)`;

@@ -1,5 +1,5 @@
 /**
- * `glassbench compare <baseline> <candidate>` (design.md section 6): per metric, the medians and 95th
+ * `glassbench compare <baseline> <candidate>` (docs/outputs.md): per metric, the medians and 95th
  * percentiles of both runs from their frame-level samples, the deltas with bootstrap 95% confidence
  * intervals, and a verdict. A regression is a worsening (a rise; a fall for a metric the catalogue says is better
  * higher) of a gated statistic (the median by default; the p95 too on request) whose interval excludes zero and which exceeds

@@ -3,7 +3,7 @@
  * intervals of the difference between two runs' percentiles. Resampling uses a seeded generator, so
  * comparing the same two runs twice gives the same intervals.
  *
- * One percentile definition everywhere (README, Metrics -> Percentiles): nearest rank, the smallest sample
+ * One percentile definition everywhere (docs/outputs.md, Percentiles): nearest rank, the smallest sample
  * v with at least p% of the samples <= v. The run's summary and thresholds get it from an HDR histogram
  * (src/metrics/histogram.ts, within 0.1%), InfluxQL's PERCENTILE() is nearest rank too.
  */

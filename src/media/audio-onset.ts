@@ -1,5 +1,5 @@
 /**
- * Speech onsets in received audio (`s2s_latency_ms`, design.md section 4): a receiver hears speech start when
+ * Speech onsets in received audio (`s2s_latency_ms`, docs/metrics.md): a receiver hears speech start when
  * the level of its decoded audio rises above a threshold after a stretch of silence. Pure and dependency-free:
  * synthetic subscribers (Node, decoded Opus) and browser pages (AudioData from the track) share it.
  */

@@ -1,5 +1,5 @@
 /**
- * Stage stamps as close to the wire as Node allows (design.md section 4), for werift peer connections.
+ * Stage stamps as close to the wire as Node allows (docs/metrics.md), for werift peer connections.
  *
  * In: werift 0.24.4 hands a datagram from its ICE socket's 'message' event through STUN demultiplexing, SRTP
  * decryption, RTP parsing and its router to `track.onReceiveRtp` synchronously (UdpTransport -> StunProtocol

@@ -1,7 +1,7 @@
 /**
  * Rebuilds frames from RTP packets on a receiver: a frame is complete when its first packet (VP8 S=1,
  * PID=0), its marker packet and every sequence number between them have arrived. `receivedMs` is the
- * arrival of the packet that completed it (design.md section 4): callers pass when its datagram was read from
+ * arrival of the packet that completed it (docs/metrics.md): callers pass when its datagram was read from
  * the socket (datagram-clock.ts), so SRTP and werift's work on the receiver are not booked as network.
  */
 import { nowMs } from '../metrics/clock.js';

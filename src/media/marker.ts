@@ -1,5 +1,5 @@
 /**
- * The pixel marker that carries a frame's identity through a real codec (design.md section 2): a strip at the
+ * The pixel marker that carries a frame's identity through a real codec (docs/architecture.md): a strip at the
  * top of every frame, 2 rows x 40 blocks, each block black (0) or white (1). 80 bits: publisher tag (16),
  * frame sequence (24), capture time in ms modulo 2^32 (32), CRC-8 of the rest (8). Blocks are 16x16 px at
  * 640 px width, aligned with VP8's macroblocks, so they survive heavy quantisation; the receiver reads the

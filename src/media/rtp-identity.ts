@@ -1,5 +1,5 @@
 /**
- * Frame identity carried in band on every RTP packet (design.md section 2):
+ * Frame identity carried in band on every RTP packet (docs/architecture.md):
  * - abs-capture-time (webrtc.org experiment): 64-bit NTP capture timestamp of the frame;
  * - glassbench frame id: 32-bit publisher tag + 32-bit frame sequence number.
  * Both fit the one-byte header-extension form (RFC 8285, payload <= 16 bytes).

@@ -1,5 +1,5 @@
 /**
- * Known utterances for the spoken-audio track of browser publishers (design.md section 2): fixed sentences,
+ * Known utterances for the spoken-audio track of browser publishers (docs/architecture.md): fixed sentences,
  * synthesised once to WAV with espeak-ng and cached, so the harness knows exactly what was said and when
  * each utterance ends.
  */

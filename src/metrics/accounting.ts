@@ -1,5 +1,5 @@
 /**
- * Exact frame accounting (design.md section 4): every frame sent inside the measurement window is, at every
+ * Exact frame accounting (docs/metrics.md): every frame sent inside the measurement window is, at every
  * receiver subscribed for its whole life, exactly one of received (within the loss window), late (after it; counted
  * once, with its latency) or lost (never). A frame is judged some seconds after it was first seen; a receiver with
  * no receipt then is only provisionally lost, because the receipt may still be on its way through a busy harness.
@@ -10,7 +10,7 @@ import type { FrameAccounting } from '../report/summary.js';
 import type { MetricSeries } from './series.js';
 import type { Tags } from './types.js';
 
-/** A frame not received within this long after capture is lost; received after it, late (design.md section 4). */
+/** A frame not received within this long after capture is lost; received after it, late (docs/metrics.md). */
 export const LOSS_WINDOW_MS = 2000;
 /**
  * How long after a frame was judged a receipt for it is still taken: later than that the receiver's copy stays

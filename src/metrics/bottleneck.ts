@@ -1,8 +1,8 @@
 /**
- * Names the system under test when it is what could not keep up (design.md section 4): the reference SFU
+ * Names the system under test when it is what could not keep up (docs/metrics.md): the reference SFU
  * (its CPU, its event-loop delay) or its AI workers (devices busy, queues growing, frames dropped by the queue
  * policy). Unlike `saturated` (a load generator starved), a bottleneck leaves the run valid: it is the result.
- * Judged over the measured window only (hold start to sending stopped); the lines are in the README.
+ * Judged over the measured window only (hold start to sending stopped); the lines are in docs/outputs.md.
  */
 import { quantile, sortedCopy } from '../compare/stats.js';
 import type { Bottleneck } from '../report/summary.js';

@@ -1,5 +1,5 @@
 /**
- * The metric catalogue (design.md section 4): every metric glassbench reports, its kind, unit, scope, what it
+ * The metric catalogue (docs/metrics.md): every metric glassbench reports, its kind, unit, scope, what it
  * starts and ends at, the record field that carries its samples and its InfluxDB field. A name that is not here
  * cannot be recorded or read (`MetricName`), and a threshold on it is an error. Everything that maps record fields
  * to metrics (the collector, the sinks, compare, the report, the load steps' table) derives from these rows;

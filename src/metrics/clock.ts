@@ -1,5 +1,5 @@
 /**
- * The only time source of glassbench (design.md section 3): wall-clock milliseconds with sub-millisecond
+ * The only time source of glassbench (docs/architecture.md): wall-clock milliseconds with sub-millisecond
  * precision, `performance.timeOrigin + performance.now()`. Processes on one host share this clock, so
  * timestamps taken by the SFU, the peer runners and the harness can be subtracted directly.
  */

@@ -71,7 +71,7 @@ export function frameRecordOf(
   if (sfuOutMs !== undefined) record.sfuOutMs = sfuOutMs;
   if (captureMs !== undefined && receivedMs !== undefined) record.frameLatencyMs = receivedMs - captureMs;
   if (captureMs !== undefined && renderedMs !== undefined) record.g2gLatencyMs = renderedMs - captureMs;
-  // design.md: a browser's uplink starts at capture, so it includes encode (its sentMs is when the encoder
+  // docs/metrics.md: a browser's uplink starts at capture, so it includes encode (its sentMs is when the encoder
   // handed the frame to RTP)
   const publisherKind = publisher ? peers.get(publisher)?.kind : undefined;
   if (sent && sfuInMs !== undefined)

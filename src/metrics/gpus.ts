@@ -1,7 +1,7 @@
 /**
  * The machine's NVIDIA GPUs, found and watched through `nvidia-smi`, which comes with NVIDIA's driver. A machine
  * fact shared by the harness (it checks `ai.devices: gpus` before it starts the SFU) and the reference SFU's
- * device scheduler (design.md section 8): `ai.devices: gpus` gives the scheduler one device per GPU, stage calls
+ * device scheduler (docs/architecture.md): `ai.devices: gpus` gives the scheduler one device per GPU, stage calls
  * then go to an external worker with the GPU each should run on, and each GPU's own utilisation and memory (from
  * nvidia-smi, once a second) are reported next to the scheduler's account of it.
  */

@@ -2,7 +2,7 @@
  * Latency distribution of one series: an HDR histogram (3 significant digits) of values in microseconds,
  * plus exact count, min, max and sum. Summaries are in the metric's own unit (ms for latencies).
  *
- * Percentiles are nearest rank, the one definition of glassbench (README, Metrics -> Percentiles; exact
+ * Percentiles are nearest rank, the one definition of glassbench (docs/outputs.md, Percentiles; exact
  * samples use compare/stats.ts `quantile`): the histogram finds the bucket holding the sample at rank
  * ceil(p/100 * count) and reports that bucket's upper end, at most 0.1% above the exact sample (3
  * significant digits: 1024 to 2048 sub-buckets per power of two), clamped to the exact min and max. A

@@ -1,15 +1,14 @@
 /**
- * Per-process CPU, memory and event-loop delay, the machine's CPU, and the saturation judge (design.md
- * section 4): a run whose load generators were starved measures the harness, not the system. The judge looks
- * at the measured window only (hold start -> sending stopped) and applies the documented lines (README,
- * "Saturation"). The SFU is the system under test: its samples are kept and reported here, never judged.
+ * Per-process CPU, memory and event-loop delay, the machine's CPU, and the saturation judge (docs/outputs.md): a run whose load generators were starved measures the harness, not the system. The judge looks
+ * at the measured window only (hold start -> sending stopped) and applies the documented lines (docs/outputs.md,
+ * "CI gating: saturation and bottleneck"). The SFU is the system under test: its samples are kept and reported here, never judged.
  */
 import type { ProcessUsage, SaturationReason, SaturationSummary } from '../report/summary.js';
 import type { MachineSample } from './machine.js';
 import { RESOURCE_INTERVAL_MS } from './resources.js';
 import type { MetricSeries } from './series.js';
 
-/** The lines (README "Saturation" says why each is where it is). */
+/** The lines (docs/outputs.md, "CI gating: saturation and bottleneck", says why each is where it is). */
 export const SATURATION_LINES: SaturationSummary['lines'] = {
   /** % of one core: a single-threaded generator above this is falling behind its timers */
   cpuPct: 85,

@@ -1,6 +1,6 @@
 /** Metric records that leave the collector: one per received frame, and process resource samples. */
 
-/** One received frame with every stage time known for it (design.md section 4). Absent = not measured. */
+/** One received frame with every stage time known for it (docs/metrics.md). Absent = not measured. */
 export interface FrameRecord {
   /** frame key `publisherTag:frameSeq`; absent when the receiver could not read the identity */
   frameId?: string;

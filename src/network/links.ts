@@ -1,5 +1,5 @@
 /**
- * Impaired links (design.md section 10): each network profile of a run gets a network namespace of its own,
+ * Impaired links (docs/scenarios.md): each network profile of a run gets a network namespace of its own,
  * joined to the host by a point-to-point link whose two directions are impaired (uplink: what the peers inside
  * send; downlink: what they receive). The peer runner for that profile runs inside the namespace; the SFU
  * listens on the host end. Only loopback and these links are ever addressed.

@@ -1,5 +1,5 @@
 /**
- * The AI hook's contract (design.md section 8): what a scenario's `ai` block turns into, as the reference SFU
+ * The AI hook's contract (docs/architecture.md): what a scenario's `ai` block turns into, as the reference SFU
  * receives it, and the per-frame, per-device and per-utterance records it streams to the harness (telemetry).
  * Plain TypeScript: the harness, the page bundle and the server share it.
  */

@@ -1,4 +1,4 @@
-/** `summary.json`: the versioned result of a run (design.md section 7). */
+/** `summary.json`: the versioned result of a run (docs/outputs.md). */
 import type { ThresholdResult } from '../budgets/types.js';
 import type { TrendSummary } from '../metrics/histogram.js';
 import type { CounterSummary, RateSummary } from '../metrics/series.js';
@@ -47,7 +47,7 @@ export interface SaturationReason {
 }
 
 export interface SaturationSummary {
-  /** the lines in force (documented in the README) */
+  /** the lines in force (documented in docs/outputs.md) */
   lines: {
     /** % of one core (runners and the harness: their busiest thread; browsers: their busiest process) */
     cpuPct: number;

@@ -22,7 +22,7 @@ export interface LinkImpairment {
 }
 
 /**
- * Impairment of the link between a group of peers and the SFU (design.md section 10): uplink is what the peers
+ * Impairment of the link between a group of peers and the SFU (docs/scenarios.md): uplink is what the peers
  * send, downlink what they receive. `schedule` changes it during the run (times from the start of the hold).
  */
 export interface NetworkProfile {
@@ -103,7 +103,7 @@ export interface Scenario {
   executor: Executor;
   /** link impairment for every peer group without its own */
   network?: NetworkProfile;
-  /** the AI hook (design.md section 8); `placement: none` when the scenario has no `ai` block */
+  /** the AI hook (docs/architecture.md); `placement: none` when the scenario has no `ai` block */
   ai: AiOptions;
   /**
    * variants: the scenario runs once per variant (and round) under one run id, each with its own `ai` and

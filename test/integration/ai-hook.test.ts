@@ -1,5 +1,5 @@
 /**
- * The AI hook in the reference SFU (design.md section 8) with synthetic peers: per-stage times, the queue
+ * The AI hook in the reference SFU (docs/architecture.md) with synthetic peers: per-stage times, the queue
  * policy under overload, the external worker over a Unix socket (and surviving its death), and the device
  * scheduler's spread and utilisation.
  */

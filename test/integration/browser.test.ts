@@ -91,7 +91,7 @@ describe('browser peers', () => {
     // settled), so one run per side would compare two draws of that. Runs with and without the delay
     // alternate, three each, and the medians are taken over all measured frames of each side. One
     // subscriber: with three pages on two cores the delay moves the subscribers' decoding into the
-    // publisher's encode window, and the shared CPU then adds 2-6 ms of its own (README, Calibration).
+    // publisher's encode window, and the shared CPU then adds 2-6 ms of its own (docs/benchmarks.md, calibration).
     const pooled = {
       base: { g2g: [] as number[], sfu: [] as number[] },
       delayed: { g2g: [] as number[], sfu: [] as number[] },

@@ -1,5 +1,5 @@
 /**
- * The translation chain of one publisher's audio (design.md section 8): Opus packets are decoded to PCM, cut
+ * The translation chain of one publisher's audio (docs/architecture.md): Opus packets are decoded to PCM, cut
  * into utterances by voice activity, and each utterance goes through ASR -> MT -> TTS, one at a time (later
  * ones wait). The translation goes to every subscriber as a subtitle as soon as it exists (option A), and the
  * synthesised speech, when asked for, replaces the publisher's audio (option B, voice.ts). Every step is

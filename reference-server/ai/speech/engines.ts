@@ -1,5 +1,5 @@
 /**
- * The translation chain's engines (design.md section 8): speech recognition (pocketsphinx, US English
+ * The translation chain's engines (docs/architecture.md): speech recognition (pocketsphinx, US English
  * model), machine translation (apertium, English -> Spanish) and speech synthesis (espeak-ng), all Debian
  * packages run as child processes, plus synthetic stand-ins with the same interface (a fixed time each) for
  * capacity planning without the engines' cost. Each call is bounded in time; which engines are installed is

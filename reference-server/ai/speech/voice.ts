@@ -1,5 +1,5 @@
 /**
- * Translated speech replacing a publisher's audio track (design.md section 8, option B): the SFU sends its
+ * Translated speech replacing a publisher's audio track (docs/architecture.md, option B): the SFU sends its
  * own Opus stream in the publisher's place, one 20 ms packet every 20 ms, carrying silence until a translation
  * is synthesised and then the synthesised speech (utterances queue behind each other). Subscribers hear the
  * translation instead of the speaker; when they hear it start is `s2s_latency_ms`. Translations that queue up

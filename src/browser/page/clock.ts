@@ -1,4 +1,4 @@
-/** The page's side of the one clock (design.md section 3): wall-clock ms, sub-millisecond. */
+/** The page's side of the one clock (docs/architecture.md): wall-clock ms, sub-millisecond. */
 export function nowMs(): number {
   // eslint-disable-next-line no-restricted-properties -- this module is the page's clock
   return performance.timeOrigin + performance.now();

@@ -1,5 +1,5 @@
 /**
- * Edge placement (design.md section 8): the AI runs in the sending page, on each raw frame before the
+ * Edge placement (docs/architecture.md): the AI runs in the sending page, on each raw frame before the
  * encoder. Frames drawn by the publisher go through the stages one at a time (a frame that arrives while
  * one is in progress waits; a newer one replaces it, and the one replaced is dropped, as the cloud hook's
  * drop-oldest queue does) and out through a MediaStreamTrackGenerator to the encoder. Per frame the page

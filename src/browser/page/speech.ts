@@ -1,7 +1,7 @@
 /**
  * The publisher's spoken-audio track: known utterances (WAV made with espeak-ng) played one after another
  * through Web Audio into a MediaStream track, each at a known wall-clock time. The output timestamp of the
- * AudioContext maps its clock to the page's, so start and end are on the one clock (design.md section 3).
+ * AudioContext maps its clock to the page's, so start and end are on the one clock (docs/architecture.md).
  */
 import { pageTimeToMs } from './clock.js';
 import type { PageUtterance } from './types.js';

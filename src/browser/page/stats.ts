@@ -1,4 +1,4 @@
-/** Samples the inbound video stats of a connection every second into the webrtc metrics of design.md. */
+/** Samples the inbound video stats of a connection every second into the webrtc metrics of docs/metrics.md. */
 import type { PageStatsSample } from '../../protocol/runner-ipc.js';
 import { nowMs } from './clock.js';
 

@@ -89,7 +89,7 @@ describe('FrameCollector', () => {
     collector.finalise(10_000, true);
     const named = records.filter((r) => r.frameId !== undefined);
     expect(named.map((r) => r.frameId)).toEqual(['1:0', '1:1']);
-    // a browser's uplink starts at capture (design.md), so it includes encode
+    // a browser's uplink starts at capture (docs/architecture.md), so it includes encode
     expect(named[0]).toMatchObject({ frameLatencyMs: 30, uplinkMs: 12, sfuMs: 1, downlinkMs: 17 });
     expect(series.summaries()['identity_lost']).toMatchObject({ count: 1 });
   });
