@@ -6,7 +6,8 @@ import { changePoint } from '../compare/change-point.js';
 import { InfluxReader } from '../compare/influx-source.js';
 import { quantile, sortedCopy } from '../compare/stats.js';
 import { samplesFromDir, type RunSamples } from '../compare/samples.js';
-import { EXIT_CODES, GlassbenchError } from '../errors.js';
+import { GlassbenchError } from '../errors.js';
+import { EXIT_CODES } from '../exit-codes.js';
 import { influxFrom, parseTags, type InfluxArgs } from './influx-args.js';
 
 export interface CompareArgs extends InfluxArgs {

@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ReferenceServer } from '../../reference-server/server.js';
-import { EXIT_CODES, GlassbenchError, describeError, exitCodeFor } from '../errors.js';
+import { GlassbenchError, describeError } from '../errors.js';
+import { EXIT_CODES, exitCodeForError } from '../exit-codes.js';
 import { runWithVariants } from '../orchestrator/variants.js';
 import { runCapacity, type CapacityOptions } from '../orchestrator/capacity.js';
 import type { RunOptions, RunResult } from '../orchestrator/types.js';
@@ -33,7 +34,7 @@ function reportError(error: unknown): number {
   } else {
     err(`error: ${describeError(error)}`);
   }
-  return exitCodeFor(error);
+  return exitCodeForError(error);
 }
 
 function makeRunId(name: string): string {

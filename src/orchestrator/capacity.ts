@@ -17,7 +17,8 @@ import { meanCpuByKind, type CapacityStep, type CapacitySummary, type RunSummary
 import { renderJunit } from '../sinks/junit.js';
 import type { Scenario } from '../scenario/types.js';
 import { kneeOf, searchCapacity, type StepVerdict } from './capacity-search.js';
-import { exitCodeOf, runScenario } from './runner.js';
+import { exitCodeForSummary } from '../exit-codes.js';
+import { runScenario } from './runner.js';
 import type { RunOptions, RunResult } from './types.js';
 
 export interface CapacityOptions {
@@ -107,7 +108,7 @@ export async function runCapacity(options: RunOptions, capacity: CapacityOptions
   await writeFile(join(options.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeFile(join(options.outDir, 'junit.xml'), renderJunit(summary));
   await writeReport(options.outDir).catch((error: unknown) => options.onEvent?.({ type: 'warning', message: `report.html not written: ${(error as Error).message}` }));
-  return { summary, outDir: options.outDir, exitCode: exitCodeOf(summary) };
+  return { summary, outDir: options.outDir, exitCode: exitCodeForSummary(summary) };
 }
 
 function combine(options: RunOptions, scenario: Scenario, capacity: CapacitySummary, summaries: Map<number, RunSummary>, startedMs: number): RunSummary {

@@ -17,7 +17,8 @@ import { meanCpuByKind, type RunStatus, type RunSummary, type VariantSummary } f
 import { writeReport } from '../report/html.js';
 import { renderJunit } from '../sinks/junit.js';
 import type { Scenario, Variant } from '../scenario/types.js';
-import { exitCodeOf, runScenario } from './runner.js';
+import { exitCodeForSummary } from '../exit-codes.js';
+import { runScenario } from './runner.js';
 import type { RunOptions, RunResult } from './types.js';
 
 /** worst first: a variant's (and the run's) status is the worst of its rounds */
@@ -54,7 +55,7 @@ export async function runWithVariants(options: RunOptions): Promise<RunResult> {
   await writeFile(join(options.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeFile(join(options.outDir, 'junit.xml'), renderJunit(summary));
   await writeReport(options.outDir).catch((error: unknown) => options.onEvent?.({ type: 'warning', message: `report.html not written: ${(error as Error).message}` }));
-  return { summary, outDir: options.outDir, exitCode: exitCodeOf(summary) };
+  return { summary, outDir: options.outDir, exitCode: exitCodeForSummary(summary) };
 }
 
 /**

@@ -1,19 +1,19 @@
-/** Reads the reference SFU's per-frame stage stream (`GET /stage-times`, NDJSON) into a callback. */
+/** Reads the reference SFU's per-frame telemetry stream (`GET /telemetry`, NDJSON) into a callback. */
 import type { StageRecord } from '../../reference-server/sfu/types.js';
 
-export interface StageClient {
+export interface TelemetryClient {
   /** records that could not be parsed (counted, never guessed) */
   readonly badLines: number;
   close(): void;
 }
 
-export async function connectStageStream(baseUrl: string, token: string | undefined, onRecord: (record: StageRecord) => void): Promise<StageClient> {
+export async function connectTelemetry(baseUrl: string, token: string | undefined, onRecord: (record: StageRecord) => void): Promise<TelemetryClient> {
   const controller = new AbortController();
-  const response = await fetch(`${baseUrl}/stage-times`, {
+  const response = await fetch(`${baseUrl}/telemetry`, {
     headers: token ? { authorization: `Bearer ${token}` } : {},
     signal: controller.signal,
   });
-  if (!response.ok || !response.body) throw new Error(`GET /stage-times answered ${response.status}`);
+  if (!response.ok || !response.body) throw new Error(`GET /telemetry answered ${response.status}`);
   let badLines = 0;
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   void (async () => {
