@@ -95,6 +95,12 @@ export function summaryTable(summary: RunSummary): string {
     lines.push('', `failed peers (${summary.peers.failed.length}):`);
     for (const f of summary.peers.failed.slice(0, 10)) lines.push(`  ${f.peer}: ${f.message}`);
   }
+  const errors = summary.peers.errors;
+  if (errors && errors.count > 0) {
+    // errors the peers survived: the run went on, but say what went wrong and where
+    lines.push('', `peer errors (${errors.count}, survived):`);
+    for (const r of errors.reasons.slice(0, 10)) lines.push(`  ${r.count} x ${r.reason} (${r.peers.slice(0, 5).join(', ')}${r.peers.length > 5 ? `, +${r.peers.length - 5} more` : ''})`);
+  }
   if (summary.bottleneck) {
     const who = summary.bottleneck.process === 'sfu' ? 'the reference SFU' : "the SFU's AI workers";
     lines.push('', `BOTTLENECK: ${who} could not keep up (${summary.bottleneck.reason}); the run is valid: this is the system under test's limit.`);
