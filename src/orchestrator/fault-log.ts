@@ -6,12 +6,12 @@
 import { nowMs } from '../metrics/clock.js';
 import type { RunSummary } from '../report/summary.js';
 
-export type Fault = NonNullable<RunSummary['faults']>[number];
+type Fault = NonNullable<RunSummary['faults']>[number];
 
 /** failures with the same cause this close together are one fault, ms */
 const SAME_FAULT_MS = 2000;
 
-export interface FaultLogOptions {
+interface FaultLogOptions {
   /** when the run started (nowMs()), ms: faults are timed from it */
   startedMs: number;
   /** the scenario's measured time, ms: a fatal fault says how much of it was lost */

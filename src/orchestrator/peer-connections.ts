@@ -12,7 +12,7 @@ const LEAVE_TIMEOUT_MS = 10_000;
 const CONNECT_GRACE_MS = 5000;
 
 /** Starts one peer on its runner and waits for it to connect or fail. */
-export function startPeer(ctx: RunContext, peer: PlannedPeer, sources: StreamSource[]): Promise<PeerOutcome> {
+function startPeer(ctx: RunContext, peer: PlannedPeer, sources: StreamSource[]): Promise<PeerOutcome> {
   const { scenario } = ctx;
   const runner = ctx.runners[peer.runner];
   const timeoutMs = scenario.connectTimeoutMs;

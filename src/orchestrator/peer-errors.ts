@@ -2,7 +2,7 @@
 import type { RunSummary } from '../report/summary.js';
 import type { PeerError } from './peer-tracker.js';
 
-export type PeerErrors = NonNullable<RunSummary['peers']['errors']>;
+type PeerErrors = NonNullable<RunSummary['peers']['errors']>;
 
 /**
  * The reason of an error: its message with the numbers taken out (peer ids, ports, byte counts, times), so

@@ -9,9 +9,9 @@
  */
 import type { PeerOutcome } from './run-context.js';
 
-export type PeerState = 'planned' | 'joining' | 'joined' | 'leave-after-join' | 'leaving' | 'left' | 'unusable' | 'failed';
+type PeerState = 'planned' | 'joining' | 'joined' | 'leave-after-join' | 'leaving' | 'left' | 'unusable' | 'failed';
 
-export interface PeerFailure {
+interface PeerFailure {
   peer: string;
   message: string;
   /** since the run started, ms */

@@ -33,7 +33,7 @@ export interface RunEnding {
 }
 
 /** What the lifecycle hands over besides the shared context. */
-export interface OutputInput {
+interface OutputInput {
   /** how the run ended when it did not run its course */
   ending: RunEnding | undefined;
   executors: Executors;

@@ -30,7 +30,7 @@ const STAGE_METRICS: [keyof FrameRecord, string][] = [
 type SfuSecond = Extract<StageRecord, { k: 'res' }>;
 type AiDevices = NonNullable<RunSummary['ai']>['devices'];
 
-export interface SfuTelemetryOptions {
+interface SfuTelemetryOptions {
   series: MetricSeries;
   usage: ProcessUsageTracker;
   collector: FrameCollector;

@@ -11,7 +11,7 @@ import type { RunSummary } from '../report/summary.js';
 import type { SpeechRecord } from '../../reference-server/ai/speech/chain.js';
 import { wordErrorRate } from '../../reference-server/ai/speech/engines.js';
 
-export type SpeechEntry = NonNullable<RunSummary['speech']>[number];
+type SpeechEntry = NonNullable<RunSummary['speech']>[number];
 
 /** an utterance the chain handled is the one the publisher played when their ends are this close, ms */
 const MATCH_WITHIN_MS = 1500;
@@ -43,7 +43,7 @@ export interface SpeechJoinInput {
   variant?: string;
 }
 
-export interface SpeechJoin {
+interface SpeechJoin {
   entries: SpeechEntry[];
   /** the samples of the translation metrics (asr_ms, mt_ms, tts_ttfb_ms, asr_wer_pct, subtitle_latency_ms, s2s_latency_ms) */
   metrics: { name: string; value: number; tags: Tags }[];
