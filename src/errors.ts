@@ -1,6 +1,6 @@
 /**
  * The few error classes of glassbench. Each carries a stable `code` that the CLI maps to an exit code
- * (design.md section 6), an optional `cause`, and serialises to JSON for reports and IPC.
+ * (src/exit-codes.ts), an optional `cause`, and serialises to JSON for reports and IPC.
  */
 export type ErrorCode =
   /** invalid scenario, flags or input: exit 104 */
@@ -9,14 +9,6 @@ export type ErrorCode =
   | 'RUN_FAILED'
   /** the run was stopped by the user: exit 105 */
   | 'ABORTED';
-
-export const EXIT_CODES = {
-  ok: 0,
-  thresholdFailed: 99,
-  invalidInput: 104,
-  aborted: 105,
-  runFailed: 107,
-} as const;
 
 export class GlassbenchError extends Error {
   readonly code: ErrorCode;
@@ -39,14 +31,6 @@ export class GlassbenchError extends Error {
       cause: this.cause instanceof Error ? { name: this.cause.name, message: this.cause.message } : this.cause,
     };
   }
-}
-
-export function exitCodeFor(error: unknown): number {
-  if (error instanceof GlassbenchError) {
-    if (error.code === 'INVALID_INPUT') return EXIT_CODES.invalidInput;
-    if (error.code === 'ABORTED') return EXIT_CODES.aborted;
-  }
-  return EXIT_CODES.runFailed;
 }
 
 /** A short, readable description of any thrown value. */

@@ -1,10 +1,10 @@
 /** Console text of the CLI: the live progress line and the end-of-run summary table. */
-import { formatDurationMs } from '../scenario/duration.js';
-import type { RunEvent } from '../orchestrator/types.js';
-import type { CapacitySummary, RunSummary } from '../report/summary.js';
 import type { TrendSummary } from '../metrics/histogram.js';
 import { saturationAdvice } from '../metrics/saturation.js';
 import type { CounterSummary, RateSummary } from '../metrics/series.js';
+import type { RunEvent } from '../orchestrator/types.js';
+import type { CapacitySummary, RunSummary } from '../report/summary.js';
+import { formatDurationMs } from '../scenario/duration.js';
 
 const fmt = (v: number | null | undefined, digits = 1): string =>
   v === null || v === undefined ? '-' : v.toFixed(digits);
@@ -125,6 +125,15 @@ export function summaryTable(summary: RunSummary): string {
   if (summary.peers.failed.length > 0) {
     lines.push('', `failed peers (${summary.peers.failed.length}):`);
     for (const f of summary.peers.failed.slice(0, 10)) lines.push(`  ${f.peer}: ${f.message}`);
+  }
+  const errors = summary.peers.errors;
+  if (errors && errors.count > 0) {
+    // errors the peers survived: the run went on, but say what went wrong and where
+    lines.push('', `peer errors (${errors.count}, survived):`);
+    for (const r of errors.reasons.slice(0, 10))
+      lines.push(
+        `  ${r.count} x ${r.reason} (${r.peers.slice(0, 5).join(', ')}${r.peers.length > 5 ? `, +${r.peers.length - 5} more` : ''})`,
+      );
   }
   if (summary.bottleneck) {
     const who = summary.bottleneck.process === 'sfu' ? 'the reference SFU' : "the SFU's AI workers";

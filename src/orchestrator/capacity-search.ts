@@ -34,7 +34,11 @@ export interface SearchOutcome {
   broken: number | null;
 }
 
-export async function searchCapacity(o: SearchOptions, measure: (calls: number) => Promise<StepVerdict>, aborted: () => boolean = () => false): Promise<SearchOutcome> {
+export async function searchCapacity(
+  o: SearchOptions,
+  measure: (calls: number) => Promise<StepVerdict>,
+  aborted: () => boolean = () => false,
+): Promise<SearchOutcome> {
   const out: SearchOutcome = { lastPass: null, firstFail: null, harnessLimit: null, broken: null };
   /** false when the search must stop here */
   const take = (calls: number, verdict: StepVerdict): boolean => {
@@ -45,14 +49,20 @@ export async function searchCapacity(o: SearchOptions, measure: (calls: number) 
     return verdict === 'pass' || verdict === 'fail';
   };
   // rising: +step (step search) or x2 (bisect) until a step fails or --max has passed
-  for (let calls = o.start; !aborted(); ) {
+  for (let calls = o.start; !aborted();) {
     if (!take(calls, await measure(calls)) || out.firstFail !== null) break;
     const next = o.search === 'step' ? calls + o.step : Math.min(o.max, calls * 2);
     if (next > o.max || next === calls) break;
     calls = next;
   }
   if (o.search === 'bisect') {
-    while (out.firstFail !== null && out.harnessLimit === null && out.broken === null && !aborted() && out.firstFail - (out.lastPass ?? 0) > o.step) {
+    while (
+      out.firstFail !== null &&
+      out.harnessLimit === null &&
+      out.broken === null &&
+      !aborted() &&
+      out.firstFail - (out.lastPass ?? 0) > o.step
+    ) {
       const low = out.lastPass ?? 0;
       const mid = low + Math.max(o.step, Math.floor((out.firstFail - low) / 2 / o.step) * o.step);
       if (mid >= out.firstFail) break;

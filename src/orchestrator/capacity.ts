@@ -8,16 +8,18 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
 import { GlassbenchError } from '../errors.js';
+import { exitCodeForSummary } from '../exit-codes.js';
 import { nowMs } from '../metrics/clock.js';
 import type { TrendSummary } from '../metrics/histogram.js';
-import { writeReport } from '../report/html.js';
 import { saturationAdvice } from '../metrics/saturation.js';
-import { meanCpuByKind, type CapacityStep, type CapacitySummary, type RunSummary } from '../report/summary.js';
-import { renderJunit } from '../sinks/junit.js';
+import { writeReport } from '../report/html.js';
+import { type CapacityStep, type CapacitySummary, meanCpuByKind, type RunSummary } from '../report/summary.js';
 import type { Scenario } from '../scenario/types.js';
+import { renderJunit } from '../sinks/junit.js';
 import { kneeOf, searchCapacity, type StepVerdict } from './capacity-search.js';
-import { exitCodeOf, runScenario } from './runner.js';
+import { runScenario } from './runner.js';
 import type { RunOptions, RunResult } from './types.js';
 
 export interface CapacityOptions {
@@ -36,13 +38,27 @@ export function checkCapacityOptions(scenario: Scenario, o: CapacityOptions): vo
   const bad = (flag: string, why: string): never => {
     throw new GlassbenchError('INVALID_INPUT', `--${flag}: ${why}`);
   };
-  if (!Number.isInteger(o.start) || o.start < 1) bad('start', `must be a whole number of calls, 1 or more, got ${o.start}`);
+  if (!Number.isInteger(o.start) || o.start < 1)
+    bad('start', `must be a whole number of calls, 1 or more, got ${o.start}`);
   if (!Number.isInteger(o.step) || o.step < 1) bad('step', `must be a whole number of calls, 1 or more, got ${o.step}`);
-  if (!Number.isInteger(o.max) || o.max < o.start) bad('max', `must be a whole number of calls, at least --start (${o.start}), got ${o.max}`);
+  if (!Number.isInteger(o.max) || o.max < o.start)
+    bad('max', `must be a whole number of calls, at least --start (${o.start}), got ${o.max}`);
   if (o.max > 1000) bad('max', 'at most 1000 calls');
-  if (scenario.executor.type !== 'constant-peers') throw new GlassbenchError('INVALID_INPUT', `${scenario.sourcePath}: capacity sets the load itself (rooms per step): remove executor (${scenario.executor.type})`);
-  if (scenario.variants) throw new GlassbenchError('INVALID_INPUT', `${scenario.sourcePath}: capacity runs one configuration: remove variants`);
-  if (scenario.thresholds.length === 0) throw new GlassbenchError('INVALID_INPUT', `${scenario.sourcePath}: capacity needs thresholds: the knee is where one first fails`);
+  if (scenario.executor.type !== 'constant-peers')
+    throw new GlassbenchError(
+      'INVALID_INPUT',
+      `${scenario.sourcePath}: capacity sets the load itself (rooms per step): remove executor (${scenario.executor.type})`,
+    );
+  if (scenario.variants)
+    throw new GlassbenchError(
+      'INVALID_INPUT',
+      `${scenario.sourcePath}: capacity runs one configuration: remove variants`,
+    );
+  if (scenario.thresholds.length === 0)
+    throw new GlassbenchError(
+      'INVALID_INPUT',
+      `${scenario.sourcePath}: capacity needs thresholds: the knee is where one first fails`,
+    );
 }
 
 export async function runCapacity(options: RunOptions, capacity: CapacityOptions): Promise<RunResult> {
@@ -52,14 +68,20 @@ export async function runCapacity(options: RunOptions, capacity: CapacityOptions
   const startedMs = nowMs();
   const steps: CapacityStep[] = [];
   const summaries = new Map<number, RunSummary>();
-  const headline = scenario.peers.some((g) => g.role === 'subscriber' && g.kind === 'browser') ? 'g2g_latency_ms' : 'frame_latency_ms';
+  const headline = scenario.peers.some((g) => g.role === 'subscriber' && g.kind === 'browser')
+    ? 'g2g_latency_ms'
+    : 'frame_latency_ms';
   const perCall = scenario.peers.reduce((sum, g) => sum + g.count, 0);
 
   const measure = async (calls: number): Promise<CapacityStep> => {
     const done = steps.find((s) => s.calls === calls);
     if (done) return done;
     const dir = join(options.outDir, 'steps', `${calls}-calls`);
-    options.onEvent?.({ type: 'phase', phase: 'starting', message: `capacity: ${calls} call(s), ${calls * perCall} peers (step ${steps.length + 1})` });
+    options.onEvent?.({
+      type: 'phase',
+      phase: 'starting',
+      message: `capacity: ${calls} call(s), ${calls * perCall} peers (step ${steps.length + 1})`,
+    });
     const one: Scenario = {
       ...scenario,
       rooms: calls,
@@ -67,7 +89,12 @@ export async function runCapacity(options: RunOptions, capacity: CapacityOptions
       runners: Math.max(scenario.runners, Math.ceil((calls * perCall) / 100)),
       durationMs: capacity.stepDurationMs ?? scenario.durationMs,
     };
-    const result = await runScenario({ ...options, scenario: one, outDir: dir, runId: `${options.runId}-${calls}calls` });
+    const result = await runScenario({
+      ...options,
+      scenario: one,
+      outDir: dir,
+      runId: `${options.runId}-${calls}calls`,
+    });
     const s = result.summary;
     summaries.set(calls, s);
     const p95: Record<string, number | null> = {};
@@ -84,33 +111,72 @@ export async function runCapacity(options: RunOptions, capacity: CapacityOptions
       p95,
       sfuCpuPct: cpu['sfu'] ?? null,
       runnerCpuPct: cpu['runner'] ?? null,
-      failedThresholds: Object.entries(s.thresholds).flatMap(([key, list]) => list.filter((r) => !r.ok).map((r) => `${key} ${r.expr}`)),
+      failedThresholds: Object.entries(s.thresholds).flatMap(([key, list]) =>
+        list.filter((r) => !r.ok).map((r) => `${key} ${r.expr}`),
+      ),
       saturated: s.saturated,
       dir,
     };
-    if (s.saturation && s.saturation.reasons.length > 0) step.saturationReasons = s.saturation.reasons.map((r) => r.text);
+    if (s.saturation && s.saturation.reasons.length > 0)
+      step.saturationReasons = s.saturation.reasons.map((r) => r.text);
     steps.push(step);
     steps.sort((a, b) => a.calls - b.calls);
-    const verdictText = step.saturated ? `SATURATED (${s.saturation?.reasons.map((r) => `${r.process} ${r.measure}`).join(', ') ?? 'load generator'})` : step.passed ? 'pass' : `FAIL (${step.failedThresholds.join(', ') || s.error?.message || s.status})`;
-    options.onEvent?.({ type: 'phase', phase: 'running', message: `capacity: ${calls} call(s): ${verdictText}, ${headline} p95 ${p95[headline]?.toFixed(1) ?? '-'} ms, SFU CPU ${step.sfuCpuPct ?? '-'}%` });
+    const verdictText = step.saturated
+      ? `SATURATED (${s.saturation?.reasons.map((r) => `${r.process} ${r.measure}`).join(', ') ?? 'load generator'})`
+      : step.passed
+        ? 'pass'
+        : `FAIL (${step.failedThresholds.join(', ') || s.error?.message || s.status})`;
+    options.onEvent?.({
+      type: 'phase',
+      phase: 'running',
+      message: `capacity: ${calls} call(s): ${verdictText}, ${headline} p95 ${p95[headline]?.toFixed(1) ?? '-'} ms, SFU CPU ${step.sfuCpuPct ?? '-'}%`,
+    });
     return step;
   };
 
   const verdict = (step: CapacityStep): StepVerdict =>
-    step.status === 'error' || step.status === 'aborted' ? 'broken' : step.saturated ? 'saturated' : step.passed ? 'pass' : 'fail';
-  const outcome = await searchCapacity(capacity, async (calls) => verdict(await measure(calls)), () => options.signal?.aborted === true);
-  const result: CapacitySummary = { knee: kneeOf(outcome), firstFailure: outcome.firstFail, search: capacity.search, steps, headline };
+    step.status === 'error' || step.status === 'aborted'
+      ? 'broken'
+      : step.saturated
+        ? 'saturated'
+        : step.passed
+          ? 'pass'
+          : 'fail';
+  const outcome = await searchCapacity(
+    capacity,
+    async (calls) => verdict(await measure(calls)),
+    () => options.signal?.aborted === true,
+  );
+  const result: CapacitySummary = {
+    knee: kneeOf(outcome),
+    firstFailure: outcome.firstFail,
+    search: capacity.search,
+    steps,
+    headline,
+  };
   if (outcome.harnessLimit !== null) {
-    result.harnessLimit = { calls: outcome.harnessLimit, lastPass: outcome.lastPass, reasons: summaries.get(outcome.harnessLimit)?.saturation?.reasons ?? [] };
+    result.harnessLimit = {
+      calls: outcome.harnessLimit,
+      lastPass: outcome.lastPass,
+      reasons: summaries.get(outcome.harnessLimit)?.saturation?.reasons ?? [],
+    };
   }
   const summary = combine(options, scenario, result, summaries, startedMs);
   await writeFile(join(options.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeFile(join(options.outDir, 'junit.xml'), renderJunit(summary));
-  await writeReport(options.outDir).catch((error: unknown) => options.onEvent?.({ type: 'warning', message: `report.html not written: ${(error as Error).message}` }));
-  return { summary, outDir: options.outDir, exitCode: exitCodeOf(summary) };
+  await writeReport(options.outDir).catch((error: unknown) =>
+    options.onEvent?.({ type: 'warning', message: `report.html not written: ${(error as Error).message}` }),
+  );
+  return { summary, outDir: options.outDir, exitCode: exitCodeForSummary(summary) };
 }
 
-function combine(options: RunOptions, scenario: Scenario, capacity: CapacitySummary, summaries: Map<number, RunSummary>, startedMs: number): RunSummary {
+function combine(
+  options: RunOptions,
+  scenario: Scenario,
+  capacity: CapacitySummary,
+  summaries: Map<number, RunSummary>,
+  startedMs: number,
+): RunSummary {
   // the knee's own measurements, or those of the last valid pass below a harness limit
   const shown = capacity.knee ?? capacity.harnessLimit?.lastPass ?? null;
   const kneeRun = shown !== null ? summaries.get(shown) : undefined;
@@ -120,24 +186,56 @@ function combine(options: RunOptions, scenario: Scenario, capacity: CapacitySumm
   const notes: string[] = [];
   const limit = capacity.harnessLimit;
   const limitRun = limit ? summaries.get(limit.calls) : undefined;
-  const advice = limitRun?.saturation ? saturationAdvice(limitRun.saturation) : 'add runners (`runners:`), or split the run over machines with --shard';
+  const advice = limitRun?.saturation
+    ? saturationAdvice(limitRun.saturation)
+    : 'add runners (`runners:`), or split the run over machines with --shard';
   if (limit && capacity.firstFailure === null) {
     const passed = limit.lastPass !== null ? `every threshold held up to ${limit.lastPass} call(s); ` : '';
-    notes.push(`capacity: the load generator saturated at ${limit.calls} call(s) before any threshold failed: ${passed}this is the harness's limit, not the system's (no knee): ${advice}`);
-  } else if (capacity.knee === null && capacity.firstFailure !== null) notes.push(`capacity: even ${capacity.firstFailure} call(s) failed a threshold: no knee at or above --start`);
-  else if (capacity.firstFailure === null && !broken) notes.push(`capacity: every step up to ${capacity.knee} call(s) passed: the knee is at least that (raise --max)`);
-  else if (capacity.knee !== null) notes.push(`capacity: the knee is ${capacity.knee} call(s) (${capacity.firstFailure} failed)`);
-  if (limit && capacity.firstFailure !== null) notes.push(`capacity: the load generator saturated at ${limit.calls} call(s) while narrowing the knee, so it is known only to lie between ${capacity.knee ?? 0} and ${capacity.firstFailure} call(s): ${advice}`);
-  if (broken) notes.push(`capacity: the step with ${broken.calls} call(s) ended ${broken.status}; the search stopped there`);
+    notes.push(
+      `capacity: the load generator saturated at ${limit.calls} call(s) before any threshold failed: ${passed}this is the harness's limit, not the system's (no knee): ${advice}`,
+    );
+  } else if (capacity.knee === null && capacity.firstFailure !== null)
+    notes.push(`capacity: even ${capacity.firstFailure} call(s) failed a threshold: no knee at or above --start`);
+  else if (capacity.firstFailure === null && !broken)
+    notes.push(`capacity: every step up to ${capacity.knee} call(s) passed: the knee is at least that (raise --max)`);
+  else if (capacity.knee !== null)
+    notes.push(`capacity: the knee is ${capacity.knee} call(s) (${capacity.firstFailure} failed)`);
+  if (limit && capacity.firstFailure !== null)
+    notes.push(
+      `capacity: the load generator saturated at ${limit.calls} call(s) while narrowing the knee, so it is known only to lie between ${capacity.knee ?? 0} and ${capacity.firstFailure} call(s): ${advice}`,
+    );
+  if (broken)
+    notes.push(`capacity: the step with ${broken.calls} call(s) ended ${broken.status}; the search stopped there`);
   // exit codes (README "Saturation"): 99 only when a threshold failed unsaturated with no pass below it; a harness
   // limit before any failure is 0 with its note, and junit.xml's "load generator not saturated" case fails
-  const status = options.signal?.aborted ? 'aborted' : broken ? broken.status : capacity.knee === null && capacity.firstFailure !== null ? 'failed' : 'passed';
+  const status = options.signal?.aborted
+    ? 'aborted'
+    : broken
+      ? broken.status
+      : capacity.knee === null && capacity.firstFailure !== null
+        ? 'failed'
+        : 'passed';
   const summary: RunSummary = {
     schemaVersion: first?.schemaVersion ?? 1,
     runId: options.runId,
     status,
-    scenario: first?.scenario ?? { name: scenario.name, file: scenario.sourcePath, durationMs: scenario.durationMs, rooms: 0, target: scenario.target.type, addDelayMs: scenario.sfu.addDelayMs },
-    environment: first?.environment ?? { glassbenchVersion: '', node: process.version, platform: process.platform, cpus: 0, cpuModel: '', clockOffsetMs: 0, clockUncertaintyMs: 0 },
+    scenario: first?.scenario ?? {
+      name: scenario.name,
+      file: scenario.sourcePath,
+      durationMs: scenario.durationMs,
+      rooms: 0,
+      target: scenario.target.type,
+      addDelayMs: scenario.sfu.addDelayMs,
+    },
+    environment: first?.environment ?? {
+      glassbenchVersion: '',
+      node: process.version,
+      platform: process.platform,
+      cpus: 0,
+      cpuModel: '',
+      clockOffsetMs: 0,
+      clockUncertaintyMs: 0,
+    },
     startedAt: new Date(startedMs).toISOString(),
     endedAt: new Date(endedMs).toISOString(),
     durationMs: endedMs - startedMs,
@@ -152,6 +250,7 @@ function combine(options: RunOptions, scenario: Scenario, capacity: CapacitySumm
   };
   if (limitRun?.saturation) summary.saturation = limitRun.saturation;
   if (status === 'aborted') summary.error = { code: 'ABORTED', message: 'interrupted' };
-  else if (broken) summary.error = { code: 'RUN_FAILED', message: `the step with ${broken.calls} call(s) ended ${broken.status}` };
+  else if (broken)
+    summary.error = { code: 'RUN_FAILED', message: `the step with ${broken.calls} call(s) ended ${broken.status}` };
   return summary;
 }

@@ -69,7 +69,8 @@ export function planRun(scenario: Scenario, shard?: Shard): Plan {
   const peers = all.filter((p) => inShard(rooms.indexOf(p.room) + 1, shard));
   const plain = Math.min(scenario.runners, Math.max(0, peers.filter((p) => p.link === undefined).length));
   const runners: PlannedRunner[] = Array.from({ length: plain }, (_, index) => ({ index }));
-  for (const [link] of links.entries()) if (peers.some((p) => p.link === link)) runners.push({ index: runners.length, link });
+  for (const [link] of links.entries())
+    if (peers.some((p) => p.link === link)) runners.push({ index: runners.length, link });
   let next = 0;
   for (const peer of peers) {
     if (peer.link === undefined) peer.runner = next++ % Math.max(1, plain);
@@ -101,8 +102,12 @@ export function planPeers(scenario: Scenario, linkOfGroup: (number | undefined)[
       }
     }
     // synthetic receivers cannot read the marker; the AI hook may drop frames no receiver ever names
-    const syntheticSubscribers = scenario.peers.some((g) => g.role === 'subscriber' && g.kind === 'synthetic') || scenario.ai.placement === 'cloud';
-    if (syntheticSubscribers) for (const peer of peers) if (peer.room === room && peer.role === 'publisher' && peer.kind === 'browser') peer.identifyRtp = true;
+    const syntheticSubscribers =
+      scenario.peers.some((g) => g.role === 'subscriber' && g.kind === 'synthetic') ||
+      scenario.ai.placement === 'cloud';
+    if (syntheticSubscribers)
+      for (const peer of peers)
+        if (peer.room === room && peer.role === 'publisher' && peer.kind === 'browser') peer.identifyRtp = true;
   }
   return peers;
 }

@@ -2,22 +2,29 @@
  * The peer-runner child processes of a run. The pool starts them, routes their events, and makes sure every
  * one has exited when it closes (a close that does not finish in time ends in SIGKILL).
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+
 import { GlassbenchError } from '../errors.js';
-import type { RunnerCommand, RunnerEvent } from '../protocol/runner-ipc.js';
 import { childEntry } from '../project-paths.js';
+import type { RunnerCommand, RunnerEvent } from '../protocol/runner-ipc.js';
 
 export class RunnerHandle {
   readonly name: string;
   private exitedFlag = false;
   readonly exited: Promise<number | null>;
 
-  constructor(readonly index: number, private readonly child: ChildProcess, onEvent: (runner: RunnerHandle, event: RunnerEvent) => void) {
+  constructor(
+    readonly index: number,
+    private readonly child: ChildProcess,
+    onEvent: (runner: RunnerHandle, event: RunnerEvent) => void,
+  ) {
     this.name = `runner-${index + 1}`;
-    this.exited = new Promise((resolve) => child.once('exit', (code) => {
-      this.exitedFlag = true;
-      resolve(code);
-    }));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        this.exitedFlag = true;
+        resolve(code);
+      }),
+    );
     child.on('message', (event: RunnerEvent) => onEvent(this, event));
   }
 
@@ -57,7 +64,10 @@ export async function startRunners(
   for (const [i, placement] of placements.entries()) {
     // `ip netns exec` execs node in place (same pid), so the IPC channel and kill() work as with fork
     const child = placement.netns
-      ? spawn('ip', ['netns', 'exec', placement.netns, process.execPath, entry], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, GLASSBENCH_BIND_ADDRESS: placement.address ?? '' } })
+      ? spawn('ip', ['netns', 'exec', placement.netns, process.execPath, entry], {
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+          env: { ...process.env, GLASSBENCH_BIND_ADDRESS: placement.address ?? '' },
+        })
       : fork(entry, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let markReady: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -73,7 +83,13 @@ export async function startRunners(
         runner.exited.then((code) => {
           throw new GlassbenchError('RUN_FAILED', `${runner.name} exited during start-up (code ${code})`);
         }),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new GlassbenchError('RUN_FAILED', `${runner.name} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS).unref()),
+        new Promise<never>((_, reject) =>
+          setTimeout(
+            () =>
+              reject(new GlassbenchError('RUN_FAILED', `${runner.name} did not start within ${START_TIMEOUT_MS} ms`)),
+            START_TIMEOUT_MS,
+          ).unref(),
+        ),
       ]),
     );
   }

@@ -43,7 +43,10 @@ export interface PlannedCall {
  * arrival-rate: call k is due at k / rate; it starts unless `maxCalls` calls are still running then (it is
  * dropped and counted). Calls end `callDurationMs` after they start, or with the hold.
  */
-export function planCalls(executor: Extract<Executor, { type: 'arrival-rate' }>, holdMs: number): { calls: PlannedCall[]; droppedAtMs: number[] } {
+export function planCalls(
+  executor: Extract<Executor, { type: 'arrival-rate' }>,
+  holdMs: number,
+): { calls: PlannedCall[]; droppedAtMs: number[] } {
   const calls: PlannedCall[] = [];
   const droppedAtMs: number[] = [];
   const intervalMs = 1000 / executor.ratePerSecond;
@@ -66,7 +69,14 @@ export function loadSteps(scenario: Pick<Scenario, 'executor' | 'durationMs'>, p
     let startMs = 0;
     let from = executor.startTarget;
     return executor.steps.map((step, i) => {
-      const out: LoadStep = { index: i + 1, startMs, endMs: startMs + step.durationMs, fromTarget: from, target: step.target, label: from === step.target ? `hold ${step.target}` : `${from} -> ${step.target}` };
+      const out: LoadStep = {
+        index: i + 1,
+        startMs,
+        endMs: startMs + step.durationMs,
+        fromTarget: from,
+        target: step.target,
+        label: from === step.target ? `hold ${step.target}` : `${from} -> ${step.target}`,
+      };
       startMs += step.durationMs;
       from = step.target;
       return out;
@@ -74,7 +84,25 @@ export function loadSteps(scenario: Pick<Scenario, 'executor' | 'durationMs'>, p
   }
   if (executor.type === 'arrival-rate') {
     const label = `${executor.ratePerSecond.toFixed(2)} calls/s, up to ${executor.maxCalls}`;
-    return [{ index: 1, startMs: 0, endMs: scenario.durationMs, fromTarget: executor.maxCalls, target: executor.maxCalls, label }];
+    return [
+      {
+        index: 1,
+        startMs: 0,
+        endMs: scenario.durationMs,
+        fromTarget: executor.maxCalls,
+        target: executor.maxCalls,
+        label,
+      },
+    ];
   }
-  return [{ index: 1, startMs: 0, endMs: scenario.durationMs, fromTarget: plannedPeers, target: plannedPeers, label: `${plannedPeers} peers` }];
+  return [
+    {
+      index: 1,
+      startMs: 0,
+      endMs: scenario.durationMs,
+      fromTarget: plannedPeers,
+      target: plannedPeers,
+      label: `${plannedPeers} peers`,
+    },
+  ];
 }

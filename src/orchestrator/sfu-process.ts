@@ -1,8 +1,9 @@
 /** Starts the reference SFU in a child process on a free loopback port, and stops it. */
-import { fork, type ChildProcess } from 'node:child_process';
-import type { AiOptions } from '../protocol/ai.js';
+import { type ChildProcess, fork } from 'node:child_process';
+
 import { GlassbenchError } from '../errors.js';
 import { childEntry } from '../project-paths.js';
+import type { AiOptions } from '../protocol/ai.js';
 
 export interface SfuProcess {
   baseUrl: string;
@@ -24,12 +25,17 @@ export async function startReferenceSfu(
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let exited = false;
-  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => {
-    exited = true;
-    resolve();
-  }));
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new GlassbenchError('RUN_FAILED', `the reference SFU did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new GlassbenchError('RUN_FAILED', `the reference SFU did not start within ${START_TIMEOUT_MS} ms`)),
+      START_TIMEOUT_MS,
+    );
     child.on('message', (message: { type?: string; port?: number; message?: string }) => {
       if (message.type === 'ready' && message.port) {
         clearTimeout(timer);

@@ -5,30 +5,36 @@
  * `variants/<name>-r<k>/` with a `variant` tag on every record and point; the run's own summary.json puts the
  * variants side by side, each with its metrics over all its rounds.
  */
-import { writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
 import { samplesFromDir } from '../compare/samples.js';
+import { exitCodeForSummary } from '../exit-codes.js';
+import { type MetricName, METRICS } from '../metrics/catalogue.js';
 import { nowMs } from '../metrics/clock.js';
 import { Trend, type TrendSummary } from '../metrics/histogram.js';
-import { METRICS, type MetricName } from '../metrics/catalogue.js';
 import type { CounterSummary, RateSummary } from '../metrics/series.js';
+import { writeReport } from '../report/html.js';
 import { isCounterSummary, isRateSummary, sumCounters, sumRates } from '../report/merge-metrics.js';
 import { meanCpuByKind, type RunStatus, type RunSummary, type VariantSummary } from '../report/summary.js';
-import { writeReport } from '../report/html.js';
-import { renderJunit } from '../sinks/junit.js';
 import type { Scenario, Variant } from '../scenario/types.js';
-import { exitCodeOf, runScenario } from './runner.js';
+import { renderJunit } from '../sinks/junit.js';
+import { runScenario } from './runner.js';
 import type { RunOptions, RunResult } from './types.js';
 
 /** worst first: a variant's (and the run's) status is the worst of its rounds */
 const SEVERITY: RunStatus[] = ['error', 'aborted', 'failed', 'passed'];
 const worst = (statuses: RunStatus[]): RunStatus => SEVERITY.find((s) => statuses.includes(s)) ?? 'passed';
 
-
 /** The order rounds run in: interleaved `a b a b`, or sequential `a a b b`. */
-export function variantOrder(variants: Variant[], rounds: number, order: 'sequential' | 'interleaved'): { variant: Variant; round: number }[] {
+export function variantOrder(
+  variants: Variant[],
+  rounds: number,
+  order: 'sequential' | 'interleaved',
+): { variant: Variant; round: number }[] {
   const out: { variant: Variant; round: number }[] = [];
-  if (order === 'interleaved') for (let r = 1; r <= rounds; r += 1) for (const variant of variants) out.push({ variant, round: r });
+  if (order === 'interleaved')
+    for (let r = 1; r <= rounds; r += 1) for (const variant of variants) out.push({ variant, round: r });
   else for (const variant of variants) for (let r = 1; r <= rounds; r += 1) out.push({ variant, round: r });
   return out;
 }
@@ -44,7 +50,11 @@ export async function runWithVariants(options: RunOptions): Promise<RunResult> {
   for (const [i, { variant, round }] of plan.entries()) {
     if (options.signal?.aborted) break;
     const dir = join(options.outDir, 'variants', `${variant.name}-r${round}`);
-    options.onEvent?.({ type: 'phase', phase: 'starting', message: `variant ${variant.name}, round ${round} of ${scenario.rounds ?? 1} (${i + 1}/${plan.length})` });
+    options.onEvent?.({
+      type: 'phase',
+      phase: 'starting',
+      message: `variant ${variant.name}, round ${round} of ${scenario.rounds ?? 1} (${i + 1}/${plan.length})`,
+    });
     const one: Scenario = { ...scenario, ai: variant.ai, sfu: variant.sfu };
     delete one.variants;
     const result = await runScenario({ ...options, scenario: one, outDir: dir, variant: variant.name });
@@ -53,15 +63,19 @@ export async function runWithVariants(options: RunOptions): Promise<RunResult> {
   const summary = await combine(options, scenario, results, startedMs);
   await writeFile(join(options.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeFile(join(options.outDir, 'junit.xml'), renderJunit(summary));
-  await writeReport(options.outDir).catch((error: unknown) => options.onEvent?.({ type: 'warning', message: `report.html not written: ${(error as Error).message}` }));
-  return { summary, outDir: options.outDir, exitCode: exitCodeOf(summary) };
+  await writeReport(options.outDir).catch((error: unknown) =>
+    options.onEvent?.({ type: 'warning', message: `report.html not written: ${(error as Error).message}` }),
+  );
+  return { summary, outDir: options.outDir, exitCode: exitCodeForSummary(summary) };
 }
 
 /**
  * Every counter and Rate of the rounds, summed: counters' rates over the rounds' summed measured time (they
  * ran one after another), Rates' count and hits added and the fraction computed again.
  */
-export function sumRoundCounts(rounds: Pick<RunSummary, 'metrics' | 'durationMs'>[]): Record<string, CounterSummary | RateSummary> {
+export function sumRoundCounts(
+  rounds: Pick<RunSummary, 'metrics' | 'durationMs'>[],
+): Record<string, CounterSummary | RateSummary> {
   const measuredS = rounds.reduce((s, r) => s + r.durationMs, 0) / 1000;
   const out: Record<string, CounterSummary | RateSummary> = {};
   for (const metric of METRICS) {
@@ -93,7 +107,8 @@ async function combine(
     if (rounds.length === 0) continue;
     const all = new Map<MetricName, number[]>();
     for (const r of rounds) {
-      for (const [metric, values] of (await samplesFromDir(r.dir)).values) all.set(metric, [...(all.get(metric) ?? []), ...values]);
+      for (const [metric, values] of (await samplesFromDir(r.dir)).values)
+        all.set(metric, [...(all.get(metric) ?? []), ...values]);
     }
     const metrics: VariantSummary['metrics'] = {};
     for (const [metric, values] of all) {
@@ -103,13 +118,19 @@ async function combine(
     Object.assign(metrics, sumRoundCounts(rounds.map((r) => r.summary)));
     const cpuPctMean = meanCpuByKind(rounds.map((r) => r.summary.processes));
     for (const r of rounds) {
-      for (const [key, list] of Object.entries(r.summary.thresholds)) (thresholds[`${variant.name}: ${key}`] ??= []).push(...list);
+      for (const [key, list] of Object.entries(r.summary.thresholds))
+        (thresholds[`${variant.name}: ${key}`] ??= []).push(...list);
     }
     variants.push({
       name: variant.name,
       status: worst(rounds.map((r) => r.summary.status)),
       placement: variant.ai.placement,
-      rounds: rounds.map((r) => ({ dir: r.dir, status: r.summary.status, startedAt: r.summary.startedAt, durationMs: r.summary.durationMs })),
+      rounds: rounds.map((r) => ({
+        dir: r.dir,
+        status: r.summary.status,
+        startedAt: r.summary.startedAt,
+        durationMs: r.summary.durationMs,
+      })),
       metrics,
       cpuPctMean,
       saturated: rounds.some((r) => r.summary.saturated),
@@ -122,8 +143,23 @@ async function combine(
     schemaVersion: first?.schemaVersion ?? 1,
     runId: options.runId,
     status,
-    scenario: first?.scenario ?? { name: scenario.name, file: scenario.sourcePath, durationMs: scenario.durationMs, rooms: scenario.rooms, target: scenario.target.type, addDelayMs: scenario.sfu.addDelayMs },
-    environment: first?.environment ?? { glassbenchVersion: '', node: process.version, platform: process.platform, cpus: 0, cpuModel: '', clockOffsetMs: 0, clockUncertaintyMs: 0 },
+    scenario: first?.scenario ?? {
+      name: scenario.name,
+      file: scenario.sourcePath,
+      durationMs: scenario.durationMs,
+      rooms: scenario.rooms,
+      target: scenario.target.type,
+      addDelayMs: scenario.sfu.addDelayMs,
+    },
+    environment: first?.environment ?? {
+      glassbenchVersion: '',
+      node: process.version,
+      platform: process.platform,
+      cpus: 0,
+      cpuModel: '',
+      clockOffsetMs: 0,
+      clockUncertaintyMs: 0,
+    },
     startedAt: new Date(startedMs).toISOString(),
     endedAt: new Date(endedMs).toISOString(),
     durationMs: endedMs - startedMs,
@@ -132,7 +168,9 @@ async function combine(
     peers: first?.peers ?? { planned: 0, connected: 0, failed: [] },
     metrics: {},
     thresholds,
-    notes: [`variants ${variants.map((v) => v.name).join(', ')}: ${scenario.rounds ?? 1} round(s) each, ${scenario.order ?? 'interleaved'}; each round's files are in variants/<name>-r<k>/`],
+    notes: [
+      `variants ${variants.map((v) => v.name).join(', ')}: ${scenario.rounds ?? 1} round(s) each, ${scenario.order ?? 'interleaved'}; each round's files are in variants/<name>-r<k>/`,
+    ],
     variants,
   };
   if (status === 'aborted') summary.error = { code: 'ABORTED', message: 'interrupted' };

@@ -16,10 +16,6 @@ import type {
 } from '../protocol/runner-ipc.js';
 import type { Listener } from './events.js';
 
-// Until every branch of issue 15 is merged, the runner IPC types can still be imported from here.
-// TODO(issue 15): remove once no import of '../peers/types.js' wants them.
-export type * from '../protocol/runner-ipc.js';
-
 /** What a publisher reports, by event name. */
 export interface PublisherEvents {
   /** a frame it handed to RTP */

@@ -6,9 +6,12 @@
 import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { constants, createGunzip, createGzip, type Gzip } from 'node:zlib';
-import type { FrameRecord, SpeechSampleRecord } from '../metrics/types.js';
 
-export class FramesFile {
+import type { FrameRecord, SpeechSampleRecord } from '../metrics/types.js';
+import type { Sink } from './types.js';
+
+/** Frames and speech samples only: stats, resources and the summary have files of their own. */
+export class FramesFile implements Sink {
   private readonly gzip: Gzip;
   private readonly file: WriteStream;
   private readonly done: Promise<void>;
@@ -28,7 +31,21 @@ export class FramesFile {
     this.timer.unref();
   }
 
-  write(record: FrameRecord | SpeechSampleRecord): void {
+  writeFrame(record: FrameRecord): void {
+    this.write(record);
+  }
+
+  writeSpeech(record: SpeechSampleRecord): void {
+    this.write(record);
+  }
+
+  writeStats(): void {}
+
+  writeResources(): void {}
+
+  async writeSummary(): Promise<void> {}
+
+  private write(record: FrameRecord | SpeechSampleRecord): void {
     if (this.closed) return;
     this.count += 1;
     this.gzip.write(`${JSON.stringify(record)}\n`);

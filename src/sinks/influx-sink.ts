@@ -1,21 +1,31 @@
 /**
- * InfluxDB sink (design.md section 7) through @influxdata/influxdb-client: v2 (`/api/v2/write` with org and
+ * InfluxDB sink (docs/outputs.md) through @influxdata/influxdb-client: v2 (`/api/v2/write` with org and
  * bucket; also InfluxDB 1.8+/3.x compatibility endpoints) or v1 (`/write?db=`) for 1.x servers. Points are
  * batched every second; a batch that cannot be written is appended to `influx-pending.lp` (line protocol,
  * microsecond precision) so nothing is lost, and the run goes on.
  */
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+
 import { InfluxDB, Point } from '@influxdata/influxdb-client';
+
+import { GlassbenchError } from '../errors.js';
 import { frameInfluxFields, SPEECH_METRICS, STATS_INFLUX_FIELDS } from '../metrics/catalogue.js';
 import { nowMs } from '../metrics/clock.js';
-import { GlassbenchError } from '../errors.js';
 import type { FrameRecord, SpeechSampleRecord } from '../metrics/types.js';
 import type { StatsSample } from '../protocol/runner-ipc.js';
 import type { RunSummary } from '../report/summary.js';
 import type { InfluxOptions, Sink } from './types.js';
 
 /** the counts of summary.accounting, one integer field each in the `accounting` measurement */
-export const ACCOUNTING_FIELDS = ['expected', 'received', 'late', 'lost', 'discardedReader', 'skipped', 'stale'] as const;
+export const ACCOUNTING_FIELDS = [
+  'expected',
+  'received',
+  'late',
+  'lost',
+  'discardedReader',
+  'skipped',
+  'stale',
+] as const;
 
 const FLUSH_INTERVAL_MS = 1000;
 const MAX_BATCH_LINES = 5000;
@@ -104,7 +114,10 @@ export class InfluxSink implements Sink {
   }
 
   private point(measurement: string): Point {
-    const point = new Point(measurement).tag('testid', this.tags.testid).tag('scenario', this.tags.scenario).tag('placement', this.tags.placement);
+    const point = new Point(measurement)
+      .tag('testid', this.tags.testid)
+      .tag('scenario', this.tags.scenario)
+      .tag('placement', this.tags.placement);
     if (this.tags.variant) point.tag('variant', this.tags.variant);
     if (this.tags.shard) point.tag('shard', this.tags.shard);
     for (const [key, value] of Object.entries(this.options.tags ?? {})) point.tag(key, value);
@@ -113,7 +126,10 @@ export class InfluxSink implements Sink {
 
   writeFrame(record: FrameRecord): void {
     const point = this.point('frame').tag('peer_kind', record.peerKind);
-    point.stringField('room', record.room).stringField('subscriber', record.subscriber).stringField('session', record.session);
+    point
+      .stringField('room', record.room)
+      .stringField('subscriber', record.subscriber)
+      .stringField('session', record.session);
     if (record.frameId) point.stringField('frame_id', record.frameId);
     if (record.publisher) point.stringField('publisher', record.publisher);
     point.booleanField('keyframe', record.keyframe).intField('bytes', record.bytes);
@@ -127,7 +143,8 @@ export class InfluxSink implements Sink {
       ['rendered_ms', record.renderedMs],
       ['ai_result_ms', record.aiResultMs],
     ];
-    for (const [name, value] of [...stamps, ...frameInfluxFields(record)]) if (value !== undefined) point.floatField(name, value);
+    for (const [name, value] of [...stamps, ...frameInfluxFields(record)])
+      if (value !== undefined) point.floatField(name, value);
     if (record.aiDevice) point.stringField('ai_device', record.aiDevice);
     if (record.identityLost) point.booleanField('identity_lost', true);
     if (record.warmup) point.booleanField('warmup', true);
@@ -138,7 +155,11 @@ export class InfluxSink implements Sink {
   /** One utterance at one receiver (translation chain): measurement `speech`, timestamp = utterance end. */
   writeSpeech(record: SpeechSampleRecord): void {
     const point = this.point('speech').tag('peer_kind', record.peerKind ?? 'none');
-    point.stringField('room', record.room).stringField('publisher', record.publisher).stringField('utterance', record.utterance).intField('n', record.n);
+    point
+      .stringField('room', record.room)
+      .stringField('publisher', record.publisher)
+      .stringField('utterance', record.utterance)
+      .intField('n', record.n);
     if (record.subscriber !== undefined) point.stringField('subscriber', record.subscriber);
     if (record.session !== undefined) point.stringField('session', record.session);
     point.stringField('recognised', record.recognised).stringField('translation', record.translation);
@@ -153,7 +174,7 @@ export class InfluxSink implements Sink {
 
   /**
    * One second of a receiver's WebRTC stats (browsers: getStats; synthetic: packet loss): measurement `webrtc`
-   * (design.md section 7). `warmup`: the second lies before the measured window (the collector's
+   * (docs/outputs.md). `warmup`: the second lies before the measured window (the collector's
    * measureFromMs), so the run's metrics do not count it.
    */
   writeStats(peer: string, room: string, peerKind: string, sample: StatsSample, warmup?: boolean): void {
@@ -188,7 +209,8 @@ export class InfluxSink implements Sink {
       // trends: count min mean p50 p90 p95 p99 max; counters: count rate (per second); Rates (k6): count
       // hits rate (the fraction, absent without samples: InfluxDB has no null, and floatField throws on one, which
       // would leave the points after it unwritten). All floats, so a field keeps one type across runs.
-      for (const [field, value] of Object.entries(values)) if (typeof value === 'number' && Number.isFinite(value)) point.floatField(field, value);
+      for (const [field, value] of Object.entries(values))
+        if (typeof value === 'number' && Number.isFinite(value)) point.floatField(field, value);
       point.booleanField('saturated', summary.saturated).stringField('status', summary.status).timestamp(timestamp);
       // what crossed a saturation line, for a dashboard or alert that reads only InfluxDB
       if (reasons) point.stringField('saturation_reasons', reasons);
@@ -205,8 +227,14 @@ export class InfluxSink implements Sink {
     // every shard, as no per-second CPU point is written
     for (const [name, usage] of Object.entries(summary.processes ?? {})) {
       const point = this.point('process').tag('process', name);
-      point.intField('samples', usage.samples).floatField('cpu_pct_mean', usage.cpuPctMean).floatField('cpu_pct_max', usage.cpuPctMax);
-      point.floatField('over_saturation_share', usage.overSaturationShare).floatField('rss_mb_max', usage.rssMbMax).timestamp(timestamp);
+      point
+        .intField('samples', usage.samples)
+        .floatField('cpu_pct_mean', usage.cpuPctMean)
+        .floatField('cpu_pct_max', usage.cpuPctMax);
+      point
+        .floatField('over_saturation_share', usage.overSaturationShare)
+        .floatField('rss_mb_max', usage.rssMbMax)
+        .timestamp(timestamp);
       this.enqueue(point);
     }
     this.flush();
@@ -240,7 +268,9 @@ export class InfluxSink implements Sink {
         return;
       } catch (error) {
         this.backoffUntilMs = nowMs() + BACKOFF_MS;
-        this.warn(`InfluxDB write to ${this.options.url} failed (${(error as Error).message}); points are kept in ${this.pendingFile}`);
+        this.warn(
+          `InfluxDB write to ${this.options.url} failed (${(error as Error).message}); points are kept in ${this.pendingFile}`,
+        );
       }
     }
     this.spool(lines);
@@ -271,7 +301,10 @@ export class InfluxSink implements Sink {
  * or failing) in batches; what the server took leaves the file, what it refused stays there for a later try.
  * Sending a point twice is harmless (InfluxDB overwrites identical points).
  */
-export async function pushPending(options: InfluxOptions, pendingFile: string): Promise<{ sent: number; left: number }> {
+export async function pushPending(
+  options: InfluxOptions,
+  pendingFile: string,
+): Promise<{ sent: number; left: number }> {
   const text = existsSync(pendingFile) ? readFileSync(pendingFile, 'utf8') : '';
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   const client = new InfluxDB({ url: options.url, token: options.token ?? '', timeout: 10_000 });
@@ -281,7 +314,10 @@ export async function pushPending(options: InfluxOptions, pendingFile: string): 
   for (let i = 0; i < lines.length && !failure; i += MAX_BATCH_LINES) {
     const batch = lines.slice(i, i + MAX_BATCH_LINES);
     try {
-      await client.transport.request(path, batch.join('\n'), { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' } });
+      await client.transport.request(path, batch.join('\n'), {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+      });
       sent += batch.length;
     } catch (error) {
       failure = error as Error;
@@ -290,6 +326,10 @@ export async function pushPending(options: InfluxOptions, pendingFile: string): 
   const left = lines.slice(sent);
   if (left.length === 0) rmSync(pendingFile, { force: true });
   else writeFileSync(pendingFile, `${left.join('\n')}\n`);
-  if (failure) throw new GlassbenchError('RUN_FAILED', `InfluxDB at ${options.url} refused points (${failure.message}): ${sent} sent, ${left.length} still in ${pendingFile}`);
+  if (failure)
+    throw new GlassbenchError(
+      'RUN_FAILED',
+      `InfluxDB at ${options.url} refused points (${failure.message}): ${sent} sent, ${left.length} still in ${pendingFile}`,
+    );
   return { sent, left: 0 };
 }

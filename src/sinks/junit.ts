@@ -8,7 +8,10 @@ import type { RateSummary } from '../metrics/series.js';
 import type { RunSummary } from '../report/summary.js';
 
 export function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string);
+  return text.replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] as string,
+  );
 }
 
 /** The metric of a threshold key (`frame_loss_ratio{room:r1}`, or `<variant>: <key>` in a run with variants). */
@@ -44,7 +47,9 @@ export function renderJunit(summary: RunSummary): string {
       const name = escapeXml(`${key} ${result.expr}`);
       const actual = actualText(summary, key, result.actual);
       if (result.ok) {
-        cases.push(`    <testcase classname="glassbench.thresholds" name="${name}"><system-out>actual ${escapeXml(actual)}</system-out></testcase>`);
+        cases.push(
+          `    <testcase classname="glassbench.thresholds" name="${name}"><system-out>actual ${escapeXml(actual)}</system-out></testcase>`,
+        );
       } else {
         failures += 1;
         cases.push(
@@ -63,7 +68,9 @@ export function renderJunit(summary: RunSummary): string {
   if (summary.status === 'error' || summary.status === 'aborted') {
     errors = 1;
     const message = escapeXml(summary.error?.message ?? summary.status);
-    cases.push(`    <testcase classname="glassbench.run" name="run completed"><error message="${message}"/></testcase>`);
+    cases.push(
+      `    <testcase classname="glassbench.run" name="run completed"><error message="${message}"/></testcase>`,
+    );
   }
   const suite = escapeXml(`glassbench ${summary.scenario.name}`);
   const seconds = (summary.durationMs / 1000).toFixed(3);
@@ -86,9 +93,15 @@ function validityCase(summary: RunSummary): { xml: string; failed: boolean } | u
   if (!summary.saturated && saturation) {
     const l = saturation.lines;
     const text = `lines: CPU ${l.cpuPct}% of a core, event-loop delay p99 ${l.loopDelayMs} ms, machine CPU ${l.machineCpuPct}%, steal ${l.machineStealPct}%, each in more than ${l.share * 100}% of the measured window`;
-    return { xml: `    <testcase classname="glassbench.validity" name="${name}"><system-out>${escapeXml(text)}</system-out></testcase>`, failed: false };
+    return {
+      xml: `    <testcase classname="glassbench.validity" name="${name}"><system-out>${escapeXml(text)}</system-out></testcase>`,
+      failed: false,
+    };
   }
   const reasons = saturation?.reasons.map((r) => r.text) ?? ['saturated (no reasons recorded)'];
   const message = `the load generator was saturated, so these numbers measure the harness, not the system: ${reasons.join('; ')}`;
-  return { xml: `    <testcase classname="glassbench.validity" name="${name}"><failure message="${escapeXml(message)}">${escapeXml(reasons.join('\n'))}</failure></testcase>`, failed: true };
+  return {
+    xml: `    <testcase classname="glassbench.validity" name="${name}"><failure message="${escapeXml(message)}">${escapeXml(reasons.join('\n'))}</failure></testcase>`,
+    failed: true,
+  };
 }

@@ -1,13 +1,17 @@
-/** Reads the reference SFU's per-frame stage stream (`GET /telemetry`, NDJSON) into a callback. */
+/** Reads the reference SFU's per-frame telemetry stream (`GET /telemetry`, NDJSON) into a callback. */
 import type { TelemetryRecord } from '../protocol/telemetry.js';
 
-export interface StageClient {
+export interface TelemetryClient {
   /** records that could not be parsed (counted, never guessed) */
   readonly badLines: number;
   close(): void;
 }
 
-export async function connectStageStream(baseUrl: string, token: string | undefined, onRecord: (record: TelemetryRecord) => void): Promise<StageClient> {
+export async function connectTelemetry(
+  baseUrl: string,
+  token: string | undefined,
+  onRecord: (record: TelemetryRecord) => void,
+): Promise<TelemetryClient> {
   const controller = new AbortController();
   const response = await fetch(`${baseUrl}/telemetry`, {
     headers: token ? { authorization: `Bearer ${token}` } : {},

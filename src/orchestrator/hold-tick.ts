@@ -1,0 +1,75 @@
+/**
+ * What the hold does once a second: judges the frames that aged, samples the load for the timeline and
+ * `peers_active`, reports progress (with the saturation judge over the window so far), and checks k6's
+ * abortOnFail thresholds.
+ */
+import { Trend } from '../metrics/histogram.js';
+import { evaluateThresholds } from '../report/build-summary.js';
+import type { LoadSummary } from '../report/summary.js';
+import type { Executors } from './executors.js';
+import type { RunContext } from './run-context.js';
+
+/** One second of the hold; `lastTickMs` is when the previous one was. */
+export function holdTick(
+  ctx: RunContext,
+  timeline: LoadSummary['timeline'],
+  executors: Executors,
+  now: number,
+  lastTickMs: number,
+): void {
+  const { scenario, peers } = ctx;
+  ctx.collector.finalise(now);
+  ctx.series.windowMs = now - ctx.holdStartMs;
+  // the same judge as the summary's, over the window so far
+  const saturation = ctx.usage.judge();
+  const subscribersNow = ctx.plan.filter((p) => p.role === 'subscriber' && peers.isJoined(p.peerId)).length;
+  const joined = peers.joinedCount;
+  timeline.push({
+    tMs: Math.round(now - ctx.holdStartMs),
+    peers: joined,
+    subscribers: subscribersNow,
+    ...(scenario.executor.type === 'arrival-rate' ? { calls: executors.callsRunning } : {}),
+  });
+  ctx.series.record('peers_active', joined, {});
+  const headline = ctx.plan.some((p) => p.role === 'subscriber' && p.kind === 'browser')
+    ? 'g2g_latency_ms'
+    : 'frame_latency_ms';
+  const budget = scenario.thresholds.find(
+    (t) =>
+      t.metric === headline &&
+      Object.keys(t.tags).length === 0 &&
+      t.expression.aggregation.kind === 'percentile' &&
+      t.expression.aggregation.percentile === 95,
+  );
+  ctx.emit({
+    type: 'progress',
+    elapsedMs: now - ctx.holdStartMs,
+    totalMs: scenario.durationMs,
+    peersConnected: joined,
+    peersPlanned: ctx.plan.length,
+    framesPerSecond: (ctx.recent.frames * 1000) / Math.max(1, now - lastTickMs),
+    recentP95Ms: ctx.recent.latency.percentile(95),
+    latencyMetric: headline,
+    budgetP95Ms: budget ? budget.expression.value : null,
+    saturated: saturation.reasons.length > 0,
+    saturatedBy: saturation.reasons.map((r) => `${r.process} ${r.measure}`),
+  });
+  ctx.recent.frames = 0;
+  ctx.recent.latency = new Trend();
+}
+
+/** k6's abortOnFail, evaluated after each threshold's delayAbortEval: why the run should stop, if it should. */
+export function abortOnFailReason(ctx: RunContext, now: number): string | undefined {
+  const { scenario, series } = ctx;
+  const elapsed = now - ctx.holdStartMs;
+  const armed = scenario.thresholds.filter((t) => t.abortOnFail && elapsed >= t.delayAbortEvalMs);
+  if (armed.length === 0) return undefined;
+  let reason: string | undefined;
+  const results = evaluateThresholds({ ...scenario, thresholds: armed }, series);
+  for (const [key, list] of Object.entries(results)) {
+    const failedResult = list.find((r) => !r.ok && r.actual !== null);
+    if (failedResult)
+      reason = `threshold ${key} ${failedResult.expr} failed (actual ${failedResult.actual}) and has abortOnFail`;
+  }
+  return reason;
+}

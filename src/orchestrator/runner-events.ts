@@ -1,0 +1,110 @@
+/**
+ * What the run does with its peer runners' events (records, resources, stats, peers connecting, failing and
+ * leaving) and with a runner that exits while the run needs it.
+ */
+import { nowMs } from '../metrics/clock.js';
+import type { RunnerEvent } from '../protocol/runner-ipc.js';
+import { markFailed } from './peer-connections.js';
+import type { RunContext } from './run-context.js';
+import type { RunnerHandle } from './runner-pool.js';
+
+export function onRunnerEvent(ctx: RunContext, runner: RunnerHandle, event: RunnerEvent): void {
+  const now = nowMs();
+  const { collector } = ctx;
+  switch (event.type) {
+    case 'records':
+      ctx.speech.utterances.push(...event.utterances);
+      ctx.speech.onsets.push(...event.onsets);
+      for (const record of event.edgeAi) collector.onStage(record, now);
+      for (const record of event.sent) collector.onSent(record, now);
+      for (const record of event.skipped) collector.onSkipped(record);
+      for (const record of event.aiResults) {
+        if (record.f.startsWith('sub:')) ctx.speech.subtitles.push(record);
+        else collector.onAiResult(record, now);
+      }
+      for (const record of event.received) {
+        collector.onReceived(record, now);
+        ctx.recent.frames += 1;
+        const arrivalMs = record.renderedMs ?? record.receivedMs;
+        if (record.captureMs !== undefined && arrivalMs !== undefined)
+          ctx.recent.latency.record(arrivalMs - record.captureMs);
+      }
+      return;
+    case 'resources':
+      ctx.usage.record(runner.name, event, 'generator', event.busiestThreadCpuPct);
+      if (event.browserCpuPct !== undefined) {
+        const sample = {
+          ms: event.ms,
+          cpuPct: event.browserCpuPct,
+          rssMb: event.browserRssMb ?? 0,
+          ...(event.browserLoopDelayP99Ms !== undefined ? { loopDelayP99Ms: event.browserLoopDelayP99Ms } : {}),
+        };
+        ctx.usage.record(`browser-${runner.index + 1}`, sample, 'generator', event.browserMaxProcessCpuPct);
+      }
+      return;
+    case 'stats': {
+      collector.onStats(event.peer, event.sample);
+      const info = ctx.peerInfo.get(event.peer);
+      ctx.sinks.writeStats(
+        event.peer,
+        info?.room ?? '',
+        info?.kind ?? 'browser',
+        event.sample,
+        event.sample.ms < collector.measureFromMs,
+      );
+      return;
+    }
+    case 'publisher-ready':
+      ctx.speech.publisherByStream.set(event.streamId, event.peerId);
+      ctx.peers.pending(event.peerId)?.({ ok: true, streamId: event.streamId });
+      return;
+    case 'subscriber-ready':
+      for (const window of event.windows) collector.addWindow(window);
+      ctx.peers.pending(event.peerId)?.({ ok: true, windows: event.windows });
+      return;
+    case 'peer-failed': {
+      const pending = ctx.peers.pending(event.peerId);
+      if (pending) pending({ ok: false, message: event.message });
+      else if (markFailed(ctx, event.peerId, event.message, 'running')) {
+        // a peer that was running failed: stop expecting frames from it, carry on
+        collector.endWindows(event.peerId, now);
+        ctx.faults.record(event.message, [event.peerId], false);
+      }
+      return;
+    }
+    case 'peer-error':
+      ctx.peers.recordError(event.peerId, event.message);
+      return;
+    case 'closed':
+      for (const window of event.windows) collector.addWindow(window);
+      return;
+    case 'peer-left':
+      for (const window of event.windows) collector.addWindow(window);
+      ctx.peers.left(event.peerId);
+      return;
+    case 'ready':
+      return;
+  }
+}
+
+export function onRunnerExit(ctx: RunContext, runner: RunnerHandle, code: number | null): void {
+  if (ctx.closing) return;
+  const message = `${runner.name} (pid ${runner.pid}) exited unexpectedly (${code === null ? 'killed by a signal' : `code ${code}`})`;
+  ctx.emit({ type: 'warning', message });
+  const now = nowMs();
+  const lost: string[] = [];
+  for (const peer of ctx.plan.filter((p) => p.runner === runner.index)) {
+    const pending = ctx.peers.pending(peer.peerId);
+    if (pending) {
+      pending({ ok: false, message });
+      lost.push(peer.peerId);
+    } else if (ctx.peers.isJoined(peer.peerId)) {
+      // its peers were running: record them, stop expecting frames at them, carry on with the others
+      markFailed(ctx, peer.peerId, message, 'running');
+      ctx.collector.endWindows(peer.peerId, now);
+      lost.push(peer.peerId);
+    }
+  }
+  ctx.faults.record(message, lost, false);
+  if (ctx.holdStartMs > 0 && ctx.peers.joinedCount === 0) ctx.faults.setFatal(`no peer is left (${message})`);
+}
