@@ -20,7 +20,7 @@ const SERVER_LEAVES = [
 const SERVER_IMPORTS_FROM_SRC = `^(\\.\\./)+src/(?!(${SERVER_LEAVES.join('|')})\\.js$)`;
 const SERVER_MESSAGE = 'reference-server/ imports from src/ only src/protocol/ and leaf utilities (eslint.config.js)';
 const HARNESS_MESSAGE =
-  'src/ imports reference-server/ only where it starts it (src/cli/main.ts); shared types live in src/protocol/';
+  'src/ imports reference-server/ only where it starts it (src/cli/sfu-command.ts); shared types live in src/protocol/';
 const HARNESS_STARTS_SERVER = '(^|/)reference-server/(?!server\\.js$)';
 const PROTOCOL_MESSAGE = 'src/protocol/ imports only its own modules: it is what harness, page and server share';
 
@@ -88,7 +88,7 @@ export default tseslint.config(
   },
   {
     // the CLI's `glassbench sfu` runs the reference SFU in its own process: the one place that starts it by import
-    files: ['src/cli/main.ts'],
+    files: ['src/cli/sfu-command.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ regex: HARNESS_STARTS_SERVER, message: HARNESS_MESSAGE }] }],
     },

@@ -1,33 +1,26 @@
 #!/usr/bin/env node
 /**
- * glassbench CLI. The only place that prints to the console and maps errors to exit codes (design.md
- * section 6): 0 pass, 99 a threshold failed, 104 invalid scenario or flags, 105 aborted, 107 run failed.
+ * glassbench CLI: its commands and flags, and the mapping of errors to exit codes (docs/outputs.md): 0 pass, 99 a threshold failed, 104 invalid scenario or flags, 105 aborted, 107 run failed.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 
-import { ReferenceServer } from '../../reference-server/server.js';
 import { InfluxReader } from '../compare/influx-source.js';
 import { describeError, GlassbenchError } from '../errors.js';
 import { EXIT_CODES, exitCodeForError } from '../exit-codes.js';
-import { type CapacityOptions, runCapacity } from '../orchestrator/capacity.js';
-import type { RunOptions, RunResult } from '../orchestrator/types.js';
-import { runWithVariants } from '../orchestrator/variants.js';
 import { writeReport } from '../report/html.js';
 import { rebuildFromInflux } from '../report/influx-rebuild.js';
 import { parseDurationMs } from '../scenario/duration.js';
 import { loadScenario } from '../scenario/validate.js';
 import { pushPending } from '../sinks/influx-sink.js';
 import { type CompareArgs, compareCommand } from './compare-command.js';
-import { capacityLine, progressLine, summaryTable } from './format.js';
+import { err, out } from './console.js';
 import { type InfluxArgs, influxFrom } from './influx-args.js';
-
-const out = (text: string): void => void process.stdout.write(`${text}\n`);
-const err = (text: string): void => void process.stderr.write(`${text}\n`);
+import { type CapacityArgs, checkTestid, makeRunId, type RunArgs, runCommand } from './run-command.js';
+import { type SfuArgs, sfuCommand } from './sfu-command.js';
 
 function reportError(error: unknown): number {
   if (error instanceof GlassbenchError && error.problems.length > 0) {
@@ -39,202 +32,12 @@ function reportError(error: unknown): number {
   return exitCodeForError(error);
 }
 
-function makeRunId(name: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const slug =
-    name
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '')
-      .slice(0, 40) || 'run';
-  return `${stamp}-${slug}-${randomBytes(2).toString('hex')}`;
-}
-
-interface RunArgs extends InfluxArgs {
-  scenario: string;
-  out?: string;
-  shard?: string;
-  testid?: string;
-}
-
-interface CapacityArgs extends RunArgs {
-  start: number;
-  step: number;
-  max: number;
-  'step-duration'?: string;
-  search: 'step' | 'bisect';
-}
-
-/** `--shard i/n` (1 <= i <= n <= 1000). */
-function parseShard(text: string | undefined): { index: number; count: number } | undefined {
-  if (text === undefined) return undefined;
-  const match = /^(\d{1,4})\/(\d{1,4})$/.exec(text.trim());
-  const index = Number(match?.[1]);
-  const count = Number(match?.[2]);
-  if (!match || index < 1 || count < 1 || index > count || count > 1000) {
-    throw new GlassbenchError(
-      'INVALID_INPUT',
-      `--shard ${text}: expected i/n with 1 <= i <= n (e.g. 1/4; a Kubernetes Indexed Job passes $((JOB_COMPLETION_INDEX + 1))/N)`,
-    );
-  }
-  return { index, count };
-}
-
-function checkTestid(testid: string | undefined): string | undefined {
-  if (testid !== undefined && !/^[A-Za-z0-9_.-]{1,100}$/.test(testid))
-    throw new GlassbenchError('INVALID_INPUT', `--testid ${testid}: 1-100 letters, digits, _ . or -`);
-  return testid;
-}
-
-async function runCommand(args: RunArgs, capacity?: CapacityOptions): Promise<number> {
-  const scenario = await loadScenario(args.scenario);
-  const influx = influxFrom(args);
-  const shard = parseShard(args.shard);
-  const runId = checkTestid(args.testid) ?? makeRunId(capacity ? `${scenario.name}-capacity` : scenario.name);
-  if (shard && !args.testid)
-    throw new GlassbenchError(
-      'INVALID_INPUT',
-      '--shard needs --testid: every shard of a run writes under the same testid',
-    );
-  if (shard && scenario.variants)
-    throw new GlassbenchError('INVALID_INPUT', '--shard: a scenario with variants cannot be sharded');
-  const outDir = resolve(args.out ?? `reports/${runId}${shard ? `-shard-${shard.index}of${shard.count}` : ''}`);
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts += 1;
-    if (interrupts === 1) {
-      err('\ninterrupted: draining and writing a partial report (Ctrl-C again to quit at once)');
-      controller.abort(new GlassbenchError('ABORTED', 'interrupted'));
-    } else {
-      process.exit(EXIT_CODES.aborted); // children exit when their IPC channel closes
-    }
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  const tty = process.stderr.isTTY;
-  let progressShown = false;
-  out(
-    `glassbench ${capacity ? 'capacity' : 'run'} ${scenario.name} (${args.scenario})${shard ? ` shard ${shard.index}/${shard.count} of testid ${runId}` : ''} -> ${outDir}`,
-  );
-  try {
-    const start = (options: RunOptions): Promise<RunResult> =>
-      capacity ? runCapacity(options, capacity) : runWithVariants(options);
-    const result = await start({
-      scenario,
-      runId,
-      outDir,
-      signal: controller.signal,
-      ...(influx ? { influx } : {}),
-      ...(shard ? { shard } : {}),
-      onEvent: (event) => {
-        if (event.type === 'progress') {
-          const line = progressLine(event);
-          if (tty) process.stderr.write(`\r\x1b[2K${line}`);
-          else err(line);
-          progressShown = true;
-          return;
-        }
-        if (progressShown && tty) process.stderr.write('\n');
-        progressShown = false;
-        if (event.type === 'phase') err(`[${event.phase}] ${event.message}`);
-        else if (event.type === 'warning') err(`warning: ${event.message}`);
-        else err(`peer failed: ${event.peer}: ${event.message}`);
-      },
-    });
-    if (progressShown && tty) process.stderr.write('\n');
-    const summary = result.summary;
-    out('');
-    out(summaryTable(summary));
-    out('');
-    if (summary.influx) {
-      out(
-        `influx: ${summary.influx.pointsWritten} points written to ${summary.influx.target}${summary.influx.pointsPending > 0 ? `, ${summary.influx.pointsPending} kept in ${summary.influx.pendingFile}` : ''}`,
-      );
-    }
-    out(`status: ${summary.status}${summary.error ? ` (${summary.error.message})` : ''}`);
-    if (summary.capacity) out(capacityLine(summary.capacity));
-    out(
-      summary.capacity
-        ? `results: ${result.outDir}/summary.json, junit.xml, report.html; each step in ${result.outDir}/steps/`
-        : summary.variants
-          ? `results: ${result.outDir}/summary.json, junit.xml, report.html; each round in ${result.outDir}/variants/`
-          : `results: ${result.outDir}/summary.json, frames.ndjson.gz, junit.xml, report.html`,
-    );
-    if (summary.status === 'failed') {
-      const failing = Object.entries(summary.thresholds).flatMap(([key, list]) =>
-        list.filter((r) => !r.ok).map((r) => `${key} ${r.expr}`),
-      );
-      err(`thresholds failed: ${failing.join(', ')}`);
-    }
-    return result.exitCode;
-  } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-  }
-}
-
 async function validateCommand(path: string): Promise<number> {
   const scenario = await loadScenario(path);
   const peers = scenario.peers.reduce((n, g) => n + g.count, 0) * scenario.rooms;
   out(
     `${path}: valid (${scenario.name}: ${scenario.rooms} room(s), ${peers} peer(s), ${scenario.durationMs} ms, ${scenario.thresholds.length} threshold(s))`,
   );
-  return EXIT_CODES.ok;
-}
-
-type SfuArgs = {
-  port: number;
-  host: string;
-  token?: string;
-  'add-delay-ms': number;
-  'burn-cpu-ms-per-frame': number;
-  'max-rooms': number;
-  'max-sessions-per-room': number;
-  'max-pending': number;
-  'max-setups-per-second': number;
-  'idle-timeout-ms': number;
-};
-
-async function sfuCommand(args: SfuArgs): Promise<number> {
-  for (const flag of [
-    'max-rooms',
-    'max-sessions-per-room',
-    'max-pending',
-    'max-setups-per-second',
-    'idle-timeout-ms',
-  ] as const) {
-    if (!Number.isInteger(args[flag]) || args[flag] < 1)
-      throw new GlassbenchError('INVALID_INPUT', `--${flag}: must be a whole number, 1 or more, got ${args[flag]}`);
-  }
-  const burn = args['burn-cpu-ms-per-frame'];
-  if (!Number.isFinite(burn) || burn < 0 || burn > 1000)
-    throw new GlassbenchError(
-      'INVALID_INPUT',
-      `--burn-cpu-ms-per-frame: must be a number of ms from 0 to 1000, got ${burn}`,
-    );
-  if (args.host !== '127.0.0.1' && args.host !== '::1' && args.host !== 'localhost') {
-    err(`note: binding to ${args.host}; ICE candidates are still loopback-only`);
-  }
-  const server = new ReferenceServer({
-    addDelayMs: args['add-delay-ms'],
-    burnCpuMsPerFrame: args['burn-cpu-ms-per-frame'],
-    maxRooms: args['max-rooms'],
-    maxSessionsPerRoom: args['max-sessions-per-room'],
-    maxPendingSessions: args['max-pending'],
-    maxSetupsPerSecond: args['max-setups-per-second'],
-    idleTimeoutMs: args['idle-timeout-ms'],
-    ...(args.token ? { token: args.token } : {}),
-  });
-  const port = await server.listen(args.port, args.host);
-  out(`glassbench reference SFU listening on http://${args.host}:${port}`);
-  out(`  WHIP: POST /whip/<room>   WHEP: POST /whep/<room>[?stream=<id>]   GET /metrics /healthz /stats /telemetry`);
-  await new Promise<void>((done) => {
-    const stop = (): void => done();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await server.close();
   return EXIT_CODES.ok;
 }
 

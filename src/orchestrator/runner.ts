@@ -5,37 +5,31 @@
  * the frames recorded so far and junit.xml, and leaves no child process behind.
  */
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 
 import { describeError, GlassbenchError } from '../errors.js';
 import { nowMs, sleep } from '../metrics/clock.js';
-import { FrameCollector, LOSS_WINDOW_MS, type PeerInfo } from '../metrics/collector.js';
-import { Trend, type TrendSummary } from '../metrics/histogram.js';
+import { LOSS_WINDOW_MS } from '../metrics/collector.js';
+import type { TrendSummary } from '../metrics/histogram.js';
 import { MachineCpuReader } from '../metrics/machine.js';
 import { ResourceSampler } from '../metrics/resources.js';
-import { ProcessUsageTracker } from '../metrics/saturation.js';
-import { MetricSeries } from '../metrics/series.js';
 import { type LinkCounts, NetworkLab } from '../network/links.js';
 import type { LoadSummary } from '../report/summary.js';
 import type { NetworkProfile } from '../scenario/types.js';
-import { SinkFanOut } from '../sinks/fan-out.js';
-import { FramesFile } from '../sinks/frames-file.js';
 import type { InfluxSink } from '../sinks/influx-sink.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { CONNECTS_IN_FLIGHT_PER_RUNNER, Executors } from './executors.js';
-import { FaultLog } from './fault-log.js';
 import { abortOnFailReason, holdTick } from './hold-tick.js';
 import { connectPublishers, connectSubscriber } from './peer-connections.js';
-import { PeerTracker } from './peer-tracker.js';
 import { type PlannedRunner, planRun } from './plan.js';
 import { checkRequirements } from './preflight-checks.js';
 import type { RunContext } from './run-context.js';
-import { openInfluxSink, type RunEnding, writeOutputs } from './run-outputs.js';
+import { type RunEnding, writeOutputs } from './run-outputs.js';
+import { createRunContext } from './run-setup.js';
 import { onRunnerEvent, onRunnerExit } from './runner-events.js';
 import { closeRunners, startRunners } from './runner-pool.js';
 import { type LoadStep, loadSteps } from './schedule.js';
 import { startReferenceSfu } from './sfu-process.js';
-import { fetchForwardStats, SfuTelemetry } from './sfu-telemetry.js';
+import { fetchForwardStats } from './sfu-telemetry.js';
 import { connectTelemetry, type TelemetryClient } from './telemetry-client.js';
 import type { RunOptions, RunResult } from './types.js';
 
@@ -71,70 +65,16 @@ class Run {
   private thresholdAbort: string | undefined;
 
   constructor(private readonly options: RunOptions) {
-    const { scenario } = options;
-    const emit = options.onEvent ?? (() => undefined);
-    const startedMs = nowMs();
-    const series = new MetricSeries(scenario.thresholds);
-    const plan = planRun(scenario, options.shard);
+    const plan = planRun(options.scenario, options.shard);
     this.runnerPlan = plan.runners;
     this.linkProfiles = plan.links;
-    this.loadSteps = loadSteps(scenario, plan.peers.length);
-    const peerInfo = new Map<string, PeerInfo>(plan.peers.map((p) => [p.peerId, { room: p.room, kind: p.kind }]));
-    const faults = new FaultLog({
-      startedMs,
-      durationMs: scenario.durationMs,
-      holdStartMs: () => this.ctx.holdStartMs,
-    });
-    this.influx = options.influx ? openInfluxSink(options, options.influx, emit, faults) : undefined;
-    const sinks = new SinkFanOut([new FramesFile(join(options.outDir, 'frames.ndjson.gz')), this.influx]);
-    const usage = new ProcessUsageTracker(series, (process, ms, fields) => sinks.writeResources(process, ms, fields));
-    const collector = new FrameCollector(series, peerInfo, (record) => {
-      if (options.variant) record.variant = options.variant;
-      this.ctx.telemetry.recordStepLatency(record);
-      sinks.writeFrame(record);
-    });
-    collector.aiBudgetMs = scenario.ai.budgetMs;
-    const telemetry = new SfuTelemetry({
-      series,
-      usage,
-      collector,
-      faults,
-      emit,
-      loadSteps: this.loadSteps,
-      holdStartMs: () => this.ctx.holdStartMs,
-      sendingStoppedMs: () => this.ctx.sendingStoppedMs,
-    });
-    this.ctx = {
-      options,
-      scenario,
-      emit,
-      series,
-      usage,
-      collector,
-      peerInfo,
-      faults,
-      telemetry,
-      sinks,
-      startedMs,
-      plan: plan.peers,
-      subscriberSlots: plan.allPeers.filter((p) => p.role === 'subscriber'),
-      peers: new PeerTracker(plan.peers.map((p) => p.peerId)),
-      streams: new Map(),
-      speech: { utterances: [], subtitles: [], onsets: [], publisherByStream: new Map() },
-      recent: { frames: 0, latency: new Trend() },
-      notes: [],
-      holdStartMs: 0,
-      sendingStoppedMs: 0,
-      sfu: undefined,
-      network: undefined,
-      runners: [],
-      closing: false,
-    };
+    this.loadSteps = loadSteps(options.scenario, plan.peers.length);
+    ({ ctx: this.ctx, influx: this.influx } = createRunContext(options, plan, this.loadSteps));
     this.executors = new Executors(this.ctx);
     this.harnessSampler = new ResourceSampler((s) => {
-      usage.record('harness', s, 'harness', s.busiestThreadCpuPct);
+      this.ctx.usage.record('harness', s, 'harness', s.busiestThreadCpuPct);
       const m = this.machine.sample();
-      if (m) usage.recordMachine(m);
+      if (m) this.ctx.usage.recordMachine(m);
     });
   }
 

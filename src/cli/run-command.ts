@@ -1,0 +1,148 @@
+/** `glassbench run` and `glassbench capacity`: load the scenario, run it with progress on stderr, print the summary. */
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+
+import { GlassbenchError } from '../errors.js';
+import { EXIT_CODES } from '../exit-codes.js';
+import { type CapacityOptions, runCapacity } from '../orchestrator/capacity.js';
+import type { RunOptions, RunResult } from '../orchestrator/types.js';
+import { runWithVariants } from '../orchestrator/variants.js';
+import { loadScenario } from '../scenario/validate.js';
+import { err, out } from './console.js';
+import { capacityLine, progressLine, summaryTable } from './format.js';
+import { type InfluxArgs, influxFrom } from './influx-args.js';
+
+export function makeRunId(name: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'run';
+  return `${stamp}-${slug}-${randomBytes(2).toString('hex')}`;
+}
+
+export interface RunArgs extends InfluxArgs {
+  scenario: string;
+  out?: string;
+  shard?: string;
+  testid?: string;
+}
+
+export interface CapacityArgs extends RunArgs {
+  start: number;
+  step: number;
+  max: number;
+  'step-duration'?: string;
+  search: 'step' | 'bisect';
+}
+
+/** `--shard i/n` (1 <= i <= n <= 1000). */
+function parseShard(text: string | undefined): { index: number; count: number } | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d{1,4})\/(\d{1,4})$/.exec(text.trim());
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || index < 1 || count < 1 || index > count || count > 1000) {
+    throw new GlassbenchError(
+      'INVALID_INPUT',
+      `--shard ${text}: expected i/n with 1 <= i <= n (e.g. 1/4; a Kubernetes Indexed Job passes $((JOB_COMPLETION_INDEX + 1))/N)`,
+    );
+  }
+  return { index, count };
+}
+
+export function checkTestid(testid: string | undefined): string | undefined {
+  if (testid !== undefined && !/^[A-Za-z0-9_.-]{1,100}$/.test(testid))
+    throw new GlassbenchError('INVALID_INPUT', `--testid ${testid}: 1-100 letters, digits, _ . or -`);
+  return testid;
+}
+
+export async function runCommand(args: RunArgs, capacity?: CapacityOptions): Promise<number> {
+  const scenario = await loadScenario(args.scenario);
+  const influx = influxFrom(args);
+  const shard = parseShard(args.shard);
+  const runId = checkTestid(args.testid) ?? makeRunId(capacity ? `${scenario.name}-capacity` : scenario.name);
+  if (shard && !args.testid)
+    throw new GlassbenchError(
+      'INVALID_INPUT',
+      '--shard needs --testid: every shard of a run writes under the same testid',
+    );
+  if (shard && scenario.variants)
+    throw new GlassbenchError('INVALID_INPUT', '--shard: a scenario with variants cannot be sharded');
+  const outDir = resolve(args.out ?? `reports/${runId}${shard ? `-shard-${shard.index}of${shard.count}` : ''}`);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      err('\ninterrupted: draining and writing a partial report (Ctrl-C again to quit at once)');
+      controller.abort(new GlassbenchError('ABORTED', 'interrupted'));
+    } else {
+      process.exit(EXIT_CODES.aborted); // children exit when their IPC channel closes
+    }
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const tty = process.stderr.isTTY;
+  let progressShown = false;
+  out(
+    `glassbench ${capacity ? 'capacity' : 'run'} ${scenario.name} (${args.scenario})${shard ? ` shard ${shard.index}/${shard.count} of testid ${runId}` : ''} -> ${outDir}`,
+  );
+  try {
+    const start = (options: RunOptions): Promise<RunResult> =>
+      capacity ? runCapacity(options, capacity) : runWithVariants(options);
+    const result = await start({
+      scenario,
+      runId,
+      outDir,
+      signal: controller.signal,
+      ...(influx ? { influx } : {}),
+      ...(shard ? { shard } : {}),
+      onEvent: (event) => {
+        if (event.type === 'progress') {
+          const line = progressLine(event);
+          if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+          else err(line);
+          progressShown = true;
+          return;
+        }
+        if (progressShown && tty) process.stderr.write('\n');
+        progressShown = false;
+        if (event.type === 'phase') err(`[${event.phase}] ${event.message}`);
+        else if (event.type === 'warning') err(`warning: ${event.message}`);
+        else err(`peer failed: ${event.peer}: ${event.message}`);
+      },
+    });
+    if (progressShown && tty) process.stderr.write('\n');
+    const summary = result.summary;
+    out('');
+    out(summaryTable(summary));
+    out('');
+    if (summary.influx) {
+      out(
+        `influx: ${summary.influx.pointsWritten} points written to ${summary.influx.target}${summary.influx.pointsPending > 0 ? `, ${summary.influx.pointsPending} kept in ${summary.influx.pendingFile}` : ''}`,
+      );
+    }
+    out(`status: ${summary.status}${summary.error ? ` (${summary.error.message})` : ''}`);
+    if (summary.capacity) out(capacityLine(summary.capacity));
+    out(
+      summary.capacity
+        ? `results: ${result.outDir}/summary.json, junit.xml, report.html; each step in ${result.outDir}/steps/`
+        : summary.variants
+          ? `results: ${result.outDir}/summary.json, junit.xml, report.html; each round in ${result.outDir}/variants/`
+          : `results: ${result.outDir}/summary.json, frames.ndjson.gz, junit.xml, report.html`,
+    );
+    if (summary.status === 'failed') {
+      const failing = Object.entries(summary.thresholds).flatMap(([key, list]) =>
+        list.filter((r) => !r.ok).map((r) => `${key} ${r.expr}`),
+      );
+      err(`thresholds failed: ${failing.join(', ')}`);
+    }
+    return result.exitCode;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}

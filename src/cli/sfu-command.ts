@@ -1,0 +1,60 @@
+/** `glassbench sfu`: the reference SFU on its own, until Ctrl-C. The one place the harness starts it by import. */
+import { ReferenceServer } from '../../reference-server/server.js';
+import { GlassbenchError } from '../errors.js';
+import { EXIT_CODES } from '../exit-codes.js';
+import { err, out } from './console.js';
+
+export type SfuArgs = {
+  port: number;
+  host: string;
+  token?: string;
+  'add-delay-ms': number;
+  'burn-cpu-ms-per-frame': number;
+  'max-rooms': number;
+  'max-sessions-per-room': number;
+  'max-pending': number;
+  'max-setups-per-second': number;
+  'idle-timeout-ms': number;
+};
+
+export async function sfuCommand(args: SfuArgs): Promise<number> {
+  for (const flag of [
+    'max-rooms',
+    'max-sessions-per-room',
+    'max-pending',
+    'max-setups-per-second',
+    'idle-timeout-ms',
+  ] as const) {
+    if (!Number.isInteger(args[flag]) || args[flag] < 1)
+      throw new GlassbenchError('INVALID_INPUT', `--${flag}: must be a whole number, 1 or more, got ${args[flag]}`);
+  }
+  const burn = args['burn-cpu-ms-per-frame'];
+  if (!Number.isFinite(burn) || burn < 0 || burn > 1000)
+    throw new GlassbenchError(
+      'INVALID_INPUT',
+      `--burn-cpu-ms-per-frame: must be a number of ms from 0 to 1000, got ${burn}`,
+    );
+  if (args.host !== '127.0.0.1' && args.host !== '::1' && args.host !== 'localhost') {
+    err(`note: binding to ${args.host}; ICE candidates are still loopback-only`);
+  }
+  const server = new ReferenceServer({
+    addDelayMs: args['add-delay-ms'],
+    burnCpuMsPerFrame: args['burn-cpu-ms-per-frame'],
+    maxRooms: args['max-rooms'],
+    maxSessionsPerRoom: args['max-sessions-per-room'],
+    maxPendingSessions: args['max-pending'],
+    maxSetupsPerSecond: args['max-setups-per-second'],
+    idleTimeoutMs: args['idle-timeout-ms'],
+    ...(args.token ? { token: args.token } : {}),
+  });
+  const port = await server.listen(args.port, args.host);
+  out(`glassbench reference SFU listening on http://${args.host}:${port}`);
+  out(`  WHIP: POST /whip/<room>   WHEP: POST /whep/<room>[?stream=<id>]   GET /metrics /healthz /stats /telemetry`);
+  await new Promise<void>((done) => {
+    const stop = (): void => done();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  return EXIT_CODES.ok;
+}
