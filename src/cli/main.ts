@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * glassbench CLI: its commands and flags, and the mapping of errors to exit codes (docs/outputs.md): 0 pass, 99 a threshold failed, 104 invalid scenario or flags, 105 aborted, 107 run failed.
+ * glassbench CLI: its commands and flags, and the mapping of errors to exit codes (docs/outputs.md): 0 pass, 99 a
+ * threshold failed, 104 invalid scenario or flags, 105 aborted, 107 run failed.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -2,7 +2,8 @@
  * `glassbench compare <baseline> <candidate>` (docs/outputs.md): per metric, the medians and 95th
  * percentiles of both runs from their frame-level samples, the deltas with bootstrap 95% confidence
  * intervals, and a verdict. A regression is a worsening (a rise; a fall for a metric the catalogue says is better
- * higher) of a gated statistic (the median by default; the p95 too on request) whose interval excludes zero and which exceeds
+ * higher) of a gated statistic (the median by default; the p95 too on request) whose interval excludes zero and which
+ * exceeds
  * the metric's tolerance: both a share of the baseline (default 5%) and an absolute amount (default 5 ms, in
  * the metric's unit). Percentiles are nearest rank (stats.ts); the bootstrap resamples whole frames (every
  * receiver's copy of one frame together). The p95 is not gated by default: consecutive frames of one run are

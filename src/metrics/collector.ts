@@ -42,7 +42,8 @@ export class FrameCollector {
   aiBudgetMs = 30;
   /**
    * Start of the measurement window (every peer connected). Frames captured before it are connection
-   * warm-up: written to the sinks marked `warmup`, kept out of the metrics (in `warmupSeries`). Until set, everything is warm-up.
+   * warm-up: written to the sinks marked `warmup`, kept out of the metrics (in `warmupSeries`). Until set, everything
+   * is warm-up.
    */
   measureFromMs = Number.POSITIVE_INFINITY;
   /**
@@ -79,7 +80,9 @@ export class FrameCollector {
     this.subscriptions.add(window);
   }
 
-  /** The frame's state: waiting to be judged, or judged within the late horizon (records that come late attach there). */
+  /**
+   * The frame's state: waiting to be judged, or judged within the late horizon (records that come late attach there).
+   */
   private state(key: string, nowMs: number): FrameState {
     let state = this.frames.get(key) ?? this.judged.get(key);
     if (!state) {

@@ -20,7 +20,10 @@ export interface RtpStages {
 export class RtpJoin {
   /** the SFU's stream (session) id of each publisher tag */
   private readonly streamByTag = new Map<number, string>();
-  /** SFU stage times of frames that carry no frame-id extension; receivers that know a frame's RTP timestamp join through it */
+  /**
+   * SFU stage times of frames that carry no frame-id extension; receivers that know a frame's RTP timestamp join
+   * through it
+   */
   private readonly stages = new Map<string, RtpStages>();
   /** frame key of each `rtp:<stream>:<rtp timestamp>` a browser publisher reported sending */
   private readonly frameByRtp = new Map<string, { firstSeenMs: number; f: string }>();

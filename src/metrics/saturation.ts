@@ -1,7 +1,9 @@
 /**
- * Per-process CPU, memory and event-loop delay, the machine's CPU, and the saturation judge (docs/outputs.md): a run whose load generators were starved measures the harness, not the system. The judge looks
+ * Per-process CPU, memory and event-loop delay, the machine's CPU, and the saturation judge (docs/outputs.md): a run
+ * whose load generators were starved measures the harness, not the system. The judge looks
  * at the measured window only (hold start -> sending stopped) and applies the documented lines (docs/outputs.md,
- * "CI gating: saturation and bottleneck"). The SFU is the system under test: its samples are kept and reported here, never judged.
+ * "CI gating: saturation and bottleneck"). The SFU is the system under test: its samples are kept and reported here,
+ * never judged.
  */
 import type { ProcessUsage, SaturationReason, SaturationSummary } from '../report/summary.js';
 import type { MachineSample } from './machine.js';
@@ -20,7 +22,10 @@ export const SATURATION_LINES: SaturationSummary['lines'] = {
   machineStealPct: 10,
   /** a line must be crossed in more than this share of the window's samples */
   share: 0.1,
-  /** ... and in at least this many samples: in a 5 s window one second is 20%, and one second is a hiccup (a GC, a process starting), not a starved run */
+  /**
+   * ... and in at least this many samples: in a 5 s window one second is 20%, and one second is a hiccup (a GC, a
+   * process starting), not a starved run
+   */
   minOverSamples: 2,
 };
 

@@ -82,7 +82,8 @@ class Run {
     let ending: RunEnding | undefined;
     this.harnessSampler.start();
     // frames are judged (written out, or counted lost) as they age, from the first one: during connecting and the
-    // warm-up too, so a long warm-up neither holds its frames in memory nor writes them all at once when the hold starts
+    // warm-up too, so a long warm-up neither holds its frames in memory nor writes them all at once when the hold
+    // starts
     this.judgeTimer = setInterval(() => this.ctx.collector.finalise(nowMs()), 1000);
     this.judgeTimer.unref();
     try {

@@ -11,7 +11,10 @@ export interface LoadStep {
   index: number;
   startMs: number;
   endMs: number;
-  /** concurrent subscribers (ramping-peers), calls (arrival-rate: the cap) or peers (constant) at the step's start and end */
+  /**
+   * concurrent subscribers (ramping-peers), calls (arrival-rate: the cap) or peers (constant) at the step's start and
+   * end
+   */
   fromTarget: number;
   target: number;
   label: string;

@@ -46,7 +46,10 @@ export interface SpeechJoinInput {
 
 interface SpeechJoin {
   entries: SpeechEntry[];
-  /** the samples of the translation metrics (asr_ms, mt_ms, tts_ttfb_ms, asr_wer_pct, subtitle_latency_ms, s2s_latency_ms) */
+  /**
+   * the samples of the translation metrics (asr_ms, mt_ms, tts_ttfb_ms, asr_wer_pct, subtitle_latency_ms,
+   * s2s_latency_ms)
+   */
   metrics: { name: MetricName; value: number; tags: Tags }[];
   /** one per utterance and receiver (one per utterance without receivers), for frames.ndjson.gz and InfluxDB */
   samples: SpeechSampleRecord[];

@@ -12,7 +12,8 @@ export interface VideoOptions {
   keyframeIntervalMs: number;
   /**
    * synthetic publishers: `synthetic` sends VP8-shaped filler (cheap; receivers cannot decode it),
-   * `encoded` paints frames with the pixel marker and encodes real VP8 (libvpx) so browsers can watch; default synthetic
+   * `encoded` paints frames with the pixel marker and encodes real VP8 (libvpx) so browsers can watch; default
+   * synthetic
    */
   source: 'synthetic' | 'encoded';
 }

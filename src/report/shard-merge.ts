@@ -21,7 +21,9 @@ import type { ProcessUsage } from './summary.js';
 type Row = Record<string, unknown>;
 
 export interface ShardMergeInput {
-  /** `summary` points: one per metric per shard (tags `metric`, `shard`; fields of the summary, `saturated`, `status`) */
+  /**
+   * `summary` points: one per metric per shard (tags `metric`, `shard`; fields of the summary, `saturated`, `status`)
+   */
   summaryRows: Row[];
   /** `frame` and `speech` points in the shape of frames.ndjson.gz records, each with its `shard` */
   records: Row[];

@@ -23,7 +23,9 @@ export interface ProcessUsage {
   /** share of samples above the saturation line (85% of a core), 0..1 */
   overSaturationShare: number;
   rssMbMax: number;
-  /** event-loop delay p99 of each second (browsers: the worst page's main-thread lag), mean and max over the window, ms */
+  /**
+   * event-loop delay p99 of each second (browsers: the worst page's main-thread lag), mean and max over the window, ms
+   */
   loopDelayP99MsMean?: number;
   loopDelayP99MsMax?: number;
 }
@@ -189,7 +191,9 @@ export interface RunSummary {
   saturated: boolean;
   /** why the run is (or is not) saturated: the lines, and each crossing over the measured window */
   saturation?: SaturationSummary;
-  /** the system under test could not keep up (the reference SFU, its AI workers): the run is valid, and this names it */
+  /**
+   * the system under test could not keep up (the reference SFU, its AI workers): the run is valid, and this names it
+   */
   bottleneck?: Bottleneck;
   /**
    * the measured window, ms after the run started: from the collector's `measureFromMs` (the hold began and every

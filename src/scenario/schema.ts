@@ -161,7 +161,8 @@ const ai = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        // the engine's name, or { synthetic: <duration> }: checked in validate.ts for a clearer message than oneOf gives
+        // the engine's name, or { synthetic: <duration> }: checked in validate.ts for a clearer message than oneOf
+        // gives
         asr: { type: ['string', 'object'] },
         mt: { type: ['string', 'object'] },
         tts: { type: ['string', 'object'] },

@@ -35,13 +35,17 @@ export interface NetworkProfile {
  * How load is applied (k6's executor names where they fit):
  * - `constant-peers`: every planned peer joins before the hold and stays;
  * - `ramping-peers`: publishers of every room join first; the number of subscribers follows the load `steps`
- *   (the scenario file's `stages` key; linear from one target to the next), filling rooms one after another per the topology (the subscriber
+ *   (the scenario file's `stages` key; linear from one target to the next), filling rooms one after another per the
+ * topology (the subscriber
  *   groups' counts are the places per room); the latest to join leaves first;
  * - `arrival-rate`: calls (a room with the topology's publishers and subscribers) start at `ratePerSecond`
  *   during the hold and last `callDurationMs`; a call that would exceed `maxCalls` at once is not started and is
  *   counted in `calls_dropped`.
  */
-/** One load step of a ramp (an entry of the scenario file's `executor.stages`): reach `target` subscribers over `durationMs`. */
+/**
+ * One load step of a ramp (an entry of the scenario file's `executor.stages`): reach `target` subscribers over
+ * `durationMs`.
+ */
 export interface RampStep {
   durationMs: number;
   target: number;
@@ -68,7 +72,10 @@ export interface PeerGroup {
 /** Where peers publish and subscribe. `{room}` in a URL is replaced by the room id. */
 export type Target = { type: 'reference' } | { type: 'external'; whipUrl: string; whepUrl: string; token?: string };
 
-/** How the scenario sets up the SFU under test: the reference SFU's calibration knobs (its server-side options are `SfuOptions`). */
+/**
+ * How the scenario sets up the SFU under test: the reference SFU's calibration knobs (its server-side options are
+ * `SfuOptions`).
+ */
 export interface SfuTarget {
   /** the reference SFU holds every forwarded frame this long, ms (calibration); default 0 */
   addDelayMs: number;
@@ -86,7 +93,10 @@ export interface Scenario {
   name: string;
   /** measured (hold) time once every peer is connected and the warm-up has passed, ms */
   durationMs: number;
-  /** time after every peer has connected that is run but not measured (encoders and jitter buffers settle), ms; default 0 */
+  /**
+   * time after every peer has connected that is run but not measured (encoders and jitter buffers settle), ms; default
+   * 0
+   */
   warmupMs: number;
   target: Target;
   /** room ids r1..rN */

@@ -116,7 +116,8 @@ thresholds:
       ['capacity', scenario, '--start', '1', '--step', '1', '--max', '4', '--step-duration', '6s', '--out', out],
       { timeoutMs: 300_000 },
     );
-    // no threshold failed: exit 0, with the harness limit said (docs/outputs.md, "CI gating: saturation and bottleneck")
+    // no threshold failed: exit 0, with the harness limit said (docs/outputs.md, "CI gating: saturation and
+    // bottleneck")
     expect(result.code, result.stderr).toBe(0);
     const summary = readSummary(out);
     const capacity = summary.capacity;

@@ -28,7 +28,10 @@ export type FrameVerdict =
   | { kind: 'dropped'; seq: number; captureMs: number };
 
 export interface FrameMatcherOptions {
-  /** a drawn frame not seen encoded this long after it was drawn, with no encoded frame left to name, is dropped; ms (default 1000) */
+  /**
+   * a drawn frame not seen encoded this long after it was drawn, with no encoded frame left to name, is dropped; ms
+   * (default 1000)
+   */
   staleMs?: number;
   /** at most this many drawn frames and this many encoded frames wait; the oldest beyond are settled (default 240) */
   pendingLimit?: number;

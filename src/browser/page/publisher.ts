@@ -36,7 +36,8 @@ export class PagePublisher {
     onError: (message: string) => void,
     edgeAi: PageEdgeAi[] = [],
   ) {
-    // encoded insertable streams: the sender tap that learns which frames were sent, with their RTP timestamps (sent-frames.ts)
+    // encoded insertable streams: the sender tap that learns which frames were sent, with their RTP timestamps
+    // (sent-frames.ts)
     this.pc = new RTCPeerConnection({ iceServers: [], encodedInsertableStreams: true } as RTCConfiguration);
     this.sentFrames = new SentFrames(options.publisherTag, sent, skipped, onError);
     this.canvas.width = options.width;

@@ -98,7 +98,8 @@ export interface PublisherOptions {
   utteranceIntervalMs?: number;
   /**
    * a synthetic receiver or the cloud AI hook is in the room (plan.ts): they join frames by RTP timestamp. The
-   * page learns each sent frame's RTP timestamp in every room now (sent-frames.ts), so this no longer changes what it does
+   * page learns each sent frame's RTP timestamp in every room now (sent-frames.ts), so this no longer changes what it
+   * does
    */
   identifyRtp?: boolean;
   /** edge placement: these stages run on every frame before the encoder (edge-ai.ts) */

@@ -155,7 +155,10 @@ export class BrowserHost {
     }
   }
 
-  /** The worst page's main-thread lag since the previous call (undefined when no page reported): the browser's loop delay. */
+  /**
+   * The worst page's main-thread lag since the previous call (undefined when no page reported): the browser's loop
+   * delay.
+   */
   takePageLag(): { p99Ms: number; maxMs: number } | undefined {
     const lag = this.pageLag;
     this.pageLag = undefined;

@@ -7,7 +7,10 @@ import { RtpHeader, RtpPacket } from 'werift';
 
 import { type BufferedFrame, FrameBuffer } from '../../../reference-server/ai/frame-buffer.js';
 
-/** VP8 descriptor byte first: S bit (0x10) with partition 0 on a frame's first packet; then the payload header (bit 0 = 0: keyframe). */
+/**
+ * VP8 descriptor byte first: S bit (0x10) with partition 0 on a frame's first packet; then the payload header (bit 0 =
+ * 0: keyframe).
+ */
 function packet(
   seq: number,
   timestamp: number,

@@ -6,7 +6,10 @@ import { describe, expect, it } from 'vitest';
 
 import { Trend } from '../../../src/metrics/histogram.js';
 
-/** Nearest rank: the sample at rank ceil(p/100 * n) of the sorted values (p * n first: 99.9 / 100 * 5000 is 4995.000000000001). */
+/**
+ * Nearest rank: the sample at rank ceil(p/100 * n) of the sorted values (p * n first: 99.9 / 100 * 5000 is
+ * 4995.000000000001).
+ */
 function nearestRank(sorted: readonly number[], p: number): number {
   return sorted[Math.max(0, Math.ceil((p * sorted.length) / 100) - 1)] as number;
 }
