@@ -185,6 +185,8 @@ export class PeerTracker {
     const e = this.entry(peerId);
     return (
       e.rampSeq === undefined &&
+      // a leave still pending (a peer that failed while leaving): its runner may yet say it left
+      e.onLeft === undefined &&
       e.state !== 'unusable' &&
       e.state !== 'leaving' &&
       e.state !== 'joining' &&

@@ -31,12 +31,12 @@ export class SinkFanOut implements Sink {
   }
 
   /**
-   * Every sink gets the summary, even when another could not take it: a sink reports its own failures (the
-   * InfluxDB sink as warnings and the points it keeps in influx-pending.lp), so one failing is no reason to
-   * fail the run's other outputs.
+   * Every sink gets the summary, in order (the frames file, which finishes itself, before InfluxDB), even when
+   * another could not take it: a sink reports its own failures (the InfluxDB sink as warnings and the points
+   * it keeps in influx-pending.lp), so one failing is no reason to fail the run's other outputs.
    */
   async writeSummary(summary: RunSummary): Promise<void> {
-    await Promise.all(this.sinks.map((sink) => sink.writeSummary(summary).catch(() => undefined)));
+    for (const sink of this.sinks) await sink.writeSummary(summary).catch(() => undefined);
   }
 
   /** Closes every sink, one after another; idempotent as each sink's close is. */

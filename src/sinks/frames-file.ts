@@ -43,7 +43,13 @@ export class FramesFile implements Sink {
 
   writeResources(): void {}
 
-  async writeSummary(): Promise<void> {}
+  /**
+   * The summary is the run's last word: nothing is recorded after it, so the file is finished here, before the
+   * slower sinks (InfluxDB) send theirs, and a second Ctrl-C during those sends cannot cut it short.
+   */
+  async writeSummary(): Promise<void> {
+    await this.close();
+  }
 
   private write(record: FrameRecord | SpeechSampleRecord): void {
     if (this.closed) return;

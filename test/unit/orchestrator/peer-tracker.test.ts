@@ -98,6 +98,19 @@ describe('peer tracker', () => {
     expect(called).toBe(false);
   });
 
+  it('a peer that failed while leaving is not taken again until its leave is settled', () => {
+    const peers = new PeerTracker(['s1']);
+    peers.startJoining('s1', noop);
+    peers.joined('s1');
+    let called = 0;
+    peers.startLeaving('s1', () => (called += 1));
+    expect(peers.failedWhileRunning('s1', { message: 'page crashed', atMs: 1 })).toBe(true);
+    expect(peers.rampCanTake('s1')).toBe(false);
+    peers.left('s1');
+    expect(called).toBe(1);
+    expect(peers.rampCanTake('s1')).toBe(true);
+  });
+
   it('the ramp lets go of the subscriber it took last first, and keeps a failed one until then', () => {
     const peers = new PeerTracker(['s1', 's2', 's3']);
     for (const id of ['s2', 's1', 's3']) {
