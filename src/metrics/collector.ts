@@ -121,7 +121,7 @@ export class FrameCollector {
     return this.rtp.keyOf(this.subscriptions.get(receipt.sub)?.publisherTag, receipt.rtpTs);
   }
 
-  onStage(record: TelemetryRecord, nowMs: number): void {
+  onTelemetry(record: TelemetryRecord, nowMs: number): void {
     if (record.k === 'ai') {
       const known = record.f.startsWith('rtp:') ? this.rtp.frameOf(record.f) : record.f;
       const judged = known ? this.judged.get(known) : undefined;
@@ -365,11 +365,8 @@ export class FrameCollector {
     const window = this.subscriptions.get(receipt.sub);
     const publisher = window ? this.publisherByTag.get(window.publisherTag) : undefined;
     const warmup = arrivalOf(receipt) < this.measureFromMs;
-    this.metrics.identityLost(
-      receipt,
-      this.metrics.frameTags(info?.room ?? '', publisher, receipt.peer, info?.kind),
-      warmup,
-    );
+    const tags = this.metrics.frameTags(info?.room ?? '', publisher, receipt.peer, info?.kind);
+    this.metrics.identityLost(receipt, tags, warmup);
     this.onRecord(identityLostRecordOf(receipt, info, publisher, warmup));
   }
 
@@ -388,11 +385,8 @@ export class FrameCollector {
     for (const { window, fps } of this.subscriptions.fps(this.measureFromMs, endMs)) {
       const info = this.peers.get(window.peer);
       const publisher = this.publisherByTag.get(window.publisherTag);
-      this.series.record(
-        'fps_received',
-        fps,
-        this.metrics.frameTags(info?.room ?? '', publisher, window.peer, info?.kind),
-      );
+      const tags = this.metrics.frameTags(info?.room ?? '', publisher, window.peer, info?.kind);
+      this.series.record('fps_received', fps, tags);
     }
   }
 

@@ -15,7 +15,7 @@ export function onRunnerEvent(ctx: RunContext, runner: RunnerHandle, event: Runn
     case 'records':
       ctx.speech.utterances.push(...event.utterances);
       ctx.speech.onsets.push(...event.onsets);
-      for (const record of event.edgeAi) collector.onStage(record, now);
+      for (const record of event.edgeAi) collector.onTelemetry(record, now);
       for (const record of event.sent) collector.onSent(record, now);
       for (const record of event.skipped) collector.onSkipped(record);
       for (const record of event.aiResults) {

@@ -94,7 +94,7 @@ export class SfuTelemetry {
         });
         this.aiDevices.set(d.name, acc);
       }
-    } else collector.onStage(record, nowMs());
+    } else collector.onTelemetry(record, nowMs());
   }
 
   /** Adds a measured frame's latencies to the trends of the load step it was captured in. */

@@ -100,8 +100,8 @@ describe('frame accounting', () => {
     collector.onSent(sent(1, 1033), 1033);
     for (const sub of SUBS) collector.onReceived(receipt(1, sub, 1100, 1033), 1100);
     collector.finalise(5000); // 1:0 has no receipt anywhere yet: provisionally lost at all three
-    collector.onStage({ k: 'ai', f: '1:0', pub: 'P', readyMs: 1010, outcome: 'dropped', queueMs: 4500 }, 5600);
-    collector.onStage({ k: 'in', f: '1:0', pub: 'P', ms: 1005 }, 5600); // a late stage stamp starts no second frame
+    collector.onTelemetry({ k: 'ai', f: '1:0', pub: 'P', readyMs: 1010, outcome: 'dropped', queueMs: 4500 }, 5600);
+    collector.onTelemetry({ k: 'in', f: '1:0', pub: 'P', ms: 1005 }, 5600); // a late stage stamp starts no second frame
     collector.finalise(60_000, true);
     const s = series.summaries();
     expect(s['frames_dropped_ai']).toMatchObject({ count: 1 });

@@ -27,10 +27,10 @@ describe('FrameCollector', () => {
       { f: '1:0', peer: 'r1-sub-1', sub: 'A', receivedMs: 1030, firstPacketMs: 1025, bytes: 10, keyframe: false },
       0,
     );
-    collector.onStage({ k: 'out', f: '1:0', sub: 'A', ms: 1012 }, 0);
-    collector.onStage({ k: 'in', f: '1:0', pub: 'P', ms: 1010 }, 0);
+    collector.onTelemetry({ k: 'out', f: '1:0', sub: 'A', ms: 1012 }, 0);
+    collector.onTelemetry({ k: 'in', f: '1:0', pub: 'P', ms: 1010 }, 0);
     collector.onSent({ f: '1:0', peer: 'r1-pub-1', captureMs: 1000, sentMs: 1001, bytes: 10, keyframe: false }, 0);
-    collector.onStage({ k: 'out', f: '1:0', sub: 'B', ms: 1014 }, 0);
+    collector.onTelemetry({ k: 'out', f: '1:0', sub: 'B', ms: 1014 }, 0);
     collector.onReceived(
       { f: '1:0', peer: 'r1-sub-2', sub: 'B', receivedMs: 1040, firstPacketMs: 1035, bytes: 10, keyframe: false },
       0,
@@ -68,8 +68,8 @@ describe('FrameCollector', () => {
       { peer: 'r1-sub-1', sub: 'A', rtpTs: 9000, receivedMs: 1030, firstPacketMs: 1025, bytes: 10, keyframe: false },
       1030,
     );
-    collector.onStage({ k: 'in', f: 'rtp:S:9000', pub: 'S', ms: 1012 }, 1030);
-    collector.onStage({ k: 'out', f: 'rtp:S:9000', sub: 'A', ms: 1013 }, 1030);
+    collector.onTelemetry({ k: 'in', f: 'rtp:S:9000', pub: 'S', ms: 1012 }, 1030);
+    collector.onTelemetry({ k: 'out', f: 'rtp:S:9000', sub: 'A', ms: 1013 }, 1030);
     collector.onSent(
       { f: '1:0', peer: 'r1-pub-1', captureMs: 1000, sentMs: 1008, bytes: 10, keyframe: true, rtpTs: 9000 },
       1100,
@@ -167,8 +167,11 @@ describe('FrameCollector', () => {
 
   it('counts a frame the edge AI dropped before the encoder (never sent) in frames_dropped_ai, not as lost', () => {
     const { collector, series } = setup();
-    collector.onStage({ k: 'ai', f: '1:5', pub: 'r1-pub-1', readyMs: 1000, outcome: 'dropped', device: 'browser' }, 0);
-    collector.onStage(
+    collector.onTelemetry(
+      { k: 'ai', f: '1:5', pub: 'r1-pub-1', readyMs: 1000, outcome: 'dropped', device: 'browser' },
+      0,
+    );
+    collector.onTelemetry(
       {
         k: 'ai',
         f: '1:6',
