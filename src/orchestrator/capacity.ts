@@ -6,19 +6,17 @@
  * the knee nor its failure: the search stops there and reports the harness limit. The run's summary and report
  * hold the curve: p95 latency and CPU against load.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { GlassbenchError } from '../errors.js';
-import { exitCodeForSummary } from '../exit-codes.js';
 import { nowMs } from '../metrics/clock.js';
 import type { TrendSummary } from '../metrics/histogram.js';
 import { saturationAdvice } from '../metrics/saturation.js';
-import { writeReport } from '../report/html.js';
 import { type CapacityStep, type CapacitySummary, meanCpuByKind, type RunSummary } from '../report/summary.js';
 import type { Scenario } from '../scenario/types.js';
-import { renderJunit } from '../sinks/junit.js';
 import { kneeOf, searchCapacity, type StepVerdict } from './capacity-search.js';
+import { umbrellaHeader, writeRunFiles } from './run-files.js';
 import { runScenario } from './runner.js';
 import type { RunOptions, RunResult } from './types.js';
 
@@ -162,12 +160,7 @@ export async function runCapacity(options: RunOptions, capacity: CapacityOptions
     };
   }
   const summary = combine(options, scenario, result, summaries, startedMs);
-  await writeFile(join(options.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  await writeFile(join(options.outDir, 'junit.xml'), renderJunit(summary));
-  await writeReport(options.outDir).catch((error: unknown) =>
-    options.onEvent?.({ type: 'warning', message: `report.html not written: ${(error as Error).message}` }),
-  );
-  return { summary, outDir: options.outDir, exitCode: exitCodeForSummary(summary) };
+  return writeRunFiles(options.outDir, summary, options.onEvent);
 }
 
 function combine(
@@ -206,7 +199,7 @@ function combine(
     );
   if (broken)
     notes.push(`capacity: the step with ${broken.calls} call(s) ended ${broken.status}; the search stopped there`);
-  // exit codes (README "Saturation"): 99 only when a threshold failed unsaturated with no pass below it; a harness
+  // exit codes (docs/outputs.md, CI gating): 99 only when a threshold failed unsaturated with no pass below it; a harness
   // limit before any failure is 0 with its note, and junit.xml's "load generator not saturated" case fails
   const status = options.signal?.aborted
     ? 'aborted'
@@ -216,29 +209,7 @@ function combine(
         ? 'failed'
         : 'passed';
   const summary: RunSummary = {
-    schemaVersion: first?.schemaVersion ?? 1,
-    runId: options.runId,
-    status,
-    scenario: first?.scenario ?? {
-      name: scenario.name,
-      file: scenario.sourcePath,
-      durationMs: scenario.durationMs,
-      rooms: 0,
-      target: scenario.target.type,
-      addDelayMs: scenario.sfu.addDelayMs,
-    },
-    environment: first?.environment ?? {
-      glassbenchVersion: '',
-      node: process.version,
-      platform: process.platform,
-      cpus: 0,
-      cpuModel: '',
-      clockOffsetMs: 0,
-      clockUncertaintyMs: 0,
-    },
-    startedAt: new Date(startedMs).toISOString(),
-    endedAt: new Date(endedMs).toISOString(),
-    durationMs: endedMs - startedMs,
+    ...umbrellaHeader(first, scenario, { runId: options.runId, status, startedMs, endedMs, rooms: 0 }),
     saturated: [...summaries.values()].some((s) => s.saturated),
     processes: kneeRun?.processes ?? {},
     peers: first?.peers ?? { planned: 0, connected: 0, failed: [] },

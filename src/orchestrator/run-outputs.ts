@@ -6,23 +6,20 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { describeError } from '../errors.js';
-import { exitCodeForSummary } from '../exit-codes.js';
 import { judgeBottleneck } from '../metrics/bottleneck.js';
 import { nowMs } from '../metrics/clock.js';
 import type { TrendSummary } from '../metrics/histogram.js';
 import { saturationBrief } from '../metrics/saturation.js';
 import type { LinkCounts } from '../network/links.js';
 import { buildSummary } from '../report/build-summary.js';
-import { writeReport } from '../report/html.js';
 import type { LoadSummary, RunSummary } from '../report/summary.js';
 import { InfluxSink } from '../sinks/influx-sink.js';
-import { renderJunit } from '../sinks/junit.js';
 import type { InfluxOptions } from '../sinks/types.js';
 import type { Executors } from './executors.js';
 import type { FaultLog } from './fault-log.js';
 import { groupPeerErrors } from './peer-errors.js';
 import type { RunContext } from './run-context.js';
+import { writeRunFiles } from './run-files.js';
 import type { LoadStep } from './schedule.js';
 import { joinSpeech } from './speech-join.js';
 import type { RunEvent, RunOptions, RunResult } from './types.js';
@@ -127,12 +124,7 @@ export async function writeOutputs(ctx: RunContext, input: OutputInput): Promise
     await writeFile(file, utterances.map((u) => JSON.stringify(u)).join('\n') + '\n');
     summary.utterances = { count: utterances.length, file };
   }
-  await writeFile(join(options.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  await writeFile(join(options.outDir, 'junit.xml'), renderJunit(summary));
-  await writeReport(options.outDir).catch((error: unknown) =>
-    ctx.emit({ type: 'warning', message: `report.html not written: ${describeError(error)}` }),
-  );
-  return { summary, outDir: options.outDir, exitCode: exitCodeForSummary(summary) };
+  return writeRunFiles(options.outDir, summary, ctx.emit);
 }
 
 /**

@@ -5,20 +5,18 @@
  * `variants/<name>-r<k>/` with a `variant` tag on every record and point; the run's own summary.json puts the
  * variants side by side, each with its metrics over all its rounds.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { samplesFromDir } from '../compare/samples.js';
-import { exitCodeForSummary } from '../exit-codes.js';
 import { type MetricName, METRICS } from '../metrics/catalogue.js';
 import { nowMs } from '../metrics/clock.js';
 import { Trend, type TrendSummary } from '../metrics/histogram.js';
 import type { CounterSummary, RateSummary } from '../metrics/series.js';
-import { writeReport } from '../report/html.js';
 import { isCounterSummary, isRateSummary, sumCounters, sumRates } from '../report/merge-metrics.js';
 import { meanCpuByKind, type RunStatus, type RunSummary, type VariantSummary } from '../report/summary.js';
 import type { Scenario, Variant } from '../scenario/types.js';
-import { renderJunit } from '../sinks/junit.js';
+import { umbrellaHeader, writeRunFiles } from './run-files.js';
 import { runScenario } from './runner.js';
 import type { RunOptions, RunResult } from './types.js';
 
@@ -61,12 +59,7 @@ export async function runWithVariants(options: RunOptions): Promise<RunResult> {
     results.push({ variant, round, dir, summary: result.summary });
   }
   const summary = await combine(options, scenario, results, startedMs);
-  await writeFile(join(options.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  await writeFile(join(options.outDir, 'junit.xml'), renderJunit(summary));
-  await writeReport(options.outDir).catch((error: unknown) =>
-    options.onEvent?.({ type: 'warning', message: `report.html not written: ${(error as Error).message}` }),
-  );
-  return { summary, outDir: options.outDir, exitCode: exitCodeForSummary(summary) };
+  return writeRunFiles(options.outDir, summary, options.onEvent);
 }
 
 /**
@@ -140,29 +133,7 @@ async function combine(
   const endedMs = nowMs();
   const status = options.signal?.aborted ? 'aborted' : worst(variants.map((v) => v.status));
   const summary: RunSummary = {
-    schemaVersion: first?.schemaVersion ?? 1,
-    runId: options.runId,
-    status,
-    scenario: first?.scenario ?? {
-      name: scenario.name,
-      file: scenario.sourcePath,
-      durationMs: scenario.durationMs,
-      rooms: scenario.rooms,
-      target: scenario.target.type,
-      addDelayMs: scenario.sfu.addDelayMs,
-    },
-    environment: first?.environment ?? {
-      glassbenchVersion: '',
-      node: process.version,
-      platform: process.platform,
-      cpus: 0,
-      cpuModel: '',
-      clockOffsetMs: 0,
-      clockUncertaintyMs: 0,
-    },
-    startedAt: new Date(startedMs).toISOString(),
-    endedAt: new Date(endedMs).toISOString(),
-    durationMs: endedMs - startedMs,
+    ...umbrellaHeader(first, scenario, { runId: options.runId, status, startedMs, endedMs, rooms: scenario.rooms }),
     saturated: variants.some((v) => v.saturated),
     processes: {},
     peers: first?.peers ?? { planned: 0, connected: 0, failed: [] },
