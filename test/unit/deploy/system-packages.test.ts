@@ -37,7 +37,7 @@ function fakeRoot(): string {
 }
 
 function setupEnv(root: string): NodeJS.ProcessEnv {
-  const env = { ...process.env, SYSTEM_PACKAGES_ROOT: root };
+  const env: NodeJS.ProcessEnv = { ...process.env, SYSTEM_PACKAGES_ROOT: root };
   delete env['CHROME_PATH'];
   return env;
 }
