@@ -103,8 +103,8 @@ export async function waitForStart(start: StartAt, options: WaitForStartOptions)
     requested: start.text,
     atIso: new Date(start.atMs).toISOString(),
     atMs: start.atMs,
-    waitedMs: Math.max(0, now - firstMs),
-    lateMs: Math.max(0, now - start.atMs),
+    waitedMs: round2(Math.max(0, now - firstMs)),
+    lateMs: round2(Math.max(0, now - start.atMs)),
     missed,
   });
   if (firstMs >= start.atMs) return record(true, firstMs);
@@ -113,6 +113,10 @@ export async function waitForStart(start: StartAt, options: WaitForStartOptions)
     if (remainingMs <= 0) return record(false, options.nowMs());
     await wait(Math.min(remainingMs, MAX_SLEEP_MS), options.signal);
   }
+}
+
+function round2(ms: number): number {
+  return Math.round(ms * 100) / 100;
 }
 
 /** The error of a shard whose warm-up ended after the start instant. */
