@@ -24,6 +24,8 @@ RUN printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/
   && bash scripts/setup-system.sh \
   && rm -rf /var/lib/apt/lists/*
 COPY --from=build --chown=node:node /glassbench /glassbench
+# the directory itself too: runs write reports/ and .cache/ under it
+RUN chown node:node /glassbench
 # Runs as the image's unprivileged `node` user; Chromium is started with --no-sandbox, which works as any user.
 # Network impairment (scenario `network`) makes namespaces: run those as root with CAP_NET_ADMIN (docs/deploy.md).
 USER node

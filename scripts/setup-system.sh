@@ -11,15 +11,19 @@ list="$(dirname "${BASH_SOURCE[0]}")/system-packages.txt"
 root="${SYSTEM_PACKAGES_ROOT:-}"
 all=()
 packages=()
-while read -r line; do
+while read -r line || [ -n "$line" ]; do
   line="${line%%#*}"
   read -r package paths <<<"$line" || true
   [ -n "${package:-}" ] || continue
   all+=("$package")
-  # a chromium elsewhere (CHROME_PATH) is used instead of Debian's
-  if [ "$package" = chromium ] && [ -n "${CHROME_PATH:-}" ]; then paths="$CHROME_PATH"; root_for=""; else root_for="$root"; fi
+  prefix="$root"
+  # a chromium elsewhere (CHROME_PATH, an absolute path of the real machine) is used instead of Debian's
+  if [ "$package" = chromium ] && [ -n "${CHROME_PATH:-}" ]; then
+    paths="$CHROME_PATH"
+    prefix=""
+  fi
   for path in $paths; do
-    if [ ! -e "$root_for$path" ]; then
+    if [ ! -e "$prefix$path" ]; then
       packages+=("$package")
       break
     fi
