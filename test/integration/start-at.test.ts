@@ -75,4 +75,13 @@ describe('run --start-at', () => {
     expect(result.stderr).toContain('error: --start-at 2020-01-01T00:00:00Z: 2020-01-01T00:00:00.000Z is ');
     expect(result.stderr).toContain(' s past; give a later one');
   });
+
+  it('refuses a scenario with variants: it runs several holds, not one', async () => {
+    const startAt = new Date(nowMs() + 60_000).toISOString();
+
+    const result = await runCli(['run', 'scenarios/edge-vs-cloud.yaml', '--start-at', startAt]);
+
+    expect(result.code).toBe(104);
+    expect(result.stderr).toContain('error: --start-at: a scenario with variants runs several holds, not one');
+  });
 });
