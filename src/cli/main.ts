@@ -72,6 +72,11 @@ function cli(argv: string[]): Argv {
         .option('testid', {
           type: 'string',
           describe: 'the run id and InfluxDB testid (default: made from the time and scenario name)',
+        })
+        .option('start-at', {
+          type: 'string',
+          describe:
+            'TIME (ISO 8601 with a zone, or Unix epoch ms): after the warm-up, start the measured hold at this instant (the same for every shard); a warm-up that ends later fails the run',
         }),
     )
     .command(

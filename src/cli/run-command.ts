@@ -4,7 +4,9 @@ import { resolve } from 'node:path';
 
 import { GlassbenchError } from '../errors.js';
 import { EXIT_CODES } from '../exit-codes.js';
+import { nowMs } from '../metrics/clock.js';
 import { type CapacityOptions, runCapacity } from '../orchestrator/capacity.js';
+import { parseStartAt } from '../orchestrator/start-barrier.js';
 import type { RunOptions, RunResult } from '../orchestrator/types.js';
 import { runWithVariants } from '../orchestrator/variants.js';
 import { loadScenario } from '../scenario/validate.js';
@@ -28,6 +30,7 @@ export interface RunArgs extends InfluxArgs {
   out?: string;
   shard?: string;
   testid?: string;
+  'start-at'?: string;
 }
 
 export interface CapacityArgs extends RunArgs {
@@ -71,6 +74,9 @@ export async function runCommand(args: RunArgs, capacity?: CapacityOptions): Pro
     );
   if (shard && scenario.variants)
     throw new GlassbenchError('INVALID_INPUT', '--shard: a scenario with variants cannot be sharded');
+  const startAt = args['start-at'] === undefined ? undefined : parseStartAt(args['start-at'], nowMs());
+  if (startAt && scenario.variants)
+    throw new GlassbenchError('INVALID_INPUT', '--start-at: a scenario with variants runs several holds, not one');
   const outDir = resolve(args.out ?? `reports/${runId}${shard ? `-shard-${shard.index}of${shard.count}` : ''}`);
   const controller = new AbortController();
   let interrupts = 0;
@@ -100,6 +106,7 @@ export async function runCommand(args: RunArgs, capacity?: CapacityOptions): Pro
       signal: controller.signal,
       ...(influx ? { influx } : {}),
       ...(shard ? { shard } : {}),
+      ...(startAt ? { startAt } : {}),
       onEvent: (event) => {
         if (event.type === 'progress') {
           const line = progressLine(event);

@@ -12,7 +12,7 @@ import type { TrendSummary } from '../metrics/histogram.js';
 import { saturationBrief } from '../metrics/saturation.js';
 import type { LinkCounts } from '../network/links.js';
 import { buildSummary } from '../report/build-summary.js';
-import type { LoadSummary, RunSummary } from '../report/summary.js';
+import type { LoadSummary, RunSummary, StartAtSummary } from '../report/summary.js';
 import { InfluxSink } from '../sinks/influx-sink.js';
 import type { InfluxOptions } from '../sinks/types.js';
 import type { Executors } from './executors.js';
@@ -43,6 +43,8 @@ interface OutputInput {
   /** the SFU's per-packet fan-out time (its `/stats`), read before it stopped */
   sfuForwardMs: TrendSummary | null;
   networkCounts: Record<string, { uplink: LinkCounts; downlink: LinkCounts } | undefined>;
+  /** `--start-at`: how the wait for the start instant went, once it was reached */
+  startAt?: StartAtSummary;
 }
 
 export async function writeOutputs(ctx: RunContext, input: OutputInput): Promise<RunResult> {
@@ -102,6 +104,7 @@ export async function writeOutputs(ctx: RunContext, input: OutputInput): Promise
   }
   if (scenario.executor.type !== 'constant-peers' || ctx.holdStartMs > 0) summary.load = loadSummary(ctx, input);
   if (options.shard) summary.shard = options.shard;
+  if (input.startAt) summary.startAt = input.startAt;
   if (ctx.network) summary.network = networkSummary(ctx, input.networkCounts);
   if (ctx.faults.faults.length > 0) summary.faults = ctx.faults.faults;
   if (scenario.ai.placement !== 'none') summary.ai = aiSummary(ctx);

@@ -13,7 +13,7 @@ import type { TrendSummary } from '../metrics/histogram.js';
 import { MachineCpuReader } from '../metrics/machine.js';
 import { ResourceSampler } from '../metrics/resources.js';
 import { type LinkCounts, NetworkLab } from '../network/links.js';
-import type { LoadSummary } from '../report/summary.js';
+import type { LoadSummary, StartAtSummary } from '../report/summary.js';
 import type { NetworkProfile } from '../scenario/types.js';
 import type { InfluxSink } from '../sinks/influx-sink.js';
 import { mapWithConcurrency } from './concurrency.js';
@@ -30,6 +30,7 @@ import { closeRunners, startRunners } from './runner-pool.js';
 import { type LoadStep, loadSteps } from './schedule.js';
 import { startReferenceSfu } from './sfu-process.js';
 import { fetchForwardStats } from './sfu-telemetry.js';
+import { missedStartError, waitForStart } from './start-barrier.js';
 import { connectTelemetry, type TelemetryClient } from './telemetry-client.js';
 import type { RunOptions, RunResult } from './types.js';
 
@@ -63,6 +64,12 @@ class Run {
   private abortReason: string | undefined;
   /** set when a threshold with abortOnFail failed: the run ends early, as a threshold failure */
   private thresholdAbort: string | undefined;
+  /**
+   * The one place the `--start-at` barrier reads "now". Shards on several hosts wait on one instant, so this is
+   * the clock to correct: set it to the host clock plus the estimated offset to the SFU host once known.
+   */
+  private startClockMs: () => number = nowMs;
+  private startAt: StartAtSummary | undefined;
 
   constructor(private readonly options: RunOptions) {
     const plan = planRun(options.scenario, options.shard);
@@ -90,6 +97,7 @@ class Run {
       await this.preflight();
       await this.connectPeers();
       await this.warmUp();
+      await this.awaitStart();
       await this.hold();
     } catch (error) {
       if (this.options.signal?.aborted) {
@@ -112,6 +120,7 @@ class Run {
       machineCpuRead: this.machine.available,
       sfuForwardMs: this.sfuForwardMs,
       networkCounts: this.networkCounts,
+      ...(this.startAt ? { startAt: this.startAt } : {}),
     });
   }
 
@@ -227,6 +236,25 @@ class Run {
       this.abortReason ??= 'interrupted (Ctrl-C)';
       throw new GlassbenchError('ABORTED', this.abortReason);
     }
+  }
+
+  /** `--start-at`: after the warm-up (load as in the hold, nothing measured), wait for the instant. */
+  private async awaitStart(): Promise<void> {
+    const start = this.options.startAt;
+    if (!start) return;
+    const inS = Math.max(0, (start.atMs - this.startClockMs()) / 1000).toFixed(1);
+    this.ctx.emit({
+      type: 'phase',
+      phase: 'waiting',
+      message: `waiting for the start at ${new Date(start.atMs).toISOString()} (in ${inS} s; not measured)`,
+    });
+    try {
+      this.startAt = await waitForStart(start, { nowMs: this.startClockMs, signal: this.options.signal });
+    } catch {
+      this.abortReason ??= 'interrupted (Ctrl-C)';
+      throw new GlassbenchError('ABORTED', this.abortReason);
+    }
+    if (this.startAt.missed) throw missedStartError(this.startAt);
   }
 
   private async hold(): Promise<void> {

@@ -2,6 +2,7 @@
 import type { RunSummary } from '../report/summary.js';
 import type { Scenario } from '../scenario/types.js';
 import type { InfluxOptions } from '../sinks/types.js';
+import type { StartAt } from './start-barrier.js';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -15,11 +16,13 @@ export interface RunOptions {
   onEvent?: (event: RunEvent) => void;
   /** `--shard i/n`: run only this shard's rooms; points carry the `shard` tag */
   shard?: { index: number; count: number };
+  /** `--start-at`: the hold starts at this instant, after the warm-up (src/orchestrator/start-barrier.ts) */
+  startAt?: StartAt;
   /** one variant's run of a scenario with variants: every record and point carries this `variant` tag */
   variant?: string;
 }
 
-export type RunPhase = 'starting' | 'connecting' | 'warming-up' | 'running' | 'draining' | 'writing';
+export type RunPhase = 'starting' | 'connecting' | 'warming-up' | 'waiting' | 'running' | 'draining' | 'writing';
 
 export type RunEvent =
   | { type: 'phase'; phase: RunPhase; message: string }

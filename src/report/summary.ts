@@ -256,6 +256,8 @@ export interface RunSummary {
   shards?: { shard: string; frames: number; metrics: Record<string, number>; saturated?: boolean }[];
   /** this run is shard `index` of `count` (`--shard`): only its rooms */
   shard?: { index: number; count: number };
+  /** `--start-at`: the instant the hold was to start at, and how the wait for it went */
+  startAt?: StartAtSummary;
   /** `glassbench capacity`: the load steps, each one's p95 latency and CPU, and the knee */
   capacity?: CapacitySummary;
   /** the translation chain: each utterance the SFU heard, what it recognised and translated, and the times */
@@ -284,6 +286,21 @@ export interface RunSummary {
    * empty and `thresholds` are keyed `<variant>: <key>`, one result per round
    */
   variants?: VariantSummary[];
+}
+
+/** `--start-at` (src/orchestrator/start-barrier.ts). */
+export interface StartAtSummary {
+  /** the flag as given */
+  requested: string;
+  /** the instant, ISO 8601 UTC, and in ms since the Unix epoch */
+  atIso: string;
+  atMs: number;
+  /** how long the run waited after its warm-up, ms */
+  waitedMs: number;
+  /** how far past the instant the hold started (the timer's wake-up), or, when missed, the warm-up ended, ms */
+  lateMs: number;
+  /** the warm-up ended after the instant: the run failed before measuring */
+  missed: boolean;
 }
 
 export interface VariantSummary {
