@@ -91,6 +91,34 @@ describe('clock offset against a remote reference SFU', () => {
     expect(skewed.stdout).toContain('clock: sfu-endpoint, offset +');
   }, 120_000);
 
+  it("browser pages read the run's skewed clock too: a browser's uplink_ms stays small on a +250 ms shard", async () => {
+    const sfu = await startServer('sfu');
+    children.push(sfu.child);
+    const dir = await tempDir();
+    const scenario = await writeScenario(
+      dir,
+      'browsers.yaml',
+      `name: clock-browsers
+duration: 4s
+target: { whip: "${sfu.url}/whip/{room}", whep: "${sfu.url}/whep/{room}" }
+peers:
+  - { role: publisher, kind: browser, count: 1 }
+  - { role: subscriber, kind: browser, count: 1 }
+`,
+    );
+    const result = await runCli(['run', scenario, '--out', join(dir, 'out')], { env: SKEW });
+    expect(result.code, result.stderr).toBe(0);
+    const summary = readSummary(join(dir, 'out'));
+    const clock = summary.clock as NonNullable<RunSummary['clock']>;
+    expect(Math.abs(clock.offsetMs - 250)).toBeLessThanOrEqual(clock.uncertaintyMs as number);
+    // a page's capture time on an unskewed clock would put the SFU's (corrected) receipt 250 ms after it
+    const uplink = trend(summary, 'uplink_ms');
+    expect(uplink?.count).toBeGreaterThan(30);
+    expect(uplink?.p50).toBeGreaterThan(0);
+    expect(uplink?.p50).toBeLessThan(100);
+    expect(trend(summary, 'g2g_latency_ms')?.p50).toBeLessThan(200);
+  }, 120_000);
+
   it('a time host (glassbench clock) gives the offset when the SFU side is not read', async () => {
     const sfu = await startServer('sfu');
     children.push(sfu.child);
