@@ -80,9 +80,10 @@ describe('clock offset against a remote reference SFU', () => {
     const cb = b.clock as NonNullable<RunSummary['clock']>;
     expect(Math.abs(ca.offsetMs)).toBeLessThanOrEqual(ca.uncertaintyMs as number);
     expect(Math.abs(cb.offsetMs - 250)).toBeLessThanOrEqual(cb.uncertaintyMs as number);
-    // the estimates over the run (preflight and every few seconds) all saw the skew
-    expect(cb.offsetMinMs).toBeGreaterThan(240);
-    expect(cb.offsetMaxMs).toBeLessThan(260);
+    // the estimates over the run (preflight and every 5 s) all saw the skew, none the unskewed clock
+    expect(cb.estimates).toBeGreaterThanOrEqual(2);
+    expect(cb.offsetMinMs).toBeGreaterThan(200);
+    expect(cb.offsetMaxMs).toBeLessThan(300);
     expect(b.environment.clockOffsetMs).toBe(cb.offsetMs);
     // corrected: uncorrected, the skewed run's uplink would read 250 ms longer
     const uplinkA = trend(a, 'uplink_ms')?.p50 as number;
