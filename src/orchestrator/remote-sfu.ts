@@ -81,9 +81,14 @@ export async function connectRemoteSfu(
   let telemetry: TelemetryClient | undefined;
   if (found.base !== undefined) {
     try {
-      telemetry = await connectTelemetry(found.base, target.token, (record) => {
-        if (!isOthers(record, publisherTags)) onRecord(telemetryToLocal(record, clock.offsetMs));
-      });
+      telemetry = await resilientTelemetry(
+        found.base,
+        target.token,
+        (record) => {
+          if (!isOthers(record, publisherTags)) onRecord(telemetryToLocal(record, clock.offsetMs));
+        },
+        notes,
+      );
     } catch (error) {
       notes.push(
         `external SFU: ${found.base}/telemetry could not be read (${(error as Error).message}), so uplink_ms, sfu_ms and downlink_ms are not reported`,
@@ -94,6 +99,57 @@ export async function connectRemoteSfu(
       `external SFU: ${found.why ?? 'no telemetry'}; its sfuInMs and sfuOutMs are unknown, so uplink_ms, sfu_ms and downlink_ms are not reported`,
     );
   return { clock, ...(telemetry ? { telemetry } : {}) };
+}
+
+/** how long to wait before asking a remote SFU for its telemetry stream again, ms */
+const RECONNECT_MS = 1000;
+
+/**
+ * A remote SFU's telemetry over a network that may drop the connection: opened again (every second until it
+ * answers) whenever it ends before close(), each drop said in the notes, since frames in the gap have no SFU stamps.
+ */
+async function resilientTelemetry(
+  base: string,
+  token: string | undefined,
+  onRecord: (record: TelemetryRecord) => void,
+  notes: string[],
+): Promise<TelemetryClient> {
+  let closed = false;
+  let current: TelemetryClient | undefined;
+  let badLinesBefore = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const reopen = (): void => {
+    timer = setTimeout(() => {
+      if (closed) return;
+      connectTelemetry(base, token, onRecord, onEnd).then(
+        (client) => {
+          if (closed) client.close();
+          else current = client;
+        },
+        () => reopen(),
+      );
+    }, RECONNECT_MS);
+    timer.unref();
+  };
+  const onEnd = (): void => {
+    if (closed) return;
+    badLinesBefore += current?.badLines ?? 0;
+    notes.push(
+      `external SFU: its telemetry stream (${base}/telemetry) ended mid-run and was opened again; frames in the gap have no SFU stamps`,
+    );
+    reopen();
+  };
+  current = await connectTelemetry(base, token, onRecord, onEnd);
+  return {
+    get badLines() {
+      return badLinesBefore + (current?.badLines ?? 0);
+    },
+    close: () => {
+      closed = true;
+      clearTimeout(timer);
+      current?.close();
+    },
+  };
 }
 
 /** A frame record (`in`, `out`, `ai`) keyed `tag:seq` of a publisher tag this shard does not have. */

@@ -18,8 +18,13 @@ const SFU_BEHIND_MS = 40;
 const TOKEN = 't0ken';
 
 /** A stand-in reference SFU: /clock (its clock 40 ms behind), /telemetry (two records of tag 1, one of tag 2). */
-async function standIn(options: { clock: boolean }): Promise<{ url: string; server: Server; auth: string[] }> {
+async function standIn(options: {
+  clock: boolean;
+  /** end the first telemetry stream at once (a dropped connection) */
+  dropFirst?: boolean;
+}): Promise<{ url: string; server: Server; auth: string[] }> {
   const auth: string[] = [];
+  let streams = 0;
   const server = createServer((req, res) => {
     auth.push(req.headers.authorization ?? '');
     if (req.url === '/clock' && options.clock) {
@@ -36,6 +41,8 @@ async function standIn(options: { clock: boolean }): Promise<{ url: string; serv
         { k: 'res', ms: 1000, cpuPct: 5, rssMb: 80, loopDelayP99Ms: 1, loopDelayMaxMs: 2 },
       ];
       res.write(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      streams += 1;
+      if (options.dropFirst && streams === 1) res.end();
     } else {
       res.writeHead(404);
       res.end();
@@ -86,6 +93,21 @@ describe('connectRemoteSfu', () => {
     expect((records[0] as { ms: number }).ms).toBeCloseTo(1000 + remote.clock.offsetMs, 6);
     expect(notes).toEqual([]);
     expect(new Set(sfu.auth)).toEqual(new Set([`Bearer ${TOKEN}`]));
+  });
+
+  it('opens the telemetry stream again when it drops, and notes the gap', async () => {
+    const sfu = await standIn({ clock: true, dropFirst: true });
+    servers.push(sfu.server);
+    const scenario = target(sfu.url);
+    if (scenario.target.type !== 'external') throw new Error('expected an external target');
+    const records: TelemetryRecord[] = [];
+    const notes: string[] = [];
+    const remote = await connectRemoteSfu(scenario, scenario.target, new Set([1]), (r) => records.push(r), notes);
+    remotes.push(remote);
+    // the first stream's three records, then the second's
+    await vi.waitFor(() => expect(records).toHaveLength(6), { timeout: 5000 });
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain('ended mid-run and was opened again');
   });
 
   it('reads nothing with telemetry: false, and says why; no clock endpoint leaves the offset unknown', async () => {
