@@ -1,7 +1,8 @@
 /**
  * The reference SFU's HTTP face: WHIP ingest and WHEP egress (RFC 9725: POST an SDP offer, 201 Created
  * with the answer and a Location, DELETE that resource to leave), `GET /metrics` (Prometheus text),
- * `GET /healthz`, `GET /stats` (forwarding-time summary) and `GET /telemetry` (per-frame NDJSON stream).
+ * `GET /healthz`, `GET /stats` (forwarding-time summary), `GET /telemetry` (per-frame NDJSON stream) and
+ * `GET /clock` (the server's receive and send times of the request, for the harness's clock-offset estimate).
  * Bad requests get a 4xx with a JSON error body; the server keeps serving.
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -11,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { nowMs } from '../src/metrics/clock.js';
 import { Trend } from '../src/metrics/histogram.js';
 import { ResourceSampler } from '../src/metrics/resources.js';
+import type { ClockReply } from '../src/protocol/clock.js';
 import { AiRuntime } from './ai/runtime.js';
 import { SfuMetrics } from './sfu/metrics.js';
 import { Room } from './sfu/room.js';
@@ -128,6 +130,13 @@ export class ReferenceServer {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const parts = url.pathname.split('/').filter(Boolean);
     const method = req.method ?? 'GET';
+    if (method === 'GET' && url.pathname === '/clock') {
+      // NTP-style exchange (src/protocol/clock.ts): stamped first, so the auth check counts as server time
+      const receivedMs = nowMs();
+      this.authorize(req);
+      const reply: ClockReply = { receivedMs, sentMs: nowMs() };
+      return this.json(res, 200, reply, { 'cache-control': 'no-store' });
+    }
     if (method === 'GET' && url.pathname === '/healthz') return this.json(res, 200, this.health());
     if (method === 'GET' && url.pathname === '/metrics') {
       this.authorize(req);

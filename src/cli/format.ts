@@ -81,12 +81,15 @@ export function summaryTable(summary: RunSummary): string {
     CounterSummary | RateSummary,
   ][];
   const header = ['metric', 'count', 'min', 'mean', 'p50', 'p90', 'p95', 'p99', 'max'];
-  const widths = [Math.max(18, ...trendRows.map(([name]) => name.length)), 8, 8, 8, 8, 8, 8, 8, 8];
+  // a cross-host stage whose clock uncertainty is over 10% of its median is marked `~` (summary.clock)
+  const uncertain = new Set((summary.clock?.uncertainMetrics ?? []).map((m) => m.metric));
+  const label = (name: string): string => (uncertain.has(name) ? `${name} ~` : name);
+  const widths = [Math.max(18, ...trendRows.map(([name]) => label(name).length)), 8, 8, 8, 8, 8, 8, 8, 8];
   if (!summary.variants) {
     lines.push(header.map((h, i) => pad(h, widths[i] as number, i > 0)).join(' '));
     for (const [name, t] of trendRows) {
       const cells = [
-        name,
+        label(name),
         String(t.count),
         fmt(t.min),
         fmt(t.mean),
@@ -112,6 +115,7 @@ export function summaryTable(summary: RunSummary): string {
       );
     }
   }
+  if (summary.clock && !summary.variants) lines.push(clockLine(summary.clock));
   const thresholdLines: string[] = [];
   for (const [key, results] of Object.entries(summary.thresholds)) {
     for (const r of results) {
@@ -166,4 +170,15 @@ export function capacityLine(c: CapacitySummary): string {
   const knee = c.knee === null ? 'no load met every threshold' : `knee at ${c.knee} concurrent call(s)`;
   const limit = c.harnessLimit ? `; the load generator saturated at ${c.harnessLimit.calls} call(s)` : '';
   return `capacity: ${knee}${c.firstFailure !== null ? `; ${c.firstFailure} call(s) failed` : ''}${limit} ${steps}`;
+}
+
+/** The shard's clock offset to the SFU's host, and what `~` in the table means. */
+function clockLine(clock: NonNullable<RunSummary['clock']>): string {
+  const sign = clock.offsetMs >= 0 ? '+' : '';
+  const bound = clock.uncertaintyMs === null ? 'unknown' : `+/- ${fmt(clock.uncertaintyMs, 3)} ms`;
+  const marked =
+    clock.uncertainMetrics.length > 0
+      ? `; ~ = clock uncertainty over 10% of the median (${clock.uncertainMetrics.map((m) => m.metric).join(', ')})`
+      : '';
+  return `clock: ${clock.method}, offset ${sign}${fmt(clock.offsetMs, 3)} ms ${bound} (${clock.samples} exchanges)${marked}`;
 }

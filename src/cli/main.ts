@@ -17,6 +17,7 @@ import { rebuildFromInflux } from '../report/influx-rebuild.js';
 import { parseDurationMs } from '../scenario/duration.js';
 import { loadScenario } from '../scenario/validate.js';
 import { pushPending } from '../sinks/influx-sink.js';
+import { type ClockArgs, clockCommand } from './clock-command.js';
 import { type CompareArgs, compareCommand } from './compare-command.js';
 import { err, out } from './console.js';
 import { type InfluxArgs, influxFrom } from './influx-args.js';
@@ -222,7 +223,15 @@ function cli(argv: string[]): Argv {
             'spend this much CPU on the event loop for every incoming video frame (calibration: an SFU that cannot keep up)',
         }),
     )
-    .demandCommand(1, 'name a command: run, capacity, compare, report, validate or sfu')
+    .command(
+      'clock',
+      'serve GET /clock alone: a time host beside an SFU glassbench did not write (scenario clock.host)',
+      (y) =>
+        y
+          .option('port', { type: 'number', default: 8081, describe: 'HTTP port (0 picks a free one)' })
+          .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind' }),
+    )
+    .demandCommand(1, 'name a command: run, capacity, compare, report, validate, sfu or clock')
     .strict()
     .help()
     .version(false)
@@ -303,6 +312,7 @@ async function main(): Promise<number> {
     }
     if (command === 'compare') return await compareCommand(parsed as unknown as CompareArgs, makeRunId, out, err);
     if (command === 'sfu') return await sfuCommand(parsed as unknown as SfuArgs);
+    if (command === 'clock') return await clockCommand(parsed as unknown as ClockArgs);
     throw new GlassbenchError('INVALID_INPUT', `unknown command ${command}`);
   } catch (error) {
     return reportError(error);

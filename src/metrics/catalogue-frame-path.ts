@@ -36,7 +36,7 @@ export const FRAME_PATH_METRICS = [
     scope: 'receipt',
     better: 'lower',
     definition:
-      "sentMs (handed to RTP; browsers: captureMs, so encode is in it) -> sfuInMs (the datagram of the frame's first packet read from the SFU's socket, before SRTP). Not reported against an external SFU (target whip/whep), whose stamps are unknown",
+      "sentMs (handed to RTP; browsers: captureMs, so encode is in it) -> sfuInMs (the datagram of the frame's first packet read from the SFU's socket, before SRTP). Against an external target only when it is a glassbench reference SFU whose telemetry is read, its times read into the shard's clock with the estimated offset (summary.clock)",
     tags: FRAME_TAGS,
     field: { record: 'FrameRecord', key: 'uplinkMs' },
     influx: { measurement: 'frame', field: 'uplink_ms' },
@@ -48,7 +48,7 @@ export const FRAME_PATH_METRICS = [
     scope: 'receipt',
     better: 'lower',
     definition:
-      "sfuInMs -> sfuOutMs (the frame's first packet, encrypted, handed to the kernel towards this receiver). Not reported against an external SFU",
+      "sfuInMs -> sfuOutMs (the frame's first packet, encrypted, handed to the kernel towards this receiver). Both ends on the SFU's clock; against an external target only when its telemetry is read",
     tags: FRAME_TAGS,
     field: { record: 'FrameRecord', key: 'sfuMs' },
     influx: { measurement: 'frame', field: 'sfu_ms' },
@@ -59,7 +59,8 @@ export const FRAME_PATH_METRICS = [
     unit: 'ms',
     scope: 'receipt',
     better: 'lower',
-    definition: 'sfuOutMs -> receivedMs. Not reported against an external SFU',
+    definition:
+      "sfuOutMs -> receivedMs. Against an external target only when its telemetry is read (sfuOutMs read into the shard's clock)",
     tags: FRAME_TAGS,
     field: { record: 'FrameRecord', key: 'downlinkMs' },
     influx: { measurement: 'frame', field: 'downlink_ms' },

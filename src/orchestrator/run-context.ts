@@ -11,6 +11,7 @@ import type { NetworkLab } from '../network/links.js';
 import type { AiResultRecord, SpeechOnsetRecord, SubscriptionWindow, UtteranceRecord } from '../protocol/runner-ipc.js';
 import type { Scenario } from '../scenario/types.js';
 import type { SinkFanOut } from '../sinks/fan-out.js';
+import type { ClockSync } from './clock-sync.js';
 import type { FaultLog } from './fault-log.js';
 import type { PeerTracker } from './peer-tracker.js';
 import type { PlannedPeer } from './plan.js';
@@ -67,6 +68,8 @@ export interface RunContext {
   /** when the publishers' timetables ended, ms; 0 before the drain */
   sendingStoppedMs: number;
   sfu: SfuProcess | undefined;
+  /** this shard's clock offset to the SFU's host (set at preflight) */
+  clock: ClockSync | undefined;
   network: NetworkLab | undefined;
   runners: RunnerHandle[];
   /** the run closes its runners and SFU: their exits are expected */

@@ -37,7 +37,7 @@ export function umbrellaHeader(
   head: { runId: string; status: RunSummary['status']; startedMs: number; endedMs: number; rooms: number },
 ): Pick<
   RunSummary,
-  'schemaVersion' | 'runId' | 'status' | 'scenario' | 'environment' | 'startedAt' | 'endedAt' | 'durationMs'
+  'schemaVersion' | 'runId' | 'status' | 'scenario' | 'environment' | 'clock' | 'startedAt' | 'endedAt' | 'durationMs'
 > {
   const { runId, status, startedMs, endedMs } = head;
   return {
@@ -61,6 +61,8 @@ export function umbrellaHeader(
       clockOffsetMs: 0,
       clockUncertaintyMs: 0,
     },
+    // the runs under it measured against one SFU from one host: the first one's clock stands for them
+    ...(first?.clock ? { clock: first.clock } : {}),
     startedAt: new Date(startedMs).toISOString(),
     endedAt: new Date(endedMs).toISOString(),
     durationMs: endedMs - startedMs,

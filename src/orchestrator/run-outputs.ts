@@ -8,6 +8,7 @@ import { join } from 'node:path';
 
 import { judgeBottleneck } from '../metrics/bottleneck.js';
 import { nowMs } from '../metrics/clock.js';
+import { CROSS_HOST_METRICS } from '../metrics/clock-offset.js';
 import type { TrendSummary } from '../metrics/histogram.js';
 import { saturationBrief } from '../metrics/saturation.js';
 import type { LinkCounts } from '../network/links.js';
@@ -15,6 +16,7 @@ import { buildSummary } from '../report/build-summary.js';
 import type { LoadSummary, RunSummary, StartAtSummary } from '../report/summary.js';
 import { InfluxSink } from '../sinks/influx-sink.js';
 import type { InfluxOptions } from '../sinks/types.js';
+import type { ClockSync } from './clock-sync.js';
 import type { Executors } from './executors.js';
 import type { FaultLog } from './fault-log.js';
 import { groupPeerErrors } from './peer-errors.js';
@@ -86,6 +88,7 @@ export async function writeOutputs(ctx: RunContext, input: OutputInput): Promise
     ...(input.ending ? { ending: input.ending } : {}),
   });
   summary.accounting = ctx.collector.accounting.summary();
+  if (ctx.clock) recordClock(ctx, summary);
   summary.saturation = saturation;
   if (ctx.sfu)
     summary.sfu = {
@@ -217,6 +220,30 @@ function bottleneckOf(ctx: RunContext): RunSummary['bottleneck'] {
 
 function countOf(ctx: RunContext, name: string): number {
   return (ctx.series.summaries()[name] as { count?: number } | undefined)?.count ?? 0;
+}
+
+/**
+ * summary.clock (and the two environment fields older readers know), and a note for each cross-host stage whose
+ * clock uncertainty is over 10% of its median.
+ */
+function recordClock(ctx: RunContext, summary: RunSummary): void {
+  const medians: Record<string, number | null | undefined> = {};
+  for (const metric of CROSS_HOST_METRICS) medians[metric] = (summary.metrics[metric] as TrendSummary | undefined)?.p50;
+  const measured = ctx.holdStartMs > 0 && ctx.sendingStoppedMs > 0;
+  const clock = (ctx.clock as ClockSync).summary(
+    medians,
+    measured ? { fromMs: ctx.collector.measureFromMs, toMs: ctx.sendingStoppedMs } : undefined,
+  );
+  summary.clock = clock;
+  summary.environment.clockOffsetMs = clock.offsetMs;
+  summary.environment.clockUncertaintyMs = clock.uncertaintyMs;
+  if (clock.method === 'unknown' && clock.note) summary.notes.push(`clock: ${clock.note}`);
+  for (const m of clock.uncertainMetrics)
+    summary.notes.push(
+      m.uncertaintyMs === null
+        ? `clock: ${m.metric} (median ${m.p50Ms.toFixed(2)} ms) crosses hosts and the clock offset is unknown: do not trust it`
+        : `clock: ${m.metric} (median ${m.p50Ms.toFixed(2)} ms) may be off by up to ${m.uncertaintyMs.toFixed(3)} ms (the clock offset's uncertainty, over 10% of its median)`,
+    );
 }
 
 /** Says in the notes (and so on the console) when the AI hook dropped or failed frames, and why. */

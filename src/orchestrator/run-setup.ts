@@ -77,6 +77,7 @@ export function createRunContext(
     holdStartMs: 0,
     sendingStoppedMs: 0,
     sfu: undefined,
+    clock: undefined,
     network: undefined,
     runners: [],
     closing: false,

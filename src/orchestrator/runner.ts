@@ -16,12 +16,14 @@ import { type LinkCounts, NetworkLab } from '../network/links.js';
 import type { LoadSummary, StartAtSummary } from '../report/summary.js';
 import type { NetworkProfile } from '../scenario/types.js';
 import type { InfluxSink } from '../sinks/influx-sink.js';
+import { ClockSync } from './clock-sync.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { CONNECTS_IN_FLIGHT_PER_RUNNER, Executors } from './executors.js';
 import { abortOnFailReason, holdTick } from './hold-tick.js';
 import { connectPublishers, connectSubscriber } from './peer-connections.js';
 import { type PlannedRunner, planRun } from './plan.js';
 import { checkRequirements } from './preflight-checks.js';
+import { connectRemoteSfu } from './remote-sfu.js';
 import type { RunContext } from './run-context.js';
 import { type RunEnding, writeOutputs } from './run-outputs.js';
 import { createRunContext } from './run-setup.js';
@@ -155,13 +157,23 @@ class Run {
           ctx.faults.record(what, ctx.peers.joinedPeers(), true);
         },
       );
+      // one clock for the shard and its SFU: their times subtract as they are
+      ctx.clock = ClockSync.sameHost();
       this.telemetryClient = await connectTelemetry(ctx.sfu.baseUrl, undefined, (record) =>
         ctx.telemetry.onRecord(record),
       );
     } else {
-      ctx.notes.push(
-        'external SFU: sfuInMs and sfuOutMs are unknown, so uplink_ms, sfu_ms and downlink_ms are not reported',
+      emit({ type: 'phase', phase: 'starting', message: "estimating the clock offset to the SFU's host" });
+      const tags = new Set(ctx.plan.flatMap((p) => (p.publisherTag === undefined ? [] : [p.publisherTag])));
+      const remote = await connectRemoteSfu(
+        scenario,
+        scenario.target,
+        tags,
+        (record) => ctx.telemetry.onRecord(record),
+        ctx.notes,
       );
+      ctx.clock = remote.clock;
+      this.telemetryClient = remote.telemetry;
     }
     const links = ctx.network?.list ?? [];
     ctx.runners = await startRunners(
@@ -313,6 +325,7 @@ class Run {
     await closeRunners(ctx.runners);
     if (ctx.network) this.networkCounts = await ctx.network.close();
     this.telemetryClient?.close();
+    ctx.clock?.stop();
     if (ctx.sfu && !ctx.sfu.exited) this.sfuForwardMs = await fetchForwardStats(ctx.sfu.baseUrl);
     await ctx.sfu?.stop();
     this.harnessSampler.stop();

@@ -7,10 +7,12 @@ export interface TelemetryClient {
   close(): void;
 }
 
+/** `onEnd`: the stream ended without close() (the SFU went away, the connection dropped). */
 export async function connectTelemetry(
   baseUrl: string,
   token: string | undefined,
   onRecord: (record: TelemetryRecord) => void,
+  onEnd?: () => void,
 ): Promise<TelemetryClient> {
   const controller = new AbortController();
   const response = await fetch(`${baseUrl}/telemetry`, {
@@ -37,7 +39,11 @@ export async function connectTelemetry(
         }
       }
     }
-  })().catch(() => undefined); // the stream ends with an abort or when the SFU stops
+  })()
+    .catch(() => undefined) // the stream ends with an abort or when the SFU stops
+    .then(() => {
+      if (!controller.signal.aborted) onEnd?.();
+    });
   return {
     get badLines() {
       return badLines;

@@ -132,6 +132,7 @@ ${data.failedFirst ? `<div class="banner bad" id="failed-first"><b>First budget 
 ${rows ? `<table id="thresholds"><tr><th>metric</th><th>budget</th><th>actual</th><th>verdict</th></tr>${rows}</table>` : '<p>none</p>'}
 ${rateTable ? `<h2>Rates</h2>${rateTable}` : ''}
 ${table ? `<h2>Variants side by side</h2>${table}` : ''}
+${data.clock ? clockSection(data.clock) : ''}
 <h2>Latency distribution (CDF)</h2><div id="cdfs"></div>
 ${capacityTable ? `<h2>Capacity</h2>${capacityTable}<div id="capacity"></div>` : ''}
 <h2>Latency over time</h2><div id="time"></div>
@@ -148,6 +149,18 @@ ${pageScript}</script>
 }
 
 /** The knee, or the harness limit that ended the search before one (its reasons are in the saturated banner). */
+/** Each shard's clock offset to the SFU's host, and the stages its uncertainty makes doubtful. */
+function clockSection(clock: NonNullable<ReportData['clock']>): string {
+  const ms = (v: number | null): string => (v === null ? 'unknown' : `${v.toFixed(3)} ms`);
+  const rows = clock.shards
+    .map(
+      (c) =>
+        `<tr><td>${escapeHtml(c.shard || 'this run')}</td><td>${escapeHtml(c.method)}</td><td>${c.offsetMs >= 0 ? '+' : ''}${c.offsetMs.toFixed(3)} ms</td><td>${ms(c.uncertaintyMs)}</td><td>${c.samples}</td><td>${c.uncertain.map((u) => `${escapeHtml(u.metric)} (median ${u.p50Ms.toFixed(2)} ms, +/- ${ms(u.uncertaintyMs)})`).join(', ') || 'none'}</td></tr>`,
+    )
+    .join('');
+  return `<h2>Clock</h2><table id="clock"><tr><th>shard</th><th>method</th><th>offset</th><th>uncertainty</th><th>exchanges</th><th>clock-uncertain stages</th></tr>${rows}</table><p class="small">offset: the shard's clock minus the SFU host's; SFU times are read as sfu + offset. A cross-host stage (uplink_ms, downlink_ms, asr_ms) whose uncertainty is over 10% of its median is clock-uncertain, and marked so in the charts.</p>`;
+}
+
 function kneeParagraph(c: NonNullable<ReportData['capacity']>): string {
   const limit = c.harnessLimit;
   if (limit && c.firstFailure === null) {

@@ -18,7 +18,7 @@ import { GlassbenchError } from '../errors.js';
 import { ACCOUNTING_FIELDS } from '../sinks/influx-sink.js';
 import { writeReport } from './html.js';
 import { mergeShards } from './shard-merge.js';
-import { type RunStatus, type RunSummary, SUMMARY_SCHEMA_VERSION } from './summary.js';
+import { type ClockSummary, type RunStatus, type RunSummary, SUMMARY_SCHEMA_VERSION } from './summary.js';
 
 export async function rebuildFromInflux(reader: InfluxReader, testid: string, outDir: string): Promise<string> {
   const where = `testid = ${literal(testid)}`;
@@ -49,6 +49,7 @@ export async function rebuildFromInflux(reader: InfluxReader, testid: string, ou
     processRows: await reader.query(`SELECT * FROM process WHERE ${where}`),
   });
   const accountingRows = await reader.query(`SELECT * FROM accounting WHERE ${where}`);
+  const clocks = clocksByShard(await reader.query(`SELECT * FROM clock WHERE ${where}`));
   const { shards, sharded, metrics } = merged;
   const first = summaryRows[0] ?? {};
   const statuses = summaryRows.map((row) => String(row['status'] ?? 'passed'));
@@ -119,7 +120,18 @@ export async function rebuildFromInflux(reader: InfluxReader, testid: string, ou
           .map((row) => [String(row['metric']), Number(row['count'] ?? 0)]),
       ),
       saturated: summaryRows.some((row) => row['shard'] === shard && row['saturated'] === true),
+      ...(clocks.has(shard) ? { clock: clocks.get(shard) as ClockSummary } : {}),
     }));
+    for (const [shard, clock] of clocks)
+      if (clock.uncertainMetrics.length > 0)
+        summary.notes.push(
+          `clock: shard ${shard} (${clock.method}, +/- ${clock.uncertaintyMaxMs ?? 'unknown'} ms): ${clock.uncertainMetrics.map((m) => m.metric).join(', ')} clock-uncertain (uncertainty over 10% of that shard's median)`,
+        );
+  } else if (clocks.has('')) {
+    const clock = clocks.get('') as ClockSummary;
+    summary.clock = clock;
+    summary.environment.clockOffsetMs = clock.offsetMs;
+    summary.environment.clockUncertaintyMs = clock.uncertaintyMs;
   }
   await mkdir(outDir, { recursive: true });
   const all = [...records, ...speech];
@@ -129,4 +141,21 @@ export async function rebuildFromInflux(reader: InfluxReader, testid: string, ou
   );
   await writeFile(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return writeReport(outDir);
+}
+
+/** Each shard's summary.clock from its `clock` point ('' for a run without shards); a point that does not parse is left out. */
+function clocksByShard(rows: Record<string, unknown>[]): Map<string, ClockSummary> {
+  const out = new Map<string, ClockSummary>();
+  for (const row of rows) {
+    const json = row['summary_json'];
+    if (typeof json !== 'string') continue;
+    try {
+      const clock = JSON.parse(json) as ClockSummary;
+      if (typeof clock.method === 'string' && typeof clock.offsetMs === 'number')
+        out.set(typeof row['shard'] === 'string' ? row['shard'] : '', clock);
+    } catch {
+      // written by something else: this shard's clock stays unknown in the merge
+    }
+  }
+  return out;
 }

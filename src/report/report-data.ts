@@ -43,6 +43,19 @@ export interface SeriesData {
 
 export interface ReportData {
   title: string;
+  /** cross-host stages whose clock uncertainty is over 10% of their median, in this run or any of its shards */
+  uncertainMetrics?: string[];
+  /** each shard's clock offset to the SFU's host (one entry, shard '', for a run without shards) */
+  clock?: {
+    shards: {
+      shard: string;
+      method: string;
+      offsetMs: number;
+      uncertaintyMs: number | null;
+      samples: number;
+      uncertain: { metric: string; p50Ms: number; uncertaintyMs: number | null }[];
+    }[];
+  };
   runId: string;
   status: string;
   saturated: boolean;
@@ -289,7 +302,25 @@ export async function reportData(dir: string): Promise<ReportData> {
     thresholds,
     groups: [],
     rates: [],
+    uncertainMetrics: [],
   };
+  const clocks = [
+    ...(summary.clock ? [{ shard: '', clock: summary.clock }] : []),
+    ...(summary.shards ?? []).flatMap((s) => (s.clock ? [{ shard: s.shard, clock: s.clock }] : [])),
+  ];
+  if (clocks.length > 0) {
+    data.clock = {
+      shards: clocks.map(({ shard, clock }) => ({
+        shard,
+        method: clock.method,
+        offsetMs: clock.offsetMs,
+        uncertaintyMs: clock.uncertaintyMs,
+        samples: clock.samples,
+        uncertain: clock.uncertainMetrics,
+      })),
+    };
+    data.uncertainMetrics = [...new Set(clocks.flatMap(({ clock }) => clock.uncertainMetrics.map((m) => m.metric)))];
+  }
   const addRates = (group: string, metrics: RunSummary['metrics']): void => {
     for (const [metric, m] of Object.entries(metrics))
       if (isRateSummary(m)) data.rates.push({ group, metric, count: m.count, hits: m.hits, rate: m.rate });

@@ -160,6 +160,35 @@ export interface CapacitySummary {
   headline: string;
 }
 
+/** How a shard learned its clock's offset to the SFU's host (src/orchestrator/clock-sync.ts). */
+export type ClockMethod = 'same-host' | 'sfu-endpoint' | 'time-host' | 'unknown';
+
+/** `summary.clock` (docs/outputs.md). */
+export interface ClockSummary {
+  method: ClockMethod;
+  /** this shard's clock minus the SFU host's, ms: an SFU time reads in the shard's clock as sfu + offsetMs */
+  offsetMs: number;
+  /** the true offset lies within offsetMs +/- this at the end of the run, ms; null when unknown */
+  uncertaintyMs: number | null;
+  /** the largest uncertainty of the estimate in force over the measured window: what each corrected time may be off by, ms */
+  uncertaintyMaxMs: number | null;
+  /** the clock's smallest step, part of every uncertainty, ms */
+  resolutionMs: number;
+  /** the clock endpoint asked (`sfu-endpoint`, `time-host`) */
+  source?: string;
+  /** exchanges answered, and failed */
+  samples: number;
+  failed: number;
+  /** bursts that gave an estimate (one at preflight, one every few seconds after), and their offsets' range, ms */
+  estimates: number;
+  offsetMinMs: number;
+  offsetMaxMs: number;
+  /** cross-host stage metrics (uplink_ms, downlink_ms, asr_ms) whose uncertainty is over 10% of their median */
+  uncertainMetrics: { metric: string; p50Ms: number; uncertaintyMs: number | null }[];
+  /** why the offset is unknown, or what the last failed exchange said */
+  note?: string;
+}
+
 export interface RunSummary {
   schemaVersion: number;
   runId: string;
@@ -180,10 +209,12 @@ export interface RunSummary {
     platform: string;
     cpus: number;
     cpuModel: string;
-    /** all processes of this run share the host clock */
+    /** kept for older readers: `clock.offsetMs` and `clock.uncertaintyMs` (null: unknown) */
     clockOffsetMs: number;
-    clockUncertaintyMs: number;
+    clockUncertaintyMs: number | null;
   };
+  /** this run's (shard's) clock offset to the SFU's host, and the stage metrics its uncertainty makes doubtful */
+  clock?: ClockSummary;
   startedAt: string;
   endedAt: string;
   durationMs: number;
@@ -253,7 +284,14 @@ export interface RunSummary {
   /** failures during the run (a peer runner, a browser or the SFU died): when, what, which peers, what it cost */
   faults?: { atMs: number; what: string; peers: string[]; fatal: boolean; cost: string }[];
   /** a merged sharded run (`report --influx --testid`): each shard's frame points and counters */
-  shards?: { shard: string; frames: number; metrics: Record<string, number>; saturated?: boolean }[];
+  shards?: {
+    shard: string;
+    frames: number;
+    metrics: Record<string, number>;
+    saturated?: boolean;
+    /** the shard's own clock offset and uncertainty (its `clock` point) */
+    clock?: ClockSummary;
+  }[];
   /** this run is shard `index` of `count` (`--shard`): only its rooms */
   shard?: { index: number; count: number };
   /** `--start-at`: the instant the hold was to start at, and how the wait for it went */

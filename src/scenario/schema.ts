@@ -182,6 +182,13 @@ export const scenarioSchema = {
     duration,
     // `reference` or { whip, whep, token }: checked in validate.ts for a clearer message than oneOf gives
     target: { type: ['string', 'object'] },
+    // a time host (`glassbench clock`) beside an SFU with no /clock of its own
+    clock: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['host'],
+      properties: { host: { type: 'string', pattern: '^https?://[^\\s]+$' } },
+    },
     rooms: { ...positiveInteger, maximum: 10_000 },
     runners: { ...positiveInteger, maximum: 64 },
     connectTimeout: duration,

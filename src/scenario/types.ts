@@ -70,7 +70,19 @@ export interface PeerGroup {
 }
 
 /** Where peers publish and subscribe. `{room}` in a URL is replaced by the room id. */
-export type Target = { type: 'reference' } | { type: 'external'; whipUrl: string; whepUrl: string; token?: string };
+export type Target =
+  | { type: 'reference' }
+  | {
+      type: 'external';
+      whipUrl: string;
+      whepUrl: string;
+      token?: string;
+      /**
+       * where a remote reference SFU serves `/telemetry` and `/clock` (its base URL); false: read none. Default
+       * (absent): the WHIP URL's origin, if its `/clock` answers like a glassbench SFU's
+       */
+      telemetry?: string | false;
+    };
 
 /**
  * How the scenario sets up the SFU under test: the reference SFU's calibration knobs (its server-side options are
@@ -113,6 +125,11 @@ export interface Scenario {
   executor: Executor;
   /** link impairment for every peer group without its own */
   network?: NetworkProfile;
+  /**
+   * a time host beside an SFU that serves no `/clock` of its own (`glassbench clock` on the SFU's machine): the
+   * base URL the shard's clock offset is estimated against; default: the SFU's own `/clock`
+   */
+  clock?: { hostUrl: string };
   /** the AI hook (docs/architecture.md); `placement: none` when the scenario has no `ai` block */
   ai: AiOptions;
   /**

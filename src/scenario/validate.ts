@@ -107,8 +107,8 @@ function toTarget(problems: Problems, value: RawScenario['target']): Target {
   }
   const raw = value;
   for (const key of Object.keys(raw)) {
-    if (!['whip', 'whep', 'token'].includes(key))
-      problems.add(['target', key], unknownKey(key, ['whip', 'whep', 'token']), { key: true });
+    if (!['whip', 'whep', 'token', 'telemetry'].includes(key))
+      problems.add(['target', key], unknownKey(key, ['whip', 'whep', 'token', 'telemetry']), { key: true });
   }
   for (const key of ['whip', 'whep']) {
     const url = raw[key];
@@ -118,8 +118,16 @@ function toTarget(problems: Problems, value: RawScenario['target']): Target {
   }
   if (raw['token'] !== undefined && typeof raw['token'] !== 'string')
     problems.add(['target', 'token'], 'must be a string');
+  const telemetry = raw['telemetry'];
+  if (
+    telemetry !== undefined &&
+    telemetry !== false &&
+    (typeof telemetry !== 'string' || !/^https?:\/\/[^\s]+$/.test(telemetry))
+  )
+    problems.add(['target', 'telemetry'], `must be the SFU's http(s) base URL or false, got ${show(telemetry)}`);
   const target: Target = { type: 'external', whipUrl: String(raw['whip']), whepUrl: String(raw['whep']) };
   if (typeof raw['token'] === 'string') target.token = raw['token'];
+  if (telemetry === false || typeof telemetry === 'string') target.telemetry = telemetry;
   return target;
 }
 
@@ -332,6 +340,11 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
       "a remote browser is outside the run's network namespaces: its peers cannot be impaired",
     );
   }
+  if (raw.clock !== undefined && target.type === 'reference')
+    problems.add(
+      ['clock', 'host'],
+      "the built-in SFU shares this host's clock: a time host applies to an external target",
+    );
   const connectTimeoutMs = durationAt(problems, raw, 'connectTimeout', [], 15_000);
   const warmupMs = durationAt(problems, raw, 'warmup', [], 0);
   if (problems.list.length > 0) {
@@ -365,6 +378,7 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
     executor,
     ...(network ? { network } : {}),
     ai: aiOptions,
+    ...(typeof raw.clock?.host === 'string' ? { clock: { hostUrl: raw.clock.host } } : {}),
     ...(variants.length > 0 ? { variants, rounds: raw.rounds ?? 1, order: raw.order ?? 'interleaved' } : {}),
     sourcePath: doc.file,
   };

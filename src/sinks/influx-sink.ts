@@ -223,6 +223,15 @@ export class InfluxSink implements Sink {
       for (const field of ACCOUNTING_FIELDS) point.intField(field, a[field]);
       this.enqueue(point.booleanField('holds', a.holds).timestamp(timestamp));
     }
+    // the run's (shard's) clock offset to the SFU's host (measurement `clock`, one point per run or shard): numbers
+    // for a dashboard, and the whole summary.clock as JSON so a merge (`report --influx`) keeps each shard's
+    const clock = summary.clock;
+    if (clock) {
+      const point = this.point('clock').tag('method', clock.method).floatField('offset_ms', clock.offsetMs);
+      if (clock.uncertaintyMs !== null) point.floatField('uncertainty_ms', clock.uncertaintyMs);
+      point.intField('samples', clock.samples).intField('uncertain_metrics', clock.uncertainMetrics.length);
+      this.enqueue(point.stringField('summary_json', JSON.stringify(clock)).timestamp(timestamp));
+    }
     // each process's usage (measurement `process`): what `report --influx` needs to show CPU per process of
     // every shard, as no per-second CPU point is written
     for (const [name, usage] of Object.entries(summary.processes ?? {})) {

@@ -111,6 +111,13 @@ peers:
       readFrames(shardDirs[0] as string).length + readFrames(shardDirs[1] as string).length,
     );
     expect(summary.shards?.map((s) => s.shard)).toEqual(['1/2', '2/2']);
+    // each shard read the SFU's telemetry (its own frames only) and kept its clock through InfluxDB
+    expect(summary.shards?.map((s) => s.clock?.method)).toEqual(['sfu-endpoint', 'sfu-endpoint']);
+    expect(summary.shards?.map((s) => s.clock?.offsetMs)).toEqual(shards.map((s) => s.clock?.offsetMs));
+    expect(count(summary, 'sfu_ms')).toBe(
+      count(shards[0] as RunSummary, 'sfu_ms') + count(shards[1] as RunSummary, 'sfu_ms'),
+    );
+    expect(count(shards[1] as RunSummary, 'sfu_ms')).toBe(count(shards[1] as RunSummary, 'frame_latency_ms'));
     // saturated is any shard's; Rates add count and hits; CPU merges both shards' samples (from their
     // summaries), each shard's processes are kept apart; synthetic receivers' packet loss comes from the
     // webrtc points of both shards

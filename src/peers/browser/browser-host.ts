@@ -16,6 +16,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
 import { GlassbenchError } from '../../errors.js';
 import { utteranceCacheDir, UTTERANCES } from '../../media/utterances.js';
+import { clockSkewMs } from '../../metrics/clock.js';
 import { projectRoot } from '../../project-paths.js';
 
 /** the installed @vladmandic/face-api package (its dist/ and model/ folders) */
@@ -141,6 +142,12 @@ export class BrowserHost {
     if (!this.browser) throw new GlassbenchError('RUN_FAILED', 'the browser did not start');
     const page = await this.browser.newPage();
     await page.goto(`${this.origin}/`);
+    // the test aid GLASSBENCH_TEST_CLOCK_SKEW_MS reaches the page's clock too (src/browser/page/clock.ts)
+    const skewMs = clockSkewMs();
+    if (skewMs !== 0)
+      await page.evaluate((ms: number) => {
+        (globalThis as { glassbenchClockSkewMs?: number }).glassbenchClockSkewMs = ms;
+      }, skewMs);
     await page.addScriptTag({ path: this.bundlePath });
     return page;
   }

@@ -56,6 +56,11 @@ function budgetsOf(data: ReportPageData, metric: string): number[] {
   return [...new Set(data.groups.flatMap((g) => (g.cdfs.find((c) => c.metric === metric) || { budgets: [] }).budgets))];
 }
 
+/** ` (clock-uncertain)` after a stage whose clock uncertainty is over 10% of its median (summary.clock). */
+function clockMark(data: ReportPageData, metric: string): string {
+  return (data.uncertainMetrics || []).indexOf(metric) >= 0 ? ' (clock-uncertain)' : '';
+}
+
 function drawCdfs(data: ReportPageData): void {
   const metrics = [...new Set(data.groups.flatMap((g) => g.cdfs.map((c) => c.metric)))];
   for (const metric of metrics) {
@@ -73,7 +78,7 @@ function drawCdfs(data: ReportPageData): void {
         });
     });
     for (const b of budgetsOf(data, metric)) datasets.push(line('budget ' + b + ' ms', [b, 0], [b, 1], BUDGET));
-    draw(canvasIn('cdfs', metric + ' (CDF)'), {
+    draw(canvasIn('cdfs', metric + clockMark(data, metric) + ' (CDF)'), {
       type: 'line',
       data: { datasets },
       options: {
@@ -279,7 +284,7 @@ function drawWaterfall(data: ReportPageData): void {
   const stages = [...new Set(data.groups.flatMap((g) => g.waterfall.map((w) => w.stage)))];
   const labels = data.groups.flatMap((g) => [g.name + ' p50', g.name + ' p95']);
   const datasets: BarDataset[] = stages.map((stage, i) => ({
-    label: stage,
+    label: stage + clockMark(data, stage),
     backgroundColor: color(i),
     data: data.groups.flatMap((g) => {
       const w = g.waterfall.find((x) => x.stage === stage);

@@ -6,6 +6,8 @@
  */
 export interface ReportPageData {
   headline: string;
+  /** cross-host stages whose clock uncertainty is over 10% of their median (summary.clock): marked in the charts */
+  uncertainMetrics?: string[];
   groups: {
     name: string;
     cdfs: { metric: string; points: [number, number][]; budgets: number[] }[];
