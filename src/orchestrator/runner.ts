@@ -67,10 +67,10 @@ class Run {
   /** set when a threshold with abortOnFail failed: the run ends early, as a threshold failure */
   private thresholdAbort: string | undefined;
   /**
-   * The one place the `--start-at` barrier reads "now". Shards on several hosts wait on one instant, so this is
-   * the clock to correct: set it to the host clock plus the estimated offset to the SFU host once known.
+   * The one place the `--start-at` barrier reads "now": the SFU host's (or time host's) clock, as this shard
+   * estimates it (local = remote + offsetMs), so shards on hosts whose clocks disagree still start together.
    */
-  private startClockMs: () => number = nowMs;
+  private readonly startClockMs = (): number => nowMs() - (this.ctx.clock?.offsetMs ?? 0);
   private startAt: StartAtSummary | undefined;
 
   constructor(private readonly options: RunOptions) {
