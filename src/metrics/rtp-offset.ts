@@ -20,8 +20,13 @@ export const MIN_RUN = 4;
 const MAX_MISMATCHES = 3;
 /** sent records kept per publisher (about 20 s at 30 fps) */
 const SENT_MEMORY = 600;
-/** receipts held per subscription while its offset is unknown */
+/** receipts held per subscription while its offset is unknown (older ones are given up) */
 const MAX_PENDING = 64;
+/**
+ * how far past the publisher's newest sent record a mapped timestamp may lie and still be a record on its way
+ * (records cross processes in 100 ms batches), 90 kHz ticks: 5 s
+ */
+const MAX_AHEAD_TICKS = 5 * 90_000;
 
 /** What the learner needs of a receipt without a frame id. */
 export interface OffsetReceipt {
@@ -37,23 +42,43 @@ interface SubscriptionState<R> {
   pending: R[];
 }
 
+/** One publisher's recent sent frames: size by RTP timestamp (in sending order), timestamps by size. */
+interface SentFrames {
+  byTs: Map<number, number>;
+  bySize: Map<number, number[]>;
+  newestTs: number;
+}
+
+/** Serial-number arithmetic (RFC 1982): is timestamp `a` after `b`, timestamps wrapping at 2^32? */
+const after = (a: number, b: number): boolean => ((a - b) | 0) > 0;
+
 export class RtpOffsetLearner<R extends OffsetReceipt> {
-  /** per publisher tag: bytes of each sent frame by its RTP timestamp, in sending order */
-  private readonly sent = new Map<number, Map<number, number>>();
+  /** per publisher tag */
+  private readonly sent = new Map<number, SentFrames>();
   private readonly subs = new Map<string, SubscriptionState<R>>();
-  /** per publisher tag: the timestamp of its latest sent record */
-  private readonly newest = new Map<number, number>();
+  /** receipts pushed out of a full hold, to be given up */
+  private dropped: R[] = [];
 
   /** A publisher's sent record (its RTP timestamp and VP8 frame size). */
   addSent(publisherTag: number, rtpTs: number, bytes: number): void {
-    let byTs = this.sent.get(publisherTag);
-    if (!byTs) {
-      byTs = new Map();
-      this.sent.set(publisherTag, byTs);
+    const ts = rtpTs >>> 0;
+    let frames = this.sent.get(publisherTag);
+    if (!frames) {
+      frames = { byTs: new Map(), bySize: new Map(), newestTs: ts };
+      this.sent.set(publisherTag, frames);
     }
-    byTs.set(rtpTs >>> 0, bytes);
-    this.newest.set(publisherTag, rtpTs >>> 0);
-    if (byTs.size > SENT_MEMORY) byTs.delete(byTs.keys().next().value as number);
+    if (frames.byTs.has(ts)) return;
+    frames.byTs.set(ts, bytes);
+    frames.newestTs = ts;
+    const sameSize = frames.bySize.get(bytes);
+    if (sameSize) sameSize.push(ts);
+    else frames.bySize.set(bytes, [ts]);
+    if (frames.byTs.size <= SENT_MEMORY) return;
+    const [oldestTs, oldestBytes] = frames.byTs.entries().next().value as [number, number];
+    frames.byTs.delete(oldestTs);
+    const list = frames.bySize.get(oldestBytes);
+    list?.shift(); // the oldest of its size too: both are in sending order
+    if (list?.length === 0) frames.bySize.delete(oldestBytes);
   }
 
   /** The learned offset of a subscription (receiver timestamp - publisher timestamp, mod 2^32). */
@@ -91,36 +116,36 @@ export class RtpOffsetLearner<R extends OffsetReceipt> {
       // the usual case, an SFU that keeps the publisher's timestamps: a sent record at the receipt's own timestamp
       // (of its size, when known) names it at once. A rewritten timeline lands on one only by chance (its random
       // offset a multiple of the frame interval within the sent memory: about 1e-6 per subscription)
-      const direct = this.sent.get(publisherTag)?.get(receipt.rtpTs >>> 0);
+      const direct = this.sent.get(publisherTag)?.byTs.get(receipt.rtpTs >>> 0);
       if (direct !== undefined && (receipt.frameBytes === undefined || direct === receipt.frameBytes)) {
         state.offset = 0;
         return receipt.rtpTs >>> 0;
       }
     }
     state.pending.push(receipt);
-    if (state.pending.length > MAX_PENDING) state.pending.shift();
+    if (state.pending.length > MAX_PENDING) this.dropped.push(state.pending.shift() as R);
     return undefined;
   }
 
   /**
-   * Does a receipt fit the sent record at `publisherTs`? `mismatch`: a record of another size, or none where the
-   * publisher's records (in sending order) have passed that timestamp; `unknown`: no size to compare, or the
-   * record may still come.
+   * Does a receipt fit the sent record at `publisherTs`? `mismatch`: a record of another size, none where the
+   * publisher's records (in sending order) have passed that timestamp, or a timestamp too far ahead of them to be
+   * a record on its way; `unknown`: no size to compare, or the record may still come.
    */
   private check(
     publisherTag: number,
     publisherTs: number,
     frameBytes: number | undefined,
   ): 'match' | 'mismatch' | 'unknown' {
-    const byTs = this.sent.get(publisherTag);
-    if (!byTs || frameBytes === undefined) return 'unknown';
-    const bytes = byTs.get(publisherTs);
+    const frames = this.sent.get(publisherTag);
+    if (!frames || frameBytes === undefined) return 'unknown';
+    const bytes = frames.byTs.get(publisherTs);
     if (bytes !== undefined) return bytes === frameBytes ? 'match' : 'mismatch';
-    const oldest = byTs.keys().next().value as number;
-    const newest = this.newest.get(publisherTag) as number;
-    // serial-number arithmetic (RFC 1982): timestamps wrap at 2^32
-    const after = (a: number, b: number): boolean => ((a - b) | 0) > 0;
-    return after(publisherTs, oldest) && after(newest, publisherTs) ? 'mismatch' : 'unknown';
+    const oldestTs = frames.byTs.keys().next().value as number;
+    if (after(publisherTs, oldestTs) && after(frames.newestTs, publisherTs)) return 'mismatch';
+    return after(publisherTs, frames.newestTs) && (publisherTs - frames.newestTs) >>> 0 > MAX_AHEAD_TICKS
+      ? 'mismatch'
+      : 'unknown';
   }
 
   /** A frame the receiver named itself (a marker) and the publisher's timestamp of it: the offset directly. */
@@ -149,7 +174,7 @@ export class RtpOffsetLearner<R extends OffsetReceipt> {
   }
 
   /** The offset under which a run of MIN_RUN held receipts (oldest first) fits the sent records. */
-  private fit(pending: readonly R[], sent: ReadonlyMap<number, number>): number | undefined {
+  private fit(pending: readonly R[], sent: SentFrames): number | undefined {
     for (let start = 0; start + MIN_RUN <= pending.length; start += 1) {
       const offset = this.fitRun(pending.slice(start, start + MIN_RUN), sent);
       if (offset !== undefined) return offset;
@@ -158,16 +183,18 @@ export class RtpOffsetLearner<R extends OffsetReceipt> {
   }
 
   /** The one offset under which every receipt of `run` fits the sent records, if there is exactly one. */
-  private fitRun(run: readonly R[], sent: ReadonlyMap<number, number>): number | undefined {
+  private fitRun(run: readonly R[], sent: SentFrames): number | undefined {
     // the SFU kept the publisher's timestamps: every receipt of the run has a sent record at its own timestamp
-    if (run.every((r) => sent.has(r.rtpTs >>> 0))) return 0;
+    if (run.every((r) => sent.byTs.has(r.rtpTs >>> 0))) return 0;
     const anchor = run[0] as R;
     if (anchor.frameBytes === undefined) return undefined;
     let found: number | undefined;
-    for (const [publisherTs, bytes] of sent) {
-      if (bytes !== anchor.frameBytes) continue;
+    // only the sent frames of the anchor's size can be its frame
+    for (const publisherTs of sent.bySize.get(anchor.frameBytes) ?? []) {
       const offset = (anchor.rtpTs - publisherTs) >>> 0;
-      const fits = run.every((r) => r.frameBytes !== undefined && sent.get((r.rtpTs - offset) >>> 0) === r.frameBytes);
+      const fits = run.every(
+        (r) => r.frameBytes !== undefined && sent.byTs.get((r.rtpTs - offset) >>> 0) === r.frameBytes,
+      );
       if (!fits) continue;
       if (found !== undefined && found !== offset) return undefined; // two offsets fit: wait for more frames
       found = offset;
@@ -177,7 +204,8 @@ export class RtpOffsetLearner<R extends OffsetReceipt> {
 
   /** Every receipt still held (the run ends: their offsets were never learned). */
   drain(): R[] {
-    const out: R[] = [];
+    const out: R[] = this.dropped;
+    this.dropped = [];
     for (const state of this.subs.values()) {
       out.push(...state.pending);
       state.pending = [];
@@ -185,9 +213,10 @@ export class RtpOffsetLearner<R extends OffsetReceipt> {
     return out;
   }
 
-  /** Receipts held longer than wanted (the oldest first): `isOld` says which. */
+  /** Receipts held longer than wanted (the oldest first; `isOld` says which), and those a full hold pushed out. */
   expire(isOld: (receipt: R) => boolean): R[] {
-    const out: R[] = [];
+    const out: R[] = this.dropped;
+    this.dropped = [];
     for (const state of this.subs.values()) {
       while (state.pending.length > 0 && isOld(state.pending[0] as R)) out.push(state.pending.shift() as R);
     }

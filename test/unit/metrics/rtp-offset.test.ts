@@ -70,4 +70,37 @@ describe('RtpOffsetLearner', () => {
     feed(10, 30, 1_000_000 - 21_000 + 5);
     expect(learner.offsetOf('S')).toBe(1_000_000 - 21_000 + 5);
   });
+
+  it('learns again when the SFU moves its timeline far ahead (no sent record can be that new)', () => {
+    const learner = new RtpOffsetLearner<OffsetReceipt>();
+    const frames = publisherFrames(60, 0xffff_0000);
+    for (const f of frames) learner.addSent(7, f.rtpTs, f.bytes);
+    const feed = (from: number, to: number, offset: number): void => {
+      for (const f of frames.slice(from, to)) {
+        learner.map('S', 7, { rtpTs: (f.rtpTs + offset) >>> 0, frameBytes: f.bytes });
+        learner.learn('S', 7);
+      }
+    };
+    feed(0, 10, 5);
+    expect(learner.offsetOf('S')).toBe(5);
+    feed(10, 30, 5 + 60 * 90_000); // a minute ahead
+    expect(learner.offsetOf('S')).toBe(5 + 60 * 90_000);
+  });
+
+  it('gives up, rather than forgets, receipts pushed out of a full hold, and forgets old sent frames of every size', () => {
+    const learner = new RtpOffsetLearner<OffsetReceipt>();
+    for (let i = 0; i < 100; i += 1) learner.map('S', 7, { rtpTs: i * 3000, frameBytes: 10 });
+    const given = learner.expire(() => false);
+    expect(given).toHaveLength(100 - 64);
+    expect(learner.drain()).toHaveLength(64);
+    // 1000 sent frames, each its own size: only the newest 600 are kept, so only they can be fitted
+    for (let i = 0; i < 1000; i += 1) learner.addSent(8, i * 3000, 500 + i);
+    const receipts = (first: number): OffsetReceipt[] =>
+      [0, 1, 2, 3].map((k) => ({ rtpTs: ((first + k) * 3000 + 77) >>> 0, frameBytes: 500 + first + k }));
+    for (const r of receipts(0)) learner.map('T', 8, r);
+    expect(learner.learn('T', 8)).toEqual([]);
+    for (const r of receipts(500)) learner.map('U', 8, r);
+    expect(learner.learn('U', 8).map((h) => h.publisherTs)).toEqual([1500000, 1503000, 1506000, 1509000]);
+    expect(learner.offsetOf('U')).toBe(77);
+  });
 });
