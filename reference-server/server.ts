@@ -57,6 +57,7 @@ export class ReferenceServer {
       forwardTrend: this.forwardTrend,
       addDelayMs: options.addDelayMs ?? 0,
       burnCpuMsPerFrame: options.burnCpuMsPerFrame ?? 0,
+      rewriteRtp: options.rewriteRtp === true,
       connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
     };
@@ -311,6 +312,7 @@ export class ReferenceServer {
       sessions,
       addDelayMs: this.ctx.addDelayMs,
       burnCpuMsPerFrame: this.ctx.burnCpuMsPerFrame,
+      rewriteRtp: this.ctx.rewriteRtp,
     };
     if (this.ctx.ai)
       health['ai'] = {

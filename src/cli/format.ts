@@ -114,6 +114,12 @@ export function summaryTable(summary: RunSummary): string {
         `frames expected at receivers ${a.expected} = received ${a.received} + late ${a.late} + lost ${a.lost}${a.holds ? '' : ' (DOES NOT ADD UP)'}${extra.length > 0 ? `; ${extra.join('; ')}` : ''}`,
       );
     }
+    const identity = summary.identity;
+    if (identity && identity.subscriptions.length > 0) {
+      // how frames were named: through an SFU that rewrites RTP the methods change, and a reader should know
+      const methods = Object.entries(identity.methods).map(([method, n]) => `${method} ${n}`);
+      lines.push(`frames named by ${methods.join(', ') || 'nothing'}; identity lost ${identity.identityLost}`);
+    }
   }
   if (summary.clock && !summary.variants) lines.push(clockLine(summary.clock));
   const thresholdLines: string[] = [];

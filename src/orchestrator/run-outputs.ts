@@ -89,6 +89,7 @@ export async function writeOutputs(ctx: RunContext, input: OutputInput): Promise
   });
   summary.accounting = ctx.collector.accounting.summary();
   if (ctx.clock) recordClock(ctx, summary);
+  summary.identity = ctx.collector.identity.summary();
   summary.saturation = saturation;
   if (ctx.sfu)
     summary.sfu = {
