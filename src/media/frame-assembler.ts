@@ -6,12 +6,15 @@
  */
 import { nowMs } from '../metrics/clock.js';
 import type { FrameIdentity } from '../protocol/frame-key.js';
+import { readPayloadIdentity } from './payload-identity.js';
 import { type ExtensionIds, readIdentity } from './rtp-identity.js';
-import { isVp8FrameStart, isVp8Keyframe } from './vp8-synthetic.js';
+import { descriptorLength, isVp8FrameStart, isVp8Keyframe } from './vp8-synthetic.js';
 
 export interface AssembledFrame {
   /** undefined when no packet of the frame carried a readable frame id (counted as identity_lost) */
   id?: FrameIdentity;
+  /** where `id` was read: the frame-id header extension, or the filler bitstream (an SFU stripped the extension) */
+  idMethod?: 'extension' | 'payload';
   captureMs?: number;
   /** the frame's RTP timestamp */
   rtpTs: number;
@@ -21,7 +24,10 @@ export interface AssembledFrame {
   receivedMs: number;
   keyframe: boolean;
   packets: number;
+  /** RTP payload bytes */
   bytes: number;
+  /** the VP8 frame's bytes: RTP payloads without their payload descriptors */
+  frameBytes: number;
 }
 
 interface PendingFrame {
@@ -30,8 +36,10 @@ interface PendingFrame {
   seqs: Set<number>;
   firstPacketMs: number;
   bytes: number;
+  frameBytes: number;
   keyframe: boolean;
   id?: FrameIdentity;
+  idMethod?: 'extension' | 'payload';
   captureMs?: number;
 }
 
@@ -59,23 +67,36 @@ export class FrameAssembler {
     if (this.completed.has(timestamp)) return; // a retransmission of a frame already complete
     let frame = this.pending.get(timestamp);
     if (!frame) {
-      frame = { seqs: new Set(), firstPacketMs: arrivalMs, bytes: 0, keyframe: false };
+      frame = { seqs: new Set(), firstPacketMs: arrivalMs, bytes: 0, frameBytes: 0, keyframe: false };
       this.pending.set(timestamp, frame);
       this.expire(arrivalMs);
     }
     if (frame.seqs.has(sequenceNumber)) return;
     frame.seqs.add(sequenceNumber);
     frame.bytes += packet.payload.length;
+    const descriptorBytes = Math.min(packet.payload.length, descriptorLength(packet.payload));
+    frame.frameBytes += packet.payload.length - descriptorBytes;
+    if (frame.id === undefined || frame.captureMs === undefined) {
+      const identity = readIdentity(packet.header.extensions, this.extensionIds);
+      if (frame.id === undefined && identity.id) {
+        frame.id = identity.id;
+        frame.idMethod = 'extension';
+      }
+      frame.captureMs ??= identity.captureMs;
+    }
     if (isVp8FrameStart(packet.payload)) {
       frame.firstSeq = sequenceNumber;
       frame.keyframe = isVp8Keyframe(packet.payload);
+      // no frame-id extension (an SFU stripped it): a synthetic frame carries the id after its VP8 header
+      if (frame.id === undefined) {
+        const id = readPayloadIdentity(packet.payload.subarray(descriptorBytes));
+        if (id) {
+          frame.id = id;
+          frame.idMethod = 'payload';
+        }
+      }
     }
     if (marker) frame.markerSeq = sequenceNumber;
-    if (frame.id === undefined || frame.captureMs === undefined) {
-      const identity = readIdentity(packet.header.extensions, this.extensionIds);
-      frame.id ??= identity.id;
-      frame.captureMs ??= identity.captureMs;
-    }
     if (frame.firstSeq !== undefined && frame.markerSeq !== undefined) {
       const span = ((frame.markerSeq - frame.firstSeq + 0x10000) & 0xffff) + 1;
       if (frame.seqs.size >= span) this.complete(timestamp, frame, arrivalMs);
@@ -94,8 +115,10 @@ export class FrameAssembler {
       keyframe: frame.keyframe,
       packets: frame.seqs.size,
       bytes: frame.bytes,
+      frameBytes: frame.frameBytes,
     };
     if (frame.id) result.id = frame.id;
+    if (frame.idMethod) result.idMethod = frame.idMethod;
     if (frame.captureMs !== undefined) result.captureMs = frame.captureMs;
     this.onFrame(result);
   }

@@ -1,8 +1,11 @@
 /**
  * Synthetic VP8 frames: payloads shaped like a real VP8 stream (RFC 7741 payload descriptor with a 15-bit
  * PictureID, RFC 6386 frame tag, keyframe start code and dimensions) so any SFU forwards them and keyframe
- * detection works. The bitstream after the headers is filler: synthetic receivers do not decode it.
+ * detection works. The bitstream after the headers is filler (synthetic receivers do not decode it) that starts
+ * with the frame's id (payload-identity.ts), for SFUs that strip the frame-id header extension.
  */
+import { PAYLOAD_IDENTITY_BYTES } from './payload-identity.js';
+
 export interface Vp8FrameShape {
   keyframe: boolean;
   /** encoded frame size in bytes */
@@ -46,7 +49,9 @@ export class FrameSizer {
     this.sinceKeyframe = keyframe ? 1 : this.sinceKeyframe + 1;
     const base = keyframe ? this.deltaBytes * KEYFRAME_RATIO : this.deltaBytes;
     const jitter = 0.8 + 0.4 * this.random();
-    return { keyframe, sizeBytes: Math.max(keyframe ? 16 : 4, Math.round(base * jitter)) };
+    // never smaller than the VP8 header plus the payload identity, so every frame carries its id
+    const minBytes = (keyframe ? 10 : 3) + PAYLOAD_IDENTITY_BYTES;
+    return { keyframe, sizeBytes: Math.max(minBytes, Math.round(base * jitter)) };
   }
 }
 

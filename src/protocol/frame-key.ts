@@ -15,3 +15,10 @@ export interface FrameIdentity {
 export function frameKey(id: FrameIdentity): string {
   return `${id.publisherTag}:${id.frameSeq}`;
 }
+
+/**
+ * How a receipt's frame was named (summary.identity, docs/architecture.md section 2): the frame-id header
+ * extension, the id in a synthetic frame's bitstream, the page's pixel marker, the publisher's RTP timestamp as
+ * received, or the RTP timestamp through an offset learned per subscription (an SFU that rewrote timestamps).
+ */
+export type IdentityMethod = 'extension' | 'payload' | 'marker' | 'rtp-timestamp' | 'rtp-offset';

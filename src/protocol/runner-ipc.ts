@@ -4,6 +4,7 @@
  * JSON, so every type here is data. The peers' own contract (Publisher, Subscriber) is src/peers/types.ts.
  */
 import type { AiFrameRecord, AiStageSpec } from './ai.js';
+import type { IdentityMethod } from './frame-key.js';
 import type { VideoOptions } from './video.js';
 
 export interface PageStatsSample {
@@ -81,6 +82,11 @@ export interface UtteranceRecord {
 /** A frame a subscriber completed. `f` is absent when its identity was lost. */
 export interface ReceivedFrameRecord {
   f?: string;
+  /**
+   * how `f` was read at the receiver (`extension`, `payload`, `marker`); the harness sets `rtp-timestamp` or
+   * `rtp-offset` when it names a receipt that came without `f`
+   */
+  identity?: IdentityMethod;
   peer: string;
   /** the SFU's session id of this subscription */
   sub: string;
@@ -99,6 +105,11 @@ export interface ReceivedFrameRecord {
   /** capture time read from abs-capture-time on the receiver */
   captureMs?: number;
   bytes: number;
+  /**
+   * synthetic receivers: the VP8 frame's size without RTP payload descriptors, as the publisher's sent record
+   * counts it (learning an SFU's RTP timestamp offset matches sizes)
+   */
+  frameBytes?: number;
   keyframe: boolean;
   /** browsers: complete at the receiver (`receivedMs`), but the page's track reader never got the decoded frame */
   discarded?: true;

@@ -242,7 +242,10 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
           const record: ReceivedFrameRecord = { peer: this.spec.peerId, sub, bytes: 0, keyframe: false };
           if (r.renderedMs !== undefined) record.renderedMs = r.renderedMs;
           if (r.discarded) record.discarded = true;
-          if (r.f !== undefined) record.f = r.f;
+          if (r.f !== undefined) {
+            record.f = r.f;
+            record.identity = 'marker';
+          }
           if (r.rtpTs !== undefined) record.rtpTs = r.rtpTs;
           if (r.receivedMs !== undefined) record.receivedMs = r.receivedMs;
           if (r.captureMs !== undefined) record.captureMs = r.captureMs;

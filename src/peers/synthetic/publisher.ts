@@ -1,6 +1,7 @@
 /**
  * Synthetic publisher: a werift peer that sends VP8-shaped frames at the configured fps and bitrate over
- * WHIP, no encoder needed. Every packet carries the frame id and abs-capture-time extensions.
+ * WHIP, no encoder needed. Every packet carries the frame id and abs-capture-time extensions; filler frames also
+ * carry the id in their bitstream (payload-identity.ts).
  */
 import {
   MediaStreamTrack,
@@ -12,6 +13,7 @@ import {
   RtpPacket,
 } from 'werift';
 
+import { writePayloadIdentity } from '../../media/payload-identity.js';
 import { encodeAbsCaptureTime, encodeFrameId, type ExtensionIds, extensionIdsFrom } from '../../media/rtp-identity.js';
 import { Vp8LiveEncoder } from '../../media/vp8-encoder.js';
 import { buildVp8Frame, FrameSizer, packetizeVp8 } from '../../media/vp8-synthetic.js';
@@ -154,12 +156,10 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
       return;
     }
     const shape = this.sizer.next();
-    this.sendVp8(
-      buildVp8Frame(shape, this.spec.video.width, this.spec.video.height),
-      slot.seq,
-      slot.dueMs,
-      shape.keyframe,
-    );
+    const frame = buildVp8Frame(shape, this.spec.video.width, this.spec.video.height);
+    // the id in the filler bitstream too: it survives an SFU that strips header extensions
+    writePayloadIdentity(frame, { publisherTag: this.spec.publisherTag, frameSeq: slot.seq });
+    this.sendVp8(frame, slot.seq, slot.dueMs, shape.keyframe);
   }
 
   /** Packetizes one VP8 frame (RFC 7741) with the identity extensions, and hands it to RTP. */

@@ -93,9 +93,15 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
           bytes: frame.bytes,
           keyframe: frame.keyframe,
         };
-        if (frame.id) record.f = frameKey(frame.id);
-        // no frame-id extension (a browser publisher): the harness finds the frame by its RTP timestamp
-        else record.rtpTs = frame.rtpTs;
+        if (frame.id) {
+          record.f = frameKey(frame.id);
+          if (frame.idMethod) record.identity = frame.idMethod;
+        } else {
+          // no frame id (a browser publisher, or real VP8 behind an SFU that strips extensions): the harness names
+          // the frame by its RTP timestamp, through the offset it learns when the SFU rewrote timestamps
+          record.rtpTs = frame.rtpTs;
+          record.frameBytes = frame.frameBytes;
+        }
         if (frame.captureMs !== undefined) record.captureMs = frame.captureMs;
         this.emit('received', record);
       });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { type AssembledFrame, FrameAssembler, type RtpLike } from '../../../src/media/frame-assembler.js';
+import { writePayloadIdentity } from '../../../src/media/payload-identity.js';
 import { encodeAbsCaptureTime, encodeFrameId } from '../../../src/media/rtp-identity.js';
 import { buildVp8Frame, packetizeVp8 } from '../../../src/media/vp8-synthetic.js';
 
@@ -12,8 +13,11 @@ function packets(
   frameSeq: number,
   sizeBytes = 3000,
   withIdentity = true,
+  inPayload = false,
 ): RtpLike[] {
-  const payloads = packetizeVp8(buildVp8Frame({ keyframe: false, sizeBytes }, 640, 360), frameSeq);
+  const frame = buildVp8Frame({ keyframe: false, sizeBytes }, 640, 360);
+  if (inPayload) writePayloadIdentity(frame, { publisherTag: 1, frameSeq });
+  const payloads = packetizeVp8(frame, frameSeq);
   return payloads.map((payload, i) => ({
     header: {
       sequenceNumber: (seqStart + i) & 0xffff,
@@ -76,5 +80,18 @@ describe('FrameAssembler', () => {
     packets(10, 9000, 8, 500, false).forEach((p) => assembler.push(p, 1));
     expect(frames).toHaveLength(1);
     expect(frames[0]?.id).toBeUndefined();
+  });
+
+  it('names a frame by the extension when it is there, by the id in its bitstream when an SFU stripped it', () => {
+    const { frames, assembler } = collect();
+    packets(10, 9000, 8, 2500, true, true).forEach((p) => assembler.push(p, 1));
+    packets(20, 12000, 9, 2500, false, true).forEach((p) => assembler.push(p, 2));
+    expect(frames.map((f) => [f.id?.frameSeq, f.idMethod])).toEqual([
+      [8, 'extension'],
+      [9, 'payload'],
+    ]);
+    // the VP8 frame's own size, as the publisher counts it: payloads without their 4-byte descriptors
+    expect(frames[1]?.frameBytes).toBe(2500);
+    expect(frames[1]?.bytes).toBe(2500 + 4 * 3);
   });
 });
