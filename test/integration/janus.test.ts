@@ -1,0 +1,83 @@
+/**
+ * Acceptance 4 of issue 16: a run against Debian's Janus VideoRoom, an SFU nobody here wrote. Janus runs in a
+ * namespace standing in for a host (J), `glassbench run` in another (P): synthetic publishers join Janus rooms
+ * with their offers, synthetic subscribers join their feeds and answer Janus's offers. Janus strips the
+ * identity header extensions and rewrites sequence numbers and timestamps, so frames are named by the id in
+ * their payload. Asserted: frame_latency_ms on at least 99% of the frames the receivers got, none without
+ * identity, and the summary names the identity method.
+ */
+import { join } from 'node:path';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { CLI, readSummary, tempDir, writeScenario } from '../fixtures/cli.js';
+import { type Hosts, makeHosts } from '../fixtures/hosts.js';
+import { type JanusServer, startJanus } from '../fixtures/janus.js';
+import { glassbenchChildPids } from '../fixtures/system.js';
+
+const root = process.getuid?.() === 0;
+// namespaces need root; under CI a non-root run is a failure, not a skip
+const asRoot = root || process.env['CI'] === 'true' ? it : it.skip;
+
+const scenario = (janusUrl: string, bindAddress: string): string => `name: janus
+duration: 8s
+warmup: 1s
+rooms: 2
+target: { janus: "${janusUrl}", room: 7100 }
+bindAddress: ${bindAddress}
+peers:
+  - { role: publisher, count: 1, video: { fps: 30, bitrateKbps: 800 } }
+  - { role: subscriber, count: 3 }
+`;
+
+function runIn(hosts: Hosts, host: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = hosts.spawn(host, process.execPath, [CLI, ...args]);
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout?.resume();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+describe('Janus VideoRoom (Debian janus 1.1.2)', () => {
+  let hosts: Hosts | undefined;
+  let janus: JanusServer | undefined;
+  afterEach(async () => {
+    await janus?.stop();
+    hosts?.close();
+    expect(glassbenchChildPids()).toEqual([]);
+  });
+
+  asRoot(
+    'frame_latency_ms on >= 99% of received frames, 0 identity lost, the summary names the identity method',
+    async () => {
+      expect(root, 'namespaces standing in for hosts need root').toBe(true);
+      hosts = makeHosts(['J', 'P']);
+      janus = await startJanus(hosts, 'J');
+      const peers = hosts.hosts['P'];
+      if (!peers) throw new Error('no host P');
+      const dir = await tempDir();
+      const out = join(dir, 'out');
+      const file = await writeScenario(dir, 'janus.yaml', scenario(janus.url, peers.address));
+
+      const run = await runIn(hosts, 'P', ['run', file, '--out', out]);
+
+      expect(run.code, `${run.stderr}\n--- janus ---\n${janus.log().slice(-3000)}`).toBe(0);
+      const summary = readSummary(out);
+      expect(summary.peers).toMatchObject({ planned: 8, connected: 8, failed: [] });
+      const count = (name: string): number => (summary.metrics[name] as { count: number } | undefined)?.count ?? 0;
+      const received = count('frames_received');
+      // 2 rooms x 3 subscribers x ~7 s of 30 fps
+      expect(received).toBeGreaterThan(1000);
+      expect(count('frame_latency_ms')).toBeGreaterThanOrEqual(Math.ceil(0.99 * received));
+      expect(count('identity_lost')).toBe(0);
+      expect(JSON.stringify((summary as { identity?: unknown }).identity)).toContain('payload');
+    },
+    120_000,
+  );
+});
