@@ -21,8 +21,8 @@ import { durationAt, Problems, show } from './problems.js';
 import { type RawPeerGroup, type RawScenario, type RawSfu, scenarioSchema } from './schema.js';
 import type { PeerGroup, Scenario, SfuTarget, Target, Variant } from './types.js';
 import { toAi } from './validate-ai.js';
-import { toExecutor } from './validate-load.js';
 import { checkJanusRun, toJanusTarget } from './validate-janus.js';
+import { toExecutor } from './validate-load.js';
 import { toNetwork } from './validate-network.js';
 
 // verbose: errors carry their schema, so an unknown key can be told the keys that exist there

@@ -129,21 +129,22 @@ export class JanusSession {
    * Sends a plugin message on a handle. A synchronous plugin request (exists, create) resolves with Janus's
    * `success`; an asynchronous one (`ack`) resolves with the event of the same transaction.
    */
-  async message(handle: number, body: Record<string, unknown>, jsep?: Jsep): Promise<JanusMessage> {
-    const what = `${String(body['request'])} on handle ${handle}`;
+  async message(handle: number, body: Record<string, unknown>, jsep?: Jsep, label?: string): Promise<JanusMessage> {
+    const what = label ?? `${String(body['request'])} on handle ${handle}`;
     const envelope = this.envelope('message', jsep ? { body, jsep } : { body });
     const event = this.waitFor(envelope.transaction, what);
+    // the event may come (or the session fail) before the POST's own answer: handled here, awaited below
+    event.catch(() => undefined);
     let reply: JanusMessage;
     try {
-      reply = checkReply(parseMessage(await postJson(`${this.sessionUrl()}/${handle}`, envelope, what), what), what);
+      const answer = await postJson(`${this.sessionUrl()}/${handle}`, envelope, what);
+      reply = checkReply(parseMessage(answer, what), what);
     } catch (error) {
       this.settle(envelope.transaction, error as Error);
-      void event.catch(() => undefined);
       throw error;
     }
     if (reply.janus === 'ack') return checkReply(await event, what);
     this.settle(envelope.transaction, undefined);
-    void event.catch(() => undefined);
     if (reply.janus !== 'success')
       throw new GlassbenchError('RUN_FAILED', `Janus ${what}: unexpected answer "${reply.janus}"`);
     return reply;

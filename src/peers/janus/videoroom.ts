@@ -12,8 +12,8 @@ import {
   roomExists,
   subscriberAttached,
   subscriberStarted,
-  VIDEOROOM_PLUGIN,
   videoroom,
+  VIDEOROOM_PLUGIN,
 } from './messages.js';
 import { JanusSession } from './session.js';
 
@@ -58,9 +58,10 @@ async function openHandle(options: JanusTargetOptions): Promise<{ session: Janus
 
 /** Creates the room unless it exists; a room another publisher created meanwhile (error 427) is fine. */
 async function ensureRoom(session: JanusSession, handle: number, room: number): Promise<void> {
-  if (roomExists(await session.message(handle, videoroom.exists(room)), `exists room ${room}`)) return;
+  const exists = await session.message(handle, videoroom.exists(room), undefined, `exists room ${room}`);
+  if (roomExists(exists, `exists room ${room}`)) return;
   try {
-    await session.message(handle, videoroom.create(room, ROOM_PUBLISHERS));
+    await session.message(handle, videoroom.create(room, ROOM_PUBLISHERS), undefined, `create room ${room}`);
   } catch (error) {
     if (!isRoomExistsError(error)) throw error;
   }
@@ -81,10 +82,12 @@ export async function publishToRoom(
     if (options.createRoom) await ensureRoom(session, handle, options.room);
     const what = `joinandconfigure room ${options.room}`;
     const joined = publisherJoined(
-      await session.message(handle, videoroom.publish(options.room, options.display), {
-        type: 'offer',
-        sdp: options.offerSdp,
-      }),
+      await session.message(
+        handle,
+        videoroom.publish(options.room, options.display),
+        { type: 'offer', sdp: options.offerSdp },
+        what,
+      ),
       what,
     );
     return { ...joined, close: closer(session, handle) };
@@ -99,7 +102,7 @@ export async function subscribeToFeed(options: JanusTargetOptions & { feed: numb
   try {
     const what = `join room ${options.room} feed ${options.feed}`;
     const { offerSdp } = subscriberAttached(
-      await session.message(handle, videoroom.subscribe(options.room, options.feed)),
+      await session.message(handle, videoroom.subscribe(options.room, options.feed), undefined, what),
       what,
     );
     return {
@@ -108,7 +111,12 @@ export async function subscribeToFeed(options: JanusTargetOptions & { feed: numb
       async start(answerSdp: string): Promise<void> {
         if (session.lost) throw new GlassbenchError('RUN_FAILED', session.lost);
         subscriberStarted(
-          await session.message(handle, videoroom.start(), { type: 'answer', sdp: answerSdp }),
+          await session.message(
+            handle,
+            videoroom.start(),
+            { type: 'answer', sdp: answerSdp },
+            `start feed ${options.feed}`,
+          ),
           `start feed ${options.feed}`,
         );
       },
