@@ -55,6 +55,7 @@ export class ReferenceServer {
       forwardTrend: this.forwardTrend,
       addDelayMs: options.addDelayMs ?? 0,
       burnCpuMsPerFrame: options.burnCpuMsPerFrame ?? 0,
+      rewriteRtp: options.rewriteRtp === true,
       connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
     };
@@ -302,6 +303,7 @@ export class ReferenceServer {
       sessions,
       addDelayMs: this.ctx.addDelayMs,
       burnCpuMsPerFrame: this.ctx.burnCpuMsPerFrame,
+      rewriteRtp: this.ctx.rewriteRtp,
     };
     if (this.ctx.ai)
       health['ai'] = {

@@ -25,6 +25,8 @@ export interface SessionContext {
   addDelayMs: number;
   /** CPU burnt on the event loop per incoming video frame, ms (calibration) */
   burnCpuMsPerFrame: number;
+  /** strip identity extensions from forwarded video and shift its seq/timestamps per subscriber (calibration) */
+  rewriteRtp: boolean;
   connectTimeoutMs: number;
   /** the AI hook, when the SFU runs one */
   ai?: AiRuntime;

@@ -1,10 +1,13 @@
 /**
  * WHIP (publisher) and WHEP (subscriber) sessions of the reference SFU. A publisher session owns its
  * peer connection and forwards each RTP packet to the subscriber sessions bound to it; identity header
- * extensions are remapped to the ids each subscriber negotiated, and each subscriber gets its own copy of
- * the packet (werift's sendRtp rewrites SSRC, sequence number and timestamp in place). What both kinds share
+ * extensions are remapped to the ids each subscriber negotiated (or, with `rewriteRtp`, dropped while sequence
+ * numbers and timestamps are shifted per subscriber), and each subscriber gets its own copy of the packet
+ * (werift's sendRtp rewrites SSRC, sequence number and timestamp in place). What both kinds share
  * (negotiation, connect and idle timeouts, close) is session.ts.
  */
+import { randomInt } from 'node:crypto';
+
 import {
   MediaStreamTrack,
   PictureLossIndication,
@@ -244,6 +247,8 @@ export class SubscriberSession extends Session {
   private lastFrameOut = '';
   /** the DataChannel the subscriber opened for AI results (tap mode), if it did */
   private aiChannel: RTCDataChannel | undefined;
+  /** `sfu.rewriteRtp`: this subscriber's random shifts of the video's sequence numbers and RTP timestamps */
+  private readonly rtpRewrite: { seqOffset: number; timestampOffset: number } | undefined;
 
   constructor(
     ctx: SessionContext,
@@ -251,6 +256,11 @@ export class SubscriberSession extends Session {
     readonly publisher: PublisherSession,
   ) {
     super(ctx, onClosed);
+    if (ctx.rewriteRtp)
+      this.rtpRewrite = {
+        seqOffset: randomInt(1, 0x10000),
+        timestampOffset: randomInt(1, 0xffffffff),
+      };
     this.pc.onDataChannel.subscribe((channel) => {
       if (channel.label === AI_CHANNEL_LABEL) this.aiChannel = channel;
     });
@@ -313,11 +323,18 @@ export class SubscriberSession extends Session {
     const target = this.extensionIds.get(kind) ?? {};
     const copy = rtp.clone();
     copy.header.extensions = [];
-    for (const ext of rtp.header.extensions) {
-      let id: number | undefined;
-      if (ext.id === source.frameId) id = target.frameId;
-      else if (ext.id === source.absCaptureTime) id = target.absCaptureTime;
-      if (id !== undefined) copy.header.extensions.push({ id, payload: ext.payload });
+    const rewrite = this.rtpRewrite !== undefined && kind === 'video' ? this.rtpRewrite : undefined;
+    if (rewrite) {
+      // an SFU that rewrites RTP (calibration): its own sequence space and timeline, no glassbench extensions
+      copy.header.sequenceNumber = (copy.header.sequenceNumber + rewrite.seqOffset) & 0xffff;
+      copy.header.timestamp = (copy.header.timestamp + rewrite.timestampOffset) >>> 0;
+    } else {
+      for (const ext of rtp.header.extensions) {
+        let id: number | undefined;
+        if (ext.id === source.frameId) id = target.frameId;
+        else if (ext.id === source.absCaptureTime) id = target.absCaptureTime;
+        if (id !== undefined) copy.header.extensions.push({ id, payload: ext.payload });
+      }
     }
     void transceiver.sender.sendRtp(copy);
     const counters = this.ctx.metrics.byKind[kind];

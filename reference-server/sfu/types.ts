@@ -7,6 +7,9 @@ export interface SfuOptions {
   /** spend this much CPU on the event loop for every incoming video frame with a connected subscriber, ms
    * (calibration: an SFU that cannot keep up); default 0 */
   burnCpuMsPerFrame?: number;
+  /** forwarded video loses the glassbench identity extensions and gets sequence numbers and timestamps shifted by a
+   * random offset per subscriber, as SFUs that rewrite RTP do (calibration of frame identity); default false */
+  rewriteRtp?: boolean;
   /** when set, WHIP/WHEP and the telemetry stream require `Authorization: Bearer <token>` */
   token?: string;
   /** largest accepted SDP body, bytes; default 65536 */

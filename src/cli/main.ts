@@ -215,6 +215,12 @@ function cli(argv: string[]): Argv {
           default: 0,
           describe:
             'spend this much CPU on the event loop for every incoming video frame (calibration: an SFU that cannot keep up)',
+        })
+        .option('rewrite-rtp', {
+          type: 'boolean',
+          default: false,
+          describe:
+            'behave like an SFU that rewrites RTP: forwarded video loses the glassbench header extensions, its sequence numbers and timestamps are shifted per subscriber (calibration of frame identity)',
         }),
     )
     .demandCommand(1, 'name a command: run, capacity, compare, report, validate or sfu')

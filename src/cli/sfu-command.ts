@@ -10,6 +10,7 @@ export type SfuArgs = {
   token?: string;
   'add-delay-ms': number;
   'burn-cpu-ms-per-frame': number;
+  'rewrite-rtp': boolean;
   'max-rooms': number;
   'max-sessions-per-room': number;
   'max-pending': number;
@@ -40,6 +41,7 @@ export async function sfuCommand(args: SfuArgs): Promise<number> {
   const server = new ReferenceServer({
     addDelayMs: args['add-delay-ms'],
     burnCpuMsPerFrame: args['burn-cpu-ms-per-frame'],
+    rewriteRtp: args['rewrite-rtp'],
     maxRooms: args['max-rooms'],
     maxSessionsPerRoom: args['max-sessions-per-room'],
     maxPendingSessions: args['max-pending'],

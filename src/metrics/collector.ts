@@ -16,7 +16,9 @@ import type { TelemetryRecord } from '../protocol/telemetry.js';
 import { FrameAccountant, LATE_HORIZON_MS, LOSS_WINDOW_MS } from './accounting.js';
 import { FrameMetrics, frameRecordOf, identityLostRecordOf, type PeerInfo } from './frame-metrics.js';
 import { arrivalOf, type FrameState } from './frame-state.js';
+import { identityOf,IdentityTally } from './identity.js';
 import { RtpJoin } from './rtp-join.js';
+import { RtpNaming } from './rtp-naming.js';
 import type { MetricSeries } from './series.js';
 import { Subscriptions } from './subscriptions.js';
 import type { FrameRecord } from './types.js';
@@ -37,6 +39,14 @@ export class FrameCollector {
   private readonly publisherByTag = new Map<number, string>();
   /** frames without a frame-id extension (browser publishers), known by their RTP timestamp */
   private readonly rtp = new RtpJoin();
+  /** receipts without a frame id, named through their subscription's RTP timestamp offset */
+  private readonly rtpNaming = new RtpNaming(this.rtp, {
+    publisherTagOf: (sub) => this.subscriptions.get(sub)?.publisherTag,
+    receive: (receipt, key, nowMs) => this.receive(receipt, key, nowMs),
+    lost: (receipt) => this.emitIdentityLost(receipt),
+  });
+  /** how each subscription's receipts were named (summary.identity) */
+  readonly identity = new IdentityTally();
   framesFinalised = 0;
   /** inference budget: frames over it count in frames_over_budget, ms */
   aiBudgetMs = 30;
@@ -101,7 +111,9 @@ export class FrameCollector {
     }
     const state = this.state(record.f, nowMs);
     state.sent = record;
-    const key = this.rtp.keyOf(Number(record.f.split(':')[0]), record.rtpTs);
+    const tag = Number(record.f.split(':')[0]);
+    if (record.rtpTs !== undefined) this.rtpNaming.sent(tag, record.rtpTs, record.bytes);
+    const key = this.rtp.keyOf(tag, record.rtpTs);
     if (key) for (const receipt of this.rtp.named(key, record.f, nowMs)) this.receive(receipt, record.f, nowMs);
   }
 
@@ -116,11 +128,6 @@ export class FrameCollector {
     this.metrics.skipped(record, warmup);
   }
 
-  /** `rtp:<stream>:<ts>` of a receipt's frame, when its subscription and the publisher's stream are known */
-  private rtpKeyOf(receipt: ReceivedFrameRecord): string | undefined {
-    return this.rtp.keyOf(this.subscriptions.get(receipt.sub)?.publisherTag, receipt.rtpTs);
-  }
-
   onTelemetry(record: TelemetryRecord, nowMs: number): void {
     if (record.k === 'ai') {
       const known = record.f.startsWith('rtp:') ? this.rtp.frameOf(record.f) : record.f;
@@ -130,12 +137,7 @@ export class FrameCollector {
       else this.rtp.stagesFor(record.f, nowMs).ai = record;
       return;
     }
-    if ((record.k === 'in' || record.k === 'out') && record.f.startsWith('rtp:')) {
-      const entry = this.rtp.stagesFor(record.f, nowMs);
-      if (record.k === 'in') entry.sfuInMs ??= record.ms;
-      else if (!entry.sfuOut.has(record.sub)) entry.sfuOut.set(record.sub, record.ms);
-      return;
-    }
+    if ((record.k === 'in' || record.k === 'out') && this.rtp.stage(record, nowMs)) return;
     if (record.k === 'in') {
       this.state(record.f, nowMs).sfuInMs ??= record.ms;
     } else if (record.k === 'out') {
@@ -187,16 +189,9 @@ export class FrameCollector {
 
   onReceived(record: ReceivedFrameRecord, nowMs: number): void {
     if (arrivalOf(record) >= this.measureFromMs) this.subscriptions.countReceived(record.sub);
-    if (record.f === undefined) {
-      // a receiver without a marker reader: the publisher's record of this RTP timestamp names the frame
-      const key = this.rtpKeyOf(record);
-      const known = key ? this.rtp.frameOf(key) : undefined;
-      if (known) this.receive(record, known, nowMs);
-      else if (key) this.rtp.wait(key, record, nowMs);
-      else this.emitIdentityLost(record);
-      return;
-    }
-    this.receive(record, record.f, nowMs);
+    if (record.f !== undefined) this.receive(record, record.f, nowMs);
+    else if (record.rtpTs === undefined) this.emitIdentityLost(record);
+    else this.rtpNaming.name(record as ReceivedFrameRecord & { rtpTs: number }, nowMs);
   }
 
   /** Whether a frame captured at `captureMs` is measured (inside the window), rather than warm-up or after the stop. */
@@ -252,6 +247,7 @@ export class FrameCollector {
       if ((state.judgedMs ?? 0) > judgedCutoff) break;
       this.judged.delete(key);
     }
+    this.rtpNaming.sweep(nowMs, orphanCutoff, all);
     for (const receipt of this.rtp.expire(nowMs, cutoff, all)) this.emitIdentityLost(receipt);
   }
 
@@ -345,16 +341,20 @@ export class FrameCollector {
     let sfuInMs = state.sfuInMs;
     let sfuOutMs = state.sfuOut?.get(receipt.sub);
     if (sfuInMs === undefined) {
-      const key = this.rtpKeyOf(
-        receipt.rtpTs === undefined && sent?.rtpTs !== undefined ? { ...receipt, rtpTs: sent.rtpTs } : receipt,
-      );
+      // the SFU named the frame by the timestamp it got from the publisher (the receiver's may be rewritten)
+      const key = this.rtp.keyOf(this.subscriptions.get(receipt.sub)?.publisherTag, sent?.rtpTs ?? receipt.rtpTs);
       const entry = this.rtp.stagesOf(key);
       sfuInMs = entry?.sfuInMs;
       sfuOutMs = entry?.sfuOut.get(receipt.sub);
     }
     const ai = state.ai ?? this.rtpEntryOf(state)?.ai;
     const aiResult = state.aiResults?.find((r) => r.sub === receipt.sub);
-    const join = { key: state.key, room, publisher, sent, sfuInMs, sfuOutMs, ai, aiResult, warmup, late };
+    const identity = identityOf(receipt, this.peers.get(receipt.peer)?.kind);
+    if (!warmup) this.identity.named(receipt, identity, publisher);
+    // a frame the receiver named itself (marker) gives its subscription's RTP timestamp offset
+    if (receipt.f !== undefined && receipt.rtpTs !== undefined && sent?.rtpTs !== undefined)
+      this.rtpNaming.named(receipt.sub, receipt.rtpTs, sent.rtpTs);
+    const join = { key: state.key, room, publisher, sent, sfuInMs, sfuOutMs, ai, aiResult, warmup, late, identity };
     const record = frameRecordOf(receipt, join, this.peers);
     this.metrics.receipt(record, receipt, this.metrics.receiverTags(room, publisher, receipt.peer));
     this.onRecord(record);
@@ -367,6 +367,7 @@ export class FrameCollector {
     const warmup = arrivalOf(receipt) < this.measureFromMs;
     const tags = this.metrics.frameTags(info?.room ?? '', publisher, receipt.peer, info?.kind);
     this.metrics.identityLost(receipt, tags, warmup);
+    if (!warmup) this.identity.lost(receipt, publisher);
     this.onRecord(identityLostRecordOf(receipt, info, publisher, warmup));
   }
 

@@ -4,6 +4,7 @@
  * seconds. A measured frame's samples go to the run's series; a warm-up frame's to a series that is thrown away.
  */
 import type { AiFrameRecord } from '../protocol/ai.js';
+import type { IdentityMethod } from '../protocol/frame-key.js';
 import type {
   AiResultRecord,
   ReceivedFrameRecord,
@@ -41,6 +42,8 @@ export interface ReceiptJoin {
   aiResult?: AiResultRecord;
   warmup: boolean;
   late: boolean;
+  /** how the receipt's frame was named */
+  identity?: IdentityMethod;
 }
 
 /** The FrameRecord of one receipt: its stamps and the stage times between them. */
@@ -61,6 +64,7 @@ export function frameRecordOf(
   };
   const { publisher, sent, sfuInMs, sfuOutMs, ai } = join;
   if (publisher) record.publisher = publisher;
+  if (join.identity) record.identity = join.identity;
   const captureMs = sent?.captureMs ?? receipt.captureMs;
   const { receivedMs, renderedMs } = receipt;
   if (receivedMs !== undefined) record.receivedMs = receivedMs;

@@ -5,6 +5,7 @@
  */
 import type { AiFrameRecord } from '../protocol/ai.js';
 import type { ReceivedFrameRecord } from '../protocol/runner-ipc.js';
+import type { TelemetryRecord } from '../protocol/telemetry.js';
 
 /** How long rtp-keyed stage times and names are kept for a late join, ms. */
 const RTP_MEMORY_MS = 10_000;
@@ -73,6 +74,15 @@ export class RtpJoin {
       this.stages.set(key, entry);
     }
     return entry;
+  }
+
+  /** The SFU's `in` or `out` stamp of a frame it named by RTP timestamp; false when the frame has a frame id. */
+  stage(record: Extract<TelemetryRecord, { k: 'in' | 'out' }>, nowMs: number): boolean {
+    if (!record.f.startsWith('rtp:')) return false;
+    const entry = this.stagesFor(record.f, nowMs);
+    if (record.k === 'in') entry.sfuInMs ??= record.ms;
+    else if (!entry.sfuOut.has(record.sub)) entry.sfuOut.set(record.sub, record.ms);
+    return true;
   }
 
   stagesOf(key: string | undefined): RtpStages | undefined {

@@ -1,4 +1,5 @@
 /** Metric records that leave the collector: one per received frame, and process resource samples. */
+import type { IdentityMethod } from '../protocol/frame-key.js';
 
 /** One received frame with every stage time known for it (docs/metrics.md). Absent = not measured. */
 export interface FrameRecord {
@@ -34,6 +35,8 @@ export interface FrameRecord {
   aiDevice?: string;
   /** tap mode: this receiver got the frame's AI result over the DataChannel */
   aiResultMs?: number;
+  /** how the frame was named at this receiver (docs/architecture.md section 2); absent with identityLost */
+  identity?: IdentityMethod;
   identityLost?: true;
   /** reached the receiver after the 2 s loss window: counted in frames_late, not frames_received (nor lost) */
   late?: true;

@@ -84,6 +84,7 @@ export async function writeOutputs(ctx: RunContext, input: OutputInput): Promise
     ...(input.ending ? { ending: input.ending } : {}),
   });
   summary.accounting = ctx.collector.accounting.summary();
+  summary.identity = ctx.collector.identity.summary();
   summary.saturation = saturation;
   if (ctx.sfu)
     summary.sfu = {

@@ -135,6 +135,7 @@ class Run {
         {
           addDelayMs: scenario.sfu.addDelayMs,
           burnCpuMsPerFrame: scenario.sfu.burnCpuMsPerFrame,
+          ...(scenario.sfu.rewriteRtp ? { rewriteRtp: true } : {}),
           ...ai,
           ...(alsoListenOn.length > 0 ? { alsoListenOn } : {}),
         },

@@ -17,7 +17,14 @@ export interface SfuProcess {
 const START_TIMEOUT_MS = 15_000;
 
 export async function startReferenceSfu(
-  options: { addDelayMs: number; burnCpuMsPerFrame?: number; token?: string; ai?: AiOptions; alsoListenOn?: string[] },
+  options: {
+    addDelayMs: number;
+    burnCpuMsPerFrame?: number;
+    rewriteRtp?: boolean;
+    token?: string;
+    ai?: AiOptions;
+    alsoListenOn?: string[];
+  },
   /** called when the SFU exits after it started, for whatever reason (stop() included) */
   onExit: (code: number | null, signal: NodeJS.Signals | null) => void = () => undefined,
 ): Promise<SfuProcess> {

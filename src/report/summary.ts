@@ -1,6 +1,7 @@
 /** `summary.json`: the versioned result of a run (docs/outputs.md). */
 import type { ThresholdResult } from '../budgets/types.js';
 import type { TrendSummary } from '../metrics/histogram.js';
+import type { IdentitySummary } from '../metrics/identity.js';
 import type { CounterSummary, RateSummary } from '../metrics/series.js';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
@@ -204,6 +205,8 @@ export interface RunSummary {
   window?: MeasuredWindow;
   /** every expected (frame, receiver) pair is exactly one of received, late or lost */
   accounting?: FrameAccounting;
+  /** how receivers named their frames (extension, payload, marker, rtp-timestamp, rtp-offset), per subscription */
+  identity?: IdentitySummary;
   processes: Record<string, ProcessUsage>;
   peers: {
     planned: number;

@@ -80,6 +80,8 @@ const sfuProperties = {
   addDelayMs: { type: 'number', minimum: 0, maximum: 10_000 },
   // CPU the SFU's event loop burns per incoming video frame: 1000 ms would stall it for good
   burnCpuMsPerFrame: { type: 'number', minimum: 0, maximum: 1000 },
+  // strip identity extensions and shift seq/timestamps per subscriber, as Janus and other SFUs do
+  rewriteRtp: { type: 'boolean' },
 } as const;
 
 const stageNames = ['decode', 'inference', 'encode'] as const;

@@ -99,6 +99,12 @@ export interface SfuTarget {
   /** the reference SFU spends this much CPU on its event loop for every incoming video frame once a subscriber of
    * its publisher is connected, ms (calibration: an SFU that cannot keep up); default 0 */
   burnCpuMsPerFrame: number;
+  /**
+   * the reference SFU behaves like an SFU that rewrites RTP (calibration of frame identity): forwarded video loses
+   * the glassbench header extensions, and its sequence numbers and timestamps are shifted by a random offset per
+   * subscriber; absent = off
+   */
+  rewriteRtp?: true;
 }
 
 export interface BrowserOptions {

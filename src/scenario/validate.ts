@@ -178,7 +178,11 @@ const MAX_PLANNED_PEERS = 10_000;
 
 /** The reference SFU's calibration knobs, defaults filled (the schema checked their ranges). */
 function sfuTargetOf(raw: RawSfu): SfuTarget {
-  return { addDelayMs: raw.addDelayMs ?? 0, burnCpuMsPerFrame: raw.burnCpuMsPerFrame ?? 0 };
+  return {
+    addDelayMs: raw.addDelayMs ?? 0,
+    burnCpuMsPerFrame: raw.burnCpuMsPerFrame ?? 0,
+    ...(raw.rewriteRtp === true ? { rewriteRtp: true as const } : {}),
+  };
 }
 
 function toVideo(problems: Problems, raw: RawPeerGroup['video'], path: PathSegment[]): VideoOptions {
@@ -260,6 +264,9 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
       ['sfu', 'burnCpuMsPerFrame'],
       'only the reference SFU can burn CPU per frame; remove it or use target: reference',
     );
+  }
+  if (target.type === 'external' && sfu.rewriteRtp !== undefined) {
+    problems.add(['sfu', 'rewriteRtp'], 'only the reference SFU can rewrite RTP; remove it or use target: reference');
   }
   const aiOptions = toAi(problems, raw.ai, target);
   const checkAi = (options: AiOptions, at: Problems): void => {

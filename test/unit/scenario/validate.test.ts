@@ -143,6 +143,23 @@ sfu: { burnCpuMsPerFrame: 5 }
     expect(problemsOf(`${VALID}sfu: { burnCpuMsPerFrame: "10ms" }\n`)[0]).toMatch(/sfu\.burnCpuMsPerFrame: .*number/);
   });
 
+  it('takes sfu.rewriteRtp for the reference SFU only, and names a bad value', () => {
+    expect(scenarioFromText(`${VALID}sfu: { rewriteRtp: true }\n`, 'x.yaml').sfu).toEqual({
+      addDelayMs: 0,
+      burnCpuMsPerFrame: 0,
+      rewriteRtp: true,
+    });
+    expect(scenarioFromText(`${VALID}sfu: { rewriteRtp: false }\n`, 'x.yaml').sfu.rewriteRtp).toBeUndefined();
+    const external =
+      problemsOf(`${VALID}target: { whip: "http://127.0.0.1:9/whip/{room}", whep: "http://127.0.0.1:9/whep/{room}" }
+sfu: { rewriteRtp: true }
+`);
+    expect(external).toEqual([expect.stringMatching(/sfu\.rewriteRtp: only the reference SFU/)]);
+    expect(problemsOf(`${VALID}sfu: { rewriteRtp: yes please }\n`)[0]).toMatch(
+      /^x\.yaml:\d+:\d+ sfu\.rewriteRtp: .*boolean/,
+    );
+  });
+
   it("fills the AI hook's defaults, and placement none without an ai block", () => {
     expect(scenarioFromText(VALID, 'x.yaml').ai.placement).toBe('none');
     const scenario = scenarioFromText(
