@@ -13,6 +13,7 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
+import type { RunSummary } from '../../src/report/summary.js';
 import { CLI, readSummary, tempDir, writeScenario } from '../fixtures/cli.js';
 import { type Hosts, makeHosts } from '../fixtures/hosts.js';
 import { type JanusServer, startJanus } from '../fixtures/janus.js';
@@ -22,16 +23,14 @@ const root = process.getuid?.() === 0;
 // namespaces need root; under CI a non-root run is a failure, not a skip
 const asRoot = root || process.env['CI'] === 'true' ? it : it.skip;
 
-const scenario = (janusUrl: string, bindAddress: string): string => `name: janus
+const scenario = (janusUrl: string, bindAddress: string, room: number, peers: string): string => `name: janus
 duration: 8s
 warmup: 1s
 rooms: 2
-target: { janus: "${janusUrl}", room: 7100 }
+target: { janus: "${janusUrl}", room: ${room} }
 bindAddress: ${bindAddress}
 peers:
-  - { role: publisher, count: 1, video: { fps: 30, bitrateKbps: 800 } }
-  - { role: subscriber, count: 3 }
-`;
+${peers}`;
 
 function runIn(hosts: Hosts, host: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
@@ -56,33 +55,67 @@ describe('Janus VideoRoom (Debian janus 1.1.2)', () => {
     expect(glassbenchChildPids()).toEqual([]);
   });
 
+  /** Janus in J, the run in P; resolves with the run's summary once the run exited 0. */
+  async function runAgainstJanus(room: number, peers: string): Promise<RunSummary> {
+    expect(root, 'namespaces standing in for hosts need root').toBe(true);
+    hosts = makeHosts(['J', 'P']);
+    janus = await startJanus(hosts, 'J');
+    const host = hosts.hosts['P'];
+    if (!host) throw new Error('no host P');
+    const dir = await tempDir();
+    const out = join(dir, 'out');
+    const file = await writeScenario(dir, 'janus.yaml', scenario(janus.url, host.address, room, peers));
+    const run = await runIn(hosts, 'P', ['run', file, '--out', out]);
+    expect(run.code, `${run.stderr}\n--- janus ---\n${janus.log().slice(-3000)}`).toBe(0);
+    return readSummary(out);
+  }
+
+  const count = (summary: RunSummary, name: string): number =>
+    (summary.metrics[name] as { count: number } | undefined)?.count ?? 0;
+
   asRoot(
-    'frame_latency_ms on >= 99% of received frames, 0 identity lost, the summary names the identity method',
+    'synthetic peers: frame_latency_ms on >= 99% of received frames, 0 identity lost, frames named by payload',
     async () => {
-      expect(root, 'namespaces standing in for hosts need root').toBe(true);
-      hosts = makeHosts(['J', 'P']);
-      janus = await startJanus(hosts, 'J');
-      const peers = hosts.hosts['P'];
-      if (!peers) throw new Error('no host P');
-      const dir = await tempDir();
-      const out = join(dir, 'out');
-      const file = await writeScenario(dir, 'janus.yaml', scenario(janus.url, peers.address));
+      const summary = await runAgainstJanus(
+        7100,
+        `  - { role: publisher, count: 1, video: { fps: 30, bitrateKbps: 800 } }
+  - { role: subscriber, count: 3 }
+`,
+      );
 
-      const run = await runIn(hosts, 'P', ['run', file, '--out', out]);
-
-      expect(run.code, `${run.stderr}\n--- janus ---\n${janus.log().slice(-3000)}`).toBe(0);
-      const summary = readSummary(out);
       expect(summary.peers).toMatchObject({ planned: 8, connected: 8, failed: [] });
-      const count = (name: string): number => (summary.metrics[name] as { count: number } | undefined)?.count ?? 0;
-      const received = count('frames_received');
+      const received = count(summary, 'frames_received');
       // 2 rooms x 3 subscribers x ~7 s of 30 fps
       expect(received).toBeGreaterThan(1000);
-      expect(count('frame_latency_ms')).toBeGreaterThanOrEqual(Math.ceil(0.99 * received));
-      expect(count('identity_lost')).toBe(0);
+      expect(count(summary, 'frame_latency_ms')).toBeGreaterThanOrEqual(Math.ceil(0.99 * received));
+      expect(count(summary, 'identity_lost')).toBe(0);
       // Janus strips the frame-id extension: every subscription (2 rooms x 3 subscribers) named its frames by payload
       expect(summary.identity?.identityLost).toBe(0);
       expect(summary.identity?.methods).toEqual({ payload: received });
       expect(summary.identity?.subscriptions.map((s) => s.method)).toEqual(Array(6).fill('payload'));
+    },
+    120_000,
+  );
+
+  asRoot(
+    'libvpx publishers, synthetic and browser subscribers: latency on >= 99% of received frames, named by rtp-offset and marker',
+    async () => {
+      const summary = await runAgainstJanus(
+        7200,
+        `  - { role: publisher, count: 1, video: { fps: 30, bitrateKbps: 800, source: encoded } }
+  - { role: subscriber, count: 1 }
+  - { role: subscriber, count: 1, kind: browser }
+`,
+      );
+
+      expect(summary.peers).toMatchObject({ planned: 6, connected: 6, failed: [] });
+      const received = count(summary, 'frames_received');
+      expect(received).toBeGreaterThan(500);
+      expect(count(summary, 'frame_latency_ms')).toBeGreaterThanOrEqual(Math.ceil(0.99 * received));
+      expect(count(summary, 'identity_lost')).toBe(0);
+      // synthetic receivers name libvpx frames through the learned RTP timestamp offset, browsers by the marker
+      const methods = summary.identity?.subscriptions.map((s) => s.method).sort();
+      expect(methods).toEqual(['marker', 'marker', 'rtp-offset', 'rtp-offset']);
     },
     120_000,
   );

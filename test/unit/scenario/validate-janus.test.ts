@@ -40,12 +40,23 @@ describe('target: { janus, room }', () => {
     expect(text).toMatch(/target\.roomz: unknown key; a Janus target has janus, room, token, createRooms/);
   });
 
-  it('refuses browser peers and the reference SFU knobs', () => {
+  it('refuses browser publishers, browser subscribers of filler frames, and the reference SFU knobs', () => {
     const text = problemsOf(
-      `name: j\nduration: 5s\ntarget: { janus: "http://h/janus", room: 1 }\nsfu: { addDelayMs: 5 }\npeers:\n  - { role: publisher, count: 1, kind: browser }\n  - { role: subscriber, count: 1 }\n`,
+      `name: j\nduration: 5s\ntarget: { janus: "http://h/janus", room: 1 }\nsfu: { addDelayMs: 5 }\npeers:\n  - { role: publisher, count: 1, kind: browser }\n  - { role: subscriber, count: 1, kind: browser }\n`,
     ).join('\n');
-    expect(text).toMatch(/peers\[0\]\.kind: a Janus target takes synthetic peers only/);
+    expect(text).toMatch(/peers\[0\]\.kind: a Janus target takes synthetic publishers only/);
+    expect(text).toMatch(
+      /peers\[1\]\.kind: browser subscribers through Janus need every publisher to send decodable video/,
+    );
     expect(text).toMatch(/sfu\.addDelayMs: only the reference SFU can add delay/);
+  });
+
+  it('takes browser subscribers of encoded publishers', () => {
+    const parsed = scenarioFromText(
+      `name: j\nduration: 5s\ntarget: { janus: "http://h/janus", room: 1 }\npeers:\n  - { role: publisher, count: 1, video: { source: encoded } }\n  - { role: subscriber, count: 1, kind: browser }\n`,
+      'j.yaml',
+    );
+    expect(parsed.peers.map((g) => g.kind)).toEqual(['synthetic', 'browser']);
   });
 
   it('maps the scenario rooms r1..rN to Janus rooms room..room+N-1', () => {
