@@ -3,8 +3,9 @@
  * namespace standing in for a host (J), `glassbench run` in another (P): synthetic publishers join Janus rooms
  * with their offers, synthetic subscribers join their feeds and answer Janus's offers. Janus strips the
  * identity header extensions and rewrites sequence numbers and timestamps, so frames are named by the id in
- * their payload. Asserted: frame_latency_ms on at least 99% of the frames the receivers got, none without
- * identity, and the summary names the identity method.
+ * their payload (filler) or through the learned RTP timestamp offset and the pixel marker (libvpx, with a
+ * browser subscriber). Asserted: frame_latency_ms on at least 99% of the frames the receivers got, none
+ * without identity, and the summary names each subscription's identity method.
  *
  * Peers bind to P's address (`bindAddress`, docs/networks.md): Janus offers only its eth0 candidate, which a
  * peer bound to loopback cannot reach.
