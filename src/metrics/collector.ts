@@ -16,7 +16,7 @@ import type { TelemetryRecord } from '../protocol/telemetry.js';
 import { FrameAccountant, LATE_HORIZON_MS, LOSS_WINDOW_MS } from './accounting.js';
 import { FrameMetrics, frameRecordOf, identityLostRecordOf, type PeerInfo } from './frame-metrics.js';
 import { arrivalOf, type FrameState } from './frame-state.js';
-import { identityOf,IdentityTally } from './identity.js';
+import { identityOf, IdentityTally } from './identity.js';
 import { RtpJoin } from './rtp-join.js';
 import { RtpNaming } from './rtp-naming.js';
 import type { MetricSeries } from './series.js';

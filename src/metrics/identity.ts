@@ -35,7 +35,14 @@ export class IdentityTally {
   private entry(peer: string, sub: string, publisher: string | undefined): IdentitySubscription {
     let entry = this.subs.get(sub);
     if (!entry) {
-      entry = { peer, sub, method: 'none', methods: {}, identityLost: 0 };
+      entry = {
+        peer,
+        sub,
+        ...(publisher !== undefined ? { publisher } : {}),
+        method: 'none',
+        methods: {},
+        identityLost: 0,
+      };
       this.subs.set(sub, entry);
     }
     if (publisher !== undefined) entry.publisher ??= publisher;

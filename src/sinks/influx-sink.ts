@@ -146,6 +146,7 @@ export class InfluxSink implements Sink {
     for (const [name, value] of [...stamps, ...frameInfluxFields(record)])
       if (value !== undefined) point.floatField(name, value);
     if (record.aiDevice) point.stringField('ai_device', record.aiDevice);
+    if (record.identity) point.stringField('identity', record.identity);
     if (record.identityLost) point.booleanField('identity_lost', true);
     if (record.warmup) point.booleanField('warmup', true);
     point.timestamp(String(this.uniqueMicros(record.receivedMs ?? record.renderedMs ?? nowMs())));
