@@ -3,6 +3,7 @@
  * reaches the SFU at), the wait for it to connect or fail, and the wait for it to leave.
  */
 import { nowMs } from '../metrics/clock.js';
+import { janusRoomOf } from '../scenario/validate-janus.js';
 import { type PlannedPeer, roomUrl } from './plan.js';
 import type { PeerOutcome, RunContext, StreamSource } from './run-context.js';
 
@@ -16,7 +17,7 @@ function startPeer(ctx: RunContext, peer: PlannedPeer, sources: StreamSource[]):
   const { scenario } = ctx;
   const runner = ctx.runners[peer.runner];
   const timeoutMs = scenario.connectTimeoutMs;
-  const token = scenario.target.type === 'external' ? scenario.target.token : undefined;
+  const token = scenario.target.type !== 'reference' ? scenario.target.token : undefined;
   return new Promise<PeerOutcome>((resolve) => {
     const timer = setTimeout(
       () => settle({ ok: false, message: `did not connect within ${timeoutMs} ms` }),
@@ -36,8 +37,15 @@ function startPeer(ctx: RunContext, peer: PlannedPeer, sources: StreamSource[]):
     } else if (peer.role === 'publisher') {
       const target = scenario.target;
       const endpointUrl =
-        target.type === 'reference' ? `${baseUrlFor(ctx, peer)}/whip/${peer.room}` : roomUrl(target.whipUrl, peer.room);
+        target.type === 'reference'
+          ? `${baseUrlFor(ctx, peer)}/whip/${peer.room}`
+          : target.type === 'janus'
+            ? target.url
+            : roomUrl(target.whipUrl, peer.room);
       const spec = {
+        ...(target.type === 'janus'
+          ? { janus: { room: janusRoomOf(target, peer.room), createRoom: target.createRooms } }
+          : {}),
         peerId: peer.peerId,
         kind: peer.kind,
         room: peer.room,
@@ -95,14 +103,19 @@ export async function connectPublishers(ctx: RunContext, publishers: PlannedPeer
     const tag = peer.publisherTag ?? 0;
     ctx.collector.registerPublisher(tag, peer.peerId, outcome.streamId);
     const target = ctx.scenario.target;
-    const endpointUrl =
-      target.type === 'reference'
-        ? `${ctx.sfu?.baseUrl}/whep/${peer.room}?stream=${encodeURIComponent(outcome.streamId ?? '')}`
-        : roomUrl(target.whepUrl, peer.room);
-    (ctx.streams.get(peer.room) ?? ctx.streams.set(peer.room, []).get(peer.room))?.push({
-      endpointUrl,
-      publisherTag: tag,
-    });
+    let source: StreamSource;
+    if (target.type === 'janus') {
+      // a Janus stream is the publisher's feed in its room: subscribers join it, Janus offers
+      const feed = { room: janusRoomOf(target, peer.room), feed: Number(outcome.streamId) };
+      source = { endpointUrl: target.url, publisherTag: tag, janus: feed };
+    } else {
+      const endpointUrl =
+        target.type === 'reference'
+          ? `${ctx.sfu?.baseUrl}/whep/${peer.room}?stream=${encodeURIComponent(outcome.streamId ?? '')}`
+          : roomUrl(target.whepUrl, peer.room);
+      source = { endpointUrl, publisherTag: tag };
+    }
+    (ctx.streams.get(peer.room) ?? ctx.streams.set(peer.room, []).get(peer.room))?.push(source);
   }
 }
 

@@ -33,7 +33,11 @@ export async function remoteSfuBase(target: ExternalTarget): Promise<{ base?: st
 }
 
 /** The run's clock against an external target: its time host, else its SFU's /clock, else unknown. */
-async function externalClock(scenario: Scenario, base: string | undefined, token?: string): Promise<ClockSync> {
+/**
+ * The clock of an external target's host: the scenario's time host, else the SFU's own /clock (a reference SFU),
+ * else unknown (offset taken as 0, and said so).
+ */
+export async function externalClock(scenario: Scenario, base: string | undefined, token?: string): Promise<ClockSync> {
   const host = scenario.clock?.hostUrl;
   const tries: string[] = [];
   if (host !== undefined) {

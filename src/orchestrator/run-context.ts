@@ -8,7 +8,13 @@ import type { Trend } from '../metrics/histogram.js';
 import type { ProcessUsageTracker } from '../metrics/saturation.js';
 import type { MetricSeries } from '../metrics/series.js';
 import type { NetworkLab } from '../network/links.js';
-import type { AiResultRecord, SpeechOnsetRecord, SubscriptionWindow, UtteranceRecord } from '../protocol/runner-ipc.js';
+import type {
+  AiResultRecord,
+  SpeechOnsetRecord,
+  StreamSourceSpec,
+  SubscriptionWindow,
+  UtteranceRecord,
+} from '../protocol/runner-ipc.js';
 import type { Scenario } from '../scenario/types.js';
 import type { SinkFanOut } from '../sinks/fan-out.js';
 import type { ClockSync } from './clock-sync.js';
@@ -24,11 +30,8 @@ import type { RunEvent, RunOptions } from './types.js';
 export type PeerOutcome =
   { ok: true; streamId?: string; windows?: SubscriptionWindow[]; leaveNow?: boolean } | { ok: false; message: string };
 
-/** A stream subscribers of a room can join. */
-export interface StreamSource {
-  endpointUrl: string;
-  publisherTag: number;
-}
+/** A stream subscribers of a room can join (a WHEP endpoint, or a Janus feed). */
+export type StreamSource = StreamSourceSpec;
 
 export interface RunContext {
   readonly options: RunOptions;

@@ -23,7 +23,7 @@ import { abortOnFailReason, holdTick } from './hold-tick.js';
 import { connectPublishers, connectSubscriber } from './peer-connections.js';
 import { type PlannedRunner, planRun } from './plan.js';
 import { checkRequirements } from './preflight-checks.js';
-import { connectRemoteSfu } from './remote-sfu.js';
+import { connectRemoteSfu, externalClock } from './remote-sfu.js';
 import type { RunContext } from './run-context.js';
 import { type RunEnding, writeOutputs } from './run-outputs.js';
 import { createRunContext } from './run-setup.js';
@@ -162,6 +162,13 @@ class Run {
       ctx.clock = ClockSync.sameHost();
       this.telemetryClient = await connectTelemetry(ctx.sfu.baseUrl, undefined, (record) =>
         ctx.telemetry.onRecord(record),
+      );
+    } else if (scenario.target.type === 'janus') {
+      // Janus has no telemetry: only the clock of a time host the scenario names can be known
+      ctx.clock = await externalClock(scenario, undefined);
+      ctx.clock.start();
+      ctx.notes.push(
+        "Janus target: the SFU's own stamps are unknown, so uplink_ms, sfu_ms and downlink_ms are not reported",
       );
     } else {
       emit({ type: 'phase', phase: 'starting', message: "estimating the clock offset to the SFU's host" });

@@ -144,6 +144,8 @@ export interface PublisherSpec {
   room: string;
   endpointUrl: string;
   token?: string;
+  /** a Janus VideoRoom target: `endpointUrl` is the Janus HTTP API, the peer joins room `room` as a publisher */
+  janus?: JanusPublish;
   publisherTag: number;
   video: VideoOptions;
   /** browser publishers: send the spoken-audio track */
@@ -154,14 +156,28 @@ export interface PublisherSpec {
   edgeAi?: { stages: AiStageSpec[] };
 }
 
+/** Janus VideoRoom publishing: the room the publisher joins, and whether it creates the room when missing. */
+export interface JanusPublish {
+  room: number;
+  createRoom: boolean;
+}
+
+/** One stream a subscriber receives: a WHEP endpoint, or (Janus) the API URL and the publisher's feed. */
+export interface StreamSourceSpec {
+  endpointUrl: string;
+  publisherTag: number;
+  /** a Janus VideoRoom feed: Janus makes the offer and the subscriber answers (the "server offers" flow) */
+  janus?: { room: number; feed: number };
+}
+
 export interface SubscriberSpec {
   peerId: string;
   kind: 'synthetic' | 'browser';
   /** browser peers: connect to this browser instead of launching one */
   browserWSEndpoint?: string;
   room: string;
-  /** one WHEP endpoint per publisher of the room */
-  sources: { endpointUrl: string; publisherTag: number }[];
+  /** one WHEP endpoint per publisher of the room (a Janus target: the Janus API, with the feed in `janus`) */
+  sources: StreamSourceSpec[];
   token?: string;
   /** open the `glassbench-ai` DataChannel and report the AI results (tap mode) it brings */
   aiResults?: boolean;

@@ -5,7 +5,7 @@ import { evaluateThreshold } from '../budgets/evaluate.js';
 import type { ThresholdResult } from '../budgets/types.js';
 import type { MetricSeries } from '../metrics/series.js';
 import { glassbenchVersion } from '../project-paths.js';
-import type { Scenario } from '../scenario/types.js';
+import type { Scenario, Target } from '../scenario/types.js';
 import { type ProcessUsage, type RunStatus, type RunSummary, SUMMARY_SCHEMA_VERSION } from './summary.js';
 
 export function evaluateThresholds(scenario: Scenario, series: MetricSeries): Record<string, ThresholdResult[]> {
@@ -45,7 +45,7 @@ export function buildSummary(input: SummaryInput): RunSummary {
       file: scenario.sourcePath,
       durationMs: scenario.durationMs,
       rooms: scenario.rooms,
-      target: scenario.target.type === 'reference' ? 'reference' : scenario.target.whipUrl,
+      target: targetName(scenario.target),
       addDelayMs: scenario.sfu.addDelayMs,
       ...(scenario.sfu.burnCpuMsPerFrame > 0 ? { burnCpuMsPerFrame: scenario.sfu.burnCpuMsPerFrame } : {}),
     },
@@ -70,4 +70,10 @@ export function buildSummary(input: SummaryInput): RunSummary {
   };
   if (input.ending) summary.error = { code: input.ending.code, message: input.ending.message };
   return summary;
+}
+
+/** The summary's name for the target: `reference`, the WHIP URL, or the Janus API URL with its first room. */
+function targetName(target: Target): string {
+  if (target.type === 'reference') return 'reference';
+  return target.type === 'janus' ? `${target.url} room ${target.room}` : target.whipUrl;
 }

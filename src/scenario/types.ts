@@ -82,7 +82,24 @@ export type Target =
        * (absent): the WHIP URL's origin, if its `/clock` answers like a glassbench SFU's
        */
       telemetry?: string | false;
-    };
+    }
+  | JanusTarget;
+
+/**
+ * A Janus VideoRoom (docs/janus.md): the scenario's rooms r1..rN are Janus rooms `room`, `room + 1`, ...
+ * `room + N - 1`, created when missing unless `createRooms` is false.
+ */
+export interface JanusTarget {
+  type: 'janus';
+  /** the Janus HTTP API, e.g. http://host:8088/janus */
+  url: string;
+  /** the Janus room number of the scenario's first room */
+  room: number;
+  /** sent as the Janus API's `token` in every request (Janus token auth); default none */
+  token?: string;
+  /** create a missing room (VideoRoom `create`, not permanent); default true */
+  createRooms: boolean;
+}
 
 /**
  * How the scenario sets up the SFU under test: the reference SFU's calibration knobs (its server-side options are

@@ -109,7 +109,7 @@ export function toAi(problems: Problems, raw: RawAi | undefined, target: Target)
   const rawSpeech = a.speech;
   if (placement === 'cloud' && raw !== undefined && rawStages.length === 0 && rawSpeech === undefined)
     problems.add(['ai', 'stages'], 'placement cloud needs at least one stage (or speech)');
-  if (placement === 'cloud' && target.type === 'external')
+  if (placement === 'cloud' && target.type !== 'reference')
     problems.add(['ai', 'placement'], 'the AI hook runs in the reference SFU; use target: reference');
   if (placement === 'edge') {
     if (rawStages.length === 0) problems.add(['ai', 'stages'], 'placement edge needs at least one stage');

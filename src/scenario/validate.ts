@@ -21,6 +21,7 @@ import { durationAt, Problems, show } from './problems.js';
 import { type RawPeerGroup, type RawScenario, type RawSfu, scenarioSchema } from './schema.js';
 import type { PeerGroup, Scenario, SfuTarget, Target, Variant } from './types.js';
 import { toAi } from './validate-ai.js';
+import { checkJanusRun, toJanusTarget } from './validate-janus.js';
 import { toExecutor } from './validate-load.js';
 import { toNetwork } from './validate-network.js';
 
@@ -102,10 +103,14 @@ function schemaShaped(root: object): RawScenario {
 function toTarget(problems: Problems, value: RawScenario['target']): Target {
   if (value === undefined || value === 'reference') return { type: 'reference' };
   if (typeof value === 'string') {
-    problems.add(['target'], `must be "reference" or { whip: URL, whep: URL }, got ${show(value)}`);
+    problems.add(
+      ['target'],
+      `must be "reference", { whip: URL, whep: URL } or { janus: URL, room: N }, got ${show(value)}`,
+    );
     return { type: 'reference' };
   }
   const raw = value;
+  if ('janus' in raw) return toJanusTarget(problems, raw);
   for (const key of Object.keys(raw)) {
     if (!['whip', 'whep', 'token', 'telemetry'].includes(key))
       problems.add(['target', key], unknownKey(key, ['whip', 'whep', 'token', 'telemetry']), { key: true });
@@ -259,10 +264,10 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
     problems.add(['peers'], 'needs at least one publisher group');
   }
   const sfu = raw.sfu ?? {};
-  if (target.type === 'external' && sfu.addDelayMs !== undefined) {
+  if (target.type !== 'reference' && sfu.addDelayMs !== undefined) {
     problems.add(['sfu', 'addDelayMs'], 'only the reference SFU can add delay; remove it or use target: reference');
   }
-  if (target.type === 'external' && sfu.burnCpuMsPerFrame !== undefined) {
+  if (target.type !== 'reference' && sfu.burnCpuMsPerFrame !== undefined) {
     problems.add(
       ['sfu', 'burnCpuMsPerFrame'],
       'only the reference SFU can burn CPU per frame; remove it or use target: reference',
@@ -290,7 +295,7 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
     const ai = v.ai !== undefined ? toAi(at, v.ai, target) : aiOptions;
     if (v.ai !== undefined) checkAi(ai, at);
     const vs = v.sfu ?? raw.sfu ?? {};
-    if (target.type === 'external' && v.sfu?.burnCpuMsPerFrame !== undefined) {
+    if (target.type !== 'reference' && v.sfu?.burnCpuMsPerFrame !== undefined) {
       at.add(
         ['sfu', 'burnCpuMsPerFrame'],
         'only the reference SFU can burn CPU per frame; remove it or use target: reference',
@@ -332,7 +337,7 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
   }
   const network = toNetwork(problems, raw.network, ['network']);
   const impaired = network !== undefined || peers.some((g) => g.network);
-  if (impaired && target.type === 'external')
+  if (impaired && target.type !== 'reference')
     problems.add(
       [raw.network !== undefined ? 'network' : 'peers'],
       'network impairment puts peers in namespaces that reach only the reference SFU: use target: reference',
@@ -352,6 +357,7 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
       ['clock', 'host'],
       "the built-in SFU shares this host's clock: a time host applies to an external target",
     );
+  if (target.type === 'janus') checkJanusRun(problems, target, peers, rooms);
   const connectTimeoutMs = durationAt(problems, raw, 'connectTimeout', [], 15_000);
   const warmupMs = durationAt(problems, raw, 'warmup', [], 0);
   if (problems.list.length > 0) {

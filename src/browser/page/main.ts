@@ -62,6 +62,17 @@ const api = {
     stats = new StatsSampler(subscriber.pc, records.stats);
     return subscriber.createOffer();
   },
+  /** A server that offers (Janus): the page answers the server's offer; `connected` then waits for media. */
+  async subscriberAnswer(offerSdp: string): Promise<string> {
+    const subscriber = new PageSubscriber(records.received, (message) => records.errors.push(message));
+    peer = subscriber;
+    stats = new StatsSampler(subscriber.pc, records.stats);
+    return subscriber.answerOffer(offerSdp);
+  },
+  async connected(timeoutMs: number): Promise<void> {
+    if (!peer) throw new Error('no offer was answered');
+    await connected(peer.pc, timeoutMs);
+  },
   async answer(sdp: string, timeoutMs: number): Promise<void> {
     if (!peer) throw new Error('no offer was made');
     await peer.setAnswer(sdp);

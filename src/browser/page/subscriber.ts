@@ -72,6 +72,14 @@ export class PageSubscriber {
     await this.pc.setRemoteDescription({ type: 'answer', sdp });
   }
 
+  /** A server that offers (Janus): its offer makes the transceivers; the answer receives what it sends. */
+  async answerOffer(sdp: string): Promise<string> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp });
+    await this.pc.setLocalDescription();
+    await iceGatheringComplete(this.pc);
+    return this.pc.localDescription?.sdp ?? '';
+  }
+
   private tapEncodedFrames(receiver: RTCRtpReceiver): void {
     const streams = (
       receiver as unknown as { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } }

@@ -15,10 +15,12 @@ import type {
   ReceivedFrameRecord,
   SentFrameRecord,
   StatsSample,
+  StreamSourceSpec,
   SubscriberSpec,
   SubscriptionWindow,
 } from '../../protocol/runner-ipc.js';
 import { TypedEmitter } from '../events.js';
+import { type JanusSubscription, type JanusTargetOptions, subscribeToFeed } from '../janus/videoroom.js';
 import { deleteSession, postOffer, type SignalingSession } from '../signaling.js';
 import type { Publisher, PublisherEvents, Subscriber, SubscriberEvents } from '../types.js';
 import type { BrowserHost } from './browser-host.js';
@@ -26,6 +28,8 @@ import type { BrowserHost } from './browser-host.js';
 type PageApi = {
   publisherOffer(options: PublisherOptions): Promise<string>;
   subscriberOffer(options?: { aiResults?: boolean; speechOnsets?: boolean }): Promise<string>;
+  subscriberAnswer(offerSdp: string): Promise<string>;
+  connected(timeoutMs: number): Promise<void>;
   answer(sdp: string, timeoutMs: number): Promise<void>;
   stopSending(atMs?: number): void;
   take(): PageRecords;
@@ -43,6 +47,7 @@ type CounterName = (typeof COUNTERS)[number];
 class BrowserSession {
   page: Page | undefined;
   session: SignalingSession | undefined;
+  janus: JanusSubscription | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -70,6 +75,21 @@ class BrowserSession {
     return this.session;
   }
 
+  /**
+   * A server that offers (a Janus feed): Janus makes the offer, the page answers, `start` sends the answer, and
+   * media connects. Resolves with the subscription (its handle names it).
+   */
+  async openJanus(options: JanusTargetOptions & { feed: number }, timeoutMs: number): Promise<JanusSubscription> {
+    this.page = await this.host.newPage();
+    this.page.on('pageerror', (error) => this.onError(`page error: ${describeError(error)}`));
+    this.janus = await subscribeToFeed(options);
+    const answer = await this.page.evaluate((sdp) => glassbench.subscriberAnswer(sdp), this.janus.offerSdp);
+    await this.janus.start(answer);
+    await this.page.evaluate((t) => glassbench.connected(t), timeoutMs);
+    this.timer = setInterval(() => void this.poll(), POLL_INTERVAL_MS);
+    return this.janus;
+  }
+
   async poll(): Promise<void> {
     if (!this.page || this.page.isClosed()) return;
     try {
@@ -91,6 +111,7 @@ class BrowserSession {
     await this.poll();
     await this.evaluate(() => glassbench.close());
     if (this.session) await deleteSession(this.session.resourceUrl, token);
+    await this.janus?.close();
     await this.page?.close().catch(() => undefined);
   }
 }
@@ -220,13 +241,12 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
   }
 
   async start(connectTimeoutMs: number): Promise<SubscriptionWindow[]> {
-    await Promise.all(
-      this.spec.sources.map((source) => this.subscribe(source.endpointUrl, source.publisherTag, connectTimeoutMs)),
-    );
+    await Promise.all(this.spec.sources.map((source) => this.subscribe(source, connectTimeoutMs)));
     return this.windows();
   }
 
-  private async subscribe(endpointUrl: string, publisherTag: number, connectTimeoutMs: number): Promise<void> {
+  private async subscribe(source: StreamSourceSpec, connectTimeoutMs: number): Promise<void> {
+    const { endpointUrl, publisherTag, janus } = source;
     let sub = '';
     const totals: Record<CounterName, number> = {
       nackCount: 0,
@@ -271,6 +291,13 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
     );
     const entry: { session: BrowserSession; window?: SubscriptionWindow } = { session };
     this.sessions.push(entry);
+    if (janus) {
+      const { token } = this.spec;
+      const target = { url: endpointUrl, ...janus, ...(token === undefined ? {} : { token }) };
+      sub = String((await session.openJanus(target, connectTimeoutMs)).handle);
+      entry.window = { peer: this.spec.peerId, sub, publisherTag, startMs: nowMs() };
+      return;
+    }
     const options = { aiResults: this.spec.aiResults === true, speechOnsets: this.spec.speechOnsets === true };
     const signaled = await session.open(
       (page) => page.evaluate((o) => glassbench.subscriberOffer(o), options),

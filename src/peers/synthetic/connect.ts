@@ -22,7 +22,7 @@ export async function connectPeer(
   return session;
 }
 
-function waitConnected(pc: RTCPeerConnection, timeoutMs: number, endpointUrl: string): Promise<void> {
+export function waitConnected(pc: RTCPeerConnection, timeoutMs: number, endpointUrl: string): Promise<void> {
   if (pc.connectionState === 'connected') return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

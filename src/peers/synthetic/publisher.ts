@@ -26,6 +26,7 @@ import { deleteSession } from '../signaling.js';
 import { type Slot, Timetable } from '../timetable.js';
 import type { Publisher, PublisherEvents } from '../types.js';
 import { connectPeer } from './connect.js';
+import { publishJanus } from './connect-janus.js';
 
 export interface SyntheticPublisherOptions {
   /** what to publish, where (the harness's start-publisher command) */
@@ -39,6 +40,7 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
   private extensionIds: ExtensionIds = {};
   private readonly sizer: FrameSizer;
   private resourceUrl: string | undefined;
+  private leaveJanus: (() => Promise<void>) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private timetable: Timetable | undefined;
   private sequenceNumber = Math.floor(Math.random() * 0xffff);
@@ -86,11 +88,28 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
       );
       await this.encoder.start();
     }
-    const session = await connectPeer(this.pc, this.spec.endpointUrl, this.spec.token, connectTimeoutMs);
-    this.resourceUrl = session.resourceUrl;
-    this.streamId = session.sessionId;
+    await this.connect(connectTimeoutMs);
     this.extensionIds = extensionIdsFrom(this.transceiver.headerExtensions);
     this.startFrames();
+  }
+
+  /** WHIP, or (a Janus target) joining the room as a publisher: the stream id is then the feed id. */
+  private async connect(connectTimeoutMs: number): Promise<void> {
+    const { janus, endpointUrl, token, peerId } = this.spec;
+    if (janus) {
+      const options = { url: endpointUrl, room: janus.room, createRoom: janus.createRoom, display: peerId };
+      const publication = await publishJanus(this.pc, {
+        ...options,
+        timeoutMs: connectTimeoutMs,
+        ...(token === undefined ? {} : { token }),
+      });
+      this.leaveJanus = publication.close;
+      this.streamId = String(publication.feed);
+      return;
+    }
+    const session = await connectPeer(this.pc, endpointUrl, token, connectTimeoutMs);
+    this.resourceUrl = session.resourceUrl;
+    this.streamId = session.sessionId;
   }
 
   /**
@@ -209,6 +228,7 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
     this.stopSending();
     await this.encoder?.close();
     if (this.resourceUrl) await deleteSession(this.resourceUrl, this.spec.token);
+    await this.leaveJanus?.();
     await this.pc.close().catch(() => undefined);
   }
 }

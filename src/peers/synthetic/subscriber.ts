@@ -15,11 +15,17 @@ import { loopbackPeerConfig } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { AI_CHANNEL_LABEL, parseAiResult } from '../../protocol/ai-channel.js';
 import { frameKey } from '../../protocol/frame-key.js';
-import type { ReceivedFrameRecord, SubscriberSpec, SubscriptionWindow } from '../../protocol/runner-ipc.js';
+import type {
+  ReceivedFrameRecord,
+  StreamSourceSpec,
+  SubscriberSpec,
+  SubscriptionWindow,
+} from '../../protocol/runner-ipc.js';
 import { TypedEmitter } from '../events.js';
 import { deleteSession } from '../signaling.js';
 import type { Subscriber, SubscriberEvents } from '../types.js';
 import { connectPeer } from './connect.js';
+import { subscribeJanus } from './connect-janus.js';
 
 export interface SyntheticSubscriberOptions {
   /** what to receive, from where (the harness's start-subscriber command) */
@@ -31,6 +37,8 @@ interface Subscription {
   loss: LossCounter;
   decoder?: OpusDecoder;
   resourceUrl?: string;
+  /** a Janus subscription: leaves the feed and destroys its session */
+  leaveJanus?: () => Promise<void>;
   window?: SubscriptionWindow;
 }
 
@@ -65,13 +73,12 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
   }
 
   async start(connectTimeoutMs: number): Promise<SubscriptionWindow[]> {
-    await Promise.all(
-      this.spec.sources.map((source) => this.subscribe(source.endpointUrl, source.publisherTag, connectTimeoutMs)),
-    );
+    await Promise.all(this.spec.sources.map((source) => this.subscribe(source, connectTimeoutMs)));
     return this.windows();
   }
 
-  private async subscribe(endpointUrl: string, publisherTag: number, connectTimeoutMs: number): Promise<void> {
+  private async subscribe(source: StreamSourceSpec, connectTimeoutMs: number): Promise<void> {
+    const { endpointUrl, publisherTag } = source;
     const subscription: Subscription = { pc: new RTCPeerConnection(loopbackPeerConfig()), loss: new LossCounter() };
     this.subscriptions.push(subscription);
     const transceiver = subscription.pc.addTransceiver('video', { direction: 'recvonly' });
@@ -113,6 +120,17 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
         const f = parseAiResult(data);
         if (f !== undefined) this.emit('aiResult', { f, peer: this.spec.peerId, sub, receivedMs });
       });
+    }
+    if (source.janus) {
+      const { token } = this.spec;
+      const options = { url: endpointUrl, ...source.janus, timeoutMs: connectTimeoutMs };
+      await subscribeJanus(subscription.pc, token === undefined ? options : { ...options, token }, (janus) => {
+        attachDatagramClock(subscription.pc);
+        sub = String(janus.handle);
+        subscription.leaveJanus = janus.close;
+      });
+      subscription.window = { peer: this.spec.peerId, sub, publisherTag, startMs: nowMs() };
+      return;
     }
     await connectPeer(subscription.pc, endpointUrl, this.spec.token, connectTimeoutMs, (session) => {
       // the offer is made, so the candidates' sockets exist: hook them before any media arrives
@@ -160,6 +178,7 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
       await Promise.all(
         this.subscriptions.map(async (s) => {
           if (s.resourceUrl) await deleteSession(s.resourceUrl, this.spec.token);
+          await s.leaveJanus?.();
           await s.pc.close().catch(() => undefined);
           await s.decoder?.close().catch(() => undefined);
         }),
