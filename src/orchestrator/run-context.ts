@@ -8,6 +8,7 @@ import type { Trend } from '../metrics/histogram.js';
 import type { ProcessUsageTracker } from '../metrics/saturation.js';
 import type { MetricSeries } from '../metrics/series.js';
 import type { NetworkLab } from '../network/links.js';
+import type { PeerNetwork } from '../protocol/peer-network.js';
 import type { AiResultRecord, SpeechOnsetRecord, SubscriptionWindow, UtteranceRecord } from '../protocol/runner-ipc.js';
 import type { Scenario } from '../scenario/types.js';
 import type { SinkFanOut } from '../sinks/fan-out.js';
@@ -68,6 +69,8 @@ export interface RunContext {
   sendingStoppedMs: number;
   sfu: SfuProcess | undefined;
   network: NetworkLab | undefined;
+  /** what every peer's start command carries: bind address, ICE servers, CA (peer-network.ts); loopback until set */
+  peerNetwork: PeerNetwork;
   runners: RunnerHandle[];
   /** the run closes its runners and SFU: their exits are expected */
   closing: boolean;

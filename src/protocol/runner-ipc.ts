@@ -4,6 +4,7 @@
  * JSON, so every type here is data. The peers' own contract (Publisher, Subscriber) is src/peers/types.ts.
  */
 import type { AiFrameRecord, AiStageSpec } from './ai.js';
+import type { PeerNetwork } from './peer-network.js';
 import type { VideoOptions } from './video.js';
 
 export interface PageStatsSample {
@@ -133,6 +134,8 @@ export interface PublisherSpec {
   room: string;
   endpointUrl: string;
   token?: string;
+  /** bind address, ICE servers and policy, CA for https signaling; default loopback, none */
+  network?: PeerNetwork;
   publisherTag: number;
   video: VideoOptions;
   /** browser publishers: send the spoken-audio track */
@@ -152,6 +155,8 @@ export interface SubscriberSpec {
   /** one WHEP endpoint per publisher of the room */
   sources: { endpointUrl: string; publisherTag: number }[];
   token?: string;
+  /** bind address, ICE servers and policy, CA for https signaling; default loopback, none */
+  network?: PeerNetwork;
   /** open the `glassbench-ai` DataChannel and report the AI results (tap mode) it brings */
   aiResults?: boolean;
   /** receive the audio too and report where speech starts in it (translated speech, option B) */

@@ -182,6 +182,8 @@ export const scenarioSchema = {
     duration,
     // `reference` or { whip, whep, token }: checked in validate.ts for a clearer message than oneOf gives
     target: { type: ['string', 'object'] },
+    // the local address peers bind to (docs/networks.md): checked in validate-target-network.ts
+    bindAddress: { type: 'string' },
     rooms: { ...positiveInteger, maximum: 10_000 },
     runners: { ...positiveInteger, maximum: 64 },
     connectTimeout: duration,

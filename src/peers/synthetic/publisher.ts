@@ -15,12 +15,12 @@ import {
 import { encodeAbsCaptureTime, encodeFrameId, type ExtensionIds, extensionIdsFrom } from '../../media/rtp-identity.js';
 import { Vp8LiveEncoder } from '../../media/vp8-encoder.js';
 import { buildVp8Frame, FrameSizer, packetizeVp8 } from '../../media/vp8-synthetic.js';
-import { loopbackPeerConfig } from '../../media/werift-config.js';
+import { peerConfig } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { frameKey } from '../../protocol/frame-key.js';
 import type { PublisherSpec, SkippedFrameRecord } from '../../protocol/runner-ipc.js';
 import { TypedEmitter } from '../events.js';
-import { deleteSession } from '../signaling.js';
+import { authOf, deleteSession } from '../signaling.js';
 import { type Slot, Timetable } from '../timetable.js';
 import type { Publisher, PublisherEvents } from '../types.js';
 import { connectPeer } from './connect.js';
@@ -32,7 +32,7 @@ export interface SyntheticPublisherOptions {
 
 /** Reports `sent`, `skipped` and (an encoded source's encoder) `error`; never `utterance` or `edgeAi`. */
 export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements Publisher {
-  private readonly pc = new RTCPeerConnection(loopbackPeerConfig());
+  private readonly pc: RTCPeerConnection;
   private transceiver: RTCRtpTransceiver | undefined;
   private extensionIds: ExtensionIds = {};
   private readonly sizer: FrameSizer;
@@ -51,6 +51,7 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
     super();
     const { spec } = options;
     this.spec = spec;
+    this.pc = new RTCPeerConnection(peerConfig(spec.network));
     this.sizer = new FrameSizer({
       bitrateKbps: spec.video.bitrateKbps,
       fps: spec.video.fps,
@@ -84,7 +85,7 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
       );
       await this.encoder.start();
     }
-    const session = await connectPeer(this.pc, this.spec.endpointUrl, this.spec.token, connectTimeoutMs);
+    const session = await connectPeer(this.pc, this.spec.endpointUrl, authOf(this.spec), connectTimeoutMs);
     this.resourceUrl = session.resourceUrl;
     this.streamId = session.sessionId;
     this.extensionIds = extensionIdsFrom(this.transceiver.headerExtensions);
@@ -208,7 +209,7 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
     this.closed = true;
     this.stopSending();
     await this.encoder?.close();
-    if (this.resourceUrl) await deleteSession(this.resourceUrl, this.spec.token);
+    if (this.resourceUrl) await deleteSession(this.resourceUrl, authOf(this.spec));
     await this.pc.close().catch(() => undefined);
   }
 }
