@@ -4,7 +4,7 @@
  * Node's built-in roots for https URLs. A TLS failure says which option fixes it.
  */
 import { readFileSync } from 'node:fs';
-import { type IncomingHttpHeaders, type IncomingMessage,request as httpRequestRaw } from 'node:http';
+import { type IncomingHttpHeaders, type IncomingMessage, request as httpRequestRaw } from 'node:http';
 import { request as httpsRequestRaw } from 'node:https';
 import { rootCertificates } from 'node:tls';
 
