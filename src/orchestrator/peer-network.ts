@@ -67,3 +67,9 @@ export async function resolvePeerNetwork(scenario: Scenario): Promise<PeerNetwor
   }
   return network;
 }
+
+/** The summary's note on how peers reached an external target. */
+export function describePeerNetwork(network: PeerNetwork): string {
+  const servers = network.iceServers.length;
+  return `peers bound to ${network.bindAddress === '0.0.0.0' ? 'every interface' : network.bindAddress}, ${servers === 0 ? 'no ICE server' : `${servers} ICE server(s)`}, ${network.iceTransportPolicy === 'relay' ? 'relay-only' : 'every candidate'}${network.caFile ? `, trusting the CA in ${network.caFile}` : ''}`;
+}

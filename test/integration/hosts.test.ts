@@ -54,6 +54,10 @@ describe('a remote reference SFU (namespaces standing in for hosts)', () => {
     // Assert
     expect(run.code, run.output).toBe(0);
     expectEveryFrameMeasured(out, 2);
+    // the default bind address for a remote target: B's address on the route to A
+    expect(readSummary(out).notes).toContain(
+      `peers bound to ${hosts.hosts['B']?.address}, no ICE server, every candidate`,
+    );
   });
 
   it('announces --announce in its candidates, from its --udp-ports range', async () => {
