@@ -109,7 +109,9 @@ function cli(argv: string[]): Argv {
             type: 'string',
             array: true,
             describe: 'key=value tag on every InfluxDB point; repeatable',
-          }),
+          })
+          .option('ca', { type: 'string', describe: "PEM file of a private CA to trust for the target's https" })
+          .option('bind', { type: 'string', describe: 'IPv4 address peers bind to (bindAddress)' }),
     )
     .command(
       'compare <first> [second]',
