@@ -1,9 +1,9 @@
 /**
  * WHIP/WHEP client side (RFC 9725): POST the offer, read the answer and the session's Location, DELETE to leave.
- * Over http or https (src/net/http-client.ts, which can trust a private CA), with the target's Bearer token.
+ * Over http or https (src/network/http-client.ts, which can trust a private CA), with the target's Bearer token.
  */
 import { GlassbenchError } from '../errors.js';
-import { describeRequestError, httpRequest, type HttpResponse } from '../net/http-client.js';
+import { describeRequestError, httpRequest, type HttpResponse } from '../network/http-client.js';
 
 export interface SignalingSession {
   answerSdp: string;
