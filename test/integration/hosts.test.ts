@@ -4,28 +4,14 @@
  * a synthetic and a browser subscriber get their frames with frame_latency_ms and no identity lost. The two
  * namespaces are the test's own (test/fixtures/hosts.ts); nothing is sent to any other address.
  */
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CLI, readFrames, readSummary, tempDir, writeScenario } from '../fixtures/cli.js';
 import { type Hosts, makeHosts } from '../fixtures/hosts.js';
-import { type RunningSfu, waitForSfu } from '../fixtures/sfu-cli.js';
+import { exitWithOutput, type RunningSfu, waitForSfu } from '../fixtures/sfu-cli.js';
 import { requireBinary } from '../fixtures/system.js';
-
-function exitOf(child: ChildProcess, timeoutMs: number): Promise<{ code: number | null; output: string }> {
-  let output = '';
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
 
 describe('a remote reference SFU (namespaces standing in for hosts)', () => {
   let hosts: Hosts;
@@ -79,7 +65,7 @@ describe('a remote reference SFU (namespaces standing in for hosts)', () => {
     );
     try {
       // Act: a werift publisher in B offers over WHIP and prints the answer
-      const probe = await exitOf(
+      const probe = await exitWithOutput(
         hosts.spawn('B', process.execPath, ['--input-type=module', '-e', offerProbe(`${announced.baseUrl}/whip/p1`)]),
         30_000,
       );
@@ -144,7 +130,7 @@ target:
   whep: http://${a}:${port}/whep/{room}
 ${peers}`,
     );
-    const run = await exitOf(hosts.spawn('B', process.execPath, [CLI, 'run', scenario, '--out', out]), 120_000);
+    const run = await exitWithOutput(hosts.spawn('B', process.execPath, [CLI, 'run', scenario, '--out', out]), 120_000);
     return { run, out };
   }
 });

@@ -11,24 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CLI, readFrames, readSummary, tempDir, writeScenario } from '../fixtures/cli.js';
 import { type Hosts, makeHosts } from '../fixtures/hosts.js';
-import { type RunningSfu, waitForSfu } from '../fixtures/sfu-cli.js';
+import { exitWithOutput, type RunningSfu, waitForSfu } from '../fixtures/sfu-cli.js';
 import { requireBinary } from '../fixtures/system.js';
 
 const TURN_USER = 'glassbench';
 const TURN_PASSWORD = 'turn-test-secret';
-
-function exitOf(child: ChildProcess, timeoutMs: number): Promise<{ code: number | null; output: string }> {
-  let output = '';
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
 
 /** turnserver in namespace T, its log on stdout; resolves once it listens. */
 async function startTurn(hosts: Hosts, dir: string): Promise<{ child: ChildProcess; log: () => string }> {
@@ -135,7 +122,7 @@ peers:
     );
 
     // Act
-    const run = await exitOf(hosts.spawn('B', process.execPath, [CLI, 'run', scenario, '--out', out]), 120_000);
+    const run = await exitWithOutput(hosts.spawn('B', process.execPath, [CLI, 'run', scenario, '--out', out]), 120_000);
 
     // Assert
     expect(run.code, `${run.output}\n--- turnserver ---\n${turn.log()}`).toBe(0);
