@@ -6,7 +6,8 @@
  * Bad requests get a 4xx with a JSON error body; the server keeps serving.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 import { nowMs } from '../src/metrics/clock.js';
@@ -60,6 +61,8 @@ export class ReferenceServer {
       rewriteRtp: options.rewriteRtp === true,
       connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+      ...(options.announceAddress ? { announceAddress: options.announceAddress } : {}),
+      ...(options.udpPortRange ? { udpPortRange: options.udpPortRange } : {}),
     };
     if (options.ai && options.ai.placement === 'cloud') {
       const log = (message: string): void => void process.stderr.write(`glassbench sfu: ${message}\n`);
@@ -75,16 +78,27 @@ export class ReferenceServer {
         loopDelayMaxMs: s.loopDelayMaxMs,
       }),
     );
-    this.http = createServer((req, res) => {
+    this.http = this.makeServer();
+  }
+
+  /** http, or https with the configured certificate; either serves the same routes. */
+  private makeServer(): Server {
+    const listener: RequestListener = (req, res) => {
       this.handle(req, res).catch((error: unknown) => this.fail(res, error));
-    });
+    };
+    const tls = this.options.tls;
+    const server: Server = tls
+      ? createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, listener)
+      : createServer(listener);
     // a harness's telemetry stream stays open for the whole run
-    this.http.requestTimeout = 0;
+    server.requestTimeout = 0;
+    return server;
   }
 
   /**
-   * Binds to 127.0.0.1 (port 0 picks a free one) and resolves with the port; also on each of `alsoOn` (the
-   * host ends of a run's links to its network namespaces), on the same port.
+   * Binds to `host` (default 127.0.0.1; port 0 picks a free one) and resolves with the port; also on each of
+   * `alsoOn` (the host ends of a run's links to its network namespaces), on the same port. A session's media binds
+   * to the address its request came in on.
    */
   async listen(port = 0, host = '127.0.0.1', alsoOn: string[] = []): Promise<number> {
     await new Promise<void>((resolve, reject) => {
@@ -93,10 +107,7 @@ export class ReferenceServer {
     });
     const bound = (this.http.address() as AddressInfo).port;
     for (const address of alsoOn) {
-      const extra = createServer((req, res) => {
-        this.handle(req, res).catch((error: unknown) => this.fail(res, error));
-      });
-      extra.requestTimeout = 0;
+      const extra = this.makeServer();
       await new Promise<void>((resolve, reject) => {
         extra.once('error', reject);
         extra.listen(bound, address, () => resolve());
@@ -200,7 +211,9 @@ export class ReferenceServer {
     let session: PublisherSession | SubscriberSession;
     // media answers on the address the request came in on: loopback, or a run's link to a network namespace
     const local = (req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
-    const ctx = local === '127.0.0.1' ? this.ctx : { ...this.ctx, address: local };
+    // a request on loopback is answered on loopback: the announced address is for peers on other hosts
+    const ctx: SessionContext =
+      local === '127.0.0.1' ? { ...this.ctx, announceAddress: undefined } : { ...this.ctx, address: local };
     if (endpoint === 'whip') {
       if (!room) {
         room = new Room(roomId);

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
 
 import { attachDatagramClock } from '../../src/media/datagram-clock.js';
-import { keepLoopbackCandidates, loopbackPeerConfig } from '../../src/media/werift-config.js';
+import { keepLoopbackCandidates, sfuFiltersCandidates, sfuPeerConfig } from '../../src/media/werift-config.js';
 import { nowMs } from '../../src/metrics/clock.js';
 import type { Trend } from '../../src/metrics/histogram.js';
 import type { AiRuntime } from '../ai/runtime.js';
@@ -32,6 +32,10 @@ export interface SessionContext {
   ai?: AiRuntime;
   /** the local address the session's request came in on: its media binds there too (default loopback) */
   address?: string;
+  /** the address its candidates announce instead of `address` (SfuOptions.announceAddress) */
+  announceAddress?: string;
+  /** UDP ports its media binds from (SfuOptions.udpPortRange) */
+  udpPortRange?: [number, number];
   /** a connected publisher that sends no media for this long is closed, ms; default 30000 */
   idleTimeoutMs?: number;
 }
@@ -47,12 +51,22 @@ export abstract class Session {
   /** last media from the peer (publishers), for the idle timeout */
   protected lastMediaMs = nowMs();
   private idleTimer: NodeJS.Timeout | undefined;
+  /** on loopback (or a run's link) only: the peer's other candidates are dropped (werift-config.ts) */
+  private readonly filterCandidates: boolean;
 
   constructor(
     protected readonly ctx: SessionContext,
     private readonly onClosed: (session: Session) => void,
   ) {
-    this.pc = new RTCPeerConnection(loopbackPeerConfig(ctx.address ?? '127.0.0.1'));
+    const bindAddress = ctx.address ?? '127.0.0.1';
+    this.pc = new RTCPeerConnection(
+      sfuPeerConfig({
+        bindAddress,
+        ...(ctx.announceAddress ? { announceAddress: ctx.announceAddress } : {}),
+        ...(ctx.udpPortRange ? { portRange: ctx.udpPortRange } : {}),
+      }),
+    );
+    this.filterCandidates = sfuFiltersCandidates(bindAddress, ctx.announceAddress);
     this.pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') {
         clearTimeout(this.connectTimer);
@@ -67,14 +81,15 @@ export abstract class Session {
 
   /** Applies the remote offer and returns the complete answer (WHIP/WHEP do not trickle). */
   async negotiate(offerSdp: string, prepare: (transceivers: RTCRtpTransceiver[]) => void): Promise<string> {
-    await this.pc.setRemoteDescription({ type: 'offer', sdp: keepLoopbackCandidates(offerSdp) });
+    const sdp = this.filterCandidates ? keepLoopbackCandidates(offerSdp) : offerSdp;
+    await this.pc.setRemoteDescription({ type: 'offer', sdp });
     prepare(this.pc.getTransceivers());
     await this.pc.setLocalDescription(await this.pc.createAnswer());
     // the sockets exist once the candidates are gathered: from here on `in` is stamped at the datagram's read
     attachDatagramClock(this.pc);
-    const sdp = this.pc.localDescription?.sdp;
-    if (!sdp) throw new Error('no local description after negotiation');
-    return sdp;
+    const answer = this.pc.localDescription?.sdp;
+    if (!answer) throw new Error('no local description after negotiation');
+    return answer;
   }
 
   get isClosed(): boolean {

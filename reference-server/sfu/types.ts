@@ -20,6 +20,15 @@ export interface SfuOptions {
   ai?: AiOptions;
   /** also listen on these addresses (the host ends of a run's links to its network namespaces) */
   alsoListenOn?: string[];
+  /**
+   * the IPv4 address written in its ICE candidates instead of the one a session's media binds to (1:1 NAT,
+   * containers: the address peers reach it at); default the bound one
+   */
+  announceAddress?: string;
+  /** UDP ports its media sockets bind from, inclusive (one per session); default any free port */
+  udpPortRange?: [number, number];
+  /** serve https with this certificate chain and key (PEM text); default plain http */
+  tls?: { certPem: string; keyPem: string };
   /** limits (hostile or runaway clients): rooms at once (503 beyond), sessions per room (429 beyond),
    * sessions still negotiating or connecting at once (503 beyond), new sessions per second (429 beyond),
    * and a publisher that sends no media for idleTimeoutMs is closed (its subscribers with it) */

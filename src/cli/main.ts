@@ -78,6 +78,14 @@ function cli(argv: string[]): Argv {
           type: 'string',
           describe:
             'TIME (ISO 8601 with a zone, or Unix epoch ms): after the warm-up, start the measured hold at this instant (the same for every shard); a warm-up that ends later fails the run',
+        })
+        .option('ca', {
+          type: 'string',
+          describe: "PEM file of a private CA to trust for the target's https (target.ca)",
+        })
+        .option('bind', {
+          type: 'string',
+          describe: 'IPv4 address peers bind to (bindAddress; 0.0.0.0: every interface)',
         }),
     )
     .command(
@@ -107,7 +115,9 @@ function cli(argv: string[]): Argv {
             type: 'string',
             array: true,
             describe: 'key=value tag on every InfluxDB point; repeatable',
-          }),
+          })
+          .option('ca', { type: 'string', describe: "PEM file of a private CA to trust for the target's https" })
+          .option('bind', { type: 'string', describe: 'IPv4 address peers bind to (bindAddress)' }),
     )
     .command(
       'compare <first> [second]',
@@ -189,7 +199,19 @@ function cli(argv: string[]): Argv {
     .command('sfu', 'run the reference SFU on its own', (y) =>
       y
         .option('port', { type: 'number', default: 8080, describe: 'HTTP port (0 picks a free one)' })
-        .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind' })
+        .option('host', {
+          type: 'string',
+          default: '127.0.0.1',
+          describe:
+            'IPv4 address to bind HTTP and media to (0.0.0.0: every interface; media answers where a request came in)',
+        })
+        .option('announce', {
+          type: 'string',
+          describe: 'IPv4 address to put in ICE candidates instead of the bound one (NAT, containers)',
+        })
+        .option('udp-ports', { type: 'string', describe: 'MIN-MAX: UDP ports media binds from (one per session)' })
+        .option('tls-cert', { type: 'string', describe: 'PEM certificate chain: serve https (with --tls-key)' })
+        .option('tls-key', { type: 'string', describe: 'PEM private key of --tls-cert' })
         .option('token', {
           type: 'string',
           describe: 'require this Bearer token on WHIP/WHEP, /metrics, /stats and /telemetry (never printed)',

@@ -13,6 +13,7 @@ import { loadScenario } from '../scenario/validate.js';
 import { err, out } from './console.js';
 import { capacityLine, progressLine, summaryTable } from './format.js';
 import { type InfluxArgs, influxFrom } from './influx-args.js';
+import { applyNetworkFlags, type RunNetworkArgs } from './network-args.js';
 
 export function makeRunId(name: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -25,7 +26,7 @@ export function makeRunId(name: string): string {
   return `${stamp}-${slug}-${randomBytes(2).toString('hex')}`;
 }
 
-export interface RunArgs extends InfluxArgs {
+export interface RunArgs extends InfluxArgs, RunNetworkArgs {
   scenario: string;
   out?: string;
   shard?: string;
@@ -63,7 +64,7 @@ export function checkTestid(testid: string | undefined): string | undefined {
 }
 
 export async function runCommand(args: RunArgs, capacity?: CapacityOptions): Promise<number> {
-  const scenario = await loadScenario(args.scenario);
+  const scenario = applyNetworkFlags(await loadScenario(args.scenario), args);
   const influx = influxFrom(args);
   const shard = parseShard(args.shard);
   const runId = checkTestid(args.testid) ?? makeRunId(capacity ? `${scenario.name}-capacity` : scenario.name);

@@ -2,11 +2,10 @@
 import { ReferenceServer } from '../../reference-server/server.js';
 import { GlassbenchError } from '../errors.js';
 import { EXIT_CODES } from '../exit-codes.js';
-import { err, out } from './console.js';
+import { out } from './console.js';
+import { checkSfuNetwork, type SfuNetworkArgs } from './network-args.js';
 
-export type SfuArgs = {
-  port: number;
-  host: string;
+export type SfuArgs = SfuNetworkArgs & {
   token?: string;
   'add-delay-ms': number;
   'burn-cpu-ms-per-frame': number;
@@ -35,9 +34,7 @@ export async function sfuCommand(args: SfuArgs): Promise<number> {
       'INVALID_INPUT',
       `--burn-cpu-ms-per-frame: must be a number of ms from 0 to 1000, got ${burn}`,
     );
-  if (args.host !== '127.0.0.1' && args.host !== '::1' && args.host !== 'localhost') {
-    err(`note: binding to ${args.host}; ICE candidates are still loopback-only`);
-  }
+  const network = checkSfuNetwork(args);
   const server = new ReferenceServer({
     addDelayMs: args['add-delay-ms'],
     burnCpuMsPerFrame: args['burn-cpu-ms-per-frame'],
@@ -48,9 +45,16 @@ export async function sfuCommand(args: SfuArgs): Promise<number> {
     maxSetupsPerSecond: args['max-setups-per-second'],
     idleTimeoutMs: args['idle-timeout-ms'],
     ...(args.token ? { token: args.token } : {}),
+    ...(network.announceAddress ? { announceAddress: network.announceAddress } : {}),
+    ...(network.udpPortRange ? { udpPortRange: network.udpPortRange } : {}),
+    ...(network.tls ? { tls: network.tls } : {}),
   });
-  const port = await server.listen(args.port, args.host);
-  out(`glassbench reference SFU listening on http://${args.host}:${port}`);
+  const port = await server.listen(network.port, network.host);
+  const scheme = network.tls ? 'https' : 'http';
+  out(`glassbench reference SFU listening on ${scheme}://${network.host}:${port}`);
+  if (network.announceAddress)
+    out(`  ICE candidates announce ${network.announceAddress} (media binds ${network.host})`);
+  if (network.udpPortRange) out(`  media on UDP ports ${network.udpPortRange.join('-')}`);
   out(`  WHIP: POST /whip/<room>   WHEP: POST /whep/<room>[?stream=<id>]   GET /metrics /healthz /stats /telemetry`);
   await new Promise<void>((done) => {
     const stop = (): void => done();

@@ -8,6 +8,7 @@ import type { Trend } from '../metrics/histogram.js';
 import type { ProcessUsageTracker } from '../metrics/saturation.js';
 import type { MetricSeries } from '../metrics/series.js';
 import type { NetworkLab } from '../network/links.js';
+import type { PeerNetwork } from '../protocol/peer-network.js';
 import type {
   AiResultRecord,
   SpeechOnsetRecord,
@@ -74,6 +75,8 @@ export interface RunContext {
   /** this shard's clock offset to the SFU's host (set at preflight) */
   clock: ClockSync | undefined;
   network: NetworkLab | undefined;
+  /** what every peer's start command carries: bind address, ICE servers, CA (peer-network.ts); loopback until set */
+  peerNetwork: PeerNetwork;
   runners: RunnerHandle[];
   /** the run closes its runners and SFU: their exits are expected */
   closing: boolean;

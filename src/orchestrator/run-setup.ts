@@ -9,6 +9,7 @@ import { FrameCollector, type PeerInfo } from '../metrics/collector.js';
 import { Trend } from '../metrics/histogram.js';
 import { ProcessUsageTracker } from '../metrics/saturation.js';
 import { MetricSeries } from '../metrics/series.js';
+import { LOOPBACK_NETWORK } from '../protocol/peer-network.js';
 import { SinkFanOut } from '../sinks/fan-out.js';
 import { FramesFile } from '../sinks/frames-file.js';
 import type { InfluxSink } from '../sinks/influx-sink.js';
@@ -79,6 +80,7 @@ export function createRunContext(
     sfu: undefined,
     clock: undefined,
     network: undefined,
+    peerNetwork: LOOPBACK_NETWORK,
     runners: [],
     closing: false,
   };

@@ -21,6 +21,7 @@ import { mapWithConcurrency } from './concurrency.js';
 import { CONNECTS_IN_FLIGHT_PER_RUNNER, Executors } from './executors.js';
 import { abortOnFailReason, holdTick } from './hold-tick.js';
 import { connectPublishers, connectSubscriber } from './peer-connections.js';
+import { describePeerNetwork, resolvePeerNetwork } from './peer-network.js';
 import { type PlannedRunner, planRun } from './plan.js';
 import { checkRequirements } from './preflight-checks.js';
 import { connectRemoteSfu, externalClock } from './remote-sfu.js';
@@ -131,6 +132,8 @@ class Run {
     const { scenario, emit } = ctx;
     emit({ type: 'phase', phase: 'starting', message: 'starting the reference SFU and peer runners' });
     await checkRequirements(scenario, ctx.plan.length, this.options.shard);
+    ctx.peerNetwork = await resolvePeerNetwork(scenario);
+    if (scenario.target.type === 'external') ctx.notes.push(describePeerNetwork(ctx.peerNetwork));
     const { linkProfiles } = this;
     if (linkProfiles.length > 0) {
       emit({ type: 'phase', phase: 'starting', message: `making ${linkProfiles.length} impaired network link(s)` });

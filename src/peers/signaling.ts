@@ -1,5 +1,9 @@
-/** WHIP/WHEP client side (RFC 9725): POST the offer, read the answer and the session's Location, DELETE to leave. */
+/**
+ * WHIP/WHEP client side (RFC 9725): POST the offer, read the answer and the session's Location, DELETE to leave.
+ * Over http or https (src/network/http-client.ts, which can trust a private CA), with the target's Bearer token.
+ */
 import { GlassbenchError } from '../errors.js';
+import { describeRequestError, httpRequest, type HttpResponse } from '../network/http-client.js';
 
 export interface SignalingSession {
   answerSdp: string;
@@ -9,31 +13,42 @@ export interface SignalingSession {
   sessionId: string;
 }
 
+/** How to reach the target: its Bearer token and the CA to trust for https. */
+export interface SignalingAuth {
+  token?: string;
+  caFile?: string;
+}
+
 const REQUEST_TIMEOUT_MS = 10_000;
 
 function headers(token: string | undefined, extra: Record<string, string> = {}): Record<string, string> {
   return token ? { ...extra, authorization: `Bearer ${token}` } : extra;
 }
 
-export async function postOffer(endpointUrl: string, offerSdp: string, token?: string): Promise<SignalingSession> {
-  let response: Response;
+export async function postOffer(
+  endpointUrl: string,
+  offerSdp: string,
+  auth: SignalingAuth = {},
+): Promise<SignalingSession> {
+  let response: HttpResponse;
   try {
-    response = await fetch(endpointUrl, {
+    response = await httpRequest(endpointUrl, {
       method: 'POST',
-      headers: headers(token, { 'content-type': 'application/sdp' }),
+      headers: headers(auth.token, { 'content-type': 'application/sdp' }),
       body: offerSdp,
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      ...(auth.caFile ? { caFile: auth.caFile } : {}),
     });
   } catch (error) {
-    throw new GlassbenchError('RUN_FAILED', `POST ${endpointUrl} failed: ${(error as Error).message}`, {
+    throw new GlassbenchError('RUN_FAILED', `POST ${endpointUrl} failed: ${describeRequestError(error, auth.caFile)}`, {
       cause: error,
     });
   }
-  const body = await response.text();
+  const body = response.body;
   if (response.status !== 201) {
     throw new GlassbenchError('RUN_FAILED', `POST ${endpointUrl} answered ${response.status}: ${body.slice(0, 300)}`);
   }
-  const location = response.headers.get('location');
+  const location = response.headers.location;
   if (!location) throw new GlassbenchError('RUN_FAILED', `POST ${endpointUrl} answered 201 without a Location header`);
   const resourceUrl = new URL(location, endpointUrl).toString();
   const sessionId = new URL(resourceUrl).pathname.split('/').filter(Boolean).pop() ?? resourceUrl;
@@ -41,16 +56,24 @@ export async function postOffer(endpointUrl: string, offerSdp: string, token?: s
 }
 
 /** Ends a session; best effort (the server may already be gone), so it reports instead of throwing. */
-export async function deleteSession(resourceUrl: string, token?: string): Promise<number | Error> {
+export async function deleteSession(resourceUrl: string, auth: SignalingAuth = {}): Promise<number | Error> {
   try {
-    const response = await fetch(resourceUrl, {
+    const response = await httpRequest(resourceUrl, {
       method: 'DELETE',
-      headers: headers(token),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      headers: headers(auth.token),
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      ...(auth.caFile ? { caFile: auth.caFile } : {}),
     });
-    await response.arrayBuffer();
     return response.status;
   } catch (error) {
-    return error as Error;
+    return error instanceof Error ? error : new Error(String(error));
   }
+}
+
+/** The signaling auth of a peer's start command: its token, and the run's CA when there is one. */
+export function authOf(spec: { token?: string; network?: { caFile?: string } }): SignalingAuth {
+  return {
+    ...(spec.token ? { token: spec.token } : {}),
+    ...(spec.network?.caFile ? { caFile: spec.network.caFile } : {}),
+  };
 }

@@ -5,6 +5,7 @@
  */
 import type { AiFrameRecord, AiStageSpec } from './ai.js';
 import type { IdentityMethod } from './frame-key.js';
+import type { PeerNetwork } from './peer-network.js';
 import type { VideoOptions } from './video.js';
 
 export interface PageStatsSample {
@@ -146,6 +147,8 @@ export interface PublisherSpec {
   token?: string;
   /** a Janus VideoRoom target: `endpointUrl` is the Janus HTTP API, the peer joins room `room` as a publisher */
   janus?: JanusPublish;
+  /** bind address, ICE servers and policy, CA for https signaling; default loopback, none */
+  network?: PeerNetwork;
   publisherTag: number;
   video: VideoOptions;
   /** browser publishers: send the spoken-audio track */
@@ -179,6 +182,8 @@ export interface SubscriberSpec {
   /** one WHEP endpoint per publisher of the room (a Janus target: the Janus API, with the feed in `janus`) */
   sources: StreamSourceSpec[];
   token?: string;
+  /** bind address, ICE servers and policy, CA for https signaling; default loopback, none */
+  network?: PeerNetwork;
   /** open the `glassbench-ai` DataChannel and report the AI results (tap mode) it brings */
   aiResults?: boolean;
   /** receive the audio too and report where speech starts in it (translated speech, option B) */

@@ -191,6 +191,8 @@ export const scenarioSchema = {
       required: ['host'],
       properties: { host: { type: 'string', pattern: '^https?://[^\\s]+$' } },
     },
+    // the local address peers bind to (docs/networks.md): checked in validate-target-network.ts
+    bindAddress: { type: 'string' },
     rooms: { ...positiveInteger, maximum: 10_000 },
     runners: { ...positiveInteger, maximum: 64 },
     connectTimeout: duration,

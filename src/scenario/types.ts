@@ -4,6 +4,7 @@
  */
 import type { ThresholdSpec } from '../budgets/types.js';
 import type { AiOptions } from '../protocol/ai.js';
+import type { IceServerConfig } from '../protocol/peer-network.js';
 import type { VideoOptions } from '../protocol/video.js';
 
 export type PeerRole = 'publisher' | 'subscriber';
@@ -72,7 +73,7 @@ export interface PeerGroup {
 /** Where peers publish and subscribe. `{room}` in a URL is replaced by the room id. */
 export type Target =
   | { type: 'reference' }
-  | {
+  | ({
       type: 'external';
       whipUrl: string;
       whepUrl: string;
@@ -82,7 +83,7 @@ export type Target =
        * (absent): the WHIP URL's origin, if its `/clock` answers like a glassbench SFU's
        */
       telemetry?: string | false;
-    }
+    } & TargetNetwork)
   | JanusTarget;
 
 /**
@@ -99,6 +100,16 @@ export interface JanusTarget {
   token?: string;
   /** create a missing room (VideoRoom `create`, not permanent); default true */
   createRooms: boolean;
+}
+
+/** How peers reach an external target (docs/networks.md); every field optional. */
+export interface TargetNetwork {
+  /** absolute path of a PEM file: a private CA that https signaling trusts besides Node's roots */
+  ca?: string;
+  /** STUN/TURN servers of the peers' connections (werift uses the first STUN and the first TURN URL); default none */
+  iceServers?: IceServerConfig[];
+  /** `relay`: TURN-relayed candidates only; default `all` */
+  iceTransportPolicy?: 'all' | 'relay';
 }
 
 /**
@@ -134,6 +145,11 @@ export interface Scenario {
    */
   warmupMs: number;
   target: Target;
+  /**
+   * the local IPv4 address peers bind to (`0.0.0.0`: every interface); default loopback for the reference SFU or a
+   * loopback target, else the address of this machine's route to the target (docs/networks.md)
+   */
+  bindAddress?: string;
   /** room ids r1..rN */
   rooms: number;
   peers: PeerGroup[];

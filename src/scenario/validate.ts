@@ -24,6 +24,7 @@ import { toAi } from './validate-ai.js';
 import { checkJanusRun, toJanusTarget } from './validate-janus.js';
 import { toExecutor } from './validate-load.js';
 import { toNetwork } from './validate-network.js';
+import { bindAddressProblem, TARGET_NETWORK_KEYS, toTargetNetwork } from './validate-target-network.js';
 
 // verbose: errors carry their schema, so an unknown key can be told the keys that exist there
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
@@ -100,7 +101,7 @@ function schemaShaped(root: object): RawScenario {
   return root as RawScenario;
 }
 
-function toTarget(problems: Problems, value: RawScenario['target']): Target {
+function toTarget(problems: Problems, value: RawScenario['target'], file: string): Target {
   if (value === undefined || value === 'reference') return { type: 'reference' };
   if (typeof value === 'string') {
     problems.add(
@@ -111,9 +112,9 @@ function toTarget(problems: Problems, value: RawScenario['target']): Target {
   }
   const raw = value;
   if ('janus' in raw) return toJanusTarget(problems, raw);
+  const knownKeys = ['whip', 'whep', 'token', 'telemetry', ...TARGET_NETWORK_KEYS];
   for (const key of Object.keys(raw)) {
-    if (!['whip', 'whep', 'token', 'telemetry'].includes(key))
-      problems.add(['target', key], unknownKey(key, ['whip', 'whep', 'token', 'telemetry']), { key: true });
+    if (!knownKeys.includes(key)) problems.add(['target', key], unknownKey(key, knownKeys), { key: true });
   }
   for (const key of ['whip', 'whep']) {
     const url = raw[key];
@@ -130,7 +131,12 @@ function toTarget(problems: Problems, value: RawScenario['target']): Target {
     (typeof telemetry !== 'string' || !/^https?:\/\/[^\s]+$/.test(telemetry))
   )
     problems.add(['target', 'telemetry'], `must be the SFU's http(s) base URL or false, got ${show(telemetry)}`);
-  const target: Target = { type: 'external', whipUrl: String(raw['whip']), whepUrl: String(raw['whep']) };
+  const target: Target = {
+    type: 'external',
+    whipUrl: String(raw['whip']),
+    whepUrl: String(raw['whep']),
+    ...toTargetNetwork(problems, raw, file),
+  };
   if (typeof raw['token'] === 'string') target.token = raw['token'];
   if (telemetry === false || typeof telemetry === 'string') target.telemetry = telemetry;
   return target;
@@ -256,7 +262,12 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
   if (raw.duration !== undefined && durationMs <= 0 && problems.list.length === 0) {
     problems.add(['duration'], `must be longer than 0, got ${show(raw.duration)}`);
   }
-  const target = toTarget(problems, raw.target);
+  const target = toTarget(problems, raw.target, doc.file);
+  const bindAddress = raw.bindAddress;
+  const bindProblem = bindAddress === undefined ? undefined : bindAddressProblem(bindAddress);
+  if (bindProblem) problems.add(['bindAddress'], bindProblem);
+  else if (bindAddress !== undefined && target.type === 'reference' && !bindAddress.startsWith('127.'))
+    problems.add(['bindAddress'], 'the built-in reference SFU listens on loopback: leave bindAddress out');
   const thresholds = toThresholds(problems, raw.thresholds);
   const rawPeers = Array.isArray(raw.peers) ? raw.peers : [];
   const peers = rawPeers.map((p, i) => toPeerGroup(problems, p, i));
@@ -394,6 +405,7 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
     ...(typeof raw.clock?.host === 'string' ? { clock: { hostUrl: raw.clock.host } } : {}),
     ...(variants.length > 0 ? { variants, rounds: raw.rounds ?? 1, order: raw.order ?? 'interleaved' } : {}),
     sourcePath: doc.file,
+    ...(bindAddress !== undefined ? { bindAddress } : {}),
   };
 }
 

@@ -13,7 +13,7 @@ import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from 'werif
 import { ReferenceServer } from '../../reference-server/server.js';
 import { encodeAbsCaptureTime, encodeFrameId, extensionIdsFrom } from '../../src/media/rtp-identity.js';
 import { buildVp8Frame, packetizeVp8 } from '../../src/media/vp8-synthetic.js';
-import { loopbackPeerConfig } from '../../src/media/werift-config.js';
+import { peerConfig } from '../../src/media/werift-config.js';
 import type { TrendSummary } from '../../src/metrics/histogram.js';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import { connectPeer } from '../../src/peers/synthetic/connect.js';
@@ -63,14 +63,14 @@ describe('frame identity through an SFU that rewrites RTP', () => {
   it('the rewriteRtp knob: no identity extensions, sequence numbers and timestamps shifted per subscriber', async () => {
     const server = new ReferenceServer({ rewriteRtp: true });
     const base = `http://127.0.0.1:${await server.listen(0)}`;
-    const publisher = new RTCPeerConnection(loopbackPeerConfig());
+    const publisher = new RTCPeerConnection(peerConfig());
     const video = publisher.addTransceiver(new MediaStreamTrack({ kind: 'video' }), { direction: 'sendonly' });
-    const published = await connectPeer(publisher, `${base}/whip/rw`, undefined, 10_000);
+    const published = await connectPeer(publisher, `${base}/whip/rw`, {}, 10_000);
     /** per subscriber: (received - sent) of sequence number and timestamp of each packet, and extensions seen */
     const seen = [0, 1].map(() => ({ seqShifts: new Set<number>(), tsShifts: new Set<number>(), extensions: 0 }));
     const subscribers = await Promise.all(
       seen.map(async (got) => {
-        const pc = new RTCPeerConnection(loopbackPeerConfig());
+        const pc = new RTCPeerConnection(peerConfig());
         const t = pc.addTransceiver('video', { direction: 'recvonly' });
         t.onTrack.subscribe((track) =>
           track.onReceiveRtp.subscribe((rtp) => {
@@ -82,7 +82,7 @@ describe('frame identity through an SFU that rewrites RTP', () => {
             got.tsShifts.add((rtp.header.timestamp - i * 3000) >>> 0);
           }),
         );
-        await connectPeer(pc, `${base}/whep/rw?stream=${published.sessionId}`, undefined, 10_000);
+        await connectPeer(pc, `${base}/whep/rw?stream=${published.sessionId}`, {}, 10_000);
         return pc;
       }),
     );

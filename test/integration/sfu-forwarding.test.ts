@@ -22,11 +22,11 @@ import {
   readIdentity,
 } from '../../src/media/rtp-identity.js';
 import { buildVp8Frame, packetizeVp8 } from '../../src/media/vp8-synthetic.js';
-import { loopbackPeerConfig } from '../../src/media/werift-config.js';
+import { peerConfig } from '../../src/media/werift-config.js';
 import { connectPeer } from '../../src/peers/synthetic/connect.js';
 
 function configWith(videoExtensions: string[]): Partial<PeerConfig> {
-  const config = loopbackPeerConfig();
+  const config = peerConfig();
   // a dummy first extension shifts every id, so publisher and subscriber ids differ
   config.headerExtensions = {
     audio: [],
@@ -52,7 +52,7 @@ describe('reference SFU forwarding', () => {
     const publisher = new RTCPeerConnection(configWith([FRAME_ID_URI, ABS_CAPTURE_TIME_URI]));
     const video = publisher.addTransceiver(new MediaStreamTrack({ kind: 'video' }), { direction: 'sendonly' });
     const audio = publisher.addTransceiver(new MediaStreamTrack({ kind: 'audio' }), { direction: 'sendonly' });
-    const published = await connectPeer(publisher, `${base}/whip/fw`, undefined, 10_000);
+    const published = await connectPeer(publisher, `${base}/whip/fw`, {}, 10_000);
 
     const subscriber = new RTCPeerConnection(
       configWith(['urn:ietf:params:rtp-hdrext:sdes:mid', ABS_CAPTURE_TIME_URI, FRAME_ID_URI]),
@@ -67,7 +67,7 @@ describe('reference SFU forwarding', () => {
       }),
     );
     audioIn.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => got.audio.push(rtp.payload)));
-    await connectPeer(subscriber, `${base}/whep/fw?stream=${published.sessionId}`, undefined, 10_000);
+    await connectPeer(subscriber, `${base}/whep/fw?stream=${published.sessionId}`, {}, 10_000);
 
     const pubIds = extensionIdsFrom(video.headerExtensions);
     const subIds = extensionIdsFrom(videoIn.headerExtensions);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RTCPeerConnection } from 'werift';
 
 import { ReferenceServer } from '../../reference-server/server.js';
-import { loopbackPeerConfig } from '../../src/media/werift-config.js';
+import { peerConfig } from '../../src/media/werift-config.js';
 import { SyntheticPublisher } from '../../src/peers/synthetic/publisher.js';
 import { SyntheticSubscriber } from '../../src/peers/synthetic/subscriber.js';
 import type { ReceivedFrameRecord } from '../../src/protocol/runner-ipc.js';
@@ -37,7 +37,7 @@ async function post(
 
 /** A real WHIP offer (video and audio, send-only) from werift. */
 async function realOffer(): Promise<string> {
-  const pc = new RTCPeerConnection(loopbackPeerConfig());
+  const pc = new RTCPeerConnection(peerConfig());
   pc.addTransceiver('video', { direction: 'sendonly' });
   pc.addTransceiver('audio', { direction: 'sendonly' });
   await pc.setLocalDescription(await pc.createOffer());

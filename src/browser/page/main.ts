@@ -6,7 +6,7 @@ import { LagProbe } from './lag-probe.js';
 import { PagePublisher } from './publisher.js';
 import { StatsSampler } from './stats.js';
 import { PageSubscriber } from './subscriber.js';
-import type { PageRecords, PublisherOptions } from './types.js';
+import type { PageIceConfig, PageRecords, PublisherOptions } from './types.js';
 
 const records: PageRecords = {
   aiResults: [],
@@ -51,20 +51,29 @@ const api = {
     peer = publisher;
     return publisher.createOffer();
   },
-  async subscriberOffer(options: { aiResults?: boolean; speechOnsets?: boolean } = {}): Promise<string> {
+  async subscriberOffer(
+    options: { aiResults?: boolean; speechOnsets?: boolean; ice?: PageIceConfig } = {},
+  ): Promise<string> {
     const subscriber = new PageSubscriber(
       records.received,
       (message) => records.errors.push(message),
       options.aiResults ? records.aiResults : undefined,
       options.speechOnsets ? records.onsets : undefined,
+      options.ice,
     );
     peer = subscriber;
     stats = new StatsSampler(subscriber.pc, records.stats);
     return subscriber.createOffer();
   },
   /** A server that offers (Janus): the page answers the server's offer; `connected` then waits for media. */
-  async subscriberAnswer(offerSdp: string): Promise<string> {
-    const subscriber = new PageSubscriber(records.received, (message) => records.errors.push(message));
+  async subscriberAnswer(offerSdp: string, ice?: PageIceConfig): Promise<string> {
+    const subscriber = new PageSubscriber(
+      records.received,
+      (message) => records.errors.push(message),
+      undefined,
+      undefined,
+      ice,
+    );
     peer = subscriber;
     stats = new StatsSampler(subscriber.pc, records.stats);
     return subscriber.answerOffer(offerSdp);

@@ -38,7 +38,11 @@ export class PagePublisher {
   ) {
     // encoded insertable streams: the sender tap that learns which frames were sent, with their RTP timestamps
     // (sent-frames.ts)
-    this.pc = new RTCPeerConnection({ iceServers: [], encodedInsertableStreams: true } as RTCConfiguration);
+    this.pc = new RTCPeerConnection({
+      iceServers: options.ice?.iceServers ?? [],
+      iceTransportPolicy: options.ice?.iceTransportPolicy ?? 'all',
+      encodedInsertableStreams: true,
+    } as RTCConfiguration);
     this.sentFrames = new SentFrames(options.publisherTag, sent, skipped, onError);
     this.canvas.width = options.width;
     this.canvas.height = options.height;

@@ -13,7 +13,7 @@ import { captureMsFromLow, markerLayout, readMarker } from '../../media/marker.j
 import { AI_CHANNEL_LABEL, parseAiResult } from '../../protocol/ai-channel.js';
 import { nowMs, pageTimeToMs } from './clock.js';
 import { iceGatheringComplete } from './publisher.js';
-import type { PageAiResult, PageReceivedFrame, PageSpeechOnset } from './types.js';
+import type { PageAiResult, PageIceConfig, PageReceivedFrame, PageSpeechOnset } from './types.js';
 
 interface EncodedMetadata {
   rtpTimestamp?: number;
@@ -21,7 +21,7 @@ interface EncodedMetadata {
 }
 
 export class PageSubscriber {
-  readonly pc = new RTCPeerConnection({ iceServers: [], encodedInsertableStreams: true } as RTCConfiguration);
+  readonly pc: RTCPeerConnection;
   private readonly receiveTimes = new Map<number, number>();
   private reading = true;
   private audioSink: HTMLAudioElement | undefined;
@@ -34,7 +34,13 @@ export class PageSubscriber {
     private readonly onError: (message: string) => void,
     aiResults?: PageAiResult[],
     private readonly onsets?: PageSpeechOnset[],
+    ice?: PageIceConfig,
   ) {
+    this.pc = new RTCPeerConnection({
+      iceServers: ice?.iceServers ?? [],
+      iceTransportPolicy: ice?.iceTransportPolicy ?? 'all',
+      encodedInsertableStreams: true,
+    } as RTCConfiguration);
     this.aiResults = aiResults;
     this.pc.ontrack = (event) => {
       this.tapEncodedFrames(event.receiver);

@@ -87,8 +87,19 @@ export interface PageRecords {
   errors: string[];
 }
 
+/**
+ * The RTCConfiguration fields a page takes from the run (docs/networks.md): the scenario's STUN/TURN servers and
+ * policy. Default none and `all`: a page never asks a public STUN server.
+ */
+export interface PageIceConfig {
+  iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+  iceTransportPolicy: 'all' | 'relay';
+}
+
 export interface PublisherOptions {
   publisherTag: number;
+  /** ICE servers and policy of the page's RTCPeerConnection; default none, `all` */
+  ice?: PageIceConfig;
   width: number;
   height: number;
   fps: number;

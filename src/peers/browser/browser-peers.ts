@@ -4,12 +4,13 @@
  */
 import type { Page } from 'puppeteer-core';
 
-import type { PageRecords, PublisherOptions } from '../../browser/page/types.js';
+import type { PageIceConfig, PageRecords, PublisherOptions } from '../../browser/page/types.js';
 import { describeError } from '../../errors.js';
 import { ensureUtteranceWavs, UTTERANCES } from '../../media/utterances.js';
-import { keepLoopbackCandidates } from '../../media/werift-config.js';
+import { localBindAddress, offerFromBindAddress } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import type { AiFrameRecord } from '../../protocol/ai.js';
+import type { PeerNetwork } from '../../protocol/peer-network.js';
 import type {
   PublisherSpec,
   ReceivedFrameRecord,
@@ -21,14 +22,14 @@ import type {
 } from '../../protocol/runner-ipc.js';
 import { TypedEmitter } from '../events.js';
 import { type JanusSubscription, type JanusTargetOptions, subscribeToFeed } from '../janus/videoroom.js';
-import { deleteSession, postOffer, type SignalingSession } from '../signaling.js';
+import { authOf, deleteSession, postOffer, type SignalingAuth, type SignalingSession } from '../signaling.js';
 import type { Publisher, PublisherEvents, Subscriber, SubscriberEvents } from '../types.js';
 import type { BrowserHost } from './browser-host.js';
 
 type PageApi = {
   publisherOffer(options: PublisherOptions): Promise<string>;
-  subscriberOffer(options?: { aiResults?: boolean; speechOnsets?: boolean }): Promise<string>;
-  subscriberAnswer(offerSdp: string): Promise<string>;
+  subscriberOffer(options?: { aiResults?: boolean; speechOnsets?: boolean; ice?: PageIceConfig }): Promise<string>;
+  subscriberAnswer(offerSdp: string, ice?: PageIceConfig): Promise<string>;
   connected(timeoutMs: number): Promise<void>;
   answer(sdp: string, timeoutMs: number): Promise<void>;
   stopSending(atMs?: number): void;
@@ -43,6 +44,11 @@ const POLL_INTERVAL_MS = 200;
 const COUNTERS = ['nackCount', 'pliCount', 'freezeCount', 'freezeMs', 'audioPacketsReceived'] as const;
 type CounterName = (typeof COUNTERS)[number];
 
+/** The page's share of the run's network settings (its RTCPeerConnection's ICE servers and policy). */
+function pageIce(network: PeerNetwork | undefined): PageIceConfig {
+  return { iceServers: network?.iceServers ?? [], iceTransportPolicy: network?.iceTransportPolicy ?? 'all' };
+}
+
 /** One page with one connection; the records it produces go to `onRecords`. */
 class BrowserSession {
   page: Page | undefined;
@@ -54,23 +60,21 @@ class BrowserSession {
     private readonly host: BrowserHost,
     private readonly onRecords: (records: PageRecords) => void,
     private readonly onError: (message: string) => void,
+    private readonly network: PeerNetwork | undefined,
   ) {}
 
   async open(
     makeOffer: (page: Page) => Promise<string>,
     endpointUrl: string,
-    token: string | undefined,
+    auth: SignalingAuth,
     timeoutMs: number,
   ): Promise<SignalingSession> {
     this.page = await this.host.newPage();
     this.page.on('pageerror', (error) => this.onError(`page error: ${describeError(error)}`));
-    const offer = await makeOffer(this.page);
-    this.session = await postOffer(endpointUrl, offer, token);
-    await this.page.evaluate(
-      (sdp, t) => glassbench.answer(sdp, t),
-      keepLoopbackCandidates(this.session.answerSdp),
-      timeoutMs,
-    );
+    const offer = offerFromBindAddress(await makeOffer(this.page), localBindAddress(this.network));
+    this.session = await postOffer(endpointUrl, offer, auth);
+    // the answer's candidates are used as they come: the target decides where media goes
+    await this.page.evaluate((sdp, t) => glassbench.answer(sdp, t), this.session.answerSdp, timeoutMs);
     this.timer = setInterval(() => void this.poll(), POLL_INTERVAL_MS);
     return this.session;
   }
@@ -83,8 +87,13 @@ class BrowserSession {
     this.page = await this.host.newPage();
     this.page.on('pageerror', (error) => this.onError(`page error: ${describeError(error)}`));
     this.janus = await subscribeToFeed(options);
-    const answer = await this.page.evaluate((sdp) => glassbench.subscriberAnswer(sdp), this.janus.offerSdp);
-    await this.janus.start(answer);
+    const answer = await this.page.evaluate(
+      (sdp, ice) => glassbench.subscriberAnswer(sdp, ice),
+      this.janus.offerSdp,
+      pageIce(this.network),
+    );
+    // as for an offer (open): only the host candidates on the bind address
+    await this.janus.start(offerFromBindAddress(answer, localBindAddress(this.network)));
     await this.page.evaluate((t) => glassbench.connected(t), timeoutMs);
     this.timer = setInterval(() => void this.poll(), POLL_INTERVAL_MS);
     return this.janus;
@@ -106,11 +115,11 @@ class BrowserSession {
     await this.page?.evaluate(fn).catch(() => undefined);
   }
 
-  async close(token: string | undefined): Promise<void> {
+  async close(auth: SignalingAuth): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.poll();
     await this.evaluate(() => glassbench.close());
-    if (this.session) await deleteSession(this.session.resourceUrl, token);
+    if (this.session) await deleteSession(this.session.resourceUrl, auth);
     await this.janus?.close();
     await this.page?.close().catch(() => undefined);
   }
@@ -182,6 +191,7 @@ export class BrowserPublisher extends TypedEmitter<PublisherEvents> implements P
           });
       },
       (message) => this.emit('error', message),
+      spec.network,
     );
   }
 
@@ -193,6 +203,7 @@ export class BrowserPublisher extends TypedEmitter<PublisherEvents> implements P
       height: video.height,
       fps: video.fps,
       bitrateKbps: video.bitrateKbps,
+      ice: pageIce(this.spec.network),
     };
     if (this.spec.identifyRtp) options.identifyRtp = true;
     if (this.spec.edgeAi) options.edge = this.spec.edgeAi;
@@ -204,7 +215,7 @@ export class BrowserPublisher extends TypedEmitter<PublisherEvents> implements P
     const session = await this.browserSession.open(
       (page) => page.evaluate((o) => glassbench.publisherOffer(o), options),
       this.spec.endpointUrl,
-      this.spec.token,
+      authOf(this.spec),
       connectTimeoutMs,
     );
     this.streamId = session.sessionId;
@@ -216,7 +227,7 @@ export class BrowserPublisher extends TypedEmitter<PublisherEvents> implements P
   }
 
   close(): Promise<void> {
-    return this.browserSession.close(this.spec.token);
+    return this.browserSession.close(authOf(this.spec));
   }
 }
 
@@ -288,6 +299,7 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
         }
       },
       (message) => this.emit('error', message),
+      this.spec.network,
     );
     const entry: { session: BrowserSession; window?: SubscriptionWindow } = { session };
     this.sessions.push(entry);
@@ -298,11 +310,15 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
       entry.window = { peer: this.spec.peerId, sub, publisherTag, startMs: nowMs() };
       return;
     }
-    const options = { aiResults: this.spec.aiResults === true, speechOnsets: this.spec.speechOnsets === true };
+    const options = {
+      aiResults: this.spec.aiResults === true,
+      speechOnsets: this.spec.speechOnsets === true,
+      ice: pageIce(this.spec.network),
+    };
     const signaled = await session.open(
       (page) => page.evaluate((o) => glassbench.subscriberOffer(o), options),
       endpointUrl,
-      this.spec.token,
+      authOf(this.spec),
       connectTimeoutMs,
     );
     sub = signaled.sessionId;
@@ -318,7 +334,7 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
       this.closed = true;
       const endMs = nowMs();
       for (const s of this.sessions) if (s.window) s.window.endMs = endMs;
-      await Promise.all(this.sessions.map((s) => s.session.close(this.spec.token)));
+      await Promise.all(this.sessions.map((s) => s.session.close(authOf(this.spec))));
     }
     return this.windows();
   }

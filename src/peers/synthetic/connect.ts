@@ -1,23 +1,25 @@
-/** Shared set-up of a synthetic peer's connection: offer, WHIP/WHEP exchange, wait until connected. */
+/**
+ * Shared set-up of a synthetic peer's connection: offer, WHIP/WHEP exchange, wait until connected. The answer's
+ * candidates are used as they come: the target decides where media goes (docs/networks.md).
+ */
 import type { RTCPeerConnection } from 'werift';
 
 import { GlassbenchError } from '../../errors.js';
-import { keepLoopbackCandidates } from '../../media/werift-config.js';
-import { postOffer, type SignalingSession } from '../signaling.js';
+import { postOffer, type SignalingAuth, type SignalingSession } from '../signaling.js';
 
 export async function connectPeer(
   pc: RTCPeerConnection,
   endpointUrl: string,
-  token: string | undefined,
+  auth: SignalingAuth,
   timeoutMs: number,
   onSignaled?: (session: SignalingSession) => void,
 ): Promise<SignalingSession> {
   await pc.setLocalDescription(await pc.createOffer());
   const offer = pc.localDescription?.sdp;
   if (!offer) throw new GlassbenchError('RUN_FAILED', 'werift produced no offer');
-  const session = await postOffer(endpointUrl, offer, token);
+  const session = await postOffer(endpointUrl, offer, auth);
   onSignaled?.(session);
-  await pc.setRemoteDescription({ type: 'answer', sdp: keepLoopbackCandidates(session.answerSdp) });
+  await pc.setRemoteDescription({ type: 'answer', sdp: session.answerSdp });
   await waitConnected(pc, timeoutMs, endpointUrl);
   return session;
 }

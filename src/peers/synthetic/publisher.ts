@@ -17,12 +17,12 @@ import { writePayloadIdentity } from '../../media/payload-identity.js';
 import { encodeAbsCaptureTime, encodeFrameId, type ExtensionIds, extensionIdsFrom } from '../../media/rtp-identity.js';
 import { Vp8LiveEncoder } from '../../media/vp8-encoder.js';
 import { buildVp8Frame, FrameSizer, packetizeVp8 } from '../../media/vp8-synthetic.js';
-import { loopbackPeerConfig } from '../../media/werift-config.js';
+import { peerConfig } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { frameKey } from '../../protocol/frame-key.js';
 import type { PublisherSpec, SkippedFrameRecord } from '../../protocol/runner-ipc.js';
 import { TypedEmitter } from '../events.js';
-import { deleteSession } from '../signaling.js';
+import { authOf, deleteSession } from '../signaling.js';
 import { type Slot, Timetable } from '../timetable.js';
 import type { Publisher, PublisherEvents } from '../types.js';
 import { connectPeer } from './connect.js';
@@ -35,7 +35,7 @@ export interface SyntheticPublisherOptions {
 
 /** Reports `sent`, `skipped` and (an encoded source's encoder) `error`; never `utterance` or `edgeAi`. */
 export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements Publisher {
-  private readonly pc = new RTCPeerConnection(loopbackPeerConfig());
+  private readonly pc: RTCPeerConnection;
   private transceiver: RTCRtpTransceiver | undefined;
   private extensionIds: ExtensionIds = {};
   private readonly sizer: FrameSizer;
@@ -55,6 +55,7 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
     super();
     const { spec } = options;
     this.spec = spec;
+    this.pc = new RTCPeerConnection(peerConfig(spec.network));
     this.sizer = new FrameSizer({
       bitrateKbps: spec.video.bitrateKbps,
       fps: spec.video.fps,
@@ -107,7 +108,7 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
       this.streamId = String(publication.feed);
       return;
     }
-    const session = await connectPeer(this.pc, endpointUrl, token, connectTimeoutMs);
+    const session = await connectPeer(this.pc, endpointUrl, authOf(this.spec), connectTimeoutMs);
     this.resourceUrl = session.resourceUrl;
     this.streamId = session.sessionId;
   }
@@ -227,7 +228,7 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
     this.closed = true;
     this.stopSending();
     await this.encoder?.close();
-    if (this.resourceUrl) await deleteSession(this.resourceUrl, this.spec.token);
+    if (this.resourceUrl) await deleteSession(this.resourceUrl, authOf(this.spec));
     await this.leaveJanus?.();
     await this.pc.close().catch(() => undefined);
   }

@@ -11,7 +11,7 @@ import { FrameAssembler } from '../../media/frame-assembler.js';
 import { LossCounter } from '../../media/loss-counter.js';
 import { OpusDecoder } from '../../media/opus.js';
 import { extensionIdsFrom } from '../../media/rtp-identity.js';
-import { loopbackPeerConfig } from '../../media/werift-config.js';
+import { peerConfig } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
 import { AI_CHANNEL_LABEL, parseAiResult } from '../../protocol/ai-channel.js';
 import { frameKey } from '../../protocol/frame-key.js';
@@ -22,7 +22,7 @@ import type {
   SubscriptionWindow,
 } from '../../protocol/runner-ipc.js';
 import { TypedEmitter } from '../events.js';
-import { deleteSession } from '../signaling.js';
+import { authOf, deleteSession } from '../signaling.js';
 import type { Subscriber, SubscriberEvents } from '../types.js';
 import { connectPeer } from './connect.js';
 import { subscribeJanus } from './connect-janus.js';
@@ -79,7 +79,10 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
 
   private async subscribe(source: StreamSourceSpec, connectTimeoutMs: number): Promise<void> {
     const { endpointUrl, publisherTag } = source;
-    const subscription: Subscription = { pc: new RTCPeerConnection(loopbackPeerConfig()), loss: new LossCounter() };
+    const subscription: Subscription = {
+      pc: new RTCPeerConnection(peerConfig(this.spec.network)),
+      loss: new LossCounter(),
+    };
     this.subscriptions.push(subscription);
     const transceiver = subscription.pc.addTransceiver('video', { direction: 'recvonly' });
     let sub = '';
@@ -132,7 +135,7 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
       subscription.window = { peer: this.spec.peerId, sub, publisherTag, startMs: nowMs() };
       return;
     }
-    await connectPeer(subscription.pc, endpointUrl, this.spec.token, connectTimeoutMs, (session) => {
+    await connectPeer(subscription.pc, endpointUrl, authOf(this.spec), connectTimeoutMs, (session) => {
       // the offer is made, so the candidates' sockets exist: hook them before any media arrives
       attachDatagramClock(subscription.pc);
       sub = session.sessionId;
@@ -177,7 +180,7 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
       for (const s of this.subscriptions) if (s.window) s.window.endMs = endMs;
       await Promise.all(
         this.subscriptions.map(async (s) => {
-          if (s.resourceUrl) await deleteSession(s.resourceUrl, this.spec.token);
+          if (s.resourceUrl) await deleteSession(s.resourceUrl, authOf(this.spec));
           await s.leaveJanus?.();
           await s.pc.close().catch(() => undefined);
           await s.decoder?.close().catch(() => undefined);
