@@ -126,7 +126,7 @@ describe('deploy/k8s', () => {
  * Commands whose flags are checked against src/cli/main.ts. `sfu` joins when the network flags (--announce,
  * --udp-ports) are merged.
  */
-const CHECKED_COMMANDS = ['run', 'report'];
+const CHECKED_COMMANDS = ['run', 'report', 'sfu'];
 
 /** every string in a parsed YAML document, nested ones too */
 function strings(value: unknown): string[] {
