@@ -163,5 +163,8 @@ peers:
     expect(uplinkB).toBeDefined();
     expect(uplinkC).toBeDefined();
     expect(Math.abs((uplinkB ?? 0) - (uplinkC ?? 1e9))).toBeLessThan(5);
+    // both holds began at the one instant, each read on the SFU host's clock as its shard estimated it
+    expect(b.startAt?.atMs).toBe(startAtMs);
+    expect(c.startAt?.atMs).toBe(startAtMs);
   }, 180_000);
 });
