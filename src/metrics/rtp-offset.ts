@@ -10,8 +10,10 @@
  *   at their timestamps minus one offset; the offset must be the only one that fits;
  * - by a named frame: a receipt the receiver named itself (a browser's marker) gives receiver and publisher
  *   timestamps of one frame, so the offset directly.
- * How it is verified: every later receipt with a size is checked against its sent record; MAX_MISMATCHES in a
- * row (the SFU changed its offset, e.g. a new publisher stream) forget the offset, and it is learned again.
+ * How it is verified: every later receipt with a size is checked against its sent record. One that does not fit is
+ * never named through the offset (it is given up: identity lost, not guessed); MAX_MISMATCHES in a row (the SFU
+ * changed its offset, e.g. a new publisher stream) forget the offset, and it is learned again. A later marker that
+ * disagrees replaces the offset at once.
  */
 
 /** receipts that must fit one offset before it is taken */
@@ -109,7 +111,11 @@ export class RtpOffsetLearner<R extends OffsetReceipt> {
         return publisherTs;
       }
       state.mismatches += 1;
-      if (state.mismatches < MAX_MISMATCHES) return publisherTs;
+      if (state.mismatches < MAX_MISMATCHES) {
+        // not named through an offset it contradicts (on a shifted timeline it may land on another frame): given up
+        this.dropped.push(receipt);
+        return undefined;
+      }
       state.offset = undefined; // the SFU moved its timeline: learn it again
       state.mismatches = 0;
     } else {
@@ -148,10 +154,17 @@ export class RtpOffsetLearner<R extends OffsetReceipt> {
       : 'unknown';
   }
 
-  /** A frame the receiver named itself (a marker) and the publisher's timestamp of it: the offset directly. */
+  /**
+   * A frame the receiver named itself (a marker) and the publisher's timestamp of it: the offset directly. The
+   * marker is the ground truth: one that disagrees with the offset in use (the SFU moved its timeline) replaces it.
+   */
   named(sub: string, receiverTs: number, publisherTs: number): void {
     const state = this.stateOf(sub);
-    if (state.offset === undefined) state.offset = (receiverTs - publisherTs) >>> 0;
+    const offset = (receiverTs - publisherTs) >>> 0;
+    if (state.offset !== offset) {
+      state.offset = offset;
+      state.mismatches = 0;
+    }
   }
 
   /**
@@ -185,7 +198,13 @@ export class RtpOffsetLearner<R extends OffsetReceipt> {
   /** The one offset under which every receipt of `run` fits the sent records, if there is exactly one. */
   private fitRun(run: readonly R[], sent: SentFrames): number | undefined {
     // the SFU kept the publisher's timestamps: every receipt of the run has a sent record at its own timestamp
-    if (run.every((r) => sent.byTs.has(r.rtpTs >>> 0))) return 0;
+    if (
+      run.every((r) => {
+        const bytes = sent.byTs.get(r.rtpTs >>> 0);
+        return bytes !== undefined && (r.frameBytes === undefined || bytes === r.frameBytes);
+      })
+    )
+      return 0;
     const anchor = run[0] as R;
     if (anchor.frameBytes === undefined) return undefined;
     let found: number | undefined;

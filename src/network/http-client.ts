@@ -13,8 +13,10 @@ export interface HttpRequestOptions {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
-  /** the whole exchange (connect, send, read the body), ms */
-  timeoutMs: number;
+  /** the whole exchange (connect, send, read the body), ms; absent: no limit (a stream, ended by `signal`) */
+  timeoutMs?: number;
+  /** ends the request early (a stream the caller closes) */
+  signal?: AbortSignal;
   /** PEM file of a CA to trust besides Node's built-in roots (https only) */
   caFile?: string;
 }
@@ -62,6 +64,15 @@ export function describeRequestError(error: unknown, caFile: string | undefined)
   return message;
 }
 
+function requestSignal(options: HttpRequestOptions): { signal?: AbortSignal } {
+  const signals = [
+    ...(options.timeoutMs === undefined ? [] : [AbortSignal.timeout(options.timeoutMs)]),
+    ...(options.signal ? [options.signal] : []),
+  ];
+  if (signals.length === 0) return {};
+  return { signal: signals.length === 1 ? (signals[0] as AbortSignal) : AbortSignal.any(signals) };
+}
+
 /** Opens a request and resolves with the response once its headers are in (the caller reads the body). */
 export function openRequest(url: string, options: HttpRequestOptions): Promise<IncomingMessage> {
   const target = new URL(url);
@@ -73,7 +84,7 @@ export function openRequest(url: string, options: HttpRequestOptions): Promise<I
     const requestOptions = {
       method: options.method ?? 'GET',
       headers,
-      signal: AbortSignal.timeout(options.timeoutMs),
+      ...requestSignal(options),
       ...(https && options.caFile ? { ca: caBundle(options.caFile) } : {}),
     };
     const req = (https ? httpsRequestRaw : httpRequestRaw)(target, requestOptions, resolve);

@@ -17,6 +17,7 @@ import {
   estimateOffset,
   uncertainMetrics,
 } from '../metrics/clock-offset.js';
+import { describeRequestError, httpRequest, type HttpResponse } from '../network/http-client.js';
 import { isClockReply } from '../protocol/clock.js';
 import type { TelemetryRecord } from '../protocol/telemetry.js';
 import type { ClockMethod, ClockSummary } from '../report/summary.js';
@@ -26,6 +27,8 @@ export interface ClockEndpoint {
   url: string;
   /** Bearer token (the reference SFU protects /clock as its other routes when it has one) */
   token?: string;
+  /** PEM file of a private CA to trust for an https endpoint (`--ca`, `target.ca`) */
+  caFile?: string;
 }
 
 export interface ClockSyncOptions {
@@ -43,11 +46,21 @@ export interface ClockSyncOptions {
 export async function exchangeOnce(endpoint: ClockEndpoint, timeoutMs = 2000): Promise<ClockSample> {
   const headers: Record<string, string> = endpoint.token ? { authorization: `Bearer ${endpoint.token}` } : {};
   const sentMs = nowMs();
-  const response = await fetch(endpoint.url, { headers, signal: AbortSignal.timeout(timeoutMs) });
-  const text = await response.text();
+  let response: HttpResponse;
+  try {
+    response = await httpRequest(endpoint.url, {
+      headers,
+      timeoutMs,
+      ...(endpoint.caFile ? { caFile: endpoint.caFile } : {}),
+    });
+  } catch (error) {
+    throw new Error(`GET ${endpoint.url} failed: ${describeRequestError(error, endpoint.caFile)}`, { cause: error });
+  }
+  const text = response.body;
   // t3 after the whole body: reading it is part of the round trip, so it widens the bound instead of breaking it
   const receivedMs = nowMs();
-  if (!response.ok) throw new Error(`GET ${endpoint.url} answered ${response.status}`);
+  if (response.status < 200 || response.status > 299)
+    throw new Error(`GET ${endpoint.url} answered ${response.status}`);
   let body: unknown;
   try {
     body = JSON.parse(text);

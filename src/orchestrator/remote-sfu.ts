@@ -7,9 +7,13 @@
 import type { TelemetryRecord } from '../protocol/telemetry.js';
 import type { Scenario, Target } from '../scenario/types.js';
 import { ClockSync, exchangeOnce, telemetryToLocal } from './clock-sync.js';
-import { connectTelemetry, type TelemetryClient } from './telemetry-client.js';
+import { connectTelemetry, type TelemetryAuth, type TelemetryClient } from './telemetry-client.js';
 
 type ExternalTarget = Extract<Target, { type: 'external' }>;
+
+function authOf(token: string | undefined, caFile: string | undefined): TelemetryAuth {
+  return { ...(token ? { token } : {}), ...(caFile ? { caFile } : {}) };
+}
 
 /** `base` without a trailing slash or a trailing `/telemetry` (the key may name the stream itself). */
 function baseOf(url: string): string {
@@ -20,12 +24,12 @@ function baseOf(url: string): string {
  * Where the target's reference SFU serves /telemetry and /clock, or why none is read: `target.telemetry` names it
  * (or is false); by default the WHIP URL's origin, when its /clock answers as a glassbench SFU's does.
  */
-export async function remoteSfuBase(target: ExternalTarget): Promise<{ base?: string; why?: string }> {
+export async function remoteSfuBase(target: ExternalTarget, caFile?: string): Promise<{ base?: string; why?: string }> {
   if (target.telemetry === false) return { why: 'target.telemetry is false' };
   if (typeof target.telemetry === 'string') return { base: baseOf(target.telemetry) };
   const origin = new URL(target.whipUrl.replaceAll('{room}', 'r1')).origin;
   try {
-    await exchangeOnce({ url: `${origin}/clock`, ...(target.token ? { token: target.token } : {}) }, 2000);
+    await exchangeOnce({ url: `${origin}/clock`, ...authOf(target.token, caFile) }, 2000);
     return { base: origin };
   } catch (error) {
     return { why: `${origin}/clock did not answer as a glassbench SFU's does (${(error as Error).message})` };
@@ -37,20 +41,24 @@ export async function remoteSfuBase(target: ExternalTarget): Promise<{ base?: st
  * The clock of an external target's host: the scenario's time host, else the SFU's own /clock (a reference SFU),
  * else unknown (offset taken as 0, and said so).
  */
-export async function externalClock(scenario: Scenario, base: string | undefined, token?: string): Promise<ClockSync> {
+export async function externalClock(
+  scenario: Scenario,
+  base: string | undefined,
+  auth: TelemetryAuth = {},
+): Promise<ClockSync> {
   const host = scenario.clock?.hostUrl;
   const tries: string[] = [];
   if (host !== undefined) {
     const url = `${baseOf(host)}/clock`;
     try {
-      return await ClockSync.connect('time-host', { url });
+      return await ClockSync.connect('time-host', { url, ...(auth.caFile ? { caFile: auth.caFile } : {}) });
     } catch (error) {
       tries.push((error as Error).message);
     }
   }
   if (base !== undefined) {
     try {
-      return await ClockSync.connect('sfu-endpoint', { url: `${base}/clock`, ...(token ? { token } : {}) });
+      return await ClockSync.connect('sfu-endpoint', { url: `${base}/clock`, ...auth });
     } catch (error) {
       tries.push((error as Error).message);
     }
@@ -78,16 +86,19 @@ export async function connectRemoteSfu(
   publisherTags: ReadonlySet<number>,
   onRecord: (record: TelemetryRecord) => void,
   notes: string[],
+  /** a private CA for an https SFU (`--ca`, `target.ca`) */
+  caFile?: string,
 ): Promise<RemoteSfu> {
-  const found = await remoteSfuBase(target);
-  const clock = await externalClock(scenario, found.base, target.token);
+  const found = await remoteSfuBase(target, caFile);
+  const auth = authOf(target.token, caFile);
+  const clock = await externalClock(scenario, found.base, auth);
   clock.start();
   let telemetry: TelemetryClient | undefined;
   if (found.base !== undefined) {
     try {
       telemetry = await resilientTelemetry(
         found.base,
-        target.token,
+        auth,
         (record) => {
           if (!isOthers(record, publisherTags)) onRecord(telemetryToLocal(record, clock.offsetMs));
         },
@@ -114,18 +125,20 @@ const RECONNECT_MS = 1000;
  */
 async function resilientTelemetry(
   base: string,
-  token: string | undefined,
+  auth: TelemetryAuth,
   onRecord: (record: TelemetryRecord) => void,
   notes: string[],
 ): Promise<TelemetryClient> {
   let closed = false;
+  // gives up an opening still in flight when the run closes (an SFU host that vanished)
+  const closing = new AbortController();
   let current: TelemetryClient | undefined;
   let badLinesBefore = 0;
   let timer: NodeJS.Timeout | undefined;
   const reopen = (): void => {
     timer = setTimeout(() => {
       if (closed) return;
-      connectTelemetry(base, token, onRecord, onEnd).then(
+      connectTelemetry(base, auth, onRecord, onEnd, closing.signal).then(
         (client) => {
           if (closed) client.close();
           else current = client;
@@ -143,7 +156,7 @@ async function resilientTelemetry(
     );
     reopen();
   };
-  current = await connectTelemetry(base, token, onRecord, onEnd);
+  current = await connectTelemetry(base, auth, onRecord, onEnd, closing.signal);
   return {
     get badLines() {
       return badLinesBefore + (current?.badLines ?? 0);
@@ -151,6 +164,7 @@ async function resilientTelemetry(
     close: () => {
       closed = true;
       clearTimeout(timer);
+      closing.abort();
       current?.close();
     },
   };

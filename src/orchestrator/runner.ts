@@ -163,9 +163,7 @@ class Run {
       );
       // one clock for the shard and its SFU: their times subtract as they are
       ctx.clock = ClockSync.sameHost();
-      this.telemetryClient = await connectTelemetry(ctx.sfu.baseUrl, undefined, (record) =>
-        ctx.telemetry.onRecord(record),
-      );
+      this.telemetryClient = await connectTelemetry(ctx.sfu.baseUrl, {}, (record) => ctx.telemetry.onRecord(record));
     } else if (scenario.target.type === 'janus') {
       // Janus has no telemetry: only the clock of a time host the scenario names can be known
       ctx.clock = await externalClock(scenario, undefined);
@@ -182,6 +180,7 @@ class Run {
         tags,
         (record) => ctx.telemetry.onRecord(record),
         ctx.notes,
+        ctx.peerNetwork.caFile,
       );
       ctx.clock = remote.clock;
       this.telemetryClient = remote.telemetry;

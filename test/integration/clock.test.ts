@@ -51,7 +51,9 @@ describe('clock offset against a remote reference SFU', () => {
       if (child.exitCode !== null) continue;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
+      clearTimeout(timer);
     }
   });
 

@@ -50,7 +50,10 @@ describe('distributed run (namespaces standing in for hosts)', () => {
       if (child.exitCode !== null || child.signalCode !== null) continue;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
+      // a run that does not stop is killed, so the namespaces below are never left with processes in them
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
+      clearTimeout(timer);
     }
     for (const server of servers.splice(0)) await server.stop();
     hosts?.close();

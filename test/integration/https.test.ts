@@ -97,6 +97,11 @@ ${extra}peers:
     const summary = readSummary(out);
     expect(summary.peers).toMatchObject({ planned: 2, connected: 2, failed: [] });
     expect((summary.metrics['frame_latency_ms'] as { count: number }).count).toBeGreaterThan(30);
+    // the SFU's clock and telemetry are read over https with the same CA and token: its stage times are known
+    expect(summary.clock?.method).toBe('sfu-endpoint');
+    expect((summary.metrics['sfu_ms'] as { count: number } | undefined)?.count).toBe(
+      (summary.metrics['frame_latency_ms'] as { count: number }).count,
+    );
   });
 
   it('connects with --ca FILE in place of target.ca', async () => {
@@ -106,7 +111,9 @@ ${extra}peers:
     const result = await runCli(['run', file, '--ca', pki.ca, '--out', out]);
 
     expect(result.code, result.stderr).toBe(0);
-    expect(readSummary(out).peers).toMatchObject({ connected: 2, failed: [] });
+    const summary = readSummary(out);
+    expect(summary.peers).toMatchObject({ connected: 2, failed: [] });
+    expect(summary.clock?.method).toBe('sfu-endpoint');
   });
 
   it('fails without the CA, saying the certificate is not trusted and how to trust it', async () => {

@@ -71,6 +71,37 @@ describe('RtpOffsetLearner', () => {
     expect(learner.offsetOf('S')).toBe(1_000_000 - 21_000 + 5);
   });
 
+  it('never names a receipt through an offset its size contradicts: it is given up, not counted for another frame', () => {
+    const learner = new RtpOffsetLearner<OffsetReceipt>();
+    const frames = publisherFrames(60, 0);
+    for (const f of frames) learner.addSent(7, f.rtpTs, f.bytes);
+    const named: (number | undefined)[] = [];
+    const feed = (from: number, to: number, offset: number): void => {
+      for (const f of frames.slice(from, to)) {
+        named.push(learner.map('S', 7, { rtpTs: (f.rtpTs + offset) >>> 0, frameBytes: f.bytes }));
+        for (const h of learner.learn('S', 7)) named.push(h.publisherTs);
+      }
+    };
+    feed(0, 10, 1_000_000);
+    named.length = 0;
+    // the SFU moves its timeline by whole frame intervals: every receipt lands on a real sent frame of another size
+    feed(10, 20, 1_000_000 - 21_000);
+    const truth = new Set(frames.slice(10, 20).map((f) => f.rtpTs));
+    const names = named.filter((ts): ts is number => ts !== undefined);
+    expect(names.every((ts) => truth.has(ts))).toBe(true);
+    // the two receipts that contradicted the old offset before it was dropped are given up
+    expect(learner.expire(() => false)).toHaveLength(2);
+    expect(learner.offsetOf('S')).toBe(1_000_000 - 21_000);
+  });
+
+  it('takes a marker that disagrees with the offset in use as the new offset', () => {
+    const learner = new RtpOffsetLearner<OffsetReceipt>();
+    learner.named('S', 123_000, 3000);
+    expect(learner.map('S', 7, { rtpTs: 126_000 })).toBe(6000);
+    learner.named('S', 500_000, 9000);
+    expect(learner.map('S', 7, { rtpTs: 503_000 })).toBe(12_000);
+  });
+
   it('learns again when the SFU moves its timeline far ahead (no sent record can be that new)', () => {
     const learner = new RtpOffsetLearner<OffsetReceipt>();
     const frames = publisherFrames(60, 0xffff_0000);
