@@ -91,7 +91,9 @@ export async function writeOutputs(ctx: RunContext, input: OutputInput): Promise
   if (ctx.clock) recordClock(ctx, summary);
   summary.identity = ctx.collector.identity.summary();
   summary.saturation = saturation;
-  if (ctx.sfu)
+  // the built-in SFU, or a remote reference SFU whose telemetry brought its seconds (its CPU is the whole SFU's,
+  // every shard's load on it together)
+  if (sfuSeen(ctx))
     summary.sfu = {
       forwardMs: input.sfuForwardMs,
       seconds: telemetry.sfuSeconds.map((s) => ({
@@ -191,9 +193,14 @@ function recordSpeech(ctx: RunContext): NonNullable<RunSummary['speech']> {
   return joined.entries;
 }
 
+/** Whether the run knows the SFU's own seconds: the built-in SFU, or a remote reference SFU's telemetry. */
+function sfuSeen(ctx: RunContext): boolean {
+  return ctx.sfu !== undefined || ctx.telemetry.sfuSeconds.length > 0;
+}
+
 /** Names the SFU or its AI workers when they could not keep up over the measured window (the run stays valid). */
 function bottleneckOf(ctx: RunContext): RunSummary['bottleneck'] {
-  if (!ctx.sfu || ctx.holdStartMs <= 0) return undefined;
+  if (!sfuSeen(ctx) || ctx.holdStartMs <= 0) return undefined;
   const { ai } = ctx.scenario;
   const judged = judgeBottleneck({
     windowStartMs: ctx.holdStartMs,

@@ -15,6 +15,8 @@ import { gzipSync } from 'node:zlib';
 
 import { frameRecord, type InfluxReader, literal, speechRecord } from '../compare/influx-source.js';
 import { GlassbenchError } from '../errors.js';
+import type { IdentitySummary } from '../metrics/identity.js';
+import type { IdentityMethod } from '../protocol/frame-key.js';
 import { ACCOUNTING_FIELDS } from '../sinks/influx-sink.js';
 import { writeReport } from './html.js';
 import { mergeShards } from './shard-merge.js';
@@ -50,6 +52,7 @@ export async function rebuildFromInflux(reader: InfluxReader, testid: string, ou
   });
   const accountingRows = await reader.query(`SELECT * FROM accounting WHERE ${where}`);
   const clocks = clocksByShard(await reader.query(`SELECT * FROM clock WHERE ${where}`));
+  const identity = mergedIdentity(await reader.query(`SELECT * FROM identity WHERE ${where}`));
   const { shards, sharded, metrics } = merged;
   const first = summaryRows[0] ?? {};
   const statuses = summaryRows.map((row) => String(row['status'] ?? 'passed'));
@@ -92,6 +95,7 @@ export async function rebuildFromInflux(reader: InfluxReader, testid: string, ou
       ...merged.notes,
     ],
   };
+  if (identity) summary.identity = identity;
   if (accountingRows.length > 0) {
     // each shard judged its own frames at its own receivers: the run's tally is their sum
     const sum = (field: (typeof ACCOUNTING_FIELDS)[number]): number =>
@@ -156,6 +160,31 @@ function clocksByShard(rows: Record<string, unknown>[]): Map<string, ClockSummar
     } catch {
       // written by something else: this shard's clock stays unknown in the merge
     }
+  }
+  return out;
+}
+
+/**
+ * The run's summary.identity from its runs' or shards' `identity` points: the shards named their own receipts, so
+ * the totals add up and the subscriptions are every shard's; undefined when no point parses (an older glassbench).
+ */
+function mergedIdentity(rows: Record<string, unknown>[]): IdentitySummary | undefined {
+  let out: IdentitySummary | undefined;
+  for (const row of rows) {
+    const json = row['summary_json'];
+    if (typeof json !== 'string') continue;
+    let part: IdentitySummary;
+    try {
+      part = JSON.parse(json) as IdentitySummary;
+    } catch {
+      continue; // written by something else: left out of the merge
+    }
+    if (typeof part.identityLost !== 'number' || !Array.isArray(part.subscriptions)) continue;
+    out ??= { methods: {}, identityLost: 0, subscriptions: [] };
+    out.identityLost += part.identityLost;
+    for (const [method, n] of Object.entries(part.methods ?? {}) as [IdentityMethod, number][])
+      out.methods[method] = (out.methods[method] ?? 0) + n;
+    out.subscriptions.push(...part.subscriptions);
   }
   return out;
 }

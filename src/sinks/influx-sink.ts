@@ -233,6 +233,14 @@ export class InfluxSink implements Sink {
       point.intField('samples', clock.samples).intField('uncertain_metrics', clock.uncertainMetrics.length);
       this.enqueue(point.stringField('summary_json', JSON.stringify(clock)).timestamp(timestamp));
     }
+    // how the receivers named frames (measurement `identity`, one point per run or shard): totals per method for a
+    // dashboard, and the whole summary.identity as JSON so a merge adds the shards' up
+    const identity = summary.identity;
+    if (identity) {
+      const point = this.point('identity').intField('identity_lost', identity.identityLost);
+      for (const [method, n] of Object.entries(identity.methods)) point.intField(`method_${method}`, n);
+      this.enqueue(point.stringField('summary_json', JSON.stringify(identity)).timestamp(timestamp));
+    }
     // each process's usage (measurement `process`): what `report --influx` needs to show CPU per process of
     // every shard, as no per-second CPU point is written
     for (const [name, usage] of Object.entries(summary.processes ?? {})) {

@@ -155,6 +155,15 @@ peers:
     expect(count(c, 'sfu_ms')).toBeGreaterThan(0);
     expect(summary.saturated).toBe(b.saturated || c.saturated);
     expect(summary.shards?.map((s) => s.shard)).toEqual(['1/2', '2/2']);
+    // how every receiver named its frames: each shard's tally, added up in the merge
+    expect(summary.identity?.methods.extension).toBe(
+      (b.identity?.methods.extension ?? 0) + (c.identity?.methods.extension ?? 0),
+    );
+    expect(summary.identity?.subscriptions).toHaveLength(4);
+    expect(summary.identity?.identityLost).toBe(0);
+    // the remote SFU's own seconds (CPU, event-loop delay) came with its telemetry, for the bottleneck judge
+    expect(b.sfu?.seconds?.length).toBeGreaterThan(0);
+    expect(c.sfu?.seconds?.length).toBeGreaterThan(0);
 
     // acceptance 3: B's estimate of its +250 ms offset holds 250 within its stated uncertainty, C's holds 0
     expect(b.clock?.method).toBe('sfu-endpoint');
