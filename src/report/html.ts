@@ -133,6 +133,7 @@ ${rows ? `<table id="thresholds"><tr><th>metric</th><th>budget</th><th>actual</t
 ${rateTable ? `<h2>Rates</h2>${rateTable}` : ''}
 ${table ? `<h2>Variants side by side</h2>${table}` : ''}
 ${data.clock ? clockSection(data.clock) : ''}
+${data.identity ? identitySection(data.identity) : ''}
 <h2>Latency distribution (CDF)</h2><div id="cdfs"></div>
 ${capacityTable ? `<h2>Capacity</h2>${capacityTable}<div id="capacity"></div>` : ''}
 <h2>Latency over time</h2><div id="time"></div>
@@ -148,7 +149,14 @@ ${pageScript}</script>
 `;
 }
 
-/** The knee, or the harness limit that ended the search before one (its reasons are in the saturated banner). */
+/** How receivers named frames: receipts per identity method, and those whose frame stayed unknown. */
+function identitySection(identity: NonNullable<ReportData['identity']>): string {
+  const rows = Object.entries(identity.methods)
+    .map(([method, n]) => `<tr><td>${escapeHtml(method)}</td><td>${n}</td></tr>`)
+    .join('');
+  return `<h2>Frame identity</h2><table id="identity"><tr><th>named by</th><th>receipts</th></tr>${rows}<tr${identity.identityLost > 0 ? ' class="fail"' : ''}><td>identity lost</td><td>${identity.identityLost}</td></tr></table><p class="small">over ${identity.subscriptions} subscription(s): extension (the frame-id header extension), payload (the id in a synthetic frame's bitstream), rtp-offset (the RTP timestamp through the offset learned per subscription), rtp-timestamp (offset 0), marker (the pixel marker). A receipt whose frame stays unknown is counted, never guessed.</p>`;
+}
+
 /** Each shard's clock offset to the SFU's host, and the stages its uncertainty makes doubtful. */
 function clockSection(clock: NonNullable<ReportData['clock']>): string {
   const ms = (v: number | null): string => (v === null ? 'unknown' : `${v.toFixed(3)} ms`);
@@ -161,6 +169,7 @@ function clockSection(clock: NonNullable<ReportData['clock']>): string {
   return `<h2>Clock</h2><table id="clock"><tr><th>shard</th><th>method</th><th>offset</th><th>uncertainty</th><th>exchanges</th><th>clock-uncertain stages</th></tr>${rows}</table><p class="small">offset: the shard's clock minus the SFU host's; SFU times are read as sfu + offset. A cross-host stage (uplink_ms, downlink_ms, asr_ms) whose uncertainty is over 10% of its median is clock-uncertain, and marked so in the charts.</p>`;
 }
 
+/** The knee, or the harness limit that ended the search before one (its reasons are in the saturated banner). */
 function kneeParagraph(c: NonNullable<ReportData['capacity']>): string {
   const limit = c.harnessLimit;
   if (limit && c.firstFailure === null) {

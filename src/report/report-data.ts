@@ -56,6 +56,8 @@ export interface ReportData {
       uncertain: { metric: string; p50Ms: number; uncertaintyMs: number | null }[];
     }[];
   };
+  /** how receivers named frames (summary.identity): receipts per method, and those whose frame stayed unknown */
+  identity?: { methods: Record<string, number>; identityLost: number; subscriptions: number };
   runId: string;
   status: string;
   saturated: boolean;
@@ -320,6 +322,10 @@ export async function reportData(dir: string): Promise<ReportData> {
       })),
     };
     data.uncertainMetrics = [...new Set(clocks.flatMap(({ clock }) => clock.uncertainMetrics.map((m) => m.metric)))];
+  }
+  if (summary.identity) {
+    const { methods, identityLost, subscriptions } = summary.identity;
+    data.identity = { methods: { ...methods }, identityLost, subscriptions: subscriptions.length };
   }
   const addRates = (group: string, metrics: RunSummary['metrics']): void => {
     for (const [metric, m] of Object.entries(metrics))
