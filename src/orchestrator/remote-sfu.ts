@@ -4,14 +4,15 @@
  * exist in distributed runs too; and the clock offset to its host (or to the scenario's time host), with which
  * its times are read into this shard's clock.
  */
+import type { SignalingAuth } from '../peers/signaling.js';
 import type { TelemetryRecord } from '../protocol/telemetry.js';
 import type { Scenario, Target } from '../scenario/types.js';
 import { ClockSync, exchangeOnce, telemetryToLocal } from './clock-sync.js';
-import { connectTelemetry, type TelemetryAuth, type TelemetryClient } from './telemetry-client.js';
+import { connectTelemetry, type TelemetryClient } from './telemetry-client.js';
 
 type ExternalTarget = Extract<Target, { type: 'external' }>;
 
-function authOf(token: string | undefined, caFile: string | undefined): TelemetryAuth {
+function authOf(token: string | undefined, caFile: string | undefined): SignalingAuth {
   return { ...(token ? { token } : {}), ...(caFile ? { caFile } : {}) };
 }
 
@@ -44,7 +45,7 @@ export async function remoteSfuBase(target: ExternalTarget, caFile?: string): Pr
 export async function externalClock(
   scenario: Scenario,
   base: string | undefined,
-  auth: TelemetryAuth = {},
+  auth: SignalingAuth = {},
 ): Promise<ClockSync> {
   const host = scenario.clock?.hostUrl;
   const tries: string[] = [];
@@ -125,7 +126,7 @@ const RECONNECT_MS = 1000;
  */
 async function resilientTelemetry(
   base: string,
-  auth: TelemetryAuth,
+  auth: SignalingAuth,
   onRecord: (record: TelemetryRecord) => void,
   notes: string[],
 ): Promise<TelemetryClient> {

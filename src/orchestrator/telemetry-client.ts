@@ -1,17 +1,12 @@
 /** Reads the reference SFU's per-frame telemetry stream (`GET /telemetry`, NDJSON) into a callback. */
 import { describeRequestError, openRequest } from '../network/http-client.js';
+import type { SignalingAuth } from '../peers/signaling.js';
 import type { TelemetryRecord } from '../protocol/telemetry.js';
 
 export interface TelemetryClient {
   /** records that could not be parsed (counted, never guessed) */
   readonly badLines: number;
   close(): void;
-}
-
-/** How the stream is asked for: the SFU's Bearer token, and a private CA for an https SFU (`--ca`, `target.ca`). */
-export interface TelemetryAuth {
-  token?: string;
-  caFile?: string;
 }
 
 /** how long the SFU may take to answer the stream's headers, ms (a host that vanished must not hold a run) */
@@ -23,7 +18,8 @@ const HEADERS_TIMEOUT_MS = 10_000;
  */
 export async function connectTelemetry(
   baseUrl: string,
-  auth: TelemetryAuth,
+  /** the SFU's Bearer token, and a private CA for an https SFU (`--ca`, `target.ca`), as signaling has them */
+  auth: SignalingAuth,
   onRecord: (record: TelemetryRecord) => void,
   onEnd?: () => void,
   signal?: AbortSignal,

@@ -1,7 +1,9 @@
 /**
  * What every scenario normaliser shares: the list of located problems (`file:line:col path: reason`), how a
- * value is shown in a message, and reading a duration with its default.
+ * value is shown in a message, reading a duration with its default, and naming an unknown key.
  */
+import { distance } from 'fastest-levenshtein';
+
 import { parseDurationMs } from './duration.js';
 import { formatPath, type LoadedDocument, type PathSegment } from './load.js';
 
@@ -58,4 +60,20 @@ export function durationAt<T extends object>(
     return fallbackMs;
   }
   return ms;
+}
+
+/** `unknown key`, with the nearest known key when one is close (a typo), else the known keys. */
+export function unknownKey(key: string, known: readonly string[]): string {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const d = distance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  if (best !== undefined && bestDistance <= (best.length >= 4 ? Math.max(2, Math.floor(best.length / 3)) : 1))
+    return `unknown key (did you mean "${best}"?)`;
+  return known.length > 0 && known.length <= 12 ? `unknown key (known here: ${known.join(', ')})` : 'unknown key';
 }

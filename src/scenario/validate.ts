@@ -1,10 +1,10 @@
 /**
  * Scenario validation: schema first, then semantic checks (durations, target, thresholds against the metric
  * catalogue). Every problem is reported, each as `file:line:col path: reason`. The normalisers of the bigger
- * blocks live beside this file: validate-network.ts, validate-load.ts (executor), validate-ai.ts.
+ * blocks live beside this file: validate-target.ts (with validate-target-network.ts and validate-janus.ts),
+ * validate-network.ts, validate-load.ts (executor), validate-ai.ts.
  */
 import { Ajv, type DefinedError, type ErrorObject } from 'ajv';
-import { distance } from 'fastest-levenshtein';
 
 import {
   checkAgainstCatalogue,
@@ -17,34 +17,19 @@ import { GlassbenchError } from '../errors.js';
 import type { AiOptions } from '../protocol/ai.js';
 import type { VideoOptions } from '../protocol/video.js';
 import { type LoadedDocument, loadScenarioFile, parseScenarioText, type PathSegment } from './load.js';
-import { durationAt, Problems, show } from './problems.js';
+import { durationAt, Problems, show, unknownKey } from './problems.js';
 import { type RawPeerGroup, type RawScenario, type RawSfu, scenarioSchema } from './schema.js';
-import type { PeerGroup, Scenario, SfuTarget, Target, Variant } from './types.js';
+import type { PeerGroup, Scenario, SfuTarget, Variant } from './types.js';
 import { toAi } from './validate-ai.js';
-import { checkJanusRun, toJanusTarget } from './validate-janus.js';
+import { checkJanusRun } from './validate-janus.js';
 import { toExecutor } from './validate-load.js';
 import { toNetwork } from './validate-network.js';
-import { bindAddressProblem, TARGET_NETWORK_KEYS, toTargetNetwork } from './validate-target-network.js';
+import { toTarget } from './validate-target.js';
+import { bindAddressProblem } from './validate-target-network.js';
 
 // verbose: errors carry their schema, so an unknown key can be told the keys that exist there
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
 const validateSchema = ajv.compile<RawScenario>(scenarioSchema);
-
-/** `unknown key`, with the nearest known key when one is close (a typo), else the known keys. */
-function unknownKey(key: string, known: readonly string[]): string {
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of known) {
-    const d = distance(key.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  if (best !== undefined && bestDistance <= (best.length >= 4 ? Math.max(2, Math.floor(best.length / 3)) : 1))
-    return `unknown key (did you mean "${best}"?)`;
-  return known.length > 0 && known.length <= 12 ? `unknown key (known here: ${known.join(', ')})` : 'unknown key';
-}
 
 type Raw = Record<string, unknown>;
 
@@ -99,47 +84,6 @@ function reportSchemaError(problems: Problems, root: unknown, schemaError: Error
  */
 function schemaShaped(root: object): RawScenario {
   return root as RawScenario;
-}
-
-function toTarget(problems: Problems, value: RawScenario['target'], file: string): Target {
-  if (value === undefined || value === 'reference') return { type: 'reference' };
-  if (typeof value === 'string') {
-    problems.add(
-      ['target'],
-      `must be "reference", { whip: URL, whep: URL } or { janus: URL, room: N }, got ${show(value)}`,
-    );
-    return { type: 'reference' };
-  }
-  const raw = value;
-  if ('janus' in raw) return toJanusTarget(problems, raw);
-  const knownKeys = ['whip', 'whep', 'token', 'telemetry', ...TARGET_NETWORK_KEYS];
-  for (const key of Object.keys(raw)) {
-    if (!knownKeys.includes(key)) problems.add(['target', key], unknownKey(key, knownKeys), { key: true });
-  }
-  for (const key of ['whip', 'whep']) {
-    const url = raw[key];
-    if (typeof url !== 'string' || !/^https?:\/\/[^\s]+$/.test(url)) {
-      problems.add(['target', key], `must be an http(s) URL, got ${show(url)}`);
-    }
-  }
-  if (raw['token'] !== undefined && typeof raw['token'] !== 'string')
-    problems.add(['target', 'token'], 'must be a string');
-  const telemetry = raw['telemetry'];
-  if (
-    telemetry !== undefined &&
-    telemetry !== false &&
-    (typeof telemetry !== 'string' || !/^https?:\/\/[^\s]+$/.test(telemetry))
-  )
-    problems.add(['target', 'telemetry'], `must be the SFU's http(s) base URL or false, got ${show(telemetry)}`);
-  const target: Target = {
-    type: 'external',
-    whipUrl: String(raw['whip']),
-    whepUrl: String(raw['whep']),
-    ...toTargetNetwork(problems, raw, file),
-  };
-  if (typeof raw['token'] === 'string') target.token = raw['token'];
-  if (telemetry === false || typeof telemetry === 'string') target.telemetry = telemetry;
-  return target;
 }
 
 const THRESHOLD_KEYS = ['threshold', 'abortOnFail', 'delayAbortEval'];

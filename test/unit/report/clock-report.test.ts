@@ -2,41 +2,21 @@
  * The clock in the report: each shard's offset and uncertainty, and the cross-host stages its uncertainty makes
  * doubtful, from summary.clock (one run) or summary.shards[].clock (a merge); the page marks them in its charts.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { renderReport } from '../../../src/report/html.js';
 import { reportData } from '../../../src/report/report-data.js';
 import type { ClockSummary } from '../../../src/report/summary.js';
+import { writeRunDir } from '../../fixtures/run-dir.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gb-clock-report-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function run(name: string, summary: Record<string, unknown>): string {
-  const dir = join(root, name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'summary.json'),
-    JSON.stringify({
-      runId: 'r',
-      status: 'passed',
-      saturated: false,
-      notes: [],
-      scenario: { name: 's' },
-      startedAt: '2026-01-01T00:00:00.000Z',
-      processes: {},
-      metrics: {},
-      thresholds: {},
-      ...summary,
-    }),
-  );
-  writeFileSync(join(dir, 'frames.ndjson.gz'), gzipSync(''));
-  return dir;
-}
+const run = (name: string, summary: Record<string, unknown>): string => writeRunDir(root, name, summary);
 
 const clock = (offsetMs: number, uncertain: ClockSummary['uncertainMetrics']): ClockSummary => ({
   method: 'sfu-endpoint',
