@@ -2,6 +2,14 @@
 import type { AiOptions } from '../../src/protocol/ai.js';
 
 export interface SfuOptions {
+  /**
+   * worker processes (docs/reference-server.md, Workers): each owns its rooms' sessions and UDP sockets; one HTTP
+   * front places rooms on the least loaded worker; default 1 (everything in this process)
+   */
+  workers?: number;
+  /** with workers > 1: subscribers a worker takes of one room before the room spreads to other workers (its
+   * publisher's packets piped to them); default 100 */
+  subscribersPerWorker?: number;
   /** hold every forwarded packet this long, ms (calibration); default 0 */
   addDelayMs?: number;
   /** spend this much CPU on the event loop for every incoming video frame with a connected subscriber, ms
