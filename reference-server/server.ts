@@ -3,7 +3,8 @@
  * with the answer and a Location, DELETE that resource to leave), `GET /metrics` (Prometheus text),
  * `GET /healthz`, `GET /stats` (forwarding-time summary), `GET /telemetry` (per-frame NDJSON stream) and
  * `GET /clock` (the server's receive and send times of the request, for the harness's clock-offset estimate).
- * Bad requests get a 4xx with a JSON error body; the server keeps serving.
+ * Bad requests get a 4xx with a JSON error body; the server keeps serving. The sessions live in this process
+ * (sfu/local-host.ts) or, with `workers` > 1, in worker processes behind this front (cluster/cluster-host.ts).
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
@@ -11,39 +12,18 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 import { nowMs } from '../src/metrics/clock.js';
-import { Trend } from '../src/metrics/histogram.js';
-import { ResourceSampler } from '../src/metrics/resources.js';
 import type { ClockReply } from '../src/protocol/clock.js';
-import { AiRuntime } from './ai/runtime.js';
-import { SfuMetrics } from './sfu/metrics.js';
-import { Room } from './sfu/room.js';
-import type { SessionContext } from './sfu/session.js';
-import { PublisherSession, SubscriberSession } from './sfu/sessions.js';
-import { TelemetryStream } from './sfu/telemetry.js';
+import { ClusterHost } from './cluster/cluster-host.js';
+import { HttpError } from './http-error.js';
+import type { Endpoint, SessionHost } from './sfu/host.js';
+import { LocalHost } from './sfu/local-host.js';
 import type { SfuOptions } from './sfu/types.js';
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errorCode: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
 const ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const SESSION_ID = /^[0-9a-f-]{36}$/;
 
 export class ReferenceServer {
   private readonly http: Server;
-  private readonly rooms = new Map<string, Room>();
-  private readonly metrics = new SfuMetrics();
-  private readonly telemetry = new TelemetryStream();
-  private readonly forwardTrend = new Trend();
-  private readonly resources: ResourceSampler;
-  private readonly ctx: SessionContext;
+  private readonly host: SessionHost;
   private readonly maxBodyBytes: number;
   private readonly extraServers: Server[] = [];
   /** session set-ups in the current second (rate limit) */
@@ -52,32 +32,7 @@ export class ReferenceServer {
 
   constructor(private readonly options: SfuOptions = {}) {
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
-    this.ctx = {
-      metrics: this.metrics,
-      telemetry: this.telemetry,
-      forwardTrend: this.forwardTrend,
-      addDelayMs: options.addDelayMs ?? 0,
-      burnCpuMsPerFrame: options.burnCpuMsPerFrame ?? 0,
-      rewriteRtp: options.rewriteRtp === true,
-      connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
-      idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
-      ...(options.announceAddress ? { announceAddress: options.announceAddress } : {}),
-      ...(options.udpPortRange ? { udpPortRange: options.udpPortRange } : {}),
-    };
-    if (options.ai && options.ai.placement === 'cloud') {
-      const log = (message: string): void => void process.stderr.write(`glassbench sfu: ${message}\n`);
-      this.ctx.ai = new AiRuntime({ ai: options.ai, metrics: this.metrics, telemetry: this.telemetry, log });
-    }
-    this.resources = new ResourceSampler((s) =>
-      this.telemetry.push({
-        k: 'res',
-        ms: s.ms,
-        cpuPct: s.cpuPct,
-        rssMb: s.rssMb,
-        loopDelayP99Ms: s.loopDelayP99Ms,
-        loopDelayMaxMs: s.loopDelayMaxMs,
-      }),
-    );
+    this.host = (options.workers ?? 1) > 1 ? new ClusterHost(options) : new LocalHost(options);
     this.http = this.makeServer();
   }
 
@@ -114,19 +69,14 @@ export class ReferenceServer {
       });
       this.extraServers.push(extra);
     }
-    this.resources.start();
-    await this.ctx.ai?.start();
+    await this.host.start();
     return (this.http.address() as AddressInfo).port;
   }
 
-  /** Idempotent: closes every room and session, the telemetry stream and the HTTP server. */
+  /** Idempotent: closes every room and session (and worker), the telemetry stream and the HTTP server. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.resources.stop();
-      await Promise.all([...this.rooms.values()].map((room) => room.close()));
-      this.rooms.clear();
-      await this.ctx.ai?.close();
-      this.telemetry.close();
+      await this.host.close();
       this.http.closeAllConnections();
       for (const extra of this.extraServers) extra.closeAllConnections();
       await Promise.all(
@@ -149,20 +99,21 @@ export class ReferenceServer {
       const reply: ClockReply = { receivedMs, sentMs: nowMs() };
       return this.json(res, 200, reply, { 'cache-control': 'no-store' });
     }
-    if (method === 'GET' && url.pathname === '/healthz') return this.json(res, 200, this.health());
+    if (method === 'GET' && url.pathname === '/healthz') return this.json(res, 200, this.host.health());
     if (method === 'GET' && url.pathname === '/metrics') {
       this.authorize(req);
-      res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
-      res.end(await this.metrics.registry.metrics());
+      const { contentType, text } = await this.host.metricsText();
+      res.writeHead(200, { 'content-type': contentType });
+      res.end(text);
       return;
     }
     if (method === 'GET' && url.pathname === '/stats') {
       this.authorize(req);
-      return this.json(res, 200, { forwardMs: this.forwardTrend.summary(), ...this.health() });
+      return this.json(res, 200, await this.host.stats());
     }
     if (method === 'GET' && url.pathname === '/telemetry') {
       this.authorize(req);
-      this.telemetry.attach(res);
+      this.host.attachTelemetry(res);
       return;
     }
     const [endpoint, roomId, sessionId] = parts;
@@ -186,13 +137,7 @@ export class ReferenceServer {
     throw new HttpError(404, 'not_found', `no route for ${method} ${url.pathname}`);
   }
 
-  private async create(
-    endpoint: 'whip' | 'whep',
-    roomId: string,
-    url: URL,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): Promise<void> {
+  private async create(endpoint: Endpoint, roomId: string, url: URL, req: IncomingMessage, res: ServerResponse) {
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     if (contentType !== 'application/sdp') {
       throw new HttpError(
@@ -207,46 +152,22 @@ export class ReferenceServer {
     if (!sdp.startsWith('v=0') || !/\r?\nm=(audio|video) /.test(sdp)) {
       throw new HttpError(400, 'bad_sdp', 'the body is not an SDP offer with an audio or video m-line');
     }
-    let room = this.rooms.get(roomId);
-    let session: PublisherSession | SubscriberSession;
     // media answers on the address the request came in on: loopback, or a run's link to a network namespace
-    const local = (req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
-    // a request on loopback is answered on loopback: the announced address is for peers on other hosts
-    const ctx: SessionContext =
-      local === '127.0.0.1' ? { ...this.ctx, announceAddress: undefined } : { ...this.ctx, address: local };
-    if (endpoint === 'whip') {
-      if (!room) {
-        room = new Room(roomId);
-        this.rooms.set(roomId, room);
-      }
-      session = new PublisherSession(ctx, (s) => this.forget(roomId, s.id));
-      room.publishers.set(session.id, session);
-    } else {
-      const publisher = room?.pickPublisher(url.searchParams.get('stream'));
-      if (!room || !publisher)
-        throw new HttpError(404, 'no_stream', `room ${roomId} has no such stream to subscribe to`);
-      session = new SubscriberSession(ctx, (s) => this.forget(roomId, s.id), publisher);
-      room.subscribers.set(session.id, session);
-    }
-    this.updateGauges();
-    let answer: string;
-    try {
-      answer = await session.start(sdp);
-    } catch (error) {
-      await session.close();
-      throw new HttpError(400, 'bad_sdp', `could not apply the offer: ${(error as Error).message}`);
-    }
+    const localAddress = (req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+    const stream = url.searchParams.get('stream');
+    const { id, answer } = await this.host.create({ endpoint, roomId, stream, sdp, localAddress });
     res.writeHead(201, {
       'content-type': 'application/sdp',
-      location: `/${endpoint}/${roomId}/${session.id}`,
-      etag: `"${session.id}"`,
+      location: `/${endpoint}/${roomId}/${id}`,
+      etag: `"${id}"`,
     });
     res.end(answer);
   }
 
   /** Refuses a new session the server's limits do not allow (before reading its body). */
-  private admit(endpoint: 'whip' | 'whep', roomId: string): void {
+  private admit(endpoint: Endpoint, roomId: string): void {
     const o = this.options;
+    const counts = this.host.counts();
     const second = Math.floor(nowMs() / 1000);
     if (this.setups.second !== second) this.setups = { second, count: 0 };
     this.setups.count += 1;
@@ -255,13 +176,13 @@ export class ReferenceServer {
         'retry-after': '1',
       });
     }
-    const room = this.rooms.get(roomId);
-    if (!room && endpoint === 'whip' && this.rooms.size >= (o.maxRooms ?? 1000)) {
+    const roomSessions = counts.roomSessions(roomId);
+    if (roomSessions === undefined && endpoint === 'whip' && counts.rooms >= (o.maxRooms ?? 1000)) {
       throw new HttpError(503, 'too_many_rooms', `the server holds its limit of ${o.maxRooms ?? 1000} rooms`, {
         'retry-after': '5',
       });
     }
-    if (room && room.publishers.size + room.subscribers.size >= (o.maxSessionsPerRoom ?? 1000)) {
+    if (roomSessions !== undefined && roomSessions >= (o.maxSessionsPerRoom ?? 1000)) {
       throw new HttpError(
         429,
         'room_full',
@@ -269,9 +190,7 @@ export class ReferenceServer {
         { 'retry-after': '5' },
       );
     }
-    let pending = 0;
-    for (const r of this.rooms.values())
-      for (const session of [...r.publishers.values(), ...r.subscribers.values()]) if (session.pending) pending += 1;
+    const pending = counts.pendingSessions();
     if (pending >= (o.maxPendingSessions ?? 256)) {
       throw new HttpError(503, 'busy', `${pending} sessions are still connecting; try again shortly`, {
         'retry-after': '1',
@@ -279,61 +198,10 @@ export class ReferenceServer {
     }
   }
 
-  private async remove(
-    endpoint: 'whip' | 'whep',
-    roomId: string,
-    sessionId: string,
-    res: ServerResponse,
-  ): Promise<void> {
-    const room = this.rooms.get(roomId);
-    const sessions = endpoint === 'whip' ? room?.publishers : room?.subscribers;
-    const session = SESSION_ID.test(sessionId) ? sessions?.get(sessionId) : undefined;
-    if (!session)
-      throw new HttpError(404, 'no_session', `no ${endpoint.toUpperCase()} session ${sessionId} in room ${roomId}`);
-    await session.close();
+  private async remove(endpoint: Endpoint, roomId: string, sessionId: string, res: ServerResponse): Promise<void> {
+    await this.host.remove(endpoint, roomId, sessionId);
     res.writeHead(200);
     res.end();
-  }
-
-  private forget(roomId: string, sessionId: string): void {
-    const room = this.rooms.get(roomId);
-    if (!room) return;
-    room.publishers.delete(sessionId);
-    room.subscribers.delete(sessionId);
-    if (room.empty) this.rooms.delete(roomId);
-    this.updateGauges();
-  }
-
-  private updateGauges(): void {
-    let publishers = 0;
-    let subscribers = 0;
-    for (const room of this.rooms.values()) {
-      publishers += room.publishers.size;
-      subscribers += room.subscribers.size;
-    }
-    this.metrics.sessions.set({ role: 'publisher' }, publishers);
-    this.metrics.sessions.set({ role: 'subscriber' }, subscribers);
-    this.metrics.rooms.set(this.rooms.size);
-  }
-
-  private health(): Record<string, unknown> {
-    let sessions = 0;
-    for (const room of this.rooms.values()) sessions += room.publishers.size + room.subscribers.size;
-    const health: Record<string, unknown> = {
-      status: 'ok',
-      rooms: this.rooms.size,
-      sessions,
-      addDelayMs: this.ctx.addDelayMs,
-      burnCpuMsPerFrame: this.ctx.burnCpuMsPerFrame,
-      rewriteRtp: this.ctx.rewriteRtp,
-    };
-    if (this.ctx.ai)
-      health['ai'] = {
-        mode: this.ctx.ai.options.mode,
-        backend: this.ctx.ai.options.backend.type,
-        externalWorkerPid: this.ctx.ai.externalWorkerPid,
-      };
-    return health;
   }
 
   private authorize(req: IncomingMessage): void {
@@ -382,7 +250,7 @@ export class ReferenceServer {
   private fail(res: ServerResponse, error: unknown): void {
     const httpError =
       error instanceof HttpError ? error : new HttpError(500, 'internal', (error as Error)?.message ?? String(error));
-    this.metrics.rejected.inc({ status: String(httpError.status) });
+    this.host.rejected(httpError.status);
     if (res.headersSent) {
       res.destroy();
       return;

@@ -78,6 +78,14 @@ export class SfuMetrics {
     labelNames: ['device'],
     registers: [this.registry],
   });
+  readonly pipePackets = new Counter({
+    name: 'glassbench_sfu_pipe_packets_total',
+    help: 'RTP packets piped between the workers of a multi-worker SFU (out: to other workers; in: from them)',
+    labelNames: ['direction'],
+    registers: [this.registry],
+  });
+  readonly pipePacketsIn = this.pipePackets.labels({ direction: 'in' });
+  readonly pipePacketsOut = this.pipePackets.labels({ direction: 'out' });
   readonly rejected = new Counter({
     name: 'glassbench_sfu_requests_rejected_total',
     help: 'HTTP requests answered 4xx',

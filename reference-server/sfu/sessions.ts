@@ -4,7 +4,9 @@
  * extensions are remapped to the ids each subscriber negotiated (or, with `rewriteRtp`, dropped while sequence
  * numbers and timestamps are shifted per subscriber), and each subscriber gets its own copy of the packet
  * (werift's sendRtp rewrites SSRC, sequence number and timestamp in place). What both kinds share
- * (negotiation, connect and idle timeouts, close) is session.ts.
+ * (negotiation, connect and idle timeouts, close) is session.ts. A subscriber is bound to a `Source`: a publisher
+ * session of this process, or (multi-worker SFU) a publisher on another worker whose packets are piped here
+ * (cluster/pipe.ts).
  */
 import { randomInt } from 'node:crypto';
 
@@ -22,7 +24,6 @@ import { afterDatagramSent, datagramReadMs } from '../../src/media/datagram-cloc
 import { type ExtensionIds, extensionIdsFrom, readIdentity } from '../../src/media/rtp-identity.js';
 import { packetizeVp8 } from '../../src/media/vp8-synthetic.js';
 import { nowMs } from '../../src/metrics/clock.js';
-import type { AiFrameRecord } from '../../src/protocol/ai.js';
 import { AI_CHANNEL_LABEL, aiResultMessage, subtitleMessage } from '../../src/protocol/ai-channel.js';
 import { frameKey } from '../../src/protocol/frame-key.js';
 import { type BufferedFrame, FrameBuffer } from '../ai/frame-buffer.js';
@@ -44,8 +45,42 @@ function burnCpu(ms: number): void {
   }
 }
 
-export class PublisherSession extends Session {
+/** What a subscriber session is bound to: the packets of one publisher, here or on another worker. */
+export interface Source {
+  readonly id: string;
+  readonly kinds: Kind[];
+  readonly subscribers: Set<SubscriberSession>;
+  identityExtensions(kind: Kind): ExtensionIds;
+  requestKeyframe(): void;
+}
+
+/** A publisher's packets and DataChannel messages on their way to another worker (cluster/pipe.ts). */
+export interface PipeOut {
+  send(kind: Kind, rtp: RtpPacket, key: string | undefined): void;
+  sendText(message: string): void;
+}
+
+/** Hands one packet to every subscriber (its own copy each) and records the fan-out time. */
+export function fanOutTo(
+  ctx: SessionContext,
+  subscribers: Set<SubscriberSession>,
+  kind: Kind,
+  rtp: RtpPacket,
+  source: ExtensionIds,
+  key: string | undefined,
+): void {
+  if (subscribers.size === 0) return;
+  const startMs = nowMs();
+  for (const subscriber of subscribers) subscriber.send(kind, rtp, source, key);
+  const elapsedMs = nowMs() - startMs;
+  ctx.forwardTrend.record(elapsedMs);
+  ctx.metrics.forwardSeconds.observe(elapsedMs / 1000);
+}
+
+export class PublisherSession extends Session implements Source {
   readonly subscribers = new Set<SubscriberSession>();
+  /** other workers holding some of this publisher's subscribers (multi-worker SFU) */
+  readonly pipes = new Set<PipeOut>();
   private readonly ssrcByKind = new Map<Kind, number>();
   private readonly receivers = new Map<Kind, RTCRtpTransceiver>();
   private readonly extensionIds = new Map<Kind, ExtensionIds>();
@@ -71,8 +106,7 @@ export class PublisherSession extends Session {
       this.speech = runtime.speechChain(
         this.id,
         (n, text, translation) => {
-          if (runtime.subtitles)
-            for (const subscriber of this.subscribers) subscriber.sendSubtitle(n, text, translation);
+          if (runtime.subtitles) this.toChannels(subtitleMessage(n, text, translation));
         },
         runtime.translatedSpeech ? (wav) => this.startVoice().say(wav) : undefined,
       );
@@ -84,7 +118,7 @@ export class PublisherSession extends Session {
         () => this.requestPublisherKeyframe(),
         (record) => {
           // tap mode: the frames went out untouched; what the AI made of them follows on the DataChannel
-          if (!runtime.inline) for (const subscriber of this.subscribers) subscriber.sendAiResult(record);
+          if (!runtime.inline) this.toChannels(aiResultMessage(record));
         },
       );
       this.ai = {
@@ -159,6 +193,7 @@ export class PublisherSession extends Session {
   }
 
   private hasConnectedSubscriber(): boolean {
+    if (this.pipes.size > 0) return true;
     for (const subscriber of this.subscribers) if (!subscriber.pending) return true;
     return false;
   }
@@ -202,14 +237,16 @@ export class PublisherSession extends Session {
     }
   }
 
+  /** A DataChannel message (subtitle, AI result) to every subscriber, here and on other workers. */
+  private toChannels(message: string): void {
+    for (const subscriber of this.subscribers) subscriber.sendChannelMessage(message);
+    for (const pipe of this.pipes) pipe.sendText(message);
+  }
+
   private fanOut(kind: Kind, rtp: RtpPacket, key: string | undefined): void {
-    if (this.subscribers.size === 0) return;
-    const startMs = nowMs();
-    const source = this.identityExtensions(kind);
-    for (const subscriber of this.subscribers) subscriber.send(kind, rtp, source, key);
-    const elapsedMs = nowMs() - startMs;
-    this.ctx.forwardTrend.record(elapsedMs);
-    this.ctx.metrics.forwardSeconds.observe(elapsedMs / 1000);
+    // other workers first: their subscribers wait for the pipe as well as for their own fan-out
+    for (const pipe of this.pipes) pipe.send(kind, rtp, key);
+    fanOutTo(this.ctx, this.subscribers, kind, rtp, this.identityExtensions(kind), key);
   }
 
   /** Relays a keyframe request to the publisher, at most one per 200 ms (and to the AI hook's encoder). */
@@ -236,6 +273,7 @@ export class PublisherSession extends Session {
     }
     this.speech?.close();
     this.voice?.close();
+    this.pipes.clear();
     for (const subscriber of this.subscribers) void subscriber.close();
     this.subscribers.clear();
   }
@@ -253,7 +291,7 @@ export class SubscriberSession extends Session {
   constructor(
     ctx: SessionContext,
     onClosed: (s: Session) => void,
-    readonly publisher: PublisherSession,
+    readonly publisher: Source,
   ) {
     super(ctx, onClosed);
     if (ctx.rewriteRtp)
@@ -266,16 +304,8 @@ export class SubscriberSession extends Session {
     });
   }
 
-  /** A subtitle of the translation chain (option A), on the channel of the AI results. */
-  sendSubtitle(n: number, text: string, translation: string): void {
-    this.sendOnAiChannel(subtitleMessage(n, text, translation));
-  }
-
-  sendAiResult(record: AiFrameRecord): void {
-    this.sendOnAiChannel(aiResultMessage(record));
-  }
-
-  private sendOnAiChannel(message: string): void {
+  /** A message on the channel of the AI results: a subtitle of the translation chain (option A), an AI result. */
+  sendChannelMessage(message: string): void {
     const channel = this.aiChannel;
     if (channel?.readyState !== 'open') return;
     try {

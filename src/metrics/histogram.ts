@@ -8,7 +8,7 @@
  * significant digits: 1024 to 2048 sub-buckets per power of two), clamped to the exact min and max. A
  * summary streams (it never holds the samples), which is why it is not the exact sample.
  */
-import { build, type Histogram } from 'hdr-histogram-js';
+import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 
 export interface TrendSummary {
   count: number;
@@ -18,6 +18,16 @@ export interface TrendSummary {
   p90: number;
   p95: number;
   p99: number;
+  max: number;
+}
+
+/** A whole distribution as plain data (another process's Trend adds it with `merge`). */
+export interface TrendState {
+  /** the HDR histogram, compressed and base64-encoded */
+  histogram: string;
+  count: number;
+  sum: number;
+  min: number;
   max: number;
 }
 
@@ -45,6 +55,29 @@ export class Trend {
     if (value < this.minValue) this.minValue = value;
     if (value > this.maxValue) this.maxValue = value;
     this.histogram.recordValue(Math.max(0, Math.round(value * SCALE)));
+  }
+
+  /** The distribution as plain data, for another process. */
+  state(): TrendState {
+    return {
+      histogram: encodeIntoCompressedBase64(this.histogram),
+      count: this.countValue,
+      sum: this.sum,
+      min: this.minValue,
+      max: this.maxValue,
+    };
+  }
+
+  /** Adds another Trend's samples (its `state()`), as if they had been recorded here. */
+  merge(state: TrendState): void {
+    if (state.count === 0) return;
+    const other = decodeFromCompressedBase64(state.histogram, 32, false);
+    this.histogram.add(other);
+    other.destroy();
+    this.countValue += state.count;
+    this.sum += state.sum;
+    this.minValue = Math.min(this.minValue, state.min);
+    this.maxValue = Math.max(this.maxValue, state.max);
   }
 
   get count(): number {

@@ -1,7 +1,8 @@
 /**
  * The reference SFU against bad input: malformed and mutated SDP, empty bodies, wrong content types, unknown
  * resources, missing tokens, floods of session set-ups, idle sessions, and garbage or truncated packets on its
- * media ports. After each, it must still serve.
+ * media ports. After each, it must still serve. Everything runs against a one-process SFU and against one with two
+ * worker processes behind its HTTP front: from outside they must look alike.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -46,12 +47,12 @@ async function realOffer(): Promise<string> {
   return sdp;
 }
 
-describe('reference SFU robustness', () => {
+describe.each([1, 2])('reference SFU robustness (workers: %i)', (workers) => {
   let server: ReferenceServer;
   let base: string;
 
   beforeAll(async () => {
-    server = new ReferenceServer({ token: undefined });
+    server = new ReferenceServer({ token: undefined, workers });
     base = `http://127.0.0.1:${await server.listen(0)}`;
   });
 
@@ -110,7 +111,7 @@ describe('reference SFU robustness', () => {
   });
 
   it('requires the Bearer token when one is configured', async () => {
-    const guarded = new ReferenceServer({ token: 's3cret' });
+    const guarded = new ReferenceServer({ token: 's3cret', workers });
     const guardedBase = `http://127.0.0.1:${await guarded.listen(0)}`;
     try {
       const missing = await post(`${guardedBase}/whip/r1`, 'v=0\r\nm=video 9 X 96\r\n');
@@ -268,6 +269,7 @@ describe('reference SFU robustness', () => {
 
   it('enforces its limits: rooms (503), sessions per room (429), set-ups per second (429), idle publishers (closed)', async () => {
     const limited = new ReferenceServer({
+      workers,
       maxRooms: 2,
       maxSessionsPerRoom: 2,
       maxSetupsPerSecond: 1000,
@@ -297,7 +299,7 @@ describe('reference SFU robustness', () => {
       await limited.close();
     }
     // a flood of set-ups: beyond the rate, 429 with Retry-After; the server keeps serving
-    const throttled = new ReferenceServer({ maxSetupsPerSecond: 5 });
+    const throttled = new ReferenceServer({ maxSetupsPerSecond: 5, workers });
     const throttledBase = `http://127.0.0.1:${await throttled.listen(0)}`;
     try {
       const answers = await Promise.all(
@@ -311,7 +313,7 @@ describe('reference SFU robustness', () => {
       await throttled.close();
     }
     // an idle publisher (connected, sending nothing) is closed after the idle timeout
-    const idle = new ReferenceServer({ idleTimeoutMs: 1500 });
+    const idle = new ReferenceServer({ idleTimeoutMs: 1500, workers });
     const idleBase = `http://127.0.0.1:${await idle.listen(0)}`;
     try {
       const publisher = new SyntheticPublisher({
@@ -339,7 +341,7 @@ describe('reference SFU robustness', () => {
 
   it('guards /metrics and /stats with the token too, and never prints the token', async () => {
     const token = 'tok-' + randomBytes(8).toString('hex');
-    const child = spawn(process.execPath, [CLI, 'sfu', '--port', '0', '--token', token], {
+    const child = spawn(process.execPath, [CLI, 'sfu', '--port', '0', '--token', token, '--workers', String(workers)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

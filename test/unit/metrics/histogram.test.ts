@@ -103,3 +103,24 @@ describe('Trend', () => {
     expect(summary?.p99).toBe(3);
   });
 });
+
+describe('Trend.merge', () => {
+  it("adds another process's samples exactly as if recorded here", () => {
+    const a = new Trend();
+    const b = new Trend();
+    const all = new Trend();
+    for (let i = 0; i < 1000; i++) {
+      a.record(i / 10);
+      all.record(i / 10);
+    }
+    for (let i = 0; i < 500; i++) {
+      b.record(100 + i);
+      all.record(100 + i);
+    }
+    const merged = new Trend();
+    merged.merge(JSON.parse(JSON.stringify(a.state())));
+    merged.merge(JSON.parse(JSON.stringify(b.state())));
+    merged.merge(new Trend().state());
+    expect(merged.summary()).toEqual(all.summary());
+  });
+});
