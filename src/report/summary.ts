@@ -366,15 +366,18 @@ export interface VariantSummary {
  */
 export const PROCESS_KINDS = ['sfu', 'browser', 'runner', 'harness'] as const;
 
-/** Mean CPU (percent of a core) of each process kind over one or more runs' processes, to 0.1. */
+/**
+ * Mean CPU (percent of a core) of each process kind over one or more runs' processes, to 0.1: the mean process of
+ * the kind. A multi-worker SFU's is its workers' (its HTTP front reads no media), as a runner's is per runner.
+ */
 export function meanCpuByKind(runs: Record<string, ProcessUsage>[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const kind of PROCESS_KINDS) {
-    const values = runs.flatMap((processes) =>
-      Object.entries(processes)
-        .filter(([k]) => k === kind || k.startsWith(`${kind}-`))
-        .map(([, u]) => u.cpuPctMean),
-    );
+    const values = runs.flatMap((processes) => {
+      const names = Object.keys(processes).filter((k) => k === kind || k.startsWith(`${kind}-`));
+      const workers = kind === 'sfu' ? names.filter((k) => k.startsWith('sfu-w')) : [];
+      return (workers.length > 0 ? workers : names).map((k) => processes[k]?.cpuPctMean ?? 0);
+    });
     if (values.length > 0) out[kind] = Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 10) / 10;
   }
   return out;
