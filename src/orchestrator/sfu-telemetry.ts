@@ -161,7 +161,7 @@ export class SfuTelemetry {
     const { emit, faults } = this.options;
     const name = sfuProcessName(record.worker);
     if (record.state === 'exited') {
-      const what = `SFU worker ${name} (pid ${record.pid}) exited (${record.reason ?? 'no reason given'})`;
+      const what = `SFU worker ${record.worker} (${name}, pid ${record.pid}) exited (${record.reason ?? 'no reason given'})`;
       const c = record.closed;
       const cost = c
         ? `its sessions ended: ${c.rooms} room(s), ${c.publishers} publisher(s), ${c.subscribers} subscriber(s); the SFU restarts the worker`
@@ -171,7 +171,7 @@ export class SfuTelemetry {
       // the SFU knows its sessions, not the run's peer ids: the cost text carries the counts
       faults.record(what, [], false, cost);
     } else if ((record.restarts ?? 0) > 0) {
-      const message = `SFU worker ${name} is back (pid ${record.pid}, restart ${record.restarts}); new rooms may be placed on it`;
+      const message = `SFU worker ${record.worker} (${name}) is back (pid ${record.pid}, restart ${record.restarts}); new rooms may be placed on it`;
       emit({ type: 'warning', message });
       this.sfuEvents.push(message);
     }

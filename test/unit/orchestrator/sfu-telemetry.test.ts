@@ -79,7 +79,7 @@ describe('SfuTelemetry with SFU workers', () => {
     expect(faults.fatal).toBeUndefined();
     expect(faults.faults).toEqual([
       expect.objectContaining({
-        what: 'SFU worker sfu-w1 (pid 4242) exited (killed by SIGKILL)',
+        what: 'SFU worker 1 (sfu-w1, pid 4242) exited (killed by SIGKILL)',
         fatal: false,
         peers: [],
         cost: 'its sessions ended: 1 room(s), 1 publisher(s), 50 subscriber(s); the SFU restarts the worker',
@@ -89,8 +89,8 @@ describe('SfuTelemetry with SFU workers', () => {
     // a first start (restarts 0) is no news
     telemetry.onRecord({ k: 'worker', ms: 100, worker: 0, pid: 4000, state: 'started', restarts: 0 });
     expect(events.map((e) => (e.type === 'warning' ? e.message : e.type))).toEqual([
-      'SFU worker sfu-w1 (pid 4242) exited (killed by SIGKILL): its sessions ended: 1 room(s), 1 publisher(s), 50 subscriber(s); the SFU restarts the worker',
-      'SFU worker sfu-w1 is back (pid 4343, restart 1); new rooms may be placed on it',
+      'SFU worker 1 (sfu-w1, pid 4242) exited (killed by SIGKILL): its sessions ended: 1 room(s), 1 publisher(s), 50 subscriber(s); the SFU restarts the worker',
+      'SFU worker 1 (sfu-w1) is back (pid 4343, restart 1); new rooms may be placed on it',
     ]);
     expect(faults.faults).toHaveLength(1);
   });
