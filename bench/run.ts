@@ -9,9 +9,11 @@
  *      frames/s (in process and through the external worker's socket), and the real video path's stage times
  *      (VP8 decode -> blur -> VP8 encode) at 640x360, 30 fps;
  *  (e) what the harness's own measuring costs: the CPU of 1 publisher + 50 subscribers on this build against a
- *      baseline build (bench/measuring-cost.ts; BENCH_BASELINE_REF, BENCH_COST_ROUNDS).
+ *      baseline build (bench/measuring-cost.ts; BENCH_BASELINE_REF, BENCH_COST_ROUNDS);
+ *  (f) total synthetic subscribers the reference SFU serves at p95 < 50 ms with 1 and 2 workers, SFU and runner
+ *      CPU per step (bench/sfu-capacity.ts; BENCH_SFU_WORKERS, BENCH_SFU_STEPS, BENCH_SFU_HOLD).
  * Results go to bench/results/latest.json and a Markdown table on stdout (for docs/benchmarks.md).
- * BENCH_PARTS=a,b,c,d,e picks parts; BENCH_HOLD and BENCH_STEPS tune part (a).
+ * BENCH_PARTS=a,b,c,d,e,f picks parts; BENCH_HOLD and BENCH_STEPS tune part (a).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -28,13 +30,14 @@ import type { AiOptions } from '../src/protocol/ai.js';
 import type { RunSummary } from '../src/report/summary.js';
 import { scenarioFromText } from '../src/scenario/validate.js';
 import { benchMeasuringCost } from './measuring-cost.js';
+import { benchSfuCapacity, sfuCapacityOptionsFromEnv, sfuCapacityTable } from './sfu-capacity.js';
 
 const HOLD = process.env['BENCH_HOLD'] ?? '20s';
 const STEPS = (process.env['BENCH_STEPS'] ?? '10,25,50,75,100,150,200,250,300').split(',').map(Number);
 const log = (text: string): void => void process.stderr.write(`${text}\n`);
 const f1 = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v.toFixed(1));
 
-const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'a,b,c,d,e').split(','));
+const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'a,b,c,d,e,f').split(','));
 /** the commit before the load-validity measuring (event-loop delay, machine CPU, accounting, wire stamps) */
 const BASELINE_REF = process.env['BENCH_BASELINE_REF'] ?? '58e9653';
 const BROWSER_STEPS = (process.env['BENCH_BROWSER_STEPS'] ?? '1,2,3,4,6,8,10,12').split(',').map(Number);
@@ -190,6 +193,7 @@ async function main(): Promise<void> {
         hold: '20s',
       })
     : undefined;
+  const sfuCapacity = PARTS.has('f') ? await benchSfuCapacity(sfuCapacityOptionsFromEnv(log)) : undefined;
 
   const results = {
     date: new Date().toISOString(),
@@ -203,6 +207,7 @@ async function main(): Promise<void> {
     maxBrowserSubscribersBeforeSaturation: bestBrowser?.subscribers ?? 0,
     ai,
     measuringCost,
+    sfuCapacity,
   };
   const previous = await readFile('bench/results/latest.json', 'utf8')
     .then((t) => JSON.parse(t) as Record<string, unknown>)
@@ -227,6 +232,7 @@ async function main(): Promise<void> {
         }),
     ...(PARTS.has('d') ? {} : { ai: previous['ai'] }),
     ...(PARTS.has('e') ? {} : { measuringCost: previous['measuringCost'] }),
+    ...(PARTS.has('f') ? {} : { sfuCapacity: previous['sfuCapacity'] }),
   };
   await mkdir('bench/results', { recursive: true });
   await writeFile('bench/results/latest.json', `${JSON.stringify(merged, null, 2)}\n`);
@@ -285,6 +291,7 @@ async function main(): Promise<void> {
       `| all three | | | ${c.totalDeltaPct} |`,
     );
   }
+  if (sfuCapacity) lines.push('', ...sfuCapacityTable(sfuCapacity));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -3,7 +3,7 @@ import type { TrendSummary } from '../metrics/histogram.js';
 import { saturationAdvice } from '../metrics/saturation.js';
 import type { CounterSummary, RateSummary } from '../metrics/series.js';
 import type { RunEvent } from '../orchestrator/types.js';
-import type { CapacitySummary, RunSummary } from '../report/summary.js';
+import { bottleneckWho, type CapacitySummary, type RunSummary } from '../report/summary.js';
 import { formatDurationMs } from '../scenario/duration.js';
 
 const fmt = (v: number | null | undefined, digits = 1): string =>
@@ -146,7 +146,7 @@ export function summaryTable(summary: RunSummary): string {
       );
   }
   if (summary.bottleneck) {
-    const who = summary.bottleneck.process === 'sfu' ? 'the reference SFU' : "the SFU's AI workers";
+    const who = bottleneckWho(summary.bottleneck.process);
     lines.push(
       '',
       `BOTTLENECK: ${who} could not keep up (${summary.bottleneck.reason}); the run is valid: this is the system under test's limit.`,

@@ -4,6 +4,7 @@
  * threshold failed, 104 invalid scenario or flags, 105 aborted, 107 run failed.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import yargs, { type Argv } from 'yargs';
@@ -215,6 +216,17 @@ function cli(argv: string[]): Argv {
         .option('token', {
           type: 'string',
           describe: 'require this Bearer token on WHIP/WHEP, /metrics, /stats and /telemetry (never printed)',
+        })
+        .option('workers', {
+          type: 'number',
+          default: Math.max(1, availableParallelism()),
+          describe:
+            "worker processes: each owns the sessions of the rooms placed on it (default: this machine's cores)",
+        })
+        .option('subscribers-per-worker', {
+          type: 'number',
+          default: 100,
+          describe: 'subscribers a worker takes of one room before the room spreads to another worker',
         })
         .option('max-rooms', { type: 'number', default: 1000, describe: 'rooms at once (503 beyond)' })
         .option('max-sessions-per-room', { type: 'number', default: 1000, describe: 'sessions per room (429 beyond)' })

@@ -10,6 +10,8 @@ export type SfuArgs = SfuNetworkArgs & {
   'add-delay-ms': number;
   'burn-cpu-ms-per-frame': number;
   'rewrite-rtp': boolean;
+  workers: number;
+  'subscribers-per-worker': number;
   'max-rooms': number;
   'max-sessions-per-room': number;
   'max-pending': number;
@@ -19,6 +21,8 @@ export type SfuArgs = SfuNetworkArgs & {
 
 export async function sfuCommand(args: SfuArgs): Promise<number> {
   for (const flag of [
+    'workers',
+    'subscribers-per-worker',
     'max-rooms',
     'max-sessions-per-room',
     'max-pending',
@@ -36,6 +40,8 @@ export async function sfuCommand(args: SfuArgs): Promise<number> {
     );
   const network = checkSfuNetwork(args);
   const server = new ReferenceServer({
+    workers: args.workers,
+    subscribersPerWorker: args['subscribers-per-worker'],
     addDelayMs: args['add-delay-ms'],
     burnCpuMsPerFrame: args['burn-cpu-ms-per-frame'],
     rewriteRtp: args['rewrite-rtp'],
@@ -52,6 +58,11 @@ export async function sfuCommand(args: SfuArgs): Promise<number> {
   const port = await server.listen(network.port, network.host);
   const scheme = network.tls ? 'https' : 'http';
   out(`glassbench reference SFU listening on ${scheme}://${network.host}:${port}`);
+  out(
+    args.workers > 1
+      ? `  ${args.workers} worker processes (a room spreads past ${args['subscribers-per-worker']} subscribers on one)`
+      : '  1 worker: every session in this process',
+  );
   if (network.announceAddress)
     out(`  ICE candidates announce ${network.announceAddress} (media binds ${network.host})`);
   if (network.udpPortRange) out(`  media on UDP ports ${network.udpPortRange.join('-')}`);

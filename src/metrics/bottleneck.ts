@@ -1,11 +1,11 @@
 /**
  * Names the system under test when it is what could not keep up (docs/metrics.md): the reference SFU
- * (its CPU, its event-loop delay) or its AI workers (devices busy, queues growing, frames dropped by the queue
+ * (its CPU, its event-loop delay; each of its processes judged alone) or its AI workers (devices busy, queues growing, frames dropped by the queue
  * policy). Unlike `saturated` (a load generator starved), a bottleneck leaves the run valid: it is the result.
  * Judged over the measured window only (hold start to sending stopped); the lines are in docs/outputs.md.
  */
 import { quantile, sortedCopy } from '../compare/stats.js';
-import type { Bottleneck } from '../report/summary.js';
+import { type Bottleneck, sfuProcessName } from '../report/summary.js';
 import { inWindow } from './saturation.js';
 
 /** the SFU is over the line when its CPU is above this percent of a core... */
@@ -19,12 +19,14 @@ export const BOTTLENECK_SHARE = 0.1;
 /** frames dropped by the AI queue policy, as a share of the frames sent, that name the AI workers */
 export const BOTTLENECK_AI_DROP_SHARE = 0.01;
 
-/** One second of the SFU (its `res` stage record). */
+/** One second of one SFU process (its `res` stage record). */
 export interface SfuSecond {
   /** end of the second it covers, ms */
   ms: number;
   cpuPct: number;
   loopDelayP99Ms: number;
+  /** the worker process of a multi-worker SFU (absent: a one-process SFU, or the HTTP front) */
+  worker?: number;
 }
 
 /** One second of one AI device (its `dev` stage record). */
@@ -68,25 +70,61 @@ function windowSamples<T extends { ms: number }>(samples: T[], input: Bottleneck
   return samples.filter((s) => inWindow(s.ms, input.windowStartMs, input.windowEndMs, input.intervalMs));
 }
 
-function judgeSfu(input: BottleneckInput): Bottleneck | undefined {
-  const seconds = windowSamples(input.sfu, input);
-  if (seconds.length === 0) return undefined;
+/** What one SFU process showed over the window, and how far over the lines (to rank processes). */
+interface SfuFinding {
+  finding: Bottleneck;
+  /** the larger share of the window a line was crossed in */
+  overShare: number;
+}
+
+function judgeSfuProcess(process: string, seconds: SfuSecond[]): SfuFinding | undefined {
   const parts: string[] = [];
   const cpuOver = seconds.filter((s) => s.cpuPct > BOTTLENECK_CPU_PCT);
-  if (cpuOver.length / seconds.length > BOTTLENECK_SHARE) {
+  const cpuShare = cpuOver.length / seconds.length;
+  if (cpuShare > BOTTLENECK_SHARE) {
     const meanPct = cpuOver.reduce((sum, s) => sum + s.cpuPct, 0) / cpuOver.length;
-    parts.push(
-      `CPU ${Math.round(meanPct)}% of a core in ${pct(cpuOver.length / seconds.length)} of the window (line ${BOTTLENECK_CPU_PCT}%)`,
-    );
+    parts.push(`CPU ${Math.round(meanPct)}% of a core in ${pct(cpuShare)} of the window (line ${BOTTLENECK_CPU_PCT}%)`);
   }
   const loopOver = seconds.filter((s) => s.loopDelayP99Ms > BOTTLENECK_LOOP_DELAY_MS);
-  if (loopOver.length / seconds.length > BOTTLENECK_SHARE) {
+  const loopShare = loopOver.length / seconds.length;
+  if (loopShare > BOTTLENECK_SHARE) {
     const worst = Math.max(...seconds.map((s) => s.loopDelayP99Ms));
     parts.push(
-      `event-loop delay p99 ${ms(median(seconds.map((s) => s.loopDelayP99Ms)))} (median second, worst ${ms(worst)}), over ${BOTTLENECK_LOOP_DELAY_MS} ms in ${pct(loopOver.length / seconds.length)} of the window`,
+      `event-loop delay p99 ${ms(median(seconds.map((s) => s.loopDelayP99Ms)))} (median second, worst ${ms(worst)}), over ${BOTTLENECK_LOOP_DELAY_MS} ms in ${pct(loopShare)} of the window`,
     );
   }
-  return parts.length > 0 ? { process: 'sfu', reason: parts.join('; ') } : undefined;
+  if (parts.length === 0) return undefined;
+  return { finding: { process, reason: parts.join('; ') }, overShare: Math.max(cpuShare, loopShare) };
+}
+
+/**
+ * Each SFU process on its own (a multi-worker SFU's workers and its front, by `worker`), so one saturated worker
+ * among idle ones is still found: a mean over the processes would hide it. Worst first: most of the window over
+ * a line, then the lower worker index.
+ */
+function judgeSfu(input: BottleneckInput): Bottleneck[] {
+  const byProcess = new Map<string, SfuSecond[]>();
+  for (const s of windowSamples(input.sfu, input)) {
+    const name = sfuProcessName(s.worker);
+    (byProcess.get(name) ?? byProcess.set(name, []).get(name))?.push(s);
+  }
+  const found = [...byProcess]
+    .map(([name, seconds]) => judgeSfuProcess(name, seconds))
+    .filter((f): f is SfuFinding => f !== undefined);
+  const workers = [...byProcess.keys()].filter((name) => name !== 'sfu').length;
+  const workersOver = found.filter((f) => f.finding.process !== 'sfu').length;
+  const whose = (process: string): string =>
+    workers === 0
+      ? ''
+      : process === 'sfu'
+        ? ' (its HTTP front)'
+        : ` (${workersOver} of ${workers} workers over a line)`;
+  return found
+    .sort(
+      (a, b) =>
+        b.overShare - a.overShare || a.finding.process.localeCompare(b.finding.process, 'en', { numeric: true }),
+    )
+    .map(({ finding }) => ({ ...finding, reason: `${finding.reason}${whose(finding.process)}` }));
 }
 
 function judgeAi(input: BottleneckInput): Bottleneck | undefined {
@@ -122,6 +160,6 @@ function judgeAi(input: BottleneckInput): Bottleneck | undefined {
  * part to name; what the AI workers showed stays in `findings`.
  */
 export function judgeBottleneck(input: BottleneckInput): BottleneckJudgement {
-  const findings = [judgeSfu(input), judgeAi(input)].filter((f): f is Bottleneck => f !== undefined);
+  const findings = [...judgeSfu(input), judgeAi(input)].filter((f): f is Bottleneck => f !== undefined);
   return findings[0] ? { bottleneck: findings[0], findings } : { findings };
 }

@@ -199,7 +199,7 @@ export const AI_SYSTEM_METRICS = [
     scope: 'second',
     better: 'lower',
     definition:
-      'CPU of one process over one second (100 = one core), per process (sfu, runner-N, browser-N, harness); a browser is its whole process tree, a runner includes its encoder threads',
+      'CPU of one process over one second (100 = one core), per process (sfu, sfu-wN for each worker of a multi-worker reference SFU, runner-N, browser-N, harness); a browser is its whole process tree, a runner includes its encoder threads',
     tags: ['process'],
     influx: { measurement: 'resources', field: 'cpu_pct' },
   },
@@ -221,7 +221,7 @@ export const AI_SYSTEM_METRICS = [
     scope: 'second',
     better: 'lower',
     definition:
-      "the reference SFU's event-loop delay, p99 over each second of the measured window: time a datagram can wait in the kernel before the SFU reads it, which no stage stamp sees (also loop_delay_ms{process:sfu})",
+      "the reference SFU's event-loop delay, p99 over each second of the measured window: time a datagram can wait in the kernel before the SFU reads it, which no stage stamp sees; with workers, every worker's seconds (the HTTP front reads no media) (also loop_delay_ms{process:sfu} or {process:sfu-wN})",
     tags: [],
   },
   {

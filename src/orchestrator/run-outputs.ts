@@ -13,7 +13,7 @@ import type { TrendSummary } from '../metrics/histogram.js';
 import { saturationBrief } from '../metrics/saturation.js';
 import type { LinkCounts } from '../network/links.js';
 import { buildSummary } from '../report/build-summary.js';
-import type { LoadSummary, RunSummary, StartAtSummary } from '../report/summary.js';
+import { bottleneckWho, type LoadSummary, type RunSummary, type StartAtSummary } from '../report/summary.js';
 import { InfluxSink } from '../sinks/influx-sink.js';
 import type { InfluxOptions } from '../sinks/types.js';
 import type { ClockSync } from './clock-sync.js';
@@ -100,6 +100,7 @@ export async function writeOutputs(ctx: RunContext, input: OutputInput): Promise
         tMs: Math.round(s.ms - ctx.startedMs),
         cpuPct: Math.round(s.cpuPct * 10) / 10,
         loopDelayP99Ms: Math.round(s.loopDelayP99Ms * 10) / 10,
+        ...(s.worker !== undefined ? { worker: s.worker } : {}),
       })),
     };
   if (bottleneck) summary.bottleneck = bottleneck;
@@ -220,7 +221,7 @@ function bottleneckOf(ctx: RunContext): RunSummary['bottleneck'] {
   });
   for (const f of judged.findings) {
     ctx.notes.push(
-      `bottleneck: the ${f.process === 'sfu' ? 'reference SFU' : "SFU's AI workers"} could not keep up: ${f.reason}. The run is valid: this is the system under test's limit, not the load generator's`,
+      `bottleneck: ${bottleneckWho(f.process)} could not keep up: ${f.reason}. The run is valid: this is the system under test's limit, not the load generator's`,
     );
   }
   return judged.bottleneck;

@@ -147,6 +147,8 @@ class Run {
       const alsoListenOn = ctx.network?.list.map((l) => l.hostAddress) ?? [];
       ctx.sfu = await startReferenceSfu(
         {
+          workers: scenario.sfu.workers,
+          subscribersPerWorker: scenario.sfu.subscribersPerWorker,
           addDelayMs: scenario.sfu.addDelayMs,
           burnCpuMsPerFrame: scenario.sfu.burnCpuMsPerFrame,
           ...(scenario.sfu.rewriteRtp ? { rewriteRtp: true } : {}),

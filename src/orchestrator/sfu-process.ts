@@ -18,6 +18,10 @@ const START_TIMEOUT_MS = 15_000;
 
 export async function startReferenceSfu(
   options: {
+    /** worker processes (SfuOptions.workers); absent: 1 */
+    workers?: number;
+    /** subscribers a worker takes of one room before it spreads (SfuOptions.subscribersPerWorker) */
+    subscribersPerWorker?: number;
     addDelayMs: number;
     burnCpuMsPerFrame?: number;
     rewriteRtp?: boolean;

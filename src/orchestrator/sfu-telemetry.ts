@@ -1,7 +1,8 @@
 /**
  * What the run does with the reference SFU's telemetry stream: frame stamps go to the collector; the SFU's
- * seconds (CPU, event-loop delay) and each AI device's are kept for the bottleneck judge and the report;
- * events a person should know are warned about (and counted as faults when a worker went away); the
+ * seconds (CPU, event-loop delay; one process per SFU worker) and each AI device's are kept for the bottleneck
+ * judge and the report; events a person should know are warned about (and counted as faults when an AI worker or
+ * an SFU worker went away); the
  * translation chain's records wait for the speech join. Also the per-load-step latency trends.
  */
 import type { AiDeviceSecond } from '../metrics/bottleneck.js';
@@ -13,8 +14,8 @@ import type { ProcessUsageTracker } from '../metrics/saturation.js';
 import type { MetricSeries } from '../metrics/series.js';
 import type { FrameRecord } from '../metrics/types.js';
 import type { SpeechRecord } from '../protocol/ai.js';
-import type { TelemetryRecord } from '../protocol/telemetry.js';
-import type { RunSummary, StageLatency } from '../report/summary.js';
+import type { SfuWorkerRecord, TelemetryRecord } from '../protocol/telemetry.js';
+import { type RunSummary, sfuProcessName, type StageLatency } from '../report/summary.js';
 import type { FaultLog } from './fault-log.js';
 import type { LoadStep } from './schedule.js';
 import type { RunEvent } from './types.js';
@@ -53,6 +54,8 @@ export class SfuTelemetry {
     string,
     { utilisationPct: number[]; gpuUtilisationPct: number[]; calls: number; maxQueue: number }
   >();
+  /** a `res` record with `worker` arrived: the SFU runs workers, and its records without one are the HTTP front's */
+  private workersSeen = false;
   /** load step index -> metric -> latency of the frames captured in that step */
   private readonly stepTrends = new Map<number, Map<string, Trend>>();
 
@@ -62,7 +65,9 @@ export class SfuTelemetry {
     const { series, usage, collector, emit, faults } = this.options;
     if (record.k === 'res') {
       this.onSfuSecond(record);
-      usage.record('sfu', record, 'system');
+      usage.record(sfuProcessName(record.worker), record, 'system');
+    } else if (record.k === 'worker') {
+      this.onWorker(record);
     } else if (record.k === 'event') {
       emit({ type: 'warning', message: `SFU: ${record.message}` });
       this.sfuEvents.push(record.message);
@@ -140,9 +145,36 @@ export class SfuTelemetry {
    */
   private onSfuSecond(record: SfuSecond): void {
     this.sfuSeconds.push(record);
+    if (record.worker !== undefined) this.workersSeen = true;
     if (!this.inWindow(record.ms)) return;
-    this.options.series.record('sfu_loop_delay_ms', record.loopDelayP99Ms, {});
-    this.options.series.record('loop_delay_ms', record.loopDelayP99Ms, { process: 'sfu' });
+    // with workers, the HTTP front reads no media: its loop delay delays no datagram (it stays in loop_delay_ms)
+    if (record.worker !== undefined || !this.workersSeen)
+      this.options.series.record('sfu_loop_delay_ms', record.loopDelayP99Ms, {});
+    this.options.series.record('loop_delay_ms', record.loopDelayP99Ms, { process: sfuProcessName(record.worker) });
+  }
+
+  /**
+   * A worker of a multi-worker SFU exited (its sessions ended with it: a fault, not the end of the run; the SFU
+   * restarts it) or came back.
+   */
+  private onWorker(record: SfuWorkerRecord): void {
+    const { emit, faults } = this.options;
+    const name = sfuProcessName(record.worker);
+    if (record.state === 'exited') {
+      const what = `SFU worker ${record.worker} (${name}, pid ${record.pid}) exited (${record.reason ?? 'no reason given'})`;
+      const c = record.closed;
+      const cost = c
+        ? `its sessions ended: ${c.rooms} room(s), ${c.publishers} publisher(s), ${c.subscribers} subscriber(s); the SFU restarts the worker`
+        : 'its sessions ended; the SFU restarts the worker';
+      emit({ type: 'warning', message: `${what}: ${cost}` });
+      this.sfuEvents.push(`${what}: ${cost}`);
+      // the SFU knows its sessions, not the run's peer ids: the cost text carries the counts
+      faults.record(what, [], false, cost);
+    } else if ((record.restarts ?? 0) > 0) {
+      const message = `SFU worker ${record.worker} (${name}) is back (pid ${record.pid}, restart ${record.restarts}); new rooms may be placed on it`;
+      emit({ type: 'warning', message });
+      this.sfuEvents.push(message);
+    }
   }
 
   private inWindow(ms: number): boolean {

@@ -14,6 +14,7 @@ import { GlassbenchError } from '../errors.js';
 import { projectRoot } from '../project-paths.js';
 import type { ReportPageData } from './page/types.js';
 import { type ReportData, reportData } from './report-data.js';
+import { bottleneckWho } from './summary.js';
 
 /** Chart.js's browser build (UMD), found next to the package's entry (its exports map does not list it). */
 function chartJs(): string {
@@ -126,7 +127,7 @@ tr.fail td { background: #fde2e2; } tr.ok td { background: #e6f4e6; } tr.sat td 
 <h1>glassbench: ${escapeHtml(data.title)}</h1>
 <p>run <code>${escapeHtml(data.runId)}</code>, status <b>${escapeHtml(data.status)}</b></p>
 ${data.saturated ? saturatedBanner(data) : ''}
-${data.bottleneck ? `<div class="banner bad" id="bottleneck"><b>Bottleneck: ${data.bottleneck.process === 'sfu' ? 'the reference SFU' : "the SFU's AI workers"}</b> could not keep up: ${escapeHtml(data.bottleneck.reason)}. The run is valid: this is the system under test's limit, not the load generator's.</div>` : ''}
+${data.bottleneck ? `<div class="banner bad" id="bottleneck"><b>Bottleneck: ${escapeHtml(bottleneckWho(data.bottleneck.process))}</b> could not keep up: ${escapeHtml(data.bottleneck.reason)}. The run is valid: this is the system under test's limit, not the load generator's.</div>` : ''}
 ${data.failedFirst ? `<div class="banner bad" id="failed-first"><b>First budget to fail:</b> ${escapeHtml(data.failedFirst.key)} ${escapeHtml(data.failedFirst.expr)}, after ${data.failedFirst.atS} s</div>` : ''}
 <h2>Thresholds</h2>
 ${rows ? `<table id="thresholds"><tr><th>metric</th><th>budget</th><th>actual</th><th>verdict</th></tr>${rows}</table>` : '<p>none</p>'}

@@ -16,6 +16,7 @@ import { aiStageMetric, frameFieldMetrics, isMetricName, type MetricName } from 
 import { saturationAdvice } from '../metrics/saturation.js';
 import { readFramesFile } from '../sinks/frames-file.js';
 import { isRateSummary } from './merge-metrics.js';
+import { sfuLoopDelayPoints } from './sfu-seconds.js';
 import { type Bottleneck, meanCpuByKind, type RunSummary } from './summary.js';
 
 /** the per-frame latencies the report draws: each receiver's, and the AI hook's (per receipt, as it is drawn) */
@@ -237,10 +238,7 @@ function stagesOverTime(samples: Sample[], summary: RunSummary, startMs: number)
     });
   }
   // a `res` second covers the second before its stamp: drawn where the frame bins of that second start
-  const sfuLoopDelayMs = (summary.sfu?.seconds ?? []).map((s): [number, number] => [
-    (s.tMs - 1000) / 1000,
-    s.loopDelayP99Ms,
-  ]);
+  const sfuLoopDelayMs = sfuLoopDelayPoints(summary.sfu?.seconds ?? []);
   return stages.length > 0 || sfuLoopDelayMs.length > 0 ? { stages, sfuLoopDelayMs } : undefined;
 }
 

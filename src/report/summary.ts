@@ -68,7 +68,7 @@ export interface SaturationSummary {
 }
 
 export interface Bottleneck {
-  /** `sfu` or `ai` (the SFU's AI workers) */
+  /** `sfu`, `sfu-w<index>` (one worker of a multi-worker reference SFU) or `ai` (the SFU's AI workers) */
   process: string;
   /** what showed it, e.g. "CPU 99% of a core in 95% of the window; event-loop delay p99 480 ms" */
   reason: string;
@@ -253,9 +253,13 @@ export interface RunSummary {
   /** utterances the publishers played into their audio tracks (start and end of each in the file) */
   utterances?: { count: number; file: string };
   /** the reference SFU's own view: time to hand one incoming packet to every subscriber, ms */
-  /** the reference SFU: per-packet fan-out time, and each second of the run (ms since the run started) with its
-   * CPU (percent of a core) and event-loop delay p99 */
-  sfu?: { forwardMs: TrendSummary | null; seconds?: { tMs: number; cpuPct: number; loopDelayP99Ms: number }[] };
+  /** the reference SFU: per-packet fan-out time, and each second of the run (ms since the run started) of each of
+   * its processes with its CPU (percent of a core) and event-loop delay p99 */
+  sfu?: {
+    forwardMs: TrendSummary | null;
+    /** `worker`: the worker process the second is of (absent: a one-process SFU, or a multi-worker one's front) */
+    seconds?: { tMs: number; cpuPct: number; loopDelayP99Ms: number; worker?: number }[];
+  };
   /** the AI hook: how it was set up, each device's mean utilisation over the measured window, SFU events */
   ai?: {
     placement: string;
@@ -356,19 +360,40 @@ export interface VariantSummary {
   notes: string[];
 }
 
-/** processes of a run by kind: `sfu`, `harness`, and numbered `runner-<n>` and `browser-<n>` */
+/**
+ * processes of a run by kind: `sfu` (with `workers` > 1 the HTTP front, and `sfu-w<index>` each worker), `harness`,
+ * and numbered `runner-<n>` and `browser-<n>`
+ */
 export const PROCESS_KINDS = ['sfu', 'browser', 'runner', 'harness'] as const;
 
-/** Mean CPU (percent of a core) of each process kind over one or more runs' processes, to 0.1. */
+/**
+ * Mean CPU (percent of a core) of each process kind over one or more runs' processes, to 0.1: the mean process of
+ * the kind. A multi-worker SFU's is its workers' (its HTTP front reads no media), as a runner's is per runner.
+ */
 export function meanCpuByKind(runs: Record<string, ProcessUsage>[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const kind of PROCESS_KINDS) {
-    const values = runs.flatMap((processes) =>
-      Object.entries(processes)
-        .filter(([k]) => k === kind || k.startsWith(`${kind}-`))
-        .map(([, u]) => u.cpuPctMean),
-    );
+    const values = runs.flatMap((processes) => {
+      const names = Object.keys(processes).filter((k) => k === kind || k.startsWith(`${kind}-`));
+      const workers = kind === 'sfu' ? names.filter((k) => k.startsWith('sfu-w')) : [];
+      return (workers.length > 0 ? workers : names).map((k) => processes[k]?.cpuPctMean ?? 0);
+    });
     if (values.length > 0) out[kind] = Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 10) / 10;
   }
   return out;
+}
+
+/**
+ * The summary.processes name of an SFU process from its telemetry's `worker`: `sfu` (a one-process SFU, or the
+ * HTTP front of a multi-worker one), `sfu-w<index>` (a worker).
+ */
+export function sfuProcessName(worker: number | undefined): string {
+  return worker === undefined ? 'sfu' : `sfu-w${worker}`;
+}
+
+/** Who a bottleneck names, for a person: the reference SFU, one of its workers, or its AI workers. */
+export function bottleneckWho(process: string): string {
+  if (process === 'sfu') return 'the reference SFU';
+  if (process.startsWith('sfu-w')) return `the reference SFU's worker ${process}`;
+  return "the SFU's AI workers";
 }

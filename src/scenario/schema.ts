@@ -75,13 +75,16 @@ const executor = {
   },
 } as const;
 
-/** the reference SFU's calibration knobs (scenario and variants) */
+/** the reference SFU's calibration knobs and worker processes (scenario and variants) */
 const sfuProperties = {
   addDelayMs: { type: 'number', minimum: 0, maximum: 10_000 },
   // CPU the SFU's event loop burns per incoming video frame: 1000 ms would stall it for good
   burnCpuMsPerFrame: { type: 'number', minimum: 0, maximum: 1000 },
   // strip identity extensions and shift seq/timestamps per subscriber, as Janus and other SFUs do
   rewriteRtp: { type: 'boolean' },
+  // worker processes of the reference SFU (one per core is the useful most; 64 bounds a typo)
+  workers: { type: 'integer', minimum: 1, maximum: 64 },
+  subscribersPerWorker: { type: 'integer', minimum: 1, maximum: 10_000 },
 } as const;
 
 const stageNames = ['decode', 'inference', 'encode'] as const;

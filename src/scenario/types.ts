@@ -113,8 +113,8 @@ export interface TargetNetwork {
 }
 
 /**
- * How the scenario sets up the SFU under test: the reference SFU's calibration knobs (its server-side options are
- * `SfuOptions`).
+ * How the scenario sets up the SFU under test: the reference SFU's calibration knobs and worker processes (its
+ * server-side options are `SfuOptions`).
  */
 export interface SfuTarget {
   /** the reference SFU holds every forwarded frame this long, ms (calibration); default 0 */
@@ -128,6 +128,14 @@ export interface SfuTarget {
    * subscriber; absent = off
    */
   rewriteRtp?: true;
+  /**
+   * worker processes of the reference SFU (docs/reference-server.md): each owns the sessions of the rooms placed
+   * on it; default this machine's cores (at least 1), but 1 with a cloud AI hook (its scheduler is one pool per
+   * process) and for any other target
+   */
+  workers: number;
+  /** subscribers one worker takes of a room before the room spreads to another worker; default 100 */
+  subscribersPerWorker: number;
 }
 
 export interface BrowserOptions {

@@ -2,7 +2,7 @@
  * Scenario validation: schema first, then semantic checks (durations, target, thresholds against the metric
  * catalogue). Every problem is reported, each as `file:line:col path: reason`. The normalisers of the bigger
  * blocks live beside this file: validate-target.ts (with validate-target-network.ts and validate-janus.ts),
- * validate-network.ts, validate-load.ts (executor), validate-ai.ts.
+ * validate-network.ts, validate-load.ts (executor), validate-ai.ts, validate-sfu.ts.
  */
 import { Ajv, type DefinedError, type ErrorObject } from 'ajv';
 
@@ -18,12 +18,13 @@ import type { AiOptions } from '../protocol/ai.js';
 import type { VideoOptions } from '../protocol/video.js';
 import { type LoadedDocument, loadScenarioFile, parseScenarioText, type PathSegment } from './load.js';
 import { durationAt, Problems, show, unknownKey } from './problems.js';
-import { type RawPeerGroup, type RawScenario, type RawSfu, scenarioSchema } from './schema.js';
-import type { PeerGroup, Scenario, SfuTarget, Variant } from './types.js';
+import { type RawPeerGroup, type RawScenario, scenarioSchema } from './schema.js';
+import type { PeerGroup, Scenario, Variant } from './types.js';
 import { toAi } from './validate-ai.js';
 import { checkJanusRun } from './validate-janus.js';
 import { toExecutor } from './validate-load.js';
 import { toNetwork } from './validate-network.js';
+import { checkSfu, checkSfuWorkers, sfuTargetOf } from './validate-sfu.js';
 import { toTarget } from './validate-target.js';
 import { bindAddressProblem } from './validate-target-network.js';
 
@@ -134,15 +135,6 @@ function toThresholds(problems: Problems, value: RawScenario['thresholds']): Thr
 /** The most concurrent peers or calls one run may plan (a bound on load loops). */
 const MAX_PLANNED_PEERS = 10_000;
 
-/** The reference SFU's calibration knobs, defaults filled (the schema checked their ranges). */
-function sfuTargetOf(raw: RawSfu): SfuTarget {
-  return {
-    addDelayMs: raw.addDelayMs ?? 0,
-    burnCpuMsPerFrame: raw.burnCpuMsPerFrame ?? 0,
-    ...(raw.rewriteRtp === true ? { rewriteRtp: true as const } : {}),
-  };
-}
-
 function toVideo(problems: Problems, raw: RawPeerGroup['video'], path: PathSegment[]): VideoOptions {
   const v = raw ?? {};
   return {
@@ -218,19 +210,6 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
   if (rawPeers.length > 0 && !rawPeers.some((p) => p.role === 'publisher')) {
     problems.add(['peers'], 'needs at least one publisher group');
   }
-  const sfu = raw.sfu ?? {};
-  if (target.type !== 'reference' && sfu.addDelayMs !== undefined) {
-    problems.add(['sfu', 'addDelayMs'], 'only the reference SFU can add delay; remove it or use target: reference');
-  }
-  if (target.type !== 'reference' && sfu.burnCpuMsPerFrame !== undefined) {
-    problems.add(
-      ['sfu', 'burnCpuMsPerFrame'],
-      'only the reference SFU can burn CPU per frame; remove it or use target: reference',
-    );
-  }
-  if (target.type === 'external' && sfu.rewriteRtp !== undefined) {
-    problems.add(['sfu', 'rewriteRtp'], 'only the reference SFU can rewrite RTP; remove it or use target: reference');
-  }
   const aiOptions = toAi(problems, raw.ai, target);
   const checkAi = (options: AiOptions, at: Problems): void => {
     if (options.speech && options.placement === 'cloud' && !peers.some((g) => g.role === 'publisher' && g.audio)) {
@@ -244,19 +223,18 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
     }
   };
   checkAi(aiOptions, problems);
+  const sfu = raw.sfu ?? {};
+  checkSfu(problems, raw.sfu, target, aiOptions);
   const rawVariants = Array.isArray(raw.variants) ? raw.variants : [];
   const variants: Variant[] = rawVariants.map((v, i) => {
     const at = problems.under(['variants', i]);
     const ai = v.ai !== undefined ? toAi(at, v.ai, target) : aiOptions;
     if (v.ai !== undefined) checkAi(ai, at);
     const vs = v.sfu ?? raw.sfu ?? {};
-    if (target.type !== 'reference' && v.sfu?.burnCpuMsPerFrame !== undefined) {
-      at.add(
-        ['sfu', 'burnCpuMsPerFrame'],
-        'only the reference SFU can burn CPU per frame; remove it or use target: reference',
-      );
-    }
-    return { name: v.name, ai, sfu: sfuTargetOf(vs) };
+    if (v.sfu !== undefined) checkSfu(at, v.sfu, target, ai);
+    // the scenario's own block meets this variant's ai (checked above against the scenario's)
+    else if (v.ai !== undefined && aiOptions.placement !== 'cloud') checkSfuWorkers(problems, raw.sfu, ai, v.name);
+    return { name: v.name, ai, sfu: sfuTargetOf(vs, target, ai) };
   });
   const variantNames = variants.map((v) => v.name);
   for (const [i, name] of variantNames.entries())
@@ -338,7 +316,7 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
     target,
     rooms: plannedRooms,
     peers,
-    sfu: sfuTargetOf(sfu),
+    sfu: sfuTargetOf(sfu, target, aiOptions),
     browser: typeof wsEndpoint === 'string' ? { wsEndpoint } : {},
     runners: raw.runners ?? Math.max(1, Math.ceil(totalPeers / 100)),
     connectTimeoutMs,

@@ -65,6 +65,58 @@ describe('judgeBottleneck', () => {
     expect(judgeBottleneck(input({ sfu: [], windowEndMs: 0 }))).toEqual({ findings: [] });
   });
 
+  describe('a multi-worker SFU', () => {
+    /** one process's seconds: `worker` undefined is the HTTP front */
+    const of = (worker: number | undefined, second: (i: number) => Partial<SfuSecond>): SfuSecond[] =>
+      sfu(10, (i) => ({ ...second(i), ...(worker === undefined ? {} : { worker }) }));
+
+    it('judges each worker alone: one saturated worker among idle ones is named, with how many were over', () => {
+      // mean CPU over the three processes is 44%: judged together, nothing would be over the line
+      const seconds = [
+        ...of(undefined, () => ({ cpuPct: 5 })),
+        ...of(0, () => ({ cpuPct: 30 })),
+        ...of(1, () => ({ cpuPct: 98 })),
+      ];
+      const judged = judgeBottleneck(input({ sfu: seconds }));
+      expect(judged.bottleneck).toEqual({
+        process: 'sfu-w1',
+        reason: 'CPU 98% of a core in 100% of the window (line 85%) (1 of 2 workers over a line)',
+      });
+      expect(judged.findings.map((f) => f.process)).toEqual(['sfu-w1']);
+    });
+
+    it('names the worst worker first (most of the window over a line), every worker over a line in findings', () => {
+      const seconds = [
+        ...of(0, (i) => (i < 3 ? { loopDelayP99Ms: 120 } : {})),
+        ...of(1, (i) => (i < 8 ? { cpuPct: 95 } : {})),
+        ...of(2, () => ({})),
+      ];
+      const judged = judgeBottleneck(input({ sfu: seconds }));
+      expect(judged.findings.map((f) => f.process)).toEqual(['sfu-w1', 'sfu-w0']);
+      expect(judged.findings[1]?.reason).toMatch(
+        /^event-loop delay p99 .* over 50 ms in 30% of the window \(2 of 3 workers over a line\)$/,
+      );
+    });
+
+    it('names the HTTP front as the SFU, saying it is the front', () => {
+      const seconds = [...of(undefined, () => ({ loopDelayP99Ms: 80 })), ...of(0, () => ({})), ...of(1, () => ({}))];
+      expect(judgeBottleneck(input({ sfu: seconds })).bottleneck).toEqual({
+        process: 'sfu',
+        reason:
+          'event-loop delay p99 80 ms (median second, worst 80 ms), over 50 ms in 100% of the window (its HTTP front)',
+      });
+    });
+
+    it('names nothing when every worker keeps up', () => {
+      const seconds = [
+        ...of(undefined, () => ({})),
+        ...of(0, () => ({ cpuPct: 80 })),
+        ...of(1, () => ({ cpuPct: 84 })),
+      ];
+      expect(judgeBottleneck(input({ sfu: seconds }))).toEqual({ findings: [] });
+    });
+  });
+
   describe('AI workers', () => {
     const devices = (n: number, second: (i: number) => Partial<AiDeviceSecond>): AiDeviceSecond[] =>
       Array.from({ length: n }, (_, i) => ({
