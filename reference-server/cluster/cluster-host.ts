@@ -128,7 +128,7 @@ export class ClusterHost implements SessionHost {
           this.worker(home).request<CreateResult>({ op: 'create', ...request }),
         ),
       );
-      this.register({ id: result.id, roomId, role: 'publisher', worker: home, pending: true });
+      this.register({ id: result.id, roomId, role: 'publisher', worker: home, pending: true }, result.closed);
       return result;
     }
     const room = this.rooms.get(roomId);
@@ -145,7 +145,7 @@ export class ClusterHost implements SessionHost {
       const result = await this.placed(target, roomId, 'subscriber', () =>
         this.worker(target).request<CreateResult>({ op: 'create', ...request, stream: publisher.id }),
       );
-      this.register({ id: result.id, roomId, role: 'subscriber', worker: target, pending: true });
+      this.register({ id: result.id, roomId, role: 'subscriber', worker: target, pending: true }, result.closed);
       return result;
     }
     const key = `${publisher.id}>${target}`;
@@ -156,7 +156,10 @@ export class ClusterHost implements SessionHost {
         await pipe.ready;
         return this.worker(target).request<CreateResult>({ op: 'create', ...request, pipeId: pipe.pipeId });
       });
-      this.register({ id: result.id, roomId, role: 'subscriber', worker: target, pending: true, pipe: key });
+      this.register(
+        { id: result.id, roomId, role: 'subscriber', worker: target, pending: true, pipe: key },
+        result.closed,
+      );
       return result;
     } catch (error) {
       this.releasePipe(key);
@@ -319,7 +322,13 @@ export class ClusterHost implements SessionHost {
     return n;
   }
 
-  private register(entry: SessionEntry): void {
+  private register(entry: SessionEntry, closed: boolean | undefined): void {
+    if (closed) {
+      if (entry.pipe) this.releasePipe(entry.pipe);
+      const room = this.rooms.get(entry.roomId);
+      if (room && room.sessions.size === 0) this.rooms.delete(entry.roomId);
+      return;
+    }
     this.sessions.set(entry.id, entry);
     const room = this.rooms.get(entry.roomId) ?? {
       home: entry.role === 'publisher' ? entry.worker : undefined,

@@ -60,6 +60,8 @@ export type WorkerEvent =
 export interface CreateResult {
   id: string;
   answer: string;
+  /** the session closed before the answer went out (its "closed" event came first): the front forgets it */
+  closed?: boolean;
 }
 
 export interface StatsResult {

@@ -36,7 +36,8 @@ async function answer(request: FrontRequest): Promise<unknown> {
       const source = request.pipeId === undefined ? undefined : pipes.source(request.pipeId);
       if (request.pipeId !== undefined && !source)
         throw new HttpError(404, 'no_stream', `room ${request.roomId} has no such stream to subscribe to`);
-      const result: CreateResult = await host.create(request, source);
+      const created = await host.create(request, source);
+      const result: CreateResult = { ...created, ...(host.has(created.id) ? {} : { closed: true }) };
       return result;
     }
     case 'remove':

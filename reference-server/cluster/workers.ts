@@ -120,7 +120,9 @@ export class Worker {
     this.closing = true;
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await this.request({ op: 'close' }).catch(() => undefined);
+    // a worker still starting (or restarting) cannot be asked yet: SIGTERM makes it close and exit too
+    if (this.ready) await this.request({ op: 'close' }).catch(() => undefined);
+    else child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await this.exited;
     clearTimeout(timer);

@@ -139,6 +139,13 @@ export class LocalHost implements SessionHost {
     await session.close();
   }
 
+  /** Whether a session of that id is open here. */
+  has(sessionId: string): boolean {
+    for (const room of this.rooms.values())
+      if (room.publishers.has(sessionId) || room.subscribers.has(sessionId)) return true;
+    return false;
+  }
+
   /** The publisher session of that id, wherever its room. */
   publisher(sessionId: string): PublisherSession | undefined {
     for (const room of this.rooms.values()) {

@@ -91,6 +91,33 @@ describe('reference SFU workers', () => {
     expect(series(metrics, 'glassbench_sfu_pipe_packets_total', '{direction="out"}')).toBe(0);
   }, 90_000);
 
+  it('a scenario with sfu.workers 2 runs the built-in SFU as a front and two workers, each its own process', async () => {
+    const dir = await tempDir();
+    const scenario = await writeScenario(
+      dir,
+      'builtin.yaml',
+      `name: builtin-workers
+duration: 3s
+rooms: 2
+sfu: { workers: 2 }
+peers:
+  - { role: publisher, count: 1, video: { fps: 20, bitrateKbps: 300 } }
+  - { role: subscriber, count: 2 }
+`,
+    );
+    const result = await runCli(['run', scenario, '--out', join(dir, 'out')]);
+    expect(result.code, result.stderr).toBe(0);
+    const summary = readSummary(join(dir, 'out'));
+    expect(count(summary, 'frames_lost')).toBe(0);
+    expect(count(summary, 'frames_received')).toBeGreaterThan(100);
+    expect(
+      Object.keys(summary.processes)
+        .filter((name) => name.startsWith('sfu'))
+        .sort(),
+    ).toEqual(['sfu', 'sfu-w0', 'sfu-w1']);
+    expect(summary.faults ?? []).toEqual([]);
+  }, 90_000);
+
   it('spreads a room over both workers: every frame reaches every subscriber, identity intact', async () => {
     const base = await start({ subscribersPerWorker: 2 });
     const dir = await tempDir();
