@@ -67,18 +67,18 @@ export async function benchMeasuringCost(options: {
     log(`(e) building the baseline ${options.baselineRef} ...`);
     const baselineCli = buildBaseline(options.baselineRef, baselineDir);
     const currentCli = resolve('dist/src/cli/main.js');
-    const scenarioPath = join(work, 'cost.yaml');
-    await writeFile(
-      scenarioPath,
-      `name: bench-measuring-cost
+    const scenarioText = `name: bench-measuring-cost
 duration: ${options.hold}
 warmup: 3s
 runners: 1
 peers:
   - { role: publisher, count: 1, video: { width: 640, height: 360, fps: 30, bitrateKbps: 600 } }
   - { role: subscriber, count: ${options.subscribers} }
-`,
-    );
+`;
+    // the baseline predates SFU workers; this build runs its SFU as one process too, so both measure the same SFU
+    const scenarioPath = { baseline: join(work, 'cost-baseline.yaml'), current: join(work, 'cost.yaml') };
+    await writeFile(scenarioPath.baseline, scenarioText);
+    await writeFile(scenarioPath.current, `${scenarioText}sfu: { workers: 1 }\n`);
     const baseline: Record<string, number[]> = {};
     const current: Record<string, number[]> = {};
     const add = (into: Record<string, number[]>, s: RunSummary): void => {
@@ -98,7 +98,7 @@ peers:
             ];
       for (const [name, cli] of order) {
         log(`(e) round ${round}/${options.rounds}: ${name} build, ${options.subscribers} subscribers ...`);
-        const s = await runCli(cli, scenarioPath, join(work, `${name}-${round}`));
+        const s = await runCli(cli, scenarioPath[name], join(work, `${name}-${round}`));
         add(name === 'baseline' ? baseline : current, s);
         log(`    CPU % of a core: ${JSON.stringify(meanCpuByKind([s.processes]))}`);
       }
