@@ -26,6 +26,8 @@ process.on('SIGINT', () => {
   if (!process.connected) void stop(0);
 });
 process.on('disconnect', () => void stop(0));
+// the parent went away while this process was loading: the disconnect came before its handler
+if (!process.connected) void stop(0);
 process.on('message', (message: { type?: string }) => {
   if (message?.type === 'close') void stop(0);
 });

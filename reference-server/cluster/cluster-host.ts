@@ -47,6 +47,8 @@ interface PipeEntry {
 }
 
 const DEFAULT_SUBSCRIBERS_PER_WORKER = 100;
+/** `/metrics` and `/stats` leave out a worker that has not answered by then */
+const GATHER_TIMEOUT_MS = 2000;
 
 export class ClusterHost implements SessionHost {
   private readonly workers: Worker[];
@@ -69,6 +71,8 @@ export class ClusterHost implements SessionHost {
   private closing = false;
 
   constructor(private readonly options: SfuOptions) {
+    if (options.ai?.placement === 'cloud')
+      throw new Error('the cloud AI hook runs in one process only (its scheduler is one pool): use workers: 1');
     this.perWorker = options.subscribersPerWorker ?? DEFAULT_SUBSCRIBERS_PER_WORKER;
     collectDefaultMetrics({ register: this.registry });
     this.telemetry = new TelemetryStream((on) => {
@@ -106,9 +110,13 @@ export class ClusterHost implements SessionHost {
   counts(): HostCounts {
     return {
       rooms: this.rooms.size,
-      roomSessions: (roomId) => this.rooms.get(roomId)?.sessions.size,
+      // sessions still being created count as they do in one process (from their request on)
+      roomSessions: (roomId) => {
+        const room = this.rooms.get(roomId);
+        return room ? room.sessions.size + this.placing.filter((p) => p.roomId === roomId).length : undefined;
+      },
       pendingSessions: () => {
-        let pending = 0;
+        let pending = this.placing.length;
         for (const s of this.sessions.values()) if (s.pending) pending += 1;
         return pending;
       },
@@ -154,6 +162,7 @@ export class ClusterHost implements SessionHost {
     try {
       const result = await this.placed(target, roomId, 'subscriber', async () => {
         await pipe.ready;
+        if (this.pipes.get(key) !== pipe) throw new HttpError(404, 'no_stream', 'the stream closed meanwhile');
         return this.worker(target).request<CreateResult>({ op: 'create', ...request, pipeId: pipe.pipeId });
       });
       this.register(
@@ -180,7 +189,7 @@ export class ClusterHost implements SessionHost {
     const perProcess: { label: string; metrics: MetricsResult }[] = [{ label: 'front', metrics: front }];
     const answers = await Promise.all(
       this.workers.map((w) =>
-        w.ready ? w.request<MetricsResult>({ op: 'metrics' }).catch(() => undefined) : undefined,
+        w.ready ? w.request<MetricsResult>({ op: 'metrics' }, GATHER_TIMEOUT_MS).catch(() => undefined) : undefined,
       ),
     );
     answers.forEach((metrics, i) => {
@@ -233,7 +242,9 @@ export class ClusterHost implements SessionHost {
   async stats(): Promise<Record<string, unknown>> {
     const forward = new Trend();
     const answers = await Promise.all(
-      this.workers.map((w) => (w.ready ? w.request<StatsResult>({ op: 'stats' }).catch(() => undefined) : undefined)),
+      this.workers.map((w) =>
+        w.ready ? w.request<StatsResult>({ op: 'stats' }, GATHER_TIMEOUT_MS).catch(() => undefined) : undefined,
+      ),
     );
     for (const answer of answers) if (answer) forward.merge(answer.forward);
     return { forwardMs: forward.summary(), ...this.health() };
@@ -301,7 +312,7 @@ export class ClusterHost implements SessionHost {
 
   private pickPublisher(room: RoomEntry | undefined, stream: string | null): SessionEntry | undefined {
     if (!room) return undefined;
-    if (stream !== null) {
+    if (stream) {
       const s = this.sessions.get(stream);
       return s?.role === 'publisher' && room.sessions.has(stream) ? s : undefined;
     }
@@ -342,6 +353,8 @@ export class ClusterHost implements SessionHost {
     const pipeId = this.nextPipeId++;
     const from = publisher.worker;
     const entry: PipeEntry = { pipeId, publisherId: publisher.id, from, to, users: 0, ready: Promise.resolve() };
+    const gone = (): HttpError | undefined =>
+      this.pipes.get(key) === entry ? undefined : new HttpError(404, 'no_stream', 'the stream closed meanwhile');
     entry.ready = (async () => {
       const description = await this.worker(from).request<PublisherDescription>({
         op: 'pipe-out',
@@ -349,13 +362,24 @@ export class ClusterHost implements SessionHost {
         pipeId,
         port: this.worker(to).pipePort,
       });
-      await this.worker(to).request({
-        op: 'pipe-in',
-        pipeId,
-        publisherId: publisher.id,
-        port: this.worker(from).pipePort,
-        description,
-      });
+      try {
+        const closed = gone();
+        if (closed) throw closed;
+        await this.worker(to).request({
+          op: 'pipe-in',
+          pipeId,
+          publisherId: publisher.id,
+          port: this.worker(from).pipePort,
+          description,
+        });
+      } catch (error) {
+        // the sending end is open: stop it
+        const w = this.workers[from];
+        if (w?.ready) void w.request({ op: 'pipe-close', pipeId, direction: 'out' }).catch(() => undefined);
+        throw error;
+      }
+      const closed = gone();
+      if (closed) throw closed;
     })();
     // a pipe that failed to open is forgotten (its users see the error)
     entry.ready.catch(() => {

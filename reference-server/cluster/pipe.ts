@@ -16,6 +16,7 @@ import { RtpPacket } from 'werift';
 
 import type { ExtensionIds } from '../../src/media/rtp-identity.js';
 import { nowMs } from '../../src/metrics/clock.js';
+import { HttpError } from '../http-error.js';
 import type { Kind, SessionContext } from '../sfu/session.js';
 import { fanOutTo, type PipeOut, type Source, type SubscriberSession } from '../sfu/sessions.js';
 import type { PublisherDescription } from './ipc.js';
@@ -72,6 +73,7 @@ export function decodePipeMessage(data: Buffer): PipeMessage {
 export class PipedSource implements Source {
   readonly subscribers = new Set<SubscriberSession>();
   readonly kinds: Kind[];
+  isClosed = false;
   private lastKeyframeRequestMs = 0;
 
   constructor(
@@ -104,6 +106,7 @@ export class PipedSource implements Source {
   }
 
   close(): void {
+    this.isClosed = true;
     for (const subscriber of [...this.subscribers]) void subscriber.close();
     this.subscribers.clear();
   }
@@ -133,6 +136,8 @@ export class PipeEndpoint {
   private readonly socket: Socket = createSocket('udp4');
   private readonly incoming = new Map<number, { source: PipedSource; port: number }>();
   private readonly outgoing = new Map<number, OutgoingPipe>();
+  /** pipes closed here: one that comes in late (its close overtook it) is refused */
+  private readonly closedIn = new Set<number>();
   /** datagrams dropped: unknown sender, type or pipe, or malformed */
   dropped = 0;
 
@@ -165,6 +170,8 @@ export class PipeEndpoint {
 
   /** Takes a pipe in: a source the subscribers of this worker can be bound to. */
   accept(pipeId: number, publisherId: string, port: number, description: PublisherDescription): PipedSource {
+    if (this.closedIn.has(pipeId) || this.incoming.has(pipeId))
+      throw new HttpError(404, 'no_stream', 'the stream closed meanwhile');
     const source = new PipedSource(publisherId, description, this.ctx, () =>
       this.sendTo(port, encodeSmall(KEYFRAME, pipeId)),
     );
@@ -185,6 +192,7 @@ export class PipeEndpoint {
     }
     this.incoming.get(pipeId)?.source.close();
     this.incoming.delete(pipeId);
+    this.closedIn.add(pipeId);
     return undefined;
   }
 
@@ -196,6 +204,14 @@ export class PipeEndpoint {
   }
 
   private onMessage(data: Buffer, from: RemoteInfo): void {
+    // the sender first (cheap): only the worker at the other end of a known pipe may use it
+    const pipeId = data.length >= HEADER_BYTES ? data.readUInt32BE(1) : -1;
+    const keyframe = data[0] === KEYFRAME;
+    const expectedPort = keyframe ? this.outgoing.get(pipeId)?.port : this.incoming.get(pipeId)?.port;
+    if (from.address !== PIPE_ADDRESS || expectedPort === undefined || expectedPort !== from.port) {
+      this.dropped += 1;
+      return;
+    }
     let message: PipeMessage;
     try {
       message = decodePipeMessage(data);
@@ -203,21 +219,12 @@ export class PipeEndpoint {
       this.dropped += 1;
       return;
     }
-    if (from.address !== PIPE_ADDRESS) {
-      this.dropped += 1;
-      return;
-    }
     if (message.type === 'keyframe') {
-      const pipe = this.outgoing.get(message.pipeId);
-      if (pipe && pipe.port === from.port) pipe.onKeyframe();
-      else this.dropped += 1;
+      this.outgoing.get(pipeId)?.onKeyframe();
       return;
     }
-    const incoming = this.incoming.get(message.pipeId);
-    if (!incoming || incoming.port !== from.port) {
-      this.dropped += 1;
-      return;
-    }
+    const incoming = this.incoming.get(pipeId);
+    if (!incoming) return;
     this.ctx.metrics.pipePacketsIn.inc();
     if (message.type === 'text') incoming.source.deliverText(message.text);
     else incoming.source.deliver(message.kind, message.rtp, message.key);

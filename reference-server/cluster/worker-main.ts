@@ -107,6 +107,8 @@ process.on('disconnect', () => void stop().then(() => process.exit(0)));
 // Ctrl-C reaches the whole process group: the front decides when its workers stop
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => void stop().then(() => process.exit(0)));
+// the front went away while this process was loading: the disconnect came before its handler
+if (!process.connected) void stop().then(() => process.exit(0));
 
 Promise.all([pipes.bind(), host.start()])
   .then(([pipePort]) => tell({ event: 'ready', pipePort }))

@@ -13,6 +13,8 @@ import type { FrontRequestBody, WorkerEvent, WorkerReply, WorkerStart } from './
 const START_TIMEOUT_MS = 15_000;
 const REQUEST_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 5000;
+/** what a 503 of a worker that is away says: try again shortly */
+const RETRY = { 'retry-after': '1' };
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -48,14 +50,22 @@ export class Worker {
 
   /** Forks the process and resolves once it is ready (rejects when it fails to start). */
   start(): Promise<void> {
-    const start: WorkerStart = { index: this.index, options: this.options };
-    const child = fork(childEntry('reference-server/cluster/worker-main'), [JSON.stringify(start)], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.child = child;
-    this.pid = child.pid ?? 0;
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     return new Promise((resolve, reject) => {
+      const start: WorkerStart = { index: this.index, options: this.options };
+      let child: ChildProcess;
+      try {
+        child = fork(childEntry('reference-server/cluster/worker-main'), [JSON.stringify(start)], {
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        });
+      } catch (error) {
+        reject(error as Error);
+        return;
+      }
+      this.child = child;
+      this.pid = child.pid ?? 0;
+      this.exited = new Promise((done) => child.once('exit', () => done()));
+      // a send to a worker that has just died fails with EPIPE: the exit that follows settles its requests
+      child.on('error', () => undefined);
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
         reject(new Error(`SFU worker ${this.index} did not start within ${START_TIMEOUT_MS} ms`));
@@ -75,44 +85,75 @@ export class Worker {
         const wasReady = this.ready;
         this.ready = false;
         const reason = signal ? `killed by ${signal}` : `code ${code}`;
-        for (const [id, p] of this.pending) {
-          clearTimeout(p.timer);
-          p.reject(new HttpError(503, 'worker_exited', `SFU worker ${this.index} exited (${reason}); try again`));
-          this.pending.delete(id);
-        }
+        for (const id of [...this.pending.keys()])
+          this.settle(
+            id,
+            new HttpError(503, 'worker_exited', `SFU worker ${this.index} exited (${reason}); try again`, RETRY),
+          );
         if (!wasReady) reject(new Error(`SFU worker ${this.index} exited during start-up (${reason})`));
         if (this.closing || !wasReady) return;
         this.handlers.onExit(this, reason);
-        this.restarts += 1;
-        this.start().catch((error: unknown) => process.stderr.write(`glassbench sfu: ${(error as Error).message}\n`));
+        void this.restart();
       });
     });
   }
 
-  /** One request; rejects with an HttpError (the worker's own, or 503 when it exits or does not answer). */
-  request<T = unknown>(body: FrontRequestBody): Promise<T> {
+  /** Starts the worker again until it comes up (1 s between tries, doubling to 30 s), or the front closes. */
+  private async restart(): Promise<void> {
+    let waitMs = 1000;
+    while (!this.closing) {
+      this.restarts += 1;
+      try {
+        await this.start();
+        return;
+      } catch (error) {
+        process.stderr.write(`glassbench sfu: ${(error as Error).message}; trying again in ${waitMs / 1000} s\n`);
+      }
+      await new Promise((r) => setTimeout(r, waitMs).unref());
+      waitMs = Math.min(30_000, waitMs * 2);
+    }
+  }
+
+  /** One request; rejects with an HttpError (the worker's own, or 503 when it exits or does not answer in time). */
+  request<T = unknown>(body: FrontRequestBody, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {
     const child = this.child;
     if (!this.ready || !child?.connected)
       return Promise.reject(
-        new HttpError(503, 'worker_unavailable', `SFU worker ${this.index} is restarting; try again`, {
-          'retry-after': '1',
-        }),
+        new HttpError(503, 'worker_unavailable', `SFU worker ${this.index} is restarting; try again`, RETRY),
       );
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(
-          new HttpError(
-            503,
-            'worker_timeout',
-            `SFU worker ${this.index} did not answer ${body.op} within ${REQUEST_TIMEOUT_MS} ms`,
+      const timer = setTimeout(
+        () =>
+          this.settle(
+            id,
+            new HttpError(
+              503,
+              'worker_timeout',
+              `SFU worker ${this.index} did not answer ${body.op} within ${timeoutMs} ms`,
+              RETRY,
+            ),
           ),
-        );
-      }, REQUEST_TIMEOUT_MS);
+        timeoutMs,
+      );
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
-      child.send({ ...body, id });
+      child.send({ ...body, id }, (error) => {
+        if (error)
+          this.settle(
+            id,
+            new HttpError(503, 'worker_unavailable', `SFU worker ${this.index} went away; try again`, RETRY),
+          );
+      });
     });
+  }
+
+  /** Rejects a request in flight (the worker went away, or did not answer in time). */
+  private settle(id: number, error: HttpError): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    p.reject(error);
   }
 
   /** Asks the worker to close its sessions and exit; kills it if it has not exited in 5 s. */

@@ -110,7 +110,8 @@ export class LocalHost implements SessionHost {
       room().publishers.set(session.id, session);
     } else {
       const publisher = source ?? existing?.pickPublisher(request.stream);
-      if (!publisher) throw new HttpError(404, 'no_stream', `room ${roomId} has no such stream to subscribe to`);
+      if (!publisher || publisher.isClosed)
+        throw new HttpError(404, 'no_stream', `room ${roomId} has no such stream to subscribe to`);
       session = new SubscriberSession(ctx, (s) => this.forget(roomId, s.id), publisher);
       room().subscribers.set(session.id, session);
     }
@@ -122,12 +123,19 @@ export class LocalHost implements SessionHost {
       });
     }
     this.updateGauges();
+    let answer: string;
     try {
-      return { id: session.id, answer: await session.start(request.sdp) };
+      answer = await session.start(request.sdp);
     } catch (error) {
       await session.close();
       throw new HttpError(400, 'bad_sdp', `could not apply the offer: ${(error as Error).message}`);
     }
+    if (session instanceof SubscriberSession && session.publisher.isClosed) {
+      // its publisher left while the offer was being answered
+      await session.close();
+      throw new HttpError(404, 'no_stream', `room ${roomId} has no such stream to subscribe to`);
+    }
+    return { id: session.id, answer };
   }
 
   async remove(endpoint: Endpoint, roomId: string, sessionId: string): Promise<void> {

@@ -48,6 +48,8 @@ function burnCpu(ms: number): void {
 /** What a subscriber session is bound to: the packets of one publisher, here or on another worker. */
 export interface Source {
   readonly id: string;
+  /** closed: a subscriber bound to it now would get nothing */
+  readonly isClosed: boolean;
   readonly kinds: Kind[];
   readonly subscribers: Set<SubscriberSession>;
   identityExtensions(kind: Kind): ExtensionIds;

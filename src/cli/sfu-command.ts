@@ -32,6 +32,8 @@ export async function sfuCommand(args: SfuArgs): Promise<number> {
     if (!Number.isInteger(args[flag]) || args[flag] < 1)
       throw new GlassbenchError('INVALID_INPUT', `--${flag}: must be a whole number, 1 or more, got ${args[flag]}`);
   }
+  // as the scenario's sfu.workers: more worker processes than that is a mistake, not a bigger machine
+  if (args.workers > 64) throw new GlassbenchError('INVALID_INPUT', `--workers: at most 64, got ${args.workers}`);
   const burn = args['burn-cpu-ms-per-frame'];
   if (!Number.isFinite(burn) || burn < 0 || burn > 1000)
     throw new GlassbenchError(

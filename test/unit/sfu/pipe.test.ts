@@ -1,7 +1,13 @@
+import { createSocket } from 'node:dgram';
+
 import { describe, expect, it } from 'vitest';
 import { RtpHeader, RtpPacket } from 'werift';
 
-import { decodePipeMessage, encodeRtp } from '../../../reference-server/cluster/pipe.js';
+import { decodePipeMessage, encodeRtp, PipeEndpoint } from '../../../reference-server/cluster/pipe.js';
+import { SfuMetrics } from '../../../reference-server/sfu/metrics.js';
+import type { SessionContext } from '../../../reference-server/sfu/session.js';
+import { TelemetryStream } from '../../../reference-server/sfu/telemetry.js';
+import { Trend } from '../../../src/metrics/histogram.js';
 
 function packet(): RtpPacket {
   const header = new RtpHeader({
@@ -36,5 +42,59 @@ describe('the pipe between SFU workers', () => {
     expect(() => decodePipeMessage(Buffer.from([9, 0, 0, 0, 1, 0]))).toThrow(/unknown type 9/);
     expect(() => decodePipeMessage(Buffer.from([2, 0, 0, 0, 1, 3, 65, 66, 67, 0x80]))).toThrow(/truncated/);
     expect(() => encodeRtp(1, 'video', packet(), 'k'.repeat(256))).toThrow(/at most 255/);
+  });
+});
+
+describe('the pipe socket of an SFU worker', () => {
+  const ctx = (): SessionContext => ({
+    metrics: new SfuMetrics(),
+    telemetry: new TelemetryStream(),
+    forwardTrend: new Trend(),
+    addDelayMs: 0,
+    burnCpuMsPerFrame: 0,
+    rewriteRtp: false,
+    connectTimeoutMs: 1000,
+  });
+  const until = async (check: () => boolean): Promise<void> => {
+    for (let i = 0; i < 200 && !check(); i += 1) await new Promise((r) => setTimeout(r, 10));
+  };
+
+  it('takes packets only from the worker at the other end of a known pipe, and relays keyframe requests back', async () => {
+    const a = new PipeEndpoint(ctx());
+    const bCtx = ctx();
+    const b = new PipeEndpoint(bCtx);
+    const stranger = createSocket('udp4');
+    try {
+      const [aPort, bPort] = [await a.bind(), await b.bind()];
+      let keyframes = 0;
+      const out = a.open(7, bPort, () => (keyframes += 1));
+      const source = b.accept(7, 'publisher-1', aPort, { kinds: ['video'], extensions: { video: { frameId: 5 } } });
+      expect(source.identityExtensions('video')).toEqual({ frameId: 5 });
+      out.send('video', packet(), 'f:1:1');
+      const received = async (): Promise<number> =>
+        (await bCtx.metrics.pipePackets.get()).values.find((v) => v.labels.direction === 'in')?.value ?? 0;
+      for (let i = 0; i < 200 && (await received()) === 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+      expect(await received()).toBe(1);
+      // the same datagram from another socket, an unknown pipe, and garbage: dropped
+      await new Promise<void>((r) => stranger.bind(0, '127.0.0.1', () => r()));
+      stranger.send(encodeRtp(7, 'video', packet(), 'f:1:2'), bPort, '127.0.0.1');
+      stranger.send(Buffer.from([2, 0, 0, 0, 9, 0]), bPort, '127.0.0.1');
+      stranger.send(Buffer.from([1]), bPort, '127.0.0.1');
+      await until(() => b.dropped >= 3);
+      expect(b.dropped).toBe(3);
+      expect(await received()).toBe(1);
+      source.requestKeyframe();
+      source.requestKeyframe(); // within 200 ms: not sent again
+      await until(() => keyframes > 0);
+      expect(keyframes).toBe(1);
+      // a closed pipe is not taken again (a late pipe-in after its close)
+      b.closePipe(7, 'in');
+      expect(source.isClosed).toBe(true);
+      expect(() => b.accept(7, 'publisher-1', aPort, { kinds: ['video'], extensions: {} })).toThrow(/closed/);
+    } finally {
+      a.close();
+      b.close();
+      stranger.close();
+    }
   });
 });
