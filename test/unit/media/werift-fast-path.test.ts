@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RtpHeader, RtpPacket, SrtpAuthenticationError, SrtpSession } from 'werift';
+import {
+  RTCRtpCodecParameters,
+  RTCRtpReceiver,
+  RtpHeader,
+  RtpPacket,
+  SrtpAuthenticationError,
+  SrtpSession,
+} from 'werift';
 
 import { installWeriftFastPath, type WeriftOriginals } from '../../../src/media/werift-fast-path.js';
 
@@ -149,5 +156,46 @@ describe('werift fast path: SRTP AEAD_AES_128_GCM', () => {
     tampered[40] = (tampered[40] as number) ^ 1;
     expect(() => receiver.decrypt(tampered)).toThrow(SrtpAuthenticationError);
     expect(receiver.decrypt(srtp).subarray(12).equals(payload)).toBe(true);
+  });
+});
+
+describe('werift fast path: receiver codec lookups', () => {
+  it('answers twccEnabled and nackEnabled as werift’s sorted codec table does, after codecs change too', () => {
+    originalsOrFail();
+    const receiver = new RTCRtpReceiver({} as never, 'video', 1);
+    const codecs = (receiver as unknown as { codecs: Record<number, RTCRtpCodecParameters> }).codecs;
+    const werift = (r: RTCRtpReceiver) => {
+      const first = (r as unknown as { codecArray: RTCRtpCodecParameters[] }).codecArray[0];
+      return {
+        twcc: first?.rtcpFeedback.find((f) => f.type === 'transport-cc'),
+        nack: first?.rtcpFeedback.find((f) => f.type === 'nack'),
+      };
+    };
+    const ours = (r: RTCRtpReceiver) => {
+      const fast = r as unknown as { twccEnabled: unknown; nackEnabled: unknown };
+      return { twcc: fast.twccEnabled, nack: fast.nackEnabled };
+    };
+    expect(ours(receiver)).toEqual(werift(receiver)); // no codec yet
+    codecs[101] = new RTCRtpCodecParameters({ mimeType: 'video/rtx', clockRate: 90000, payloadType: 101 });
+    codecs[96] = new RTCRtpCodecParameters({
+      mimeType: 'video/VP8',
+      clockRate: 90000,
+      payloadType: 96,
+      rtcpFeedback: [{ type: 'nack' }, { type: 'transport-cc' }],
+    });
+    expect(ours(receiver)).toEqual(werift(receiver));
+    expect(ours(receiver).nack).toEqual({ type: 'nack' });
+    codecs[35] = new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, payloadType: 35 });
+    expect(ours(receiver)).toEqual(werift(receiver));
+    expect(ours(receiver).nack).toBeUndefined();
+  });
+
+  it('names a codec by its MIME subtype, following a changed MIME type', () => {
+    originalsOrFail();
+    const codec = new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000 });
+    expect(codec.name).toBe('VP8');
+    expect(codec.name).toBe('VP8');
+    codec.mimeType = 'video/H264';
+    expect(codec.name).toBe('H264');
   });
 });
