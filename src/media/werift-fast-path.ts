@@ -12,8 +12,8 @@
  * - `RTCRtpSender.sendRtp` (werift-fast-sender.ts): its NTP clock, BigInt sums and extension rebuild.
  * - `RTCRtpReceiver`'s `twccEnabled` and `nackEnabled`, read for every packet, copy and sort the codec table
  *   each time (`codecArray`), and `RTCRtpCodecParameters.name` splits the MIME type each time: 4% of a runner.
- *   Here: the codec of the lowest payload type found without a copy (integer keys iterate in ascending order,
- *   which is what werift's sort by payload type gives), and the name split once per MIME type.
+ *   Here: the codec of the lowest payload type, kept until werift's `prepareReceive` changes the table, and the
+ *   name split once per MIME type.
  *
  * Each replacement gives byte-identical results to werift's own (test/unit/werift-fast-path.test.ts compares
  * them on random headers and on known keys); where a packet does not parse or authenticate, werift's own
@@ -176,29 +176,51 @@ interface Codec {
   mimeType: string;
 }
 
-/** `codecArray[0]` of werift's receiver without building the array: the codec of the lowest payload type. */
+interface ReceiverCodecs {
+  codecs: Record<number, Codec>;
+}
+
+/** `codecArray[0]` of werift's receiver: the codec of the lowest payload type (ties: the first, as werift's sort). */
 function lowestCodec(codecs: Record<number, Codec>): Codec | undefined {
   let lowest: Codec | undefined;
-  for (const key in codecs) {
-    const codec = codecs[key as unknown as number];
-    if (codec !== undefined && (lowest === undefined || codec.payloadType < lowest.payloadType)) lowest = codec;
-  }
+  for (const codec of Object.values(codecs))
+    if (lowest === undefined || codec.payloadType < lowest.payloadType) lowest = codec;
   return lowest;
+}
+
+/**
+ * Each receiver's lowest codec, kept until werift changes its codec table: only `prepareReceive` writes it
+ * (at negotiation), and a receiver given another table object is looked up afresh.
+ */
+const lowestCodecs = new WeakMap<object, { codecs: object; codec: Codec | undefined }>();
+
+function lowestCodecOf(receiver: ReceiverCodecs): Codec | undefined {
+  const known = lowestCodecs.get(receiver);
+  if (known?.codecs === receiver.codecs) return known.codec;
+  const codec = lowestCodec(receiver.codecs);
+  lowestCodecs.set(receiver, { codecs: receiver.codecs, codec });
+  return codec;
 }
 
 const codecNames = new WeakMap<Codec, { mimeType: string; name: string | undefined }>();
 
 function installReceiverGetters(): void {
+  const receiver = RTCRtpReceiver.prototype as unknown as { prepareReceive: (this: object, params: unknown) => void };
+  const prepareReceive = receiver.prepareReceive;
+  receiver.prepareReceive = function (this: object, params: unknown) {
+    lowestCodecs.delete(this);
+    prepareReceive.call(this, params);
+  };
   Object.defineProperty(RTCRtpReceiver.prototype, 'twccEnabled', {
     configurable: true,
-    get(this: { codecs: Record<number, Codec> }) {
-      return lowestCodec(this.codecs)?.rtcpFeedback.find((f) => f.type === 'transport-cc');
+    get(this: ReceiverCodecs) {
+      return lowestCodecOf(this)?.rtcpFeedback.find((f) => f.type === 'transport-cc');
     },
   });
   Object.defineProperty(RTCRtpReceiver.prototype, 'nackEnabled', {
     configurable: true,
-    get(this: { codecs: Record<number, Codec> }) {
-      return lowestCodec(this.codecs)?.rtcpFeedback.find((f) => f.type === 'nack');
+    get(this: ReceiverCodecs) {
+      return lowestCodecOf(this)?.rtcpFeedback.find((f) => f.type === 'nack');
     },
   });
   Object.defineProperty(RTCRtpCodecParameters.prototype, 'name', {

@@ -160,10 +160,9 @@ describe('werift fast path: SRTP AEAD_AES_128_GCM', () => {
 });
 
 describe('werift fast path: receiver codec lookups', () => {
-  it('answers twccEnabled and nackEnabled as werift’s sorted codec table does, after codecs change too', () => {
+  it('answers twccEnabled and nackEnabled as werift’s sorted codec table does, after a renegotiation too', () => {
     originalsOrFail();
     const receiver = new RTCRtpReceiver({} as never, 'video', 1);
-    const codecs = (receiver as unknown as { codecs: Record<number, RTCRtpCodecParameters> }).codecs;
     const werift = (r: RTCRtpReceiver) => {
       const first = (r as unknown as { codecArray: RTCRtpCodecParameters[] }).codecArray[0];
       return {
@@ -175,17 +174,22 @@ describe('werift fast path: receiver codec lookups', () => {
       const fast = r as unknown as { twccEnabled: unknown; nackEnabled: unknown };
       return { twcc: fast.twccEnabled, nack: fast.nackEnabled };
     };
+    const prepare = (codecs: RTCRtpCodecParameters[]) =>
+      (receiver as unknown as { prepareReceive(p: unknown): void }).prepareReceive({ codecs, encodings: [] });
     expect(ours(receiver)).toEqual(werift(receiver)); // no codec yet
-    codecs[101] = new RTCRtpCodecParameters({ mimeType: 'video/rtx', clockRate: 90000, payloadType: 101 });
-    codecs[96] = new RTCRtpCodecParameters({
-      mimeType: 'video/VP8',
-      clockRate: 90000,
-      payloadType: 96,
-      rtcpFeedback: [{ type: 'nack' }, { type: 'transport-cc' }],
-    });
+    prepare([
+      new RTCRtpCodecParameters({ mimeType: 'video/rtx', clockRate: 90000, payloadType: 101 }),
+      new RTCRtpCodecParameters({
+        mimeType: 'video/VP8',
+        clockRate: 90000,
+        payloadType: 96,
+        rtcpFeedback: [{ type: 'nack' }, { type: 'transport-cc' }],
+      }),
+    ]);
     expect(ours(receiver)).toEqual(werift(receiver));
     expect(ours(receiver).nack).toEqual({ type: 'nack' });
-    codecs[35] = new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, payloadType: 35 });
+    // a renegotiation adds a lower payload type without feedback: werift's table and ours both see it
+    prepare([new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, payloadType: 35 })]);
     expect(ours(receiver)).toEqual(werift(receiver));
     expect(ours(receiver).nack).toBeUndefined();
   });
