@@ -2,7 +2,9 @@
  * `npm run bench`: capacity and speed numbers, measured (never asserted in tests).
  *  (a) the most synthetic subscribers one peer-runner process (one core) sustains at 640x360, 30 fps,
  *      600 kbps with frame_latency_ms p95 < 50 ms and the run not saturated;
- *  (b) the reference SFU's forwarding (fan-out) time per incoming packet at 1, 10 and 100 subscribers;
+ *      (and that count per core of the runner: subscribers / the runner's mean CPU share);
+ *  (b) the reference SFU's forwarding (fan-out) time per incoming packet at 1, 10 and 100 subscribers, and per
+ *      subscriber-packet (that time divided by the subscribers);
  *  (c) browser subscribers (pages of one Chromium) at 640x360, 30 fps, fed by a synthetic publisher that
  *      encodes real VP8, until the run saturates, and what reading the pixel marker costs per frame;
  *  (d) the AI hook: its overhead (inline with a 0 ms model against no hook), the worker pool's throughput in
@@ -30,6 +32,14 @@ import type { AiOptions } from '../src/protocol/ai.js';
 import type { RunSummary } from '../src/report/summary.js';
 import { scenarioFromText } from '../src/scenario/validate.js';
 import { benchMeasuringCost } from './measuring-cost.js';
+import {
+  benchCapacity,
+  benchForwarding,
+  capacityTable,
+  forwardingTable,
+  runOnce,
+  subscribersPerCore,
+} from './runner-capacity.js';
 import { benchSfuCapacity, sfuCapacityOptionsFromEnv, sfuCapacityTable } from './sfu-capacity.js';
 
 const HOLD = process.env['BENCH_HOLD'] ?? '20s';
@@ -41,43 +51,6 @@ const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'a,b,c,d,e,f').split(','));
 /** the commit before the load-validity measuring (event-loop delay, machine CPU, accounting, wire stamps) */
 const BASELINE_REF = process.env['BENCH_BASELINE_REF'] ?? '58e9653';
 const BROWSER_STEPS = (process.env['BENCH_BROWSER_STEPS'] ?? '1,2,3,4,6,8,10,12').split(',').map(Number);
-
-async function runOnce(
-  subscribers: number,
-  hold: string,
-  kind: 'synthetic' | 'browser' = 'synthetic',
-): Promise<RunSummary> {
-  const source = kind === 'browser' ? ', source: encoded' : '';
-  const scenario = scenarioFromText(`name: bench-${kind}-${subscribers}
-duration: ${hold}
-runners: 1
-connectTimeout: 60s
-peers:
-  - { role: publisher, count: 1, video: { width: 640, height: 360, fps: 30, bitrateKbps: 600${source} } }
-  - { role: subscriber, kind: ${kind}, count: ${subscribers} }
-thresholds:
-  frame_latency_ms: ["p(95)<50"]
-`);
-  const dir = await mkdtemp(join(tmpdir(), 'glassbench-bench-'));
-  try {
-    const { summary } = await runScenario({ scenario, runId: `bench-${subscribers}`, outDir: dir });
-    return summary;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-interface CapacityStep {
-  subscribers: number;
-  connected: number;
-  frameLatencyP50Ms: number | null;
-  frameLatencyP95Ms: number | null;
-  framesLost: number;
-  runnerCpuPctMean: number | null;
-  sfuCpuPctMean: number | null;
-  saturated: boolean;
-  ok: boolean;
-}
 
 interface BrowserStep {
   subscribers: number;
@@ -92,23 +65,6 @@ interface BrowserStep {
   ok: boolean;
 }
 
-function step(subscribers: number, s: RunSummary): CapacityStep {
-  const latency = s.metrics['frame_latency_ms'] as TrendSummary | undefined;
-  const p95 = latency?.p95 ?? null;
-  const connected = s.peers.connected - 1;
-  return {
-    subscribers,
-    connected,
-    frameLatencyP50Ms: latency?.p50 ?? null,
-    frameLatencyP95Ms: p95,
-    framesLost: (s.metrics['frames_lost'] as { count: number } | undefined)?.count ?? 0,
-    runnerCpuPctMean: s.processes['runner-1']?.cpuPctMean ?? null,
-    sfuCpuPctMean: s.processes['sfu']?.cpuPctMean ?? null,
-    saturated: s.saturated,
-    ok: s.status === 'passed' && !s.saturated && connected === subscribers && p95 !== null && p95 < 50,
-  };
-}
-
 async function main(): Promise<void> {
   const machine = {
     cpus: cpus().length,
@@ -121,40 +77,11 @@ async function main(): Promise<void> {
     `glassbench bench on ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}; hold ${HOLD} per step`,
   );
 
-  const capacity: CapacityStep[] = [];
-  for (const n of PARTS.has('a') ? STEPS : []) {
-    log(`(a) ${n} subscribers in one peer runner ...`);
-    const result = step(n, await runOnce(n, HOLD));
-    capacity.push(result);
-    log(
-      `    p95 ${result.frameLatencyP95Ms?.toFixed(1)} ms, runner CPU ${result.runnerCpuPctMean}%, SFU CPU ${result.sfuCpuPctMean}%, saturated ${result.saturated} -> ${result.ok ? 'ok' : 'over'}`,
-    );
-    if (!result.ok) break;
-  }
+  const capacity = PARTS.has('a') ? await benchCapacity(STEPS, HOLD, log) : [];
   const best = [...capacity].reverse().find((c) => c.ok) ?? null;
+  const perCore = subscribersPerCore(best);
 
-  const forwarding: {
-    subscribers: number;
-    packets: number;
-    p50Us: number;
-    p90Us: number;
-    p99Us: number;
-    maxUs: number;
-  }[] = [];
-  for (const n of PARTS.has('b') ? [1, 10, 100] : []) {
-    log(`(b) forwarding time with ${n} subscriber(s) ...`);
-    const forward = (await runOnce(n, '10s')).sfu?.forwardMs;
-    if (!forward) throw new Error('the SFU reported no forwarding times');
-    const us = (ms: number): number => Math.round(ms * 1000);
-    forwarding.push({
-      subscribers: n,
-      packets: forward.count,
-      p50Us: us(forward.p50),
-      p90Us: us(forward.p90),
-      p99Us: us(forward.p99),
-      maxUs: us(forward.max),
-    });
-  }
+  const forwarding = PARTS.has('b') ? await benchForwarding(log) : [];
 
   const browsers: BrowserStep[] = [];
   for (const n of PARTS.has('c') ? BROWSER_STEPS : []) {
@@ -201,6 +128,7 @@ async function main(): Promise<void> {
     hold: HOLD,
     capacity,
     maxSubscribersOneRunner: best?.subscribers ?? 0,
+    subscribersPerRunnerCore: perCore,
     bestStep: best,
     forwarding,
     browsers,
@@ -221,6 +149,7 @@ async function main(): Promise<void> {
       : {
           capacity: previous['capacity'],
           maxSubscribersOneRunner: previous['maxSubscribersOneRunner'],
+          subscribersPerRunnerCore: previous['subscribersPerRunnerCore'],
           bestStep: previous['bestStep'],
         }),
     ...(PARTS.has('b') ? {} : { forwarding: previous['forwarding'] }),
@@ -240,16 +169,9 @@ async function main(): Promise<void> {
   const lines = [
     `Machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node} (${results.date.slice(0, 10)})`,
     '',
-    '| subscribers (one runner) | frame_latency p50 / p95 ms | runner CPU % | SFU CPU % | saturated | meets p95<50 |',
-    '|---|---|---|---|---|---|',
-    ...capacity.map(
-      (c) =>
-        `| ${c.subscribers} | ${c.frameLatencyP50Ms?.toFixed(1)} / ${c.frameLatencyP95Ms?.toFixed(1)} | ${c.runnerCpuPctMean} | ${c.sfuCpuPctMean} | ${c.saturated ? 'yes' : 'no'} | ${c.ok ? 'yes' : 'no'} |`,
-    ),
+    ...capacityTable(capacity, best),
     '',
-    '| subscribers | packets | forward p50 µs | p90 µs | p99 µs | max µs |',
-    '|---|---|---|---|---|---|',
-    ...forwarding.map((f) => `| ${f.subscribers} | ${f.packets} | ${f.p50Us} | ${f.p90Us} | ${f.p99Us} | ${f.maxUs} |`),
+    ...forwardingTable(forwarding),
     '',
     '| browser subscribers (one Chromium) | g2g p50 / p95 ms | fps min | Chromium CPU % (all processes) | marker read p50 / p95 ms | saturated |',
     '|---|---|---|---|---|---|',

@@ -352,22 +352,24 @@ export class SubscriberSession extends Session {
   send(kind: Kind, rtp: RtpPacket, source: ExtensionIds, key: string | undefined): void {
     const transceiver = this.senders.get(kind);
     if (!transceiver) return;
-    const target = this.extensionIds.get(kind) ?? {};
+    // a new header (werift's sendRtp rewrites it and keeps the packet for NACK); the payload is shared, never written
     const copy = rtp.clone();
-    copy.header.extensions = [];
+    const extensions: RtpPacket['header']['extensions'] = [];
     const rewrite = this.rtpRewrite !== undefined && kind === 'video' ? this.rtpRewrite : undefined;
     if (rewrite) {
       // an SFU that rewrites RTP (calibration): its own sequence space and timeline, no glassbench extensions
       copy.header.sequenceNumber = (copy.header.sequenceNumber + rewrite.seqOffset) & 0xffff;
       copy.header.timestamp = (copy.header.timestamp + rewrite.timestampOffset) >>> 0;
-    } else {
+    } else if (rtp.header.extensions.length > 0) {
+      const target = this.extensionIds.get(kind);
       for (const ext of rtp.header.extensions) {
         let id: number | undefined;
-        if (ext.id === source.frameId) id = target.frameId;
-        else if (ext.id === source.absCaptureTime) id = target.absCaptureTime;
-        if (id !== undefined) copy.header.extensions.push({ id, payload: ext.payload });
+        if (ext.id === source.frameId) id = target?.frameId;
+        else if (ext.id === source.absCaptureTime) id = target?.absCaptureTime;
+        if (id !== undefined) extensions.push({ id, payload: ext.payload });
       }
     }
+    copy.header.extensions = extensions;
     void transceiver.sender.sendRtp(copy);
     const counters = this.ctx.metrics.byKind[kind];
     counters.packetsOut.inc();

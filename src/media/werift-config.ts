@@ -8,6 +8,7 @@ import { type PeerConfig, RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters
 
 import { isLoopbackAddress, LOOPBACK_NETWORK, type PeerNetwork } from '../protocol/peer-network.js';
 import { IDENTITY_EXTENSION_URIS } from './rtp-identity.js';
+import { installWeriftFastPath } from './werift-fast-path.js';
 
 /**
  * Addresses of the links a run makes to its own network namespaces (src/network/links.ts): 10.213.0.0/16.
@@ -74,6 +75,7 @@ function mediaConfig(): Partial<PeerConfig> {
  * objects it is given. Without a network: loopback, no ICE servers.
  */
 export function peerConfig(network: PeerNetwork = LOOPBACK_NETWORK): Partial<PeerConfig> {
+  installWeriftFastPath(); // once per process, before the first connection carries a packet
   return {
     ...socketConfig({ bindAddress: localBindAddress(network) }),
     iceServers: network.iceServers.map((s) => ({ ...s })),
@@ -84,6 +86,7 @@ export function peerConfig(network: PeerNetwork = LOOPBACK_NETWORK): Partial<Pee
 
 /** A reference-SFU session's config: no ICE servers (it is the host peers reach), bound where the request came in. */
 export function sfuPeerConfig(plan: SocketPlan): Partial<PeerConfig> {
+  installWeriftFastPath();
   return { ...socketConfig(plan), iceServers: [], ...mediaConfig() };
 }
 
