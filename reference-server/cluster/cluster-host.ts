@@ -7,18 +7,19 @@
  */
 import type { ServerResponse } from 'node:http';
 
-import { AggregatorRegistry, collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 
 import { nowMs } from '../../src/metrics/clock.js';
-import { Trend } from '../../src/metrics/histogram.js';
 import { ResourceSampler } from '../../src/metrics/resources.js';
 import { HttpError } from '../http-error.js';
 import type { CreateRequest, Endpoint, HostCounts, SessionHost } from '../sfu/host.js';
 import { TelemetryStream } from '../sfu/telemetry.js';
 import type { SfuOptions } from '../sfu/types.js';
-import type { CreateResult, MetricsResult, PublisherDescription, StatsResult, WorkerEvent } from './ipc.js';
+import type { CreateResult, WorkerEvent } from './ipc.js';
+import { gatherForwardTimes, gatherMetrics } from './metrics-merge.js';
+import { PipeTable } from './pipe-table.js';
 import { placeRoom, placeSubscriber } from './placement.js';
-import { Worker } from './workers.js';
+import { Worker, workerAt } from './workers.js';
 
 interface SessionEntry {
   id: string;
@@ -36,26 +37,13 @@ interface RoomEntry {
   sessions: Set<string>;
 }
 
-interface PipeEntry {
-  pipeId: number;
-  publisherId: string;
-  from: number;
-  to: number;
-  /** subscribers bound to it, and those being created */
-  users: number;
-  ready: Promise<void>;
-}
-
 const DEFAULT_SUBSCRIBERS_PER_WORKER = 100;
-/** `/metrics` and `/stats` leave out a worker that has not answered by then */
-const GATHER_TIMEOUT_MS = 2000;
 
 export class ClusterHost implements SessionHost {
   private readonly workers: Worker[];
   private readonly sessions = new Map<string, SessionEntry>();
   private readonly rooms = new Map<string, RoomEntry>();
-  private readonly pipes = new Map<string, PipeEntry>();
-  private nextPipeId = 1;
+  private readonly pipes: PipeTable;
   /** sessions being created, by worker and room: counted as placed so that concurrent requests spread */
   private readonly placing: { worker: number; roomId: string; role: 'publisher' | 'subscriber' }[] = [];
   private readonly telemetry: TelemetryStream;
@@ -95,6 +83,7 @@ export class ClusterHost implements SessionHost {
     };
     const count = options.workers ?? 1;
     this.workers = Array.from({ length: count }, (_, i) => new Worker(i, options, handlers));
+    this.pipes = new PipeTable(this.workers);
   }
 
   async start(): Promise<void> {
@@ -157,7 +146,7 @@ export class ClusterHost implements SessionHost {
       return result;
     }
     const key = `${publisher.id}>${target}`;
-    const pipe = this.pipes.get(key) ?? this.openPipe(key, publisher, target);
+    const pipe = this.pipes.get(key) ?? this.pipes.open(key, publisher.id, publisher.worker, target);
     pipe.users += 1;
     try {
       const result = await this.placed(target, roomId, 'subscriber', async () => {
@@ -171,7 +160,7 @@ export class ClusterHost implements SessionHost {
       );
       return result;
     } catch (error) {
-      this.releasePipe(key);
+      this.pipes.release(key);
       throw error;
     }
   }
@@ -184,22 +173,8 @@ export class ClusterHost implements SessionHost {
     await this.worker(session.worker).request({ op: 'remove', endpoint, roomId, sessionId });
   }
 
-  async metricsText(): Promise<{ contentType: string; text: string }> {
-    const front = await this.registry.getMetricsAsJSON();
-    const perProcess: { label: string; metrics: MetricsResult }[] = [{ label: 'front', metrics: front }];
-    const answers = await Promise.all(
-      this.workers.map((w) =>
-        w.ready ? w.request<MetricsResult>({ op: 'metrics' }, GATHER_TIMEOUT_MS).catch(() => undefined) : undefined,
-      ),
-    );
-    answers.forEach((metrics, i) => {
-      if (metrics) perProcess.push({ label: String(i), metrics });
-    });
-    const labelled = perProcess.map(({ label, metrics }) =>
-      metrics.map((m) => ({ ...m, values: m.values.map((v) => ({ ...v, labels: { ...v.labels, worker: label } })) })),
-    );
-    const aggregated = AggregatorRegistry.aggregate([...labelled, ...perProcess.map((p) => p.metrics)]);
-    return { contentType: this.registry.contentType, text: await aggregated.metrics() };
+  metricsText(): Promise<{ contentType: string; text: string }> {
+    return gatherMetrics(this.registry, this.workers);
   }
 
   rejected(status: number): void {
@@ -207,22 +182,17 @@ export class ClusterHost implements SessionHost {
   }
 
   health(): Record<string, unknown> {
+    const tally = this.tally();
     const workers = this.workers.map((w) => {
-      let publishers = 0;
-      let subscribers = 0;
-      const rooms = new Set<string>();
-      for (const s of this.sessions.values()) {
-        if (s.worker !== w.index) continue;
-        if (s.role === 'publisher') publishers += 1;
-        else subscribers += 1;
-        rooms.add(s.roomId);
-      }
+      const t = tally[w.index] ?? { publishers: 0, subscribers: 0, rooms: new Set<string>() };
+      const { publishers, subscribers, rooms } = t;
+      const roomIds = [...rooms].sort();
       return {
         index: w.index,
         pid: w.pid,
         ready: w.ready,
         rooms: rooms.size,
-        roomIds: [...rooms].sort(),
+        roomIds,
         publishers,
         subscribers,
         restarts: w.restarts,
@@ -240,14 +210,7 @@ export class ClusterHost implements SessionHost {
   }
 
   async stats(): Promise<Record<string, unknown>> {
-    const forward = new Trend();
-    const answers = await Promise.all(
-      this.workers.map((w) =>
-        w.ready ? w.request<StatsResult>({ op: 'stats' }, GATHER_TIMEOUT_MS).catch(() => undefined) : undefined,
-      ),
-    );
-    for (const answer of answers) if (answer) forward.merge(answer.forward);
-    return { forwardMs: forward.summary(), ...this.health() };
+    return { forwardMs: await gatherForwardTimes(this.workers), ...this.health() };
   }
 
   attachTelemetry(res: ServerResponse): void {
@@ -262,23 +225,31 @@ export class ClusterHost implements SessionHost {
   }
 
   private worker(index: number): Worker {
-    const worker = this.workers[index];
-    if (!worker) throw new HttpError(500, 'internal', `no SFU worker ${index}`);
-    return worker;
+    return workerAt(this.workers, index);
   }
 
+  /** Per worker: the publishers and subscribers it holds, and the rooms of those sessions. */
+  private tally(): { publishers: number; subscribers: number; rooms: Set<string> }[] {
+    const tally = this.workers.map(() => ({ publishers: 0, subscribers: 0, rooms: new Set<string>() }));
+    for (const s of this.sessions.values()) {
+      const t = tally[s.worker];
+      if (!t) continue;
+      if (s.role === 'publisher') t.publishers += 1;
+      else t.subscribers += 1;
+      t.rooms.add(s.roomId);
+    }
+    return tally;
+  }
+
+  /** What placement weighs: sessions held and being created, rooms held or homed. */
   private loads() {
+    const tally = this.tally();
     return this.workers.map((w) => {
-      let sessions = 0;
-      const rooms = new Set<string>();
-      for (const s of this.sessions.values())
-        if (s.worker === w.index) {
-          sessions += 1;
-          rooms.add(s.roomId);
-        }
+      const t = tally[w.index] ?? { publishers: 0, subscribers: 0, rooms: new Set<string>() };
+      const rooms = new Set(t.rooms);
       for (const [id, room] of this.rooms) if (room.home === w.index) rooms.add(id);
-      for (const p of this.placing) if (p.worker === w.index) sessions += 1;
-      return { index: w.index, ready: w.ready, sessions, rooms: rooms.size };
+      const placing = this.placing.filter((p) => p.worker === w.index).length;
+      return { index: w.index, ready: w.ready, sessions: t.publishers + t.subscribers + placing, rooms: rooms.size };
     });
   }
 
@@ -335,7 +306,7 @@ export class ClusterHost implements SessionHost {
 
   private register(entry: SessionEntry, closed: boolean | undefined): void {
     if (closed) {
-      if (entry.pipe) this.releasePipe(entry.pipe);
+      if (entry.pipe) this.pipes.release(entry.pipe);
       const room = this.rooms.get(entry.roomId);
       if (room && room.sessions.size === 0) this.rooms.delete(entry.roomId);
       return;
@@ -347,67 +318,6 @@ export class ClusterHost implements SessionHost {
     };
     room.sessions.add(entry.id);
     this.rooms.set(entry.roomId, room);
-  }
-
-  private openPipe(key: string, publisher: SessionEntry, to: number): PipeEntry {
-    const pipeId = this.nextPipeId++;
-    const from = publisher.worker;
-    const entry: PipeEntry = { pipeId, publisherId: publisher.id, from, to, users: 0, ready: Promise.resolve() };
-    const gone = (): HttpError | undefined =>
-      this.pipes.get(key) === entry ? undefined : new HttpError(404, 'no_stream', 'the stream closed meanwhile');
-    entry.ready = (async () => {
-      const description = await this.worker(from).request<PublisherDescription>({
-        op: 'pipe-out',
-        publisherId: publisher.id,
-        pipeId,
-        port: this.worker(to).pipePort,
-      });
-      try {
-        const closed = gone();
-        if (closed) throw closed;
-        await this.worker(to).request({
-          op: 'pipe-in',
-          pipeId,
-          publisherId: publisher.id,
-          port: this.worker(from).pipePort,
-          description,
-        });
-      } catch (error) {
-        // the sending end is open: stop it
-        const w = this.workers[from];
-        if (w?.ready) void w.request({ op: 'pipe-close', pipeId, direction: 'out' }).catch(() => undefined);
-        throw error;
-      }
-      const closed = gone();
-      if (closed) throw closed;
-    })();
-    // a pipe that failed to open is forgotten (its users see the error)
-    entry.ready.catch(() => {
-      if (this.pipes.get(key) === entry) this.pipes.delete(key);
-    });
-    this.pipes.set(key, entry);
-    return entry;
-  }
-
-  /** One user fewer; the last one closes the pipe at both ends. */
-  private releasePipe(key: string): void {
-    const pipe = this.pipes.get(key);
-    if (!pipe) return;
-    pipe.users -= 1;
-    if (pipe.users > 0) return;
-    this.closePipe(key, pipe);
-  }
-
-  private closePipe(key: string, pipe: PipeEntry): void {
-    this.pipes.delete(key);
-    const ends = [
-      { worker: pipe.from, direction: 'out' as const },
-      { worker: pipe.to, direction: 'in' as const },
-    ];
-    for (const { worker, direction } of ends) {
-      const w = this.workers[worker];
-      if (w?.ready) void w.request({ op: 'pipe-close', pipeId: pipe.pipeId, direction }).catch(() => undefined);
-    }
   }
 
   private onEvent(worker: Worker, event: WorkerEvent): void {
@@ -425,9 +335,8 @@ export class ClusterHost implements SessionHost {
     const room = this.rooms.get(session.roomId);
     room?.sessions.delete(session.id);
     if (room && room.sessions.size === 0) this.rooms.delete(session.roomId);
-    if (session.pipe) this.releasePipe(session.pipe);
-    if (session.role === 'publisher')
-      for (const [key, pipe] of this.pipes) if (pipe.publisherId === session.id) this.closePipe(key, pipe);
+    if (session.pipe) this.pipes.release(session.pipe);
+    if (session.role === 'publisher') this.pipes.closeOfPublisher(session.id);
   }
 
   private onReady(worker: Worker): void {

@@ -178,3 +178,10 @@ export class Worker {
     else p.reject(new HttpError(reply.status, reply.code, reply.message, reply.headers ?? {}));
   }
 }
+
+/** The worker of that index (an index the front made: one outside the list is a bug, answered 500). */
+export function workerAt(workers: Worker[], index: number): Worker {
+  const worker = workers[index];
+  if (!worker) throw new HttpError(500, 'internal', `no SFU worker ${index}`);
+  return worker;
+}
