@@ -10,10 +10,10 @@ import type { ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 
 import { nowMs } from '../../src/metrics/clock.js';
-import { ResourceSampler } from '../../src/metrics/resources.js';
+import type { ResourceSampler } from '../../src/metrics/resources.js';
 import { HttpError } from '../http-error.js';
 import type { CreateRequest, Endpoint, HostCounts, SessionHost } from '../sfu/host.js';
-import { TelemetryStream } from '../sfu/telemetry.js';
+import { resourceSampler, TelemetryStream } from '../sfu/telemetry.js';
 import type { SfuOptions } from '../sfu/types.js';
 import type { CreateResult, WorkerEvent } from './ipc.js';
 import { gatherForwardTimes, gatherMetrics } from './metrics-merge.js';
@@ -66,16 +66,7 @@ export class ClusterHost implements SessionHost {
     this.telemetry = new TelemetryStream((on) => {
       for (const w of this.workers) if (w.ready) void w.request({ op: 'telemetry', on }).catch(() => undefined);
     });
-    this.resources = new ResourceSampler((s) =>
-      this.telemetry.push({
-        k: 'res',
-        ms: s.ms,
-        cpuPct: s.cpuPct,
-        rssMb: s.rssMb,
-        loopDelayP99Ms: s.loopDelayP99Ms,
-        loopDelayMaxMs: s.loopDelayMaxMs,
-      }),
-    );
+    this.resources = resourceSampler(this.telemetry);
     const handlers = {
       onEvent: (w: Worker, event: WorkerEvent) => this.onEvent(w, event),
       onReady: (w: Worker) => this.onReady(w),

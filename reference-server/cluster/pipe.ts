@@ -28,24 +28,31 @@ const KEYFRAME = 4;
 const HEADER_BYTES = 5;
 const PIPE_ADDRESS = '127.0.0.1';
 
-export function encodeRtp(pipeId: number, kind: Kind, rtp: RtpPacket, key: string | undefined): Buffer {
+/** The part of an RTP datagram after the pipe header: the same for every pipe of a publisher. */
+function rtpBody(rtp: RtpPacket, key: string | undefined): Buffer[] {
   const keyBytes = key === undefined ? 0 : Buffer.byteLength(key, 'latin1');
   if (keyBytes > 255) throw new Error(`frame key of ${keyBytes} bytes: at most 255`);
-  const head = Buffer.allocUnsafe(HEADER_BYTES + 1 + keyBytes);
-  head[0] = kind === 'audio' ? AUDIO : VIDEO;
+  const keyPart = Buffer.allocUnsafe(1 + keyBytes);
+  keyPart[0] = keyBytes;
+  if (key !== undefined) keyPart.write(key, 1, 'latin1');
+  return [keyPart, rtp.serialize()];
+}
+
+function pipeHeader(type: number, pipeId: number): Buffer {
+  const head = Buffer.allocUnsafe(HEADER_BYTES);
+  head[0] = type;
   head.writeUInt32BE(pipeId >>> 0, 1);
-  head[HEADER_BYTES] = keyBytes;
-  if (key !== undefined) head.write(key, HEADER_BYTES + 1, 'latin1');
-  return Buffer.concat([head, rtp.serialize()]);
+  return head;
+}
+
+const rtpType = (kind: Kind): number => (kind === 'audio' ? AUDIO : VIDEO);
+
+export function encodeRtp(pipeId: number, kind: Kind, rtp: RtpPacket, key: string | undefined): Buffer {
+  return Buffer.concat([pipeHeader(rtpType(kind), pipeId), ...rtpBody(rtp, key)]);
 }
 
 function encodeSmall(type: number, pipeId: number, text = ''): Buffer {
-  const body = Buffer.from(text, 'utf8');
-  const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
-  out[0] = type;
-  out.writeUInt32BE(pipeId >>> 0, 1);
-  body.copy(out, HEADER_BYTES);
-  return out;
+  return Buffer.concat([pipeHeader(type, pipeId), Buffer.from(text, 'utf8')]);
 }
 
 export type PipeMessage =
@@ -122,7 +129,7 @@ class OutgoingPipe implements PipeOut {
   ) {}
 
   send(kind: Kind, rtp: RtpPacket, key: string | undefined): void {
-    this.endpoint.sendTo(this.port, encodeRtp(this.pipeId, kind, rtp, key));
+    this.endpoint.sendTo(this.port, [pipeHeader(rtpType(kind), this.pipeId), ...this.endpoint.bodyOf(rtp, key)]);
     this.endpoint.ctx.metrics.pipePacketsOut.inc();
   }
 
@@ -138,6 +145,7 @@ export class PipeEndpoint {
   private readonly outgoing = new Map<number, OutgoingPipe>();
   /** pipes closed here: one that comes in late (its close overtook it) is refused */
   private readonly closedIn = new Set<number>();
+  private lastBody: { rtp: RtpPacket; key: string | undefined; seq: number; body: Buffer[] } | undefined;
   /** datagrams dropped: unknown sender, type or pipe, or malformed */
   dropped = 0;
 
@@ -157,7 +165,19 @@ export class PipeEndpoint {
     });
   }
 
-  sendTo(port: number, datagram: Buffer): void {
+  /**
+   * The body of a packet's datagrams, serialized once however many pipes its publisher has (they are sent one
+   * after the other with the same packet).
+   */
+  bodyOf(rtp: RtpPacket, key: string | undefined): Buffer[] {
+    const last = this.lastBody;
+    // the same packet object, unchanged since (a packet renumbered in place is serialized afresh)
+    if (last?.rtp === rtp && last.key === key && last.seq === rtp.header.sequenceNumber) return last.body;
+    this.lastBody = { rtp, key, seq: rtp.header.sequenceNumber, body: rtpBody(rtp, key) };
+    return this.lastBody.body;
+  }
+
+  sendTo(port: number, datagram: Buffer | Buffer[]): void {
     this.socket.send(datagram, port, PIPE_ADDRESS);
   }
 

@@ -6,7 +6,7 @@
 import type { ServerResponse } from 'node:http';
 
 import { Trend } from '../../src/metrics/histogram.js';
-import { ResourceSampler } from '../../src/metrics/resources.js';
+import type { ResourceSampler } from '../../src/metrics/resources.js';
 import { AiRuntime } from '../ai/runtime.js';
 import { HttpError } from '../http-error.js';
 import type { CreateRequest, Endpoint, HostCounts, SessionHost } from './host.js';
@@ -14,7 +14,7 @@ import { SfuMetrics } from './metrics.js';
 import { Room } from './room.js';
 import type { SessionContext } from './session.js';
 import { PublisherSession, type Source, SubscriberSession } from './sessions.js';
-import { TelemetryStream } from './telemetry.js';
+import { resourceSampler, TelemetryStream } from './telemetry.js';
 import type { SfuOptions } from './types.js';
 
 const SESSION_ID = /^[0-9a-f-]{36}$/;
@@ -54,18 +54,7 @@ export class LocalHost implements SessionHost {
       const log = (message: string): void => void process.stderr.write(`glassbench sfu: ${message}\n`);
       this.ctx.ai = new AiRuntime({ ai: options.ai, metrics: this.metrics, telemetry: this.telemetry, log });
     }
-    const worker = local.worker === undefined ? {} : { worker: local.worker };
-    this.resources = new ResourceSampler((s) =>
-      this.telemetry.push({
-        k: 'res',
-        ms: s.ms,
-        cpuPct: s.cpuPct,
-        rssMb: s.rssMb,
-        loopDelayP99Ms: s.loopDelayP99Ms,
-        loopDelayMaxMs: s.loopDelayMaxMs,
-        ...worker,
-      }),
-    );
+    this.resources = resourceSampler(this.telemetry, local.worker);
   }
 
   async start(): Promise<void> {

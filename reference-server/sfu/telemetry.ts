@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 
+import { ResourceSampler } from '../../src/metrics/resources.js';
 import type { TelemetryRecord } from '../../src/protocol/telemetry.js';
 import type { TelemetrySink } from '../ai/reporting.js';
 
@@ -88,4 +89,20 @@ export class TelemetryStream implements TelemetrySink {
       this.onActiveChange(false);
     }
   }
+}
+
+/** A sampler of this process's seconds (CPU, memory, event-loop delay) as `res` records, of worker `worker` if given. */
+export function resourceSampler(telemetry: TelemetryStream, worker?: number): ResourceSampler {
+  const of = worker === undefined ? {} : { worker };
+  return new ResourceSampler((s) =>
+    telemetry.push({
+      k: 'res',
+      ms: s.ms,
+      cpuPct: s.cpuPct,
+      rssMb: s.rssMb,
+      loopDelayP99Ms: s.loopDelayP99Ms,
+      loopDelayMaxMs: s.loopDelayMaxMs,
+      ...of,
+    }),
+  );
 }
