@@ -7,6 +7,10 @@
  * ceil(p/100 * count) and reports that bucket's upper end, at most 0.1% above the exact sample (3
  * significant digits: 1024 to 2048 sub-buckets per power of two), clamped to the exact min and max. A
  * summary streams (it never holds the samples), which is why it is not the exact sample.
+ *
+ * Signed values (av_sync_ms: audio early is negative; a cross-host stage read through a clock offset) keep their
+ * sign: a negative sample goes to a second histogram of magnitudes, and a rank below the count of negatives is read
+ * from it, so a percentile is as exact on either side of zero.
  */
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 
@@ -23,8 +27,10 @@ export interface TrendSummary {
 
 /** A whole distribution as plain data (another process's Trend adds it with `merge`). */
 export interface TrendState {
-  /** the HDR histogram, compressed and base64-encoded */
+  /** the HDR histogram of the samples >= 0, compressed and base64-encoded */
   histogram: string;
+  /** the magnitudes of the samples < 0 and their count, when there were any */
+  negative?: { histogram: string; count: number };
   count: number;
   sum: number;
   min: number;
@@ -34,38 +40,55 @@ export interface TrendState {
 /** Values are scaled by this before recording, so sub-millisecond detail survives integer buckets. */
 const SCALE = 1000;
 
-export class Trend {
-  private readonly histogram: Histogram = build({
+function histogram(): Histogram {
+  return build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 3_600_000 * SCALE,
     numberOfSignificantValueDigits: 3,
     autoResize: true,
     useWebAssembly: false,
   });
+}
+
+export class Trend {
+  private readonly histogram: Histogram = histogram();
+  /** magnitudes of the negative samples, made at the first one */
+  private negative: Histogram | undefined;
+  private negativeCount = 0;
   private countValue = 0;
   private sum = 0;
   private minValue = Number.POSITIVE_INFINITY;
   private maxValue = Number.NEGATIVE_INFINITY;
 
-  /** Records one sample; negative values (clock noise) are recorded as 0 in the histogram. */
+  /** Records one sample (a negative one keeps its sign, see above). */
   record(value: number): void {
     if (!Number.isFinite(value)) return;
     this.countValue += 1;
     this.sum += value;
     if (value < this.minValue) this.minValue = value;
     if (value > this.maxValue) this.maxValue = value;
-    this.histogram.recordValue(Math.max(0, Math.round(value * SCALE)));
+    const scaled = Math.round(value * SCALE);
+    if (scaled >= 0) {
+      this.histogram.recordValue(scaled);
+      return;
+    }
+    this.negative ??= histogram();
+    this.negative.recordValue(-scaled);
+    this.negativeCount += 1;
   }
 
   /** The distribution as plain data, for another process. */
   state(): TrendState {
-    return {
+    const state: TrendState = {
       histogram: encodeIntoCompressedBase64(this.histogram),
       count: this.countValue,
       sum: this.sum,
       min: this.minValue,
       max: this.maxValue,
     };
+    if (this.negative)
+      state.negative = { histogram: encodeIntoCompressedBase64(this.negative), count: this.negativeCount };
+    return state;
   }
 
   /** Adds another Trend's samples (its `state()`), as if they had been recorded here. */
@@ -74,6 +97,13 @@ export class Trend {
     const other = decodeFromCompressedBase64(state.histogram, 32, false);
     this.histogram.add(other);
     other.destroy();
+    if (state.negative && state.negative.count > 0) {
+      const negative = decodeFromCompressedBase64(state.negative.histogram, 32, false);
+      this.negative ??= histogram();
+      this.negative.add(negative);
+      negative.destroy();
+      this.negativeCount += state.negative.count;
+    }
     this.countValue += state.count;
     this.sum += state.sum;
     this.minValue = Math.min(this.minValue, state.min);
@@ -100,7 +130,19 @@ export class Trend {
   percentile(p: number): number | null {
     if (this.countValue === 0) return null;
     if (p >= 100) return this.maxValue;
-    return Math.min(this.maxValue, Math.max(this.minValue, this.histogram.getValueAtPercentile(p) / SCALE));
+    const rank = Math.max(1, Math.ceil((p / 100) * this.countValue));
+    let value: number;
+    if (this.negative && rank <= this.negativeCount) {
+      // ascending values are descending magnitudes: rank r is the (n - r + 1)-th smallest magnitude
+      const fromSmallest = this.negativeCount - rank + 1;
+      value = -this.negative.getValueAtPercentile((fromSmallest / this.negativeCount) * 100) / SCALE;
+    } else if (this.negativeCount > 0) {
+      const positives = this.countValue - this.negativeCount;
+      value = this.histogram.getValueAtPercentile(((rank - this.negativeCount) / positives) * 100) / SCALE;
+    } else {
+      value = this.histogram.getValueAtPercentile(p) / SCALE;
+    }
+    return Math.min(this.maxValue, Math.max(this.minValue, value));
   }
 
   summary(): TrendSummary | null {

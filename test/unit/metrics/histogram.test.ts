@@ -71,7 +71,7 @@ describe('Trend', () => {
     expect(trend.percentile(99)).toBe(1.2345);
   });
 
-  it('ignores NaN and infinities, and keeps a negative sample (clock noise) in min and mean while bucketing it at 0', () => {
+  it('ignores NaN and infinities, and keeps the sign of a negative sample', () => {
     const trend = new Trend();
     trend.record(Number.NaN);
     trend.record(Number.POSITIVE_INFINITY);
@@ -82,8 +82,33 @@ describe('Trend', () => {
     expect(trend.count).toBe(2);
     expect(trend.min).toBe(-2);
     expect(trend.mean).toBe(1);
-    // the histogram holds the -2 as 0: its percentile reads 0 (still within [min, max])
-    expect(trend.percentile(50)).toBe(0);
+    expect(trend.percentile(50)).toBe(-2);
+    expect(trend.percentile(99)).toBe(4);
+  });
+
+  it('reads signed percentiles by nearest rank on both sides of zero (av_sync_ms), and merges them', () => {
+    const values = Array.from({ length: 1001 }, (_, i) => i - 400.5); // -400.5 .. 600.5
+    const whole = new Trend();
+    const left = new Trend();
+    const right = new Trend();
+    for (const [i, v] of values.entries()) {
+      whole.record(v);
+      (i % 2 === 0 ? left : right).record(v);
+    }
+    const merged = new Trend();
+    merged.merge(left.state());
+    merged.merge(right.state());
+    const sorted = [...values].sort((a, b) => a - b);
+    for (const p of [1, 10, 25, 40, 50, 75, 95, 99]) {
+      const exact = sorted[Math.ceil((p / 100) * sorted.length) - 1] as number;
+      for (const t of [whole, merged]) {
+        const got = t.percentile(p) as number;
+        expect(Math.sign(got)).toBe(Math.sign(exact));
+        expect(Math.abs(got - exact)).toBeLessThanOrEqual(Math.abs(exact) * 0.001 + 0.001);
+      }
+    }
+    expect(merged.min).toBe(-400.5);
+    expect(merged.count).toBe(1001);
   });
 
   it('records values beyond an hour (auto-resize) without losing the maximum', () => {
