@@ -1,4 +1,5 @@
 /** JSON Schema of scenario files. Semantic checks (durations, thresholds) live in validate.ts. */
+import { NETWORK_PROFILE_NAMES } from '../network/profiles.js';
 import type { FromSchema } from './schema-type.js';
 const duration = { type: ['string', 'number'] } as const;
 const positiveInteger = { type: 'integer', minimum: 1 } as const;
@@ -16,10 +17,14 @@ const video = {
   },
 } as const;
 
+// a named network profile (src/network/profiles.ts): the base that the keys beside it override
+const profile = { enum: NETWORK_PROFILE_NAMES } as const;
+
 const link = {
   type: 'object',
   additionalProperties: false,
   properties: {
+    profile,
     delay: duration,
     jitter: duration,
     // a percentage: 5, 0.5 or "5%"
@@ -33,6 +38,7 @@ const network = {
   type: 'object',
   additionalProperties: false,
   properties: {
+    profile,
     uplink: link,
     downlink: link,
     schedule: {
@@ -42,7 +48,7 @@ const network = {
         type: 'object',
         additionalProperties: false,
         required: ['at'],
-        properties: { at: duration, uplink: link, downlink: link },
+        properties: { at: duration, profile, uplink: link, downlink: link },
       },
     },
   },

@@ -103,7 +103,7 @@ peers:
       'x.yaml:3:10 network: network impairment puts peers in namespaces that reach only the reference SFU: use target: reference',
       'x.yaml:3:43 network.uplink.jitter: must not exceed delay (10 ms): a packet cannot arrive before it was sent',
       'x.yaml:3:55 network.uplink.loss: must be a percentage from 0 to 100 like 5% or 0.5, got "120%"',
-      'x.yaml:3:63 network.sideways: unknown key (known here: uplink, downlink, schedule)',
+      'x.yaml:3:63 network.sideways: unknown key (known here: profile, uplink, downlink, schedule)',
     ]);
   });
 });
