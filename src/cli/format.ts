@@ -38,7 +38,9 @@ function isRate(value: MetricSummary): value is RateSummary {
 function countText(value: CounterSummary | RateSummary): string {
   return isRate(value)
     ? `${value.rate === null ? '-' : value.rate.toFixed(4)} (${value.hits}/${value.count})`
-    : String(value.count);
+    : Number.isInteger(value.count)
+      ? String(value.count)
+      : value.count.toFixed(1); // a counter of ms (freeze_ms)
 }
 
 function pad(text: string, width: number, right = false): string {

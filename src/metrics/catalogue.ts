@@ -49,11 +49,15 @@ export interface FrameFieldMetric {
   field: Exclude<Extract<MetricField, { record: 'FrameRecord' }>['key'], 'aiStagesMs'>;
 }
 
-/** FrameRecord fields that carry a metric, of metrics with this scope (receipt: per receiver; frame: the AI hook's). */
+/**
+ * FrameRecord fields that carry a trend, of trends with this scope (receipt: per receiver; frame: the AI hook's).
+ * A counter a FrameRecord field carries (freeze_ms) is added up where it is counted, never sampled.
+ */
 export function frameFieldMetrics(scope: MetricScope): FrameFieldMetric[] {
   const out: FrameFieldMetric[] = [];
   for (const m of rowsWith('FrameRecord'))
-    if (m.scope === scope && m.field.key !== 'aiStagesMs') out.push({ metric: m.name, field: m.field.key });
+    if (m.scope === scope && m.kind === 'trend' && m.field.key !== 'aiStagesMs')
+      out.push({ metric: m.name, field: m.field.key });
   return out;
 }
 

@@ -188,7 +188,7 @@ export class FrameCollector {
   }
 
   onReceived(record: ReceivedFrameRecord, nowMs: number): void {
-    if (arrivalOf(record) >= this.measureFromMs) this.subscriptions.countReceived(record.sub);
+    this.subscriptions.onReceipt(record, this.measureFromMs);
     if (record.f !== undefined) this.receive(record, record.f, nowMs);
     else if (record.rtpTs === undefined) this.emitIdentityLost(record);
     else this.rtpNaming.name(record as ReceivedFrameRecord & { rtpTs: number }, nowMs);
@@ -381,13 +381,14 @@ export class FrameCollector {
     this.subscriptions.end(peer, endMs);
   }
 
-  /** One fps sample per subscription over its window (call once, at the end). */
+  /** One fps and one time_to_first_frame_ms sample per subscription over its window (call once, at the end). */
   recordFps(endMs: number): void {
-    for (const { window, fps } of this.subscriptions.fps(this.measureFromMs, endMs)) {
+    for (const { window, fps, timeToFirstFrameMs: ttff } of this.subscriptions.fps(this.measureFromMs, endMs)) {
       const info = this.peers.get(window.peer);
       const publisher = this.publisherByTag.get(window.publisherTag);
       const tags = this.metrics.frameTags(info?.room ?? '', publisher, window.peer, info?.kind);
       this.series.record('fps_received', fps, tags);
+      if (ttff !== undefined) this.series.record('time_to_first_frame_ms', ttff, tags);
     }
   }
 

@@ -93,6 +93,7 @@ export function frameRecordOf(
   if (join.warmup) record.warmup = true;
   if (join.late) record.late = true;
   if (receipt.discarded) record.discarded = true;
+  if (receipt.freezeMs !== undefined) record.freezeMs = receipt.freezeMs;
   return record;
 }
 
@@ -113,6 +114,7 @@ export function identityLostRecordOf(
     identityLost: true,
   };
   if (receipt.discarded) record.discarded = true;
+  if (receipt.freezeMs !== undefined) record.freezeMs = receipt.freezeMs;
   if (receipt.receivedMs !== undefined) record.receivedMs = receipt.receivedMs;
   if (receipt.renderedMs !== undefined) record.renderedMs = receipt.renderedMs;
   if (warmup) record.warmup = true;
@@ -151,6 +153,7 @@ export class FrameMetrics {
     const series = this.seriesFor(record.warmup === true);
     series.add(record.late ? 'frames_late' : 'frames_received', tags);
     if (receipt.discarded) series.add('frames_discarded_reader', tags);
+    this.freeze(series, receipt, tags);
     for (const { metric, field } of FRAME_RECEIPT_METRICS) {
       const value = record[field];
       if (value !== undefined) series.record(metric, value, tags);
@@ -174,6 +177,14 @@ export class FrameMetrics {
     // a frame the page reader passed over, whose RTP timestamp no publisher record names (a browser publisher that
     // does not identify its frames): complete at the receiver, identity unknown
     if (receipt.discarded) series.add('frames_discarded_reader', tags);
+    this.freeze(series, receipt, tags);
+  }
+
+  /** The freeze a receipt ended, if it did (freezes.ts): counted where the receipt's frame is (measured or warm-up). */
+  private freeze(series: MetricSeries, receipt: ReceivedFrameRecord, tags: Tags): void {
+    if (receipt.freezeMs === undefined) return;
+    series.add('freeze_count', tags);
+    series.add('freeze_ms', tags, receipt.freezeMs);
   }
 
   /** What the AI hook did with one frame; frames over `budgetMs` of inference count in frames_over_budget. */

@@ -1,18 +1,31 @@
 /**
- * The subscriptions of a run, each with the window it was connected for: which frames each one expects, and how
- * many it received inside the measurement window (its fps). The collector judges frames against them.
+ * The subscriptions of a run, each with the window it was connected for: which frames each one expects, how
+ * many it received inside the measurement window (its fps), its freezes and its first frame (freezes.ts). The
+ * collector judges frames against them.
  */
-import type { SubscriptionWindow } from '../protocol/runner-ipc.js';
+import type { ReceivedFrameRecord, SubscriptionWindow } from '../protocol/runner-ipc.js';
 import { LOSS_WINDOW_MS } from './accounting.js';
+import { arrivalOf } from './frame-state.js';
+import { SubscriptionFrames } from './freezes.js';
 
 /** A subscription counts frames captured from this long after it connected (frames in flight at join). */
 export const JOIN_MARGIN_MS = 100;
+
+/** A subscription over its part of the measured window. */
+interface SubscriptionSample {
+  window: SubscriptionWindow;
+  fps: number;
+  /** subscribe request -> first frame shown, when the request time is known */
+  timeToFirstFrameMs?: number;
+}
 
 export class Subscriptions {
   private readonly windows: SubscriptionWindow[] = [];
   private readonly bySub = new Map<string, SubscriptionWindow>();
   /** frames received per subscription inside the measurement window */
   private readonly received = new Map<string, number>();
+  /** each subscription's frame times: its freezes, its first frame */
+  private readonly frames = new SubscriptionFrames();
 
   /** A subscription connected, or (the same `sub` again) its window changed. */
   add(window: SubscriptionWindow): void {
@@ -54,17 +67,28 @@ export class Subscriptions {
     for (const w of this.windows) if (w.peer === peer && w.endMs === undefined) w.endMs = endMs;
   }
 
-  /** One more frame received at `sub` inside the measurement window. */
-  countReceived(sub: string): void {
-    this.received.set(sub, (this.received.get(sub) ?? 0) + 1);
+  /**
+   * A receipt at its subscription, as it arrives: counted when it arrived inside the measurement window (from
+   * `measureFromMs`); marked with `freezeMs` when the gap before it was a freeze.
+   */
+  onReceipt(record: ReceivedFrameRecord, measureFromMs: number): void {
+    if (arrivalOf(record) >= measureFromMs) this.received.set(record.sub, (this.received.get(record.sub) ?? 0) + 1);
+    this.frames.onReceipt(record);
   }
 
-  /** Each subscription's frames per second over its part of [fromMs, endMs]; none for one without such a part. */
-  fps(fromMs: number, endMs: number): { window: SubscriptionWindow; fps: number }[] {
-    const out: { window: SubscriptionWindow; fps: number }[] = [];
+  /**
+   * Each subscription's frames per second over its part of [fromMs, endMs], and its time to first frame (when
+   * its request time is known), whenever it joined; none for one without such a part.
+   */
+  fps(fromMs: number, endMs: number): SubscriptionSample[] {
+    const out: SubscriptionSample[] = [];
     for (const window of this.windows) {
       const durationS = (Math.min(window.endMs ?? endMs, endMs) - Math.max(window.startMs, fromMs)) / 1000;
-      if (durationS > 0) out.push({ window, fps: (this.received.get(window.sub) ?? 0) / durationS });
+      if (durationS <= 0) continue;
+      const entry: SubscriptionSample = { window, fps: (this.received.get(window.sub) ?? 0) / durationS };
+      const timeToFirstFrameMs = this.frames.timeToFirstFrameMs(window);
+      if (timeToFirstFrameMs !== undefined) entry.timeToFirstFrameMs = timeToFirstFrameMs;
+      out.push(entry);
     }
     return out;
   }

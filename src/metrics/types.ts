@@ -42,6 +42,8 @@ export interface FrameRecord {
   late?: true;
   /** browsers: complete at the receiver, but the page's track reader never got the decoded frame */
   discarded?: true;
+  /** the gap before this frame at this receiver was a freeze this long, ms (freeze_count, freeze_ms; freezes.ts) */
+  freezeMs?: number;
   /** captured before every peer had connected: recorded, but kept out of the metrics */
   warmup?: true;
   /** the scenario variant that produced it */

@@ -3,6 +3,7 @@
  * Over http or https (src/network/http-client.ts, which can trust a private CA), with the target's Bearer token.
  */
 import { GlassbenchError } from '../errors.js';
+import { nowMs } from '../metrics/clock.js';
 import { describeRequestError, httpRequest, type HttpResponse } from '../network/http-client.js';
 
 export interface SignalingSession {
@@ -11,6 +12,8 @@ export interface SignalingSession {
   resourceUrl: string;
   /** last path segment of the resource: the server's session id */
   sessionId: string;
+  /** the offer's POST was sent (a subscription's request time: time_to_first_frame_ms) */
+  requestMs: number;
 }
 
 /** How to reach the target: its Bearer token and the CA to trust for https. */
@@ -31,6 +34,7 @@ export async function postOffer(
   auth: SignalingAuth = {},
 ): Promise<SignalingSession> {
   let response: HttpResponse;
+  const requestMs = nowMs();
   try {
     response = await httpRequest(endpointUrl, {
       method: 'POST',
@@ -52,7 +56,7 @@ export async function postOffer(
   if (!location) throw new GlassbenchError('RUN_FAILED', `POST ${endpointUrl} answered 201 without a Location header`);
   const resourceUrl = new URL(location, endpointUrl).toString();
   const sessionId = new URL(resourceUrl).pathname.split('/').filter(Boolean).pop() ?? resourceUrl;
-  return { answerSdp: body, resourceUrl, sessionId };
+  return { answerSdp: body, resourceUrl, sessionId, requestMs };
 }
 
 /** Ends a session; best effort (the server may already be gone), so it reports instead of throwing. */

@@ -18,8 +18,6 @@ export interface PageStatsSample {
   fps?: number;
   nackCount?: number;
   pliCount?: number;
-  freezeCount?: number;
-  freezeMs?: number;
   /** inbound audio packets so far (the spoken-audio track, when the publisher sends one) */
   audioPacketsReceived?: number;
 }
@@ -114,6 +112,8 @@ export interface ReceivedFrameRecord {
   keyframe: boolean;
   /** browsers: complete at the receiver (`receivedMs`), but the page's track reader never got the decoded frame */
   discarded?: true;
+  /** set by the harness (src/metrics/freezes.ts): the gap before this frame at its receiver was a freeze this long */
+  freezeMs?: number;
 }
 
 /**
@@ -123,8 +123,6 @@ export interface ReceivedFrameRecord {
 export type StatsSample = PageStatsSample & {
   nackCount: number;
   pliCount: number;
-  freezeCount: number;
-  freezeMs: number;
   audioPacketsReceived: number;
 };
 
@@ -133,6 +131,8 @@ export interface SubscriptionWindow {
   peer: string;
   sub: string;
   publisherTag: number;
+  /** the subscribe request was sent (the WHEP POST of the offer; Janus: the join), for time_to_first_frame_ms */
+  requestMs?: number;
   startMs: number;
   endMs?: number;
 }

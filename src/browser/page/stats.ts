@@ -14,8 +14,6 @@ interface Inbound {
   framesPerSecond?: number;
   nackCount?: number;
   pliCount?: number;
-  freezeCount?: number;
-  totalFreezesDuration?: number;
 }
 
 export class StatsSampler {
@@ -56,8 +54,6 @@ export class StatsSampler {
     if (inbound.framesPerSecond !== undefined) sample.fps = inbound.framesPerSecond;
     sample.nackCount = inbound.nackCount ?? 0;
     sample.pliCount = inbound.pliCount ?? 0;
-    sample.freezeCount = inbound.freezeCount ?? 0;
-    sample.freezeMs = (inbound.totalFreezesDuration ?? 0) * 1000;
     if (audioPackets !== undefined) sample.audioPacketsReceived = audioPackets;
     this.previous = { ...inbound, ms };
     this.out.push(sample);

@@ -40,8 +40,8 @@ declare const glassbench: PageApi;
 
 const POLL_INTERVAL_MS = 200;
 
-/** getStats counters the page reports as totals */
-const COUNTERS = ['nackCount', 'pliCount', 'freezeCount', 'freezeMs', 'audioPacketsReceived'] as const;
+/** getStats counters the page reports as totals (freezes are the harness's, src/metrics/freezes.ts) */
+const COUNTERS = ['nackCount', 'pliCount', 'audioPacketsReceived'] as const;
 type CounterName = (typeof COUNTERS)[number];
 
 /** The page's share of the run's network settings (its RTCPeerConnection's ICE servers and policy). */
@@ -54,6 +54,8 @@ class BrowserSession {
   page: Page | undefined;
   session: SignalingSession | undefined;
   janus: JanusSubscription | undefined;
+  /** the subscribe request was sent (the offer's POST; Janus: the join), for time_to_first_frame_ms */
+  requestMs: number | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -73,6 +75,7 @@ class BrowserSession {
     this.page.on('pageerror', (error) => this.onError(`page error: ${describeError(error)}`));
     const offer = offerFromBindAddress(await makeOffer(this.page), localBindAddress(this.network));
     this.session = await postOffer(endpointUrl, offer, auth);
+    this.requestMs = this.session.requestMs;
     // the answer's candidates are used as they come: the target decides where media goes
     await this.page.evaluate((sdp, t) => glassbench.answer(sdp, t), this.session.answerSdp, timeoutMs);
     this.timer = setInterval(() => void this.poll(), POLL_INTERVAL_MS);
@@ -86,6 +89,7 @@ class BrowserSession {
   async openJanus(options: JanusTargetOptions & { feed: number }, timeoutMs: number): Promise<JanusSubscription> {
     this.page = await this.host.newPage();
     this.page.on('pageerror', (error) => this.onError(`page error: ${describeError(error)}`));
+    this.requestMs = nowMs();
     this.janus = await subscribeToFeed(options);
     const answer = await this.page.evaluate(
       (sdp, ice) => glassbench.subscriberAnswer(sdp, ice),
@@ -262,8 +266,6 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
     const totals: Record<CounterName, number> = {
       nackCount: 0,
       pliCount: 0,
-      freezeCount: 0,
-      freezeMs: 0,
       audioPacketsReceived: 0,
     };
     const session = new BrowserSession(
@@ -307,7 +309,7 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
       const { token } = this.spec;
       const target = { url: endpointUrl, ...janus, ...(token === undefined ? {} : { token }) };
       sub = String((await session.openJanus(target, connectTimeoutMs)).handle);
-      entry.window = { peer: this.spec.peerId, sub, publisherTag, startMs: nowMs() };
+      entry.window = { peer: this.spec.peerId, sub, publisherTag, requestMs: session.requestMs, startMs: nowMs() };
       return;
     }
     const options = {
@@ -322,7 +324,7 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
       connectTimeoutMs,
     );
     sub = signaled.sessionId;
-    entry.window = { peer: this.spec.peerId, sub, publisherTag, startMs: nowMs() };
+    entry.window = { peer: this.spec.peerId, sub, publisherTag, requestMs: session.requestMs, startMs: nowMs() };
   }
 
   windows(): SubscriptionWindow[] {

@@ -63,8 +63,6 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
             packetLossPct: lossPct,
             nackCount: 0,
             pliCount: 0,
-            freezeCount: 0,
-            freezeMs: 0,
             audioPacketsReceived: 0,
           });
       }
@@ -124,6 +122,8 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
         if (f !== undefined) this.emit('aiResult', { f, peer: this.spec.peerId, sub, receivedMs });
       });
     }
+    // the subscribe request's time (time_to_first_frame_ms): Janus's join, or WHEP's POST of the offer
+    let requestMs = nowMs();
     if (source.janus) {
       const { token } = this.spec;
       const options = { url: endpointUrl, ...source.janus, timeoutMs: connectTimeoutMs };
@@ -132,7 +132,7 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
         sub = String(janus.handle);
         subscription.leaveJanus = janus.close;
       });
-      subscription.window = { peer: this.spec.peerId, sub, publisherTag, startMs: nowMs() };
+      subscription.window = { peer: this.spec.peerId, sub, publisherTag, requestMs, startMs: nowMs() };
       return;
     }
     await connectPeer(subscription.pc, endpointUrl, authOf(this.spec), connectTimeoutMs, (session) => {
@@ -140,8 +140,9 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
       attachDatagramClock(subscription.pc);
       sub = session.sessionId;
       subscription.resourceUrl = session.resourceUrl;
+      requestMs = session.requestMs;
     });
-    subscription.window = { peer: this.spec.peerId, sub, publisherTag, startMs: nowMs() };
+    subscription.window = { peer: this.spec.peerId, sub, publisherTag, requestMs, startMs: nowMs() };
   }
 
   /** Receives the audio, decodes each packet in arrival order and reports speech onsets, stamped on arrival. */

@@ -52,7 +52,7 @@ describe('metric catalogue', () => {
       ['decode_ms', 'decodeMs'],
     ]);
     expect(new Set(STATS_COUNTERS.map(([m]) => m))).toEqual(
-      new Set(['nack_count', 'pli_count', 'freeze_count', 'freeze_ms', 'audio_packets_received']),
+      new Set(['nack_count', 'pli_count', 'audio_packets_received']),
     );
     expect(SPEECH_METRICS.map((m) => [m.field, m.influxField, m.scope])).toEqual([
       ['asrMs', 'asr_ms', 'utterance'],
