@@ -80,6 +80,8 @@ export interface MetricRow {
   field?: MetricField;
   /** the field of its per-sample InfluxDB points, when it has such points */
   influx?: { measurement: InfluxMeasurement; field: string };
+  /** a trend whose negative samples are real (audio early), not clock noise recorded as 0 */
+  signed?: true;
 }
 
 /** Tags of a sample at a receiver. */

@@ -57,8 +57,9 @@ export class MetricSeries {
     let series = byFilter.get(key);
     if (!series) {
       series = { filter, count: 0 };
-      const kind = findMetric(metric)?.kind;
-      if (kind === 'trend') series.trend = new Trend();
+      const row = findMetric(metric);
+      const kind = row?.kind;
+      if (kind === 'trend') series.trend = new Trend(row !== undefined && 'signed' in row && row.signed === true);
       if (kind === 'rate') series.hits = 0;
       byFilter.set(key, series);
     }

@@ -202,6 +202,8 @@ export interface RunSummary {
     rooms: number;
     target: string;
     addDelayMs: number;
+    /** `sfu.addAudioDelayMs`, when set */
+    addAudioDelayMs?: number;
     burnCpuMsPerFrame?: number;
   };
   environment: {
