@@ -1,6 +1,7 @@
 /**
  * Calibration of A/V sync: the reference SFU holding audio 60 ms longer than video (`sfu.addAudioDelayMs`) must
- * move the median `av_sync_ms` by 60 +/- 5 ms at synthetic receivers, against the same scenario without it. Runs with and without the delay alternate (as the g2g calibration in
+ * move the median `av_sync_ms` by 60 +/- 5 ms at synthetic receivers and 60 +/- 10 ms at browser receivers, against
+ * the same scenario without it. Runs with and without the delay alternate (as the g2g calibration in
  * browser.test.ts does) and the medians pool every marker of each side, so a machine busy in one run does not
  * pass for the delay. Each receiver also reports time_to_first_audio_ms.
  */
@@ -12,6 +13,7 @@ import { runScenario } from '../../src/orchestrator/runner.js';
 import type { RunSummary } from '../../src/report/summary.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
 import { expectAccountingHolds, readFrames, tempDir } from '../fixtures/cli.js';
+import { requireBinary } from '../fixtures/system.js';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -68,4 +70,23 @@ peers:
     );
     expect(Math.abs(shift - 60)).toBeLessThanOrEqual(5);
   }, 240_000);
+
+  it('shows sfu.addAudioDelayMs 60 as +60 +/- 10 ms in median av_sync_ms at browser receivers', async () => {
+    requireBinary(process.env['CHROME_PATH'] ?? '/usr/bin/chromium', 'chromium');
+    const scenario = (delayMs: number): string => `name: av-sync-browser
+duration: 5s
+warmup: 1s
+sfu: { addAudioDelayMs: ${delayMs} }
+peers:
+  - { role: publisher, kind: browser, count: 1, video: { width: 640, height: 360, fps: 30, bitrateKbps: 1000 }, audio: { sync: true } }
+  - { role: subscriber, kind: browser, count: 1 }
+`;
+    const { base, delayed } = await pooledShift(scenario, 3, 1);
+    for (const side of [base, delayed]) expect(side.length).toBeGreaterThanOrEqual(3 * 3);
+    const shift = median(delayed) - median(base);
+    process.stdout.write(
+      `browser av_sync_ms median ${median(base).toFixed(1)} -> ${median(delayed).toFixed(1)} ms (+${shift.toFixed(1)}), ${base.length}/${delayed.length} markers\n`,
+    );
+    expect(Math.abs(shift - 60)).toBeLessThanOrEqual(10);
+  }, 360_000);
 });

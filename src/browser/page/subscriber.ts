@@ -6,14 +6,21 @@
  * gets (the track processor keeps only the newest decoded frame when the page is slow, or the decoder skipped it)
  * is reported as discarded once a newer one is read, so it is not taken for network loss. Frames whose marker fails its
  * checksum are reported without an id: identity lost, never a latency. Asked to (translated speech), it reads
- * the decoded audio the same way and reports where speech starts in it.
+ * the decoded audio the same way and reports where speech starts in it, and (A/V sync) the marker bursts in it.
  */
 import { OnsetDetector } from '../../media/audio-onset.js';
+import { MarkerDetector } from '../../media/av-marker.js';
 import { captureMsFromLow, markerLayout, readMarker } from '../../media/marker.js';
 import { AI_CHANNEL_LABEL, parseAiResult } from '../../protocol/ai-channel.js';
 import { nowMs, pageTimeToMs } from './clock.js';
 import { iceGatheringComplete } from './publisher.js';
-import type { PageAiResult, PageIceConfig, PageReceivedFrame, PageSpeechOnset } from './types.js';
+import type { PageAiResult, PageAvMarker, PageIceConfig, PageReceivedFrame, PageSpeechOnset } from './types.js';
+
+/** A/V sync: where the page puts the marker bursts it hears, and when the first audio came */
+export interface PageAvRecords {
+  markers?: PageAvMarker[];
+  firstAudio: number[];
+}
 
 interface EncodedMetadata {
   rtpTimestamp?: number;
@@ -35,6 +42,7 @@ export class PageSubscriber {
     aiResults?: PageAiResult[],
     private readonly onsets?: PageSpeechOnset[],
     ice?: PageIceConfig,
+    private readonly av?: PageAvRecords,
   ) {
     this.pc = new RTCPeerConnection({
       iceServers: ice?.iceServers ?? [],
@@ -45,11 +53,9 @@ export class PageSubscriber {
     this.pc.ontrack = (event) => {
       this.tapEncodedFrames(event.receiver);
       if (event.track.kind === 'audio') {
-        // audio is received (and counted in stats); read only to hear translated speech start
-        if (this.onsets)
-          void this.readAudio(event.track, this.onsets).catch((error: unknown) =>
-            this.onError(`audio reader: ${String(error)}`),
-          );
+        // audio is received (and counted in stats); read only to hear translated speech start or A/V sync markers
+        if (this.onsets || this.av?.markers)
+          void this.readAudio(event.track).catch((error: unknown) => this.onError(`audio reader: ${String(error)}`));
         return;
       }
       void this.readFrames(event.track).catch((error: unknown) => this.onError(`reader: ${String(error)}`));
@@ -91,9 +97,13 @@ export class PageSubscriber {
       receiver as unknown as { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } }
     ).createEncodedStreams();
     const receiveTimes = this.receiveTimes;
+    const firstAudio = this.av?.firstAudio;
+    let audioHeard = false;
     const transform = new TransformStream({
       transform(frame: { getMetadata(): EncodedMetadata }, controller) {
         if (receiver.track.kind !== 'video') {
+          if (firstAudio && !audioHeard) firstAudio.push(nowMs()); // time_to_first_audio_ms
+          audioHeard = true;
           controller.enqueue(frame);
           return;
         }
@@ -161,12 +171,19 @@ export class PageSubscriber {
 
   /**
    * Decoded audio as it reaches the page (after Chromium's jitter buffer), block by block (10 ms), into the
-   * onset detector.
+   * speech onset detector and the A/V sync marker detector. A marker's time is when its block reached the page plus
+   * the onset sample's offset in the block (as if the block played from then). The blocks' media timestamps are not
+   * used: on a remote track they do not advance with the page's clock.
    */
-  private async readAudio(track: MediaStreamTrack, onsets: PageSpeechOnset[]): Promise<void> {
+  private async readAudio(track: MediaStreamTrack): Promise<void> {
     const processor = new MediaStreamTrackProcessor({ track: track as MediaStreamAudioTrack });
     const reader = processor.readable.getReader();
-    const detector = new OnsetDetector((ms, levelDbfs) => onsets.push({ ms, levelDbfs }));
+    const { onsets } = this;
+    const markers = this.av?.markers;
+    const speech = onsets ? new OnsetDetector((ms, levelDbfs) => onsets.push({ ms, levelDbfs })) : undefined;
+    const detector = markers
+      ? new MarkerDetector(({ ms, id }) => markers.push(id === undefined ? { ms } : { ms, id }))
+      : undefined;
     let pcm = new Float32Array(0);
     // Chromium pulls a remote audio track through its decoder only while something plays it: a muted element
     // does, and nothing is heard
@@ -182,7 +199,8 @@ export class PageSubscriber {
       try {
         if (pcm.length !== data.numberOfFrames) pcm = new Float32Array(data.numberOfFrames);
         data.copyTo(pcm, { planeIndex: 0, format: 'f32-planar' });
-        detector.push(pcm, ms);
+        speech?.push(pcm, ms);
+        detector?.push(pcm, ms, data.sampleRate);
       } finally {
         data.close();
       }

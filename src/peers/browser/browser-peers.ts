@@ -28,7 +28,12 @@ import type { BrowserHost } from './browser-host.js';
 
 type PageApi = {
   publisherOffer(options: PublisherOptions): Promise<string>;
-  subscriberOffer(options?: { aiResults?: boolean; speechOnsets?: boolean; ice?: PageIceConfig }): Promise<string>;
+  subscriberOffer(options?: {
+    aiResults?: boolean;
+    speechOnsets?: boolean;
+    avSync?: boolean;
+    ice?: PageIceConfig;
+  }): Promise<string>;
   subscriberAnswer(offerSdp: string, ice?: PageIceConfig): Promise<string>;
   connected(timeoutMs: number): Promise<void>;
   answer(sdp: string, timeoutMs: number): Promise<void>;
@@ -54,6 +59,8 @@ class BrowserSession {
   page: Page | undefined;
   session: SignalingSession | undefined;
   janus: JanusSubscription | undefined;
+  /** the offer went out (the subscribe request) */
+  requestMs: number | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -72,6 +79,7 @@ class BrowserSession {
     this.page = await this.host.newPage();
     this.page.on('pageerror', (error) => this.onError(`page error: ${describeError(error)}`));
     const offer = offerFromBindAddress(await makeOffer(this.page), localBindAddress(this.network));
+    this.requestMs = nowMs();
     this.session = await postOffer(endpointUrl, offer, auth);
     // the answer's candidates are used as they come: the target decides where media goes
     await this.page.evaluate((sdp, t) => glassbench.answer(sdp, t), this.session.answerSdp, timeoutMs);
@@ -207,6 +215,7 @@ export class BrowserPublisher extends TypedEmitter<PublisherEvents> implements P
     };
     if (this.spec.identifyRtp) options.identifyRtp = true;
     if (this.spec.edgeAi) options.edge = this.spec.edgeAi;
+    if (this.spec.avSync) options.avSync = true;
     if (this.spec.audio) {
       ensureUtteranceWavs();
       options.utterances = UTTERANCES.map((u) => ({ id: u.id, url: `/utterances/${u.id}.wav` }));
@@ -259,6 +268,7 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
   private async subscribe(source: StreamSourceSpec, connectTimeoutMs: number): Promise<void> {
     const { endpointUrl, publisherTag, janus } = source;
     let sub = '';
+    let firstAudioMs: number | undefined;
     const totals: Record<CounterName, number> = {
       nackCount: 0,
       pliCount: 0,
@@ -287,6 +297,9 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
           this.emit('aiResult', { f: r.f, peer: this.spec.peerId, sub, receivedMs: r.receivedMs });
         for (const r of records.onsets)
           this.emit('onset', { peer: this.spec.peerId, sub, ms: r.ms, levelDbfs: r.levelDbfs });
+        for (const r of records.avMarkers) this.emit('avMarker', { peer: this.spec.peerId, sub, ...r });
+        firstAudioMs ??= records.firstAudio[0];
+        if (entry.window && firstAudioMs !== undefined) entry.window.firstAudioMs ??= firstAudioMs;
         for (const s of records.stats) {
           // the page reports totals; the harness wants what each second added
           const sample = { ...s } as StatsSample;
@@ -313,6 +326,7 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
     const options = {
       aiResults: this.spec.aiResults === true,
       speechOnsets: this.spec.speechOnsets === true,
+      avSync: this.spec.avSync === true,
       ice: pageIce(this.spec.network),
     };
     const signaled = await session.open(
@@ -323,6 +337,8 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
     );
     sub = signaled.sessionId;
     entry.window = { peer: this.spec.peerId, sub, publisherTag, startMs: nowMs() };
+    if (session.requestMs !== undefined) entry.window.requestMs = session.requestMs;
+    if (firstAudioMs !== undefined) entry.window.firstAudioMs = firstAudioMs;
   }
 
   windows(): SubscriptionWindow[] {
