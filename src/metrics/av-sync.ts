@@ -2,7 +2,8 @@
  * The A/V sync join (`av_sync_ms`, docs/metrics.md): a receiver reports each marker burst it heard (AvMarkerRecord);
  * the collector emits each received frame once judged (FrameRecord). A frame whose sequence number carries a marker
  * (av-marker.ts) is paired with the burst of the same id heard at the same subscription nearest to it in time, and
- * the sample is the burst's time minus the frame's (receivedMs at synthetic receivers, renderedMs at browsers).
+ * the sample is the burst's time minus the frame's receivedMs: both at receipt, at synthetic and browser receivers
+ * alike (see audio-receipt.ts for why not as played).
  * Either side may come first: bursts usually do (a frame is judged seconds after it arrived), so the frame record
  * gets `avSyncMs` before it is written; a burst that comes after its frame still counts in the metric.
  * Also `time_to_first_audio_ms`, from each subscription's window.
@@ -68,7 +69,7 @@ export class AvSyncJoin {
     if (record.warmup || record.late || record.frameId === undefined) return;
     const id = markerIdOfFrame(Number(record.frameId.split(':')[1]));
     if (id === undefined) return;
-    const ms = record.peerKind === 'browser' ? record.renderedMs : record.receivedMs;
+    const ms = record.receivedMs;
     if (ms === undefined) return;
     const s = this.session(record.session);
     this.forgetOld(s, ms);

@@ -84,7 +84,7 @@ export const FRAME_PATH_METRICS = [
     better: 'lower',
     signed: true,
     definition:
-      "A/V sync marker (audio: { sync: true }): the marker's audio onset minus its video frame, at the receiver (synthetic: packet arrival + onset offset vs receivedMs; browser: decoded audio at the page + offset vs renderedMs); positive is audio late, accepted about -45..+125",
+      "A/V sync marker (audio: { sync: true }): the marker's audio onset minus its video frame, both at receipt (the arrival of the audio packet holding the onset + the onset sample's offset in it, vs the frame's receivedMs; browsers too, before the jitter buffers); positive is audio late, accepted about -45..+125",
     tags: FRAME_TAGS,
     field: { record: 'FrameRecord', key: 'avSyncMs' },
     influx: { measurement: 'frame', field: 'av_sync_ms' },

@@ -46,8 +46,11 @@ async function pooledShift(
       // every receiver heard audio, and (a marker a second) its markers were paired with their frames
       expect(count(summary, 'time_to_first_audio_ms')).toBe(receivers);
       expect(count(summary, 'av_sync_ms')).toBeGreaterThanOrEqual(2 * receivers);
+      const values: number[] = [];
       for (const frame of readFrames(out))
-        if (frame['warmup'] !== true && typeof frame['avSyncMs'] === 'number') pooled[side].push(frame['avSyncMs']);
+        if (frame['warmup'] !== true && typeof frame['avSyncMs'] === 'number') values.push(frame['avSyncMs']);
+      process.stdout.write(`${side} ${round}: ${values.map((v) => v.toFixed(1)).join(' ')}\n`);
+      pooled[side].push(...values);
     }
   }
   return pooled;

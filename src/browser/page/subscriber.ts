@@ -6,17 +6,18 @@
  * gets (the track processor keeps only the newest decoded frame when the page is slow, or the decoder skipped it)
  * is reported as discarded once a newer one is read, so it is not taken for network loss. Frames whose marker fails its
  * checksum are reported without an id: identity lost, never a latency. Asked to (translated speech), it reads
- * the decoded audio the same way and reports where speech starts in it, and (A/V sync) the marker bursts in it.
+ * the decoded audio the same way and reports where speech starts in it. A/V sync: the receive transform also decodes
+ * the audio frames as they arrive and reports the marker bursts in them (audio-receipt.ts).
  */
 import { OnsetDetector } from '../../media/audio-onset.js';
-import { MarkerDetector } from '../../media/av-marker.js';
 import { captureMsFromLow, markerLayout, readMarker } from '../../media/marker.js';
 import { AI_CHANNEL_LABEL, parseAiResult } from '../../protocol/ai-channel.js';
+import { ReceivedAudioMarkers } from './audio-receipt.js';
 import { nowMs, pageTimeToMs } from './clock.js';
 import { iceGatheringComplete } from './publisher.js';
 import type { PageAiResult, PageAvMarker, PageIceConfig, PageReceivedFrame, PageSpeechOnset } from './types.js';
 
-/** A/V sync: where the page puts the marker bursts it hears, and when the first audio came */
+/** A/V sync: where the page puts the marker bursts it receives, and when the first audio came */
 export interface PageAvRecords {
   markers?: PageAvMarker[];
   firstAudio: number[];
@@ -32,6 +33,7 @@ export class PageSubscriber {
   private readonly receiveTimes = new Map<number, number>();
   private reading = true;
   private audioSink: HTMLAudioElement | undefined;
+  private audioMarkers: ReceivedAudioMarkers | undefined;
 
   /** tap mode: results that came over the `glassbench-ai` DataChannel */
   private readonly aiResults: PageAiResult[] | undefined;
@@ -53,9 +55,11 @@ export class PageSubscriber {
     this.pc.ontrack = (event) => {
       this.tapEncodedFrames(event.receiver);
       if (event.track.kind === 'audio') {
-        // audio is received (and counted in stats); read only to hear translated speech start or A/V sync markers
-        if (this.onsets || this.av?.markers)
-          void this.readAudio(event.track).catch((error: unknown) => this.onError(`audio reader: ${String(error)}`));
+        // audio is received (and counted in stats); read only to hear translated speech start
+        if (this.onsets)
+          void this.readAudio(event.track, this.onsets).catch((error: unknown) =>
+            this.onError(`audio reader: ${String(error)}`),
+          );
         return;
       }
       void this.readFrames(event.track).catch((error: unknown) => this.onError(`reader: ${String(error)}`));
@@ -99,11 +103,21 @@ export class PageSubscriber {
     const receiveTimes = this.receiveTimes;
     const firstAudio = this.av?.firstAudio;
     let audioHeard = false;
+    const markers = this.av?.markers;
+    if (markers && receiver.track.kind === 'audio')
+      this.audioMarkers ??= new ReceivedAudioMarkers(markers, this.onError);
+    const audioMarkers = this.audioMarkers;
     const transform = new TransformStream({
       transform(frame: { getMetadata(): EncodedMetadata }, controller) {
         if (receiver.track.kind !== 'video') {
-          if (firstAudio && !audioHeard) firstAudio.push(nowMs()); // time_to_first_audio_ms
+          const arrivalMs = nowMs();
+          if (firstAudio && !audioHeard) firstAudio.push(arrivalMs); // time_to_first_audio_ms
           audioHeard = true;
+          if (audioMarkers) {
+            const { receiveTime } = frame.getMetadata();
+            const payload = (frame as unknown as { data: ArrayBuffer }).data.slice(0);
+            audioMarkers.push(payload, receiveTime === undefined ? arrivalMs : pageTimeToMs(receiveTime));
+          }
           controller.enqueue(frame);
           return;
         }
@@ -171,19 +185,12 @@ export class PageSubscriber {
 
   /**
    * Decoded audio as it reaches the page (after Chromium's jitter buffer), block by block (10 ms), into the
-   * speech onset detector and the A/V sync marker detector. A marker's time is when its block reached the page plus
-   * the onset sample's offset in the block (as if the block played from then). The blocks' media timestamps are not
-   * used: on a remote track they do not advance with the page's clock.
+   * onset detector.
    */
-  private async readAudio(track: MediaStreamTrack): Promise<void> {
+  private async readAudio(track: MediaStreamTrack, onsets: PageSpeechOnset[]): Promise<void> {
     const processor = new MediaStreamTrackProcessor({ track: track as MediaStreamAudioTrack });
     const reader = processor.readable.getReader();
-    const { onsets } = this;
-    const markers = this.av?.markers;
-    const speech = onsets ? new OnsetDetector((ms, levelDbfs) => onsets.push({ ms, levelDbfs })) : undefined;
-    const detector = markers
-      ? new MarkerDetector(({ ms, id }) => markers.push(id === undefined ? { ms } : { ms, id }))
-      : undefined;
+    const detector = new OnsetDetector((ms, levelDbfs) => onsets.push({ ms, levelDbfs }));
     let pcm = new Float32Array(0);
     // Chromium pulls a remote audio track through its decoder only while something plays it: a muted element
     // does, and nothing is heard
@@ -199,8 +206,7 @@ export class PageSubscriber {
       try {
         if (pcm.length !== data.numberOfFrames) pcm = new Float32Array(data.numberOfFrames);
         data.copyTo(pcm, { planeIndex: 0, format: 'f32-planar' });
-        speech?.push(pcm, ms);
-        detector?.push(pcm, ms, data.sampleRate);
+        detector.push(pcm, ms);
       } finally {
         data.close();
       }
@@ -210,6 +216,7 @@ export class PageSubscriber {
   close(): void {
     this.reading = false;
     if (this.audioSink) this.audioSink.srcObject = null;
+    this.audioMarkers?.close();
     this.pc.close();
   }
 }

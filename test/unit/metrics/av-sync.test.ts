@@ -1,6 +1,6 @@
 /**
  * The A/V sync join: a marker frame meets the burst of its id nearest in time at the same subscription, whichever
- * comes first; the sample is burst minus frame (receivedMs, or renderedMs at browsers). Bursts of another id,
+ * comes first; the sample is burst minus frame (receivedMs, at browsers too). Bursts of another id,
  * another subscription or too far away, warm-up frames and frames without a marker make no sample.
  */
 import { describe, expect, it } from 'vitest';
@@ -51,11 +51,15 @@ describe('AvSyncJoin', () => {
     expect(samples.map((s) => s.value)).toEqual([-40]);
   });
 
-  it('uses renderedMs at browser receivers', () => {
+  it('takes the frame at receipt at browser receivers too, never at render; none without a receipt time', () => {
     const { join: j, samples } = join();
     j.onMarker({ peer: 'r1-sub-1', sub: 's1', ms: 1100, id: 0 });
     j.onFrame(frame(0, 1000, { peerKind: 'browser', renderedMs: 1040 }));
-    expect(samples.map((s) => s.value)).toEqual([60]);
+    j.onMarker({ peer: 'r1-sub-1', sub: 's1', ms: 2100, id: 1 });
+    const unreceived = frame(30, 0, { peerKind: 'browser', renderedMs: 2040 });
+    delete unreceived.receivedMs;
+    j.onFrame(unreceived);
+    expect(samples.map((s) => s.value)).toEqual([100]);
   });
 
   it('matches by id, by subscription and within 3 s; ignores warm-up, late and unmarked frames', () => {
