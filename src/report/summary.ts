@@ -194,7 +194,7 @@ export interface RunSummary {
   schemaVersion: number;
   runId: string;
   status: RunStatus;
-  /** `burnCpuMsPerFrame` only when the calibration burn was on */
+  /** `addAudioDelayMs` and `burnCpuMsPerFrame` only when that calibration was on */
   scenario: {
     name: string;
     file: string;
@@ -202,7 +202,6 @@ export interface RunSummary {
     rooms: number;
     target: string;
     addDelayMs: number;
-    /** `sfu.addAudioDelayMs`, when set */
     addAudioDelayMs?: number;
     burnCpuMsPerFrame?: number;
   };
