@@ -84,12 +84,13 @@ peers:
   - { role: publisher, kind: browser, count: 1, video: { width: 640, height: 360, fps: 30, bitrateKbps: 1000 }, audio: { sync: true } }
   - { role: subscriber, kind: browser, count: 1 }
 `;
-    const { base, delayed } = await pooledShift(scenario, 3, 1);
-    for (const side of [base, delayed]) expect(side.length).toBeGreaterThanOrEqual(3 * 3);
+    // four rounds: a browser publisher's audio leaves on its page's timers, a few ms of noise per marker
+    const { base, delayed } = await pooledShift(scenario, 4, 1);
+    for (const side of [base, delayed]) expect(side.length).toBeGreaterThanOrEqual(4 * 3);
     const shift = median(delayed) - median(base);
     process.stdout.write(
       `browser av_sync_ms median ${median(base).toFixed(1)} -> ${median(delayed).toFixed(1)} ms (+${shift.toFixed(1)}), ${base.length}/${delayed.length} markers\n`,
     );
     expect(Math.abs(shift - 60)).toBeLessThanOrEqual(10);
-  }, 360_000);
+  }, 420_000);
 });
