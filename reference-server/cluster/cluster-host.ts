@@ -194,6 +194,7 @@ export class ClusterHost implements SessionHost {
       rooms: this.rooms.size,
       sessions: this.sessions.size,
       addDelayMs: this.options.addDelayMs ?? 0,
+      addAudioDelayMs: this.options.addAudioDelayMs ?? 0,
       burnCpuMsPerFrame: this.options.burnCpuMsPerFrame ?? 0,
       rewriteRtp: this.options.rewriteRtp === true,
       workers,

@@ -43,6 +43,7 @@ export class LocalHost implements SessionHost {
       telemetry: this.telemetry,
       forwardTrend: this.forwardTrend,
       addDelayMs: options.addDelayMs ?? 0,
+      addAudioDelayMs: options.addAudioDelayMs ?? 0,
       burnCpuMsPerFrame: options.burnCpuMsPerFrame ?? 0,
       rewriteRtp: options.rewriteRtp === true,
       connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
@@ -168,6 +169,7 @@ export class LocalHost implements SessionHost {
       rooms: this.rooms.size,
       sessions,
       addDelayMs: this.ctx.addDelayMs,
+      addAudioDelayMs: this.ctx.addAudioDelayMs,
       burnCpuMsPerFrame: this.ctx.burnCpuMsPerFrame,
       rewriteRtp: this.ctx.rewriteRtp,
     };

@@ -23,6 +23,8 @@ export interface SessionContext {
   /** per-packet fan-out time, ms */
   forwardTrend: Trend;
   addDelayMs: number;
+  /** audio packets are held this much longer than video, ms (calibration of A/V sync) */
+  addAudioDelayMs: number;
   /** CPU burnt on the event loop per incoming video frame, ms (calibration) */
   burnCpuMsPerFrame: number;
   /** strip identity extensions from forwarded video and shift its seq/timestamps per subscriber (calibration) */

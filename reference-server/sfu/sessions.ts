@@ -87,6 +87,8 @@ export class PublisherSession extends Session implements Source {
   private readonly receivers = new Map<Kind, RTCRtpTransceiver>();
   private readonly extensionIds = new Map<Kind, ExtensionIds>();
   private readonly delayLine: DelayLine;
+  /** audio: addDelayMs plus addAudioDelayMs (its own FIFO, so video never waits behind audio) */
+  private readonly audioDelayLine: DelayLine;
   private lastPliMs = 0;
   private lastFrameIn = '';
   /** the AI hook of this publisher's video: frames are gathered, queued, processed (and forwarded, inline) */
@@ -103,6 +105,7 @@ export class PublisherSession extends Session implements Source {
   constructor(ctx: SessionContext, onClosed: (s: Session) => void) {
     super(ctx, onClosed);
     this.delayLine = new DelayLine(ctx.addDelayMs);
+    this.audioDelayLine = new DelayLine(ctx.addDelayMs + ctx.addAudioDelayMs);
     const runtime = ctx.ai;
     if (runtime) {
       this.speech = runtime.speechChain(
@@ -191,7 +194,11 @@ export class PublisherSession extends Session implements Source {
       this.ai.buffer.push(rtp, key, arrivalMs);
       if (this.ai.inline) return; // forwarded when the hook is done with the frame
     }
-    this.delayLine.push(() => this.fanOut(kind, rtp, key));
+    this.delayLineOf(kind).push(() => this.fanOut(kind, rtp, key));
+  }
+
+  private delayLineOf(kind: Kind): DelayLine {
+    return kind === 'audio' ? this.audioDelayLine : this.delayLine;
   }
 
   private hasConnectedSubscriber(): boolean {
@@ -202,7 +209,7 @@ export class PublisherSession extends Session implements Source {
 
   private startVoice(): TranslatedVoice {
     this.voice ??= new TranslatedVoice(
-      (rtp) => this.delayLine.push(() => this.fanOut('audio', rtp, undefined)),
+      (rtp) => this.audioDelayLine.push(() => this.fanOut('audio', rtp, undefined)),
       (message) => this.ctx.ai?.event(message),
     );
     return this.voice;
@@ -269,6 +276,7 @@ export class PublisherSession extends Session implements Source {
 
   protected override closeChildren(): void {
     this.delayLine.clear();
+    this.audioDelayLine.clear();
     if (this.ai) {
       this.ai.buffer.clear();
       this.ctx.ai?.release(this.ai.pipeline);

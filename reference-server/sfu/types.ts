@@ -12,6 +12,8 @@ export interface SfuOptions {
   subscribersPerWorker?: number;
   /** hold every forwarded packet this long, ms (calibration); default 0 */
   addDelayMs?: number;
+  /** hold every forwarded audio packet this much longer, ms (calibration of A/V sync); default 0 */
+  addAudioDelayMs?: number;
   /** spend this much CPU on the event loop for every incoming video frame with a connected subscriber, ms
    * (calibration: an SFU that cannot keep up); default 0 */
   burnCpuMsPerFrame?: number;

@@ -250,6 +250,11 @@ function cli(argv: string[]): Argv {
           default: 0,
           describe: 'hold every forwarded frame this long (calibration)',
         })
+        .option('add-audio-delay-ms', {
+          type: 'number',
+          default: 0,
+          describe: 'hold every forwarded audio packet this much longer (calibration of A/V sync)',
+        })
         .option('burn-cpu-ms-per-frame', {
           type: 'number',
           default: 0,

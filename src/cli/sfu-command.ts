@@ -8,6 +8,7 @@ import { checkSfuNetwork, type SfuNetworkArgs } from './network-args.js';
 export type SfuArgs = SfuNetworkArgs & {
   token?: string;
   'add-delay-ms': number;
+  'add-audio-delay-ms': number;
   'burn-cpu-ms-per-frame': number;
   'rewrite-rtp': boolean;
   workers: number;
@@ -40,11 +41,18 @@ export async function sfuCommand(args: SfuArgs): Promise<number> {
       'INVALID_INPUT',
       `--burn-cpu-ms-per-frame: must be a number of ms from 0 to 1000, got ${burn}`,
     );
+  const audioDelay = args['add-audio-delay-ms'];
+  if (!Number.isFinite(audioDelay) || audioDelay < 0 || audioDelay > 10_000)
+    throw new GlassbenchError(
+      'INVALID_INPUT',
+      `--add-audio-delay-ms: must be a number of ms from 0 to 10000, got ${audioDelay}`,
+    );
   const network = checkSfuNetwork(args);
   const server = new ReferenceServer({
     workers: args.workers,
     subscribersPerWorker: args['subscribers-per-worker'],
     addDelayMs: args['add-delay-ms'],
+    addAudioDelayMs: args['add-audio-delay-ms'],
     burnCpuMsPerFrame: args['burn-cpu-ms-per-frame'],
     rewriteRtp: args['rewrite-rtp'],
     maxRooms: args['max-rooms'],

@@ -77,6 +77,28 @@ export const FRAME_PATH_METRICS = [
     influx: { measurement: 'frame', field: 'render_ms' },
   },
   {
+    name: 'av_sync_ms',
+    kind: 'trend',
+    unit: 'ms',
+    scope: 'receipt',
+    better: 'lower',
+    definition:
+      "A/V sync marker (audio: { sync: true }): the marker's audio onset minus its video frame, both at receipt (the arrival of the audio packet holding the onset + the onset sample's offset in it, vs the frame's receivedMs; browsers too, before the jitter buffers); positive is audio late, accepted about -45..+125",
+    tags: FRAME_TAGS,
+    field: { record: 'FrameRecord', key: 'avSyncMs' },
+    influx: { measurement: 'frame', field: 'av_sync_ms' },
+  },
+  {
+    name: 'time_to_first_audio_ms',
+    kind: 'trend',
+    unit: 'ms',
+    scope: 'subscription',
+    better: 'lower',
+    definition:
+      'subscribe request (offer sent) -> first audio packet at the receiver (browsers: first encoded audio frame in the page), subscriptions that receive audio',
+    tags: FRAME_TAGS,
+  },
+  {
     name: 'audio_packets_received',
     kind: 'counter',
     unit: 'count',

@@ -55,6 +55,7 @@ function startPeer(ctx: RunContext, peer: PlannedPeer, sources: StreamSource[]):
         video: peer.video,
         ...browserEndpoint(ctx),
         ...(peer.audio ? { audio: peer.audio } : {}),
+        ...(peer.avSync ? { avSync: true } : {}),
         ...(peer.identifyRtp ? { identifyRtp: true } : {}),
         ...(scenario.ai.placement === 'edge' ? { edgeAi: { stages: scenario.ai.stages } } : {}),
       };
@@ -89,6 +90,7 @@ function startPeer(ctx: RunContext, peer: PlannedPeer, sources: StreamSource[]):
         ...browserEndpoint(ctx),
         ...(tap ? { aiResults: true } : {}),
         ...(listen ? { speechOnsets: true } : {}),
+        ...(scenario.peers.some((g) => g.avSync) ? { avSync: true } : {}),
       };
       runner.send({ type: 'start-subscriber', spec: token ? { ...spec, token } : spec, connectTimeoutMs: timeoutMs });
     }

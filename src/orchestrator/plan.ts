@@ -15,6 +15,8 @@ export interface PlannedPeer {
   publisherTag?: number;
   video: VideoOptions;
   audio?: { intervalMs: number };
+  /** publishers: send the A/V sync marker on an audio track */
+  avSync?: true;
   /**
    * browser publishers with a synthetic subscriber in their room, or behind the AI hook: the page learns
    * each frame's RTP timestamp (by decoding its own stream), since synthetic receivers cannot read the pixel
@@ -98,6 +100,7 @@ export function planPeers(scenario: Scenario, linkOfGroup: (number | undefined)[
         if (link !== undefined) peer.link = link;
         if (group.role === 'publisher') peer.publisherTag = ++tag;
         if (group.audio) peer.audio = group.audio;
+        if (group.avSync && group.role === 'publisher') peer.avSync = true;
         peers.push(peer);
       }
     }

@@ -3,6 +3,7 @@
  * tracker, the fault log, the SFU's telemetry, the sinks, and the clock marks of the lifecycle. The lifecycle
  * (runner.ts) owns it; the other parts read it and record into it.
  */
+import type { AvSyncJoin } from '../metrics/av-sync.js';
 import type { FrameCollector, PeerInfo } from '../metrics/collector.js';
 import type { Trend } from '../metrics/histogram.js';
 import type { ProcessUsageTracker } from '../metrics/saturation.js';
@@ -41,6 +42,8 @@ export interface RunContext {
   readonly series: MetricSeries;
   readonly usage: ProcessUsageTracker;
   readonly collector: FrameCollector;
+  /** marker bursts heard by receivers, paired with their video frames (av_sync_ms) */
+  readonly avSync: AvSyncJoin;
   /** this run's (shard's) peers */
   readonly plan: PlannedPeer[];
   /** every subscriber place of the whole run (all shards), in the order a ramp fills them */

@@ -58,6 +58,7 @@ export async function writeOutputs(ctx: RunContext, input: OutputInput): Promise
     );
   }
   const speech = scenario.ai.speech && scenario.ai.placement === 'cloud' ? recordSpeech(ctx) : undefined;
+  recordFirstAudio(ctx);
   noteAi(ctx);
   for (const fault of ctx.faults.faults)
     notes.push(`fault at ${(fault.atMs / 1000).toFixed(1)} s: ${fault.what}; ${fault.cost}`);
@@ -192,6 +193,17 @@ function recordSpeech(ctx: RunContext): NonNullable<RunSummary['speech']> {
   for (const m of joined.metrics) ctx.series.record(m.name, m.value, m.tags);
   for (const sample of joined.samples) ctx.sinks.writeSpeech(sample);
   return joined.entries;
+}
+
+/** `time_to_first_audio_ms` of every subscription that received audio, tagged as its receipts are. */
+function recordFirstAudio(ctx: RunContext): void {
+  const publishers = ctx.plan.filter((p) => p.publisherTag !== undefined);
+  const windows = publishers.flatMap((p) => ctx.collector.subscriptionsOf(p.publisherTag as number));
+  ctx.avSync.recordFirstAudio(windows, (w) => {
+    const info = ctx.peerInfo.get(w.peer);
+    const publisher = publishers.find((p) => p.publisherTag === w.publisherTag)?.peerId ?? '';
+    return { room: info?.room ?? '', publisher, subscriber: w.peer, peer_kind: info?.kind ?? 'synthetic' };
+  });
 }
 
 /** Whether the run knows the SFU's own seconds: the built-in SFU, or a remote reference SFU's telemetry. */

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 
+import { AvSyncJoin } from '../metrics/av-sync.js';
 import { nowMs } from '../metrics/clock.js';
 import { FrameCollector, type PeerInfo } from '../metrics/collector.js';
 import { Trend } from '../metrics/histogram.js';
@@ -40,8 +41,10 @@ export function createRunContext(
   const influx = options.influx ? openInfluxSink(options, options.influx, emit, faults) : undefined;
   const sinks = new SinkFanOut([new FramesFile(join(options.outDir, 'frames.ndjson.gz')), influx]);
   const usage = new ProcessUsageTracker(series, (process, ms, fields) => sinks.writeResources(process, ms, fields));
+  const avSync = new AvSyncJoin((metric, value, tags) => series.record(metric, value, tags));
   const collector = new FrameCollector(series, peerInfo, (record) => {
     if (options.variant) record.variant = options.variant;
+    avSync.onFrame(record); // before it is written: a marker frame gets its avSyncMs
     ctx.telemetry.recordStepLatency(record);
     sinks.writeFrame(record);
   });
@@ -63,6 +66,7 @@ export function createRunContext(
     series,
     usage,
     collector,
+    avSync,
     peerInfo,
     faults,
     telemetry,

@@ -15,6 +15,7 @@ export function onRunnerEvent(ctx: RunContext, runner: RunnerHandle, event: Runn
     case 'records':
       ctx.speech.utterances.push(...event.utterances);
       ctx.speech.onsets.push(...event.onsets);
+      for (const marker of event.avMarkers ?? []) ctx.avSync.onMarker(marker);
       for (const record of event.edgeAi) collector.onTelemetry(record, now);
       for (const record of event.sent) collector.onSent(record, now);
       for (const record of event.skipped) collector.onSkipped(record);

@@ -150,6 +150,7 @@ class Run {
           workers: scenario.sfu.workers,
           subscribersPerWorker: scenario.sfu.subscribersPerWorker,
           addDelayMs: scenario.sfu.addDelayMs,
+          ...(scenario.sfu.addAudioDelayMs ? { addAudioDelayMs: scenario.sfu.addAudioDelayMs } : {}),
           burnCpuMsPerFrame: scenario.sfu.burnCpuMsPerFrame,
           ...(scenario.sfu.rewriteRtp ? { rewriteRtp: true } : {}),
           ...ai,

@@ -23,6 +23,8 @@ export async function startReferenceSfu(
     /** subscribers a worker takes of one room before it spreads (SfuOptions.subscribersPerWorker) */
     subscribersPerWorker?: number;
     addDelayMs: number;
+    /** audio packets only, on top of addDelayMs (SfuOptions.addAudioDelayMs) */
+    addAudioDelayMs?: number;
     burnCpuMsPerFrame?: number;
     rewriteRtp?: boolean;
     token?: string;

@@ -10,6 +10,7 @@ import { ResourceSampler } from '../metrics/resources.js';
 import type { AiFrameRecord } from '../protocol/ai.js';
 import type {
   AiResultRecord,
+  AvMarkerRecord,
   PublisherSpec,
   ReceivedFrameRecord,
   RunnerCommand,
@@ -56,6 +57,7 @@ let received: ReceivedFrameRecord[] = [];
 let utterances: UtteranceRecord[] = [];
 let aiResults: AiResultRecord[] = [];
 let onsets: SpeechOnsetRecord[] = [];
+let avMarkers: AvMarkerRecord[] = [];
 let edgeAi: AiFrameRecord[] = [];
 
 function emit(event: RunnerEvent): void {
@@ -70,16 +72,18 @@ function flushRecords(): void {
     utterances.length === 0 &&
     aiResults.length === 0 &&
     onsets.length === 0 &&
+    avMarkers.length === 0 &&
     edgeAi.length === 0
   )
     return;
-  emit({ type: 'records', sent, skipped, received, utterances, aiResults, onsets, edgeAi });
+  emit({ type: 'records', sent, skipped, received, utterances, aiResults, onsets, avMarkers, edgeAi });
   sent = [];
   skipped = [];
   received = [];
   utterances = [];
   aiResults = [];
   onsets = [];
+  avMarkers = [];
   edgeAi = [];
 }
 
@@ -130,6 +134,7 @@ function newSubscriber(spec: SubscriberSpec): Subscriber {
     .on('stats', (sample) => emit({ type: 'stats', peer: spec.peerId, sample }))
     .on('aiResult', (r) => aiResults.push(r))
     .on('onset', (r) => onsets.push(r))
+    .on('avMarker', (r) => avMarkers.push(r))
     .on('error', peerError(spec.peerId));
 }
 

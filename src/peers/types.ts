@@ -6,6 +6,7 @@
 import type { AiFrameRecord } from '../protocol/ai.js';
 import type {
   AiResultRecord,
+  AvMarkerRecord,
   ReceivedFrameRecord,
   SentFrameRecord,
   SkippedFrameRecord,
@@ -40,6 +41,8 @@ export interface SubscriberEvents {
   aiResult: AiResultRecord;
   /** translated speech: speech started in the audio it received */
   onset: SpeechOnsetRecord;
+  /** A/V sync: a marker burst found in the audio it received */
+  avMarker: AvMarkerRecord;
   /** an error it survived (a page threw, a stats read failed): reported, the subscriber carries on */
   error: string;
 }

@@ -69,6 +69,19 @@ export interface SpeechOnsetRecord {
   levelDbfs: number;
 }
 
+/**
+ * A receiver found an A/V sync marker burst in the audio it received (src/media/av-marker.ts): synthetic receivers
+ * at the packet's arrival plus the onset's offset in it; browsers when the decoded audio reached the page plus the
+ * offset. The harness joins it with the receipt of the video frame the marker belongs to (`av_sync_ms`).
+ */
+export interface AvMarkerRecord {
+  peer: string;
+  sub: string;
+  ms: number;
+  /** the marker's number modulo AV_MARKER_IDS, from its tone; absent when none stood out */
+  id?: number;
+}
+
 /** An utterance a publisher played into its audio track, with when it started and ended. */
 export interface UtteranceRecord {
   peer: string;
@@ -135,6 +148,8 @@ export interface SubscriptionWindow {
   requestMs?: number;
   startMs: number;
   endMs?: number;
+  /** the first audio packet arrived (synthetic receivers) or reached the page (browsers) */
+  firstAudioMs?: number;
 }
 
 export interface PublisherSpec {
@@ -153,6 +168,8 @@ export interface PublisherSpec {
   video: VideoOptions;
   /** browser publishers: send the spoken-audio track */
   audio?: { intervalMs: number };
+  /** send the A/V sync marker on an audio track (src/media/av-marker.ts) */
+  avSync?: boolean;
   /** browser publishers: report the RTP timestamp of every frame (plan.ts `identifyRtp`) */
   identifyRtp?: boolean;
   /** edge placement: the page runs these stages on every frame before the encoder */
@@ -188,6 +205,8 @@ export interface SubscriberSpec {
   aiResults?: boolean;
   /** receive the audio too and report where speech starts in it (translated speech, option B) */
   speechOnsets?: boolean;
+  /** receive the audio too and report the A/V sync markers found in it */
+  avSync?: boolean;
 }
 
 /** Harness -> runner. */
@@ -217,6 +236,8 @@ export type RunnerEvent =
       utterances: UtteranceRecord[];
       aiResults: AiResultRecord[];
       onsets: SpeechOnsetRecord[];
+      /** A/V sync markers heard by receivers */
+      avMarkers?: AvMarkerRecord[];
       /** edge placement: what each publisher page's AI did with its frames */
       edgeAi: AiFrameRecord[];
     }

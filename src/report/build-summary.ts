@@ -47,6 +47,7 @@ export function buildSummary(input: SummaryInput): RunSummary {
       rooms: scenario.rooms,
       target: targetName(scenario.target),
       addDelayMs: scenario.sfu.addDelayMs,
+      ...(scenario.sfu.addAudioDelayMs ? { addAudioDelayMs: scenario.sfu.addAudioDelayMs } : {}),
       ...(scenario.sfu.burnCpuMsPerFrame > 0 ? { burnCpuMsPerFrame: scenario.sfu.burnCpuMsPerFrame } : {}),
     },
     environment: {

@@ -194,7 +194,7 @@ export interface RunSummary {
   schemaVersion: number;
   runId: string;
   status: RunStatus;
-  /** `burnCpuMsPerFrame` only when the calibration burn was on */
+  /** `addAudioDelayMs` and `burnCpuMsPerFrame` only when that calibration was on */
   scenario: {
     name: string;
     file: string;
@@ -202,6 +202,7 @@ export interface RunSummary {
     rooms: number;
     target: string;
     addDelayMs: number;
+    addAudioDelayMs?: number;
     burnCpuMsPerFrame?: number;
   };
   environment: {
@@ -223,9 +224,7 @@ export interface RunSummary {
   saturated: boolean;
   /** why the run is (or is not) saturated: the lines, and each crossing over the measured window */
   saturation?: SaturationSummary;
-  /**
-   * the system under test could not keep up (the reference SFU, its AI workers): the run is valid, and this names it
-   */
+  /** the system under test could not keep up (the reference SFU, its AI workers): the run is valid; this names it */
   bottleneck?: Bottleneck;
   /**
    * the measured window, ms after the run started: from the collector's `measureFromMs` (the hold began and every

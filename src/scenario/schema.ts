@@ -84,6 +84,8 @@ const executor = {
 /** the reference SFU's calibration knobs and worker processes (scenario and variants) */
 const sfuProperties = {
   addDelayMs: { type: 'number', minimum: 0, maximum: 10_000 },
+  // audio packets only, on top of addDelayMs (calibration of av_sync_ms)
+  addAudioDelayMs: { type: 'number', minimum: 0, maximum: 10_000 },
   // CPU the SFU's event loop burns per incoming video frame: 1000 ms would stall it for good
   burnCpuMsPerFrame: { type: 'number', minimum: 0, maximum: 1000 },
   // strip identity extensions and shift seq/timestamps per subscriber, as Janus and other SFUs do
@@ -221,7 +223,7 @@ export const scenarioSchema = {
           audio: {
             type: 'object',
             additionalProperties: false,
-            properties: { utterances: { type: 'boolean' }, interval: duration },
+            properties: { utterances: { type: 'boolean' }, interval: duration, sync: { type: 'boolean' } },
           },
           network,
         },

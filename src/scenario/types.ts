@@ -66,6 +66,8 @@ export interface PeerGroup {
   video: VideoOptions;
   /** browser publishers: a spoken-audio track of known utterances, one every `intervalMs` (default 4000) */
   audio?: { intervalMs: number };
+  /** publishers (`audio: { sync: true }`): an audio track with the A/V sync marker (src/media/av-marker.ts) */
+  avSync?: true;
   /** this group's own link impairment (overrides the scenario's `network`) */
   network?: NetworkProfile;
 }
@@ -119,6 +121,8 @@ export interface TargetNetwork {
 export interface SfuTarget {
   /** the reference SFU holds every forwarded frame this long, ms (calibration); default 0 */
   addDelayMs: number;
+  /** the reference SFU holds every forwarded audio packet this much longer, ms (calibration of A/V sync); absent = 0 */
+  addAudioDelayMs?: number;
   /** the reference SFU spends this much CPU on its event loop for every incoming video frame once a subscriber of
    * its publisher is connected, ms (calibration: an SFU that cannot keep up); default 0 */
   burnCpuMsPerFrame: number;

@@ -15,6 +15,7 @@ export const DEFAULT_SUBSCRIBERS_PER_WORKER = 100;
 /** keys of `sfu` only the reference SFU has, and what a person is told when the target is another SFU */
 const REFERENCE_ONLY: { key: keyof RawSfu; what: string; external?: true }[] = [
   { key: 'addDelayMs', what: 'add delay' },
+  { key: 'addAudioDelayMs', what: 'add audio delay' },
   { key: 'burnCpuMsPerFrame', what: 'burn CPU per frame' },
   // refused for an external target only (a Janus target accepts it, as it always has)
   { key: 'rewriteRtp', what: 'rewrite RTP', external: true },
@@ -58,6 +59,7 @@ export function sfuTargetOf(raw: RawSfu, target: Target, ai: AiOptions): SfuTarg
   const defaultWorkers = target.type === 'reference' && ai.placement !== 'cloud' ? cores : 1;
   return {
     addDelayMs: raw.addDelayMs ?? 0,
+    ...(raw.addAudioDelayMs ? { addAudioDelayMs: raw.addAudioDelayMs } : {}),
     burnCpuMsPerFrame: raw.burnCpuMsPerFrame ?? 0,
     ...(raw.rewriteRtp === true ? { rewriteRtp: true as const } : {}),
     workers: raw.workers ?? defaultWorkers,

@@ -163,6 +163,16 @@ function toPeerGroup(problems: Problems, p: RawPeerGroup, i: number): PeerGroup 
     }
     group.audio = { intervalMs: durationAt(problems, audio, 'interval', ['peers', i, 'audio'], 4000) };
   }
+  if (audio?.sync === true) {
+    if (group.role !== 'publisher')
+      problems.add(['peers', i, 'audio', 'sync'], 'the A/V sync marker is sent by publishers only');
+    else if (group.audio)
+      problems.add(
+        ['peers', i, 'audio', 'sync'],
+        'the A/V sync marker and spoken utterances cannot share one audio track (the translation chain would hear the tones, and speech onsets would be taken for markers): use another publisher group for it',
+      );
+    group.avSync = true;
+  }
   return group;
 }
 
@@ -207,6 +217,11 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
   const thresholds = toThresholds(problems, raw.thresholds);
   const rawPeers = Array.isArray(raw.peers) ? raw.peers : [];
   const peers = rawPeers.map((p, i) => toPeerGroup(problems, p, i));
+  // a Janus subscription answers the server's offer, which the receivers' audio path does not negotiate
+  if (target.type === 'janus')
+    for (const [i, g] of peers.entries())
+      if (g.avSync)
+        problems.add(['peers', i, 'audio', 'sync'], 'the A/V sync marker needs a WHIP/WHEP target, not Janus');
   if (rawPeers.length > 0 && !rawPeers.some((p) => p.role === 'publisher')) {
     problems.add(['peers'], 'needs at least one publisher group');
   }

@@ -12,6 +12,8 @@ const records: PageRecords = {
   aiResults: [],
   edgeAi: [],
   onsets: [],
+  avMarkers: [],
+  firstAudio: [],
   utterances: [],
   sent: [],
   skipped: [],
@@ -52,7 +54,7 @@ const api = {
     return publisher.createOffer();
   },
   async subscriberOffer(
-    options: { aiResults?: boolean; speechOnsets?: boolean; ice?: PageIceConfig } = {},
+    options: { aiResults?: boolean; speechOnsets?: boolean; avSync?: boolean; ice?: PageIceConfig } = {},
   ): Promise<string> {
     const subscriber = new PageSubscriber(
       records.received,
@@ -60,6 +62,7 @@ const api = {
       options.aiResults ? records.aiResults : undefined,
       options.speechOnsets ? records.onsets : undefined,
       options.ice,
+      { firstAudio: records.firstAudio, ...(options.avSync ? { markers: records.avMarkers } : {}) },
     );
     peer = subscriber;
     stats = new StatsSampler(subscriber.pc, records.stats);
@@ -97,6 +100,8 @@ const api = {
       aiResults: records.aiResults.splice(0),
       edgeAi: records.edgeAi.splice(0),
       onsets: records.onsets.splice(0),
+      avMarkers: records.avMarkers.splice(0),
+      firstAudio: records.firstAudio.splice(0),
       utterances: records.utterances.splice(0),
       sent: records.sent.splice(0),
       skipped: records.skipped.splice(0),

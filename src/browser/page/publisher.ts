@@ -5,12 +5,14 @@
  * open-loop (peers/timetable.ts): slot n is due at start + n / fps, its due time is the frame's capture time in
  * the marker, its index the frame's sequence number (a skipped slot consumes its number); a slot the page
  * reaches more than an interval late is skipped (`late`), and a drawn frame the encoder never emitted is
- * reported as `encoder-dropped` (sent-frames.ts).
+ * reported as `encoder-dropped` (sent-frames.ts). With `avSync`, an audio track carries the A/V sync marker at the
+ * due times of the marker frames (marker-audio.ts).
  */
 import { encodeMarker, MARKER_COLUMNS, markerLayout } from '../../media/marker.js';
 import { type Slot, Timetable } from '../../peers/timetable.js';
 import { nowMs } from './clock.js';
 import { EdgeAi } from './edge-ai.js';
+import { MarkerAudioSource } from './marker-audio.js';
 import { SentFrames } from './sent-frames.js';
 import { SpeechSource } from './speech.js';
 import type { PageEdgeAi, PageSentFrame, PageSkippedFrame, PageUtterance, PublisherOptions } from './types.js';
@@ -24,6 +26,7 @@ export class PagePublisher {
   private timetable: Timetable | undefined;
 
   private speech: SpeechSource | undefined;
+  private markerAudio: MarkerAudioSource | undefined;
   private readonly sentFrames: SentFrames;
   /** edge placement: drawn frames go through the page's AI, then to the encoder */
   private readonly edge: EdgeAi | undefined;
@@ -72,6 +75,10 @@ export class PagePublisher {
       await this.speech.load();
       const audio = this.pc.addTransceiver(this.speech.track, { direction: 'sendonly' });
       passThrough(audio.sender); // with encoded insertable streams on, every sender's frames must be piped
+    } else if (this.options.avSync) {
+      // the scenario never asks for both (validate.ts): the marker tones would be in the speech
+      this.markerAudio = new MarkerAudioSource();
+      passThrough(this.pc.addTransceiver(this.markerAudio.track, { direction: 'sendonly' }).sender);
     }
     const vp8 = (RTCRtpSender.getCapabilities('video')?.codecs ?? []).filter(
       (c) => c.mimeType.toLowerCase() === 'video/vp8',
@@ -98,7 +105,9 @@ export class PagePublisher {
 
   start(): void {
     this.speech?.start();
-    this.timetable = new Timetable({ fps: this.options.fps, startMs: nowMs() });
+    const startMs = nowMs();
+    this.timetable = new Timetable({ fps: this.options.fps, startMs });
+    this.markerAudio?.start(startMs, this.options.fps);
     this.tick();
   }
 
@@ -141,6 +150,7 @@ export class PagePublisher {
       }
     }
     this.speech?.stop();
+    this.markerAudio?.stop(atMs);
   }
 
   private draw(captureMs: number, seq: number): void {
@@ -176,6 +186,7 @@ export class PagePublisher {
     this.stop();
     this.edge?.close();
     this.speech?.close();
+    this.markerAudio?.close();
     this.sentFrames.close();
     this.pc.close();
   }

@@ -6,14 +6,22 @@
  * gets (the track processor keeps only the newest decoded frame when the page is slow, or the decoder skipped it)
  * is reported as discarded once a newer one is read, so it is not taken for network loss. Frames whose marker fails its
  * checksum are reported without an id: identity lost, never a latency. Asked to (translated speech), it reads
- * the decoded audio the same way and reports where speech starts in it.
+ * the decoded audio the same way and reports where speech starts in it. A/V sync: the receive transform also decodes
+ * the audio frames as they arrive and reports the marker bursts in them (audio-receipt.ts).
  */
 import { OnsetDetector } from '../../media/audio-onset.js';
 import { captureMsFromLow, markerLayout, readMarker } from '../../media/marker.js';
 import { AI_CHANNEL_LABEL, parseAiResult } from '../../protocol/ai-channel.js';
+import { ReceivedAudioMarkers } from './audio-receipt.js';
 import { nowMs, pageTimeToMs } from './clock.js';
 import { iceGatheringComplete } from './publisher.js';
-import type { PageAiResult, PageIceConfig, PageReceivedFrame, PageSpeechOnset } from './types.js';
+import type { PageAiResult, PageAvMarker, PageIceConfig, PageReceivedFrame, PageSpeechOnset } from './types.js';
+
+/** A/V sync: where the page puts the marker bursts it receives, and when the first audio came */
+export interface PageAvRecords {
+  markers?: PageAvMarker[];
+  firstAudio: number[];
+}
 
 interface EncodedMetadata {
   rtpTimestamp?: number;
@@ -25,6 +33,7 @@ export class PageSubscriber {
   private readonly receiveTimes = new Map<number, number>();
   private reading = true;
   private audioSink: HTMLAudioElement | undefined;
+  private audioMarkers: ReceivedAudioMarkers | undefined;
 
   /** tap mode: results that came over the `glassbench-ai` DataChannel */
   private readonly aiResults: PageAiResult[] | undefined;
@@ -35,6 +44,7 @@ export class PageSubscriber {
     aiResults?: PageAiResult[],
     private readonly onsets?: PageSpeechOnset[],
     ice?: PageIceConfig,
+    private readonly av?: PageAvRecords,
   ) {
     this.pc = new RTCPeerConnection({
       iceServers: ice?.iceServers ?? [],
@@ -91,9 +101,23 @@ export class PageSubscriber {
       receiver as unknown as { createEncodedStreams(): { readable: ReadableStream; writable: WritableStream } }
     ).createEncodedStreams();
     const receiveTimes = this.receiveTimes;
+    const firstAudio = this.av?.firstAudio;
+    let audioHeard = false;
+    const markers = this.av?.markers;
+    if (markers && receiver.track.kind === 'audio')
+      this.audioMarkers ??= new ReceivedAudioMarkers(markers, this.onError);
+    const audioMarkers = this.audioMarkers;
     const transform = new TransformStream({
       transform(frame: { getMetadata(): EncodedMetadata }, controller) {
         if (receiver.track.kind !== 'video') {
+          const arrivalMs = nowMs();
+          if (firstAudio && !audioHeard) firstAudio.push(arrivalMs); // time_to_first_audio_ms
+          audioHeard = true;
+          if (audioMarkers) {
+            const { receiveTime } = frame.getMetadata();
+            const payload = (frame as unknown as { data: ArrayBuffer }).data.slice(0);
+            audioMarkers.push(payload, receiveTime === undefined ? arrivalMs : pageTimeToMs(receiveTime));
+          }
           controller.enqueue(frame);
           return;
         }
@@ -192,6 +216,7 @@ export class PageSubscriber {
   close(): void {
     this.reading = false;
     if (this.audioSink) this.audioSink.srcObject = null;
+    this.audioMarkers?.close();
     this.pc.close();
   }
 }

@@ -55,6 +55,12 @@ export interface PageSpeechOnset {
   levelDbfs: number;
 }
 
+/** An A/V sync marker burst heard in the received audio: when its onset sample played, and its tone's id. */
+export interface PageAvMarker {
+  ms: number;
+  id?: number;
+}
+
 /** Edge placement: what the page's AI did with one frame (the cloud hook's record, made in the page). */
 export interface PageEdgeAi {
   f: string;
@@ -78,6 +84,9 @@ export interface PageRecords {
   aiResults: PageAiResult[];
   edgeAi: PageEdgeAi[];
   onsets: PageSpeechOnset[];
+  avMarkers: PageAvMarker[];
+  /** when the first encoded audio frame reached the page (at most one entry) */
+  firstAudio: number[];
   utterances: PageUtterance[];
   sent: PageSentFrame[];
   skipped: PageSkippedFrame[];
@@ -107,6 +116,8 @@ export interface PublisherOptions {
   /** spoken audio: utterances (id and WAV URL on the page's origin) played one every `utteranceIntervalMs` */
   utterances?: { id: string; url: string }[];
   utteranceIntervalMs?: number;
+  /** an audio track with the A/V sync marker (marker-audio.ts) */
+  avSync?: boolean;
   /**
    * a synthetic receiver or the cloud AI hook is in the room (plan.ts): they join frames by RTP timestamp. The
    * page learns each sent frame's RTP timestamp in every room now (sent-frames.ts), so this no longer changes what it

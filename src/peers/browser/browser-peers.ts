@@ -28,7 +28,12 @@ import type { BrowserHost } from './browser-host.js';
 
 type PageApi = {
   publisherOffer(options: PublisherOptions): Promise<string>;
-  subscriberOffer(options?: { aiResults?: boolean; speechOnsets?: boolean; ice?: PageIceConfig }): Promise<string>;
+  subscriberOffer(options?: {
+    aiResults?: boolean;
+    speechOnsets?: boolean;
+    avSync?: boolean;
+    ice?: PageIceConfig;
+  }): Promise<string>;
   subscriberAnswer(offerSdp: string, ice?: PageIceConfig): Promise<string>;
   connected(timeoutMs: number): Promise<void>;
   answer(sdp: string, timeoutMs: number): Promise<void>;
@@ -211,6 +216,7 @@ export class BrowserPublisher extends TypedEmitter<PublisherEvents> implements P
     };
     if (this.spec.identifyRtp) options.identifyRtp = true;
     if (this.spec.edgeAi) options.edge = this.spec.edgeAi;
+    if (this.spec.avSync) options.avSync = true;
     if (this.spec.audio) {
       ensureUtteranceWavs();
       options.utterances = UTTERANCES.map((u) => ({ id: u.id, url: `/utterances/${u.id}.wav` }));
@@ -263,6 +269,7 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
   private async subscribe(source: StreamSourceSpec, connectTimeoutMs: number): Promise<void> {
     const { endpointUrl, publisherTag, janus } = source;
     let sub = '';
+    let firstAudioMs: number | undefined;
     const totals: Record<CounterName, number> = {
       nackCount: 0,
       pliCount: 0,
@@ -289,6 +296,9 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
           this.emit('aiResult', { f: r.f, peer: this.spec.peerId, sub, receivedMs: r.receivedMs });
         for (const r of records.onsets)
           this.emit('onset', { peer: this.spec.peerId, sub, ms: r.ms, levelDbfs: r.levelDbfs });
+        for (const r of records.avMarkers) this.emit('avMarker', { peer: this.spec.peerId, sub, ...r });
+        firstAudioMs ??= records.firstAudio[0];
+        if (entry.window && firstAudioMs !== undefined) entry.window.firstAudioMs ??= firstAudioMs;
         for (const s of records.stats) {
           // the page reports totals; the harness wants what each second added
           const sample = { ...s } as StatsSample;
@@ -315,6 +325,7 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
     const options = {
       aiResults: this.spec.aiResults === true,
       speechOnsets: this.spec.speechOnsets === true,
+      avSync: this.spec.avSync === true,
       ice: pageIce(this.spec.network),
     };
     const signaled = await session.open(
@@ -325,6 +336,7 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
     );
     sub = signaled.sessionId;
     entry.window = { peer: this.spec.peerId, sub, publisherTag, requestMs: session.requestMs, startMs: nowMs() };
+    if (firstAudioMs !== undefined) entry.window.firstAudioMs = firstAudioMs;
   }
 
   windows(): SubscriptionWindow[] {

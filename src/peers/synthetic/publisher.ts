@@ -1,7 +1,8 @@
 /**
  * Synthetic publisher: a werift peer that sends VP8-shaped frames at the configured fps and bitrate over
  * WHIP, no encoder needed. Every packet carries the frame id and abs-capture-time extensions; filler frames also
- * carry the id in their bitstream (payload-identity.ts).
+ * carry the id in their bitstream (payload-identity.ts). With `avSync`, an Opus track carries the A/V sync marker
+ * on the same timetable (marker-audio.ts).
  */
 import {
   MediaStreamTrack,
@@ -27,6 +28,7 @@ import { type Slot, Timetable } from '../timetable.js';
 import type { Publisher, PublisherEvents } from '../types.js';
 import { connectPeer } from './connect.js';
 import { publishJanus } from './connect-janus.js';
+import { MarkerAudio } from './marker-audio.js';
 
 export interface SyntheticPublisherOptions {
   /** what to publish, where (the harness's start-publisher command) */
@@ -48,6 +50,8 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
   private closed = false;
   private encoder: Vp8LiveEncoder | undefined;
   private keyframeWanted = false;
+  private audioTransceiver: RTCRtpTransceiver | undefined;
+  private markerAudio: MarkerAudio | undefined;
   private readonly spec: PublisherSpec;
   streamId = '';
 
@@ -76,6 +80,10 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
         this.keyframeWanted = true;
       }
     });
+    if (this.spec.avSync)
+      this.audioTransceiver = this.pc.addTransceiver(new MediaStreamTrack({ kind: 'audio' }), {
+        direction: 'sendonly',
+      });
     if (this.spec.video.source === 'encoded') {
       const { width, height, fps, bitrateKbps, keyframeIntervalMs } = this.spec.video;
       this.encoder = new Vp8LiveEncoder(
@@ -120,7 +128,14 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
    * collector never infer loss from gaps in it).
    */
   private startFrames(): void {
-    this.timetable = new Timetable({ fps: this.spec.video.fps, startMs: nowMs() });
+    const startMs = nowMs();
+    this.timetable = new Timetable({ fps: this.spec.video.fps, startMs });
+    if (this.audioTransceiver) {
+      this.markerAudio = new MarkerAudio(this.audioTransceiver.sender, startMs, this.spec.video.fps, (message) =>
+        this.emit('error', message),
+      );
+      this.markerAudio.start();
+    }
     this.tick();
   }
 
@@ -215,6 +230,7 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
     const timetable = this.timetable;
     if (!timetable) return;
     timetable.endAt(atMs);
+    this.markerAudio?.endAt(atMs);
     const now = nowMs();
     if (atMs > now) return; // the timer runs on to the end
     if (this.timer) clearTimeout(this.timer);
@@ -228,6 +244,7 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
     this.closed = true;
     this.stopSending();
     await this.encoder?.close();
+    await this.markerAudio?.close();
     if (this.resourceUrl) await deleteSession(this.resourceUrl, authOf(this.spec));
     await this.leaveJanus?.();
     await this.pc.close().catch(() => undefined);

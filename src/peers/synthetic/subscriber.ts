@@ -1,15 +1,16 @@
 /**
  * Synthetic subscriber: one werift connection per publisher of its room (one WHEP session each); it
- * reassembles frames and reports when each one completed. Asked to (translated speech), it also receives the
- * audio, decodes it and reports where speech starts.
+ * reassembles frames and reports when each one completed. Asked to (translated speech, A/V sync), it also receives
+ * the audio, decodes it and reports where speech starts and where the A/V sync markers are.
  */
 import { RTCPeerConnection } from 'werift';
 
 import { OnsetDetector } from '../../media/audio-onset.js';
+import { MarkerDetector } from '../../media/av-marker.js';
 import { attachDatagramClock, datagramReadMs } from '../../media/datagram-clock.js';
 import { FrameAssembler } from '../../media/frame-assembler.js';
 import { LossCounter } from '../../media/loss-counter.js';
-import { OpusDecoder } from '../../media/opus.js';
+import { OPUS_RATE, OpusDecoder } from '../../media/opus.js';
 import { extensionIdsFrom } from '../../media/rtp-identity.js';
 import { peerConfig } from '../../media/werift-config.js';
 import { nowMs } from '../../metrics/clock.js';
@@ -40,9 +41,14 @@ interface Subscription {
   /** a Janus subscription: leaves the feed and destroys its session */
   leaveJanus?: () => Promise<void>;
   window?: SubscriptionWindow;
+  /** the first audio packet arrived (time_to_first_audio_ms) */
+  firstAudioMs?: number;
 }
 
-/** Reports `received`, `stats` (packet loss only), and when its spec asks, `aiResult` and `onset`; never `error`. */
+/**
+ * Reports `received`, `stats` (packet loss only), and when its spec asks, `aiResult`, `onset` and `avMarker`; never
+ * `error`.
+ */
 export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implements Subscriber {
   private readonly spec: SubscriberSpec;
   private readonly subscriptions: Subscription[] = [];
@@ -112,7 +118,7 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
         assembler.push(rtp, datagramReadMs() ?? nowMs());
       });
     });
-    if (this.spec.speechOnsets) this.listen(subscription, () => sub);
+    if (this.spec.speechOnsets || this.spec.avSync) this.listen(subscription, () => sub);
     if (this.spec.aiResults) {
       // created before the offer, so the offer carries the data section the SFU answers
       const channel = subscription.pc.createDataChannel(AI_CHANNEL_LABEL);
@@ -143,25 +149,39 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
       requestMs = session.requestMs;
     });
     subscription.window = { peer: this.spec.peerId, sub, publisherTag, requestMs, startMs: nowMs() };
+    if (subscription.firstAudioMs !== undefined) subscription.window.firstAudioMs = subscription.firstAudioMs;
   }
 
-  /** Receives the audio, decodes each packet in arrival order and reports speech onsets, stamped on arrival. */
+  /**
+   * Receives the audio and decodes each packet in arrival order: speech onsets stamped on arrival; A/V sync markers
+   * at the arrival plus the onset sample's offset in the packet (as if the packet played from when it arrived).
+   */
   private listen(subscription: Subscription, sub: () => string): void {
     const decoder = new OpusDecoder();
     subscription.decoder = decoder;
-    const detector = new OnsetDetector((ms, levelDbfs) =>
-      this.emit('onset', { peer: this.spec.peerId, sub: sub(), ms, levelDbfs }),
-    );
+    const peer = this.spec.peerId;
+    const speech = this.spec.speechOnsets
+      ? new OnsetDetector((ms, levelDbfs) => this.emit('onset', { peer, sub: sub(), ms, levelDbfs }))
+      : undefined;
+    const markers = this.spec.avSync
+      ? new MarkerDetector(({ ms, id }) =>
+          this.emit('avMarker', { peer, sub: sub(), ms, ...(id === undefined ? {} : { id }) }),
+        )
+      : undefined;
     let decoding: Promise<void> = Promise.resolve();
     const transceiver = subscription.pc.addTransceiver('audio', { direction: 'recvonly' });
     transceiver.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((rtp) => {
         const arrivalMs = datagramReadMs() ?? nowMs();
+        subscription.firstAudioMs ??= arrivalMs;
+        if (subscription.window) subscription.window.firstAudioMs ??= subscription.firstAudioMs;
         decoding = decoding
           .then(async () => {
             if (this.closed) return;
             const pcm = await decoder.decode(rtp.payload);
-            if (pcm) detector.push(pcm, arrivalMs);
+            if (!pcm) return;
+            speech?.push(pcm, arrivalMs);
+            markers?.push(pcm, arrivalMs, OPUS_RATE);
           })
           .catch(() => undefined); // an undecodable packet is skipped, as a receiver would conceal it
       });

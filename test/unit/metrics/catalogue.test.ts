@@ -32,6 +32,8 @@ describe('metric catalogue', () => {
       { metric: 'sfu_ms', field: 'sfuMs' },
       { metric: 'downlink_ms', field: 'downlinkMs' },
       { metric: 'render_ms', field: 'renderMs' },
+      // set by the A/V sync join (metrics/av-sync.ts) on marker frames, which records its samples itself
+      { metric: 'av_sync_ms', field: 'avSyncMs' },
     ]);
     expect(frameFieldMetrics('frame')).toEqual([
       { metric: 'ai_queue_ms', field: 'aiQueueMs' },

@@ -149,3 +149,34 @@ describe('Trend.merge', () => {
     expect(merged.summary()).toEqual(all.summary());
   });
 });
+
+describe('signed Trend (av_sync_ms)', () => {
+  it('finds nearest-rank percentiles across negative and positive samples, within 0.1%', () => {
+    const trend = new Trend();
+    const values = Array.from({ length: 401 }, (_, i) => (i - 250) * 0.37);
+    for (const v of [...values].reverse()) trend.record(v);
+    for (const p of [1, 10, 50, 62, 63, 90, 99]) {
+      const exact = nearestRank(values, p);
+      expect(Math.abs((trend.percentile(p) as number) - exact)).toBeLessThanOrEqual(Math.abs(exact) * 0.001 + 0.001);
+    }
+    expect(trend.percentile(50)).toBeLessThan(0);
+    expect(trend.min).toBeCloseTo(-92.5, 6);
+  });
+
+  it('keeps its negative samples through state() and merge', () => {
+    const a = new Trend();
+    const b = new Trend();
+    const all = new Trend();
+    for (let i = 0; i < 300; i += 1) {
+      a.record(-1 - i);
+      all.record(-1 - i);
+      b.record(i / 2);
+      all.record(i / 2);
+    }
+    const merged = new Trend();
+    merged.merge(JSON.parse(JSON.stringify(a.state())));
+    merged.merge(JSON.parse(JSON.stringify(b.state())));
+    expect(merged.summary()).toEqual(all.summary());
+    expect(merged.summary()?.p50).toBeLessThan(0);
+  });
+});

@@ -51,6 +51,7 @@ describe('the pipe socket of an SFU worker', () => {
     telemetry: new TelemetryStream(),
     forwardTrend: new Trend(),
     addDelayMs: 0,
+    addAudioDelayMs: 0,
     burnCpuMsPerFrame: 0,
     rewriteRtp: false,
     connectTimeoutMs: 1000,
