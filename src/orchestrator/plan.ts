@@ -21,6 +21,8 @@ export interface PlannedPeer {
    * marker and frames the hook drops reach no receiver that could
    */
   identifyRtp?: boolean;
+  /** synthetic subscribers: score every Nth frame (scenario `quality`) */
+  quality?: { sampleEvery: number };
 }
 
 export function roomIds(count: number): string[] {
@@ -98,6 +100,7 @@ export function planPeers(scenario: Scenario, linkOfGroup: (number | undefined)[
         if (link !== undefined) peer.link = link;
         if (group.role === 'publisher') peer.publisherTag = ++tag;
         if (group.audio) peer.audio = group.audio;
+        if (group.quality) peer.quality = group.quality;
         peers.push(peer);
       }
     }

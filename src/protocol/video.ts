@@ -16,4 +16,10 @@ export interface VideoOptions {
    * synthetic
    */
   source: 'synthetic' | 'encoded';
+  /**
+   * encoded sources and browser publishers: a fine drifting texture on the pattern's background (i420-painter.ts),
+   * so picture quality falls with bitrate as on camera video; default off (a flat background, which VP8 codes
+   * almost losslessly at any bitrate)
+   */
+  texture?: true;
 }

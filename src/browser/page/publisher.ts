@@ -7,6 +7,7 @@
  * reaches more than an interval late is skipped (`late`), and a drawn frame the encoder never emitted is
  * reported as `encoder-dropped` (sent-frames.ts).
  */
+import { paintLuma, patternGeometry } from '../../media/i420-painter.js';
 import { encodeMarker, MARKER_COLUMNS, markerLayout } from '../../media/marker.js';
 import { type Slot, Timetable } from '../../peers/timetable.js';
 import { nowMs } from './clock.js';
@@ -22,6 +23,9 @@ export class PagePublisher {
   private readonly track: CanvasCaptureMediaStreamTrack;
   private timer: number | undefined;
   private timetable: Timetable | undefined;
+  /** the textured pattern's luma and pixels, reused from frame to frame */
+  private luma: Uint8Array | undefined;
+  private image: ImageData | undefined;
 
   private speech: SpeechSource | undefined;
   private readonly sentFrames: SentFrames;
@@ -146,15 +150,16 @@ export class PagePublisher {
   private draw(captureMs: number, seq: number): void {
     const { width, height } = this.options;
     const ctx = this.ctx;
-    const t = Math.max(0, seq);
-    // moving content: a slow colour sweep and a bouncing square
-    ctx.fillStyle = `hsl(${(t * 3) % 360}, 40%, 45%)`;
-    ctx.fillRect(0, 0, width, height);
-    const size = Math.round(height / 5);
-    const x = Math.abs(((t * 7) % (2 * (width - size))) - (width - size));
-    const y = Math.round(height / 2 + (Math.sin(t / 10) * height) / 4 - size / 2);
-    ctx.fillStyle = '#f0f0f0';
-    ctx.fillRect(x, y, size, size);
+    // moving content: the synthetic source's pattern (i420-painter.ts), a luma sweep and a bouncing square, drawn
+    // in greys that arrive as its luma, so a receiver regenerates it from the frame number (picture-quality.ts)
+    if (this.options.texture) this.drawTextured(Math.max(0, seq));
+    else {
+      const { backgroundY, squareY, size, x0, y0 } = patternGeometry(width, height, Math.max(0, seq));
+      ctx.fillStyle = greyStyle(backgroundY);
+      ctx.fillRect(0, 0, width, height);
+      ctx.fillStyle = greyStyle(squareY);
+      ctx.fillRect(x0, y0, size, size);
+    }
     const { blockWidth, blockHeight, stripHeight } = markerLayout(width);
     ctx.fillStyle = '#000';
     ctx.fillRect(0, 0, width, stripHeight);
@@ -172,6 +177,23 @@ export class PagePublisher {
     }
   }
 
+  /** The textured pattern, pixel by pixel: its luma (paintLuma) as greys. */
+  private drawTextured(seq: number): void {
+    const { width, height } = this.options;
+    this.luma ??= new Uint8Array(width * height);
+    this.image ??= this.ctx.createImageData(width, height);
+    paintLuma(this.luma, width, height, seq, true);
+    const rgba = this.image.data;
+    for (let i = 0, j = 0; i < this.luma.length; i += 1, j += 4) {
+      const v = this.luma[i] as number;
+      rgba[j] = v;
+      rgba[j + 1] = v;
+      rgba[j + 2] = v;
+      rgba[j + 3] = 255;
+    }
+    this.ctx.putImageData(this.image, 0, 0);
+  }
+
   close(): void {
     this.stop();
     this.edge?.close();
@@ -179,6 +201,15 @@ export class PagePublisher {
     this.sentFrames.close();
     this.pc.close();
   }
+}
+
+/**
+ * The grey that arrives as luma `luma`: Chromium turns a canvas grey v into Y = v (measured with Chromium 156,
+ * software path: the conversion is full-range, black arrives as 0, though the frame is tagged limited range), so
+ * the page's frames carry the synthetic source's Y plane within a level.
+ */
+function greyStyle(luma: number): string {
+  return `rgb(${luma}, ${luma}, ${luma})`;
 }
 
 function passThrough(sender: RTCRtpSender): void {

@@ -12,6 +12,7 @@ import { OnsetDetector } from '../../media/audio-onset.js';
 import { captureMsFromLow, markerLayout, readMarker } from '../../media/marker.js';
 import { AI_CHANNEL_LABEL, parseAiResult } from '../../protocol/ai-channel.js';
 import { nowMs, pageTimeToMs } from './clock.js';
+import type { FrameQuality } from './frame-quality.js';
 import { iceGatheringComplete } from './publisher.js';
 import type { PageAiResult, PageIceConfig, PageReceivedFrame, PageSpeechOnset } from './types.js';
 
@@ -25,6 +26,8 @@ export class PageSubscriber {
   private readonly receiveTimes = new Map<number, number>();
   private reading = true;
   private audioSink: HTMLAudioElement | undefined;
+  /** scores every frame whose marker was read against the regenerated original (frame-quality.ts) */
+  quality: FrameQuality | undefined;
 
   /** tap mode: results that came over the `glassbench-ai` DataChannel */
   private readonly aiResults: PageAiResult[] | undefined;
@@ -138,6 +141,13 @@ export class PageSubscriber {
         if (marker) {
           record.f = `${marker.publisherTag}:${marker.frameSeq}`;
           record.captureMs = captureMsFromLow(marker.captureLowMs, renderedMs);
+          if (this.quality) {
+            const startMs = nowMs();
+            const q = await this.quality.score(frame, marker.frameSeq);
+            record.psnrDb = q.psnrDb;
+            record.ssim = q.ssim;
+            record.qualityMs = nowMs() - startMs;
+          }
         }
         this.received.push(record);
       } finally {

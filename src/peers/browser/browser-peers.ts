@@ -4,7 +4,7 @@
  */
 import type { Page } from 'puppeteer-core';
 
-import type { PageIceConfig, PageRecords, PublisherOptions } from '../../browser/page/types.js';
+import type { PageIceConfig, PageQualityOptions, PageRecords, PublisherOptions } from '../../browser/page/types.js';
 import { describeError } from '../../errors.js';
 import { ensureUtteranceWavs, UTTERANCES } from '../../media/utterances.js';
 import { localBindAddress, offerFromBindAddress } from '../../media/werift-config.js';
@@ -28,7 +28,12 @@ import type { BrowserHost } from './browser-host.js';
 
 type PageApi = {
   publisherOffer(options: PublisherOptions): Promise<string>;
-  subscriberOffer(options?: { aiResults?: boolean; speechOnsets?: boolean; ice?: PageIceConfig }): Promise<string>;
+  subscriberOffer(options?: {
+    aiResults?: boolean;
+    speechOnsets?: boolean;
+    ice?: PageIceConfig;
+    quality?: PageQualityOptions;
+  }): Promise<string>;
   subscriberAnswer(offerSdp: string, ice?: PageIceConfig): Promise<string>;
   connected(timeoutMs: number): Promise<void>;
   answer(sdp: string, timeoutMs: number): Promise<void>;
@@ -206,6 +211,7 @@ export class BrowserPublisher extends TypedEmitter<PublisherEvents> implements P
       ice: pageIce(this.spec.network),
     };
     if (this.spec.identifyRtp) options.identifyRtp = true;
+    if (video.texture) options.texture = true;
     if (this.spec.edgeAi) options.edge = this.spec.edgeAi;
     if (this.spec.audio) {
       ensureUtteranceWavs();
@@ -281,6 +287,7 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
           if (r.receivedMs !== undefined) record.receivedMs = r.receivedMs;
           if (r.captureMs !== undefined) record.captureMs = r.captureMs;
           if (r.markerReadMs !== undefined) record.markerReadMs = r.markerReadMs;
+          if (r.psnrDb !== undefined) Object.assign(record, { psnrDb: r.psnrDb, ssim: r.ssim, qualityMs: r.qualityMs });
           this.emit('received', record);
         }
         for (const r of records.aiResults)
@@ -314,6 +321,9 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
       aiResults: this.spec.aiResults === true,
       speechOnsets: this.spec.speechOnsets === true,
       ice: pageIce(this.spec.network),
+      ...(source.picture && this.spec.quality
+        ? { quality: { ...source.picture, filter: this.spec.quality.filter } }
+        : {}),
     };
     const signaled = await session.open(
       (page) => page.evaluate((o) => glassbench.subscriberOffer(o), options),

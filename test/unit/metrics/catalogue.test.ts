@@ -32,6 +32,8 @@ describe('metric catalogue', () => {
       { metric: 'sfu_ms', field: 'sfuMs' },
       { metric: 'downlink_ms', field: 'downlinkMs' },
       { metric: 'render_ms', field: 'renderMs' },
+      { metric: 'video_psnr_db', field: 'videoPsnrDb' },
+      { metric: 'video_ssim', field: 'videoSsim' },
     ]);
     expect(frameFieldMetrics('frame')).toEqual([
       { metric: 'ai_queue_ms', field: 'aiQueueMs' },

@@ -1,0 +1,115 @@
+/**
+ * Picture quality at a synthetic receiver (scenario `quality: { sampleEvery: N }`): every frame of the stream is
+ * decoded (VP8 needs each frame from a keyframe on) in a worker thread (quality-worker.ts, libvpx in wasm), so the
+ * runner's event loop, where packet arrival times are taken, never waits for it; every Nth frame completed is
+ * scored against the regenerated original (picture-quality.ts). Frames reach the decoder in the order they
+ * completed; a frame that never completes leaves the pictures after it damaged until the next keyframe, as at
+ * any receiver that does not conceal. Cost: a decode per frame received (about 2-4 ms of a core at 640x360) and
+ * a score per sampled frame (about 1 ms).
+ */
+import { Worker } from 'node:worker_threads';
+
+import type { RtpLike } from '../../media/frame-assembler.js';
+import type { PictureQuality } from '../../media/picture-quality.js';
+import { depacketizeVp8, isVp8FrameStart, isVp8Keyframe } from '../../media/vp8-synthetic.js';
+import { childEntry } from '../../project-paths.js';
+import type { LumaFilter } from '../../protocol/ai.js';
+import type { QualityRequest, QualityResult, QualityWorkerConfig } from './quality-worker.js';
+
+/** a score the worker has not answered within this long is given up (the frame is reported without one), ms */
+const SCORE_TIMEOUT_MS = 2000;
+
+export interface QualitySamplerOptions {
+  sampleEvery: number;
+  /** the source's picture size, px */
+  width: number;
+  height: number;
+  texture?: boolean;
+  filter: LumaFilter;
+}
+
+export class QualitySampler {
+  private readonly worker: Worker;
+  private readonly packets = new Map<number, Map<number, Buffer>>();
+  private readonly waiting = new Map<number, (q: PictureQuality | undefined) => void>();
+  private nextId = 1;
+  private completed = 0;
+  private keyframeSeen = false;
+  private closed = false;
+
+  constructor(private readonly options: QualitySamplerOptions) {
+    const config: QualityWorkerConfig = {
+      width: options.width,
+      height: options.height,
+      texture: options.texture === true,
+      filter: options.filter,
+    };
+    this.worker = new Worker(childEntry('src/peers/synthetic/quality-worker'), { workerData: config });
+    this.worker.on('message', (result: QualityResult) => {
+      const resolve = this.waiting.get(result.id);
+      this.waiting.delete(result.id);
+      resolve?.('psnrDb' in result ? { psnrDb: result.psnrDb, ssim: result.ssim } : undefined);
+    });
+    this.worker.on('error', () => this.settleAll());
+    this.worker.unref();
+  }
+
+  /** Every video packet, as it arrives. */
+  push(rtp: RtpLike): void {
+    const { timestamp, sequenceNumber } = rtp.header;
+    let frame = this.packets.get(timestamp);
+    if (!frame) {
+      frame = new Map();
+      this.packets.set(timestamp, frame);
+      if (this.packets.size > 64) this.packets.delete(this.packets.keys().next().value as number);
+    }
+    frame.set(sequenceNumber, rtp.payload);
+  }
+
+  /**
+   * The frame with RTP timestamp `rtpTs` is complete: hands it to the decoder. For every Nth, resolves to its
+   * scores (undefined when the picture could not be scored); undefined for the others.
+   */
+  complete(rtpTs: number): Promise<PictureQuality | undefined> | undefined {
+    const frame = this.packets.get(rtpTs);
+    this.packets.delete(rtpTs);
+    if (!frame || this.closed) return undefined;
+    const first = [...frame.entries()].find(([, p]) => isVp8FrameStart(p));
+    if (!first) return undefined;
+    const keyframe = isVp8Keyframe(first[1]);
+    if (!this.keyframeSeen && !keyframe) return undefined;
+    this.keyframeSeen = true;
+    const payloads = [...frame.entries()]
+      .sort(([a], [b]) => ((a - first[0] + 0x10000) & 0xffff) - ((b - first[0] + 0x10000) & 0xffff))
+      .map(([, p]) => p);
+    const vp8 = depacketizeVp8(payloads);
+    const data = vp8.buffer.slice(vp8.byteOffset, vp8.byteOffset + vp8.byteLength) as ArrayBuffer;
+    this.completed += 1;
+    const score = this.completed % this.options.sampleEvery === 0;
+    const id = this.nextId++;
+    this.worker.postMessage({ id, data, keyframe, score } satisfies QualityRequest, [data]);
+    if (!score) return undefined;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve(undefined);
+      }, SCORE_TIMEOUT_MS);
+      this.waiting.set(id, (q) => {
+        clearTimeout(timer);
+        resolve(q);
+      });
+    });
+  }
+
+  private settleAll(): void {
+    for (const resolve of this.waiting.values()) resolve(undefined);
+    this.waiting.clear();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.settleAll();
+    await this.worker.terminate();
+  }
+}
