@@ -41,7 +41,8 @@ export function filterLuma(
     const s = srcOffset + row * srcStride;
     const d = row * width;
     if (filter === 'copy' || row < stripHeight + 1 || row >= height - 1) {
-      for (let x = 0; x < width; x += 1) out[d + x] = src[s + x] as number;
+      if (src instanceof Uint8Array) out.set(src.subarray(s, s + width), d);
+      else for (let x = 0; x < width; x += 1) out[d + x] = src[s + x] as number;
       continue;
     }
     out[d] = src[s] as number;
