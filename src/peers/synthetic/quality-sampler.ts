@@ -4,8 +4,10 @@
  * runner's event loop, where packet arrival times are taken, never waits for it; every Nth frame completed is
  * scored against the regenerated original (picture-quality.ts). Frames reach the decoder in the order they
  * completed; a frame that never completes leaves the pictures after it damaged until the next keyframe, as at
- * any receiver that does not conceal. Cost: a decode per frame received (about 2-4 ms of a core at 640x360) and
- * a score per sampled frame (about 1 ms).
+ * any receiver that does not conceal. Cost: a decode per frame received (about 2-5 ms of a core at 640x360) and
+ * a score per sampled frame (about 1 ms). A decoder more than MAX_BEHIND frames behind (a machine that cannot
+ * decode every stream) skips to the next keyframe, and a sampled frame whose score takes over SCORE_TIMEOUT_MS is
+ * reported without one: the sampler costs samples, never the receipt's accounting.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -16,8 +18,13 @@ import { childEntry } from '../../project-paths.js';
 import type { LumaFilter } from '../../protocol/ai.js';
 import type { QualityRequest, QualityResult, QualityWorkerConfig } from './quality-worker.js';
 
-/** a score the worker has not answered within this long is given up (the frame is reported without one), ms */
-const SCORE_TIMEOUT_MS = 2000;
+/**
+ * a score the worker has not answered within this long is given up and the frame reported without one, ms: its
+ * record waits no longer, so a busy decoder never makes a frame look late or lost
+ */
+const SCORE_TIMEOUT_MS = 500;
+/** frames handed to the worker and not decoded yet beyond which the sampler skips to the next keyframe */
+const MAX_BEHIND = 30;
 
 export interface QualitySamplerOptions {
   sampleEvery: number;
@@ -35,6 +42,8 @@ export class QualitySampler {
   private nextId = 1;
   private completed = 0;
   private keyframeSeen = false;
+  /** frames handed to the worker that it has not finished */
+  private behind = 0;
   private closed = false;
 
   constructor(private readonly options: QualitySamplerOptions) {
@@ -46,6 +55,8 @@ export class QualitySampler {
     };
     this.worker = new Worker(childEntry('src/peers/synthetic/quality-worker'), { workerData: config });
     this.worker.on('message', (result: QualityResult) => {
+      this.behind = Math.max(0, this.behind - 1);
+      if ('decoded' in result) return;
       const resolve = this.waiting.get(result.id);
       this.waiting.delete(result.id);
       resolve?.('psnrDb' in result ? { psnrDb: result.psnrDb, ssim: result.ssim } : undefined);
@@ -77,8 +88,11 @@ export class QualitySampler {
     const first = [...frame.entries()].find(([, p]) => isVp8FrameStart(p));
     if (!first) return undefined;
     const keyframe = isVp8Keyframe(first[1]);
+    // a decoder that fell too far behind (the machine cannot decode every frame) starts again at a keyframe
+    if (this.behind > MAX_BEHIND) this.keyframeSeen = false;
     if (!this.keyframeSeen && !keyframe) return undefined;
     this.keyframeSeen = true;
+    this.behind += 1;
     const payloads = [...frame.entries()]
       .sort(([a], [b]) => ((a - first[0] + 0x10000) & 0xffff) - ((b - first[0] + 0x10000) & 0xffff))
       .map(([, p]) => p);

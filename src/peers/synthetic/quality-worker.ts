@@ -29,7 +29,9 @@ export interface QualityRequest {
   score: boolean;
 }
 
-export type QualityResult = { id: number; psnrDb: number; ssim: number } | { id: number; unscored: string };
+/** One answer per frame handed in: its scores, why it has none, or (not asked to score it) that it was decoded. */
+export type QualityResult =
+  { id: number; psnrDb: number; ssim: number } | { id: number; unscored: string } | { id: number; decoded: true };
 
 const config = workerData as QualityWorkerConfig;
 const port = parentPort;
@@ -42,7 +44,7 @@ const original = new Uint8Array(config.width * config.height);
 const reference = config.filter === 'copy' ? original : new Uint8Array(config.width * config.height);
 let pts = 0;
 
-async function handle(request: QualityRequest): Promise<QualityResult | undefined> {
+async function handle(request: QualityRequest): Promise<QualityResult> {
   const frames = await libav.ff_decode_multi(
     decoder,
     packet,
@@ -50,7 +52,7 @@ async function handle(request: QualityRequest): Promise<QualityResult | undefine
     [{ data: new Uint8Array(request.data), pts: pts++, ...(request.keyframe ? { flags: 1 } : {}) }],
     { copyoutFrame: 'default', ignoreErrors: true },
   );
-  if (!request.score) return undefined;
+  if (!request.score) return { id: request.id, decoded: true };
   const decoded = frames[frames.length - 1] as
     { data: Uint8Array; width: number; height: number; layout?: { offset: number; stride: number }[] } | undefined;
   const y = decoded?.layout?.[0];
@@ -77,12 +79,12 @@ let chain = Promise.resolve();
 port.on('message', (request: QualityRequest) => {
   // strictly in order: the decoder's state depends on the previous frame
   chain = chain.then(async () => {
-    let result: QualityResult | undefined;
+    let result: QualityResult;
     try {
       result = await handle(request);
     } catch (error) {
-      result = request.score ? { id: request.id, unscored: String(error) } : undefined;
+      result = { id: request.id, unscored: String(error) };
     }
-    if (result) port.postMessage(result);
+    port.postMessage(result);
   });
 });
