@@ -3,8 +3,8 @@
  * sweep, a moving square, and the pixel marker in the top strip (white Y=235, black Y=16, the limits of video
  * range, so they decode to full white and black). Used by the live VP8 encoder of synthetic publishers; no canvas
  * needed in Node. The picture below the strip is a function of the frame's sequence number alone (`paintLuma`),
- * so a receiver that read the marker regenerates what was sent (picture-quality.ts); the browser publisher draws
- * the same luma as greys (publisher.ts).
+ * so a receiver that read the marker regenerates what was sent (picture-quality.ts); with `video.texture` the
+ * browser publisher draws the same luma as greys (publisher.ts; its own pattern otherwise: canvas-pattern.ts).
  */
 import { encodeMarker, MARKER_COLUMNS, type MarkerContent, markerLayout } from './marker.js';
 

@@ -124,7 +124,7 @@ export async function connectPublishers(ctx: RunContext, publishers: PlannedPeer
       source.picture = {
         width: peer.video.width,
         height: peer.video.height,
-        ...(peer.video.texture ? { texture: true } : {}),
+        pattern: peer.video.texture ? 'textured' : peer.kind === 'browser' ? 'canvas' : 'flat',
       };
     (ctx.streams.get(peer.room) ?? ctx.streams.set(peer.room, []).get(peer.room))?.push(source);
   }

@@ -6,7 +6,7 @@
 import type { AiFrameRecord, AiStageSpec, LumaFilter } from './ai.js';
 import type { IdentityMethod } from './frame-key.js';
 import type { PeerNetwork } from './peer-network.js';
-import type { VideoOptions } from './video.js';
+import type { PatternKind, VideoOptions } from './video.js';
 
 export interface PageStatsSample {
   ms: number;
@@ -176,7 +176,7 @@ export interface StreamSourceSpec {
   /** a Janus VideoRoom feed: Janus makes the offer and the subscriber answers (the "server offers" flow) */
   janus?: { room: number; feed: number };
   /** the source paints glassbench's pattern (i420-painter.ts) at this size: its frames can be scored */
-  picture?: { width: number; height: number; texture?: boolean };
+  picture?: { width: number; height: number; pattern: PatternKind };
 }
 
 /** Picture quality at a subscriber (picture-quality.ts): what its frames are compared with, and how often. */

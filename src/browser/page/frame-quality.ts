@@ -6,7 +6,7 @@
  * frame is drawn at the source's size (a receiver that got a downscaled stream is scored as it would be shown at
  * full size) and luma is taken from RGB with BT.601 video-range weights, the conversion the publisher's was.
  */
-import { paintLuma } from '../../media/i420-painter.js';
+import { paintPatternLuma } from '../../media/canvas-pattern.js';
 import { filterLuma } from '../../media/luma-filter.js';
 import { markerLayout } from '../../media/marker.js';
 import { type PictureQuality, pictureQuality } from '../../media/picture-quality.js';
@@ -30,7 +30,7 @@ export class FrameQuality {
   /** Scores `frame` (frame number `frameSeq` of its publisher) against what was sent. */
   async score(frame: VideoFrame, frameSeq: number): Promise<PictureQuality> {
     const { width, height, filter } = this.options;
-    paintLuma(this.original, width, height, frameSeq, this.options.texture === true);
+    paintPatternLuma(this.original, width, height, frameSeq, this.options.pattern);
     if (filter !== 'copy') filterLuma(this.reference, this.original, 0, width, width, height, filter, frameSeq);
     const fromRow = markerLayout(width).stripHeight;
     const reference = { data: this.reference, offset: 0, stride: width };

@@ -7,6 +7,7 @@
  * reaches more than an interval late is skipped (`late`), and a drawn frame the encoder never emitted is
  * reported as `encoder-dropped` (sent-frames.ts).
  */
+import { SQUARE_STYLE, sweepStyle } from '../../media/canvas-pattern.js';
 import { paintLuma, patternGeometry } from '../../media/i420-painter.js';
 import { encodeMarker, MARKER_COLUMNS, markerLayout } from '../../media/marker.js';
 import { type Slot, Timetable } from '../../peers/timetable.js';
@@ -150,14 +151,16 @@ export class PagePublisher {
   private draw(captureMs: number, seq: number): void {
     const { width, height } = this.options;
     const ctx = this.ctx;
-    // moving content: the synthetic source's pattern (i420-painter.ts), a luma sweep and a bouncing square, drawn
-    // in greys that arrive as its luma, so a receiver regenerates it from the frame number (picture-quality.ts)
-    if (this.options.texture) this.drawTextured(Math.max(0, seq));
+    // moving content, a function of the frame number alone so a receiver regenerates it (picture-quality.ts): a
+    // slow colour sweep and a bouncing square (canvas-pattern.ts), or with `texture` the synthetic source's
+    // textured pattern (i420-painter.ts) as greys
+    const t = Math.max(0, seq);
+    if (this.options.texture) this.drawTextured(t);
     else {
-      const { backgroundY, squareY, size, x0, y0 } = patternGeometry(width, height, Math.max(0, seq));
-      ctx.fillStyle = greyStyle(backgroundY);
+      const { size, x0, y0 } = patternGeometry(width, height, t);
+      ctx.fillStyle = sweepStyle(t);
       ctx.fillRect(0, 0, width, height);
-      ctx.fillStyle = greyStyle(squareY);
+      ctx.fillStyle = SQUARE_STYLE;
       ctx.fillRect(x0, y0, size, size);
     }
     const { blockWidth, blockHeight, stripHeight } = markerLayout(width);
@@ -177,7 +180,10 @@ export class PagePublisher {
     }
   }
 
-  /** The textured pattern, pixel by pixel: its luma (paintLuma) as greys. */
+  /**
+   * The textured pattern, pixel by pixel: its luma (paintLuma) as greys. Chromium turns a canvas grey v into Y = v
+   * (canvas-pattern.ts), so the page's frames carry the synthetic source's Y plane within a level.
+   */
   private drawTextured(seq: number): void {
     const { width, height } = this.options;
     this.luma ??= new Uint8Array(width * height);
@@ -201,15 +207,6 @@ export class PagePublisher {
     this.sentFrames.close();
     this.pc.close();
   }
-}
-
-/**
- * The grey that arrives as luma `luma`: Chromium turns a canvas grey v into Y = v (measured with Chromium 156,
- * software path: the conversion is full-range, black arrives as 0, though the frame is tagged limited range), so
- * the page's frames carry the synthetic source's Y plane within a level.
- */
-function greyStyle(luma: number): string {
-  return `rgb(${luma}, ${luma}, ${luma})`;
 }
 
 function passThrough(sender: RTCRtpSender): void {

@@ -1,6 +1,7 @@
 /** What the page hands back to Node (polled with `glassbench.take()`); plain JSON. */
 import type { AiStageSpec, LumaFilter } from '../../protocol/ai.js';
 import type { PageStatsSample } from '../../protocol/runner-ipc.js';
+import type { PatternKind } from '../../protocol/video.js';
 
 export interface PageSentFrame {
   f: string;
@@ -104,8 +105,8 @@ export interface PageIceConfig {
 export interface PageQualityOptions {
   width: number;
   height: number;
-  /** the source paints the pattern's texture */
-  texture?: boolean;
+  /** the picture the source paints */
+  pattern: PatternKind;
   /** what the regenerated original goes through (the room's AI filter); `copy`: nothing */
   filter: LumaFilter;
 }

@@ -16,6 +16,7 @@ import type { PictureQuality } from '../../media/picture-quality.js';
 import { depacketizeVp8, isVp8FrameStart, isVp8Keyframe } from '../../media/vp8-synthetic.js';
 import { childEntry } from '../../project-paths.js';
 import type { LumaFilter } from '../../protocol/ai.js';
+import type { PatternKind } from '../../protocol/video.js';
 import type { QualityRequest, QualityResult, QualityWorkerConfig } from './quality-worker.js';
 
 /**
@@ -31,7 +32,7 @@ export interface QualitySamplerOptions {
   /** the source's picture size, px */
   width: number;
   height: number;
-  texture?: boolean;
+  pattern: PatternKind;
   filter: LumaFilter;
 }
 
@@ -50,7 +51,7 @@ export class QualitySampler {
     const config: QualityWorkerConfig = {
       width: options.width,
       height: options.height,
-      texture: options.texture === true,
+      pattern: options.pattern,
       filter: options.filter,
     };
     this.worker = new Worker(childEntry('src/peers/synthetic/quality-worker'), { workerData: config });

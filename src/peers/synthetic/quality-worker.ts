@@ -8,16 +8,17 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import LibAVFactory from '@libav.js/variant-vp8-opus';
 
-import { paintLuma } from '../../media/i420-painter.js';
+import { paintPatternLuma } from '../../media/canvas-pattern.js';
 import { filterLuma } from '../../media/luma-filter.js';
 import { markerLayout, readMarkerLuma } from '../../media/marker.js';
 import { pictureQuality } from '../../media/picture-quality.js';
 import type { LumaFilter } from '../../protocol/ai.js';
+import type { PatternKind } from '../../protocol/video.js';
 
 export interface QualityWorkerConfig {
   width: number;
   height: number;
-  texture: boolean;
+  pattern: PatternKind;
   filter: LumaFilter;
 }
 
@@ -62,7 +63,7 @@ async function handle(request: QualityRequest): Promise<QualityResult> {
   if (decoded.width !== width || decoded.height !== height) return { id: request.id, unscored: 'size' };
   const marker = readMarkerLuma(decoded.data.subarray(y.offset), y.stride, width);
   if (!marker) return { id: request.id, unscored: 'marker' };
-  paintLuma(original, width, height, marker.frameSeq, config.texture);
+  paintPatternLuma(original, width, height, marker.frameSeq, config.pattern);
   if (config.filter !== 'copy')
     filterLuma(reference, original, 0, width, width, height, config.filter, marker.frameSeq);
   const q = pictureQuality(

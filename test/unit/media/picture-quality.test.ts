@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
+import { fullRangeLuma, hslToRgb, paintPatternLuma } from '../../../src/media/canvas-pattern.js';
 import { i420Size, paintI420, paintLuma } from '../../../src/media/i420-painter.js';
 import { filterLuma, NOISE_AMPLITUDE, referenceFilter } from '../../../src/media/luma-filter.js';
 import { markerLayout } from '../../../src/media/marker.js';
@@ -128,5 +129,32 @@ describe('the pattern and its reference', () => {
     expect(psnr).toBeLessThan(30);
     expect(referenceFilter('noise')).toBe('copy');
     expect(referenceFilter('blur')).toBe('blur');
+  });
+});
+
+describe("the browser publisher's pattern", () => {
+  it('converts its CSS colours as CSS Color 4 does and takes their BT.709 luma at full range', () => {
+    expect(hslToRgb(0, 0.4, 0.45)).toEqual([161, 69, 69]);
+    expect(hslToRgb(120, 0.4, 0.45)).toEqual([69, 161, 69]);
+    expect(hslToRgb(300, 0.4, 0.45)).toEqual([161, 69, 161]);
+    expect(fullRangeLuma([170, 170, 170])).toBe(170);
+    expect(fullRangeLuma([69, 161, 69])).toBe(135);
+  });
+
+  it('regenerates the sweep and the square of the frame it names; each pattern kind paints its own', () => {
+    const canvas = new Uint8Array(W * H);
+    paintPatternLuma(canvas, W, H, 40, 'canvas');
+    const flat = new Uint8Array(W * H);
+    paintPatternLuma(flat, W, H, 40, 'flat');
+    const textured = new Uint8Array(W * H);
+    paintPatternLuma(textured, W, H, 40, 'textured');
+    expect(canvas[0]).toBe(fullRangeLuma(hslToRgb(120, 0.4, 0.45)));
+    expect(Buffer.from(flat).equals(Buffer.from(pattern(40)))).toBe(true);
+    expect(Buffer.from(textured).equals(Buffer.from(flat))).toBe(false);
+    // the square is where the synthetic source's is, in the browser's light grey
+    const size = Math.round(H / 5);
+    let square = 0;
+    for (const v of canvas) if (v === 240) square += 1;
+    expect(square).toBe(size * size);
   });
 });
