@@ -89,6 +89,13 @@ peers:
         expect(at2000 - at150, key).toBeGreaterThanOrEqual(gapDb);
       for (const ssim of scoresBy(low.out, 'videoSsim').values())
         for (const s of ssim) expect(s >= 0 && s <= 1).toBe(true);
+      // SSIM falls with bitrate too
+      for (const key of Object.keys(medians)) {
+        const ssim150 = median(scoresBy(low.out, 'videoSsim').get(key) ?? []);
+        const ssim2000 = median(scoresBy(high.out, 'videoSsim').get(key) ?? []);
+        process.stdout.write(`median video_ssim [150 kbps, 2000 kbps], ${label}, ${key}: ${ssim150}, ${ssim2000}\n`);
+        expect(ssim150, key).toBeLessThan(ssim2000);
+      }
     },
     120_000,
   );
@@ -128,6 +135,9 @@ ai:
     for (const [key, [blurred, noisy]] of Object.entries(medians)) {
       expect(blurred - noisy, key).toBeGreaterThanOrEqual(6);
       expect(noisy, key).toBeLessThan(32);
+      expect(median(scoresBy(noise.out, 'videoSsim').get(key) ?? []), key).toBeLessThan(
+        median(scoresBy(blur.out, 'videoSsim').get(key) ?? []),
+      );
     }
   }, 120_000);
 });
