@@ -9,12 +9,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import LibAVFactory from '@libav.js/variant-vp8-opus';
 
-import { markerLayout } from '../../src/media/marker.js';
+import { filterLuma } from '../../src/media/luma-filter.js';
 import { nowMs } from '../../src/metrics/clock.js';
+import type { LumaFilter, VideoFilter } from '../../src/protocol/ai.js';
 
 export interface VideoWorkerConfig {
   /** what the inference stage does: a real filter, or a synthetic model's time (spent blocking this thread) */
-  inference: { filter: 'blur' | 'edges' } | { synthetic: true } | undefined;
+  inference: { filter: VideoFilter } | { synthetic: true } | undefined;
   bitrateKbps: number;
 }
 
@@ -47,61 +48,18 @@ interface Plane {
   stride: number;
 }
 
-/** 3x3 box blur (or Sobel edge magnitude) of the luma plane below the marker strip; chroma copied. */
+/** The filter on the luma plane (luma-filter.ts: the marker strip is left as it is); chroma copied. */
 function filterInto(
   out: Uint8Array,
   src: Uint8Array,
   layout: Plane[],
   width: number,
   height: number,
-  kind: 'blur' | 'edges' | 'copy',
+  kind: LumaFilter,
+  seed: number,
 ): void {
   const [y, u, v] = layout as [Plane, Plane, Plane];
-  const { stripHeight } = markerLayout(width);
-  for (let row = 0; row < height; row += 1) {
-    const s = y.offset + row * y.stride;
-    const d = row * width;
-    if (kind === 'copy' || row < stripHeight + 1 || row >= height - 1) {
-      out.set(src.subarray(s, s + width), d);
-      continue;
-    }
-    out[d] = src[s] as number;
-    out[d + width - 1] = src[s + width - 1] as number;
-    for (let x = 1; x < width - 1; x += 1) {
-      const a = s - y.stride + x;
-      const b = s + x;
-      const c = s + y.stride + x;
-      if (kind === 'blur') {
-        const sum =
-          (src[a - 1] as number) +
-          (src[a] as number) +
-          (src[a + 1] as number) +
-          (src[b - 1] as number) +
-          (src[b] as number) +
-          (src[b + 1] as number) +
-          (src[c - 1] as number) +
-          (src[c] as number) +
-          (src[c + 1] as number);
-        out[d + x] = (sum * 7282) >> 16; // / 9
-      } else {
-        const gx =
-          (src[a + 1] as number) +
-          2 * (src[b + 1] as number) +
-          (src[c + 1] as number) -
-          (src[a - 1] as number) -
-          2 * (src[b - 1] as number) -
-          (src[c - 1] as number);
-        const gy =
-          (src[c - 1] as number) +
-          2 * (src[c] as number) +
-          (src[c + 1] as number) -
-          (src[a - 1] as number) -
-          2 * (src[a] as number) -
-          (src[a + 1] as number);
-        out[d + x] = Math.min(255, (Math.abs(gx) + Math.abs(gy)) >> 1);
-      }
-    }
-  }
+  filterLuma(out, src, y.offset, y.stride, width, height, kind, seed);
   const cw = width >> 1;
   const ch = height >> 1;
   let d = width * height;
@@ -153,7 +111,7 @@ async function handle(request: VideoRequest): Promise<VideoResult> {
   const inference = config.inference;
   if (inference && 'synthetic' in inference) {
     Atomics.wait(sleeper, 0, 0, request.modelMs); // a synthetic model's time, spent on this thread
-    filterInto(packed as Uint8Array, decoded.data, decoded.layout, decoded.width, decoded.height, 'copy');
+    filterInto(packed as Uint8Array, decoded.data, decoded.layout, decoded.width, decoded.height, 'copy', pts);
   } else
     filterInto(
       packed as Uint8Array,
@@ -162,6 +120,7 @@ async function handle(request: VideoRequest): Promise<VideoResult> {
       decoded.width,
       decoded.height,
       inference?.filter ?? 'copy',
+      pts,
     );
   if (inference) stages['inference'] = nowMs() - t;
   t = nowMs();

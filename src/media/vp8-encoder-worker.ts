@@ -16,6 +16,8 @@ export interface EncoderConfig {
   bitrateKbps: number;
   keyframeIntervalMs: number;
   publisherTag: number;
+  /** paint the pattern's texture (i420-painter.ts) */
+  texture?: boolean;
 }
 
 export type EncoderRequest = { seq: number; captureMs: number; keyframe: boolean } | { close: true };
@@ -56,11 +58,18 @@ port.on('message', (request: EncoderRequest) => {
       return;
     }
     try {
-      paintI420(buffer, config.width, config.height, request.seq, {
-        publisherTag: config.publisherTag,
-        frameSeq: request.seq,
-        captureMs: request.captureMs,
-      });
+      paintI420(
+        buffer,
+        config.width,
+        config.height,
+        request.seq,
+        {
+          publisherTag: config.publisherTag,
+          frameSeq: request.seq,
+          captureMs: request.captureMs,
+        },
+        config.texture === true,
+      );
       const packets = await libav.ff_encode_multi(context, frame, packet, [
         // pict_type 1 (AV_PICTURE_TYPE_I) makes libvpx emit a keyframe: the answer to a PLI
         {

@@ -120,6 +120,41 @@ export const FRAME_PATH_METRICS = [
     field: { record: 'ReceivedFrameRecord', key: 'markerReadMs' },
   },
   {
+    name: 'video_psnr_db',
+    kind: 'trend',
+    unit: 'db',
+    scope: 'receipt',
+    better: 'higher',
+    definition:
+      "luma PSNR of the decoded frame against the regenerated original (glassbench's pattern at the frame's number, read from its marker; through the room's AI filter when the AI's output is received), below the marker strip; identical pictures score 100. Every frame a browser receiver reads; every Nth frame at synthetic receivers with quality.sampleEvery (docs/outputs.md)",
+    tags: FRAME_TAGS,
+    field: { record: 'FrameRecord', key: 'videoPsnrDb' },
+    influx: { measurement: 'frame', field: 'video_psnr_db' },
+  },
+  {
+    name: 'video_ssim',
+    kind: 'trend',
+    unit: 'ratio',
+    scope: 'receipt',
+    better: 'higher',
+    definition:
+      'luma SSIM of the same frames against the same reference: the mean over non-overlapping 8x8 windows below the marker strip, clamped to [0, 1]; 1 is identical',
+    tags: FRAME_TAGS,
+    field: { record: 'FrameRecord', key: 'videoSsim' },
+    influx: { measurement: 'frame', field: 'video_ssim' },
+  },
+  {
+    name: 'video_quality_ms',
+    kind: 'trend',
+    unit: 'ms',
+    scope: 'receipt',
+    better: 'lower',
+    definition:
+      'browser receivers: page time to score one frame (regenerate the original, copy the decoded luma, PSNR and SSIM), on top of marker_read_ms',
+    tags: FRAME_TAGS,
+    field: { record: 'ReceivedFrameRecord', key: 'qualityMs' },
+  },
+  {
     name: 'frames_sent',
     kind: 'counter',
     unit: 'count',

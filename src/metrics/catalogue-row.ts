@@ -14,7 +14,7 @@ export type MetricKind =
   /** k6's Rate: each sample is a yes or a no; its `rate` is the fraction of yeses (0..1), `count` the samples */
   | 'rate';
 
-export type MetricUnit = 'ms' | 'count' | 'pct' | 'mb' | 'fps' | 'kbps' | 'ratio';
+export type MetricUnit = 'ms' | 'count' | 'pct' | 'mb' | 'fps' | 'kbps' | 'ratio' | 'db';
 
 /**
  * What one sample (or one count) stands for. Compare's bootstrap and the report count samples by it: a frame's AI

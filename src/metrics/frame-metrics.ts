@@ -84,6 +84,8 @@ export function frameRecordOf(
   if (sfuOutMs !== undefined && receivedMs !== undefined) record.downlinkMs = receivedMs - sfuOutMs;
   if (receivedMs !== undefined && renderedMs !== undefined) record.renderMs = renderedMs - receivedMs;
   if (join.aiResult) record.aiResultMs = join.aiResult.receivedMs;
+  if (receipt.psnrDb !== undefined) record.videoPsnrDb = receipt.psnrDb;
+  if (receipt.ssim !== undefined) record.videoSsim = receipt.ssim;
   if (ai) {
     if (ai.queueMs !== undefined) record.aiQueueMs = ai.queueMs;
     if (ai.stages) record.aiStagesMs = ai.stages;

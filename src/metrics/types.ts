@@ -37,6 +37,9 @@ export interface FrameRecord {
   aiDevice?: string;
   /** tap mode: this receiver got the frame's AI result over the DataChannel */
   aiResultMs?: number;
+  /** luma PSNR (dB) and SSIM of the decoded frame against the regenerated original, when the receiver scored it */
+  videoPsnrDb?: number;
+  videoSsim?: number;
   /** how the frame was named at this receiver (docs/architecture.md section 2); absent with identityLost */
   identity?: IdentityMethod;
   identityLost?: true;

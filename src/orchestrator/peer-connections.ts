@@ -5,6 +5,7 @@
 import { nowMs } from '../metrics/clock.js';
 import { janusRoomOf } from '../scenario/validate-janus.js';
 import { type PlannedPeer, roomUrl } from './plan.js';
+import { subscriberQuality } from './quality-spec.js';
 import type { PeerOutcome, RunContext, StreamSource } from './run-context.js';
 
 /** a runner that does not confirm a leave within this long is not waited for, ms */
@@ -91,6 +92,7 @@ function startPeer(ctx: RunContext, peer: PlannedPeer, sources: StreamSource[]):
         ...(tap ? { aiResults: true } : {}),
         ...(listen ? { speechOnsets: true } : {}),
         ...(scenario.peers.some((g) => g.avSync) ? { avSync: true } : {}),
+        quality: subscriberQuality(scenario, peer),
       };
       runner.send({ type: 'start-subscriber', spec: token ? { ...spec, token } : spec, connectTimeoutMs: timeoutMs });
     }
@@ -119,6 +121,13 @@ export async function connectPublishers(ctx: RunContext, publishers: PlannedPeer
           : roomUrl(target.whepUrl, peer.room);
       source = { endpointUrl, publisherTag: tag };
     }
+    // glassbench's pattern, which receivers regenerate to score pictures (picture-quality.ts)
+    if (peer.kind === 'browser' || peer.video.source === 'encoded')
+      source.picture = {
+        width: peer.video.width,
+        height: peer.video.height,
+        pattern: peer.video.texture ? 'textured' : peer.kind === 'browser' ? 'canvas' : 'flat',
+      };
     (ctx.streams.get(peer.room) ?? ctx.streams.set(peer.room, []).get(peer.room))?.push(source);
   }
 }

@@ -23,6 +23,8 @@ export interface PlannedPeer {
    * marker and frames the hook drops reach no receiver that could
    */
   identifyRtp?: boolean;
+  /** synthetic subscribers: score every Nth frame (scenario `quality`) */
+  quality?: { sampleEvery: number };
 }
 
 export function roomIds(count: number): string[] {
@@ -101,6 +103,7 @@ export function planPeers(scenario: Scenario, linkOfGroup: (number | undefined)[
         if (group.role === 'publisher') peer.publisherTag = ++tag;
         if (group.audio) peer.audio = group.audio;
         if (group.avSync && group.role === 'publisher') peer.avSync = true;
+        if (group.quality) peer.quality = group.quality;
         peers.push(peer);
       }
     }

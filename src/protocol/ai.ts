@@ -16,11 +16,16 @@ export interface SyntheticModel {
  * encode (libvpx; `bitrateKbps` for the encoder), `filter` for inference (a CPU filter on the decoded pixels);
  * at the edge, `detector: face` runs a real face detector in the page (face-api's tiny face detector).
  */
+/**
+ * A real CPU filter of the video path (media/luma-filter.ts): a 3x3 box blur, Sobel edges, or `noise`, which adds
+ * noise where it should change nothing (an AI that damages the picture, to calibrate video_psnr_db).
+ */
+export type VideoFilter = 'blur' | 'edges' | 'noise';
+/** What a filter does to a frame's luma; `copy` leaves it as it is. */
+export type LumaFilter = VideoFilter | 'copy';
+
 export type StageModel =
-  | { synthetic: SyntheticModel }
-  | { vp8: { bitrateKbps?: number } }
-  | { filter: 'blur' | 'edges' }
-  | { detector: 'face' };
+  { synthetic: SyntheticModel } | { vp8: { bitrateKbps?: number } } | { filter: VideoFilter } | { detector: 'face' };
 
 export interface AiStageSpec {
   /** `decode`, `inference` or `encode`; their times are `ai_<name>_ms` */

@@ -3,10 +3,10 @@
  * (the commands it sends, the events and records a runner sends back, and the peer specs in them). Plain
  * JSON, so every type here is data. The peers' own contract (Publisher, Subscriber) is src/peers/types.ts.
  */
-import type { AiFrameRecord, AiStageSpec } from './ai.js';
+import type { AiFrameRecord, AiStageSpec, LumaFilter } from './ai.js';
 import type { IdentityMethod } from './frame-key.js';
 import type { PeerNetwork } from './peer-network.js';
-import type { VideoOptions } from './video.js';
+import type { PatternKind, VideoOptions } from './video.js';
 
 export interface PageStatsSample {
   ms: number;
@@ -114,6 +114,10 @@ export interface ReceivedFrameRecord {
   rtpTs?: number;
   /** browsers: time spent reading the pixel marker of this frame, ms */
   markerReadMs?: number;
+  /** luma PSNR (dB) and SSIM against the regenerated original (picture-quality.ts); browsers: page time of both, ms */
+  psnrDb?: number;
+  ssim?: number;
+  qualityMs?: number;
   /** capture time read from abs-capture-time on the receiver */
   captureMs?: number;
   bytes: number;
@@ -188,6 +192,16 @@ export interface StreamSourceSpec {
   publisherTag: number;
   /** a Janus VideoRoom feed: Janus makes the offer and the subscriber answers (the "server offers" flow) */
   janus?: { room: number; feed: number };
+  /** the source paints glassbench's pattern (i420-painter.ts) at this size: its frames can be scored */
+  picture?: { width: number; height: number; pattern: PatternKind };
+}
+
+/** Picture quality at a subscriber (picture-quality.ts): what its frames are compared with, and how often. */
+export interface SubscriberQuality {
+  /** the room's AI filter, applied to the regenerated original (luma-filter.ts referenceFilter); `copy`: none */
+  filter: LumaFilter;
+  /** synthetic subscribers: decode every frame and score every Nth (scenario `quality.sampleEvery`); absent: off */
+  sampleEvery?: number;
 }
 
 export interface SubscriberSpec {
@@ -207,6 +221,8 @@ export interface SubscriberSpec {
   speechOnsets?: boolean;
   /** receive the audio too and report the A/V sync markers found in it */
   avSync?: boolean;
+  /** score pictures (browsers: every frame read; synthetic: a sample, when `sampleEvery` is set) */
+  quality?: SubscriberQuality;
 }
 
 /** Harness -> runner. */

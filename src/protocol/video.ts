@@ -1,3 +1,10 @@
+/**
+ * Which picture a source paints below its marker strip (media/canvas-pattern.ts `paintPatternLuma`): the synthetic
+ * source's (`flat`, or `textured` with `video.texture`, which browser publishers draw too), or a browser
+ * publisher's own colour sweep (`canvas`).
+ */
+export type PatternKind = 'flat' | 'textured' | 'canvas';
+
 /** The video a publisher sends: the scenario's `video` section, also in every publisher's spec (runner IPC). */
 export interface VideoOptions {
   /** frame width in pixels; default 640 */
@@ -16,4 +23,10 @@ export interface VideoOptions {
    * synthetic
    */
   source: 'synthetic' | 'encoded';
+  /**
+   * encoded sources and browser publishers: the synthetic source's pattern with a fine drifting texture on its
+   * background (i420-painter.ts; browsers draw it as greys instead of their colour sweep), so picture quality falls
+   * with bitrate as on camera video; default off (flat backgrounds, which VP8 codes almost losslessly)
+   */
+  texture?: true;
 }

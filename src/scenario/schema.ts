@@ -14,6 +14,7 @@ const video = {
     bitrateKbps: { type: 'number', exclusiveMinimum: 0, maximum: 100_000 },
     keyframeInterval: duration,
     source: { enum: ['synthetic', 'encoded'] },
+    texture: { type: 'boolean' },
   },
 } as const;
 
@@ -129,7 +130,7 @@ const ai = {
                 additionalProperties: false,
                 properties: { bitrateKbps: { type: 'number', exclusiveMinimum: 0, maximum: 100_000 } },
               },
-              filter: { enum: ['blur', 'edges'] },
+              filter: { enum: ['blur', 'edges', 'noise'] },
               detector: { enum: ['face'] },
             },
           },
@@ -226,6 +227,12 @@ export const scenarioSchema = {
             properties: { utterances: { type: 'boolean' }, interval: duration, sync: { type: 'boolean' } },
           },
           network,
+          quality: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['sampleEvery'],
+            properties: { sampleEvery: { ...positiveInteger, maximum: 10_000 } },
+          },
         },
       },
     },

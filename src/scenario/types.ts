@@ -70,6 +70,8 @@ export interface PeerGroup {
   avSync?: true;
   /** this group's own link impairment (overrides the scenario's `network`) */
   network?: NetworkProfile;
+  /** synthetic subscribers: decode every frame, score every `sampleEvery`th (video_psnr_db, video_ssim); default off */
+  quality?: { sampleEvery: number };
 }
 
 /** Where peers publish and subscribe. `{room}` in a URL is replaced by the room id. */

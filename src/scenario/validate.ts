@@ -144,6 +144,7 @@ function toVideo(problems: Problems, raw: RawPeerGroup['video'], path: PathSegme
     bitrateKbps: v.bitrateKbps ?? 600,
     keyframeIntervalMs: durationAt(problems, v, 'keyframeInterval', [...path, 'video'], 2000),
     source: v.source ?? 'synthetic',
+    ...(v.texture === true ? { texture: true as const } : {}),
   };
 }
 
@@ -172,6 +173,11 @@ function toPeerGroup(problems: Problems, p: RawPeerGroup, i: number): PeerGroup 
         'the A/V sync marker and spoken utterances cannot share one audio track (the translation chain would hear the tones, and speech onsets would be taken for markers): use another publisher group for it',
       );
     group.avSync = true;
+  }
+  if (p.quality) {
+    if (group.role !== 'subscriber' || group.kind !== 'synthetic')
+      problems.add(['peers', i, 'quality'], 'is for synthetic subscribers (browser subscribers score every frame)');
+    group.quality = { sampleEvery: p.quality.sampleEvery };
   }
   return group;
 }
@@ -225,6 +231,15 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
   if (rawPeers.length > 0 && !rawPeers.some((p) => p.role === 'publisher')) {
     problems.add(['peers'], 'needs at least one publisher group');
   }
+  const scored = peers.findIndex((g) => g.quality);
+  if (
+    scored >= 0 &&
+    !peers.some((g) => g.role === 'publisher' && (g.kind === 'browser' || g.video.source === 'encoded'))
+  )
+    problems.add(
+      ['peers', scored, 'quality'],
+      'needs a publisher whose pictures are known: video.source: encoded or kind: browser',
+    );
   const aiOptions = toAi(problems, raw.ai, target);
   const checkAi = (options: AiOptions, at: Problems): void => {
     if (options.speech && options.placement === 'cloud' && !peers.some((g) => g.role === 'publisher' && g.audio)) {

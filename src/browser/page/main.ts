@@ -2,11 +2,12 @@
  * Entry of the page bundle: one peer per page, driven from Node through `window.glassbench`.
  * Signaling (the WHIP/WHEP HTTP exchange) is done by Node; the page only makes offers and applies answers.
  */
+import { FrameQuality } from './frame-quality.js';
 import { LagProbe } from './lag-probe.js';
 import { PagePublisher } from './publisher.js';
 import { StatsSampler } from './stats.js';
 import { PageSubscriber } from './subscriber.js';
-import type { PageIceConfig, PageRecords, PublisherOptions } from './types.js';
+import type { PageIceConfig, PageQualityOptions, PageRecords, PublisherOptions } from './types.js';
 
 const records: PageRecords = {
   aiResults: [],
@@ -54,7 +55,13 @@ const api = {
     return publisher.createOffer();
   },
   async subscriberOffer(
-    options: { aiResults?: boolean; speechOnsets?: boolean; avSync?: boolean; ice?: PageIceConfig } = {},
+    options: {
+      aiResults?: boolean;
+      speechOnsets?: boolean;
+      avSync?: boolean;
+      ice?: PageIceConfig;
+      quality?: PageQualityOptions;
+    } = {},
   ): Promise<string> {
     const subscriber = new PageSubscriber(
       records.received,
@@ -64,6 +71,7 @@ const api = {
       options.ice,
       { firstAudio: records.firstAudio, ...(options.avSync ? { markers: records.avMarkers } : {}) },
     );
+    if (options.quality) subscriber.quality = new FrameQuality(options.quality);
     peer = subscriber;
     stats = new StatsSampler(subscriber.pc, records.stats);
     return subscriber.createOffer();

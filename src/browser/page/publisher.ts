@@ -8,6 +8,8 @@
  * reported as `encoder-dropped` (sent-frames.ts). With `avSync`, an audio track carries the A/V sync marker at the
  * due times of the marker frames (marker-audio.ts).
  */
+import { SQUARE_STYLE, sweepStyle } from '../../media/canvas-pattern.js';
+import { paintLuma, patternGeometry } from '../../media/i420-painter.js';
 import { encodeMarker, MARKER_COLUMNS, markerLayout } from '../../media/marker.js';
 import { type Slot, Timetable } from '../../peers/timetable.js';
 import { nowMs } from './clock.js';
@@ -24,6 +26,9 @@ export class PagePublisher {
   private readonly track: CanvasCaptureMediaStreamTrack;
   private timer: number | undefined;
   private timetable: Timetable | undefined;
+  /** the textured pattern's luma and pixels, reused from frame to frame */
+  private luma: Uint8Array | undefined;
+  private image: ImageData | undefined;
 
   private speech: SpeechSource | undefined;
   private markerAudio: MarkerAudioSource | undefined;
@@ -156,15 +161,18 @@ export class PagePublisher {
   private draw(captureMs: number, seq: number): void {
     const { width, height } = this.options;
     const ctx = this.ctx;
+    // moving content, a function of the frame number alone so a receiver regenerates it (picture-quality.ts): a
+    // slow colour sweep and a bouncing square (canvas-pattern.ts), or with `texture` the synthetic source's
+    // textured pattern (i420-painter.ts) as greys
     const t = Math.max(0, seq);
-    // moving content: a slow colour sweep and a bouncing square
-    ctx.fillStyle = `hsl(${(t * 3) % 360}, 40%, 45%)`;
-    ctx.fillRect(0, 0, width, height);
-    const size = Math.round(height / 5);
-    const x = Math.abs(((t * 7) % (2 * (width - size))) - (width - size));
-    const y = Math.round(height / 2 + (Math.sin(t / 10) * height) / 4 - size / 2);
-    ctx.fillStyle = '#f0f0f0';
-    ctx.fillRect(x, y, size, size);
+    if (this.options.texture) this.drawTextured(t);
+    else {
+      const { size, x0, y0 } = patternGeometry(width, height, t);
+      ctx.fillStyle = sweepStyle(t);
+      ctx.fillRect(0, 0, width, height);
+      ctx.fillStyle = SQUARE_STYLE;
+      ctx.fillRect(x0, y0, size, size);
+    }
     const { blockWidth, blockHeight, stripHeight } = markerLayout(width);
     ctx.fillStyle = '#000';
     ctx.fillRect(0, 0, width, stripHeight);
@@ -180,6 +188,26 @@ export class PagePublisher {
           blockHeight,
         );
     }
+  }
+
+  /**
+   * The textured pattern, pixel by pixel: its luma (paintLuma) as greys. Chromium turns a canvas grey v into Y = v
+   * (canvas-pattern.ts), so the page's frames carry the synthetic source's Y plane within a level.
+   */
+  private drawTextured(seq: number): void {
+    const { width, height } = this.options;
+    this.luma ??= new Uint8Array(width * height);
+    this.image ??= this.ctx.createImageData(width, height);
+    paintLuma(this.luma, width, height, seq, true);
+    const rgba = this.image.data;
+    for (let i = 0, j = 0; i < this.luma.length; i += 1, j += 4) {
+      const v = this.luma[i] as number;
+      rgba[j] = v;
+      rgba[j + 1] = v;
+      rgba[j + 2] = v;
+      rgba[j + 3] = 255;
+    }
+    this.ctx.putImageData(this.image, 0, 0);
   }
 
   close(): void {

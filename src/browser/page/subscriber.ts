@@ -5,7 +5,8 @@
  * timestamp, when the frame was complete at the receiver (`receivedMs`); a complete frame that the reader never
  * gets (the track processor keeps only the newest decoded frame when the page is slow, or the decoder skipped it)
  * is reported as discarded once a newer one is read, so it is not taken for network loss. Frames whose marker fails its
- * checksum are reported without an id: identity lost, never a latency. Asked to (translated speech), it reads
+ * checksum are reported without an id: identity lost, never a latency. A frame whose marker was read is scored
+ * against the regenerated original (frame-quality.ts). Asked to (translated speech), it reads
  * the decoded audio the same way and reports where speech starts in it. A/V sync: the receive transform also decodes
  * the audio frames as they arrive and reports the marker bursts in them (audio-receipt.ts).
  */
@@ -14,6 +15,7 @@ import { captureMsFromLow, markerLayout, readMarker } from '../../media/marker.j
 import { AI_CHANNEL_LABEL, parseAiResult } from '../../protocol/ai-channel.js';
 import { ReceivedAudioMarkers } from './audio-receipt.js';
 import { nowMs, pageTimeToMs } from './clock.js';
+import type { FrameQuality } from './frame-quality.js';
 import { iceGatheringComplete } from './publisher.js';
 import type { PageAiResult, PageAvMarker, PageIceConfig, PageReceivedFrame, PageSpeechOnset } from './types.js';
 
@@ -34,6 +36,8 @@ export class PageSubscriber {
   private reading = true;
   private audioSink: HTMLAudioElement | undefined;
   private audioMarkers: ReceivedAudioMarkers | undefined;
+  /** scores every frame whose marker was read against the regenerated original (frame-quality.ts) */
+  quality: FrameQuality | undefined;
 
   /** tap mode: results that came over the `glassbench-ai` DataChannel */
   private readonly aiResults: PageAiResult[] | undefined;
@@ -162,11 +166,31 @@ export class PageSubscriber {
         if (marker) {
           record.f = `${marker.publisherTag}:${marker.frameSeq}`;
           record.captureMs = captureMsFromLow(marker.captureLowMs, renderedMs);
+          if (this.quality) await this.score(this.quality, frame, marker.frameSeq, record);
         }
         this.received.push(record);
       } finally {
         frame.close();
       }
+    }
+  }
+
+  /** Scores the frame into its record; a scorer that fails is reported once and stops, the reader goes on. */
+  private async score(
+    quality: FrameQuality,
+    frame: VideoFrame,
+    frameSeq: number,
+    record: PageReceivedFrame,
+  ): Promise<void> {
+    const startMs = nowMs();
+    try {
+      const q = await quality.score(frame, frameSeq);
+      record.psnrDb = q.psnrDb;
+      record.ssim = q.ssim;
+      record.qualityMs = nowMs() - startMs;
+    } catch (error) {
+      this.quality = undefined;
+      this.onError(`picture quality: ${String(error)}`);
     }
   }
 

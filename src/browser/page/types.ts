@@ -1,6 +1,7 @@
 /** What the page hands back to Node (polled with `glassbench.take()`); plain JSON. */
-import type { AiStageSpec } from '../../protocol/ai.js';
+import type { AiStageSpec, LumaFilter } from '../../protocol/ai.js';
 import type { PageStatsSample } from '../../protocol/runner-ipc.js';
+import type { PatternKind } from '../../protocol/video.js';
 
 export interface PageSentFrame {
   f: string;
@@ -32,6 +33,10 @@ export interface PageReceivedFrame {
   captureMs?: number;
   /** time the page spent reading this frame's marker (draw the strip, read pixels, decode), ms */
   markerReadMs?: number;
+  /** luma PSNR (dB) and SSIM against the regenerated original, and the page time they took, ms (frame-quality.ts) */
+  psnrDb?: number;
+  ssim?: number;
+  qualityMs?: number;
   /** complete at the receiver (`receivedMs`, `rtpTs`), but a newer frame reached the reader first: never read */
   discarded?: true;
 }
@@ -105,6 +110,16 @@ export interface PageIceConfig {
   iceTransportPolicy: 'all' | 'relay';
 }
 
+/** Picture quality at a subscriber page (frame-quality.ts): the source's size and the AI filter of the reference. */
+export interface PageQualityOptions {
+  width: number;
+  height: number;
+  /** the picture the source paints */
+  pattern: PatternKind;
+  /** what the regenerated original goes through (the room's AI filter); `copy`: nothing */
+  filter: LumaFilter;
+}
+
 export interface PublisherOptions {
   publisherTag: number;
   /** ICE servers and policy of the page's RTCPeerConnection; default none, `all` */
@@ -113,6 +128,8 @@ export interface PublisherOptions {
   height: number;
   fps: number;
   bitrateKbps: number;
+  /** the pattern's drifting texture (i420-painter.ts `paintLuma`); default a flat background */
+  texture?: boolean;
   /** spoken audio: utterances (id and WAV URL on the page's origin) played one every `utteranceIntervalMs` */
   utterances?: { id: string; url: string }[];
   utteranceIntervalMs?: number;

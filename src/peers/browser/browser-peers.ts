@@ -4,7 +4,7 @@
  */
 import type { Page } from 'puppeteer-core';
 
-import type { PageIceConfig, PageRecords, PublisherOptions } from '../../browser/page/types.js';
+import type { PageIceConfig, PageQualityOptions, PageRecords, PublisherOptions } from '../../browser/page/types.js';
 import { describeError } from '../../errors.js';
 import { ensureUtteranceWavs, UTTERANCES } from '../../media/utterances.js';
 import { localBindAddress, offerFromBindAddress } from '../../media/werift-config.js';
@@ -33,6 +33,7 @@ type PageApi = {
     speechOnsets?: boolean;
     avSync?: boolean;
     ice?: PageIceConfig;
+    quality?: PageQualityOptions;
   }): Promise<string>;
   subscriberAnswer(offerSdp: string, ice?: PageIceConfig): Promise<string>;
   connected(timeoutMs: number): Promise<void>;
@@ -215,6 +216,7 @@ export class BrowserPublisher extends TypedEmitter<PublisherEvents> implements P
       ice: pageIce(this.spec.network),
     };
     if (this.spec.identifyRtp) options.identifyRtp = true;
+    if (video.texture) options.texture = true;
     if (this.spec.edgeAi) options.edge = this.spec.edgeAi;
     if (this.spec.avSync) options.avSync = true;
     if (this.spec.audio) {
@@ -290,6 +292,7 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
           if (r.receivedMs !== undefined) record.receivedMs = r.receivedMs;
           if (r.captureMs !== undefined) record.captureMs = r.captureMs;
           if (r.markerReadMs !== undefined) record.markerReadMs = r.markerReadMs;
+          if (r.psnrDb !== undefined) Object.assign(record, { psnrDb: r.psnrDb, ssim: r.ssim, qualityMs: r.qualityMs });
           this.emit('received', record);
         }
         for (const r of records.aiResults)
@@ -327,6 +330,9 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
       speechOnsets: this.spec.speechOnsets === true,
       avSync: this.spec.avSync === true,
       ice: pageIce(this.spec.network),
+      ...(source.picture && this.spec.quality
+        ? { quality: { ...source.picture, filter: this.spec.quality.filter } }
+        : {}),
     };
     const signaled = await session.open(
       (page) => page.evaluate((o) => glassbench.subscriberOffer(o), options),

@@ -87,7 +87,15 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
     if (this.spec.video.source === 'encoded') {
       const { width, height, fps, bitrateKbps, keyframeIntervalMs } = this.spec.video;
       this.encoder = new Vp8LiveEncoder(
-        { width, height, fps, bitrateKbps, keyframeIntervalMs, publisherTag: this.spec.publisherTag },
+        {
+          width,
+          height,
+          fps,
+          bitrateKbps,
+          keyframeIntervalMs,
+          publisherTag: this.spec.publisherTag,
+          ...(this.spec.video.texture ? { texture: true } : {}),
+        },
         (frame) => this.sendVp8(frame.data, frame.seq, frame.captureMs, frame.keyframe),
         (message) => this.emit('error', message),
         // libvpx's rate control dropped the slot's frame, or encoding it failed: never sent, so reported

@@ -27,6 +27,7 @@ import { authOf, deleteSession } from '../signaling.js';
 import type { Subscriber, SubscriberEvents } from '../types.js';
 import { connectPeer } from './connect.js';
 import { subscribeJanus } from './connect-janus.js';
+import { QualitySampler } from './quality-sampler.js';
 
 export interface SyntheticSubscriberOptions {
   /** what to receive, from where (the harness's start-subscriber command) */
@@ -43,6 +44,8 @@ interface Subscription {
   window?: SubscriptionWindow;
   /** the first audio packet arrived (time_to_first_audio_ms) */
   firstAudioMs?: number;
+  /** scenario `quality`: decodes the video and scores a sample of its frames */
+  quality?: QualitySampler;
 }
 
 /**
@@ -89,6 +92,13 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
     };
     this.subscriptions.push(subscription);
     const transceiver = subscription.pc.addTransceiver('video', { direction: 'recvonly' });
+    const quality = this.spec.quality;
+    if (quality?.sampleEvery && source.picture)
+      subscription.quality = new QualitySampler({
+        ...source.picture,
+        sampleEvery: quality.sampleEvery,
+        filter: quality.filter,
+      });
     let sub = '';
     transceiver.onTrack.subscribe((track) => {
       const assembler = new FrameAssembler(extensionIdsFrom(transceiver.headerExtensions), (frame) => {
@@ -110,9 +120,13 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
           record.frameBytes = frame.frameBytes;
         }
         if (frame.captureMs !== undefined) record.captureMs = frame.captureMs;
-        this.emit('received', record);
+        // a sampled frame is reported once it is scored (its times are already stamped)
+        const scored = subscription.quality?.complete(frame.rtpTs);
+        if (scored) void scored.then((q) => this.emit('received', q ? { ...record, ...q } : record));
+        else this.emit('received', record);
       });
       track.onReceiveRtp.subscribe((rtp) => {
+        subscription.quality?.push(rtp);
         subscription.loss.push(rtp.header.sequenceNumber);
         // stamped when the datagram was read from the socket, before SRTP and werift's work
         assembler.push(rtp, datagramReadMs() ?? nowMs());
@@ -205,6 +219,7 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
           await s.leaveJanus?.();
           await s.pc.close().catch(() => undefined);
           await s.decoder?.close().catch(() => undefined);
+          await s.quality?.close();
         }),
       );
     }

@@ -61,6 +61,11 @@ function clockMark(data: ReportPageData, metric: string): string {
   return (data.uncertainMetrics || []).indexOf(metric) >= 0 ? ' (clock-uncertain)' : '';
 }
 
+/** The x axis of a metric's CDF: ms for latencies, dB for video_psnr_db, none for a ratio (video_ssim). */
+function axisUnit(metric: string): string {
+  return metric.endsWith('_ms') ? 'ms' : metric.endsWith('_db') ? 'dB' : '';
+}
+
 function drawCdfs(data: ReportPageData): void {
   const metrics = [...new Set(data.groups.flatMap((g) => g.cdfs.map((c) => c.metric)))];
   for (const metric of metrics) {
@@ -77,13 +82,14 @@ function drawCdfs(data: ReportPageData): void {
           stepped: true,
         });
     });
-    for (const b of budgetsOf(data, metric)) datasets.push(line('budget ' + b + ' ms', [b, 0], [b, 1], BUDGET));
+    const unit = axisUnit(metric);
+    for (const b of budgetsOf(data, metric)) datasets.push(line(`budget ${b} ${unit}`, [b, 0], [b, 1], BUDGET));
     draw(canvasIn('cdfs', metric + clockMark(data, metric) + ' (CDF)'), {
       type: 'line',
       data: { datasets },
       options: {
         scales: {
-          x: { type: 'linear', title: { display: true, text: 'ms' } },
+          x: { type: 'linear', title: { display: true, text: unit || metric } },
           y: { min: 0, max: 1, title: { display: true, text: 'share of frames' } },
         },
       },

@@ -34,6 +34,8 @@ describe('metric catalogue', () => {
       { metric: 'render_ms', field: 'renderMs' },
       // set by the A/V sync join (metrics/av-sync.ts) on marker frames, which records its samples itself
       { metric: 'av_sync_ms', field: 'avSyncMs' },
+      { metric: 'video_psnr_db', field: 'videoPsnrDb' },
+      { metric: 'video_ssim', field: 'videoSsim' },
     ]);
     expect(frameFieldMetrics('frame')).toEqual([
       { metric: 'ai_queue_ms', field: 'aiQueueMs' },

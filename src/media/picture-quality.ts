@@ -1,0 +1,177 @@
+/**
+ * Picture quality of one decoded frame against the picture that was sent (docs/outputs.md): luma PSNR and luma
+ * SSIM over the frame below the marker strip (its rows `fromRow`..height, full width). Pure, shared by the page
+ * bundle and Node: no DOM or Node APIs here.
+ *
+ * - PSNR: 10 log10(255^2 / MSE) over every luma sample of the region; identical pictures (MSE 0) give
+ *   PSNR_CAP_DB, and no value is above it.
+ * - SSIM: the mean, over non-overlapping 8x8 windows tiling the region (a partial window at the right or bottom
+ *   edge is left out), of Wang et al.'s SSIM with uniform weights, C1 = (0.01 * 255)^2, C2 = (0.03 * 255)^2;
+ *   the mean is clamped to [0, 1] (a window can score below 0 only for anti-correlated content).
+ */
+
+/** PSNR of identical pictures, and the most any frame scores, dB */
+export const PSNR_CAP_DB = 100;
+/** SSIM window side, px */
+export const SSIM_WINDOW = 8;
+
+const C1 = (0.01 * 255) ** 2;
+const C2 = (0.03 * 255) ** 2;
+
+/** One luma plane: `stride` bytes per row from `offset`. */
+export interface LumaPlane {
+  data: Uint8Array | Uint8ClampedArray;
+  offset: number;
+  stride: number;
+}
+
+export interface PictureQuality {
+  psnrDb: number;
+  ssim: number;
+}
+
+/** A packed plane (stride = width, from offset 0). */
+export function packedPlane(data: Uint8Array, width: number): LumaPlane {
+  return { data, offset: 0, stride: width };
+}
+
+/** Luma PSNR, dB, of `decoded` against `reference` over rows `fromRow`..`height` (capped at PSNR_CAP_DB). */
+export function lumaPsnrDb(
+  decoded: LumaPlane,
+  reference: LumaPlane,
+  width: number,
+  height: number,
+  fromRow: number,
+): number {
+  const a = decoded.data;
+  const b = reference.data;
+  let sum = 0;
+  for (let y = fromRow; y < height; y += 1) {
+    let i = decoded.offset + y * decoded.stride;
+    let j = reference.offset + y * reference.stride;
+    for (let x = 0; x < width; x += 1, i += 1, j += 1) {
+      const d = (a[i] as number) - (b[j] as number);
+      sum += d * d;
+    }
+  }
+  const samples = width * Math.max(0, height - fromRow);
+  if (samples === 0 || sum === 0) return PSNR_CAP_DB;
+  return Math.min(PSNR_CAP_DB, 10 * Math.log10((255 * 255 * samples) / sum));
+}
+
+/** Luma SSIM of `decoded` against `reference` over rows `fromRow`..`height`, 8x8 windows, in [0, 1]. */
+export function lumaSsim(
+  decoded: LumaPlane,
+  reference: LumaPlane,
+  width: number,
+  height: number,
+  fromRow: number,
+): number {
+  const a = decoded.data;
+  const b = reference.data;
+  const n = SSIM_WINDOW * SSIM_WINDOW;
+  let total = 0;
+  let windows = 0;
+  for (let wy = fromRow; wy + SSIM_WINDOW <= height; wy += SSIM_WINDOW) {
+    for (let wx = 0; wx + SSIM_WINDOW <= width; wx += SSIM_WINDOW) {
+      let sa = 0;
+      let sb = 0;
+      let saa = 0;
+      let sbb = 0;
+      let sab = 0;
+      for (let y = wy; y < wy + SSIM_WINDOW; y += 1) {
+        let i = decoded.offset + y * decoded.stride + wx;
+        let j = reference.offset + y * reference.stride + wx;
+        for (let x = 0; x < SSIM_WINDOW; x += 1, i += 1, j += 1) {
+          const p = a[i] as number;
+          const q = b[j] as number;
+          sa += p;
+          sb += q;
+          saa += p * p;
+          sbb += q * q;
+          sab += p * q;
+        }
+      }
+      const ma = sa / n;
+      const mb = sb / n;
+      const va = saa / n - ma * ma;
+      const vb = sbb / n - mb * mb;
+      const cov = sab / n - ma * mb;
+      total += ((2 * ma * mb + C1) * (2 * cov + C2)) / ((ma * ma + mb * mb + C1) * (va + vb + C2));
+      windows += 1;
+    }
+  }
+  if (windows === 0) return 1;
+  return Math.min(1, Math.max(0, total / windows));
+}
+
+/**
+ * Both scores in one pass (the page's per-frame cost): the squared error of each SSIM window's samples comes from
+ * the same sums (sum (p - q)^2 = sum p^2 + sum q^2 - 2 sum pq), and only the samples no window covers are read
+ * again. The same numbers as lumaPsnrDb and lumaSsim.
+ */
+export function pictureQuality(
+  decoded: LumaPlane,
+  reference: LumaPlane,
+  width: number,
+  height: number,
+  fromRow: number,
+): PictureQuality {
+  const a = decoded.data;
+  const b = reference.data;
+  const n = SSIM_WINDOW * SSIM_WINDOW;
+  let total = 0;
+  let windows = 0;
+  let sse = 0;
+  let wy = fromRow;
+  for (; wy + SSIM_WINDOW <= height; wy += SSIM_WINDOW) {
+    let wx = 0;
+    for (; wx + SSIM_WINDOW <= width; wx += SSIM_WINDOW) {
+      let sa = 0;
+      let sb = 0;
+      let saa = 0;
+      let sbb = 0;
+      let sab = 0;
+      for (let y = wy; y < wy + SSIM_WINDOW; y += 1) {
+        let i = decoded.offset + y * decoded.stride + wx;
+        let j = reference.offset + y * reference.stride + wx;
+        for (let x = 0; x < SSIM_WINDOW; x += 1, i += 1, j += 1) {
+          const p = a[i] as number;
+          const q = b[j] as number;
+          sa += p;
+          sb += q;
+          saa += p * p;
+          sbb += q * q;
+          sab += p * q;
+        }
+      }
+      sse += saa + sbb - 2 * sab;
+      const ma = sa / n;
+      const mb = sb / n;
+      const va = saa / n - ma * ma;
+      const vb = sbb / n - mb * mb;
+      const cov = sab / n - ma * mb;
+      total += ((2 * ma * mb + C1) * (2 * cov + C2)) / ((ma * ma + mb * mb + C1) * (va + vb + C2));
+      windows += 1;
+    }
+    // columns right of the last whole window
+    for (let y = wy; y < wy + SSIM_WINDOW; y += 1) sse += rowError(decoded, reference, y, wx, width);
+  }
+  // rows below the last whole window
+  for (let y = wy; y < height; y += 1) sse += rowError(decoded, reference, y, 0, width);
+  const samples = width * Math.max(0, height - fromRow);
+  const psnrDb =
+    samples === 0 || sse === 0 ? PSNR_CAP_DB : Math.min(PSNR_CAP_DB, 10 * Math.log10((255 * 255 * samples) / sse));
+  return { psnrDb, ssim: windows === 0 ? 1 : Math.min(1, Math.max(0, total / windows)) };
+}
+
+function rowError(decoded: LumaPlane, reference: LumaPlane, y: number, fromX: number, toX: number): number {
+  let sum = 0;
+  let i = decoded.offset + y * decoded.stride + fromX;
+  let j = reference.offset + y * reference.stride + fromX;
+  for (let x = fromX; x < toX; x += 1, i += 1, j += 1) {
+    const d = (decoded.data[i] as number) - (reference.data[j] as number);
+    sum += d * d;
+  }
+  return sum;
+}
