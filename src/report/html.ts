@@ -3,7 +3,8 @@
  * with a latency CDF per metric with its budget lines, the headline latency over time, the stage waterfall
  * (median and p95 of each stage from capture to render), variants side by side, the thresholds with
  * their verdicts (and which failed first), the saturation warning, the bottleneck banner (the system under test
- * could not keep up) and the stages per second beside the SFU's event-loop delay.
+ * could not keep up), the stages per second beside the SFU's event-loop delay, and what people see and hear beside
+ * the latency (perception.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -119,7 +120,7 @@ body { font-family: system-ui, sans-serif; margin: 24px; color: #222; }
 .chart { display: inline-block; width: 560px; height: 340px; margin: 0 16px 48px 0; vertical-align: top; }
 .chart h3 { font-size: 14px; margin: 0 0 4px; }
 table { border-collapse: collapse; margin: 8px 0; } td, th { border: 1px solid #ccc; padding: 4px 8px; font-size: 13px; }
-tr.fail td { background: #fde2e2; } tr.ok td { background: #e6f4e6; } tr.sat td { background: #fff3cd; }
+tr.fail td, td.fail { background: #fde2e2; } tr.ok td, td.ok { background: #e6f4e6; } tr.sat td { background: #fff3cd; }
 .banner { padding: 10px 14px; margin: 8px 0; border-radius: 4px; }
 .warn { background: #fff3cd; border: 1px solid #e0c060; } .bad { background: #fde2e2; border: 1px solid #d08080; }
 .small { font-size: 12px; color: #555; }
@@ -135,6 +136,7 @@ ${rateTable ? `<h2>Rates</h2>${rateTable}` : ''}
 ${table ? `<h2>Variants side by side</h2>${table}` : ''}
 ${data.clock ? clockSection(data.clock) : ''}
 ${data.identity ? identitySection(data.identity) : ''}
+${data.perception ? perceptionSection(data.perception) : ''}
 <h2>Latency distribution (CDF)</h2><div id="cdfs"></div>
 ${capacityTable ? `<h2>Capacity</h2>${capacityTable}<div id="capacity"></div>` : ''}
 <h2>Latency over time</h2><div id="time"></div>
@@ -148,6 +150,24 @@ ${data.notes.length > 0 ? `<h2>Notes</h2><ul>${data.notes.map((n) => `<li>${esca
 ${pageScript}</script>
 </body></html>
 `;
+}
+
+/** What people see and hear next to the latency: A/V sync against its window, picture quality, freezes, first frame. */
+function perceptionSection(perception: NonNullable<ReportData['perception']>): string {
+  const head = perception.groups.map((g) => `<th>${escapeHtml(g)}</th>`).join('');
+  const rows = perception.rows
+    .map(
+      (r) =>
+        `<tr><td>${escapeHtml(r.what)}</td>${r.cells
+          .map((c) =>
+            c === null
+              ? '<td>-</td>'
+              : `<td${c.ok === undefined ? '' : ` class="${c.ok ? 'ok' : 'fail'}"`}>${escapeHtml(c.text)}</td>`,
+          )
+          .join('')}</tr>`,
+    )
+    .join('');
+  return `<h2>Seen and heard</h2><table id="perception"><tr><th>metric</th>${head}</tr>${rows}</table><p class="small">(n): samples. A/V sync is green when its median lies in the window people accept; freezes are counted at every receiver by the W3C definition (docs/metrics.md).</p>`;
 }
 
 /** How receivers named frames: receipts per identity method, and those whose frame stayed unknown. */

@@ -16,6 +16,7 @@ import { aiStageMetric, frameFieldMetrics, isMetricName, type MetricName } from 
 import { saturationAdvice } from '../metrics/saturation.js';
 import { readFramesFile } from '../sinks/frames-file.js';
 import { isRateSummary } from './merge-metrics.js';
+import { perceptionOf, type PerceptionRow } from './perception.js';
 import { sfuLoopDelayPoints } from './sfu-seconds.js';
 import { type Bottleneck, meanCpuByKind, type RunSummary } from './summary.js';
 
@@ -83,6 +84,8 @@ export interface ReportData {
   rates: { group: string; metric: string; count: number; hits: number; rate: number | null }[];
   /** the system under test could not keep up (summary.bottleneck): the run is valid, the report says who */
   bottleneck?: Bottleneck;
+  /** what people see and hear beside the latency (perception.ts): A/V sync, picture quality, freezes, first frame */
+  perception?: { groups: string[]; rows: PerceptionRow[] };
   /** a run without variants: each stage's median per second, with the SFU's event-loop delay p99 per second beside
    * them (the time a datagram waits unread, which no stage stamp sees); [second since start, ms] */
   stagesOverTime?: { stages: { metric: string; points: [number, number][] }[]; sfuLoopDelayMs: [number, number][] };
@@ -121,7 +124,6 @@ async function readSamples(dir: string): Promise<Sample[]> {
   return out.sort((a, b) => a.t - b.t);
 }
 
-/** Appends `value` to the list of `key`. */
 function append<K>(map: Map<K, number[]>, key: K, value: number): void {
   const list = map.get(key);
   if (list) list.push(value);
@@ -383,6 +385,8 @@ export async function reportData(dir: string): Promise<ReportData> {
   }
   if (summary.capacity) data.capacity = summary.capacity;
   if (summary.bottleneck) data.bottleneck = summary.bottleneck;
+  const perception = perceptionOf(summary);
+  if (perception) data.perception = perception;
   if (summary.saturation && summary.saturation.reasons.length > 0)
     data.saturation = {
       reasons: summary.saturation.reasons.map((r) => r.text),
