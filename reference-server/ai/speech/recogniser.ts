@@ -248,6 +248,10 @@ export class PocketsphinxAsr implements Asr {
       const ctl = new Socket({ fd: await openFd(join(dir, 'ctl'), 'r+'), readable: false, writable: true });
       const hyp = new Socket({ fd: await openFd(join(dir, 'hyp'), 'r+'), readable: true, writable: false });
       const args = ['-ctl', join(dir, 'ctl'), '-hyp', join(dir, 'hyp'), '-adcin', 'yes', '-cepdir', dir, '-cepext', ''];
+      // no flat-lexicon second pass: it can only run once the utterance has ended, over all of it (on the
+      // known utterances, streamed: 290 ms median from the end to the answer with it, 42 ms without, mean
+      // word error rate 46% and 45%); the tree search and the lattice's best path stay
+      args.push('-fwdflat', 'no');
       const child = spawn(POCKETSPHINX, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       const proc: Proc = { child, dir, ctl, hyp, stderr: '', exited: false };
       this.proc = proc;
