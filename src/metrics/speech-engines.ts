@@ -6,7 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 
-export const POCKETSPHINX = '/usr/bin/pocketsphinx_continuous';
+/** the batch decoder: one process serves a publisher's utterances, read from FIFOs (reference-server/ai/speech/recogniser.ts) */
+export const POCKETSPHINX = '/usr/bin/pocketsphinx_batch';
 export const APERTIUM = '/usr/bin/apertium';
 export const ESPEAK = '/usr/bin/espeak-ng';
 

@@ -3,6 +3,7 @@
  * the project's known English utterances: what each returns, how long each takes, and the recogniser's word
  * error rate against the known text (printed: speed means little without accuracy).
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -18,6 +19,14 @@ import { wordErrorRate } from '../../src/metrics/word-error-rate.js';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
 import { expectAccountingHolds, readFrames, tempDir } from '../fixtures/cli.js';
+
+/** pids of the chain's recogniser processes on this machine (their FIFO directory names them), zombies left out */
+function recogniserPids(): number[] {
+  return spawnSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((l) => l.includes('pocketsphinx_batch') && l.includes('glassbench-asr-') && !/^\s*\d+\s+Z/.test(l))
+    .map((l) => Number(l.trim().split(/\s+/)[0]));
+}
 
 describe('speech engines (real)', () => {
   beforeAll(() => {
@@ -51,11 +60,13 @@ describe('speech engines (real)', () => {
     const mt = new ApertiumMt();
     const tts = new EspeakTts('es');
     const lines: string[] = [];
+    const pids = new Set<number>();
     for (const utterance of UTTERANCES) {
       const { pcm, sampleRate } = parseWav(readFileSync(join(dir, `${utterance.id}.wav`)));
       let t = nowMs();
       const text = await asr.recognise(pcm, sampleRate);
       const asrMs = nowMs() - t;
+      pids.add(asr.pid as number);
       t = nowMs();
       const translation = await mt.translate(text);
       const mtMs = nowMs() - t;
@@ -73,6 +84,9 @@ describe('speech engines (real)', () => {
       );
     }
     process.stdout.write(`${lines.join('\n')}\n`);
+    // one recogniser process heard them all
+    expect(pids.size).toBe(1);
+    asr.close();
   }, 120_000);
 });
 
@@ -82,6 +96,10 @@ describe('translation chain in the reference SFU (subtitles over the DataChannel
     if (missing.length > 0) throw new Error(`speech engines missing: apt-get install -y ${missing.join(' ')}`);
     const dir = await tempDir();
     const outDir = join(dir, 'out');
+    // the recognisers seen while the run goes: one process for the one publisher, the same for every utterance
+    const before = new Set(recogniserPids());
+    const seen: number[][] = [];
+    const poll = setInterval(() => seen.push(recogniserPids().filter((p) => !before.has(p))), 250);
     // one synthetic and one browser receiver: both hear the translated speech (decoded Opus in Node; the
     // page's decoded audio track) and get the subtitles
     const { summary } = await runScenario({
@@ -95,8 +113,14 @@ ai: { placement: cloud, speech: { asr: pocketsphinx, mt: apertium, tts: espeak-n
 `),
       runId: 'translate',
       outDir,
-    });
+    }).finally(() => clearInterval(poll));
     expect(summary.status).toBe('passed');
+    const recognisers = new Set(seen.flat());
+    expect(recognisers.size).toBe(1);
+    expect(seen.filter((s) => s.length > 0).length * 250).toBeGreaterThan(6000); // up across the utterances
+    expect(Math.max(...seen.map((s) => s.length))).toBe(1);
+    // none left once the SFU closed
+    expect(recogniserPids().filter((p) => recognisers.has(p))).toEqual([]);
     expectAccountingHolds(summary);
     const heard = (summary.speech ?? []).filter((s) => s.utterance !== undefined);
     expect(heard.length).toBeGreaterThanOrEqual(2);

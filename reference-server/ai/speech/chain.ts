@@ -5,11 +5,22 @@
  * synthesised speech, when asked for, replaces the publisher's audio (option B, voice.ts). Every step is
  * reported with its time.
  */
-import { OpusDecoder } from '../../../src/media/opus.js';
+import { OPUS_RATE, OpusDecoder } from '../../../src/media/opus.js';
 import { nowMs } from '../../../src/metrics/clock.js';
 import type { SpeechRecord, VoiceRecord } from '../../../src/protocol/ai.js';
 import type { Asr, Mt, Tts } from './engines.js';
+import type { AsrStream } from './recogniser.js';
 import { type Utterance, VoiceActivity } from './vad.js';
+
+/** an utterance waiting for the chain, with its transcript on the way when the recogniser heard it streamed */
+interface Waiting {
+  utterance: Utterance;
+  transcript?: Promise<string>;
+}
+
+function toInt16(pcm: Float32Array): Int16Array {
+  return Int16Array.from(pcm, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32767))));
+}
 
 export interface Engines {
   asr: Asr;
@@ -37,7 +48,9 @@ export class SpeechChain {
   private readonly onSpeech: SpeechChainOptions['onSpeech'];
   private readonly decoder = new OpusDecoder();
   private readonly vad: VoiceActivity;
-  private readonly waiting: Utterance[] = [];
+  private readonly waiting: Waiting[] = [];
+  /** the open utterance as the recogniser hears it (an engine that streams) */
+  private stream: AsrStream | undefined;
   private busy = false;
   private closed = false;
   private count = 0;
@@ -51,7 +64,25 @@ export class SpeechChain {
     this.onSubtitle = options.onSubtitle;
     this.onRecord = options.onRecord;
     this.onSpeech = options.onSpeech;
-    this.vad = new VoiceActivity((u) => this.enqueue(u));
+    const asr = this.engines.asr;
+    // a streaming recogniser hears each utterance while it is spoken; when the speaker stops, its last
+    // chunk and final pass are all that is left to do
+    const begin = asr.begin?.bind(asr);
+    this.vad = new VoiceActivity(
+      (u) => this.enqueue(u),
+      {},
+      OPUS_RATE,
+      begin && {
+        onStart: () => {
+          this.stream = begin(OPUS_RATE);
+        },
+        onAudio: (pcm) => this.stream?.push(toInt16(pcm)),
+        onDiscard: () => {
+          this.stream?.discard();
+          this.stream = undefined;
+        },
+      },
+    );
     this.timer = setInterval(() => {
       // after the packets decoded so far, so an utterance is not closed ahead of its own last frames
       this.decoding = this.decoding.then(() => this.vad.tick(nowMs()));
@@ -71,14 +102,17 @@ export class SpeechChain {
   }
 
   private enqueue(utterance: Utterance): void {
-    this.waiting.push(utterance);
+    const transcript = this.stream?.end();
+    this.stream = undefined;
+    this.waiting.push(transcript ? { utterance, transcript } : { utterance });
     void this.next();
   }
 
   private async next(): Promise<void> {
     if (this.busy || this.closed) return;
-    const utterance = this.waiting.shift();
-    if (!utterance) return;
+    const item = this.waiting.shift();
+    if (!item) return;
+    const { utterance } = item;
     this.busy = true;
     this.count += 1;
     const record: SpeechRecord = {
@@ -89,8 +123,7 @@ export class SpeechChain {
       speechEndMs: utterance.endMs,
     };
     try {
-      const pcm = Int16Array.from(utterance.pcm, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32767))));
-      record.text = await this.engines.asr.recognise(pcm, utterance.sampleRate);
+      record.text = await (item.transcript ?? this.engines.asr.recognise(toInt16(utterance.pcm), utterance.sampleRate));
       record.asrDoneMs = nowMs();
       record.translation = await this.engines.mt.translate(record.text);
       record.mtDoneMs = nowMs();
@@ -117,6 +150,9 @@ export class SpeechChain {
     clearInterval(this.timer);
     this.closed = true;
     this.waiting.length = 0;
+    this.stream?.discard();
+    this.stream = undefined;
+    this.engines.asr.close?.();
     void this.decoding.then(() => this.decoder.close());
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The translation chain's engines (docs/architecture.md): speech recognition (pocketsphinx, US English
- * model), machine translation (apertium, English -> Spanish) and speech synthesis (espeak-ng), all Debian
+ * model, one process per publisher kept running: recogniser.ts), machine translation (apertium, English -> Spanish) and speech synthesis (espeak-ng), all Debian
  * packages run as child processes, plus synthetic stand-ins with the same interface (a fixed time each) for
  * capacity planning without the engines' cost. Each call is bounded in time; which engines are installed is
  * src/metrics/speech-engines.ts (the harness checks it before it starts the SFU).
@@ -10,14 +10,21 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { APERTIUM, ESPEAK, POCKETSPHINX } from '../../../src/metrics/speech-engines.js';
+import { APERTIUM, ESPEAK } from '../../../src/metrics/speech-engines.js';
 import { preciseSleep } from '../scheduler.js';
-import { resampleLinear, wavBytes } from './audio.js';
+import { wavBytes } from './audio.js';
+import type { AsrStream } from './recogniser.js';
+
+export { PocketsphinxAsr } from './recogniser.js';
 
 export interface Asr {
   readonly name: string;
   /** text recognised in mono PCM at `sampleRate` */
   recognise(pcm: Int16Array, sampleRate: number): Promise<string>;
+  /** an utterance streamed in as it is spoken; an engine without it is given the whole utterance at its end */
+  begin?(sampleRate: number): AsrStream;
+  /** stops what the engine keeps running (a recogniser process); idempotent */
+  close?(): void;
 }
 
 export interface Mt {
@@ -66,28 +73,6 @@ function run(command: string, args: string[], input: string | undefined, onFirst
     child.stdin.on('error', () => undefined); // a command that exits early: its close reports why
     child.stdin.end(input ?? '');
   });
-}
-
-export class PocketsphinxAsr implements Asr {
-  readonly name = 'pocketsphinx';
-
-  async recognise(pcm: Int16Array, sampleRate: number): Promise<string> {
-    const dir = await mkdtemp(join(tmpdir(), 'glassbench-asr-'));
-    try {
-      const path = join(dir, 'utterance.wav');
-      // the US English acoustic model is trained on 16 kHz audio
-      await writeFile(path, wavBytes(resampleLinear(pcm, sampleRate, 16_000), 16_000));
-      const out = await run(POCKETSPHINX, ['-infile', path, '-logfn', '/dev/null'], undefined);
-      return out
-        .toString('utf8')
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean)
-        .join(' ');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
 }
 
 export class ApertiumMt implements Mt {

@@ -4,7 +4,9 @@
  * silence. Its end is when its last speech frame arrived: the moment the SFU could know the speaker had
  * stopped, before the hangover confirmed it. Silence is measured on the arrival clock, not by counting
  * frames: a sender with DTX (Chromium's Opus) sends almost nothing while nobody speaks, so `tick()` closes an
- * utterance whose stream went quiet.
+ * utterance whose stream went quiet. A streaming recogniser hears the utterance as it is spoken
+ * (`VadStream`): exactly the audio the closed utterance will hold, each frame once a later speech frame
+ * showed it is not the trailing silence.
  */
 export interface Utterance {
   /** mono PCM, the utterance's frames from first to last speech frame */
@@ -25,18 +27,31 @@ export interface VadOptions {
   maxSpeechMs: number;
 }
 
+/** An utterance as it is spoken, for a streaming recogniser. */
+export interface VadStream {
+  /** an utterance began (its first speech frame arrived at `startMs`) */
+  onStart(startMs: number): void;
+  /** the open utterance's next audio, in order: its speech frames and the pauses between them */
+  onAudio(pcm: Float32Array): void;
+  /** the open utterance ended shorter than `minSpeechMs`: noise, not an utterance */
+  onDiscard(): void;
+}
+
 export class VoiceActivity {
   private frames: Float32Array[] = [];
   private speechMs = 0;
   private silenceMs = 0;
   private startMs = 0;
   private lastSpeechEndMs = 0;
+  /** frames of the open utterance already given to the stream */
+  private streamed = 0;
   private readonly options: VadOptions;
 
   constructor(
     private readonly onUtterance: (utterance: Utterance) => void,
     options: Partial<VadOptions> = {},
     private readonly sampleRate = 48_000,
+    private readonly stream?: VadStream,
   ) {
     this.options = { threshold: 0.01, hangoverMs: 500, minSpeechMs: 200, maxSpeechMs: 15_000, ...options };
   }
@@ -48,8 +63,15 @@ export class VoiceActivity {
     for (let i = 0; i < pcm.length; i += 1) sum += (pcm[i] as number) * (pcm[i] as number);
     const speech = pcm.length > 0 && Math.sqrt(sum / pcm.length) > this.options.threshold;
     if (speech) {
-      if (this.frames.length === 0) this.startMs = arrivalMs;
+      if (this.frames.length === 0) {
+        this.startMs = arrivalMs;
+        this.streamed = 0;
+        this.stream?.onStart(arrivalMs);
+      }
       this.frames.push(pcm);
+      if (this.stream)
+        for (; this.streamed < this.frames.length; this.streamed += 1)
+          this.stream.onAudio(this.frames[this.streamed] as Float32Array);
       this.speechMs += durationMs + this.silenceMs;
       this.silenceMs = 0;
       this.lastSpeechEndMs = arrivalMs;
@@ -75,7 +97,10 @@ export class VoiceActivity {
     this.frames = [];
     this.speechMs = 0;
     this.silenceMs = 0;
-    if (speechMs < this.options.minSpeechMs) return;
+    if (speechMs < this.options.minSpeechMs) {
+      this.stream?.onDiscard();
+      return;
+    }
     const length = frames.reduce((n, f) => n + f.length, 0);
     const pcm = new Float32Array(length);
     let offset = 0;

@@ -50,6 +50,52 @@ describe('VoiceActivity', () => {
   });
 });
 
+describe('VoiceActivity streaming an utterance (a recogniser that stays up)', () => {
+  const frame = (level: number): Float32Array => Float32Array.from({ length: 960 }, () => level);
+  it('streams exactly the audio the closed utterance holds: pauses once speech resumes, never the trailing silence', async () => {
+    const { VoiceActivity } = await import('../../../reference-server/ai/speech/vad.js');
+    const events: string[] = [];
+    const streamed: Float32Array[] = [];
+    const closed: Float32Array[] = [];
+    const vad = new VoiceActivity((u) => closed.push(u.pcm), { hangoverMs: 500 }, 48_000, {
+      onStart: (ms) => events.push(`start ${ms}`),
+      onAudio: (pcm) => streamed.push(pcm),
+      onDiscard: () => events.push('discard'),
+    });
+    let t = 0;
+    vad.push(frame(0), (t += 20)); // leading silence: nothing
+    for (let i = 0; i < 15; i += 1) vad.push(frame(0.3), (t += 20)); // 300 ms speech
+    for (let i = 0; i < 10; i += 1) vad.push(frame(0.001), (t += 20)); // 200 ms pause: held back
+    expect(streamed).toHaveLength(15);
+    for (let i = 0; i < 15; i += 1) vad.push(frame(0.3), (t += 20)); // speech again: the pause goes out first
+    expect(streamed).toHaveLength(40);
+    for (let i = 0; i < 30; i += 1) vad.push(frame(0.001), (t += 20)); // 600 ms silence closes it
+    expect(events).toEqual(['start 40']);
+    expect(streamed).toHaveLength(40);
+    expect(closed).toHaveLength(1);
+    const joined = new Float32Array(40 * 960);
+    streamed.forEach((f, i) => joined.set(f, i * 960));
+    expect(Array.from(closed[0] as Float32Array)).toEqual(Array.from(joined));
+    for (let i = 0; i < 5; i += 1) vad.push(frame(0.3), (t += 20)); // 100 ms: noise, shorter than minSpeechMs
+    vad.tick(t + 600);
+    expect(events).toEqual(['start 40', `start ${t - 80}`, 'discard']);
+    expect(closed).toHaveLength(1);
+  });
+
+  it("parses pocketsphinx_batch's hypothesis lines, also an empty transcript, and nothing else", async () => {
+    const { parseHypothesis } = await import('../../../reference-server/ai/speech/recogniser.js');
+    expect(parseHypothesis('please consider the meeting starts at two tomorrow (u2 -19730)')).toEqual({
+      text: 'please consider the meeting starts at two tomorrow',
+      id: 'u2',
+      score: -19730,
+    });
+    expect(parseHypothesis(' (u7 -312)')).toEqual({ text: '', id: 'u7', score: -312 });
+    expect(parseHypothesis('(u8 0)')).toEqual({ text: '', id: 'u8', score: 0 });
+    expect(parseHypothesis('INFO: batch.c(800): Decoding u2')).toBeUndefined();
+    expect(parseHypothesis('')).toBeUndefined();
+  });
+});
+
 describe('OnsetDetector', () => {
   const block = (level: number): Float32Array => Float32Array.from({ length: 480 }, (_, i) => level * Math.sin(i / 3));
   it('reports speech starting after at least the minimum silence, not the pauses between words', async () => {
