@@ -90,7 +90,10 @@ interface Side {
   samples: ClusteredSamples;
 }
 
-/** +1 when a rise of the metric is a worsening (the catalogue's `better: 'lower'`), -1 when a fall is. */
+/**
+ * +1 when a rise of the metric is a worsening (the catalogue's `better: 'lower'`, and `zero`, whose samples are
+ * judged as their distance from zero), -1 when a fall is.
+ */
 function worseningSign(metric: MetricName): 1 | -1 {
   return findMetric(metric)?.better === 'higher' ? -1 : 1;
 }
@@ -131,14 +134,17 @@ export function compareRuns(
     (a, b) => rank(a) - rank(b) || a.localeCompare(b),
   );
   for (const [i, metric] of names.entries()) {
+    const towardZero = findMetric(metric)?.better === 'zero';
     const side = (r: RunSamples): Side => {
-      const values = r.values.get(metric) ?? [];
+      const raw = r.values.get(metric) ?? [];
+      // A/V sync: audio 100 ms early is as bad as 100 ms late, so the distance from zero is what is compared
+      const values = towardZero ? raw.map(Math.abs) : raw;
       const clusters = r.clusters.get(metric);
       return { sorted: sortedCopy(values), samples: clusters ? { values, clusters } : { values } };
     };
     const base = side(baseline);
     const cand = side(candidate);
-    const tolerance = options.tolerances[metric] ?? options.tolerance;
+    const tolerance = options.tolerances[metric] ?? findMetric(metric)?.tolerance ?? options.tolerance;
     const row: MetricComparison = {
       metric,
       baselineCount: base.sorted.length,

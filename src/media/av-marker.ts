@@ -4,7 +4,7 @@
  * capture time of the frame whose sequence number is a multiple of it (silence in between). The tone's frequency
  * carries the marker's number modulo AV_MARKER_IDS, so a receiver tells which frame a burst belongs to even when
  * bursts or frames were lost. Pure and dependency-free: synthetic publishers and receivers (Node, Opus through
- * libav) and browser pages (Web Audio, AudioData) share it.
+ * libav) and browser pages (a MediaStreamTrackGenerator's AudioData out, WebCodecs' AudioDecoder in) share it.
  */
 
 /** a marker every this many video frames: once a second at 30 fps */

@@ -17,6 +17,11 @@ import type { FrameRecord, Tags } from './types.js';
  * back (8 markers of 30 frames: 8 s at 30 fps), far more than any A/V offset worth measuring.
  */
 const PAIR_WINDOW_MS = 3000;
+/**
+ * A burst whose tone could not be told (cut short by loss) pairs only this near: under half the time between markers
+ * at 60 fps (500 ms), so it never takes the frame of the marker before or after its own.
+ */
+const UNNAMED_PAIR_WINDOW_MS = 240;
 /** an unpaired burst or frame is forgotten once the session has seen something this much newer */
 const KEEP_MS = 20_000;
 
@@ -52,7 +57,9 @@ export class AvSyncJoin {
   onMarker(burst: AvMarkerRecord): void {
     const s = this.session(burst.sub);
     this.forgetOld(s, burst.ms);
-    const at = nearest(s.frames, burst.ms, (f) => burst.id === undefined || f.id === burst.id);
+    const at = nearest(s.frames, burst.ms, (f) =>
+      burst.id === undefined ? Math.abs(f.ms - burst.ms) <= UNNAMED_PAIR_WINDOW_MS : f.id === burst.id,
+    );
     if (at < 0) {
       s.bursts.push(burst);
       return;
@@ -82,7 +89,7 @@ export class AvSyncJoin {
     const at = nearest(
       s.bursts,
       ms,
-      (b) => b.id === undefined || b.id === id,
+      (b) => (b.id === undefined ? Math.abs(b.ms - ms) <= UNNAMED_PAIR_WINDOW_MS : b.id === id),
       (b) => b.ms,
     );
     if (at < 0) {

@@ -81,7 +81,7 @@ export const FRAME_PATH_METRICS = [
     kind: 'trend',
     unit: 'ms',
     scope: 'receipt',
-    better: 'lower',
+    better: 'zero',
     definition:
       "A/V sync marker (audio: { sync: true }): the marker's audio onset minus its video frame, both at receipt (the arrival of the audio packet holding the onset + the onset sample's offset in it, vs the frame's receivedMs; browsers too, before the jitter buffers); positive is audio late, accepted about -45..+125",
     tags: FRAME_TAGS,
@@ -127,6 +127,7 @@ export const FRAME_PATH_METRICS = [
     better: 'higher',
     definition:
       "luma PSNR of the decoded frame against the regenerated original (glassbench's pattern at the frame's number, read from its marker; through the room's AI filter when the AI's output is received), below the marker strip; identical pictures score 100. Every frame a browser receiver reads; every Nth frame at synthetic receivers with quality.sampleEvery (docs/outputs.md)",
+    tolerance: { pct: 2, abs: 0.5 },
     tags: FRAME_TAGS,
     field: { record: 'FrameRecord', key: 'videoPsnrDb' },
     influx: { measurement: 'frame', field: 'video_psnr_db' },
@@ -139,6 +140,7 @@ export const FRAME_PATH_METRICS = [
     better: 'higher',
     definition:
       'luma SSIM of the same frames against the same reference: the mean over non-overlapping 8x8 windows below the marker strip, clamped to [0, 1]; 1 is identical',
+    tolerance: { pct: 1, abs: 0.01 },
     tags: FRAME_TAGS,
     field: { record: 'FrameRecord', key: 'videoSsim' },
     influx: { measurement: 'frame', field: 'video_ssim' },

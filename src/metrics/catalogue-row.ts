@@ -71,7 +71,12 @@ export interface MetricRow {
   /** what one sample (or one count) stands for */
   scope: MetricScope;
   /** which way is an improvement */
-  better: 'lower' | 'higher';
+  better: 'lower' | 'higher' | 'zero';
+  /**
+   * compare's tolerance for this metric when `--tolerance` names none: for metrics on a scale where the default
+   * (5% or 5 in the metric's unit) would hide every change (video_ssim lies in 0..1)
+   */
+  tolerance?: { pct: number; abs: number };
   /** start -> end, or what is counted */
   definition: string;
   /** tags its samples carry, usable as threshold filters */

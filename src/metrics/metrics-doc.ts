@@ -67,7 +67,7 @@ export function renderMetricsDoc(): string {
     "  window); `rate` is k6's Rate, each sample a yes or a no (`rate` is the fraction of yeses, 0..1).",
     '- **percentiles** are nearest rank everywhere (summary, thresholds, compare, report.html): the p-th percentile',
     '  is the smallest sample v with at least p% of the samples <= v, never an interpolation between two samples.',
-    '- **better**: which way is an improvement.',
+    '- **better**: which way is an improvement (zero: nearer to zero either way, as for A/V sync; compare judges the distance from zero).',
     '- **start -> end**: the two stamps a time runs between, or what is counted.',
     "- **record field**: the field that carries each sample in the run's records (`FrameRecord` and",
     "  `SpeechSampleRecord` are the lines of `frames.ndjson.gz`; `StatsSample` is one second of a receiver's",

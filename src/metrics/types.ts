@@ -28,7 +28,7 @@ export interface FrameRecord {
   uplinkMs?: number;
   sfuMs?: number;
   downlinkMs?: number;
-  /** A/V sync marker frames: the marker's audio onset minus this frame's receipt (browsers: render), ms */
+  /** A/V sync marker frames: the marker's audio onset minus this frame's receipt (receivedMs, browsers too), ms */
   avSyncMs?: number;
   /** AI hook (cloud): ready -> a worker took it, each stage's time, ready -> output, which device ran it */
   aiQueueMs?: number;

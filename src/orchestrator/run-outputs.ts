@@ -195,10 +195,16 @@ function recordSpeech(ctx: RunContext): NonNullable<RunSummary['speech']> {
   return joined.entries;
 }
 
-/** `time_to_first_audio_ms` of every subscription that received audio, tagged as its receipts are. */
+/**
+ * `time_to_first_audio_ms` of every subscription that received audio and was open in the measured window (as
+ * time_to_first_frame_ms counts them), tagged as its receipts are.
+ */
 function recordFirstAudio(ctx: RunContext): void {
   const publishers = ctx.plan.filter((p) => p.publisherTag !== undefined);
-  const windows = publishers.flatMap((p) => ctx.collector.subscriptionsOf(p.publisherTag as number));
+  const fromMs = ctx.collector.measureFromMs;
+  const windows = publishers
+    .flatMap((p) => ctx.collector.subscriptionsOf(p.publisherTag as number))
+    .filter((w) => (w.endMs ?? Number.POSITIVE_INFINITY) > fromMs && w.startMs < ctx.sendingStoppedMs);
   ctx.avSync.recordFirstAudio(windows, (w) => {
     const info = ctx.peerInfo.get(w.peer);
     const publisher = publishers.find((p) => p.publisherTag === w.publisherTag)?.peerId ?? '';

@@ -172,6 +172,9 @@ function toPeerGroup(problems: Problems, p: RawPeerGroup, i: number): PeerGroup 
         ['peers', i, 'audio', 'sync'],
         'the A/V sync marker and spoken utterances cannot share one audio track (the translation chain would hear the tones, and speech onsets would be taken for markers): use another publisher group for it',
       );
+    // a marker every 30 frames: above 60 fps the bursts come less than 500 ms apart, too close to tell apart
+    if (group.video.fps > 60)
+      problems.add(['peers', i, 'video', 'fps'], 'the A/V sync marker (audio: { sync: true }) needs at most 60 fps');
     group.avSync = true;
   }
   if (p.quality) {
@@ -248,6 +251,13 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
         'the translation chain needs spoken audio: give a browser publisher audio: { utterances: true }',
       );
     }
+    if (options.speech && options.placement === 'cloud')
+      for (const [i, g] of peers.entries())
+        if (g.avSync)
+          at.add(
+            ['peers', i, 'audio', 'sync'],
+            "the translation chain takes every publisher's audio (the tones would go to the recogniser, and translated speech replaces them): measure A/V sync without ai.speech",
+          );
     if (options.placement === 'edge' && peers.some((g) => g.role === 'publisher' && g.kind !== 'browser')) {
       at.add(['ai', 'placement'], 'edge AI runs in the sending browser: every publisher group must be kind: browser');
     }

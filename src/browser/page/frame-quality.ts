@@ -4,7 +4,8 @@
  * AI changes pixels: luma-filter.ts), below the marker strip, with picture-quality.ts. The luma comes straight
  * from the VideoFrame (`copyTo`, its Y plane) when the frame is planar YUV at the source's size; otherwise the
  * frame is drawn at the source's size (a receiver that got a downscaled stream is scored as it would be shown at
- * full size) and luma is taken from RGB with BT.601 video-range weights, the conversion the publisher's was.
+ * full size) and luma is taken from RGB with BT.601 video-range weights: the inverse of the conversion that drew the
+ * decoded (BT.601-tagged) frame, so luma outside 16..235, clipped by that round trip, reads a little off.
  */
 import { paintPatternLuma } from '../../media/canvas-pattern.js';
 import { filterLuma } from '../../media/luma-filter.js';

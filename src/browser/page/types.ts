@@ -60,7 +60,8 @@ export interface PageSpeechOnset {
   levelDbfs: number;
 }
 
-/** An A/V sync marker burst heard in the received audio: when its onset sample played, and its tone's id. */
+/** An A/V sync marker burst found in the received audio: its onset at receipt (the audio frame's receive time plus
+ * the onset sample's offset in it), and its tone's id. */
 export interface PageAvMarker {
   ms: number;
   id?: number;

@@ -251,8 +251,12 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
     if (this.closed) return;
     this.closed = true;
     this.stopSending();
-    await this.encoder?.close();
-    await this.markerAudio?.close();
+    try {
+      await this.encoder?.close();
+    } finally {
+      // the marker's Opus encoder is closed even when the video encoder's close failed
+      await this.markerAudio?.close();
+    }
     if (this.resourceUrl) await deleteSession(this.resourceUrl, authOf(this.spec));
     await this.leaveJanus?.();
     await this.pc.close().catch(() => undefined);

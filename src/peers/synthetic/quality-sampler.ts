@@ -34,6 +34,8 @@ export interface QualitySamplerOptions {
   height: number;
   pattern: PatternKind;
   filter: LumaFilter;
+  /** the decoding worker failed (its libav did not load, it threw): reported once, the stream is no longer scored */
+  onError?: (message: string) => void;
 }
 
 export class QualitySampler {
@@ -46,6 +48,8 @@ export class QualitySampler {
   /** frames handed to the worker that it has not finished */
   private behind = 0;
   private closed = false;
+  /** the worker failed: nothing more is decoded or waited for */
+  private failed = false;
 
   constructor(private readonly options: QualitySamplerOptions) {
     const config: QualityWorkerConfig = {
@@ -62,7 +66,11 @@ export class QualitySampler {
       this.waiting.delete(result.id);
       resolve?.('psnrDb' in result ? { psnrDb: result.psnrDb, ssim: result.ssim } : undefined);
     });
-    this.worker.on('error', () => this.settleAll());
+    this.worker.on('error', (error) => {
+      if (!this.failed) this.options.onError?.(`quality sampler: ${error.message}`);
+      this.failed = true;
+      this.settleAll();
+    });
     this.worker.unref();
   }
 
@@ -85,7 +93,7 @@ export class QualitySampler {
   complete(rtpTs: number): Promise<PictureQuality | undefined> | undefined {
     const frame = this.packets.get(rtpTs);
     this.packets.delete(rtpTs);
-    if (!frame || this.closed) return undefined;
+    if (!frame || this.closed || this.failed) return undefined;
     const first = [...frame.entries()].find(([, p]) => isVp8FrameStart(p));
     if (!first) return undefined;
     const keyframe = isVp8Keyframe(first[1]);

@@ -46,11 +46,13 @@ interface Subscription {
   firstAudioMs?: number;
   /** scenario `quality`: decodes the video and scores a sample of its frames */
   quality?: QualitySampler;
+  /** receipts waiting behind a sampled frame's score, reported in order; undefined when none waits */
+  reporting?: Promise<void>;
 }
 
 /**
- * Reports `received`, `stats` (packet loss only), and when its spec asks, `aiResult`, `onset` and `avMarker`; never
- * `error`.
+ * Reports `received`, `stats` (packet loss only), and when its spec asks, `aiResult`, `onset` and `avMarker`;
+ * `error` only when its quality sampler's worker failed.
  */
 export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implements Subscriber {
   private readonly spec: SubscriberSpec;
@@ -98,6 +100,7 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
         ...source.picture,
         sampleEvery: quality.sampleEvery,
         filter: quality.filter,
+        onError: (message) => this.emit('error', message),
       });
     let sub = '';
     transceiver.onTrack.subscribe((track) => {
@@ -120,10 +123,21 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
           record.frameBytes = frame.frameBytes;
         }
         if (frame.captureMs !== undefined) record.captureMs = frame.captureMs;
-        // a sampled frame is reported once it is scored (its times are already stamped)
+        // a sampled frame is reported once it is scored (its times are already stamped), and the frames after it
+        // wait behind it: receipts stay in their order, which freeze detection relies on
         const scored = subscription.quality?.complete(frame.rtpTs);
-        if (scored) void scored.then((q) => this.emit('received', q ? { ...record, ...q } : record));
-        else this.emit('received', record);
+        if (!scored && !subscription.reporting) {
+          this.emit('received', record);
+          return;
+        }
+        const queued = (subscription.reporting ?? Promise.resolve()).then(async () => {
+          const q = scored ? await scored : undefined;
+          this.emit('received', q ? { ...record, ...q } : record);
+        });
+        subscription.reporting = queued;
+        void queued.then(() => {
+          if (subscription.reporting === queued) subscription.reporting = undefined;
+        });
       });
       track.onReceiveRtp.subscribe((rtp) => {
         subscription.quality?.push(rtp);
@@ -215,11 +229,15 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
       for (const s of this.subscriptions) if (s.window) s.window.endMs = endMs;
       await Promise.all(
         this.subscriptions.map(async (s) => {
-          if (s.resourceUrl) await deleteSession(s.resourceUrl, authOf(this.spec));
-          await s.leaveJanus?.();
-          await s.pc.close().catch(() => undefined);
-          await s.decoder?.close().catch(() => undefined);
-          await s.quality?.close();
+          try {
+            if (s.resourceUrl) await deleteSession(s.resourceUrl, authOf(this.spec));
+            await s.leaveJanus?.();
+          } finally {
+            // a signaling error must not leave the connection, the decoder or the quality worker open
+            await s.pc.close().catch(() => undefined);
+            await s.decoder?.close().catch(() => undefined);
+            await s.quality?.close();
+          }
         }),
       );
     }

@@ -76,6 +76,23 @@ describe('compareRuns', () => {
     expect(compareRuns(fewer, baseline).metrics[0]?.verdict).toBe('improvement');
   });
 
+  it('judges av_sync_ms by its distance from zero: audio drifting early is a regression too', () => {
+    const base = run('a', { av_sync_ms: latencies(400, 20, 31) });
+    const early = run('b', { av_sync_ms: latencies(400, 20, 32).map((v) => v - 120) }); // about -100 ms
+    const late = run('c', { av_sync_ms: latencies(400, 20, 33).map((v) => v + 80) });
+    expect(compareRuns(base, early).regressions).toEqual(['av_sync_ms']);
+    expect(compareRuns(base, late).regressions).toEqual(['av_sync_ms']);
+    expect(compareRuns(early, base).metrics[0]?.verdict).toBe('improvement');
+  });
+
+  it("takes a unit-scale metric's tolerance from the catalogue: an SSIM drop of 0.1 is a regression", () => {
+    const ssim = (seed: number, shift: number): number[] =>
+      latencies(400, 0.1, seed).map((v) => Math.min(1, 0.95 - v / 10 - shift));
+    const c = compareRuns(run('a', { video_ssim: ssim(41, 0) }), run('b', { video_ssim: ssim(42, 0.1) }));
+    expect(c.metrics[0]?.tolerance).toEqual({ pct: 1, abs: 0.01 });
+    expect(c.regressions).toEqual(['video_ssim']);
+  });
+
   it('gates the median by default and the p95 only when asked', () => {
     const baseline = run('base', { frame_latency_ms: latencies(3000, 12, 7) });
     // the slowest 10% of frames got 40 ms slower: the median does not move, the p95 does

@@ -51,6 +51,18 @@ describe('AvSyncJoin', () => {
     expect(samples.map((s) => s.value)).toEqual([-40]);
   });
 
+  it('pairs a burst whose tone was not told only with a frame near it, never the marker before or after its own', () => {
+    const { join: j, samples } = join();
+    j.onMarker({ peer: 'r1-sub-1', sub: 's1', ms: 11_010 }); // its own frame (seq 60) was lost
+    j.onFrame(frame(30, 10_003)); // 1 s before: another marker's frame
+    expect(samples).toEqual([]);
+    j.onFrame(frame(90, 12_004)); // 1 s after
+    expect(samples).toEqual([]);
+    j.onMarker({ peer: 'r1-sub-1', sub: 's1', ms: 13_030 });
+    j.onFrame(frame(120, 13_004));
+    expect(samples.map((x) => Math.round(x.value))).toEqual([26]);
+  });
+
   it('takes the frame at receipt at browser receivers too, never at render; none without a receipt time', () => {
     const { join: j, samples } = join();
     j.onMarker({ peer: 'r1-sub-1', sub: 's1', ms: 1100, id: 0 });

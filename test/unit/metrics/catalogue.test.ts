@@ -19,7 +19,7 @@ describe('metric catalogue', () => {
     const names = METRICS.map((m) => m.name);
     expect(new Set(names).size).toBe(names.length);
     for (const m of METRICS) {
-      expect(['lower', 'higher']).toContain(m.better);
+      expect(['lower', 'higher', 'zero']).toContain(m.better);
       expect(m.definition.length).toBeGreaterThan(10);
     }
   });

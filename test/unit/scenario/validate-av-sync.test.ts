@@ -39,6 +39,27 @@ describe('audio: { sync: true }', () => {
       expect.stringMatching(/peers\[0\]\.audio\.sync: .*not Janus/),
     ]);
   });
+
+  it('is refused above 60 fps (markers too close to tell apart) and beside the translation chain', () => {
+    expect(
+      problemsOf(
+        `name: s\nduration: 5s\npeers:\n  - { role: publisher, count: 1, video: { fps: 120 }, audio: { sync: true } }\n  - { role: subscriber, count: 1 }\n`,
+      ),
+    ).toEqual([expect.stringMatching(/^x\.yaml:\d+:\d+ peers\[0\]\.video\.fps: .*at most 60 fps/)]);
+    const translated = `name: s
+duration: 5s
+peers:
+  - { role: publisher, kind: browser, count: 1, audio: { utterances: true } }
+  - { role: publisher, count: 1, audio: { sync: true } }
+  - { role: subscriber, count: 1 }
+ai: { placement: cloud, speech: { asr: { synthetic: 200ms }, mt: { synthetic: 50ms }, tts: { synthetic: 30ms }, output: subtitles } }
+`;
+    expect(problemsOf(translated)).toEqual([
+      expect.stringMatching(
+        /^x\.yaml:\d+:\d+ peers\[1\]\.audio\.sync: the translation chain takes every publisher's audio/,
+      ),
+    ]);
+  });
 });
 
 describe('sfu.addAudioDelayMs', () => {
