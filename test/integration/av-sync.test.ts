@@ -10,20 +10,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { runScenario } from '../../src/orchestrator/runner.js';
-import type { RunSummary } from '../../src/report/summary.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
-import { expectAccountingHolds, readFrames, tempDir } from '../fixtures/cli.js';
+import { expectAccountingHolds, median, metricCount, readFrames, tempDir } from '../fixtures/cli.js';
 import { requireBinary } from '../fixtures/system.js';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-const count = (s: RunSummary, name: string): number => (s.metrics[name] as { count: number } | undefined)?.count ?? 0;
 
 /** Alternating runs of `scenario(delayMs)`, `rounds` per side: every measured marker's av_sync_ms, pooled per side. */
 async function pooledShift(
@@ -44,8 +33,8 @@ async function pooledShift(
       expectAccountingHolds(summary);
       expect(summary.scenario.addAudioDelayMs).toBe(side === 'delayed' ? 60 : undefined);
       // every receiver heard audio, and (a marker a second) its markers were paired with their frames
-      expect(count(summary, 'time_to_first_audio_ms')).toBe(receivers);
-      expect(count(summary, 'av_sync_ms')).toBeGreaterThanOrEqual(2 * receivers);
+      expect(metricCount(summary, 'time_to_first_audio_ms')).toBe(receivers);
+      expect(metricCount(summary, 'av_sync_ms')).toBeGreaterThanOrEqual(2 * receivers);
       const values: number[] = [];
       for (const frame of readFrames(out))
         if (frame['warmup'] !== true && typeof frame['avSyncMs'] === 'number') values.push(frame['avSyncMs']);

@@ -13,7 +13,7 @@ import { runScenario } from '../../src/orchestrator/runner.js';
 import { CHROMIUM_FLAGS } from '../../src/peers/browser/browser-host.js';
 import type { RunSummary } from '../../src/report/summary.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
-import { readFrames, readSummary, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
+import { median, metricCount, readFrames, readSummary, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
 import { glassbenchBrowserMainPids, glassbenchChromiumPids, requireBinary } from '../fixtures/system.js';
 
 const pair = (
@@ -45,16 +45,6 @@ async function run(text: string): Promise<RunSummary> {
   return summary;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-const count = (s: RunSummary, name: string): number => (s.metrics[name] as { count: number } | undefined)?.count ?? 0;
-
 describe('browser peers', () => {
   beforeAll(() => {
     requireBinary(process.env['CHROME_PATH'] ?? '/usr/bin/chromium', 'chromium');
@@ -68,12 +58,12 @@ describe('browser peers', () => {
     const summary = await run(pair());
     expect(summary.status).toBe('passed');
     // frames complete at the receiver that the page's reader never got have no renderedMs: they were not displayed
-    const displayed = count(summary, 'frames_received') - count(summary, 'frames_discarded_reader');
+    const displayed = metricCount(summary, 'frames_received') - metricCount(summary, 'frames_discarded_reader');
     expect(displayed).toBeGreaterThan(150);
-    expect(count(summary, 'g2g_latency_ms') / displayed).toBeGreaterThanOrEqual(0.99);
+    expect(metricCount(summary, 'g2g_latency_ms') / displayed).toBeGreaterThanOrEqual(0.99);
     expect(summary.metrics['identity_lost']).toBeDefined();
     for (const stage of ['uplink_ms', 'sfu_ms', 'downlink_ms', 'render_ms'])
-      expect(count(summary, stage)).toBeGreaterThan(0);
+      expect(metricCount(summary, stage)).toBeGreaterThan(0);
     const g2g = summary.metrics['g2g_latency_ms'] as TrendSummary;
     expect(g2g.p50).toBeGreaterThan(0);
     expect(summary.processes['browser-1']?.samples).toBeGreaterThan(0);
@@ -81,9 +71,9 @@ describe('browser peers', () => {
 
   it.each([150, 2000])('keeps the marker readable through VP8 capped at %i kbps', async (bitrateKbps) => {
     const summary = await run(pair({ bitrateKbps }));
-    const displayed = count(summary, 'frames_received');
+    const displayed = metricCount(summary, 'frames_received');
     expect(displayed).toBeGreaterThan(150);
-    expect(count(summary, 'identity_lost') / displayed).toBeLessThanOrEqual(0.01);
+    expect(metricCount(summary, 'identity_lost') / displayed).toBeLessThanOrEqual(0.01);
   });
 
   it('shows sfu.addDelayMs 80 as +80 +/- 5 ms in median g2g_latency_ms (and +80 +/- 2 in sfu_ms)', async () => {
@@ -166,7 +156,7 @@ peers:
 `);
     const { summary } = await runScenario({ scenario, runId: 'mixed', outDir: out });
     expect(summary.status).toBe('passed');
-    expect(count(summary, 'identity_lost')).toBe(0);
+    expect(metricCount(summary, 'identity_lost')).toBe(0);
     const frames = readFrames(out).filter((f) => f['warmup'] !== true);
     const bySubscriber = new Map<string, Record<string, unknown>[]>();
     for (const f of frames)
@@ -195,7 +185,7 @@ peers:
     expect(
       browserRecords.every((r) => typeof r['g2gLatencyMs'] === 'number' && typeof r['renderMs'] === 'number'),
     ).toBe(true);
-    expect(count(summary, 'g2g_latency_ms')).toBe(browserRecords.length);
+    expect(metricCount(summary, 'g2g_latency_ms')).toBe(browserRecords.length);
   });
 
   it('finds the frames of a browser publisher at synthetic receivers by RTP timestamp (browser -> synthetic + browser)', async () => {
@@ -223,7 +213,7 @@ peers:
     // the same frame id at the browser (read from pixels) and at the synthetic receivers (by RTP timestamp)
     const browserIds = new Set(frames.filter((f) => f['peerKind'] === 'browser').map((f) => f['frameId']));
     expect(identified.filter((f) => browserIds.has(f['frameId'])).length / identified.length).toBeGreaterThan(0.9);
-    expect(count(summary, 'frames_sent')).toBeGreaterThan(90);
+    expect(metricCount(summary, 'frames_sent')).toBeGreaterThan(90);
   });
 
   it('drives a browser it connects to (browserWSEndpoint) instead of launching one, and leaves it running', async () => {
@@ -253,7 +243,7 @@ peers:
       });
       const summary = await run(`${pair({ duration: '3s' })}browser: { wsEndpoint: "${wsEndpoint}" }\n`);
       expect(summary.status).toBe('passed');
-      expect(count(summary, 'g2g_latency_ms')).toBeGreaterThan(100);
+      expect(metricCount(summary, 'g2g_latency_ms')).toBeGreaterThan(100);
       expect(summary.processes['browser-1']).toBeUndefined(); // a browser we did not start is not ours to measure
       expect(chromium.exitCode).toBeNull();
     } finally {
@@ -290,6 +280,6 @@ peers:
       expect(u.endMs - u.startMs).toBeLessThan(5000);
     }
     expect(utterances[1]?.startMs).toBeCloseTo((utterances[0]?.startMs ?? 0) + 2000, -2);
-    expect(count(summary, 'audio_packets_received')).toBeGreaterThan(100); // Opus at 50 packets/s reached the subscriber
+    expect(metricCount(summary, 'audio_packets_received')).toBeGreaterThan(100); // Opus at 50 packets/s reached the subscriber
   });
 });

@@ -12,7 +12,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/orchestrator/runner.js';
 import type { RunSummary } from '../../src/report/summary.js';
 import { scenarioFromText } from '../../src/scenario/validate.js';
-import { readFrames, tempDir } from '../fixtures/cli.js';
+import { median, readFrames, tempDir } from '../fixtures/cli.js';
 import { glassbenchChildPids, glassbenchChromiumPids, requireBinary } from '../fixtures/system.js';
 
 async function run(text: string): Promise<{ summary: RunSummary; out: string }> {
@@ -20,14 +20,6 @@ async function run(text: string): Promise<{ summary: RunSummary; out: string }> 
   const out = join(dir, 'out');
   const { summary } = await runScenario({ scenario: scenarioFromText(text), runId: 'quality', outDir: out });
   return { summary, out };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** Scored frames outside the warm-up, by `<publisher>/<receiver kind>`. */
