@@ -8,7 +8,7 @@
  * tagged BT.601). Pure, shared by the page bundle and Node.
  */
 import type { PatternKind } from '../protocol/video.js';
-import { paintLuma, patternGeometry } from './i420-painter.js';
+import { paintLuma, paintSquare, patternGeometry } from './i420-painter.js';
 
 /** The fill style of the sweep at frame `frameSeq` (what the publisher draws). */
 export function sweepStyle(frameSeq: number): string {
@@ -36,10 +36,8 @@ export function fullRangeLuma([r, g, b]: [number, number, number]): number {
 
 /** Paints the luma of the browser's pattern at frame `frameSeq` (the whole plane, without the marker). */
 export function paintCanvasLuma(luma: Uint8Array, width: number, height: number, frameSeq: number): void {
-  const { size, x0, y0 } = patternGeometry(width, height, frameSeq);
   luma.fill(fullRangeLuma(hslToRgb((frameSeq * 3) % 360, 0.4, 0.45)), 0, width * height);
-  for (let y = Math.max(0, y0); y < Math.min(height, y0 + size); y += 1)
-    luma.fill(SQUARE_Y, y * width + x0, y * width + x0 + size);
+  paintSquare(luma, width, height, patternGeometry(width, height, frameSeq), SQUARE_Y);
 }
 
 /** The luma of pattern `pattern` at frame `frameSeq` below the marker strip: what a receiver compares with. */

@@ -92,8 +92,19 @@ export function paintLuma(luma: Uint8Array, width: number, height: number, frame
         luma[d + x] = backgroundY + (t[row + ((x + TILE - shift) & (TILE - 1))] as number);
     }
   } else luma.fill(backgroundY, 0, width * height);
+  paintSquare(luma, width, height, { size, x0, y0 }, squareY);
+}
+
+/** The pattern's moving square (patternGeometry) at luma `value`, into a packed Y plane. */
+export function paintSquare(
+  luma: Uint8Array,
+  width: number,
+  height: number,
+  { size, x0, y0 }: { size: number; x0: number; y0: number },
+  value: number,
+): void {
   for (let y = Math.max(0, y0); y < Math.min(height, y0 + size); y += 1)
-    luma.fill(squareY, y * width + x0, y * width + x0 + size);
+    luma.fill(value, y * width + x0, y * width + x0 + size);
 }
 
 export function paintI420(

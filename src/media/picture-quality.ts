@@ -43,20 +43,15 @@ export function lumaPsnrDb(
   height: number,
   fromRow: number,
 ): number {
-  const a = decoded.data;
-  const b = reference.data;
-  let sum = 0;
-  for (let y = fromRow; y < height; y += 1) {
-    let i = decoded.offset + y * decoded.stride;
-    let j = reference.offset + y * reference.stride;
-    for (let x = 0; x < width; x += 1, i += 1, j += 1) {
-      const d = (a[i] as number) - (b[j] as number);
-      sum += d * d;
-    }
-  }
-  const samples = width * Math.max(0, height - fromRow);
-  if (samples === 0 || sum === 0) return PSNR_CAP_DB;
-  return Math.min(PSNR_CAP_DB, 10 * Math.log10((255 * 255 * samples) / sum));
+  let sse = 0;
+  for (let y = fromRow; y < height; y += 1) sse += rowError(decoded, reference, y, 0, width);
+  return psnrDb(sse, width * Math.max(0, height - fromRow));
+}
+
+/** PSNR of a summed squared error over `samples` samples, capped at PSNR_CAP_DB (identical pictures). */
+function psnrDb(sse: number, samples: number): number {
+  if (samples === 0 || sse === 0) return PSNR_CAP_DB;
+  return Math.min(PSNR_CAP_DB, 10 * Math.log10((255 * 255 * samples) / sse));
 }
 
 /**
@@ -113,10 +108,10 @@ export function pictureQuality(
   }
   // rows below the last whole window
   for (let y = wy; y < height; y += 1) sse += rowError(decoded, reference, y, 0, width);
-  const samples = width * Math.max(0, height - fromRow);
-  const psnrDb =
-    samples === 0 || sse === 0 ? PSNR_CAP_DB : Math.min(PSNR_CAP_DB, 10 * Math.log10((255 * 255 * samples) / sse));
-  return { psnrDb, ssim: windows === 0 ? 1 : Math.min(1, Math.max(0, total / windows)) };
+  return {
+    psnrDb: psnrDb(sse, width * Math.max(0, height - fromRow)),
+    ssim: windows === 0 ? 1 : Math.min(1, Math.max(0, total / windows)),
+  };
 }
 
 function rowError(decoded: LumaPlane, reference: LumaPlane, y: number, fromX: number, toX: number): number {
