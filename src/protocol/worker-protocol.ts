@@ -7,16 +7,23 @@
  *   H bytes              header: UTF-8 JSON
  *   L - 2 - H bytes      payload
  *
- * Request header: `{ "id": <u32 call id>, "f": "<frame key>", "stage": "<stage name>", "format": "vp8" | "none",
- * "width"?: <px>, "height"?: <px>, "model": { "synthetic": { "fixedMs"?, "p50Ms"?, "p99Ms"? } }, "modelMs": <ms> }`;
- * the payload is the frame (VP8 RTP payloads of the frame, concatenated, for `format: vp8`). `modelMs` is the
- * time the SFU drew from the model for this call; a synthetic worker spends it, a real one ignores it. With
- * `ai.devices: gpus` the header also names the GPU the SFU's scheduler chose: `"device": "gpu0", "gpu": 0`
- * (nvidia-smi's index; e.g. `torch.device(f"cuda:{gpu}")`).
- * Response header: `{ "id": <the call's id>, "ok": true, "ms": <compute time in the worker> }` or
- * `{ "id", "ok": false, "error": "<reason>" }`; the payload is the stage's output (may be empty).
- * Calls may be pipelined: the SFU sends a call whenever a pool worker takes a frame, and a worker may answer
- * them in any order and batch the calls that wait while it is busy.
+ * Request header: `{ "id": <u32 call id>, "f": "<frame key>", "stage": "<stage name>", "format": "vp8" | "i420",
+ * "width"?: <px>, "height"?: <px>, "model": <the stage's model>, "modelMs": <ms> }`. The payload:
+ * - `format: vp8` (synthetic stages): the frame's VP8 RTP payloads, concatenated; the answer's payload is ignored.
+ * - `format: i420` (the real video path, `ai.worker: { type: external, format: i420 }`): the decoded picture,
+ *   planar I420 (`width` x `height` luma bytes, then U and V, each ceil(width/2) x ceil(height/2)), no padding.
+ *   The answer's payload is the processed picture in the same layout and size; the SFU puts the marker strip of
+ *   the input back (the top `stripHeight + 1` rows of luma, media/marker.ts) and encodes it.
+ * `model` is the scenario's, e.g. `{ "filter": "blur" }` or `{ "synthetic": { "fixedMs": 20 } }`; `modelMs` is
+ * the time the SFU drew from a synthetic model for this call (a synthetic worker spends it, a real one ignores
+ * it). With `ai.devices: gpus` the header also names the GPU the SFU's scheduler chose: `"device": "gpu0",
+ * "gpu": 0` (nvidia-smi's index; e.g. `torch.device(f"cuda:{gpu}")`).
+ * Response header: `{ "id": <the call's id>, "ok": true, "ms": <compute time in the worker>, "batch"?: <calls in
+ * the batch this call ran in>, "waitMs"?: <from the worker reading the call to its batch starting> }` or
+ * `{ "id", "ok": false, "error": "<reason>" }`. The SFU records `ms` as the stage's time (`ai_inference_ms`),
+ * `waitMs` as `ai_batch_wait_ms`, `batch` as `ai_batch_size`, and the rest of the round trip as
+ * `ai_transfer_ms`. Calls may be pipelined: the SFU sends a call whenever a pool worker takes a frame, and a
+ * worker may answer them in any order and batch the calls that wait while it is busy.
  */
 
 import type { StageModel } from './ai.js';
@@ -29,7 +36,7 @@ export interface CallHeader {
   id: number;
   f: string;
   stage: string;
-  format: 'vp8' | 'none';
+  format: CallFormat;
   width?: number;
   height?: number;
   model: StageModel;
@@ -39,7 +46,16 @@ export interface CallHeader {
   gpu?: number;
 }
 
-export type ResultHeader = { id: number; ok: true; ms: number } | { id: number; ok: false; error: string };
+export type CallFormat = 'vp8' | 'i420';
+
+export type ResultHeader =
+  | { id: number; ok: true; ms: number; batch?: number; waitMs?: number }
+  | { id: number; ok: false; error: string };
+
+/** Bytes of a planar I420 picture of this size (chroma planes rounded up, as libvpx makes them). */
+export function i420Bytes(width: number, height: number): number {
+  return width * height + 2 * Math.ceil(width / 2) * Math.ceil(height / 2);
+}
 
 export interface Message<H> {
   header: H;
