@@ -15,18 +15,19 @@ import { childEntry } from '../../src/project-paths.js';
 import type { AiStageSpec, DeviceSpec } from '../../src/protocol/ai.js';
 import {
   type CallHeader,
-  encodeMessage,
+  i420Bytes,
+  messageHead,
   MessageReader,
   type ResultHeader,
 } from '../../src/protocol/worker-protocol.js';
 import type { BufferedFrame } from './frame-buffer.js';
-import type { StageBackend } from './pipeline.js';
+import type { Picture, StageBackend, StageResult } from './pipeline.js';
 import type { DeviceScheduler } from './scheduler.js';
 
 export class DeviceBackend implements StageBackend {
   constructor(private readonly scheduler: DeviceScheduler) {}
 
-  async run(_stage: AiStageSpec, _frame: BufferedFrame, modelMs: number): Promise<{ device: string; ms: number }> {
+  async run(_stage: AiStageSpec, _frame: BufferedFrame, modelMs: number): Promise<StageResult> {
     const result = await this.scheduler.run(modelMs);
     return { device: result.device, ms: result.waitMs + result.serviceMs };
   }
@@ -34,8 +35,28 @@ export class DeviceBackend implements StageBackend {
 
 interface Waiting {
   startMs: number;
-  resolve: (value: { device: string; ms: number }) => void;
+  /** `format: i420`: the size of picture the answer must carry */
+  pictureBytes?: number;
+  resolve: (value: StageResult) => void;
   reject: (error: Error) => void;
+}
+
+/**
+ * The buffers answers with pictures are gathered into, reused: a picture goes to the encoder's thread and its
+ * buffer comes back (`recycle`), so a steady stream of frames allocates none.
+ */
+class PictureBuffers {
+  private readonly free: ArrayBuffer[] = [];
+
+  take(bytes: number): Buffer {
+    const i = this.free.findIndex((b) => b.byteLength === bytes);
+    const buffer = i >= 0 ? (this.free.splice(i, 1)[0] as ArrayBuffer) : new ArrayBuffer(bytes);
+    return Buffer.from(buffer);
+  }
+
+  give(buffer: ArrayBuffer): void {
+    if (this.free.length < 16) this.free.push(buffer);
+  }
 }
 
 export class ExternalBackend implements StageBackend {
@@ -50,6 +71,7 @@ export class ExternalBackend implements StageBackend {
   restarts = 0;
   private readonly socketPath: string;
   private readonly ownWorker: boolean;
+  private readonly buffers = new PictureBuffers();
 
   /**
    * `gpus`: a scheduler over the machine's GPUs; each call then goes to the least loaded GPU, named in its
@@ -59,6 +81,8 @@ export class ExternalBackend implements StageBackend {
     socketPath: string | undefined,
     private readonly onEvent: (message: string) => void,
     private readonly gpus?: DeviceScheduler,
+    /** the reference worker the SFU starts: calls per batch at most */
+    private readonly maxBatch?: number,
   ) {
     this.ownWorker = socketPath === undefined;
     this.socketPath =
@@ -75,7 +99,8 @@ export class ExternalBackend implements StageBackend {
   }
 
   private spawnWorker(): Promise<void> {
-    const child = fork(childEntry('reference-server/ai/external-worker'), [this.socketPath], {
+    const args = [this.socketPath, ...(this.maxBatch === undefined ? [] : ['--max-batch', String(this.maxBatch)])];
+    const child = fork(childEntry('reference-server/ai/external-worker'), args, {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     this.child = child;
@@ -95,14 +120,14 @@ export class ExternalBackend implements StageBackend {
   private connectSocket(): Promise<void> {
     return new Promise((resolve, reject) => {
       const socket = connect(this.socketPath);
-      const reader = new MessageReader();
+      const reader = new MessageReader((bytes) => this.buffers.take(bytes));
       socket.once('connect', () => {
         this.socket = socket;
         resolve();
       });
       socket.on('data', (chunk: Buffer) => {
         try {
-          for (const { header } of reader.push(chunk)) this.settle(header as ResultHeader);
+          for (const { header, payload } of reader.push(chunk)) this.settle(header as ResultHeader, payload);
         } catch (error) {
           socket.destroy(error as Error);
         }
@@ -117,12 +142,40 @@ export class ExternalBackend implements StageBackend {
     });
   }
 
-  private settle(header: ResultHeader): void {
+  private settle(header: ResultHeader, payload: Buffer): void {
     const waiting = typeof header.id === 'number' ? this.inFlight.get(header.id) : undefined;
     if (!waiting) return; // an answer to a call already failed, or garbage
     this.inFlight.delete(header.id);
-    if (header.ok === true) waiting.resolve({ device: 'external', ms: nowMs() - waiting.startMs });
-    else waiting.reject(new Error(`external worker: ${String((header as { error?: unknown }).error)}`));
+    if (header.ok !== true) {
+      waiting.reject(new Error(`external worker: ${String((header as { error?: unknown }).error)}`));
+      return;
+    }
+    const roundTripMs = nowMs() - waiting.startMs;
+    if (waiting.pictureBytes !== undefined && payload.length !== waiting.pictureBytes) {
+      waiting.reject(
+        new Error(
+          `external worker: answered ${payload.length} bytes for a picture of ${waiting.pictureBytes} (planar I420 of the call's size)`,
+        ),
+      );
+      return;
+    }
+    const result: StageResult = { device: 'external', ms: roundTripMs };
+    // what the worker says of itself, where it says it sensibly; the rest of the round trip is the socket's
+    const ms = header.ms;
+    const waitMs = typeof header.waitMs === 'number' && header.waitMs >= 0 ? header.waitMs : 0;
+    if (typeof ms === 'number' && ms >= 0 && ms + waitMs <= roundTripMs + 0.5) {
+      result.ms = ms;
+      result.transferMs = Math.max(0, roundTripMs - ms - waitMs);
+      if (typeof header.waitMs === 'number') result.batchWaitMs = waitMs;
+    }
+    if (typeof header.batch === 'number' && Number.isInteger(header.batch) && header.batch >= 1)
+      result.batch = header.batch;
+    if (waiting.pictureBytes !== undefined) result.picture = payload;
+    waiting.resolve(result);
+  }
+
+  recycle(buffer: ArrayBuffer): void {
+    this.buffers.give(buffer);
   }
 
   /** The connection is gone: fail what was in flight, and bring our own worker back. */
@@ -152,31 +205,48 @@ export class ExternalBackend implements StageBackend {
     setTimeout(restart, 50).unref();
   }
 
-  async run(stage: AiStageSpec, frame: BufferedFrame, modelMs: number): Promise<{ device: string; ms: number }> {
-    if (!this.gpus) return this.call(stage, frame, modelMs);
-    const run = await this.gpus.dispatch(modelMs, (device) => this.call(stage, frame, modelMs, device));
-    return { device: run.device, ms: run.waitMs + run.serviceMs };
+  async run(stage: AiStageSpec, frame: BufferedFrame, modelMs: number, picture?: Picture): Promise<StageResult> {
+    if (!this.gpus) return this.call(stage, frame, modelMs, picture);
+    const run = await this.gpus.dispatch(modelMs, (device) => this.call(stage, frame, modelMs, picture, device));
+    // waiting for a free GPU slot in the SFU is part of the stage's time, as for simulated devices
+    return { ...run.result, device: run.device, ms: run.waitMs + run.result.ms };
   }
 
   private call(
     stage: AiStageSpec,
     frame: BufferedFrame,
     modelMs: number,
+    picture?: Picture,
     device?: DeviceSpec,
-  ): Promise<{ device: string; ms: number }> {
+  ): Promise<StageResult> {
     const socket = this.socket;
     if (!socket) return Promise.reject(new Error('the external AI worker is down'));
     const id = this.nextId;
     this.nextId = (this.nextId % 0xffffffff) + 1;
-    const header: CallHeader = { id, f: frame.key, stage: stage.name, format: 'vp8', model: stage.model, modelMs };
+    const header: CallHeader = {
+      id,
+      f: frame.key,
+      stage: stage.name,
+      format: picture ? 'i420' : 'vp8',
+      ...(picture ? { width: picture.width, height: picture.height } : {}),
+      model: stage.model,
+      modelMs,
+    };
     if (device) {
       header.device = device.name;
       if (device.gpu !== undefined) header.gpu = device.gpu;
     }
-    const payload = Buffer.concat(frame.packets.map((p) => p.payload));
+    const payloads = picture ? [picture.data] : frame.packets.map((p) => p.payload);
+    const bytes = payloads.reduce((n, p) => n + p.length, 0);
     return new Promise((resolve, reject) => {
-      this.inFlight.set(id, { startMs: nowMs(), resolve, reject });
-      socket.write(encodeMessage(header, payload));
+      const waiting: Waiting = { startMs: nowMs(), resolve, reject };
+      if (picture) waiting.pictureBytes = i420Bytes(picture.width, picture.height);
+      this.inFlight.set(id, waiting);
+      // the head, then the payload as it is: one writev, no copy of the picture in the SFU
+      socket.cork();
+      socket.write(messageHead(header, bytes));
+      for (const p of payloads) socket.write(p);
+      socket.uncork();
     });
   }
 

@@ -2,6 +2,9 @@
  * The reference external AI worker: serves the protocol of src/protocol/worker-protocol.ts on a Unix domain
  * socket and runs synthetic models (it spends the time the SFU drew for each call, like a device would). Calls
  * that arrive while a batch runs wait and form the next batch (up to --max-batch), as a GPU server batches.
+ * Decoded pictures (`format: i420`) come back through the call's filter (`model: { filter }`, luma-filter.ts)
+ * or unchanged. The smallest worker to start from is examples/workers/minimal-worker.ts; a PyTorch one is
+ * examples/workers/torch_worker.py.
  *
  *   node dist/reference-server/ai/external-worker.js <socket path> [--max-batch N]
  *
@@ -11,10 +14,12 @@
 import { rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 
+import { filterLuma } from '../../src/media/luma-filter.js';
 import { nowMs } from '../../src/metrics/clock.js';
 import {
   type CallHeader,
   encodeMessage,
+  i420Bytes,
   type Message,
   MessageReader,
   type ResultHeader,
@@ -29,19 +34,45 @@ if (!socketPath || !Number.isInteger(maxBatch) || maxBatch < 1) {
   process.exit(2);
 }
 
-const waiting: { socket: Socket; call: CallHeader }[] = [];
+interface Waiting {
+  socket: Socket;
+  call: CallHeader;
+  payload: Buffer;
+  arrivedMs: number;
+}
+
+const waiting: Waiting[] = [];
 let running = false;
 
-function isCall(header: unknown): header is CallHeader {
+/** What is wrong with a call, or undefined when it is one this worker runs. */
+function callProblem(header: unknown, payload: Buffer): string | undefined {
   const h = header as Partial<CallHeader>;
-  return (
+  const call =
     typeof h.id === 'number' &&
     typeof h.stage === 'string' &&
     typeof h.modelMs === 'number' &&
     Number.isFinite(h.modelMs) &&
     h.modelMs >= 0 &&
-    h.modelMs < 60_000
-  );
+    h.modelMs < 60_000;
+  if (!call) return 'not a call: needs id, stage and modelMs (0-60000)';
+  if (h.format !== 'i420') return undefined;
+  const { width, height } = h;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || (width as number) < 2 || (height as number) < 2)
+    return 'format i420 needs whole width and height of at least 2 px';
+  const bytes = i420Bytes(width as number, height as number);
+  if (payload.length !== bytes)
+    return `format i420 at ${width}x${height} is ${bytes} bytes of planar I420, got ${payload.length}`;
+  return undefined;
+}
+
+/** A decoded picture through the call's filter (luma; chroma as it was), or unchanged for other models. */
+function processed(call: CallHeader, picture: Buffer): Buffer {
+  const filter = 'filter' in call.model ? call.model.filter : undefined;
+  if (!filter) return picture;
+  const { width = 0, height = 0 } = call;
+  const out = Buffer.from(picture); // chroma copied with it
+  filterLuma(out, picture, 0, width, width, height, filter, call.id);
+  return out;
 }
 
 async function runBatches(): Promise<void> {
@@ -52,9 +83,13 @@ async function runBatches(): Promise<void> {
     const startMs = nowMs();
     // a batch takes as long as its slowest call (the calls run together)
     await preciseSleep(Math.max(...batch.map((b) => b.call.modelMs)));
+    const pictures = batch.map((b) => (b.call.format === 'i420' ? processed(b.call, b.payload) : undefined));
     const ms = nowMs() - startMs;
-    for (const { socket, call } of batch)
-      if (!socket.destroyed) socket.write(encodeMessage({ id: call.id, ok: true, ms } satisfies ResultHeader));
+    for (const [i, { socket, call, arrivedMs }] of batch.entries()) {
+      if (socket.destroyed) continue;
+      const header: ResultHeader = { id: call.id, ok: true, ms, batch: batch.length, waitMs: startMs - arrivedMs };
+      socket.write(encodeMessage(header, pictures[i]));
+    }
   }
   running = false;
 }
@@ -69,19 +104,14 @@ const server = createServer((socket) => {
       socket.destroy(error as Error);
       return;
     }
-    for (const { header } of messages) {
-      if (!isCall(header)) {
+    for (const { header, payload } of messages) {
+      const problem = callProblem(header, payload);
+      if (problem !== undefined) {
         const id = typeof (header as { id?: unknown }).id === 'number' ? (header as { id: number }).id : 0;
-        socket.write(
-          encodeMessage({
-            id,
-            ok: false,
-            error: 'not a call: needs id, stage and modelMs (0-60000)',
-          } satisfies ResultHeader),
-        );
+        socket.write(encodeMessage({ id, ok: false, error: problem } satisfies ResultHeader));
         continue;
       }
-      waiting.push({ socket, call: header });
+      waiting.push({ socket, call: header as CallHeader, payload, arrivedMs: nowMs() });
     }
     void runBatches();
   });

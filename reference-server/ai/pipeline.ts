@@ -5,14 +5,42 @@
  * and only measures. What happened to every frame (queue wait, each stage, drops, failures) is reported.
  */
 import { nowMs } from '../../src/metrics/clock.js';
-import { type AiFrameRecord, type AiOptions, type AiStageSpec, isRealVideo } from '../../src/protocol/ai.js';
+import {
+  type AiFrameRecord,
+  type AiOptions,
+  type AiStageSpec,
+  isExternalPicture,
+  isRealVideo,
+} from '../../src/protocol/ai.js';
 import { syntheticSampler } from '../../src/protocol/synthetic-sampler.js';
 import type { BufferedFrame } from './frame-buffer.js';
 import { type ProcessedVideo, VideoProcessor } from './video-processor.js';
 
-/** Runs one stage of one frame; resolves with where it ran and how long it took, rejects when it failed. */
+/** A decoded picture, planar I420 with no padding (worker-protocol.ts). */
+export interface Picture {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+/** Where a stage ran and how long it took; an external worker's answer adds the socket, its batch, a picture. */
+export interface StageResult {
+  device: string;
+  /** the stage's time: the device's, or what the external worker reports as its compute (its wait excluded) */
+  ms: number;
+  /** external worker: the round trip less the worker's compute and batch wait (the socket, both ways) */
+  transferMs?: number;
+  batch?: number;
+  batchWaitMs?: number;
+  /** `format: i420`: the processed picture the worker returned */
+  picture?: Buffer;
+}
+
+/** Runs one stage of one frame (or of its decoded picture); rejects when it failed. */
 export interface StageBackend {
-  run(stage: AiStageSpec, frame: BufferedFrame, modelMs: number): Promise<{ device: string; ms: number }>;
+  run(stage: AiStageSpec, frame: BufferedFrame, modelMs: number, picture?: Picture): Promise<StageResult>;
+  /** a picture buffer the caller is done with, for the backend to reuse */
+  recycle?(buffer: ArrayBuffer): void;
 }
 
 /** One AI pipeline: the stages it runs, where, for whose frames, and where its frames and records go. */
@@ -69,15 +97,19 @@ export class AiPipeline {
     if (isRealVideo(options)) {
       const inference = options.stages.find((s) => s.name === 'inference')?.model;
       const encode = options.stages.find((s) => s.name === 'encode')?.model;
-      this.video = new VideoProcessor({
-        inference:
-          inference === undefined
-            ? undefined
-            : 'filter' in inference
-              ? { filter: inference.filter }
-              : { synthetic: true },
-        bitrateKbps: (encode && 'vp8' in encode ? encode.vp8.bitrateKbps : undefined) ?? 1000,
-      });
+      this.video = new VideoProcessor(
+        {
+          inference: isExternalPicture(options)
+            ? { external: true }
+            : inference === undefined
+              ? undefined
+              : 'filter' in inference
+                ? { filter: inference.filter }
+                : { synthetic: true },
+          bitrateKbps: (encode && 'vp8' in encode ? encode.vp8.bitrateKbps : undefined) ?? 1000,
+        },
+        (buffer) => backend.recycle?.(buffer),
+      );
     }
   }
 
@@ -177,21 +209,35 @@ export class AiPipeline {
     const stages: Record<string, number> = {};
     let device: string | undefined;
     let output: ProcessedVideo | undefined;
+    const batch: { size?: number; waitMs?: number } = {};
+    /** an external worker's answer: its compute is the stage's time, the socket's is `transfer` */
+    const took = (stage: AiStageSpec, result: StageResult): void => {
+      stages[stage.name] = result.ms;
+      if (result.transferMs !== undefined) stages['transfer'] = (stages['transfer'] ?? 0) + result.transferMs;
+      if (result.batch !== undefined) batch.size = result.batch;
+      if (result.batchWaitMs !== undefined) batch.waitMs = result.batchWaitMs;
+      device = result.device;
+    };
     try {
-      if (this.video) {
-        const inferenceIndex = this.options.stages.findIndex((s) => s.name === 'inference');
-        output = await this.video.process(
-          frame,
-          inferenceIndex >= 0 ? (this.samplers[inferenceIndex] as () => number)() : 0,
-        );
+      const inferenceIndex = this.options.stages.findIndex((s) => s.name === 'inference');
+      const modelMs = (i: number): number => (i >= 0 ? (this.samplers[i] as () => number)() : 0);
+      if (this.video && isExternalPicture(this.options)) {
+        // decode here, the picture to the external worker and back, encode here
+        const decoded = await this.video.decode(frame);
+        Object.assign(stages, decoded.stages);
+        const stage = this.options.stages[inferenceIndex] as AiStageSpec;
+        const result = await this.backend.run(stage, frame, modelMs(inferenceIndex), decoded.picture);
+        took(stage, result);
+        if (!result.picture) throw new Error('the external worker returned no picture');
+        output = await this.video.encode(decoded, result.picture);
+        Object.assign(stages, output.stages);
+      } else if (this.video) {
+        output = await this.video.process(frame, modelMs(inferenceIndex));
         Object.assign(stages, output.stages);
         device = 'cpu';
       } else
-        for (const [i, stage] of this.options.stages.entries()) {
-          const result = await this.backend.run(stage, frame, (this.samplers[i] as () => number)());
-          stages[stage.name] = result.ms;
-          device = result.device;
-        }
+        for (const [i, stage] of this.options.stages.entries())
+          took(stage, await this.backend.run(stage, frame, modelMs(i)));
     } catch (error) {
       const record: AiFrameRecord = {
         k: 'ai',
@@ -220,6 +266,8 @@ export class AiPipeline {
       hookMs: doneMs - frame.readyMs,
     };
     if (device) record.device = device;
+    if (batch.size !== undefined) record.batch = batch.size;
+    if (batch.waitMs !== undefined) record.batchWaitMs = batch.waitMs;
     if (this.closed) return;
     this.onRecord(record);
     this.release(order, this.options.mode === 'inline' ? () => this.onOutput(frame, output) : undefined);

@@ -2,7 +2,7 @@
  * What the AI hook reports to, as small interfaces: the SFU (reference-server/sfu) provides them, so the AI
  * hook does not import the SFU that hosts it (the SFU imports the hook, never the other way round).
  */
-import type { Counter, Gauge } from 'prom-client';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 
 import type { TelemetryRecord } from '../../src/protocol/telemetry.js';
 
@@ -15,6 +15,8 @@ export interface TelemetrySink {
 export interface AiMetrics {
   readonly aiFrames: Counter<'outcome'>;
   readonly aiQueue: Gauge;
+  readonly aiBatchSize: Histogram;
+  readonly aiBatchWait: Histogram;
   readonly aiDeviceUtilisation: Gauge<'device'>;
   readonly aiGpuUtilisation: Gauge<'device'>;
   readonly aiDeviceQueue: Gauge<'device'>;

@@ -46,7 +46,8 @@ export class AiRuntime {
     this.log = log;
     this.scheduler = new DeviceScheduler(options.devices);
     if (options.backend.type === 'external') {
-      this.external = new ExternalBackend(options.backend.socketPath, (message) => this.event(message));
+      const { socketPath, maxBatch } = options.backend;
+      this.external = new ExternalBackend(socketPath, (message) => this.event(message), undefined, maxBatch);
       this.backend = this.external;
     } else this.backend = new DeviceBackend(this.scheduler);
   }
@@ -68,6 +69,7 @@ export class AiRuntime {
       this.options.backend.socketPath,
       (message) => this.event(message),
       this.scheduler,
+      this.options.backend.maxBatch,
     );
     this.backend = this.external;
     this.gpuSampler = new GpuSampler();
@@ -158,6 +160,8 @@ export class AiRuntime {
 
   private onRecord(record: AiFrameRecord): void {
     this.metrics.aiFrames.inc({ outcome: record.outcome });
+    if (record.batch !== undefined) this.metrics.aiBatchSize.observe(record.batch);
+    if (record.batchWaitMs !== undefined) this.metrics.aiBatchWait.observe(record.batchWaitMs / 1000);
     this.telemetry.push(record);
   }
 

@@ -59,6 +59,18 @@ export class SfuMetrics {
     help: 'Frames waiting for an AI pool worker, all tracks',
     registers: [this.registry],
   });
+  readonly aiBatchSize = new Histogram({
+    name: 'glassbench_ai_batch_size',
+    help: "Calls in the external AI worker's batch each frame's inference ran in, as the worker reports it",
+    buckets: [1, 2, 3, 4, 6, 8, 12, 16, 32, 64],
+    registers: [this.registry],
+  });
+  readonly aiBatchWait = new Histogram({
+    name: 'glassbench_ai_batch_wait_seconds',
+    help: 'Time a call waited in the external AI worker for its batch to start, as the worker reports it',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5],
+    registers: [this.registry],
+  });
   readonly aiDeviceUtilisation = new Gauge({
     name: 'glassbench_ai_device_utilisation_ratio',
     help: 'Busy share of an AI device over the last second (all its slots)',

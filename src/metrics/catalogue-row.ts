@@ -38,8 +38,11 @@ export type MetricScope =
   /** one call of an arrival-rate executor */
   | 'call';
 
-/** The AI hook's stages, each with its own trend `ai_<stage>_ms` (the scenario schema allows only these). */
-export type AiStageName = 'decode' | 'inference' | 'encode';
+/**
+ * The AI hook's stages, each with its own trend `ai_<stage>_ms` (the scenario names the first three; `transfer`
+ * is an external worker's socket time, both ways).
+ */
+export type AiStageName = 'decode' | 'inference' | 'encode' | 'transfer';
 
 /** Keys of `T` whose values are numbers. */
 type NumberKey<T> = { [K in keyof T]-?: NonNullable<T[K]> extends number ? K : never }[keyof T] & string;

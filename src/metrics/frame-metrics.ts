@@ -91,6 +91,8 @@ export function frameRecordOf(
     if (ai.stages) record.aiStagesMs = ai.stages;
     if (ai.hookMs !== undefined) record.aiHookMs = ai.hookMs;
     if (ai.device !== undefined) record.aiDevice = ai.device;
+    if (ai.batch !== undefined) record.aiBatchSize = ai.batch;
+    if (ai.batchWaitMs !== undefined) record.aiBatchWaitMs = ai.batchWaitMs;
   }
   if (join.warmup) record.warmup = true;
   if (join.late) record.late = true;
@@ -199,6 +201,8 @@ export class FrameMetrics {
       if (metric) series.record(metric, ms, tags);
     }
     if (ai.outcome === 'done' && ai.hookMs !== undefined) series.record('ai_hook_ms', ai.hookMs, tags);
+    if (ai.batch !== undefined) series.record('ai_batch_size', ai.batch, tags);
+    if (ai.batchWaitMs !== undefined) series.record('ai_batch_wait_ms', ai.batchWaitMs, tags);
     const inference = ai.stages?.['inference'];
     if (inference !== undefined && inference > budgetMs) series.add('frames_over_budget', tags);
   }

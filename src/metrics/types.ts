@@ -35,6 +35,9 @@ export interface FrameRecord {
   aiStagesMs?: Record<string, number>;
   aiHookMs?: number;
   aiDevice?: string;
+  /** an external worker's batch: calls in it, and the wait in the worker for it to start */
+  aiBatchSize?: number;
+  aiBatchWaitMs?: number;
   /** tap mode: this receiver got the frame's AI result over the DataChannel */
   aiResultMs?: number;
   /** luma PSNR (dB) and SSIM of the decoded frame against the regenerated original, when the receiver scored it */

@@ -315,9 +315,27 @@ function aiSummary(ctx: RunContext): NonNullable<RunSummary['ai']> {
     workers: ai.workers,
     queue: ai.queue,
     backend: ai.backend.type,
+    ...(ai.backend.type === 'external' ? { format: ai.backend.format } : {}),
     budgetMs: ai.budgetMs,
     devices,
+    ...batchesOf(ctx),
     events: ctx.telemetry.sfuEvents,
+  };
+}
+
+/** An external worker's batches as it reported them: calls per batch and the wait to form one. */
+function batchesOf(ctx: RunContext): Pick<NonNullable<RunSummary['ai']>, 'batches'> {
+  const summaries = ctx.series.summaries();
+  const size = summaries['ai_batch_size'] as TrendSummary | undefined;
+  const wait = summaries['ai_batch_wait_ms'] as TrendSummary | undefined;
+  if (!size || size.count === 0) return {};
+  return {
+    batches: {
+      frames: size.count,
+      meanSize: size.mean,
+      maxSize: size.max,
+      ...(wait && wait.count > 0 ? { waitP50Ms: wait.p50, waitP95Ms: wait.p95 } : {}),
+    },
   };
 }
 

@@ -38,6 +38,11 @@ export function isRealVideo(options: Pick<AiOptions, 'stages'>): boolean {
   return options.stages.some((s) => 'vp8' in s.model);
 }
 
+/** Does an external worker process the decoded pictures (the real video path, `format: i420`)? */
+export function isExternalPicture(options: Pick<AiOptions, 'backend'>): boolean {
+  return options.backend.type === 'external' && options.backend.format === 'i420';
+}
+
 /**
  * A device: simulated (service times are divided by `speed`), or a real GPU (`gpu` is its nvidia-smi index;
  * an external worker runs the calls there). It runs `concurrency` calls at once.
@@ -64,8 +69,13 @@ export interface AiOptions {
   devices: DeviceSpec[];
   /** `ai.devices: gpus`: the SFU replaces `devices` with one per NVIDIA GPU it finds (external worker only) */
   gpus?: boolean;
-  /** `in-process` or an external worker process over a Unix domain socket (protocol in worker-protocol.ts) */
-  backend: { type: 'in-process' } | { type: 'external'; socketPath?: string };
+  /**
+   * `in-process` or an external worker process over a Unix domain socket (protocol in worker-protocol.ts): it
+   * gets each frame's VP8 (`vp8`, synthetic stages) or, on the real video path, the decoded picture (`i420`),
+   * which it returns processed. `maxBatch`: the reference worker the SFU starts batches up to this many calls.
+   */
+  backend:
+    { type: 'in-process' } | { type: 'external'; socketPath?: string; format: 'vp8' | 'i420'; maxBatch?: number };
   /** inference budget: frames whose `ai_inference_ms` exceeds it count in `frames_over_budget`, ms */
   budgetMs: number;
   /** the translation chain on every published audio track: real engines or synthetic stand-ins (ms each) */
@@ -96,6 +106,9 @@ export interface AiFrameRecord {
   /** ready -> AI output ready */
   hookMs?: number;
   device?: string;
+  /** an external worker's batch: calls in it, and the wait in the worker for it to start (worker-protocol.ts) */
+  batch?: number;
+  batchWaitMs?: number;
   reason?: string;
 }
 

@@ -49,8 +49,7 @@ export interface CallHeader {
 export type CallFormat = 'vp8' | 'i420';
 
 export type ResultHeader =
-  | { id: number; ok: true; ms: number; batch?: number; waitMs?: number }
-  | { id: number; ok: false; error: string };
+  { id: number; ok: true; ms: number; batch?: number; waitMs?: number } | { id: number; ok: false; error: string };
 
 /** Bytes of a planar I420 picture of this size (chroma planes rounded up, as libvpx makes them). */
 export function i420Bytes(width: number, height: number): number {
@@ -62,22 +61,33 @@ export interface Message<H> {
   payload: Buffer;
 }
 
-export function encodeMessage(header: object, payload: Buffer = Buffer.alloc(0)): Buffer {
+/** The length prefix and header of a message whose payload follows (written separately: no copy of it). */
+export function messageHead(header: object, payloadBytes: number): Buffer {
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   if (json.length > MAX_HEADER_BYTES) throw new Error(`header of ${json.length} bytes is over ${MAX_HEADER_BYTES}`);
-  const prefix = Buffer.alloc(6);
-  prefix.writeUInt32BE(2 + json.length + payload.length, 0);
-  prefix.writeUInt16BE(json.length, 4);
-  return Buffer.concat([prefix, json, payload]);
+  const head = Buffer.allocUnsafe(6 + json.length);
+  head.writeUInt32BE(2 + json.length + payloadBytes, 0);
+  head.writeUInt16BE(json.length, 4);
+  json.copy(head, 6);
+  return head;
+}
+
+export function encodeMessage(header: object, payload: Buffer = Buffer.alloc(0)): Buffer {
+  return Buffer.concat([messageHead(header, payload.length), payload]);
 }
 
 /**
  * Splits a byte stream into messages. Bytes from the socket are untrusted: a length over the limits or a
- * header that is not a JSON object is an error (the connection is to be closed), never a crash.
+ * header that is not a JSON object is an error (the connection is to be closed), never a crash. With
+ * `allocate`, a message with a payload (a decoded picture) is copied once, from the socket's chunks into a
+ * buffer of its own that `allocate` gives (a reused one, where the caller keeps them); otherwise a message is a
+ * view of a chunk where it fits in one.
  */
 export class MessageReader {
   private buffered: Buffer[] = [];
   private size = 0;
+
+  constructor(private readonly allocate?: (bytes: number) => Buffer) {}
 
   push(chunk: Buffer): Message<unknown>[] {
     this.buffered.push(chunk);
@@ -93,7 +103,7 @@ export class MessageReader {
       if (headerLength > length - 2 || headerLength > MAX_HEADER_BYTES)
         throw new Error(`header length ${headerLength} does not fit a message of ${length} bytes`);
       if (this.size < 4 + length) break;
-      const whole = this.take(4 + length);
+      const whole = this.take(4 + length, this.allocate !== undefined && length - 2 - headerLength > 0);
       let header: unknown;
       try {
         header = JSON.parse(whole.subarray(6, 6 + headerLength).toString('utf8'));
@@ -112,10 +122,24 @@ export class MessageReader {
     return this.buffered[0] as Buffer;
   }
 
-  private take(n: number): Buffer {
-    const all = this.buffered.length === 1 ? (this.buffered[0] as Buffer) : Buffer.concat(this.buffered);
-    this.buffered = all.length > n ? [all.subarray(n)] : [];
+  private take(n: number, ownBuffer: boolean): Buffer {
     this.size -= n;
-    return all.subarray(0, n);
+    const first = this.buffered[0] as Buffer;
+    if (first.length >= n && !ownBuffer) {
+      if (first.length === n) this.buffered.shift();
+      else this.buffered[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = ownBuffer && this.allocate ? this.allocate(n) : Buffer.allocUnsafe(n);
+    let at = 0;
+    while (at < n) {
+      const chunk = this.buffered[0] as Buffer;
+      const k = Math.min(chunk.length, n - at);
+      chunk.copy(out, at, 0, k);
+      at += k;
+      if (k === chunk.length) this.buffered.shift();
+      else this.buffered[0] = chunk.subarray(k);
+    }
+    return out;
   }
 }

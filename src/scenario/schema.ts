@@ -168,6 +168,10 @@ const ai = {
       properties: {
         type: { enum: ['in-process', 'external'] },
         socket: { type: 'string', minLength: 1, maxLength: 100 },
+        // what a call carries: the frame's VP8, or (the real video path) the decoded picture
+        format: { enum: ['vp8', 'i420'] },
+        // the reference worker the SFU starts: calls per batch at most
+        maxBatch: { ...positiveInteger, maximum: 256 },
       },
     },
     budget: duration,

@@ -69,10 +69,19 @@ function checkVideoPath(problems: Problems, a: RawAi, stages: AiStageSpec[]): vo
       ['ai', 'workers'],
       'the real video path decodes and encodes in order, one frame at a time per track: workers must be 1',
     );
-  if (a.worker?.type === 'external')
-    problems.add(['ai', 'worker'], 'the real video path runs in the SFU; an external worker gets synthetic stages');
-  if (a.devices !== undefined)
-    problems.add(['ai', 'devices'], "the real video path runs on the SFU's CPU, not on other devices");
+  const external = a.worker?.type === 'external';
+  if (external && !stages.some((s) => s.name === 'inference'))
+    problems.add(['ai', 'stages'], 'an external worker on the real video path runs the inference stage: add one');
+  if (a.worker?.format === 'vp8')
+    problems.add(
+      ['ai', 'worker', 'format'],
+      'the real video path hands the worker decoded pictures: format i420 (vp8 is for synthetic stages)',
+    );
+  if (a.devices !== undefined && !(external && a.devices === 'gpus'))
+    problems.add(
+      ['ai', 'devices'],
+      "the real video path runs on the SFU's CPU, or its inference on GPUs in an external worker (devices: gpus)",
+    );
 }
 
 /** Each speech engine: its real one by name, or `{ synthetic: <duration> }`. */
@@ -149,6 +158,17 @@ export function toAi(problems: Problems, raw: RawAi | undefined, target: Target)
     problems.add(['ai', 'devices'], 'gpus run the calls in an external worker: add worker: { type: external }');
   if (worker?.socket !== undefined && worker.type !== 'external')
     problems.add(['ai', 'worker', 'socket'], 'only an external worker has a socket');
+  const realVideo = stages.some((s) => 'vp8' in s.model);
+  if (worker?.format === 'i420' && !realVideo)
+    problems.add(
+      ['ai', 'worker', 'format'],
+      'i420 hands the worker decoded pictures: it needs the real video path (decode and encode stages with vp8 models)',
+    );
+  if (worker?.maxBatch !== undefined && (worker.type !== 'external' || worker.socket !== undefined))
+    problems.add(
+      ['ai', 'worker', 'maxBatch'],
+      'maxBatch sets the reference worker the SFU starts; a worker of yours at a socket takes its own limit',
+    );
   const speech = rawSpeech !== undefined ? toSpeech(problems, rawSpeech) : undefined;
   return {
     ...(speech ? { speech } : {}),
@@ -161,7 +181,12 @@ export function toAi(problems: Problems, raw: RawAi | undefined, target: Target)
     ...(gpus ? { gpus: true } : {}),
     backend:
       worker?.type === 'external'
-        ? { type: 'external', ...(typeof worker.socket === 'string' ? { socketPath: worker.socket } : {}) }
+        ? {
+            type: 'external',
+            format: realVideo ? 'i420' : 'vp8',
+            ...(typeof worker.socket === 'string' ? { socketPath: worker.socket } : {}),
+            ...(worker.maxBatch !== undefined ? { maxBatch: worker.maxBatch } : {}),
+          }
         : { type: 'in-process' },
     budgetMs: durationAt(problems, a, 'budget', ['ai'], 30),
   };

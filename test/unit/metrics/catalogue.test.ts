@@ -39,6 +39,8 @@ describe('metric catalogue', () => {
     ]);
     expect(frameFieldMetrics('frame')).toEqual([
       { metric: 'ai_queue_ms', field: 'aiQueueMs' },
+      { metric: 'ai_batch_size', field: 'aiBatchSize' },
+      { metric: 'ai_batch_wait_ms', field: 'aiBatchWaitMs' },
       { metric: 'ai_hook_ms', field: 'aiHookMs' },
     ]);
     expect(FRAME_STAGE_METRICS.map((m) => m.metric)).toEqual([
