@@ -297,9 +297,10 @@ function noteAi(ctx: RunContext): void {
   }
   const events = ctx.telemetry.sfuEvents;
   const failed = countOf(ctx, 'frames_failed_ai');
+  const reasons = [...ctx.telemetry.aiFailures].map(([reason, n]) => `${n} x ${reason}`);
   if (failed > 0)
     ctx.notes.push(
-      `AI hook: ${failed} frames failed${events.length > 0 ? ` (${[...new Set(events)].join('; ')})` : ''}`,
+      `AI hook: ${failed} frames failed${reasons.length > 0 ? `; why, over the whole run (warm-up too): ${reasons.join('; ')}` : ''}${events.length > 0 ? ` (${[...new Set(events)].join('; ')})` : ''}`,
     );
   const over = countOf(ctx, 'frames_over_budget');
   if (over > 0) ctx.notes.push(`AI hook: ${over} frames took longer than the ${ai.budgetMs} ms inference budget`);

@@ -54,12 +54,19 @@ export class SfuTelemetry {
     string,
     { utilisationPct: number[]; gpuUtilisationPct: number[]; calls: number; maxQueue: number }
   >();
+  /** why frames failed in the AI hook, and how many for each reason (the first few reasons) */
+  readonly aiFailures = new Map<string, number>();
   /** a `res` record with `worker` arrived: the SFU runs workers, and its records without one are the HTTP front's */
   private workersSeen = false;
   /** load step index -> metric -> latency of the frames captured in that step */
   private readonly stepTrends = new Map<number, Map<string, Trend>>();
 
   constructor(private readonly options: SfuTelemetryOptions) {}
+
+  private aiFailed(reason: string): void {
+    const n = this.aiFailures.get(reason);
+    if (n !== undefined || this.aiFailures.size < 8) this.aiFailures.set(reason, (n ?? 0) + 1);
+  }
 
   onRecord(record: TelemetryRecord): void {
     const { series, usage, collector, emit, faults } = this.options;
@@ -99,7 +106,10 @@ export class SfuTelemetry {
         });
         this.aiDevices.set(d.name, acc);
       }
-    } else collector.onTelemetry(record, nowMs());
+    } else {
+      if (record.k === 'ai' && record.outcome === 'failed') this.aiFailed(record.reason ?? 'no reason given');
+      collector.onTelemetry(record, nowMs());
+    }
   }
 
   /** Adds a measured frame's latencies to the trends of the load step it was captured in. */
