@@ -14,9 +14,11 @@
  *  (e) what the harness's own measuring costs: the CPU of 1 publisher + 50 subscribers on this build against a
  *      baseline build (bench/measuring-cost.ts; BENCH_BASELINE_REF, BENCH_COST_ROUNDS);
  *  (f) total synthetic subscribers the reference SFU serves at p95 < 50 ms with 1 and 2 workers, SFU and runner
- *      CPU per step (bench/sfu-capacity.ts; BENCH_SFU_WORKERS, BENCH_SFU_STEPS, BENCH_SFU_HOLD).
+ *      CPU per step (bench/sfu-capacity.ts; BENCH_SFU_WORKERS, BENCH_SFU_STEPS, BENCH_SFU_HOLD);
+ *  (g) decoded pictures to an external worker against the frame's VP8: the socket time per 640x360 frame
+ *      (bench/external-worker.ts; BENCH_TORCH_SOCKET adds a worker of one's own).
  * Results go to bench/results/latest.json and a Markdown table on stdout (for docs/benchmarks.md).
- * BENCH_PARTS=a,b,c,d,e,f picks parts; BENCH_HOLD and BENCH_STEPS tune part (a).
+ * BENCH_PARTS=a,b,c,d,e,f,g picks parts; BENCH_HOLD and BENCH_STEPS tune part (a).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -32,6 +34,7 @@ import { runScenario } from '../src/orchestrator/runner.js';
 import type { AiOptions } from '../src/protocol/ai.js';
 import type { RunSummary } from '../src/report/summary.js';
 import { scenarioFromText } from '../src/scenario/validate.js';
+import { benchExternalI420, externalI420Table } from './external-worker.js';
 import { benchMeasuringCost } from './measuring-cost.js';
 import {
   benchCapacity,
@@ -48,7 +51,7 @@ const STEPS = (process.env['BENCH_STEPS'] ?? '10,25,50,75,100,150,200,250,300').
 const log = (text: string): void => void process.stderr.write(`${text}\n`);
 const f1 = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v.toFixed(1));
 
-const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'a,b,c,d,e,f').split(','));
+const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'a,b,c,d,e,f,g').split(','));
 /** the commit before the load-validity measuring (event-loop delay, machine CPU, accounting, wire stamps) */
 const BASELINE_REF = process.env['BENCH_BASELINE_REF'] ?? '58e9653';
 const BROWSER_STEPS = (process.env['BENCH_BROWSER_STEPS'] ?? '1,2,3,4,6,8,10,12').split(',').map(Number);
@@ -128,6 +131,7 @@ async function main(): Promise<void> {
       })
     : undefined;
   const sfuCapacity = PARTS.has('f') ? await benchSfuCapacity(sfuCapacityOptionsFromEnv(log)) : undefined;
+  const externalI420 = PARTS.has('g') ? await benchExternalI420(runScenarioText, log) : undefined;
 
   const results = {
     date: new Date().toISOString(),
@@ -143,6 +147,7 @@ async function main(): Promise<void> {
     ai,
     measuringCost,
     sfuCapacity,
+    externalI420,
   };
   const previous = await readFile('bench/results/latest.json', 'utf8')
     .then((t) => JSON.parse(t) as Record<string, unknown>)
@@ -169,6 +174,7 @@ async function main(): Promise<void> {
     ...(PARTS.has('d') ? {} : { ai: previous['ai'] }),
     ...(PARTS.has('e') ? {} : { measuringCost: previous['measuringCost'] }),
     ...(PARTS.has('f') ? {} : { sfuCapacity: previous['sfuCapacity'] }),
+    ...(PARTS.has('g') ? {} : { externalI420: previous['externalI420'] }),
   };
   await mkdir('bench/results', { recursive: true });
   await writeFile('bench/results/latest.json', `${JSON.stringify(merged, null, 2)}\n`);
@@ -221,6 +227,7 @@ async function main(): Promise<void> {
     );
   }
   if (sfuCapacity) lines.push('', ...sfuCapacityTable(sfuCapacity));
+  if (externalI420) lines.push('', ...externalI420Table(externalI420));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
