@@ -78,12 +78,11 @@ export class DeviceScheduler {
     work: (device: DeviceSpec, expectedMs: number) => Promise<T>,
   ): Promise<DeviceRun & { result: T }> {
     let device = this.devices[0] as Device;
+    const after = (d: Device): number => d.load + modelMs / d.spec.speed / d.spec.concurrency;
+    // equal work (a model with no expected time, as a real filter on GPUs): the device with fewer calls on it
+    const calls = (d: Device): number => (d.running + d.waiting.length) / d.spec.concurrency;
     for (const d of this.devices)
-      if (
-        d.load + modelMs / d.spec.speed / d.spec.concurrency <
-        device.load + modelMs / device.spec.speed / device.spec.concurrency
-      )
-        device = d;
+      if (after(d) < after(device) || (after(d) === after(device) && calls(d) < calls(device))) device = d;
     const expectedMs = modelMs / device.spec.speed;
     device.outstandingMs += expectedMs;
     const queuedMs = nowMs();

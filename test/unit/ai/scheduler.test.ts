@@ -25,6 +25,17 @@ describe('DeviceScheduler', () => {
     }
   });
 
+  it('spreads calls with no expected time (a real filter on GPUs) by the calls on each device', async () => {
+    const scheduler = new DeviceScheduler([
+      { name: 'gpu0', speed: 1, concurrency: 2, gpu: 0 },
+      { name: 'gpu1', speed: 1, concurrency: 2, gpu: 1 },
+    ]);
+    const slow = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
+    const runs = await Promise.all(Array.from({ length: 6 }, () => scheduler.dispatch(0, slow)));
+    expect(runs.filter((r) => r.device === 'gpu0').length).toBe(3);
+    expect(runs.filter((r) => r.device === 'gpu1').length).toBe(3);
+  });
+
   it('runs up to `concurrency` calls at once on a device and queues the rest', async () => {
     const scheduler = new DeviceScheduler([{ name: 'gpu', speed: 1, concurrency: 2 }]);
     const runs = await Promise.all([scheduler.run(20), scheduler.run(20), scheduler.run(20)]);
