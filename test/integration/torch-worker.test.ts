@@ -15,11 +15,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { filterLuma, type LumaFilter, NOISE_AMPLITUDE } from '../../src/media/luma-filter.js';
 import { markerLayout } from '../../src/media/marker.js';
 import { encodeMessage, i420Bytes, type Message, MessageReader } from '../../src/protocol/worker-protocol.js';
+import { requireTorch, TORCH_PYTHON, TORCH_WORKER } from '../fixtures/torch.js';
 
-const PYTHON = '/usr/bin/python3';
-const WORKER = 'examples/workers/torch_worker.py';
-const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
-const torchIt = hasTorch || process.env['CI'] === 'true' ? it : it.skip;
+const PYTHON = TORCH_PYTHON;
+const WORKER = TORCH_WORKER;
 
 interface Answer {
   id: number;
@@ -55,10 +54,7 @@ afterEach(async () => {
 });
 
 async function startWorker(...args: string[]): Promise<Worker> {
-  if (!hasTorch)
-    throw new Error(
-      `${PYTHON} cannot import torch: install it with "apt-get install -y python3-torch python3-torchvision"`,
-    );
+  requireTorch();
   const dir = mkdtempSync(join(tmpdir(), 'glassbench-torch-'));
   dirs.push(dir);
   const socketPath = join(dir, 'worker.sock');
@@ -138,7 +134,7 @@ describe('the PyTorch example worker', () => {
     [96, 64],
     [640, 360],
   ] as const) {
-    torchIt(`blur and edges equal luma-filter.ts byte for byte below the strip at ${width}x${height}`, async () => {
+    it(`blur and edges equal luma-filter.ts byte for byte below the strip at ${width}x${height}`, async () => {
       const worker = await startWorker();
       const client = await connect(worker.socketPath);
       const first = (markerLayout(width).stripHeight + 1) * width;
@@ -161,7 +157,7 @@ describe('the PyTorch example worker', () => {
     });
   }
 
-  torchIt('noise changes luma by at most its amplitude, and visibly; other models run --default', async () => {
+  it('noise changes luma by at most its amplitude, and visibly; other models run --default', async () => {
     const worker = await startWorker('--default', 'noise');
     const client = await connect(worker.socketPath);
     const [width, height] = [96, 64];
@@ -187,7 +183,7 @@ describe('the PyTorch example worker', () => {
     [4, 4],
     [2, 2],
   ] as const) {
-    torchIt(`4 calls written at once with --max-batch ${maxBatch} run in batches of ${expectedBatch}`, async () => {
+    it(`4 calls written at once with --max-batch ${maxBatch} run in batches of ${expectedBatch}`, async () => {
       const worker = await startWorker('--max-batch', String(maxBatch), '--batch-wait-ms', '200');
       const client = await connect(worker.socketPath);
       const messages = [1, 2, 3, 4].map((id) =>
@@ -206,7 +202,7 @@ describe('the PyTorch example worker', () => {
     });
   }
 
-  torchIt('refuses bad calls and vp8 with a reason and keeps answering', async () => {
+  it('refuses bad calls and vp8 with a reason and keeps answering', async () => {
     const worker = await startWorker();
     const client = await connect(worker.socketPath);
     const good = picture(96, 64, 1);
@@ -226,7 +222,7 @@ describe('the PyTorch example worker', () => {
     expect(next?.payload.length).toBe(good.length);
   });
 
-  torchIt('garbage bytes close only their connection; connections are served at once', async () => {
+  it('garbage bytes close only their connection; connections are served at once', async () => {
     const worker = await startWorker();
     const a = await connect(worker.socketPath);
     const b = await connect(worker.socketPath);
@@ -249,7 +245,7 @@ describe('the PyTorch example worker', () => {
     expect(fromC?.payload.equals(fromD?.payload ?? Buffer.alloc(0))).toBe(true);
   });
 
-  torchIt('prints ready SOCKET, and on SIGTERM exits 0 leaving no socket file and no process', async () => {
+  it('prints ready SOCKET, and on SIGTERM exits 0 leaving no socket file and no process', async () => {
     const worker = await startWorker();
     expect(worker.stdout).toEqual([`ready ${worker.socketPath}`]);
     expect(existsSync(worker.socketPath)).toBe(true);
@@ -260,7 +256,7 @@ describe('the PyTorch example worker', () => {
     expect(() => process.kill(pid, 0)).toThrow();
   });
 
-  torchIt('exits 2 with a usage line on bad arguments', () => {
+  it('exits 2 with a usage line on bad arguments', () => {
     const result = spawnSync(PYTHON, [WORKER, '/tmp/glassbench-torch-unused.sock', '--max-batch', '0'], {
       encoding: 'utf8',
     });
