@@ -3,6 +3,7 @@ import type { ThresholdResult } from '../budgets/types.js';
 import type { TrendSummary } from '../metrics/histogram.js';
 import type { IdentitySummary } from '../metrics/identity.js';
 import type { CounterSummary, RateSummary } from '../metrics/series.js';
+import type { AiSummary } from './ai-summary.js';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
 
@@ -260,22 +261,7 @@ export interface RunSummary {
     seconds?: { tMs: number; cpuPct: number; loopDelayP99Ms: number; worker?: number }[];
   };
   /** the AI hook: how it was set up, each device's mean utilisation over the measured window, SFU events */
-  ai?: {
-    placement: string;
-    mode: string;
-    stages: string[];
-    workers: number;
-    queue: { max: number; policy: string };
-    backend: string;
-    /** external worker: what a call carries (frames' VP8, or decoded pictures) */
-    format?: string;
-    budgetMs: number;
-    /** per device: the scheduler's busy share, calls, longest queue; real GPUs also nvidia-smi's utilisation */
-    devices: Record<string, { utilisationPct: number; calls: number; maxQueue: number; gpuUtilisationPct?: number }>;
-    /** external worker: frames whose batch it reported, calls per batch (mean, most), the wait to form one */
-    batches?: { frames: number; meanSize: number; maxSize: number; waitP50Ms?: number; waitP95Ms?: number };
-    events: string[];
-  };
+  ai?: AiSummary;
   /** the load shape: executor, its stages with the latency measured in each, and active peers over time */
   load?: LoadSummary;
   /** network impairment: the engine, each link's profile and what it dropped */
