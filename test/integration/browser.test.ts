@@ -181,11 +181,17 @@ peers:
         }
       }
     }
+    // a frame the page's reader never got because a newer one reached it first (a busy machine) is `discarded`:
+    // received, never rendered, so it has no render time; every other browser record has both
     const browserRecords = bySubscriber.get('r1-sub2-1') ?? [];
-    expect(
-      browserRecords.every((r) => typeof r['g2gLatencyMs'] === 'number' && typeof r['renderMs'] === 'number'),
-    ).toBe(true);
-    expect(metricCount(summary, 'g2g_latency_ms')).toBe(browserRecords.length);
+    const rendered = browserRecords.filter((r) => r['discarded'] !== true);
+    const discarded = browserRecords.filter((r) => r['discarded'] === true);
+    expect(rendered.length).toBeGreaterThan(60);
+    expect(rendered.every((r) => typeof r['g2gLatencyMs'] === 'number' && typeof r['renderMs'] === 'number')).toBe(
+      true,
+    );
+    expect(discarded.every((r) => r['renderedMs'] === undefined && r['g2gLatencyMs'] === undefined)).toBe(true);
+    expect(metricCount(summary, 'g2g_latency_ms')).toBe(rendered.length);
   });
 
   it('finds the frames of a browser publisher at synthetic receivers by RTP timestamp (browser -> synthetic + browser)', async () => {

@@ -95,7 +95,8 @@ ${realVideo(filter, socket, 1000)}`;
     expect(count(summary, 'g2g_latency_ms') / displayed).toBeGreaterThanOrEqual(0.99);
     const frames = readFrames(out).filter((f) => f['warmup'] !== true && f['kind'] !== 'speech');
     for (const f of frames) {
-      expect(typeof f['g2gLatencyMs']).toBe('number');
+      // a frame the page's reader skipped for a newer one (discarded, within the 1% above) has no render time
+      if (f['discarded'] !== true) expect(typeof f['g2gLatencyMs']).toBe('number');
       expect(typeof f['aiQueueMs']).toBe('number');
       expect(typeof f['aiHookMs']).toBe('number');
       const stages = f['aiStagesMs'] as Record<string, number>;
