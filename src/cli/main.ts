@@ -15,6 +15,7 @@ import { describeError, GlassbenchError } from '../errors.js';
 import { EXIT_CODES, exitCodeForError } from '../exit-codes.js';
 import { writeReport } from '../report/html.js';
 import { rebuildFromInflux } from '../report/influx-rebuild.js';
+import { k6SummaryText, readK6Summary } from '../report/k6-text.js';
 import { parseDurationMs } from '../scenario/duration.js';
 import { loadScenario } from '../scenario/validate.js';
 import { pushPending } from '../sinks/influx-sink.js';
@@ -43,6 +44,9 @@ async function validateCommand(path: string): Promise<number> {
   );
   return EXIT_CODES.ok;
 }
+
+const SUMMARY_EXPORT =
+  "also write the results as k6's end-of-test summary JSON to this file, for k6's tools (report.summary-export)";
 
 /** The InfluxDB flags of run, compare and report (checked in influx-args.ts). */
 function influxOptions<T>(y: Argv<T>, purpose: string) {
@@ -87,7 +91,8 @@ function cli(argv: string[]): Argv {
         .option('bind', {
           type: 'string',
           describe: 'IPv4 address peers bind to (bindAddress; 0.0.0.0: every interface)',
-        }),
+        })
+        .option('summary-export', { type: 'string', describe: SUMMARY_EXPORT }),
     )
     .command(
       'capacity <scenario>',
@@ -118,7 +123,8 @@ function cli(argv: string[]): Argv {
             describe: 'key=value tag on every InfluxDB point; repeatable',
           })
           .option('ca', { type: 'string', describe: "PEM file of a private CA to trust for the target's https" })
-          .option('bind', { type: 'string', describe: 'IPv4 address peers bind to (bindAddress)' }),
+          .option('bind', { type: 'string', describe: 'IPv4 address peers bind to (bindAddress)' })
+          .option('summary-export', { type: 'string', describe: SUMMARY_EXPORT }),
     )
     .command(
       'compare <first> [second]',
@@ -269,6 +275,11 @@ function cli(argv: string[]): Argv {
         }),
     )
     .command(
+      'summary-text <file>',
+      "print a k6 summary file (--summary-export, or k6's handleSummary JSON) as k6's text summary, for tools that read k6's console (k6-to-junit)",
+      (y) => y.positional('file', { type: 'string', demandOption: true, describe: 'k6 summary JSON' }),
+    )
+    .command(
       'clock',
       'serve GET /clock alone: a time host beside an SFU glassbench did not write (scenario clock.host)',
       (y) =>
@@ -276,7 +287,7 @@ function cli(argv: string[]): Argv {
           .option('port', { type: 'number', default: 8081, describe: 'HTTP port (0 picks a free one)' })
           .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind' }),
     )
-    .demandCommand(1, 'name a command: run, capacity, compare, report, validate, sfu or clock')
+    .demandCommand(1, 'name a command: run, capacity, compare, report, validate, summary-text, sfu or clock')
     .strict()
     .help()
     .version(false)
@@ -358,6 +369,11 @@ async function main(): Promise<number> {
     if (command === 'compare') return await compareCommand(parsed as unknown as CompareArgs, makeRunId, out, err);
     if (command === 'sfu') return await sfuCommand(parsed as unknown as SfuArgs);
     if (command === 'clock') return await clockCommand(parsed as unknown as ClockArgs);
+    if (command === 'summary-text') {
+      const file = String(parsed['file']);
+      out(k6SummaryText(await readK6Summary(file), file));
+      return EXIT_CODES.ok;
+    }
     throw new GlassbenchError('INVALID_INPUT', `unknown command ${command}`);
   } catch (error) {
     return reportError(error);

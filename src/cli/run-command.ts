@@ -1,14 +1,18 @@
 /** `glassbench run` and `glassbench capacity`: load the scenario, run it with progress on stderr, print the summary. */
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 
-import { GlassbenchError } from '../errors.js';
+import { describeError, GlassbenchError } from '../errors.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { nowMs } from '../metrics/clock.js';
 import { type CapacityOptions, runCapacity } from '../orchestrator/capacity.js';
 import { parseStartAt } from '../orchestrator/start-barrier.js';
 import type { RunOptions, RunResult } from '../orchestrator/types.js';
 import { runWithVariants } from '../orchestrator/variants.js';
+import { k6SummaryOf } from '../report/k6-summary.js';
+import type { RunSummary } from '../report/summary.js';
 import { loadScenario } from '../scenario/validate.js';
 import { err, out } from './console.js';
 import { capacityLine, progressLine, summaryTable } from './format.js';
@@ -32,6 +36,7 @@ export interface RunArgs extends InfluxArgs, RunNetworkArgs {
   shard?: string;
   testid?: string;
   'start-at'?: string;
+  'summary-export'?: string;
 }
 
 export interface CapacityArgs extends RunArgs {
@@ -78,6 +83,7 @@ export async function runCommand(args: RunArgs, capacity?: CapacityOptions): Pro
   const startAt = args['start-at'] === undefined ? undefined : parseStartAt(args['start-at'], nowMs());
   if (startAt && scenario.variants)
     throw new GlassbenchError('INVALID_INPUT', '--start-at: a scenario with variants runs several holds, not one');
+  const exportPath = summaryExportPath(args['summary-export'], scenario.report?.summaryExport);
   const outDir = resolve(args.out ?? `reports/${runId}${shard ? `-shard-${shard.index}of${shard.count}` : ''}`);
   const controller = new AbortController();
   let interrupts = 0;
@@ -142,15 +148,49 @@ export async function runCommand(args: RunArgs, capacity?: CapacityOptions): Pro
           ? `results: ${result.outDir}/summary.json, junit.xml, report.html; each round in ${result.outDir}/variants/`
           : `results: ${result.outDir}/summary.json, frames.ndjson.gz, junit.xml, report.html`,
     );
+    const exported = await writeSummaryExport(exportPath, summary);
     if (summary.status === 'failed') {
       const failing = Object.entries(summary.thresholds).flatMap(([key, list]) =>
         list.filter((r) => !r.ok).map((r) => `${key} ${r.expr}`),
       );
       err(`thresholds failed: ${failing.join(', ')}`);
     }
-    return result.exitCode;
+    // a k6 summary asked for and not written: a CI step would read a stale file or none, so a passing run fails
+    return exported || result.exitCode !== EXIT_CODES.ok ? result.exitCode : EXIT_CODES.runFailed;
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+  }
+}
+
+/**
+ * Where the k6 summary goes (the flag wins over the scenario's `report.summary-export`), refused before the run
+ * when it cannot be a file: empty, a directory, or under something that is not a directory.
+ */
+function summaryExportPath(flag: string | undefined, fromScenario: string | undefined): string | undefined {
+  const given = flag ?? fromScenario;
+  if (given === undefined) return undefined;
+  const name = flag !== undefined ? `--summary-export ${flag}` : `report.summary-export ${given}`;
+  if (given.trim() === '') throw new GlassbenchError('INVALID_INPUT', `${name}: expected a file path`);
+  const path = resolve(given);
+  let above = path;
+  while (!existsSync(above)) above = dirname(above);
+  const isDirectory = statSync(above).isDirectory();
+  if (above === path && isDirectory) throw new GlassbenchError('INVALID_INPUT', `${name}: is a directory`);
+  if (!isDirectory) throw new GlassbenchError('INVALID_INPUT', `${name}: ${above} is a file, not a directory`);
+  return path;
+}
+
+/** Writes the results as k6's summary data; false (said on stderr) when the file could not be written. */
+async function writeSummaryExport(path: string | undefined, summary: RunSummary): Promise<boolean> {
+  if (path === undefined) return true;
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, `${JSON.stringify(k6SummaryOf(summary), null, 2)}\n`);
+    out(`k6 summary: ${path}`);
+    return true;
+  } catch (error) {
+    err(`k6 summary not written to ${path}: ${describeError(error)}`);
+    return false;
   }
 }

@@ -129,25 +129,32 @@ export class MetricSeries {
   summaries(): Record<string, TrendSummary | CounterSummary | RateSummary> {
     const out: Record<string, TrendSummary | CounterSummary | RateSummary> = {};
     for (const metric of METRICS) {
-      const series = this.series.get(metric.name)?.get(filterKey({}));
-      if (!series) continue;
-      if (metric.kind === 'trend') {
-        const summary = series.trend?.summary();
-        if (summary) out[metric.name] = summary;
-      } else if (metric.kind === 'rate') {
-        const hits = series.hits ?? 0;
-        out[metric.name] = {
-          count: series.count,
-          hits,
-          rate: series.count > 0 ? Math.round((hits / series.count) * 1e6) / 1e6 : null,
-        };
-      } else {
-        out[metric.name] = {
-          count: series.count,
-          rate: this.windowMs > 0 ? Math.round((series.count / (this.windowMs / 1000)) * 1000) / 1000 : 0,
-        };
-      }
+      const summary = this.summaryOf(metric.name, {});
+      if (summary) out[metric.name] = summary;
     }
     return out;
+  }
+
+  /**
+   * One (metric, tag filter) series' summary, as `summaries()` gives the unfiltered ones (a tagged threshold's
+   * series is what k6 calls a sub-metric); undefined for a trend without samples or a series never made.
+   */
+  summaryOf(metric: string, filter: Tags): TrendSummary | CounterSummary | RateSummary | undefined {
+    const series = this.series.get(metric)?.get(filterKey(filter));
+    const kind = findMetric(metric)?.kind;
+    if (!series || !kind) return undefined;
+    if (kind === 'trend') return series.trend?.summary() ?? undefined;
+    if (kind === 'rate') {
+      const hits = series.hits ?? 0;
+      return {
+        count: series.count,
+        hits,
+        rate: series.count > 0 ? Math.round((hits / series.count) * 1e6) / 1e6 : null,
+      };
+    }
+    return {
+      count: series.count,
+      rate: this.windowMs > 0 ? Math.round((series.count / (this.windowMs / 1000)) * 1000) / 1000 : 0,
+    };
   }
 }

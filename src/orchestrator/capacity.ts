@@ -215,6 +215,7 @@ function combine(
     peers: first?.peers ?? { planned: 0, connected: 0, failed: [] },
     // the knee's own measurements: what the system does at the most load it bears
     metrics: kneeRun?.metrics ?? {},
+    ...(kneeRun?.submetrics ? { submetrics: kneeRun.submetrics } : {}),
     thresholds: kneeRun?.thresholds ?? {},
     notes,
     capacity,

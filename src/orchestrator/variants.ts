@@ -86,6 +86,17 @@ function trendOf(values: number[]): TrendSummary | null {
   return trend.summary();
 }
 
+/** Each tagged threshold's series from the round that decided its verdict: the first that failed it, else the last. */
+function submetricsOf(rounds: RunSummary[]): Pick<VariantSummary, 'submetrics'> {
+  const submetrics: NonNullable<VariantSummary['submetrics']> = {};
+  for (const key of new Set(rounds.flatMap((r) => Object.keys(r.submetrics ?? {})))) {
+    const deciding = rounds.find((r) => r.thresholds[key]?.some((t) => !t.ok)) ?? rounds.at(-1);
+    const series = deciding?.submetrics?.[key];
+    if (series) submetrics[key] = series;
+  }
+  return Object.keys(submetrics).length > 0 ? { submetrics } : {};
+}
+
 async function combine(
   options: RunOptions,
   scenario: Scenario,
@@ -125,6 +136,7 @@ async function combine(
         durationMs: r.summary.durationMs,
       })),
       metrics,
+      ...submetricsOf(rounds.map((r) => r.summary)),
       cpuPctMean,
       saturated: rounds.some((r) => r.summary.saturated),
       notes: [...new Set(rounds.flatMap((r) => r.summary.notes))],

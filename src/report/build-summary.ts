@@ -16,6 +16,17 @@ export function evaluateThresholds(scenario: Scenario, series: MetricSeries): Re
   return out;
 }
 
+/** Each tagged threshold key's series (k6's sub-metrics: `frame_latency_ms{room:r1}`); undefined when none. */
+function submetricsOf(scenario: Scenario, series: MetricSeries): RunSummary['submetrics'] {
+  const out: NonNullable<RunSummary['submetrics']> = {};
+  for (const spec of scenario.thresholds) {
+    if (Object.keys(spec.tags).length === 0) continue;
+    const summary = series.summaryOf(spec.metric, spec.tags);
+    if (summary) out[spec.key] = summary;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 export interface SummaryInput {
   runId: string;
   scenario: Scenario;
@@ -69,6 +80,8 @@ export function buildSummary(input: SummaryInput): RunSummary {
     thresholds,
     notes: input.notes,
   };
+  const submetrics = submetricsOf(scenario, series);
+  if (submetrics) summary.submetrics = submetrics;
   if (input.ending) summary.error = { code: input.ending.code, message: input.ending.message };
   return summary;
 }

@@ -247,6 +247,8 @@ export interface RunSummary {
     errors?: { count: number; reasons: { reason: string; count: number; peers: string[] }[] };
   };
   metrics: Record<string, TrendSummary | CounterSummary | RateSummary>;
+  /** the series of each threshold key with tag filters (k6's sub-metrics), keyed as `thresholds` are */
+  submetrics?: Record<string, TrendSummary | CounterSummary | RateSummary>;
   thresholds: Record<string, ThresholdResult[]>;
   /** unknowns the reader should know about (e.g. stage times an external SFU cannot give) */
   notes: string[];
@@ -343,6 +345,8 @@ export interface VariantSummary {
   placement: string;
   rounds: { dir: string; status: RunStatus; startedAt: string; durationMs: number }[];
   metrics: Record<string, TrendSummary | CounterSummary | RateSummary>;
+  /** its tagged thresholds' series, from the round that decided each one's verdict (the first failing, else the last) */
+  submetrics?: Record<string, TrendSummary | CounterSummary | RateSummary>;
   /** mean CPU of each process kind over the variant's rounds (sfu, harness, runners, browsers), percent of a core */
   cpuPctMean: Record<string, number>;
   saturated: boolean;

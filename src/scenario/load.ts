@@ -46,10 +46,11 @@ function depthOf(value: unknown): number {
   return deepest;
 }
 
-export function parseScenarioText(text: string, file: string): LoadedDocument {
+/** YAML or JSON text -> a located document; `what` names the file in the size refusal (a k6 summary, say). */
+export function parseScenarioText(text: string, file: string, what = 'scenario'): LoadedDocument {
   if (Buffer.byteLength(text) > MAX_SCENARIO_BYTES) {
-    throw new GlassbenchError('INVALID_INPUT', `${file}: scenario is larger than 1 MiB`, {
-      problems: [`${file}:1:1 (root): scenario is larger than 1 MiB`],
+    throw new GlassbenchError('INVALID_INPUT', `${file}: ${what} is larger than 1 MiB`, {
+      problems: [`${file}:1:1 (root): ${what} is larger than 1 MiB`],
     });
   }
   const lineCounter = new LineCounter();

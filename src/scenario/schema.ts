@@ -275,6 +275,12 @@ export const scenarioSchema = {
       type: 'object',
       additionalProperties: { type: 'array', minItems: 1, items: { type: ['string', 'object'] } },
     },
+    // extra result files; `summary-export` is k6's flag name: the run's results as k6's end-of-test summary data
+    report: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { 'summary-export': { type: 'string', minLength: 1, maxLength: 4096 } },
+    },
   },
 } as const;
 

@@ -195,6 +195,8 @@ export interface Scenario {
   order?: 'sequential' | 'interleaved';
   /** the file it came from (for messages and reports) */
   sourcePath: string;
+  /** `report:`: `summaryExport` is where to write k6's summary data (absolute: relative to the scenario file) */
+  report?: { summaryExport?: string };
 }
 
 export interface Variant {

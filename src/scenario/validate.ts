@@ -4,6 +4,8 @@
  * blocks live beside this file: validate-target.ts (with validate-target-network.ts and validate-janus.ts),
  * validate-network.ts, validate-load.ts (executor), validate-ai.ts, validate-sfu.ts.
  */
+import { dirname, resolve } from 'node:path';
+
 import { Ajv, type DefinedError, type ErrorObject } from 'ajv';
 
 import {
@@ -349,6 +351,7 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
     peers.reduce((sum, g) => sum + g.count, 0) *
     Math.min(plannedRooms, executor.type === 'arrival-rate' ? executor.maxCalls : plannedRooms);
   const wsEndpoint = raw.browser?.wsEndpoint;
+  const summaryExport = raw.report?.['summary-export'];
   return {
     name: raw.name,
     durationMs,
@@ -368,6 +371,9 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
     ...(variants.length > 0 ? { variants, rounds: raw.rounds ?? 1, order: raw.order ?? 'interleaved' } : {}),
     sourcePath: doc.file,
     ...(bindAddress !== undefined ? { bindAddress } : {}),
+    ...(typeof summaryExport === 'string'
+      ? { report: { summaryExport: resolve(dirname(resolve(doc.file)), summaryExport) } }
+      : {}),
   };
 }
 
