@@ -5,12 +5,10 @@
  * `<metric> <expression>` as glassbench's junit.xml names its cases (k6 marks the metric's line once for all its
  * thresholds); then every metric's line, unmarked.
  */
-import { readFile } from 'node:fs/promises';
-
 import { Ajv, type ErrorObject } from 'ajv';
 
 import { GlassbenchError } from '../errors.js';
-import { formatPath, parseScenarioText } from '../scenario/load.js';
+import { formatPath, loadScenarioFile } from '../scenario/load.js';
 import type { K6Metric, K6Summary } from './k6-summary.js';
 
 const number = { type: 'number' } as const;
@@ -113,14 +111,7 @@ function segmentsOf(error: ErrorObject): string[] {
 
 /** Reads and checks a k6 summary file; every problem is `file:line:col path: reason`. */
 export async function readK6Summary(file: string): Promise<K6Summary> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
-    throw new GlassbenchError('INVALID_INPUT', `${file}: ${reason}`);
-  }
-  const doc = parseScenarioText(text, file, 'k6 summary');
+  const doc = await loadScenarioFile(file, 'k6 summary');
   if (validate(doc.value)) return doc.value;
   const problems = (validate.errors ?? [])
     .filter((e) => e.keyword !== 'if')

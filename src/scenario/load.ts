@@ -105,7 +105,8 @@ export function parseScenarioText(text: string, file: string, what = 'scenario')
   return { file, value, locate };
 }
 
-export async function loadScenarioFile(path: string): Promise<LoadedDocument> {
+/** Reads a YAML or JSON file into a located document (a scenario, or another input: `what` names it). */
+export async function loadScenarioFile(path: string, what = 'scenario'): Promise<LoadedDocument> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -113,5 +114,5 @@ export async function loadScenarioFile(path: string): Promise<LoadedDocument> {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
     throw new GlassbenchError('INVALID_INPUT', `${path}: ${reason}`, { problems: [`${path}: ${reason}`] });
   }
-  return parseScenarioText(text, path);
+  return parseScenarioText(text, path, what);
 }
