@@ -151,9 +151,11 @@ ai: { placement: cloud, mode: tap, stages: [ { name: inference, model: { synthet
     const b = trend(external.summary, 'ai_inference_ms');
     expect(b.count).toBeGreaterThan(100);
     expect(Math.abs(b.p50 - a.p50)).toBeLessThanOrEqual(1);
+    // end to end, the external path pays its socket round trip (ai_transfer_ms) on top of the same model time
+    const transferMs = trend(external.summary, 'ai_transfer_ms').p50;
     expect(
       Math.abs(trend(external.summary, 'frame_latency_ms').p50 - trend(inProcess.summary, 'frame_latency_ms').p50),
-    ).toBeLessThanOrEqual(1.5);
+    ).toBeLessThanOrEqual(1.5 + transferMs);
     expect(externalWorkerPids()).toEqual([]);
   }, 60_000);
 
