@@ -8,7 +8,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 
 import { GlassbenchError } from '../errors.js';
-import { formatPath, loadScenarioFile } from '../scenario/load.js';
+import { formatPath, loadScenarioFile, pathOf, type PathSegment } from '../scenario/load.js';
 import type { K6Metric, K6Summary } from './k6-summary.js';
 
 const number = { type: 'number' } as const;
@@ -99,12 +99,9 @@ export const K6_SUMMARY_SCHEMA = {
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 const validate = ajv.compile<K6Summary>(K6_SUMMARY_SCHEMA);
 
-/** The path of a schema error, as segments (`/metrics/a~1b/values` -> metrics, a/b, values). */
-function segmentsOf(error: ErrorObject): string[] {
-  const path = error.instancePath
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+/** The path of a schema error; for a missing key, the key's own path. */
+function segmentsOf(error: ErrorObject): PathSegment[] {
+  const path = pathOf(error.instancePath);
   if (error.keyword === 'required') path.push(String((error.params as { missingProperty: string }).missingProperty));
   return path;
 }

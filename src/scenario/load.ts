@@ -28,6 +28,16 @@ export function formatPath(path: readonly PathSegment[]): string {
   return text === '' ? '(root)' : text;
 }
 
+/** A JSON pointer (ajv's `instancePath`: `/peers/1/video`) as path segments, array indices as numbers. */
+export function pathOf(instancePath: string): PathSegment[] {
+  if (instancePath === '') return [];
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
 /** Limits that keep a hostile file from exhausting memory or the stack (alias expansion, size, nesting). */
 const MAX_SCENARIO_BYTES = 1024 * 1024;
 const MAX_DEPTH = 64;

@@ -18,7 +18,7 @@ import type { ThresholdSpec } from '../budgets/types.js';
 import { GlassbenchError } from '../errors.js';
 import type { AiOptions } from '../protocol/ai.js';
 import type { VideoOptions } from '../protocol/video.js';
-import { type LoadedDocument, loadScenarioFile, parseScenarioText, type PathSegment } from './load.js';
+import { type LoadedDocument, loadScenarioFile, parseScenarioText, pathOf, type PathSegment } from './load.js';
 import { durationAt, Problems, show, unknownKey } from './problems.js';
 import { type RawPeerGroup, type RawScenario, scenarioSchema } from './schema.js';
 import type { PeerGroup, Scenario, Variant } from './types.js';
@@ -35,15 +35,6 @@ const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verb
 const validateSchema = ajv.compile<RawScenario>(scenarioSchema);
 
 type Raw = Record<string, unknown>;
-
-function pathOf(instancePath: string): PathSegment[] {
-  if (instancePath === '') return [];
-  return instancePath
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
 
 function valueAt(root: unknown, path: PathSegment[]): unknown {
   let node = root;
