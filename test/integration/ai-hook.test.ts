@@ -171,7 +171,7 @@ ai: { placement: cloud, mode: tap, stages: [ { name: inference, model: { synthet
     );
     const out = join(dir, 'out');
     const cli = startCli(['run', path, '--out', out]);
-    await cli.waitFor('2.0s/6.0s');
+    await cli.waitForProgress(2);
     const [worker] = externalWorkerPids();
     expect(worker).toBeDefined();
     process.kill(worker as number, 'SIGKILL');

@@ -119,7 +119,7 @@ describe('browser peers', () => {
     const scenario = await writeScenario(dir, 'kill.yaml', pair({ duration: '8s', runners: 2 }));
     const out = join(dir, 'out');
     const run = startCli(['run', scenario, '--out', out]);
-    await run.waitFor('2.0s/8.0s');
+    await run.waitForProgress(2);
     const browsers = glassbenchBrowserMainPids();
     expect(browsers.length).toBe(2);
     process.kill(browsers[0] as number, 'SIGKILL');
@@ -138,7 +138,7 @@ describe('browser peers', () => {
     const dir = await tempDir();
     const scenario = await writeScenario(dir, 'long.yaml', pair({ duration: '60s' }));
     const run = startCli(['run', scenario, '--out', join(dir, 'out')]);
-    await run.waitFor('1.0s/1m0s');
+    await run.waitForProgress(1);
     expect(glassbenchChromiumPids().length).toBeGreaterThan(0);
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(105);

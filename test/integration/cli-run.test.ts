@@ -111,7 +111,7 @@ describe('glassbench run', () => {
     const scenario = await writeScenario(dir, 'long.yaml', SHORT('', '60s'));
     const out = join(dir, 'out');
     const run = startCli(['run', scenario, '--out', out]);
-    await run.waitFor('2.0s/1m0s');
+    await run.waitForProgress(2);
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(105);
     const summary = readSummary(out);

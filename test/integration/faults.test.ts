@@ -34,7 +34,7 @@ async function twoSecondsIn(seconds: number): Promise<{ run: BackgroundRun; out:
   const dir = await tempDir();
   const out = join(dir, 'out');
   const run = startCli(['run', await writeScenario(dir, 'faults.yaml', SCENARIO(`${seconds}s`)), '--out', out]);
-  await run.waitFor(`2.0s/${seconds}.0s`);
+  await run.waitForProgress(2);
   return { run, out };
 }
 

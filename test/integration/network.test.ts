@@ -104,7 +104,7 @@ describe('network impairment', () => {
       );
       const out = join(dir, 'out');
       const run = startCli(['run', file, '--out', out]);
-      await run.waitFor('2.0s/');
+      await run.waitForProgress(2);
       expect(glassbenchNamespaces().length).toBeGreaterThan(0);
       run.child.kill('SIGINT');
       expect(await run.exit).toBe(105);

@@ -163,7 +163,7 @@ peers:
 `;
     const scenario = await writeScenario(dir, 'kill.yaml', text);
     const run = startCli(['run', scenario, '--out', join(dir, 'out')]);
-    await run.waitFor('2.0s/8.0s');
+    await run.waitForProgress(2);
     const before = await workersOf(base);
     const victim = before.find((w) => w.roomIds.length === 1 && w.subscribers === 2);
     const survivor = before.find((w) => w !== victim);
