@@ -126,7 +126,7 @@ export const FRAME_PATH_METRICS = [
     scope: 'receipt',
     better: 'higher',
     definition:
-      "luma PSNR of the decoded frame against the regenerated original (glassbench's pattern at the frame's number, read from its marker; through the room's AI filter when the AI's output is received), below the marker strip; identical pictures score 100. Every frame a browser receiver reads; every Nth frame at synthetic receivers with quality.sampleEvery (docs/outputs.md)",
+      "luma PSNR of the decoded frame against the regenerated original (glassbench's pattern at the frame's number, read from its marker; through the room's AI filter when the AI's output is received), below the marker strip; identical pictures score 100. Every frame a browser receiver reads (every Nth with quality.sampleEvery); every Nth frame at synthetic receivers with quality.sampleEvery (docs/outputs.md)",
     tolerance: { pct: 2, abs: 0.5 },
     tags: FRAME_TAGS,
     field: { record: 'FrameRecord', key: 'videoPsnrDb' },

@@ -200,7 +200,10 @@ export interface StreamSourceSpec {
 export interface SubscriberQuality {
   /** the room's AI filter, applied to the regenerated original (luma-filter.ts referenceFilter); `copy`: none */
   filter: LumaFilter;
-  /** synthetic subscribers: decode every frame and score every Nth (scenario `quality.sampleEvery`); absent: off */
+  /**
+   * score every Nth frame (scenario `quality.sampleEvery`): synthetic subscribers decode every frame for it, and
+   * without it score none; browser subscribers read every frame anyway, and without it score every one
+   */
   sampleEvery?: number;
 }
 
@@ -221,7 +224,7 @@ export interface SubscriberSpec {
   speechOnsets?: boolean;
   /** receive the audio too and report the A/V sync markers found in it */
   avSync?: boolean;
-  /** score pictures (browsers: every frame read; synthetic: a sample, when `sampleEvery` is set) */
+  /** score pictures (browsers: every frame read, or every `sampleEvery`th; synthetic: a sample, when it is set) */
   quality?: SubscriberQuality;
 }
 

@@ -171,8 +171,7 @@ function toPeerGroup(problems: Problems, p: RawPeerGroup, i: number): PeerGroup 
     group.avSync = true;
   }
   if (p.quality) {
-    if (group.role !== 'subscriber' || group.kind !== 'synthetic')
-      problems.add(['peers', i, 'quality'], 'is for synthetic subscribers (browser subscribers score every frame)');
+    if (group.role !== 'subscriber') problems.add(['peers', i, 'quality'], 'is for subscriber groups');
     group.quality = { sampleEvery: p.quality.sampleEvery };
   }
   return group;

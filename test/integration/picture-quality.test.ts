@@ -2,8 +2,9 @@
  * Picture quality at every kind of receiver (docs/outputs.md): the same source (a synthetic publisher's
  * live-encoded pattern, textured) at 150 and at 2000 kbps scores a median video_psnr_db at least 3 dB lower at
  * 150 kbps, at browser receivers (every frame) and at synthetic receivers that decode and score a sample; a
- * browser publisher's canvas pattern scores lower at 150 kbps too; through the AI hook's real video path, a
- * filter that adds noise scores lower against its reference than one that blurs against the blurred reference.
+ * browser publisher's canvas pattern scores lower at 150 kbps too; a browser subscriber with quality.sampleEvery
+ * scores exactly every Nth frame it reads; through the AI hook's real video path, a filter that adds noise scores
+ * lower against its reference than one that blurs against the blurred reference.
  */
 import { join } from 'node:path';
 
@@ -91,6 +92,29 @@ peers:
     },
     120_000,
   );
+
+  it('a browser subscriber with quality.sampleEvery 10 scores every 10th frame it reads; one without scores each', async () => {
+    const { summary, out } = await run(`name: quality-sampled
+duration: 4s
+peers:
+  - { role: publisher, count: 1, video: { source: encoded, fps: 30, bitrateKbps: 1000 } }
+  - { role: subscriber, kind: browser, count: 1, quality: { sampleEvery: 10 } }
+  - { role: subscriber, kind: browser, count: 1 }
+`);
+    expect(summary.status).toBe('passed');
+    const frames = readFrames(out);
+    for (const [subscriber, every] of [
+      ['r1-sub2-1', 10],
+      ['r1-sub3-1', 1],
+    ] as const) {
+      // the frames the page read a marker from, warm-up or not: the page counts them all
+      const read = frames.filter((f) => f['subscriber'] === subscriber && f['identity'] === 'marker');
+      const scored = read.filter((f) => typeof f['videoPsnrDb'] === 'number');
+      expect(read.length, subscriber).toBeGreaterThan(60);
+      // the first frame read is scored, then every Nth
+      expect(scored.length, subscriber).toBe(Math.ceil(read.length / every));
+    }
+  }, 60_000);
 
   it("an AI filter that adds noise lowers the PSNR of the AI's output against its reference", async () => {
     const scenario = (filter: string): string => `name: quality-ai

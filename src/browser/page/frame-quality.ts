@@ -20,12 +20,21 @@ export class FrameQuality {
   private canvas: OffscreenCanvas | undefined;
   private ctx: OffscreenCanvasRenderingContext2D | null = null;
   private readonly luma: Uint8Array;
+  /** frames offered so far (those with a marker): every `sampleEvery`th is scored, the first one included */
+  private offered = 0;
 
   constructor(private readonly options: PageQualityOptions) {
     const pixels = options.width * options.height;
     this.original = new Uint8Array(pixels);
     this.reference = options.filter === 'copy' ? this.original : new Uint8Array(pixels);
     this.luma = new Uint8Array(pixels);
+  }
+
+  /** Whether the next frame with a marker is to be scored (scenario `quality.sampleEvery`; 1: every one). */
+  due(): boolean {
+    const due = this.offered % this.options.sampleEvery === 0;
+    this.offered += 1;
+    return due;
   }
 
   /** Scores `frame` (frame number `frameSeq` of its publisher) against what was sent. */

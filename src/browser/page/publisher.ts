@@ -54,8 +54,9 @@ export class PagePublisher {
     this.sentFrames = new SentFrames(options.publisherTag, sent, skipped, onError);
     this.canvas.width = options.width;
     this.canvas.height = options.height;
-    document.body.appendChild(this.canvas);
-    const ctx = this.canvas.getContext('2d');
+    // not in the document: the page composites nothing; captureStream reads the canvas all the same. Opaque, as
+    // every pixel is drawn, so no alpha is kept or premultiplied
+    const ctx = this.canvas.getContext('2d', { alpha: false });
     if (!ctx) throw new Error('no 2d canvas context');
     this.ctx = ctx;
     this.track = this.canvas.captureStream(0).getVideoTracks()[0] as CanvasCaptureMediaStreamTrack;

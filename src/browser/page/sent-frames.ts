@@ -12,9 +12,9 @@
  * cannot decode (no WebCodecs VP8, or the decoder failed), frames are reported at capture without RTP
  * timestamps, and drops cannot be told (the run's errors say so).
  */
-import { type DecodedMarker, markerLayout, readMarker, readMarkerLuma } from '../../media/marker.js';
 import { nowMs } from './clock.js';
 import { FrameMatcher, type FrameVerdict } from './frame-matcher.js';
+import { MarkerReader } from './marker-reader.js';
 import type { PageSentFrame, PageSkippedFrame } from './types.js';
 
 interface EncodedFrameLike {
@@ -32,7 +32,7 @@ export class SentFrames {
   private decoder: VideoDecoder | undefined;
   private waitingForKeyframe = true;
   private fallback = false;
-  private canvas: OffscreenCanvas | undefined;
+  private readonly markers = new MarkerReader();
   /** decoded frames are named one at a time, in decode order (the matcher relies on the encoder's order) */
   private naming: Promise<void> = Promise.resolve();
   private readonly staleTimer: number | undefined;
@@ -101,7 +101,7 @@ export class SentFrames {
 
   private async identify(frame: VideoFrame): Promise<void> {
     try {
-      const marker = await this.readMarker(frame);
+      const marker = await this.markers.read(frame);
       if (this.fallback || !marker || marker.publisherTag !== this.publisherTag) return;
       this.settle(this.matcher.onIdentified(frame.timestamp, marker.frameSeq));
     } catch (error) {
@@ -124,26 +124,6 @@ export class SentFrames {
           keyframe: v.encoded.keyframe,
         });
     }
-  }
-
-  /** The strip's luma straight from the decoded planes; a canvas read for formats without a Y plane. */
-  private async readMarker(frame: VideoFrame): Promise<DecodedMarker | undefined> {
-    const width = frame.codedWidth;
-    const { stripHeight } = markerLayout(width);
-    const rows = Math.min(frame.codedHeight, stripHeight + (stripHeight % 2));
-    if (frame.format === 'I420' || frame.format === 'I420A' || frame.format === 'NV12' || frame.format === 'I444') {
-      const rect = { x: 0, y: 0, width, height: rows };
-      const buffer = new Uint8Array(frame.allocationSize({ rect }));
-      const layout = await frame.copyTo(buffer, { rect });
-      const luma = layout[0];
-      if (!luma) return undefined;
-      return readMarkerLuma(buffer.subarray(luma.offset), luma.stride, width);
-    }
-    if (!this.canvas || this.canvas.width !== width) this.canvas = new OffscreenCanvas(width, stripHeight);
-    const ctx = this.canvas.getContext('2d', { willReadFrequently: true });
-    if (!ctx) return undefined;
-    ctx.drawImage(frame, 0, 0, width, stripHeight, 0, 0, width, stripHeight);
-    return readMarker(ctx.getImageData(0, 0, width, stripHeight).data, width);
   }
 
   /** Without a decoder, frames are reported at capture (no RTP timestamps): receivers with a marker still join. */

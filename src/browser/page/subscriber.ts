@@ -1,21 +1,23 @@
 /**
- * Browser subscriber: receives one stream, and for every decoded frame reads the marker through a
- * MediaStreamTrackProcessor (works in background tabs, unlike requestVideoFrameCallback): `renderedMs` is
- * when the decoded frame is readable in the page. An encoded-frame receive transform gives, per RTP
- * timestamp, when the frame was complete at the receiver (`receivedMs`); a complete frame that the reader never
- * gets (the track processor keeps only the newest decoded frame when the page is slow, or the decoder skipped it)
- * is reported as discarded once a newer one is read, so it is not taken for network loss. Frames whose marker fails its
- * checksum are reported without an id: identity lost, never a latency. A frame whose marker was read is scored
- * against the regenerated original (frame-quality.ts). Asked to (translated speech), it reads
- * the decoded audio the same way and reports where speech starts in it. A/V sync: the receive transform also decodes
- * the audio frames as they arrive and reports the marker bursts in them (audio-receipt.ts).
+ * Browser subscriber: receives one stream, and reads every decoded frame through a MediaStreamTrackProcessor
+ * (works in background tabs, unlike requestVideoFrameCallback), its marker from the strip's luma rows
+ * (marker-reader.ts): `renderedMs` is when the decoded frame is readable in the page. An encoded-frame receive
+ * transform gives, per RTP timestamp, when the frame was complete at the receiver (`receivedMs`); a complete
+ * frame that the reader never gets (the track processor keeps only the newest decoded frame when the page is
+ * slow, or the decoder skipped it) is reported as discarded once a newer one is read, so it is not taken for
+ * network loss. Frames whose marker fails its checksum are reported without an id: identity lost, never a
+ * latency. A frame whose marker was read is scored against the regenerated original (frame-quality.ts), every
+ * one or every Nth (scenario `quality.sampleEvery`). Asked to (translated speech), it reads the decoded audio the
+ * same way and reports where speech starts in it. A/V sync: the receive transform also decodes the audio frames
+ * as they arrive and reports the marker bursts in them (audio-receipt.ts).
  */
 import { OnsetDetector } from '../../media/audio-onset.js';
-import { captureMsFromLow, markerLayout, readMarker } from '../../media/marker.js';
+import { captureMsFromLow } from '../../media/marker.js';
 import { AI_CHANNEL_LABEL, parseAiResult } from '../../protocol/ai-channel.js';
 import { ReceivedAudioMarkers } from './audio-receipt.js';
 import { nowMs, pageTimeToMs } from './clock.js';
 import type { FrameQuality } from './frame-quality.js';
+import { MarkerReader } from './marker-reader.js';
 import { iceGatheringComplete } from './publisher.js';
 import type { PageAiResult, PageAvMarker, PageIceConfig, PageReceivedFrame, PageSpeechOnset } from './types.js';
 
@@ -36,7 +38,7 @@ export class PageSubscriber {
   private reading = true;
   private audioSink: HTMLAudioElement | undefined;
   private audioMarkers: ReceivedAudioMarkers | undefined;
-  /** scores every frame whose marker was read against the regenerated original (frame-quality.ts) */
+  /** scores the frames whose marker was read (every one, or every Nth) against the regenerated original */
   quality: FrameQuality | undefined;
 
   /** tap mode: results that came over the `glassbench-ai` DataChannel */
@@ -139,22 +141,13 @@ export class PageSubscriber {
   private async readFrames(track: MediaStreamTrack): Promise<void> {
     const processor = new MediaStreamTrackProcessor({ track: track as MediaStreamVideoTrack });
     const reader = processor.readable.getReader();
-    let canvas: OffscreenCanvas | undefined;
-    let ctx: OffscreenCanvasRenderingContext2D | null = null;
+    const markers = new MarkerReader();
     while (this.reading) {
       const { value: frame, done } = await reader.read();
       if (done || !frame) break;
       const renderedMs = nowMs();
       try {
-        const width = frame.displayWidth;
-        const { stripHeight } = markerLayout(width);
-        if (!canvas || canvas.width !== width) {
-          canvas = new OffscreenCanvas(width, stripHeight);
-          ctx = canvas.getContext('2d', { willReadFrequently: true });
-        }
-        if (!ctx) throw new Error('no 2d context');
-        ctx.drawImage(frame, 0, 0, width, stripHeight, 0, 0, width, stripHeight);
-        const marker = readMarker(ctx.getImageData(0, 0, width, stripHeight).data, width);
+        const marker = await markers.read(frame);
         const rtpTs = (frame as unknown as { metadata?(): EncodedMetadata }).metadata?.().rtpTimestamp;
         const record: PageReceivedFrame = { renderedMs, markerReadMs: nowMs() - renderedMs };
         if (rtpTs !== undefined) {
@@ -166,7 +159,7 @@ export class PageSubscriber {
         if (marker) {
           record.f = `${marker.publisherTag}:${marker.frameSeq}`;
           record.captureMs = captureMsFromLow(marker.captureLowMs, renderedMs);
-          if (this.quality) await this.score(this.quality, frame, marker.frameSeq, record);
+          if (this.quality?.due()) await this.score(this.quality, frame, marker.frameSeq, record);
         }
         this.received.push(record);
       } finally {

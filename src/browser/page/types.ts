@@ -119,6 +119,8 @@ export interface PageQualityOptions {
   pattern: PatternKind;
   /** what the regenerated original goes through (the room's AI filter); `copy`: nothing */
   filter: LumaFilter;
+  /** score every Nth frame read with a marker (scenario `quality.sampleEvery`); 1: every frame */
+  sampleEvery: number;
 }
 
 export interface PublisherOptions {

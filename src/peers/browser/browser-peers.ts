@@ -331,7 +331,13 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
       avSync: this.spec.avSync === true,
       ice: pageIce(this.spec.network),
       ...(source.picture && this.spec.quality
-        ? { quality: { ...source.picture, filter: this.spec.quality.filter } }
+        ? {
+            quality: {
+              ...source.picture,
+              filter: this.spec.quality.filter,
+              sampleEvery: this.spec.quality.sampleEvery ?? 1,
+            },
+          }
         : {}),
     };
     const signaled = await session.open(

@@ -99,6 +99,35 @@ describe('picture quality', () => {
     }
   });
 
+  it("the SSIM is the mean of each 8x8 window's SSIM computed plainly, in doubles, to 1e-12", () => {
+    const random = lcg(7);
+    const a = pattern(11);
+    const b = a.map((v) => Math.min(255, Math.max(0, v + Math.floor(random() * 61) - 30)));
+    const [c1, c2] = [(0.01 * 255) ** 2, (0.03 * 255) ** 2];
+    let total = 0;
+    let windows = 0;
+    for (let wy = STRIP; wy + 8 <= H; wy += 8)
+      for (let wx = 0; wx + 8 <= W; wx += 8) {
+        const p: number[] = [];
+        const q: number[] = [];
+        for (let y = wy; y < wy + 8; y += 1)
+          for (let x = wx; x < wx + 8; x += 1) {
+            p.push(b[y * W + x] as number);
+            q.push(a[y * W + x] as number);
+          }
+        const mean = (v: number[]): number => v.reduce((s, x) => s + x, 0) / v.length;
+        const [mp, mq] = [mean(p), mean(q)];
+        const vp = mean(p.map((x) => (x - mp) ** 2));
+        const vq = mean(q.map((x) => (x - mq) ** 2));
+        const cov = mean(p.map((x, k) => (x - mp) * ((q[k] as number) - mq)));
+        total += ((2 * mp * mq + c1) * (2 * cov + c2)) / ((mp * mp + mq * mq + c1) * (vp + vq + c2));
+        windows += 1;
+      }
+    const q = pictureQuality(packedPlane(b, W), packedPlane(a, W), W, H, STRIP);
+    expect(Math.abs(q.ssim - total / windows)).toBeLessThan(1e-12);
+    expect(q.ssim).toBeLessThan(0.99);
+  });
+
   it('reads a plane with a stride and an offset', () => {
     const a = pattern(9);
     const stride = W + 32;

@@ -1,5 +1,5 @@
 /**
- * Picture quality in a scenario: a synthetic subscriber group's `quality: { sampleEvery: N }` (validated where it
+ * Picture quality in a scenario: a subscriber group's `quality: { sampleEvery: N }` (validated where it
  * enters), `video.texture`, and what each subscriber is told to score against (quality-spec.ts): the pattern
  * through the room's AI filter when the AI's output is received, a noise filter's reference unfiltered.
  */
@@ -35,13 +35,32 @@ describe('scenario quality', () => {
     expect(plain && subscriberQuality(scenario, plain)).toEqual({ filter: 'copy' });
   });
 
-  it('refuses a bad sampleEvery, quality on browsers or publishers, and quality with no known pictures', () => {
+  it('reads quality.sampleEvery on a browser subscriber group too; without it a browser scores every frame', () => {
+    const scenario = scenarioFromText(
+      text(
+        `${ENCODED}  - { role: subscriber, kind: browser, count: 1, quality: { sampleEvery: 30 } }\n  - { role: subscriber, kind: browser, count: 1 }`,
+      ),
+    );
+    expect(scenario.peers[1]?.quality).toEqual({ sampleEvery: 30 });
+    const planned = planPeers(scenario);
+    const sampled = planned.find((p) => p.peerId === 'r1-sub2-1');
+    const every = planned.find((p) => p.peerId === 'r1-sub3-1');
+    expect(sampled && subscriberQuality(scenario, sampled)).toEqual({ filter: 'copy', sampleEvery: 30 });
+    // the page scores every frame when sampleEvery is absent (browser-peers.ts passes 1)
+    expect(every && subscriberQuality(scenario, every)).toEqual({ filter: 'copy' });
+  });
+
+  it('refuses a bad sampleEvery, quality on publishers, and quality with no known pictures', () => {
     expect(problemsOf(text(`${ENCODED}  - { role: subscriber, count: 1, quality: { sampleEvery: 0 } }`))).toEqual([
       expect.stringMatching(/^x\.yaml:\d+:\d+ peers\[1\]\.quality\.sampleEvery: /),
     ]);
     expect(
-      problemsOf(text(`${ENCODED}  - { role: subscriber, kind: browser, count: 1, quality: { sampleEvery: 2 } }`)),
-    ).toEqual([expect.stringMatching(/^x\.yaml:\d+:\d+ peers\[1\]\.quality: is for synthetic subscribers/)]);
+      problemsOf(
+        text(
+          `${ENCODED}  - { role: subscriber, count: 1 }\n  - { role: publisher, count: 1, quality: { sampleEvery: 2 } }`,
+        ),
+      ),
+    ).toEqual([expect.stringMatching(/^x\.yaml:\d+:\d+ peers\[2\]\.quality: is for subscriber groups/)]);
     expect(
       problemsOf(
         text('  - { role: publisher, count: 1 }\n  - { role: subscriber, count: 1, quality: { sampleEvery: 2 } }'),
