@@ -5,9 +5,10 @@
  *      (and that count per core of the runner: subscribers / the runner's mean CPU share);
  *  (b) the reference SFU's forwarding (fan-out) time per incoming packet at 1, 10 and 100 subscribers, and per
  *      subscriber-packet (that time divided by the subscribers);
- *  (c) browser subscribers (pages of one Chromium) at 640x360, 30 fps, fed by a synthetic publisher that
- *      encodes real VP8, until the run saturates, and what reading the pixel marker and scoring the picture
- *      (video_quality_ms, target under 2 ms) cost per frame;
+ *  (c) browser subscriber pages in one Chromium with a browser publisher page (640x360, 30 fps): Chromium's CPU
+ *      per added page (least-squares slope over 1, 2, 4, 8, 12 pages, each repeated) and the fixed cost, with the
+ *      page time to read a frame's marker (bench/browser-pages.ts; BENCH_BROWSER_STEPS, _REPEATS, _HOLD, and
+ *      _QUALITY=N to score every Nth frame's picture quality instead of every frame);
  *  (d) the AI hook: its overhead (inline with a 0 ms model against no hook), the worker pool's throughput in
  *      frames/s (in process and through the external worker's socket), and the real video path's stage times
  *      (VP8 decode -> blur -> VP8 encode) at 640x360, 30 fps;
@@ -34,6 +35,7 @@ import { runScenario } from '../src/orchestrator/runner.js';
 import type { AiOptions } from '../src/protocol/ai.js';
 import type { RunSummary } from '../src/report/summary.js';
 import { scenarioFromText } from '../src/scenario/validate.js';
+import { benchBrowserPages, browserPagesTable } from './browser-pages.js';
 import { benchExternalI420, externalI420Table } from './external-worker.js';
 import { benchMeasuringCost } from './measuring-cost.js';
 import {
@@ -41,7 +43,6 @@ import {
   benchForwarding,
   capacityTable,
   forwardingTable,
-  runOnce,
   subscribersPerCore,
 } from './runner-capacity.js';
 import { benchSfuCapacity, sfuCapacityOptionsFromEnv, sfuCapacityTable } from './sfu-capacity.js';
@@ -54,23 +55,7 @@ const f1 = (v: number | null | undefined): string => (v === null || v === undefi
 const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'a,b,c,d,e,f,g').split(','));
 /** the commit before the load-validity measuring (event-loop delay, machine CPU, accounting, wire stamps) */
 const BASELINE_REF = process.env['BENCH_BASELINE_REF'] ?? '58e9653';
-const BROWSER_STEPS = (process.env['BENCH_BROWSER_STEPS'] ?? '1,2,3,4,6,8,10,12').split(',').map(Number);
-
-interface BrowserStep {
-  subscribers: number;
-  g2gP50Ms: number | null;
-  g2gP95Ms: number | null;
-  fpsMin: number | null;
-  browserCpuPctMean: number | null;
-  busiestProcessOverShare: number | null;
-  markerReadP50Ms: number | null;
-  markerReadP95Ms: number | null;
-  /** page time to score a frame's picture quality (video_quality_ms); target under 2 ms at 640x360 */
-  qualityP50Ms: number | null;
-  qualityP95Ms: number | null;
-  saturated: boolean;
-  ok: boolean;
-}
+const BROWSER_STEPS = (process.env['BENCH_BROWSER_STEPS'] ?? '1,2,4,8,12').split(',').map(Number);
 
 async function main(): Promise<void> {
   const machine = {
@@ -90,36 +75,15 @@ async function main(): Promise<void> {
 
   const forwarding = PARTS.has('b') ? await benchForwarding(log) : [];
 
-  const browsers: BrowserStep[] = [];
-  for (const n of PARTS.has('c') ? BROWSER_STEPS : []) {
-    log(`(c) ${n} browser subscriber page(s) in one Chromium ...`);
-    const s = await runOnce(n, '15s', 'browser');
-    const g2g = s.metrics['g2g_latency_ms'] as TrendSummary | undefined;
-    const fps = s.metrics['fps_received'] as TrendSummary | undefined;
-    const marker = s.metrics['marker_read_ms'] as TrendSummary | undefined;
-    const quality = s.metrics['video_quality_ms'] as TrendSummary | undefined;
-    const browser = s.processes['browser-1'];
-    const result: BrowserStep = {
-      subscribers: n,
-      g2gP50Ms: g2g?.p50 ?? null,
-      g2gP95Ms: g2g?.p95 ?? null,
-      fpsMin: fps?.min ?? null,
-      browserCpuPctMean: browser?.cpuPctMean ?? null,
-      busiestProcessOverShare: browser?.overSaturationShare ?? null,
-      markerReadP50Ms: marker?.p50 ?? null,
-      markerReadP95Ms: marker?.p95 ?? null,
-      qualityP50Ms: quality?.p50 ?? null,
-      qualityP95Ms: quality?.p95 ?? null,
-      saturated: s.saturated,
-      ok: !s.saturated && s.peers.connected === n + 1 && (fps?.min ?? 0) >= 25,
-    };
-    browsers.push(result);
-    log(
-      `    g2g p50/p95 ${result.g2gP50Ms}/${result.g2gP95Ms} ms, fps min ${result.fpsMin}, Chromium CPU ${result.browserCpuPctMean}%, marker read p50 ${result.markerReadP50Ms} ms, quality p50 ${result.qualityP50Ms} ms, saturated ${result.saturated}`,
-    );
-    if (!result.ok) break;
-  }
-  const bestBrowser = [...browsers].reverse().find((b) => b.ok) ?? null;
+  const browserPages = PARTS.has('c')
+    ? await benchBrowserPages({
+        steps: BROWSER_STEPS,
+        repeats: Number(process.env['BENCH_BROWSER_REPEATS'] ?? 2),
+        hold: process.env['BENCH_BROWSER_HOLD'] ?? '15s',
+        ...(process.env['BENCH_BROWSER_QUALITY'] ? { qualityEvery: Number(process.env['BENCH_BROWSER_QUALITY']) } : {}),
+        log,
+      })
+    : undefined;
 
   const ai = PARTS.has('d') ? await benchAi() : undefined;
   const measuringCost = PARTS.has('e')
@@ -142,8 +106,7 @@ async function main(): Promise<void> {
     subscribersPerRunnerCore: perCore,
     bestStep: best,
     forwarding,
-    browsers,
-    maxBrowserSubscribersBeforeSaturation: bestBrowser?.subscribers ?? 0,
+    browserPages,
     ai,
     measuringCost,
     sfuCapacity,
@@ -168,8 +131,7 @@ async function main(): Promise<void> {
     ...(PARTS.has('c')
       ? {}
       : {
-          browsers: previous['browsers'],
-          maxBrowserSubscribersBeforeSaturation: previous['maxBrowserSubscribersBeforeSaturation'],
+          browserPages: previous['browserPages'],
         }),
     ...(PARTS.has('d') ? {} : { ai: previous['ai'] }),
     ...(PARTS.has('e') ? {} : { measuringCost: previous['measuringCost'] }),
@@ -186,12 +148,6 @@ async function main(): Promise<void> {
     '',
     ...forwardingTable(forwarding),
     '',
-    '| browser subscribers (one Chromium) | g2g p50 / p95 ms | fps min | Chromium CPU % (all processes) | marker read p50 / p95 ms | quality p50 / p95 ms | saturated |',
-    '|---|---|---|---|---|---|---|',
-    ...browsers.map(
-      (b) =>
-        `| ${b.subscribers} | ${f1(b.g2gP50Ms)} / ${f1(b.g2gP95Ms)} | ${f1(b.fpsMin)} | ${f1(b.browserCpuPctMean)} | ${f1(b.markerReadP50Ms)} / ${f1(b.markerReadP95Ms)} | ${f1(b.qualityP50Ms)} / ${f1(b.qualityP95Ms)} | ${b.saturated ? 'yes' : 'no'} |`,
-    ),
   ];
   if (ai) {
     const o = ai.overhead;
@@ -226,6 +182,7 @@ async function main(): Promise<void> {
       `| all three | | | ${c.totalDeltaPct} |`,
     );
   }
+  if (browserPages) lines.push('', ...browserPagesTable(browserPages));
   if (sfuCapacity) lines.push('', ...sfuCapacityTable(sfuCapacity));
   if (externalI420) lines.push('', ...externalI420Table(externalI420));
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -15,20 +15,15 @@ import { scenarioFromText } from '../src/scenario/validate.js';
  * One run of 1 synthetic publisher (640x360, 30 fps, 600 kbps) and `subscribers` in one runner, on a one-process
  * reference SFU (the SFU's CPU is then one process's; part (f) measures workers).
  */
-export async function runOnce(
-  subscribers: number,
-  hold: string,
-  kind: 'synthetic' | 'browser' = 'synthetic',
-): Promise<RunSummary> {
-  const source = kind === 'browser' ? ', source: encoded' : '';
-  const scenario = scenarioFromText(`name: bench-${kind}-${subscribers}
+export async function runOnce(subscribers: number, hold: string): Promise<RunSummary> {
+  const scenario = scenarioFromText(`name: bench-synthetic-${subscribers}
 duration: ${hold}
 runners: 1
 connectTimeout: 60s
 sfu: { workers: 1 }
 peers:
-  - { role: publisher, count: 1, video: { width: 640, height: 360, fps: 30, bitrateKbps: 600${source} } }
-  - { role: subscriber, kind: ${kind}, count: ${subscribers} }
+  - { role: publisher, count: 1, video: { width: 640, height: 360, fps: 30, bitrateKbps: 600 } }
+  - { role: subscriber, count: ${subscribers} }
 thresholds:
   frame_latency_ms: ["p(95)<50"]
 `);
