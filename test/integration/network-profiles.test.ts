@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type { TrendSummary } from '../../src/metrics/histogram.js';
+import { saturationBrief } from '../../src/metrics/saturation.js';
 import type { RunSummary } from '../../src/report/summary.js';
 import { readSummary, runCli, tempDir, writeScenario } from '../fixtures/cli.js';
 import { glassbenchChildPids, glassbenchNamespaces } from '../fixtures/system.js';
@@ -50,10 +51,14 @@ describe('named network profiles', () => {
       const after = readSummary(mobile);
       const median = (s: RunSummary, m: string): number => (s.metrics[m] as TrendSummary).p50;
       const shifts = ['downlink_ms', 'frame_latency_ms'].map((m) => median(after, m) - median(before, m));
+      // a run on a machine short of CPU (or with its CPU stolen) adds its own delay: the failure says so
+      const load = [before, after]
+        .map((s) => (s.saturation && s.saturated ? `${s.runId}: ${saturationBrief(s.saturation)}` : ''))
+        .join(' ');
       // a frame is complete at its last packet; the emulator keeps packets in order, so the jitter can only add
       for (const shift of shifts) {
-        expect(shift).toBeGreaterThan(45 - 3);
-        expect(shift).toBeLessThan(45 + 10 + 3);
+        expect(shift, load).toBeGreaterThan(45 - 3);
+        expect(shift, load).toBeLessThan(45 + 10 + 3);
       }
       // the uplink is not the subscriber's path for frames: the publisher's uplink_ms stays within a few ms
       expect(Math.abs(median(after, 'uplink_ms') - median(before, 'uplink_ms'))).toBeLessThan(10);
