@@ -17,6 +17,7 @@ import { saturationBrief } from '../src/metrics/saturation.js';
 import { runScenario } from '../src/orchestrator/runner.js';
 import type { RunSummary } from '../src/report/summary.js';
 import { scenarioFromText } from '../src/scenario/validate.js';
+import { f1 } from './format.js';
 
 export interface BrowserPagesPoint {
   pages: number;
@@ -139,8 +140,6 @@ export async function benchBrowserPages(options: {
     maxPages,
   };
 }
-
-const f1 = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v.toFixed(1));
 
 export function browserPagesTable(r: BrowserPagesResult): string[] {
   return [

@@ -37,6 +37,7 @@ import type { RunSummary } from '../src/report/summary.js';
 import { scenarioFromText } from '../src/scenario/validate.js';
 import { benchBrowserPages, browserPagesTable } from './browser-pages.js';
 import { benchExternalI420, externalI420Table } from './external-worker.js';
+import { f1 } from './format.js';
 import { benchMeasuringCost } from './measuring-cost.js';
 import {
   benchCapacity,
@@ -50,7 +51,6 @@ import { benchSfuCapacity, sfuCapacityOptionsFromEnv, sfuCapacityTable } from '.
 const HOLD = process.env['BENCH_HOLD'] ?? '20s';
 const STEPS = (process.env['BENCH_STEPS'] ?? '10,25,50,75,100,150,200,250,300').split(',').map(Number);
 const log = (text: string): void => void process.stderr.write(`${text}\n`);
-const f1 = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v.toFixed(1));
 
 const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'a,b,c,d,e,f,g').split(','));
 /** the commit before the load-validity measuring (event-loop delay, machine CPU, accounting, wire stamps) */

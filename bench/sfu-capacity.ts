@@ -15,6 +15,7 @@ import type { TrendSummary } from '../src/metrics/histogram.js';
 import { runScenario } from '../src/orchestrator/runner.js';
 import type { ProcessUsage, RunSummary } from '../src/report/summary.js';
 import { scenarioFromText } from '../src/scenario/validate.js';
+import { f1 } from './format.js';
 
 /** subscribers per room, as the issue measured */
 const ROOM_SUBSCRIBERS = 50;
@@ -152,8 +153,6 @@ export async function benchSfuCapacity(options: SfuCapacityOptions): Promise<Sfu
   }
   return { hold: options.hold, steps, maxSubscribers };
 }
-
-const f1 = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : v.toFixed(1));
 
 function row(s: SfuCapacityStep): string {
   const sfu = Object.entries(s.sfuCpuPct)
