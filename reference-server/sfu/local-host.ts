@@ -5,6 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 
+import { ACCEPTED_CODECS, offeredCodecs } from '../../src/media/werift-config.js';
 import { Trend } from '../../src/metrics/histogram.js';
 import type { ResourceSampler } from '../../src/metrics/resources.js';
 import { AiRuntime } from '../ai/runtime.js';
@@ -118,7 +119,12 @@ export class LocalHost implements SessionHost {
       answer = await session.start(request.sdp);
     } catch (error) {
       await session.close();
-      throw new HttpError(400, 'bad_sdp', `could not apply the offer: ${(error as Error).message}`);
+      const why = (error as Error).message;
+      // werift says only "negotiate codecs failed": say what the offer had and what this SFU takes
+      const codecs = /codec/i.test(why)
+        ? ` (this SFU accepts ${ACCEPTED_CODECS}; the offer has ${offeredCodecs(request.sdp).join(', ') || 'no a=rtpmap codec'})`
+        : '';
+      throw new HttpError(400, 'bad_sdp', `could not apply the offer: ${why}${codecs}`);
     }
     if (session instanceof SubscriberSession && session.publisher.isClosed) {
       // its publisher left while the offer was being answered

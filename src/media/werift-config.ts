@@ -51,6 +51,22 @@ function socketConfig(plan: SocketPlan): Partial<PeerConfig> {
   };
 }
 
+/** The codecs every glassbench peer and the reference SFU negotiate, as an error message names them. */
+export const ACCEPTED_CODECS = 'video VP8/90000, audio opus/48000/2';
+
+/** The codecs an SDP offer lists (its a=rtpmap lines, `kind name/clock[/channels]`), for errors that compare. */
+export function offeredCodecs(sdp: string): string[] {
+  const out = new Set<string>();
+  let kind = '';
+  for (const line of sdp.split(/\r?\n/)) {
+    const media = /^m=(\w+) /.exec(line);
+    if (media) kind = media[1] ?? '';
+    const map = /^a=rtpmap:\d+ ([\w.-]+\/\d+(?:\/\d+)?)/.exec(line);
+    if (map && !/^(rtx|red|ulpfec|flexfec-03)\//i.test(map[1] ?? '')) out.add(`${kind} ${map[1]}`);
+  }
+  return [...out];
+}
+
 function mediaConfig(): Partial<PeerConfig> {
   return {
     codecs: {

@@ -10,7 +10,7 @@ import { createSocket } from 'node:dgram';
 
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RTCPeerConnection } from 'werift';
+import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 
 import { ReferenceServer } from '../../reference-server/server.js';
 import { peerConfig } from '../../src/media/werift-config.js';
@@ -78,6 +78,23 @@ describe.each([1, 2])('reference SFU robustness (workers: %i)', (workers) => {
       expect(json.error.code).toBe('bad_sdp');
       expect(json.error.message.length).toBeGreaterThan(0);
     }
+    await expectHealthy();
+  });
+
+  it('answers an offer in codecs it does not take with 400 naming what it accepts and what was offered', async () => {
+    const pc = new RTCPeerConnection({
+      codecs: { video: [new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000 })], audio: [] },
+    });
+    pc.addTransceiver('video', { direction: 'sendonly' });
+    await pc.setLocalDescription(await pc.createOffer());
+    const response = await post(`${base}/whip/h264`, pc.localDescription?.sdp ?? '');
+    await pc.close();
+    expect(response.status).toBe(400);
+    const json = (await response.json()) as { error: { code: string; message: string } };
+    expect(json.error.code).toBe('bad_sdp');
+    expect(json.error.message).toContain(
+      'this SFU accepts video VP8/90000, audio opus/48000/2; the offer has video H264/90000',
+    );
     await expectHealthy();
   });
 

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import {
   keepLoopbackCandidates,
+  offeredCodecs,
   offerFromBindAddress,
   peerConfig,
   sfuFiltersCandidates,
@@ -81,5 +82,23 @@ describe('werift config', () => {
     expect(offerFromBindAddress(offer, '0.0.0.0')).toBe(offer);
     // nothing on that address: the offer goes as Chromium made it rather than with no candidate at all
     expect(offerFromBindAddress(sdp(candidate('10.9.0.2')), '10.1.1.1')).toBe(sdp(candidate('10.9.0.2')));
+  });
+});
+
+describe('offeredCodecs', () => {
+  it('lists the media codecs of an offer by kind, without retransmission and FEC formats', () => {
+    const sdp = [
+      'v=0',
+      'm=video 9 UDP/TLS/RTP/SAVPF 102 103 104',
+      'a=rtpmap:102 H264/90000',
+      'a=rtpmap:103 rtx/90000',
+      'a=rtpmap:104 ulpfec/90000',
+      'm=audio 9 UDP/TLS/RTP/SAVPF 0 111',
+      'a=rtpmap:0 PCMU/8000',
+      'a=rtpmap:111 opus/48000/2',
+      '',
+    ].join('\r\n');
+    expect(offeredCodecs(sdp)).toEqual(['video H264/90000', 'audio PCMU/8000', 'audio opus/48000/2']);
+    expect(offeredCodecs('v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n')).toEqual([]);
   });
 });
