@@ -14,6 +14,9 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would build before the sources are here; esbuild works without its postinstall
 RUN npm ci --ignore-scripts
 COPY . .
+# the commit `glassbench --version` and every summary name (.git stays out of the image):
+# docker build --build-arg GLASSBENCH_COMMIT="$(git rev-parse --short=12 HEAD)" .
+ARG GLASSBENCH_COMMIT=unknown
 RUN npm run build && npm prune --omit=dev
 
 FROM ${NODE_IMAGE}

@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 
 /**
  * What reference-server/ may import from src/: the protocol module and leaf utilities (the clock, histograms,
- * the process's resources, media codecs, markers and RTP identity, project paths, the machine's GPUs and
+ * the process's resources, media codecs, markers and RTP identity, project paths, a child's SIGTERM, the machine's GPUs and
  * speech engines). Anything else under src/ is the harness.
  */
 const SERVER_LEAVES = [
@@ -16,6 +16,7 @@ const SERVER_LEAVES = [
   'media/[\\w-]+',
   'metrics/(clock|histogram|resources|gpus|speech-engines)',
   'project-paths',
+  'child-signals',
 ];
 const SERVER_IMPORTS_FROM_SRC = `^(\\.\\./)+src/(?!(${SERVER_LEAVES.join('|')})\\.js$)`;
 const SERVER_MESSAGE = 'reference-server/ imports from src/ only src/protocol/ and leaf utilities (eslint.config.js)';

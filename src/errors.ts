@@ -38,3 +38,11 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** What ends a run that a signal interrupted (the CLI's SIGINT or SIGTERM): it drains, exit 105. */
+export class InterruptedError extends GlassbenchError {
+  constructor(readonly signal: NodeJS.Signals) {
+    super('ABORTED', `interrupted by ${signal}${signal === 'SIGINT' ? ' (Ctrl-C)' : ''}`);
+    this.name = 'InterruptedError';
+  }
+}

@@ -28,8 +28,23 @@ export function childEntry(modulePath: string): string {
 }
 
 let version: string | undefined;
+let commit: string | undefined;
 /** The version in glassbench's package.json. */
 export function glassbenchVersion(): string {
   version ??= (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
   return version;
+}
+
+/** The commit glassbench was built from (dist/build-info.json, written by `npm run build`), or "unknown". */
+export function glassbenchCommit(): string {
+  if (commit === undefined) {
+    try {
+      const info = JSON.parse(readFileSync(join(projectRoot(), 'dist', 'build-info.json'), 'utf8')) as unknown;
+      const value = (info as { commit?: unknown } | null)?.commit;
+      commit = typeof value === 'string' && value !== '' ? value : 'unknown';
+    } catch {
+      commit = 'unknown';
+    }
+  }
+  return commit;
 }

@@ -13,6 +13,7 @@ import { hideBin } from 'yargs/helpers';
 import { InfluxReader } from '../compare/influx-source.js';
 import { describeError, GlassbenchError } from '../errors.js';
 import { EXIT_CODES, exitCodeForError } from '../exit-codes.js';
+import { glassbenchCommit, glassbenchVersion } from '../project-paths.js';
 import { writeReport } from '../report/html.js';
 import { rebuildFromInflux } from '../report/influx-rebuild.js';
 import { k6SummaryText, readK6Summary } from '../report/k6-text.js';
@@ -56,6 +57,10 @@ function influxOptions<T>(y: Argv<T>, purpose: string) {
     .option('influx-org', { type: 'string', describe: 'InfluxDB v2 organisation' })
     .option('influx-bucket', { type: 'string', describe: 'InfluxDB v2 bucket (reading: through its DBRP mapping)' })
     .option('influx-db', { type: 'string', describe: 'InfluxDB v1 database (for 1.x servers)' });
+}
+
+function versionText(): string {
+  return `glassbench ${glassbenchVersion()} (commit ${glassbenchCommit()})`;
 }
 
 function cli(argv: string[]): Argv {
@@ -290,7 +295,7 @@ function cli(argv: string[]): Argv {
     .demandCommand(1, 'name a command: run, capacity, compare, report, validate, summary-text, sfu or clock')
     .strict()
     .help()
-    .version(false)
+    .version('version', 'print the version and the commit it was built from', versionText())
     .exitProcess(false)
     .fail((message, error) => {
       throw error ?? new GlassbenchError('INVALID_INPUT', message);
@@ -306,7 +311,7 @@ async function main(): Promise<number> {
     if (error instanceof GlassbenchError) return reportError(error);
     return reportError(new GlassbenchError('INVALID_INPUT', describeError(error)));
   }
-  if (parsed['help'] || parsed['h']) return EXIT_CODES.ok;
+  if (parsed['help'] || parsed['h'] || parsed['version']) return EXIT_CODES.ok;
   const command = String(parsed._[0]);
   try {
     if (command === 'run') return await runCommand(parsed as unknown as RunArgs);

@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
-import { describeError, GlassbenchError } from '../errors.js';
+import { describeError, GlassbenchError, InterruptedError } from '../errors.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { nowMs } from '../metrics/clock.js';
 import { type CapacityOptions, runCapacity } from '../orchestrator/capacity.js';
@@ -87,17 +87,19 @@ export async function runCommand(args: RunArgs, capacity?: CapacityOptions): Pro
   const outDir = resolve(args.out ?? `reports/${runId}${shard ? `-shard-${shard.index}of${shard.count}` : ''}`);
   const controller = new AbortController();
   let interrupts = 0;
-  const onSigint = (): void => {
+  // SIGINT (Ctrl-C) and SIGTERM (an orchestrator stopping a pod, `kill`) alike: the first drains and writes the
+  // partial report, naming the signal; a second quits at once
+  const onSignal = (signal: NodeJS.Signals): void => {
     interrupts += 1;
     if (interrupts === 1) {
-      err('\ninterrupted: draining and writing a partial report (Ctrl-C again to quit at once)');
-      controller.abort(new GlassbenchError('ABORTED', 'interrupted'));
+      err(`\n${signal}: draining and writing a partial report (a second signal quits at once)`);
+      controller.abort(new InterruptedError(signal));
     } else {
       process.exit(EXIT_CODES.aborted); // children exit when their IPC channel closes
     }
   };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const tty = process.stderr.isTTY;
   let progressShown = false;
   out(
@@ -158,8 +160,8 @@ export async function runCommand(args: RunArgs, capacity?: CapacityOptions): Pro
     // a k6 summary asked for and not written: a CI step would read a stale file or none, so a passing run fails
     return exported || result.exitCode !== EXIT_CODES.ok ? result.exitCode : EXIT_CODES.runFailed;
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 

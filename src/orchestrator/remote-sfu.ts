@@ -135,6 +135,7 @@ async function resilientTelemetry(
   const closing = new AbortController();
   let current: TelemetryClient | undefined;
   let badLinesBefore = 0;
+  let firstBadBefore: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   const reopen = (): void => {
     timer = setTimeout(() => {
@@ -152,6 +153,7 @@ async function resilientTelemetry(
   const onEnd = (): void => {
     if (closed) return;
     badLinesBefore += current?.badLines ?? 0;
+    firstBadBefore ??= current?.firstBadLine;
     notes.push(
       `external SFU: its telemetry stream (${base}/telemetry) ended mid-run and was opened again; frames in the gap have no SFU stamps`,
     );
@@ -161,6 +163,9 @@ async function resilientTelemetry(
   return {
     get badLines() {
       return badLinesBefore + (current?.badLines ?? 0);
+    },
+    get firstBadLine() {
+      return firstBadBefore ?? current?.firstBadLine;
     },
     close: () => {
       closed = true;

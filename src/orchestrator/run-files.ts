@@ -54,6 +54,7 @@ export function umbrellaHeader(
     },
     environment: first?.environment ?? {
       glassbenchVersion: '',
+      glassbenchCommit: '',
       node: process.version,
       platform: process.platform,
       cpus: 0,

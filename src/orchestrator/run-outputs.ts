@@ -13,7 +13,13 @@ import type { TrendSummary } from '../metrics/histogram.js';
 import { saturationBrief } from '../metrics/saturation.js';
 import type { LinkCounts } from '../network/links.js';
 import { buildSummary } from '../report/build-summary.js';
-import { bottleneckWho, type LoadSummary, type RunSummary, type StartAtSummary } from '../report/summary.js';
+import {
+  bottleneckWho,
+  type LoadSummary,
+  type RunError,
+  type RunSummary,
+  type StartAtSummary,
+} from '../report/summary.js';
 import { InfluxSink } from '../sinks/influx-sink.js';
 import type { InfluxOptions } from '../sinks/types.js';
 import type { ClockSync } from './clock-sync.js';
@@ -26,10 +32,8 @@ import type { LoadStep } from './schedule.js';
 import { joinSpeech } from './speech-join.js';
 import type { RunEvent, RunOptions, RunResult } from './types.js';
 
-export interface RunEnding {
+export interface RunEnding extends RunError {
   status: 'aborted' | 'error';
-  code: string;
-  message: string;
 }
 
 /** What the lifecycle hands over besides the shared context. */

@@ -83,6 +83,14 @@ export function onRunnerEvent(ctx: RunContext, runner: RunnerHandle, event: Runn
       for (const window of event.windows) collector.addWindow(window);
       ctx.peers.left(event.peerId);
       return;
+    case 'signalled':
+      runner.signalled = event.signal;
+      if (!ctx.closing)
+        ctx.emit({
+          type: 'warning',
+          message: `${runner.name} got ${event.signal}: it stops in ${event.stopsInMs / 1000} s unless the run has ended`,
+        });
+      return;
     case 'ready':
       return;
   }
@@ -90,7 +98,10 @@ export function onRunnerEvent(ctx: RunContext, runner: RunnerHandle, event: Runn
 
 export function onRunnerExit(ctx: RunContext, runner: RunnerHandle, code: number | null): void {
   if (ctx.closing) return;
-  const message = `${runner.name} (pid ${runner.pid}) exited unexpectedly (${code === null ? 'killed by a signal' : `code ${code}`})`;
+  const how = code === null ? 'killed by a signal' : `code ${code}`;
+  const message = runner.signalled
+    ? `${runner.name} (pid ${runner.pid}) stopped after ${runner.signalled} before the run ended (${how})`
+    : `${runner.name} (pid ${runner.pid}) exited unexpectedly (${how})`;
   ctx.emit({ type: 'warning', message });
   const now = nowMs();
   const lost: string[] = [];

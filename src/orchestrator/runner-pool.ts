@@ -10,6 +10,8 @@ import type { RunnerCommand, RunnerEvent } from '../protocol/runner-ipc.js';
 
 export class RunnerHandle {
   readonly name: string;
+  /** the signal the runner said it got (a SIGTERM to the process group, say), if any */
+  signalled: string | undefined;
   private exitedFlag = false;
   readonly exited: Promise<number | null>;
 

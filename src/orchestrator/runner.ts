@@ -6,7 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 
-import { describeError, GlassbenchError } from '../errors.js';
+import { describeError, GlassbenchError, InterruptedError } from '../errors.js';
 import { nowMs, sleep } from '../metrics/clock.js';
 import { LOSS_WINDOW_MS } from '../metrics/collector.js';
 import type { TrendSummary } from '../metrics/histogram.js';
@@ -16,7 +16,6 @@ import { type LinkCounts, NetworkLab } from '../network/links.js';
 import type { LoadSummary, StartAtSummary } from '../report/summary.js';
 import type { NetworkProfile } from '../scenario/types.js';
 import type { InfluxSink } from '../sinks/influx-sink.js';
-import { ClockSync } from './clock-sync.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { CONNECTS_IN_FLIGHT_PER_RUNNER, Executors } from './executors.js';
 import { abortOnFailReason, holdTick } from './hold-tick.js';
@@ -24,17 +23,15 @@ import { connectPublishers, connectSubscriber } from './peer-connections.js';
 import { describePeerNetwork, resolvePeerNetwork } from './peer-network.js';
 import { type PlannedRunner, planRun } from './plan.js';
 import { checkRequirements } from './preflight-checks.js';
-import { connectRemoteSfu, externalClock } from './remote-sfu.js';
 import type { RunContext } from './run-context.js';
 import { type RunEnding, writeOutputs } from './run-outputs.js';
 import { createRunContext } from './run-setup.js';
 import { onRunnerEvent, onRunnerExit } from './runner-events.js';
 import { closeRunners, startRunners } from './runner-pool.js';
 import { type LoadStep, loadSteps } from './schedule.js';
-import { startReferenceSfu } from './sfu-process.js';
-import { fetchForwardStats } from './sfu-telemetry.js';
 import { missedStartError, waitForStart } from './start-barrier.js';
-import { connectTelemetry, type TelemetryClient } from './telemetry-client.js';
+import { connectTarget, disconnectTarget } from './target-connect.js';
+import type { TelemetryClient } from './telemetry-client.js';
 import type { RunOptions, RunResult } from './types.js';
 
 /** how often an executor steers the load during the hold, ms */
@@ -63,8 +60,8 @@ class Run {
   private telemetryClient: TelemetryClient | undefined;
   private networkCounts: Record<string, { uplink: LinkCounts; downlink: LinkCounts } | undefined> = {};
   private sfuForwardMs: TrendSummary | null = null;
-  /** why the run was interrupted (Ctrl-C) */
-  private abortReason: string | undefined;
+  /** set once a signal (SIGINT, SIGTERM) ended a phase early: the run drains and ends aborted */
+  private interrupted = false;
   /** set when a threshold with abortOnFail failed: the run ends early, as a threshold failure */
   private thresholdAbort: string | undefined;
   /**
@@ -104,7 +101,7 @@ class Run {
       await this.hold();
     } catch (error) {
       if (this.options.signal?.aborted) {
-        ending = { status: 'aborted', code: 'ABORTED', message: this.abortReason ?? 'the run was interrupted' };
+        ending = this.interruptedEnding();
       } else {
         const code = error instanceof GlassbenchError ? error.code : 'RUN_FAILED';
         ending = { status: 'error', code, message: describeError(error) };
@@ -112,7 +109,7 @@ class Run {
     }
     if (!ending && this.thresholdAbort)
       ending = { status: 'aborted', code: 'THRESHOLD_FAILED', message: this.thresholdAbort };
-    else if (!ending && this.abortReason) ending = { status: 'aborted', code: 'ABORTED', message: this.abortReason };
+    else if (!ending && this.interrupted) ending = this.interruptedEnding();
     await this.drainAndClose();
     return writeOutputs(this.ctx, {
       ending,
@@ -142,52 +139,7 @@ class Run {
         `network impairment: ${ctx.network.list[0]?.engine === 'netem' ? 'Linux netem on veth pairs' : "glassbench's user-space link emulator on TUN devices (this kernel has no netem)"}, ${ctx.network.list.length} namespace(s)`,
       );
     }
-    if (scenario.target.type === 'reference') {
-      const ai = scenario.ai.placement === 'cloud' ? { ai: scenario.ai } : {};
-      const alsoListenOn = ctx.network?.list.map((l) => l.hostAddress) ?? [];
-      ctx.sfu = await startReferenceSfu(
-        {
-          workers: scenario.sfu.workers,
-          subscribersPerWorker: scenario.sfu.subscribersPerWorker,
-          addDelayMs: scenario.sfu.addDelayMs,
-          ...(scenario.sfu.addAudioDelayMs ? { addAudioDelayMs: scenario.sfu.addAudioDelayMs } : {}),
-          burnCpuMsPerFrame: scenario.sfu.burnCpuMsPerFrame,
-          ...(scenario.sfu.rewriteRtp ? { rewriteRtp: true } : {}),
-          ...ai,
-          ...(alsoListenOn.length > 0 ? { alsoListenOn } : {}),
-        },
-        (code, signal) => {
-          if (ctx.closing) return;
-          const what = `the reference SFU exited unexpectedly (${signal ? `killed by ${signal}` : `code ${code}`})`;
-          emit({ type: 'warning', message: what });
-          ctx.faults.setFatal(what);
-          ctx.faults.record(what, ctx.peers.joinedPeers(), true);
-        },
-      );
-      // one clock for the shard and its SFU: their times subtract as they are
-      ctx.clock = ClockSync.sameHost();
-      this.telemetryClient = await connectTelemetry(ctx.sfu.baseUrl, {}, (record) => ctx.telemetry.onRecord(record));
-    } else if (scenario.target.type === 'janus') {
-      // Janus has no telemetry: only the clock of a time host the scenario names can be known
-      ctx.clock = await externalClock(scenario, undefined);
-      ctx.clock.start();
-      ctx.notes.push(
-        "Janus target: the SFU's own stamps are unknown, so uplink_ms, sfu_ms and downlink_ms are not reported",
-      );
-    } else {
-      emit({ type: 'phase', phase: 'starting', message: "estimating the clock offset to the SFU's host" });
-      const tags = new Set(ctx.plan.flatMap((p) => (p.publisherTag === undefined ? [] : [p.publisherTag])));
-      const remote = await connectRemoteSfu(
-        scenario,
-        scenario.target,
-        tags,
-        (record) => ctx.telemetry.onRecord(record),
-        ctx.notes,
-        ctx.peerNetwork.caFile,
-      );
-      ctx.clock = remote.clock;
-      this.telemetryClient = remote.telemetry;
-    }
+    this.telemetryClient = await connectTarget(ctx);
     const links = ctx.network?.list ?? [];
     ctx.runners = await startRunners(
       this.runnerPlan.map((r) => {
@@ -240,10 +192,24 @@ class Run {
   }
 
   private throwIfAborted(): void {
-    if (this.options.signal?.aborted) {
-      this.abortReason ??= 'interrupted';
-      throw new GlassbenchError('ABORTED', this.abortReason);
-    }
+    if (this.options.signal?.aborted) throw this.interruption();
+  }
+
+  /** What interrupted the run: the abort's reason (the CLI's names its signal). Marks the run interrupted. */
+  private interruption(): GlassbenchError {
+    this.interrupted = true;
+    const reason: unknown = this.options.signal?.reason;
+    return reason instanceof GlassbenchError ? reason : new GlassbenchError('ABORTED', 'interrupted');
+  }
+
+  private interruptedEnding(): RunEnding {
+    const reason = this.interruption();
+    return {
+      status: 'aborted',
+      code: 'ABORTED',
+      message: reason.message,
+      ...(reason instanceof InterruptedError ? { signal: reason.signal } : {}),
+    };
   }
 
   /** Runs the warm-up (scenario `warmup`): load as in the hold, nothing measured. */
@@ -258,8 +224,7 @@ class Run {
     try {
       await sleep(ms, this.options.signal);
     } catch {
-      this.abortReason ??= 'interrupted (Ctrl-C)';
-      throw new GlassbenchError('ABORTED', this.abortReason);
+      throw this.interruption();
     }
   }
 
@@ -276,8 +241,7 @@ class Run {
     try {
       this.startAt = await waitForStart(start, { nowMs: this.startClockMs, signal: this.options.signal });
     } catch {
-      this.abortReason ??= 'interrupted (Ctrl-C)';
-      throw new GlassbenchError('ABORTED', this.abortReason);
+      throw this.interruption();
     }
     if (this.startAt.missed) throw missedStartError(this.startAt);
   }
@@ -312,13 +276,13 @@ class Run {
     }
   }
 
-  /** False when Ctrl-C ended the hold. */
+  /** False when a signal ended the hold. */
   private async sleepInHold(ms: number): Promise<boolean> {
     try {
       await sleep(ms, this.options.signal);
       return true;
     } catch {
-      this.abortReason ??= 'interrupted (Ctrl-C)';
+      this.interruption();
       return false;
     }
   }
@@ -337,10 +301,7 @@ class Run {
     ctx.closing = true;
     await closeRunners(ctx.runners);
     if (ctx.network) this.networkCounts = await ctx.network.close();
-    this.telemetryClient?.close();
-    ctx.clock?.stop();
-    if (ctx.sfu && !ctx.sfu.exited) this.sfuForwardMs = await fetchForwardStats(ctx.sfu.baseUrl);
-    await ctx.sfu?.stop();
+    this.sfuForwardMs = await disconnectTarget(ctx, this.telemetryClient);
     this.harnessSampler.stop();
     clearInterval(this.judgeTimer);
     ctx.collector.finalise(nowMs(), true);

@@ -2,10 +2,13 @@
 import { describeRequestError, openRequest } from '../network/http-client.js';
 import type { SignalingAuth } from '../peers/signaling.js';
 import type { TelemetryRecord } from '../protocol/telemetry.js';
+import { MAX_TELEMETRY_LINE_CHARS, parseTelemetryLine } from './telemetry-lines.js';
 
 export interface TelemetryClient {
-  /** records that could not be parsed (counted, never guessed) */
+  /** lines refused (not a record of a known kind with its fields' types): counted, never guessed at */
   readonly badLines: number;
+  /** why the first of them was refused, with its start */
+  readonly firstBadLine: string | undefined;
   close(): void;
 }
 
@@ -52,18 +55,33 @@ export async function connectTelemetry(
     throw new Error(`GET /telemetry answered ${response.statusCode ?? 0}`);
   }
   let badLines = 0;
+  let firstBad: string | undefined;
   let rest = '';
   response.setEncoding('utf8');
   response.on('data', (chunk: string) => {
     const lines = (rest + chunk).split('\n');
     rest = lines.pop() ?? '';
+    // a line that never ends is refused once it is too long to be one, not held in memory
+    if (rest.length > MAX_TELEMETRY_LINE_CHARS) {
+      lines.push(rest);
+      rest = '';
+    }
     for (const line of lines) {
       if (line === '') continue;
+      let record: TelemetryRecord | 'hello';
       try {
-        const record = JSON.parse(line) as TelemetryRecord | { k: 'hello' };
-        if (record.k !== 'hello') onRecord(record);
-      } catch {
+        record = parseTelemetryLine(line);
+      } catch (error) {
         badLines += 1;
+        firstBad ??= `${(error as Error).message}: ${line.slice(0, 120)}`;
+        continue;
+      }
+      if (record === 'hello') continue;
+      try {
+        onRecord(record);
+      } catch (error) {
+        badLines += 1;
+        firstBad ??= `the harness could not use it (${(error as Error).message}): ${line.slice(0, 120)}`;
       }
     }
   });
@@ -80,6 +98,9 @@ export async function connectTelemetry(
   return {
     get badLines() {
       return badLines;
+    },
+    get firstBadLine() {
+      return firstBad;
     },
     close: () => controller.abort(),
   };

@@ -246,6 +246,11 @@ export type RunnerEvent =
   /** a peer hit an error it survived (a stats read failed, a page threw): counted in summary.peers.errors */
   | { type: 'peer-error'; peerId: string; message: string }
   | { type: 'peer-left'; peerId: string; windows: SubscriptionWindow[] }
+  /**
+   * the runner got a signal (SIGTERM) while its harness is there: a signal to the process group reaches the
+   * harness too, which drains and closes it; the runner stops by itself after `stopsInMs` if that does not come
+   */
+  | { type: 'signalled'; signal: string; stopsInMs: number }
   | {
       type: 'records';
       sent: SentFrameRecord[];

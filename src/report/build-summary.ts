@@ -4,9 +4,15 @@ import { cpus } from 'node:os';
 import { evaluateThreshold } from '../budgets/evaluate.js';
 import type { ThresholdResult } from '../budgets/types.js';
 import type { MetricSeries } from '../metrics/series.js';
-import { glassbenchVersion } from '../project-paths.js';
+import { glassbenchCommit, glassbenchVersion } from '../project-paths.js';
 import type { Scenario, Target } from '../scenario/types.js';
-import { type ProcessUsage, type RunStatus, type RunSummary, SUMMARY_SCHEMA_VERSION } from './summary.js';
+import {
+  type ProcessUsage,
+  type RunError,
+  type RunStatus,
+  type RunSummary,
+  SUMMARY_SCHEMA_VERSION,
+} from './summary.js';
 
 export function evaluateThresholds(scenario: Scenario, series: MetricSeries): Record<string, ThresholdResult[]> {
   const out: Record<string, ThresholdResult[]> = {};
@@ -38,7 +44,7 @@ export interface SummaryInput {
   peers: RunSummary['peers'];
   notes: string[];
   /** set when the run ended early */
-  ending?: { status: 'aborted' | 'error'; code: string; message: string };
+  ending?: RunError & { status: 'aborted' | 'error' };
 }
 
 export function buildSummary(input: SummaryInput): RunSummary {
@@ -63,6 +69,7 @@ export function buildSummary(input: SummaryInput): RunSummary {
     },
     environment: {
       glassbenchVersion: glassbenchVersion(),
+      glassbenchCommit: glassbenchCommit(),
       node: process.version,
       platform: `${process.platform}-${process.arch}`,
       cpus: cpuList.length,
@@ -82,7 +89,10 @@ export function buildSummary(input: SummaryInput): RunSummary {
   };
   const submetrics = submetricsOf(scenario, series);
   if (submetrics) summary.submetrics = submetrics;
-  if (input.ending) summary.error = { code: input.ending.code, message: input.ending.message };
+  if (input.ending) {
+    const { code, message, signal } = input.ending;
+    summary.error = { code, message, ...(signal ? { signal } : {}) };
+  }
   return summary;
 }
 

@@ -75,6 +75,7 @@ export async function rebuildFromInflux(reader: InfluxReader, testid: string, ou
     },
     environment: {
       glassbenchVersion: '',
+      glassbenchCommit: '',
       node: '',
       platform: '',
       cpus: 0,

@@ -32,6 +32,15 @@ export interface ProcessUsage {
   loopDelayP99MsMax?: number;
 }
 
+/** Why a run did not run its course (status aborted or error). */
+export interface RunError {
+  /** ABORTED (a signal), THRESHOLD_FAILED (abortOnFail), RUN_FAILED, ... */
+  code: string;
+  message: string;
+  /** the signal that interrupted the run (SIGINT, SIGTERM), when one did */
+  signal?: string;
+}
+
 /** One saturation line a load generator or the machine crossed over the measured window. */
 export interface SaturationReason {
   /** `harness`, `runner-<n>`, `browser-<n>`, or `machine` */
@@ -208,6 +217,8 @@ export interface RunSummary {
   };
   environment: {
     glassbenchVersion: string;
+    /** the commit it was built from (`glassbench --version`), "unknown" when the build could not tell */
+    glassbenchCommit: string;
     node: string;
     platform: string;
     cpus: number;
@@ -315,7 +326,7 @@ export interface RunSummary {
     error?: string;
   }[];
   influx?: { target: string; pointsWritten: number; pointsPending: number; pendingFile?: string; warnings: string[] };
-  error?: { code: string; message: string };
+  error?: RunError;
   /**
    * a scenario with variants: each variant's rounds (each a complete run in `variants/<name>-r<k>/`) and its
    * metrics over all its rounds (latencies from the frames, counters summed); the top-level `metrics` are then

@@ -34,6 +34,13 @@ describe('glassbench run', () => {
     expect(result.stdout).toContain('PASS  frame_latency_ms p(95)<400');
     expect(result.stdout).toContain('status: passed');
     const summary = readSummary(out);
+    // the version and the commit the build was made from (dist/build-info.json), as --version prints them
+    const version = await runCli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(
+      `glassbench ${summary.environment.glassbenchVersion} (commit ${summary.environment.glassbenchCommit})`,
+    );
+    expect(summary.environment.glassbenchCommit).toMatch(/^[0-9a-f]{12}(-dirty)?$/);
     expect(summary).toMatchObject({
       schemaVersion: 1,
       status: 'passed',
@@ -116,8 +123,31 @@ describe('glassbench run', () => {
     expect(await run.exit).toBe(105);
     const summary = readSummary(out);
     expect(summary.status).toBe('aborted');
+    expect(summary.error).toMatchObject({ message: 'interrupted by SIGINT (Ctrl-C)', signal: 'SIGINT' });
     expect((summary.metrics['frame_latency_ms'] as { count: number }).count).toBeGreaterThan(50);
     expect(gunzipSync(readFileSync(join(out, 'frames.ndjson.gz'))).length).toBeGreaterThan(0);
+  });
+
+  it('SIGTERM to the process group drains: exit 105, aborted, the signal named, no runner recorded as a fault', async () => {
+    const dir = await tempDir();
+    const scenario = await writeScenario(dir, 'term.yaml', SHORT('runners: 2\n', '60s'));
+    const out = join(dir, 'out');
+    const run = startCli(['run', scenario, '--out', out], { group: true });
+    await run.waitForProgress(2);
+    // what `kill -TERM -<pgid>` and an orchestrator stopping the run do: the harness, its runners and the SFU
+    // all get the signal at once
+    process.kill(-(run.child.pid as number), 'SIGTERM');
+    expect(await run.exit).toBe(105);
+    expect(run.stderr()).toContain('SIGTERM: draining and writing a partial report');
+    const summary = readSummary(out);
+    expect(summary.status).toBe('aborted');
+    expect(summary.error).toEqual({ code: 'ABORTED', message: 'interrupted by SIGTERM', signal: 'SIGTERM' });
+    expect(summary.faults ?? []).toEqual([]);
+    expect(summary.peers.failed).toEqual([]);
+    expect(run.stderr()).not.toContain('exited unexpectedly');
+    // the drain waited for the frames in flight: the SFU and the runners were there until the harness closed them
+    expect((summary.metrics['frame_latency_ms'] as { count: number }).count).toBeGreaterThan(50);
+    expect(glassbenchChildPids()).toEqual([]);
   });
 
   it('glassbench sfu serves on loopback until Ctrl-C', async () => {
