@@ -28,9 +28,11 @@ export function holdTick(
     tMs: Math.round(now - ctx.holdStartMs),
     peers: joined,
     subscribers: subscribersNow,
+    framesReceived: ctx.recent.frames,
     ...(scenario.executor.type === 'arrival-rate' ? { calls: executors.callsRunning } : {}),
   });
   ctx.series.record('peers_active', joined, {});
+  noteOutage(ctx, subscribersNow > 0 && ctx.streams.size > 0, lastTickMs, now);
   const headline = ctx.plan.some((p) => p.role === 'subscriber' && p.kind === 'browser')
     ? 'g2g_latency_ms'
     : 'frame_latency_ms';
@@ -56,6 +58,47 @@ export function holdTick(
   });
   ctx.recent.frames = 0;
   ctx.recent.latency = new Trend();
+}
+
+/** how long no frame may reach any receiver, while frames are due, before it is an outage in the faults, ms */
+const OUTAGE_MS = 2000;
+const OUTAGE_COST =
+  "its frames are lost or late (frames_lost, frames_late) and the receivers froze (freeze_count, freeze_ms); the timeline's framesReceived shows each second";
+
+/**
+ * An outage (a link down, an SFU gone and back): no frame reached any receiver for seconds while frames were
+ * due. It is recorded once frames come back, with how long it lasted; what it cost is in the frames lost and
+ * the receivers' freezes, and each second of it shows in the timeline (`framesReceived` 0).
+ */
+function noteOutage(ctx: RunContext, framesDue: boolean, lastTickMs: number, now: number): void {
+  if (framesDue && ctx.recent.frames === 0) {
+    ctx.outageSinceMs ??= lastTickMs;
+    return;
+  }
+  const since = ctx.outageSinceMs;
+  ctx.outageSinceMs = undefined;
+  // frames came back somewhere in this second: the outage lasted from `since` to between lastTickMs and now
+  if (since === undefined || lastTickMs - since < OUTAGE_MS) return;
+  const fromS = (since - ctx.holdStartMs) / 1000;
+  ctx.faults.record(
+    `no frame reached any receiver for ${((lastTickMs - since) / 1000).toFixed(0)}-${((now - since) / 1000).toFixed(0)} s, from ${fromS.toFixed(0)} s into the hold`,
+    [],
+    false,
+    OUTAGE_COST,
+  );
+}
+
+/** At the drain: an outage still on when the hold ended is recorded too, as lasting to the end. */
+export function endOutage(ctx: RunContext, now: number): void {
+  const since = ctx.outageSinceMs;
+  ctx.outageSinceMs = undefined;
+  if (since === undefined || now - since < OUTAGE_MS) return;
+  ctx.faults.record(
+    `no frame reached any receiver for the last ${((now - since) / 1000).toFixed(0)} s of the hold, from ${((since - ctx.holdStartMs) / 1000).toFixed(0)} s into it`,
+    [],
+    false,
+    OUTAGE_COST,
+  );
 }
 
 /** k6's abortOnFail, evaluated after each threshold's delayAbortEval: why the run should stop, if it should. */

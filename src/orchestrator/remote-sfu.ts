@@ -87,9 +87,14 @@ export async function connectRemoteSfu(
   publisherTags: ReadonlySet<number>,
   onRecord: (record: TelemetryRecord) => void,
   notes: string[],
-  /** a private CA for an https SFU (`--ca`, `target.ca`) */
-  caFile?: string,
+  options: {
+    /** a private CA for an https SFU (`--ca`, `target.ca`) */
+    caFile?: string;
+    /** the telemetry stream ended mid-run (the SFU went away, restarted, or the link dropped): a fault */
+    onGap?: (what: string, cost: string) => void;
+  } = {},
 ): Promise<RemoteSfu> {
+  const { caFile } = options;
   const found = await remoteSfuBase(target, caFile);
   const auth = authOf(target.token, caFile);
   const clock = await externalClock(scenario, found.base, auth);
@@ -104,6 +109,7 @@ export async function connectRemoteSfu(
           if (!isOthers(record, publisherTags)) onRecord(telemetryToLocal(record, clock.offsetMs));
         },
         notes,
+        options.onGap,
       );
     } catch (error) {
       notes.push(
@@ -129,6 +135,7 @@ async function resilientTelemetry(
   auth: SignalingAuth,
   onRecord: (record: TelemetryRecord) => void,
   notes: string[],
+  onGap?: (what: string, cost: string) => void,
 ): Promise<TelemetryClient> {
   let closed = false;
   // gives up an opening still in flight when the run closes (an SFU host that vanished)
@@ -156,6 +163,10 @@ async function resilientTelemetry(
     firstBadBefore ??= current?.firstBadLine;
     notes.push(
       `external SFU: its telemetry stream (${base}/telemetry) ended mid-run and was opened again; frames in the gap have no SFU stamps`,
+    );
+    onGap?.(
+      `external SFU: its telemetry stream (${base}/telemetry) ended mid-run (the SFU went away or restarted, or the link dropped)`,
+      'frames in the gap have no SFU stamps (uplink_ms, sfu_ms, downlink_ms); the stream is opened again every second',
     );
     reopen();
   };

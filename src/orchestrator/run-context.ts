@@ -66,6 +66,8 @@ export interface RunContext {
   };
   /** frames received since the last progress line, and their latency */
   readonly recent: { frames: number; latency: Trend };
+  /** since when (nowMs()) no frame has reached any receiver while frames were due (an outage), if one is on */
+  outageSinceMs: number | undefined;
   /** what the person reading the summary should know */
   readonly notes: string[];
   /** when the run started (nowMs()), ms */

@@ -78,6 +78,7 @@ export function createRunContext(
     streams: new Map(),
     speech: { utterances: [], subtitles: [], onsets: [], publisherByStream: new Map() },
     recent: { frames: 0, latency: new Trend() },
+    outageSinceMs: undefined,
     notes: [],
     holdStartMs: 0,
     sendingStoppedMs: 0,

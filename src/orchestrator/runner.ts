@@ -18,7 +18,7 @@ import type { NetworkProfile } from '../scenario/types.js';
 import type { InfluxSink } from '../sinks/influx-sink.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { CONNECTS_IN_FLIGHT_PER_RUNNER, Executors } from './executors.js';
-import { abortOnFailReason, holdTick } from './hold-tick.js';
+import { abortOnFailReason, endOutage, holdTick } from './hold-tick.js';
 import { connectPublishers, connectSubscriber } from './peer-connections.js';
 import { describePeerNetwork, resolvePeerNetwork } from './peer-network.js';
 import { type PlannedRunner, planRun } from './plan.js';
@@ -290,6 +290,7 @@ class Run {
   private async drainAndClose(): Promise<void> {
     const { ctx } = this;
     ctx.emit({ type: 'phase', phase: 'draining', message: 'stopping publishers and waiting for frames in flight' });
+    endOutage(ctx, nowMs());
     // publishers end their timetables at one instant a little ahead, so the command's trip over IPC does not
     // let a runner send slots past the window's end: every publisher's last due slot is before sendingStoppedMs
     ctx.sendingStoppedMs = nowMs() + STOP_LEAD_MS;

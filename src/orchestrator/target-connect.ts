@@ -57,7 +57,10 @@ export async function connectTarget(ctx: RunContext): Promise<TelemetryClient | 
     tags,
     (record) => ctx.telemetry.onRecord(record),
     ctx.notes,
-    ctx.peerNetwork.caFile,
+    {
+      ...(ctx.peerNetwork.caFile ? { caFile: ctx.peerNetwork.caFile } : {}),
+      onGap: (what, cost) => ctx.faults.record(what, [], false, cost),
+    },
   );
   ctx.clock = remote.clock;
   return remote.telemetry;

@@ -19,6 +19,7 @@ import type { IdentitySummary } from '../metrics/identity.js';
 import type { IdentityMethod } from '../protocol/frame-key.js';
 import { ACCOUNTING_FIELDS } from '../sinks/influx-sink.js';
 import { writeReport } from './html.js';
+import { shardLoss, shardLossMessage } from './shard-loss.js';
 import { mergeShards } from './shard-merge.js';
 import { type ClockSummary, type RunStatus, type RunSummary, SUMMARY_SCHEMA_VERSION } from './summary.js';
 
@@ -53,7 +54,19 @@ export async function rebuildFromInflux(reader: InfluxReader, testid: string, ou
   const accountingRows = await reader.query(`SELECT * FROM accounting WHERE ${where}`);
   const clocks = clocksByShard(await reader.query(`SELECT * FROM clock WHERE ${where}`));
   const identity = mergedIdentity(await reader.query(`SELECT * FROM identity WHERE ${where}`));
-  const { shards, sharded, metrics } = merged;
+  const { sharded, metrics } = merged;
+  const loss = shardLoss(summaryRows, records);
+  const framePoints = (shard: string): number =>
+    records.filter((r) => r['shard'] === shard && r['kind'] !== 'speech' && r['warmup'] !== true).length;
+  const lost = shardLossMessage(loss, framePoints);
+  // what a shard that ended early received is counted, not dropped with its summary
+  const received = metrics['frames_received'] as { count: number; rate?: number } | undefined;
+  const extra = loss.incomplete.reduce((n, shard) => n + framePoints(shard), 0);
+  if (received && extra > 0) {
+    if (received.count > 0 && typeof received.rate === 'number')
+      received.rate *= (received.count + extra) / received.count;
+    received.count += extra;
+  } else if (extra > 0) metrics['frames_received'] = { count: extra, rate: 0 };
   const first = summaryRows[0] ?? {};
   const statuses = summaryRows.map((row) => String(row['status'] ?? 'passed'));
   const worst =
@@ -64,7 +77,7 @@ export async function rebuildFromInflux(reader: InfluxReader, testid: string, ou
   const summary: RunSummary = {
     schemaVersion: SUMMARY_SCHEMA_VERSION,
     runId: testid,
-    status: worst,
+    status: lost ? 'error' : worst,
     scenario: {
       name: String(first['scenario'] ?? ''),
       file: '',
@@ -97,6 +110,10 @@ export async function rebuildFromInflux(reader: InfluxReader, testid: string, ou
     ],
   };
   if (identity) summary.identity = identity;
+  if (lost) {
+    summary.error = { code: 'SHARD_LOST', message: lost };
+    summary.notes.push(lost);
+  }
   if (accountingRows.length > 0) {
     // each shard judged its own frames at its own receivers: the run's tally is their sum
     const sum = (field: (typeof ACCOUNTING_FIELDS)[number]): number =>
@@ -114,9 +131,10 @@ export async function rebuildFromInflux(reader: InfluxReader, testid: string, ou
       'no accounting points in InfluxDB for this testid (written by an older glassbench): the frame accounting is unknown',
     );
   if (sharded) {
-    summary.shards = shards.map((shard) => ({
+    summary.shards = loss.seen.map((shard) => ({
       shard,
       frames: records.filter((r) => r['shard'] === shard && r['kind'] !== 'speech').length,
+      complete: !loss.incomplete.includes(shard),
       metrics: Object.fromEntries(
         summaryRows
           .filter(

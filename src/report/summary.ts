@@ -129,7 +129,11 @@ export interface LoadSummary {
     latency: Record<string, StageLatency>;
   }[];
   /** once a second: ms since the start of the hold, peers connected (publishers and subscribers), calls running */
-  timeline: { tMs: number; peers: number; subscribers: number; calls?: number }[];
+  /**
+   * once a second of the hold: peers and subscribers connected, frames received by every receiver since the
+   * previous second (a link or an SFU that went away shows as a gap), and arrival-rate's calls running
+   */
+  timeline: { tMs: number; peers: number; subscribers: number; framesReceived: number; calls?: number }[];
   /** arrival-rate: calls started, and calls not started because maxCalls were running */
   calls?: { started: number; dropped: number };
 }
@@ -296,6 +300,12 @@ export interface RunSummary {
   shards?: {
     shard: string;
     frames: number;
+    /**
+     * false: the shard wrote frame points but no summary (it was killed, or its machine went away, before the
+     * end): its frames are in the merged latencies and counted in `frames_received`; its other counters are
+     * unknown, so the merged run is marked partial (`error.code` SHARD_LOST)
+     */
+    complete: boolean;
     metrics: Record<string, number>;
     saturated?: boolean;
     /** the shard's own clock offset and uncertainty (its `clock` point) */

@@ -3,12 +3,13 @@
  * would), against one SFU (`glassbench sfu`) and one real InfluxDB, merged with `report --influx --testid`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type { RunSummary } from '../../src/report/summary.js';
-import { CLI, readFrames, readSummary, runCli, tempDir, writeScenario } from '../fixtures/cli.js';
+import { CLI, readFrames, readSummary, runCli, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
 import { createDatabase, influxQuery, type ServerHandle, startInfluxd } from '../fixtures/influxdb.js';
 import { glassbenchChildPids } from '../fixtures/system.js';
 
@@ -144,5 +145,71 @@ peers:
     expect(bad.code).toBe(104);
     expect(bad.stderr).toContain('--shard 3/2: expected i/n with 1 <= i <= n');
     expect((await runCli(['run', scenario, '--shard', '1/2'])).stderr).toContain('--shard needs --testid');
+  }, 120_000);
+
+  it('a shard killed mid-run: the merge marks the run partial and counts what that shard had written', async () => {
+    const influx = await startInfluxd();
+    servers.push(influx);
+    await createDatabase(influx.url, 'glassbench');
+    const sfu = await startSfu();
+    children.push(sfu.child);
+    const dir = await tempDir();
+    const scenario = await writeScenario(
+      dir,
+      'killed.yaml',
+      `name: killed-shard
+duration: 12s
+rooms: 2
+target: { whip: "${sfu.url}/whip/{room}", whep: "${sfu.url}/whep/{room}" }
+peers:
+  - { role: publisher, count: 1, video: { fps: 20, bitrateKbps: 300 } }
+  - { role: subscriber, count: 2 }
+`,
+    );
+    const influxArgs = ['--influx-url', influx.url, '--influx-db', 'glassbench'];
+    const shardArgs = (i: number): string[] => [
+      'run',
+      scenario,
+      '--testid',
+      'killed-1',
+      '--shard',
+      `${i}/2`,
+      '--out',
+      join(dir, `shard${i}`),
+      ...influxArgs,
+    ];
+    const first = runCli(shardArgs(1), { timeoutMs: 60_000 });
+    // shard 2 is lost as a pod or a machine is: SIGKILL to its whole process group, harness and runners at once
+    const second = startCli(shardArgs(2), { group: true });
+    // frames are judged (and written) 3 s after they were seen: by 7 s, a few seconds of them are in InfluxDB
+    await second.waitForProgress(7);
+    process.kill(-(second.child.pid as number), 'SIGKILL');
+    expect(await second.exit).toBe(null);
+    const one = await first;
+    expect(one.code, one.stderr).toBe(0);
+    const shard1 = readSummary(join(dir, 'shard1'));
+
+    const merged = join(dir, 'merged');
+    const report = await runCli(['report', '--influx', '--testid', 'killed-1', ...influxArgs, '--out', merged]);
+    expect(report.code, report.stderr).toBe(0);
+    const summary = JSON.parse(readFileSync(join(merged, 'summary.json'), 'utf8')) as RunSummary;
+    expect(summary.status).toBe('error');
+    expect(summary.error?.code).toBe('SHARD_LOST');
+    expect(summary.error?.message).toContain('shard 2/2 (');
+    expect(summary.error?.message).toContain('wrote no summary');
+    expect(summary.shards?.map((s) => [s.shard, s.complete])).toEqual([
+      ['1/2', true],
+      ['2/2', false],
+    ]);
+    // what shard 2 had written before it died is in the merge: its measured frames counted as received
+    const lostShardFrames = readFrames(merged).filter(
+      (f) => f['shard'] === '2/2' && f['warmup'] !== true && f['kind'] !== 'speech',
+    ).length;
+    expect(lostShardFrames).toBeGreaterThan(20);
+    expect(count(summary, 'frames_received')).toBe(count(shard1, 'frames_received') + lostShardFrames);
+    const withLatency = readFrames(merged).filter(
+      (f) => f['shard'] === '2/2' && f['warmup'] !== true && typeof f['frameLatencyMs'] === 'number',
+    ).length;
+    expect(count(summary, 'frame_latency_ms')).toBe(count(shard1, 'frame_latency_ms') + withLatency);
   }, 120_000);
 });

@@ -1,0 +1,265 @@
+/**
+ * Faults a distributed run meets, on one machine: network namespaces stand in for hosts (test/fixtures/hosts.ts).
+ * Host A runs `glassbench sfu`, host D an InfluxDB; hosts B and C each run one shard. Mid-run, B's link goes down
+ * for 3 s and comes back; C cannot reach InfluxDB for the whole run (a blackhole route to D). Each fault must be
+ * recorded with what it cost and nothing may be lost: B's outage is a fault, a gap in the timeline, lost or late
+ * frames and freezes; C's points wait in influx-pending.lp, are pushed afterwards, and the merge is then complete.
+ * Then the SFU is killed and started again mid-run (a shard killed mid-run is in shards.test.ts).
+ */
+import { type ChildProcess, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import type { RunSummary } from '../../src/report/summary.js';
+import { CLI, readSummary, tempDir, writeScenario } from '../fixtures/cli.js';
+import { fetchIn, type Hosts, makeHosts } from '../fixtures/hosts.js';
+import { type ServerHandle, startInfluxd } from '../fixtures/influxdb.js';
+import { glassbenchChildPids } from '../fixtures/system.js';
+
+const count = (summary: RunSummary, name: string): number =>
+  (summary.metrics[name] as { count?: number } | undefined)?.count ?? 0;
+
+interface Watched {
+  child: ChildProcess;
+  /** resolves once a progress line says the run has measured for at least `seconds` */
+  progress(seconds: number): Promise<void>;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+function watch(child: ChildProcess): Watched {
+  let stdout = '';
+  let stderr = '';
+  const waiting: { seconds: number; resolve: () => void }[] = [];
+  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString();
+    const seen = [...stderr.matchAll(/^(\d+(?:\.\d+)?)s\/\S+ {2}peers /gm)].map((m) => Number(m[1]));
+    for (const w of waiting.splice(0)) {
+      if (seen.some((s) => s >= w.seconds)) w.resolve();
+      else waiting.push(w);
+    }
+  });
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, stdout, stderr })),
+  );
+  return {
+    child,
+    done,
+    progress: (seconds) =>
+      new Promise<void>((resolve, reject) => {
+        waiting.push({ seconds, resolve });
+        void done.then((r) => reject(new Error(`the run ended before ${seconds} s of progress:\n${r.stderr}`)));
+      }),
+  };
+}
+
+function ipIn(netns: string, args: string[]): void {
+  const result = spawnSync('ip', ['-n', netns, ...args], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`ip -n ${netns} ${args.join(' ')}: ${result.stderr}`);
+}
+
+describe('faults of a distributed run (namespaces standing in for hosts)', () => {
+  let hosts: Hosts | undefined;
+  const children: ChildProcess[] = [];
+  const servers: ServerHandle[] = [];
+  afterEach(async () => {
+    for (const child of children.splice(0)) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    for (const server of servers.splice(0)) await server.stop();
+    hosts?.close();
+    hosts = undefined;
+    expect(glassbenchChildPids()).toEqual([]);
+  });
+
+  it("one shard's link down for 3 s and back; InfluxDB unreachable from the other: both recorded, nothing lost", async () => {
+    hosts = makeHosts(['A', 'B', 'C', 'D']);
+    const { A, B, C, D } = hosts.hosts as Record<'A' | 'B' | 'C' | 'D', { netns: string; address: string }>;
+    const influx = await startInfluxd(undefined, { netns: D.netns, host: D.address });
+    servers.push(influx);
+    const create = `${influx.url}/query?q=${encodeURIComponent('CREATE DATABASE "glassbench"')}`;
+    expect(fetchIn(D.netns, create, { method: 'POST' }).status).toBe(200);
+    // C reaches A (the SFU) but not D (InfluxDB), as a shard behind a firewall would
+    ipIn(C.netns, ['route', 'add', 'blackhole', `${D.address}/32`]);
+
+    const sfu = watch(hosts.spawn('A', process.execPath, [CLI, 'sfu', '--host', A.address, '--port', '0']));
+    children.push(sfu.child);
+    const sfuUrl = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      sfu.child.stdout?.on('data', (d: Buffer) => {
+        text += d.toString();
+        const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(text);
+        if (match) resolve(match[1] as string);
+      });
+      void sfu.done.then((r) => reject(new Error(`glassbench sfu exited (code ${r.code}): ${r.stderr}`)));
+    });
+    const dir = await tempDir();
+    const scenario = await writeScenario(
+      dir,
+      'faults.yaml',
+      `name: distributed-faults
+duration: 14s
+rooms: 2
+target: { whip: "${sfuUrl}/whip/{room}", whep: "${sfuUrl}/whep/{room}" }
+peers:
+  - { role: publisher, count: 1, video: { fps: 20, bitrateKbps: 300 } }
+  - { role: subscriber, count: 2 }
+`,
+    );
+    const influxArgs = ['--influx-url', influx.url, '--influx-db', 'glassbench'];
+    const outB = join(dir, 'shard1');
+    const outC = join(dir, 'shard2');
+    const shard = (i: number, out: string): string[] => [
+      CLI,
+      'run',
+      scenario,
+      '--testid',
+      'faults-1',
+      '--shard',
+      `${i}/2`,
+      '--out',
+      out,
+      ...influxArgs,
+    ];
+    const shardB = watch(hosts.spawn('B', process.execPath, shard(1, outB)));
+    const shardC = watch(hosts.spawn('C', process.execPath, shard(2, outC)));
+    children.push(shardB.child, shardC.child);
+
+    await shardB.progress(4);
+    ipIn(B.netns, ['link', 'set', 'eth0', 'down']);
+    await new Promise((r) => setTimeout(r, 3000));
+    ipIn(B.netns, ['link', 'set', 'eth0', 'up']);
+    const [doneB, doneC] = await Promise.all([shardB.done, shardC.done]);
+    expect(doneB.code, doneB.stderr).toBe(0);
+    expect(doneC.code, doneC.stderr).toBe(0);
+    const b = readSummary(outB);
+    const c = readSummary(outC);
+
+    // B: the outage is a fault with its length, a gap in the timeline, frames lost and a freeze per receiver
+    const outage = (b.faults ?? []).find((f) => f.what.startsWith('no frame reached any receiver'));
+    expect(outage, JSON.stringify(b.faults)).toBeDefined();
+    expect(outage?.what).toMatch(/for [2-4]-[3-5] s, from [3-7] s into the hold/);
+    const timeline = b.load?.timeline ?? [];
+    const silent = timeline.filter((t) => t.framesReceived === 0).length;
+    expect(silent, JSON.stringify(timeline)).toBeGreaterThanOrEqual(2);
+    expect(timeline.at(-1)?.framesReceived, 'frames flow again after the link is back').toBeGreaterThan(0);
+    expect(b.peers.failed).toEqual([]);
+    // the gap's frames (20 fps, 2 receivers, about 3 s) were lost or came late: none vanished
+    expect(count(b, 'frames_lost') + count(b, 'frames_late')).toBeGreaterThan(2 * 20);
+    expect(b.accounting?.holds).toBe(true);
+    expect(count(b, 'freeze_count')).toBeGreaterThanOrEqual(2);
+    expect(count(b, 'freeze_ms')).toBeGreaterThan(2 * 2000);
+
+    // C: InfluxDB never answered, so every point waits in influx-pending.lp, and the console said so
+    expect(c.influx?.pointsWritten).toBe(0);
+    expect(c.influx?.pointsPending).toBeGreaterThan(count(c, 'frames_received'));
+    expect(existsSync(join(outC, 'influx-pending.lp'))).toBe(true);
+    expect(doneC.stderr).toContain('points are kept in');
+    // the route is back: each shard pushes what it kept (B too, if its writes failed during its outage), and
+    // the merge is then complete
+    ipIn(C.netns, ['route', 'del', 'blackhole', `${D.address}/32`]);
+    for (const [host, out, summary] of [
+      ['B', outB, b],
+      ['C', outC, c],
+    ] as const) {
+      if ((summary.influx?.pointsPending ?? 0) === 0) continue;
+      const push = watch(hosts.spawn(host, process.execPath, [CLI, 'report', '--push-influx', out, ...influxArgs]));
+      const pushed = await push.done;
+      expect(pushed.code, pushed.stderr).toBe(0);
+      expect(pushed.stdout).toContain(`push-influx: ${summary.influx?.pointsPending} points sent`);
+    }
+    const merged = join(dir, 'merged');
+    const report = watch(
+      hosts.spawn('D', process.execPath, [
+        CLI,
+        'report',
+        '--influx',
+        '--testid',
+        'faults-1',
+        ...influxArgs,
+        '--out',
+        merged,
+      ]),
+    );
+    const reported = await report.done;
+    expect(reported.code, reported.stderr).toBe(0);
+    const summary = readSummary(merged);
+    expect(summary.error).toBeUndefined();
+    expect(summary.shards?.map((s) => [s.shard, s.complete])).toEqual([
+      ['1/2', true],
+      ['2/2', true],
+    ]);
+    for (const metric of ['frames_sent', 'frames_received', 'frames_lost', 'frame_latency_ms'])
+      expect(count(summary, metric), metric).toBe(count(b, metric) + count(c, metric));
+  }, 180_000);
+
+  it('the SFU restarted mid-run: the outage and the telemetry gap recorded, every frame accounted for', async () => {
+    hosts = makeHosts(['A', 'B']);
+    const { A } = hosts.hosts as Record<'A' | 'B', { netns: string; address: string }>;
+    const startSfu = async (port: number): Promise<{ url: string; sfu: Watched }> => {
+      const sfu = watch(hosts!.spawn('A', process.execPath, [CLI, 'sfu', '--host', A.address, '--port', String(port)]));
+      children.push(sfu.child);
+      const url = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        sfu.child.stdout?.on('data', (d: Buffer) => {
+          text += d.toString();
+          const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(text);
+          if (match) resolve(match[1] as string);
+        });
+        void sfu.done.then((r) => reject(new Error(`glassbench sfu exited (code ${r.code}): ${r.stderr}`)));
+      });
+      return { url, sfu };
+    };
+    const first = await startSfu(0);
+    const dir = await tempDir();
+    const scenario = await writeScenario(
+      dir,
+      'restart.yaml',
+      `name: sfu-restart
+duration: 12s
+target: { whip: "${first.url}/whip/{room}", whep: "${first.url}/whep/{room}" }
+peers:
+  - { role: publisher, count: 1, video: { fps: 20, bitrateKbps: 300 } }
+  - { role: subscriber, count: 2 }
+thresholds:
+  frame_loss_ratio: ["rate<0.1"]
+`,
+    );
+    const out = join(dir, 'out');
+    const run = watch(hosts.spawn('B', process.execPath, [CLI, 'run', scenario, '--out', out]));
+    children.push(run.child);
+    await run.progress(3);
+    first.sfu.child.kill('SIGKILL');
+    await first.sfu.done;
+    await startSfu(Number(new URL(first.url).port));
+    const done = await run.done;
+    // the restarted SFU knows none of the run's sessions: nothing reaches the receivers after it, and the loss
+    // threshold fails the run (exit 99) with a complete report of what happened
+    expect(done.code, done.stderr).toBe(99);
+    const summary = readSummary(out);
+    expect(summary.status).toBe('failed');
+    expect(summary.thresholds['frame_loss_ratio']?.[0]?.ok).toBe(false);
+    const whats = (summary.faults ?? []).map((f) => f.what);
+    expect(
+      whats.some((w) => /^no frame reached any receiver for the last (\d+) s of the hold/.test(w)),
+      whats.join('; '),
+    ).toBe(true);
+    const outage = whats.find((w) => w.startsWith('no frame reached any receiver')) ?? '';
+    expect(Number(/the last (\d+) s/.exec(outage)?.[1])).toBeGreaterThanOrEqual(5);
+    expect(
+      whats.some((w) => w.includes('telemetry stream') && w.includes('ended mid-run')),
+      whats.join('; '),
+    ).toBe(true);
+    expect((summary.load?.timeline ?? []).filter((t) => t.framesReceived === 0).length).toBeGreaterThanOrEqual(5);
+    // every frame due in the window is received, late or lost: the outage's are counted lost, not dropped
+    expect(summary.accounting?.holds).toBe(true);
+    expect(count(summary, 'frames_lost')).toBeGreaterThan(2 * 20 * 5);
+  }, 120_000);
+});
