@@ -16,6 +16,7 @@ import { createServer, type Socket } from 'node:net';
 
 import { filterLuma } from '../../src/media/luma-filter.js';
 import { nowMs } from '../../src/metrics/clock.js';
+import type { VideoFilter } from '../../src/protocol/ai.js';
 import {
   type CallHeader,
   encodeMessage,
@@ -44,6 +45,9 @@ interface Waiting {
 const waiting: Waiting[] = [];
 let running = false;
 
+/** the filters this worker applies to a decoded picture (luma-filter.ts) */
+const FILTERS: readonly VideoFilter[] = ['blur', 'edges', 'noise'];
+
 /** What is wrong with a call, or undefined when it is one this worker runs. */
 function callProblem(header: unknown, payload: Buffer): string | undefined {
   const h = header as Partial<CallHeader>;
@@ -55,6 +59,11 @@ function callProblem(header: unknown, payload: Buffer): string | undefined {
     h.modelMs >= 0 &&
     h.modelMs < 60_000;
   if (!call) return 'not a call: needs id, stage and modelMs (0-60000)';
+  const model: unknown = h.model;
+  if (typeof model !== 'object' || model === null || Array.isArray(model))
+    return 'not a call: needs a model object (e.g. {"filter":"blur"})';
+  if ('filter' in model && !FILTERS.includes((model as { filter: unknown }).filter as VideoFilter))
+    return `model.filter: expected one of ${FILTERS.join(', ')}`;
   if (h.format !== 'i420') return undefined;
   const { width, height } = h;
   if (!Number.isInteger(width) || !Number.isInteger(height) || (width as number) < 2 || (height as number) < 2)

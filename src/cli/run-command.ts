@@ -13,6 +13,7 @@ import type { RunOptions, RunResult } from '../orchestrator/types.js';
 import { runWithVariants } from '../orchestrator/variants.js';
 import { k6SummaryOf } from '../report/k6-summary.js';
 import type { RunSummary } from '../report/summary.js';
+import type { Scenario } from '../scenario/types.js';
 import { loadScenario } from '../scenario/validate.js';
 import { err, out } from './console.js';
 import { capacityLine, progressLine, summaryTable } from './format.js';
@@ -68,8 +69,12 @@ export function checkTestid(testid: string | undefined): string | undefined {
   return testid;
 }
 
-export async function runCommand(args: RunArgs, capacity?: CapacityOptions): Promise<number> {
-  const scenario = applyNetworkFlags(await loadScenario(args.scenario), args);
+/**
+ * The flags of `run` and `capacity`, checked against the loaded scenario before anything starts: what the run
+ * then uses, or a GlassbenchError (exit 104) that names the flag.
+ */
+export function checkRunFlags(loaded: Scenario, args: RunArgs, now: number, capacity: boolean) {
+  const scenario = applyNetworkFlags(loaded, args);
   const influx = influxFrom(args);
   const shard = parseShard(args.shard);
   const runId = checkTestid(args.testid) ?? makeRunId(capacity ? `${scenario.name}-capacity` : scenario.name);
@@ -80,11 +85,21 @@ export async function runCommand(args: RunArgs, capacity?: CapacityOptions): Pro
     );
   if (shard && scenario.variants)
     throw new GlassbenchError('INVALID_INPUT', '--shard: a scenario with variants cannot be sharded');
-  const startAt = args['start-at'] === undefined ? undefined : parseStartAt(args['start-at'], nowMs());
+  const startAt = args['start-at'] === undefined ? undefined : parseStartAt(args['start-at'], now);
   if (startAt && scenario.variants)
     throw new GlassbenchError('INVALID_INPUT', '--start-at: a scenario with variants runs several holds, not one');
   const exportPath = summaryExportPath(args['summary-export'], scenario.report?.summaryExport);
   const outDir = resolve(args.out ?? `reports/${runId}${shard ? `-shard-${shard.index}of${shard.count}` : ''}`);
+  return { scenario, influx, shard, runId, startAt, exportPath, outDir };
+}
+
+export async function runCommand(args: RunArgs, capacity?: CapacityOptions): Promise<number> {
+  const { scenario, influx, shard, runId, startAt, exportPath, outDir } = checkRunFlags(
+    await loadScenario(args.scenario),
+    args,
+    nowMs(),
+    capacity !== undefined,
+  );
   const controller = new AbortController();
   let interrupts = 0;
   // SIGINT (Ctrl-C) and SIGTERM (an orchestrator stopping a pod, `kill`) alike: the first drains and writes the

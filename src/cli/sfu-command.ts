@@ -3,7 +3,7 @@ import { ReferenceServer } from '../../reference-server/server.js';
 import { GlassbenchError } from '../errors.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { out } from './console.js';
-import { checkSfuNetwork, type SfuNetworkArgs } from './network-args.js';
+import { checkSfuNetwork, type SfuNetwork, type SfuNetworkArgs } from './network-args.js';
 
 export type SfuArgs = SfuNetworkArgs & {
   token?: string;
@@ -20,7 +20,10 @@ export type SfuArgs = SfuNetworkArgs & {
   'idle-timeout-ms': number;
 };
 
-export async function sfuCommand(args: SfuArgs): Promise<number> {
+/** The flags of `glassbench sfu`, checked before it starts: its network, or a GlassbenchError (exit 104). */
+export function checkSfuFlags(args: SfuArgs): SfuNetwork {
+  if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65_535)
+    throw new GlassbenchError('INVALID_INPUT', `--port: must be a port number from 0 to 65535, got ${args.port}`);
   for (const flag of [
     'workers',
     'subscribers-per-worker',
@@ -47,7 +50,14 @@ export async function sfuCommand(args: SfuArgs): Promise<number> {
       'INVALID_INPUT',
       `--add-audio-delay-ms: must be a number of ms from 0 to 10000, got ${audioDelay}`,
     );
-  const network = checkSfuNetwork(args);
+  const delay = args['add-delay-ms'];
+  if (!Number.isFinite(delay) || delay < 0 || delay > 10_000)
+    throw new GlassbenchError('INVALID_INPUT', `--add-delay-ms: must be a number of ms from 0 to 10000, got ${delay}`);
+  return checkSfuNetwork(args);
+}
+
+export async function sfuCommand(args: SfuArgs): Promise<number> {
+  const network = checkSfuFlags(args);
   const server = new ReferenceServer({
     workers: args.workers,
     subscribersPerWorker: args['subscribers-per-worker'],

@@ -18,6 +18,7 @@ import { SyntheticPublisher } from '../../src/peers/synthetic/publisher.js';
 import { SyntheticSubscriber } from '../../src/peers/synthetic/subscriber.js';
 import type { ReceivedFrameRecord } from '../../src/protocol/runner-ipc.js';
 import { CLI } from '../fixtures/cli.js';
+import { fuzzRuns, reportFuzz } from '../fixtures/fuzz.js';
 
 const VIDEO = {
   width: 640,
@@ -35,6 +36,48 @@ async function post(
 ): Promise<Response> {
   return fetch(url, { method: 'POST', headers, ...(body !== undefined ? { body } : {}) });
 }
+
+const bytes = (min: number, max: number): fc.Arbitrary<Uint8Array> => fc.uint8Array({ minLength: min, maxLength: max });
+/** Datagrams that look like each protocol a media port speaks, with hostile fields and lengths. */
+const HOSTILE_DATAGRAMS = {
+  // RTP: version 2, any marker and payload type, sequence, timestamp, SSRC, CSRC count and extension bit
+  rtp: fc
+    .tuple(fc.integer({ min: 0, max: 0x3f }), fc.integer({ min: 0, max: 255 }), bytes(10, 10), bytes(0, 1200))
+    .map(([flags, pt, fields, rest]) => Buffer.concat([Buffer.from([0x80 | flags, pt]), fields, rest])),
+  // RTCP: version 2, payload types 192-207 (SR, RR, SDES, BYE, APP, feedback), any declared length
+  rtcp: fc
+    .tuple(
+      fc.integer({ min: 0, max: 0x3f }),
+      fc.integer({ min: 192, max: 207 }),
+      fc.nat({ max: 0xffff }),
+      bytes(0, 400),
+    )
+    .map(([count, pt, length, rest]) =>
+      Buffer.concat([Buffer.from([0x80 | count, pt, length >> 8, length & 0xff]), rest]),
+    ),
+  // STUN: a message type, any declared length, the magic cookie, a transaction id, then attributes of any kind
+  stun: fc
+    .tuple(fc.nat({ max: 0x3fff }), fc.nat({ max: 0xffff }), bytes(12, 12), bytes(0, 300))
+    .map(([type, length, transaction, rest]) =>
+      Buffer.concat([
+        Buffer.from([type >> 8, type & 0xff, length >> 8, length & 0xff, 0x21, 0x12, 0xa4, 0x42]),
+        transaction,
+        rest,
+      ]),
+    ),
+  // DTLS: content types 20-25, DTLS 1.0/1.2 versions, any epoch, sequence and declared length
+  dtls: fc
+    .tuple(
+      fc.integer({ min: 20, max: 25 }),
+      fc.constantFrom(0xfd, 0xff),
+      bytes(8, 8),
+      fc.nat({ max: 0xffff }),
+      bytes(0, 400),
+    )
+    .map(([type, minor, epochSeq, length, rest]) =>
+      Buffer.concat([Buffer.from([type, 0xfe, minor]), epochSeq, Buffer.from([length >> 8, length & 0xff]), rest]),
+    ),
+};
 
 /** A real WHIP offer (video and audio, send-only) from werift. */
 async function realOffer(): Promise<string> {
@@ -158,7 +201,7 @@ describe.each([1, 2])('reference SFU robustness (workers: %i)', (workers) => {
     }
   });
 
-  it('keeps forwarding after garbage UDP on its media ports', async () => {
+  it('keeps forwarding after garbage and 10,000 hostile RTP, RTCP, STUN and DTLS datagrams each on its media ports', async () => {
     const received: ReceivedFrameRecord[] = [];
     const publisher = new SyntheticPublisher({
       spec: {
@@ -204,6 +247,20 @@ describe.each([1, 2])('reference SFU robustness (workers: %i)', (workers) => {
     for (let round = 0; round < 30; round += 1) {
       for (const port of ports) for (const packet of garbage) socket.send(packet, port, '127.0.0.1');
     }
+    // then, seeded, 10,000 (GLASSBENCH_FUZZ_RUNS) datagrams of each kind: each kind's header with its fields and
+    // lengths drawn at random, and random bytes after it
+    const runs = fuzzRuns(10_000);
+    const sent: Record<string, number> = {};
+    for (const [kind, make] of Object.entries(HOSTILE_DATAGRAMS)) {
+      const packets = fc.sample(make, { seed: 2212, numRuns: runs });
+      for (let i = 0; i < packets.length; i += 1) {
+        for (const port of ports) socket.send(packets[i] as Uint8Array, port, '127.0.0.1');
+        // a pause now and then, so the socket's buffers pass them on instead of dropping most
+        if (i % 500 === 499) await new Promise((r) => setImmediate(r));
+      }
+      sent[kind] = packets.length;
+    }
+    reportFuzz(`SFU media datagrams (workers ${workers}, ${ports.size} port(s))`, sent);
     await new Promise((r) => setTimeout(r, 1500));
     socket.close();
     const before = received.length;
@@ -213,7 +270,7 @@ describe.each([1, 2])('reference SFU robustness (workers: %i)', (workers) => {
     await publisher.close();
     await expectHealthy();
   });
-  it('answers hundreds of mutated WHIP offers with 201 or a 4xx, never a 5xx, and keeps serving', async () => {
+  it('answers 600 (GLASSBENCH_FUZZ_RUNS) mutated WHIP offers with hostile headers with 201 or a 4xx, never a 5xx, and keeps serving', async () => {
     const offer = await realOffer();
     const lines = offer.split('\r\n');
     const statuses = new Map<number, number>();
@@ -248,7 +305,23 @@ describe.each([1, 2])('reference SFU robustness (workers: %i)', (workers) => {
           ),
           { minLength: 1, maxLength: 5 },
         ),
-        async (edits) => {
+        // hostile headers too: content types, tokens and made-up headers
+        fc.record(
+          {
+            'content-type': fc.constantFrom(
+              'application/sdp',
+              'application/sdp; charset=utf-8',
+              'APPLICATION/SDP',
+              'application/sdp;;;',
+              'text/plain',
+              '',
+            ),
+            authorization: fc.constantFrom('Bearer ', 'Bearer x', 'Basic Zm9vOmJhcg==', 'x'.repeat(4000)),
+            'x-glassbench-junk': fc.string({ maxLength: 50 }).map((v) => v.replace(/[^\x20-\x7e]/g, '')),
+          },
+          { requiredKeys: ['content-type'] },
+        ),
+        async (edits, headers) => {
           const out = [...lines];
           for (const e of edits) {
             const i = e.line % out.length;
@@ -263,7 +336,7 @@ describe.each([1, 2])('reference SFU robustness (workers: %i)', (workers) => {
               out[i] = line.slice(0, at) + e.text + line.slice(at + 1);
             }
           }
-          const response = await post(`${base}/whip/fuzz`, out.join('\r\n'));
+          const response = await post(`${base}/whip/fuzz`, out.join('\r\n'), headers);
           posted += 1;
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
           expect([201, 400, 404, 413, 415]).toContain(response.status);
@@ -275,10 +348,11 @@ describe.each([1, 2])('reference SFU robustness (workers: %i)', (workers) => {
           else expect(((await response.json()) as { error: { code: string } }).error.code).toMatch(/^[a-z_]+$/);
         },
       ),
-      { seed: 1128, numRuns: 600 },
+      { seed: 1128, numRuns: fuzzRuns(600) },
     );
-    process.stdout.write(
-      `SDP fuzz: ${posted} mutated offers: ${[...statuses].map(([status, n]) => `${n} x ${status}`).join(', ')}\n`,
+    reportFuzz(
+      `WHIP offers and headers (workers ${workers})`,
+      Object.fromEntries([['posted', posted], ...[...statuses].map(([status, n]) => [`answered ${status}`, n])]),
     );
     await expectHealthy();
     expect(((await (await fetch(`${base}/healthz`)).json()) as { sessions: number }).sessions).toBe(0);

@@ -123,7 +123,7 @@ describe('deploy/k8s', () => {
 });
 
 /**
- * Commands whose flags are checked against src/cli/main.ts. `sfu` joins when the network flags (--announce,
+ * Commands whose flags are checked against src/cli/parser.ts. `sfu` joins when the network flags (--announce,
  * --udp-ports) are merged.
  */
 const CHECKED_COMMANDS = ['run', 'report', 'sfu'];
@@ -143,7 +143,7 @@ function commandLines(file: string): string[] {
 }
 
 describe('flags in deploy/', () => {
-  const cli = readFileSync('src/cli/main.ts', 'utf8');
+  const cli = readFileSync('src/cli/parser.ts', 'utf8');
   const known = new Set([...cli.matchAll(/\.option\('([a-z-]+)'/g)].map((m) => m[1]));
 
   it.each(['deploy/k8s/glassbench-shards.yaml', 'deploy/ci/github-actions-shards.yml'])(

@@ -100,7 +100,7 @@ describe('README "Run on Kubernetes"', () => {
     expect(merge).toContain('--influx --testid "$TESTID"');
     const db = /--influx-db (\S+)/.exec(merge)?.[1];
     expect(script).toContain(`--influx-db ${db ?? '?'}`);
-    const cli = readFileSync('src/cli/main.ts', 'utf8');
+    const cli = readFileSync('src/cli/parser.ts', 'utf8');
     for (const [, flag] of merge.matchAll(/\s--([a-z][a-z-]*)/g)) expect(cli).toContain(`.option('${flag ?? ''}'`);
   });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -7,6 +8,7 @@ import {
   messageHead,
   MessageReader,
 } from '../../../src/protocol/worker-protocol.js';
+import { fuzzRuns, reportFuzz } from '../../fixtures/fuzz.js';
 
 describe('external worker protocol', () => {
   it('splits a byte stream into messages whatever the chunk boundaries', () => {
@@ -63,5 +65,73 @@ describe('external worker protocol', () => {
     expect(given.length).toBe(1);
     expect(messages[0]?.payload.buffer).toBe(given[0]?.buffer);
     expect(messages[0]?.payload.equals(picture)).toBe(true);
+  });
+});
+
+describe('external worker protocol, fuzzed', () => {
+  it('splits 10,000 (GLASSBENCH_FUZZ_RUNS) seeded hostile byte streams into messages or refuses them, never anything else', () => {
+    const tally = { streams: 0, messages: 0, refused: 0 };
+    const valid = [
+      encodeMessage({ id: 1, stage: 'inference', model: 'm', width: 4, height: 2 }, Buffer.alloc(i420Bytes(4, 2), 9)),
+      encodeMessage({ id: 2, ok: true, ms: 1.5, batch: 2, waitMs: 0.1 }, Buffer.alloc(12, 1)),
+      encodeMessage({ id: 3, ok: false, error: 'no' }),
+    ];
+    const stream = fc.oneof(
+      // real messages with bytes flipped, cut or inserted, split into chunks anywhere
+      fc
+        .tuple(
+          fc.array(fc.constantFrom(...valid), { minLength: 1, maxLength: 4 }),
+          fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+          fc.nat(),
+        )
+        .map(([messages, flips, cut]) => {
+          const bytes = Buffer.from(Buffer.concat(messages));
+          for (const [at, value] of flips) bytes[at % bytes.length] = value;
+          return bytes.subarray(0, bytes.length - (cut % 8));
+        }),
+      // headers of any JSON, any declared lengths
+      fc
+        .tuple(fc.jsonValue({ maxDepth: 2 }), fc.nat({ max: 2 ** 32 - 1 }), fc.nat({ max: 2 ** 16 - 1 }))
+        .map(([json, length, headerLength]) => {
+          const text = Buffer.from(JSON.stringify(json) ?? 'null');
+          const head = Buffer.alloc(6);
+          head.writeUInt32BE(length % 3 === 0 ? length : 2 + text.length, 0);
+          head.writeUInt16BE(headerLength % 3 === 0 ? headerLength : text.length, 4);
+          return Buffer.concat([head, text]);
+        }),
+      fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+    );
+    fc.assert(
+      fc.property(stream, fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 8 }), (bytes, cuts) => {
+        tally.streams += 1;
+        const reader = new MessageReader((n) => Buffer.alloc(n));
+        let at = 0;
+        let i = 0;
+        try {
+          while (at < bytes.length) {
+            const size = cuts[i++ % cuts.length] as number;
+            for (const message of reader.push(bytes.subarray(at, at + size))) {
+              expect(
+                typeof message.header === 'object' && message.header !== null && !Array.isArray(message.header),
+              ).toBe(true);
+              expect(Buffer.isBuffer(message.payload)).toBe(true);
+              tally.messages += 1;
+            }
+            at += size;
+          }
+        } catch (error) {
+          expect(error).toBeInstanceOf(Error);
+          expect((error as Error).message).toMatch(
+            /over the .* limit|does not fit a message|not JSON|not a JSON object/,
+          );
+          tally.refused += 1;
+        }
+      }),
+      { seed: 2212, numRuns: fuzzRuns(10_000) },
+    );
+    reportFuzz('external-worker protocol byte streams', tally);
+    expect(tally.streams).toBe(fuzzRuns(10_000));
+    expect(tally.refused).toBeGreaterThan(0);
+    expect(tally.messages).toBeGreaterThan(0);
   });
 });
