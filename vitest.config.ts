@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * unit tests that time real work (threads, CPU use, schedulers, timers, clock offsets): they run one file at a
- * time, alone, so that other test files do not share their CPU
+ * time, alone, so that other test files do not share their CPU; and html.test.ts, which resets the module
+ * registry (vi.resetModules), so it gets one of its own
  */
 const TIMED_UNIT_TESTS = [
   'test/unit/ai/pipeline.test.ts',
@@ -18,6 +19,7 @@ const TIMED_UNIT_TESTS = [
   'test/unit/orchestrator/start-barrier.test.ts',
   'test/unit/sfu/delay-line.test.ts',
   'test/unit/sfu/pipe.test.ts',
+  'test/unit/report/html.test.ts',
 ];
 
 /**
@@ -49,7 +51,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           exclude: TIMED_UNIT_TESTS,
-          // pure modules hold no state a file could leave behind (mocks and stubbed globals are restored after
+          // pure modules hold no state a file could leave behind (the files that mock or stub restore them after
           // each test), so the files of a worker share one module cache instead of importing everything anew
           isolate: false,
           sequence: { groupOrder: 1 },

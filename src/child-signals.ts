@@ -1,5 +1,5 @@
 /**
- * SIGTERM in a child process of a run (a peer runner, the reference SFU, an SFU worker). A SIGTERM to the process
+ * SIGTERM in a child process of a run (a peer runner, the reference SFU, an SFU worker, the external AI worker). A SIGTERM to the process
  * group (`kill -TERM -<pgid>`, an orchestrator stopping the run) reaches the parent too, which drains the run and
  * then closes its children in order. So a child whose parent is there waits for that close (the frames in flight
  * still arrive, and its exit is no fault), and stops by itself only on a second SIGTERM or when no close has come

@@ -39,6 +39,14 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
+/** summary.error of a run an abort ended: the signal's name where the CLI's signal handler aborted it. */
+export function abortedError(signal: AbortSignal | undefined): { code: 'ABORTED'; message: string; signal?: string } {
+  const reason: unknown = signal?.reason;
+  return reason instanceof InterruptedError
+    ? { code: 'ABORTED', message: reason.message, signal: reason.signal }
+    : { code: 'ABORTED', message: 'interrupted' };
+}
+
 /** What ends a run that a signal interrupted (the CLI's SIGINT or SIGTERM): it drains, exit 105. */
 export class InterruptedError extends GlassbenchError {
   constructor(readonly signal: NodeJS.Signals) {

@@ -258,6 +258,8 @@ export class ExternalBackend implements StageBackend {
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
+      // without its IPC channel it stops at once (with one, a SIGTERM waits for this close: child-signals.ts)
+      if (child.connected) child.disconnect();
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
       await exited;

@@ -9,11 +9,12 @@
  *   node dist/reference-server/ai/external-worker.js <socket path> [--max-batch N]
  *
  * It prints `ready <socket path>` (and tells its parent over IPC, when forked) once it listens, and exits on
- * SIGTERM/SIGINT or when its parent goes away. A worker in another language implements the same few rules.
+ * SIGTERM/SIGINT (forked: when its parent goes away, or 10 s after a SIGTERM). A worker in another language implements the same few rules.
  */
 import { rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 
+import { stopOnSigterm } from '../../src/child-signals.js';
 import { filterLuma } from '../../src/media/luma-filter.js';
 import { nowMs } from '../../src/metrics/clock.js';
 import type { VideoFilter } from '../../src/protocol/ai.js';
@@ -132,8 +133,12 @@ function stop(): void {
   rmSync(socketPath as string, { force: true });
   process.exit(0);
 }
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+// started by the SFU (an IPC channel): a signal to the run's process group reaches us too, and the SFU stops us
+// when the run is drained (src/child-signals.ts); started by hand: either signal stops us
+stopOnSigterm(stop, 10_000);
+process.on('SIGINT', () => {
+  if (!process.connected) stop();
+});
 process.on('disconnect', stop);
 
 rmSync(socketPath, { force: true });

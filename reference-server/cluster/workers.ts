@@ -161,9 +161,13 @@ export class Worker {
     this.closing = true;
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    // a worker still starting (or restarting) cannot be asked yet: SIGTERM makes it close and exit too
+    // a worker still starting (or restarting) cannot be asked yet: without its IPC channel it stops at once, on
+    // the disconnect or on SIGTERM (with the channel it would wait for a close, src/child-signals.ts)
     if (this.ready) await this.request({ op: 'close' }).catch(() => undefined);
-    else child.kill('SIGTERM');
+    else {
+      if (child.connected) child.disconnect();
+      child.kill('SIGTERM');
+    }
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await this.exited;
     clearTimeout(timer);

@@ -9,7 +9,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { GlassbenchError } from '../errors.js';
+import { abortedError, GlassbenchError } from '../errors.js';
 import { nowMs } from '../metrics/clock.js';
 import type { TrendSummary } from '../metrics/histogram.js';
 import { saturationAdvice } from '../metrics/saturation.js';
@@ -221,7 +221,7 @@ function combine(
     capacity,
   };
   if (limitRun?.saturation) summary.saturation = limitRun.saturation;
-  if (status === 'aborted') summary.error = { code: 'ABORTED', message: 'interrupted' };
+  if (status === 'aborted') summary.error = abortedError(options.signal);
   else if (broken)
     summary.error = { code: 'RUN_FAILED', message: `the step with ${broken.calls} call(s) ended ${broken.status}` };
   return summary;

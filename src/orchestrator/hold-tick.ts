@@ -77,8 +77,9 @@ function noteOutage(ctx: RunContext, framesDue: boolean, lastTickMs: number, now
   }
   const since = ctx.outageSinceMs;
   ctx.outageSinceMs = undefined;
-  // frames came back somewhere in this second: the outage lasted from `since` to between lastTickMs and now
-  if (since === undefined || lastTickMs - since < OUTAGE_MS) return;
+  // frames came back somewhere in this second (not: the last subscriber left): the outage lasted from `since` to
+  // between lastTickMs and now
+  if (since === undefined || ctx.recent.frames === 0 || lastTickMs - since < outageMs(ctx)) return;
   const fromS = (since - ctx.holdStartMs) / 1000;
   ctx.faults.record(
     `no frame reached any receiver for ${((lastTickMs - since) / 1000).toFixed(0)}-${((now - since) / 1000).toFixed(0)} s, from ${fromS.toFixed(0)} s into the hold`,
@@ -88,11 +89,17 @@ function noteOutage(ctx: RunContext, framesDue: boolean, lastTickMs: number, now
   );
 }
 
+/** The silence that is an outage: 2 s, or three frame intervals of the slowest publisher when those are longer. */
+function outageMs(ctx: RunContext): number {
+  const fps = ctx.scenario.peers.flatMap((g) => (g.role === 'publisher' ? [g.video.fps] : []));
+  return Math.max(OUTAGE_MS, fps.length > 0 ? 3000 / Math.min(...fps) : 0);
+}
+
 /** At the drain: an outage still on when the hold ended is recorded too, as lasting to the end. */
 export function endOutage(ctx: RunContext, now: number): void {
   const since = ctx.outageSinceMs;
   ctx.outageSinceMs = undefined;
-  if (since === undefined || now - since < OUTAGE_MS) return;
+  if (since === undefined || now - since < outageMs(ctx)) return;
   ctx.faults.record(
     `no frame reached any receiver for the last ${((now - since) / 1000).toFixed(0)} s of the hold, from ${((since - ctx.holdStartMs) / 1000).toFixed(0)} s into it`,
     [],

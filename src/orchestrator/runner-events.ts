@@ -85,7 +85,8 @@ export function onRunnerEvent(ctx: RunContext, runner: RunnerHandle, event: Runn
       return;
     case 'signalled':
       runner.signalled = event.signal;
-      if (!ctx.closing)
+      // a signal to the process group: the run drains and closes the runner, nothing to warn about
+      if (!ctx.closing && !ctx.options.signal?.aborted)
         ctx.emit({
           type: 'warning',
           message: `${runner.name} got ${event.signal}: it stops in ${event.stopsInMs / 1000} s unless the run has ended`,

@@ -57,14 +57,24 @@ export async function connectTelemetry(
   let badLines = 0;
   let firstBad: string | undefined;
   let rest = '';
+  /** the rest of a line already refused as too long is dropped up to its end */
+  let discarding = false;
   response.setEncoding('utf8');
   response.on('data', (chunk: string) => {
-    const lines = (rest + chunk).split('\n');
+    let text = rest + chunk;
+    if (discarding) {
+      const end = text.indexOf('\n');
+      if (end < 0) return;
+      text = text.slice(end + 1);
+      discarding = false;
+    }
+    const lines = text.split('\n');
     rest = lines.pop() ?? '';
-    // a line that never ends is refused once it is too long to be one, not held in memory
+    // a line that never ends is refused (once) when it is too long to be one, not held in memory
     if (rest.length > MAX_TELEMETRY_LINE_CHARS) {
       lines.push(rest);
       rest = '';
+      discarding = true;
     }
     for (const line of lines) {
       if (line === '') continue;

@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { samplesFromDir } from '../compare/samples.js';
+import { abortedError } from '../errors.js';
 import { type MetricName, METRICS } from '../metrics/catalogue.js';
 import { nowMs } from '../metrics/clock.js';
 import { Trend, type TrendSummary } from '../metrics/histogram.js';
@@ -156,6 +157,6 @@ async function combine(
     ],
     variants,
   };
-  if (status === 'aborted') summary.error = { code: 'ABORTED', message: 'interrupted' };
+  if (status === 'aborted') summary.error = abortedError(options.signal);
   return summary;
 }

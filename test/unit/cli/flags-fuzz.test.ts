@@ -167,6 +167,9 @@ async function check(argv: string[]): Promise<void> {
   } catch (error) {
     // main.ts reports any parser error as INVALID_INPUT (exit 104) with its message
     expect(error, argv.join(' ')).toBeInstanceOf(Error);
+    // a yargs refusal or one of ours: never a crash of the parser or of its checks
+    for (const crash of [TypeError, RangeError, ReferenceError, SyntaxError])
+      expect(error, `${argv.join(' ')}: ${String(error)}`).not.toBeInstanceOf(crash);
     expect((error as Error).message.length, argv.join(' ')).toBeGreaterThan(0);
     tally.refusedByParser += 1;
     return;
