@@ -4,6 +4,7 @@ import type { TrendSummary } from '../metrics/histogram.js';
 import type { IdentitySummary } from '../metrics/identity.js';
 import type { CounterSummary, RateSummary } from '../metrics/series.js';
 import type { AiSummary } from './ai-summary.js';
+import type { CapacitySummary } from './capacity-summary.js';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
 
@@ -138,42 +139,7 @@ export interface LoadSummary {
   calls?: { started: number; dropped: number };
 }
 
-export interface CapacityStep {
-  calls: number;
-  peers: number;
-  status: RunStatus;
-  passed: boolean;
-  /** p95 of the headline latency metrics, ms */
-  p95: Record<string, number | null>;
-  sfuCpuPct: number | null;
-  runnerCpuPct: number | null;
-  failedThresholds: string[];
-  /** the step's load generator (or the machine) crossed a saturation line: it measured the harness */
-  saturated: boolean;
-  /** what crossed which line (SaturationReason texts) */
-  saturationReasons?: string[];
-  dir: string;
-}
-
-export interface CapacitySummary {
-  /**
-   * the most concurrent calls that met every threshold below the first failure; null when even the first step
-   * failed, or when the load generator saturated before any threshold failed (see harnessLimit)
-   */
-  knee: number | null;
-  /** the first step that failed a threshold with its generator unsaturated, if any */
-  firstFailure: number | null;
-  /** the search stopped where the load generator saturated: the harness's limit, not the system's */
-  harnessLimit?: {
-    calls: number;
-    /** the most calls that passed, unsaturated, below it */
-    lastPass: number | null;
-    reasons: SaturationReason[];
-  };
-  search: 'step' | 'bisect';
-  steps: CapacityStep[];
-  headline: string;
-}
+export type { CapacityStep, CapacitySummary } from './capacity-summary.js';
 
 /** How a shard learned its clock's offset to the SFU's host (src/orchestrator/clock-sync.ts). */
 export type ClockMethod = 'same-host' | 'sfu-endpoint' | 'time-host' | 'unknown';
