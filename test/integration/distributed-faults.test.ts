@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import type { RunSummary } from '../../src/report/summary.js';
 import { CLI, readSummary, tempDir, writeScenario } from '../fixtures/cli.js';
-import { fetchIn, type Hosts, makeHosts } from '../fixtures/hosts.js';
+import { fetchIn, type Hosts, makeHosts, stopAll } from '../fixtures/hosts.js';
 import { type ServerHandle, startInfluxd } from '../fixtures/influxdb.js';
 import { glassbenchChildPids } from '../fixtures/system.js';
 
@@ -55,6 +55,27 @@ function watch(child: ChildProcess): Watched {
   };
 }
 
+/** `glassbench sfu` on host A (`address`), on `port` (0: a free one); resolves once it listens. */
+async function startSfu(
+  hosts: Hosts,
+  address: string,
+  port: number,
+  children: ChildProcess[],
+): Promise<{ url: string; sfu: Watched }> {
+  const sfu = watch(hosts.spawn('A', process.execPath, [CLI, 'sfu', '--host', address, '--port', String(port)]));
+  children.push(sfu.child);
+  const url = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    sfu.child.stdout?.on('data', (d: Buffer) => {
+      text += d.toString();
+      const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(text);
+      if (match) resolve(match[1] as string);
+    });
+    void sfu.done.then((r) => reject(new Error(`glassbench sfu exited (code ${r.code}): ${r.stderr}`)));
+  });
+  return { url, sfu };
+}
+
 function ipIn(netns: string, args: string[]): void {
   const result = spawnSync('ip', ['-n', netns, ...args], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`ip -n ${netns} ${args.join(' ')}: ${result.stderr}`);
@@ -65,14 +86,7 @@ describe('faults of a distributed run (namespaces standing in for hosts)', () =>
   const children: ChildProcess[] = [];
   const servers: ServerHandle[] = [];
   afterEach(async () => {
-    for (const child of children.splice(0)) {
-      if (child.exitCode !== null || child.signalCode !== null) continue;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopAll(children);
     for (const server of servers.splice(0)) await server.stop();
     hosts?.close();
     hosts = undefined;
@@ -89,17 +103,7 @@ describe('faults of a distributed run (namespaces standing in for hosts)', () =>
     // C reaches A (the SFU) but not D (InfluxDB), as a shard behind a firewall would
     ipIn(C.netns, ['route', 'add', 'blackhole', `${D.address}/32`]);
 
-    const sfu = watch(hosts.spawn('A', process.execPath, [CLI, 'sfu', '--host', A.address, '--port', '0']));
-    children.push(sfu.child);
-    const sfuUrl = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      sfu.child.stdout?.on('data', (d: Buffer) => {
-        text += d.toString();
-        const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(text);
-        if (match) resolve(match[1] as string);
-      });
-      void sfu.done.then((r) => reject(new Error(`glassbench sfu exited (code ${r.code}): ${r.stderr}`)));
-    });
+    const { url: sfuUrl } = await startSfu(hosts, A.address, 0, children);
     const dir = await tempDir();
     const scenario = await writeScenario(
       dir,
@@ -203,21 +207,7 @@ peers:
   it('the SFU restarted mid-run: the outage and the telemetry gap recorded, every frame accounted for', async () => {
     hosts = makeHosts(['A', 'B']);
     const { A } = hosts.hosts as Record<'A' | 'B', { netns: string; address: string }>;
-    const startSfu = async (port: number): Promise<{ url: string; sfu: Watched }> => {
-      const sfu = watch(hosts!.spawn('A', process.execPath, [CLI, 'sfu', '--host', A.address, '--port', String(port)]));
-      children.push(sfu.child);
-      const url = await new Promise<string>((resolve, reject) => {
-        let text = '';
-        sfu.child.stdout?.on('data', (d: Buffer) => {
-          text += d.toString();
-          const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(text);
-          if (match) resolve(match[1] as string);
-        });
-        void sfu.done.then((r) => reject(new Error(`glassbench sfu exited (code ${r.code}): ${r.stderr}`)));
-      });
-      return { url, sfu };
-    };
-    const first = await startSfu(0);
+    const first = await startSfu(hosts, A.address, 0, children);
     const dir = await tempDir();
     const scenario = await writeScenario(
       dir,
@@ -238,7 +228,7 @@ thresholds:
     await run.progress(3);
     first.sfu.child.kill('SIGKILL');
     await first.sfu.done;
-    await startSfu(Number(new URL(first.url).port));
+    await startSfu(hosts, A.address, Number(new URL(first.url).port), children);
     const done = await run.done;
     // the restarted SFU knows none of the run's sessions: nothing reaches the receivers after it, and the loss
     // threshold fails the run (exit 99) with a complete report of what happened

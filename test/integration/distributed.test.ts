@@ -15,7 +15,7 @@ import { nowMs } from '../../src/metrics/clock.js';
 import type { TrendSummary } from '../../src/metrics/histogram.js';
 import type { RunSummary } from '../../src/report/summary.js';
 import { CLI, readSummary, tempDir, writeScenario } from '../fixtures/cli.js';
-import { fetchIn, type Hosts, makeHosts } from '../fixtures/hosts.js';
+import { fetchIn, type Hosts, makeHosts, stopAll } from '../fixtures/hosts.js';
 import { type ServerHandle, startInfluxd } from '../fixtures/influxdb.js';
 import { glassbenchChildPids } from '../fixtures/system.js';
 
@@ -46,15 +46,7 @@ describe('distributed run (namespaces standing in for hosts)', () => {
   const children: ChildProcess[] = [];
   const servers: ServerHandle[] = [];
   afterEach(async () => {
-    for (const child of children.splice(0)) {
-      if (child.exitCode !== null || child.signalCode !== null) continue;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      // a run that does not stop is killed, so the namespaces below are never left with processes in them
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopAll(children);
     for (const server of servers.splice(0)) await server.stop();
     hosts?.close();
     hosts = undefined;

@@ -43,13 +43,18 @@ describe('sharded runs', () => {
     expect(glassbenchChildPids()).toEqual([]);
   });
 
-  it('two shards against one SFU and one InfluxDB merge into a summary whose frame counts are the sum of theirs', async () => {
+  /** A real InfluxDB with the run's database, `glassbench sfu`, and a directory for the run's files. */
+  async function setUp(): Promise<{ influx: ServerHandle; sfu: { url: string }; dir: string }> {
     const influx = await startInfluxd();
     servers.push(influx);
     await createDatabase(influx.url, 'glassbench');
     const sfu = await startSfu();
     children.push(sfu.child);
-    const dir = await tempDir();
+    return { influx, sfu, dir: await tempDir() };
+  }
+
+  it('two shards against one SFU and one InfluxDB merge into a summary whose frame counts are the sum of theirs', async () => {
+    const { influx, sfu, dir } = await setUp();
     const scenario = await writeScenario(
       dir,
       'sharded.yaml',
@@ -148,12 +153,7 @@ peers:
   }, 120_000);
 
   it('a shard killed mid-run: the merge marks the run partial and counts what that shard had written', async () => {
-    const influx = await startInfluxd();
-    servers.push(influx);
-    await createDatabase(influx.url, 'glassbench');
-    const sfu = await startSfu();
-    children.push(sfu.child);
-    const dir = await tempDir();
+    const { influx, sfu, dir } = await setUp();
     const scenario = await writeScenario(
       dir,
       'killed.yaml',

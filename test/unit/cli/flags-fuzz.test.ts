@@ -112,19 +112,7 @@ const RUN_FLAGS = FLAGS.slice(0, 13);
 const PER_COMMAND: Record<string, string[]> = {
   run: RUN_FLAGS,
   capacity: [...RUN_FLAGS, 'start', 'step', 'max', 'step-duration', 'search'],
-  sfu: [
-    'host',
-    'port',
-    'announce',
-    'udp-ports',
-    'tls-cert',
-    'tls-key',
-    'token',
-    'workers',
-    'subscribers-per-worker',
-    'add-delay-ms',
-    'max-rooms',
-  ],
+  sfu: FLAGS.slice(FLAGS.indexOf('host'), FLAGS.indexOf('max-rooms') + 1),
 };
 /** a command, its positional argument, its flags (nine in ten its own) with hostile values, now and then junk */
 const ARGV = fc
