@@ -153,7 +153,11 @@ peers:
     const timeline = b.load?.timeline ?? [];
     const silent = timeline.filter((t) => t.framesReceived === 0).length;
     expect(silent, JSON.stringify(timeline)).toBeGreaterThanOrEqual(2);
-    expect(timeline.at(-1)?.framesReceived, 'frames flow again after the link is back').toBeGreaterThan(0);
+    // frames flow again after the link is back (the last entry can be a tick of a few ms as the hold ends)
+    expect(
+      timeline.slice(-4, -1).every((t) => t.framesReceived > 0),
+      JSON.stringify(timeline),
+    ).toBe(true);
     expect(b.peers.failed).toEqual([]);
     // the gap's frames (20 fps, 2 receivers, about 3 s) were lost or came late: none vanished
     expect(count(b, 'frames_lost') + count(b, 'frames_late')).toBeGreaterThan(2 * 20);
