@@ -37,24 +37,16 @@ export function toJanusTarget(problems: Problems, raw: Record<string, unknown>):
 }
 
 /**
- * What a Janus target cannot take: browser publishers (their pages publish over WHIP only), browser subscribers
- * of frames a browser cannot decode (synthetic filler: they need `video.source: encoded`), room numbers past 2^53.
+ * What a Janus target cannot take: browser publishers (their pages publish over WHIP only), room numbers past
+ * 2^53.
  */
 export function checkJanusRun(problems: Problems, target: JanusTarget, peers: PeerGroup[], rooms: number): void {
-  const filler = peers.some((g) => g.role === 'publisher' && g.video.source !== 'encoded');
-  for (const [i, group] of peers.entries()) {
-    if (group.kind !== 'browser') continue;
-    if (group.role === 'publisher')
+  for (const [i, group] of peers.entries())
+    if (group.kind === 'browser' && group.role === 'publisher')
       problems.add(
         ['peers', i, 'kind'],
         'a Janus target takes synthetic publishers only (browser pages publish over WHIP)',
       );
-    else if (filler)
-      problems.add(
-        ['peers', i, 'kind'],
-        'browser subscribers through Janus need every publisher to send decodable video: video: { source: encoded }',
-      );
-  }
   if (target.room + rooms - 1 > MAX_ROOM)
     problems.add(['target', 'room'], `room ${target.room} + ${rooms} rooms passes ${MAX_ROOM}`);
 }

@@ -235,6 +235,14 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
       ['peers', scored, 'quality'],
       'needs a publisher whose pictures are known: video.source: encoded or kind: browser',
     );
+  // a browser decodes what it receives, and synthetic filler (video.source: synthetic) is not VP8 it can decode
+  const filler = peers.some((g) => g.role === 'publisher' && g.kind !== 'browser' && g.video.source !== 'encoded');
+  for (const [i, g] of peers.entries())
+    if (filler && g.role === 'subscriber' && g.kind === 'browser')
+      problems.add(
+        ['peers', i, 'kind'],
+        'a browser subscriber needs every publisher to send video it can decode: give synthetic publishers video: { source: encoded }',
+      );
   const aiOptions = toAi(problems, raw.ai, target);
   const checkAi = (options: AiOptions, at: Problems): void => {
     if (options.speech && options.placement === 'cloud' && !peers.some((g) => g.role === 'publisher' && g.audio)) {

@@ -38,7 +38,7 @@ peers:
   it('numbers the groups in peer ids once there are more than two', () => {
     const plan = planRun(
       scenario(`peers:
-  - { role: publisher, count: 1 }
+  - { role: publisher, count: 1, video: { source: encoded } }
   - { role: subscriber, count: 2 }
   - { role: subscriber, count: 1, kind: browser }
 `),

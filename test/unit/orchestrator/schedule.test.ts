@@ -48,7 +48,7 @@ duration: 1s
 rooms: 3
 network: { uplink: { delay: 10ms } }
 peers:
-  - { role: publisher, count: 1 }
+  - { role: publisher, count: 1, video: { source: encoded } }
   - { role: subscriber, count: 2, network: { downlink: { loss: 1% } } }
   - { role: subscriber, count: 1, kind: browser }
 `,

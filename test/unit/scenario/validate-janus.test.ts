@@ -42,12 +42,10 @@ describe('target: { janus, room }', () => {
 
   it('refuses browser publishers, browser subscribers of filler frames, and the reference SFU knobs', () => {
     const text = problemsOf(
-      `name: j\nduration: 5s\ntarget: { janus: "http://h/janus", room: 1 }\nsfu: { addDelayMs: 5 }\npeers:\n  - { role: publisher, count: 1, kind: browser }\n  - { role: subscriber, count: 1, kind: browser }\n`,
+      `name: j\nduration: 5s\ntarget: { janus: "http://h/janus", room: 1 }\nsfu: { addDelayMs: 5 }\npeers:\n  - { role: publisher, count: 1, kind: browser }\n  - { role: publisher, count: 1 }\n  - { role: subscriber, count: 1, kind: browser }\n`,
     ).join('\n');
     expect(text).toMatch(/peers\[0\]\.kind: a Janus target takes synthetic publishers only/);
-    expect(text).toMatch(
-      /peers\[1\]\.kind: browser subscribers through Janus need every publisher to send decodable video/,
-    );
+    expect(text).toMatch(/peers\[2\]\.kind: a browser subscriber needs every publisher to send video it can decode/);
     expect(text).toMatch(/sfu\.addDelayMs: only the reference SFU can add delay/);
   });
 

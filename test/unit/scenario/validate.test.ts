@@ -119,6 +119,20 @@ name: bomb
     expect(problemsOf(bomb)[0]).toMatch(/alias/i);
   });
 
+  it('refuses a browser subscriber of a publisher that sends undecodable filler, on any target', () => {
+    const rooms = (publisher: string): string =>
+      `name: b\nduration: 5s\npeers:\n  - ${publisher}\n  - { role: subscriber, count: 1, kind: browser }\n`;
+    expect(problemsOf(rooms('{ role: publisher, count: 1 }'))).toEqual([
+      expect.stringMatching(
+        /^x\.yaml:5:\d+ peers\[1\]\.kind: a browser subscriber needs every publisher to send video it can decode: give synthetic publishers video: \{ source: encoded \}$/,
+      ),
+    ]);
+    expect(
+      scenarioFromText(rooms('{ role: publisher, count: 1, video: { source: encoded } }'), 'x.yaml').peers,
+    ).toHaveLength(2);
+    expect(scenarioFromText(rooms('{ role: publisher, count: 1, kind: browser }'), 'x.yaml').peers).toHaveLength(2);
+  });
+
   it('keeps addDelayMs to the reference SFU', () => {
     const problems =
       problemsOf(`${VALID}target: { whip: "http://127.0.0.1:9/whip/{room}", whep: "http://127.0.0.1:9/whep/{room}" }
