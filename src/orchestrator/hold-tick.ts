@@ -77,12 +77,14 @@ function noteOutage(ctx: RunContext, framesDue: boolean, lastTickMs: number, now
   }
   const since = ctx.outageSinceMs;
   ctx.outageSinceMs = undefined;
-  // frames came back somewhere in this second (not: the last subscriber left): the outage lasted from `since` to
-  // between lastTickMs and now
-  if (since === undefined || ctx.recent.frames === 0 || lastTickMs - since < outageMs(ctx)) return;
+  if (since === undefined || lastTickMs - since < outageMs(ctx)) return;
+  // frames came back somewhere in this second: the outage lasted from `since` to between lastTickMs and now. Or
+  // none are due any more: the last receivers were marked failed in it (their connections lost), or they left
+  const failedInIt = ctx.peers.failures.some((f) => ctx.startedMs + f.atMs >= since);
+  if (ctx.recent.frames === 0 && !failedInIt) return;
   const fromS = (since - ctx.holdStartMs) / 1000;
   ctx.faults.record(
-    `no frame reached any receiver for ${((lastTickMs - since) / 1000).toFixed(0)}-${((now - since) / 1000).toFixed(0)} s, from ${fromS.toFixed(0)} s into the hold`,
+    `no frame reached any receiver for ${((lastTickMs - since) / 1000).toFixed(0)}-${((now - since) / 1000).toFixed(0)} s, from ${fromS.toFixed(0)} s into the hold${ctx.recent.frames === 0 ? ', until every receiver was marked failed' : ''}`,
     [],
     false,
     OUTAGE_COST,

@@ -7,6 +7,7 @@
  *              joining | leave-after-join -> unusable                  (never connected: not tried again)
  *              joined | leaving -> failed                              (failed while running)
  */
+import { nowMs } from '../metrics/clock.js';
 import type { PeerOutcome } from './run-context.js';
 
 type PeerState = 'planned' | 'joining' | 'joined' | 'leave-after-join' | 'leaving' | 'left' | 'unusable' | 'failed';
@@ -33,6 +34,8 @@ interface Entry {
   joinSeq?: number;
   /** ramping-peers: when the ramp took this subscriber (the last taken leaves first); undefined: not held */
   rampSeq?: number;
+  /** when it was last asked to leave, or failed (harness clock) */
+  endedMs?: number;
 }
 
 export class PeerTracker {
@@ -52,6 +55,16 @@ export class PeerTracker {
 
   stateOf(peerId: string): PeerState {
     return this.entry(peerId).state;
+  }
+
+  /**
+   * When a peer that is not connected now stopped being so (asked to leave, or failed); undefined while it is
+   * connected or connecting, -Infinity for one that never connected.
+   */
+  endedMs(peerId: string): number | undefined {
+    const e = this.entry(peerId);
+    if (e.state === 'joined' || e.state === 'joining' || e.state === 'leave-after-join') return undefined;
+    return e.endedMs ?? Number.NEGATIVE_INFINITY;
   }
 
   /** Connected now (a peer asked to leave is connected until it has left). */
@@ -117,6 +130,7 @@ export class PeerTracker {
     const e = this.entry(peerId);
     if (e.state === 'failed' || e.state === 'unusable') return false;
     e.state = 'failed';
+    e.endedMs = nowMs();
     this.failures.push({ peer: peerId, ...failure });
     return true;
   }
@@ -136,6 +150,7 @@ export class PeerTracker {
   startLeaving(peerId: string, onLeft: () => void): void {
     const e = this.entry(peerId);
     e.state = 'leaving';
+    e.endedMs = nowMs();
     e.onLeft = onLeft;
   }
 

@@ -2,6 +2,7 @@
  * What the run does with its peer runners' events (records, resources, stats, peers connecting, failing and
  * leaving) and with a runner that exits while the run needs it.
  */
+import { LOSS_WINDOW_MS } from '../metrics/accounting.js';
 import { nowMs } from '../metrics/clock.js';
 import type { RunnerEvent } from '../protocol/runner-ipc.js';
 import { markFailed } from './peer-connections.js';
@@ -73,6 +74,9 @@ export function onRunnerEvent(ctx: RunContext, runner: RunnerHandle, event: Runn
       }
       return;
     }
+    case 'connection-lost':
+      onConnectionLost(ctx, event, now);
+      return;
     case 'peer-error':
       ctx.peers.recordError(event.peerId, event.message);
       return;
@@ -94,6 +98,70 @@ export function onRunnerEvent(ctx: RunContext, runner: RunnerHandle, event: Runn
       return;
     case 'ready':
       return;
+  }
+}
+
+/**
+ * a subscriber's session ends with its publisher's: when the publisher was asked to leave, its SFU may end the
+ * session up to this long before the leave is known here (a second between the watch's checks, a frame interval)
+ */
+const ENDS_WITH_LEAVE_MS = 3000;
+/** when the publisher failed, its failure is known a second or so after the silence that showed it began, ms */
+const ENDS_WITH_FAILURE_MS = 1000;
+
+/** What the harness knows when a connection is reported lost: when the stream could have ended. */
+export interface LostConnectionContext {
+  /** nothing arrived on the connection after this (harness clock) */
+  lastHeardMs: number;
+  /** the run told its publishers to stop sending at this time; 0: not yet */
+  sendingStoppedMs: number;
+  /** a subscriber's connection: its publisher's state now, and when it was asked to leave or failed */
+  publisher?: { state: 'connected' | 'left' | 'failed'; endedMs?: number };
+}
+
+/**
+ * Whether a lost connection is its peer's failure. A publisher's is. A subscriber's is too, unless its stream
+ * had ended by then: its publisher had left or failed (the SFU ends the stream's sessions with it), or the run
+ * had stopped its publishers.
+ */
+export function lostConnectionIsFailure(c: LostConnectionContext): boolean {
+  if (c.sendingStoppedMs > 0 && c.lastHeardMs >= c.sendingStoppedMs - ENDS_WITH_LEAVE_MS) return false;
+  const p = c.publisher;
+  if (!p || p.state === 'connected') return true;
+  const margin = p.state === 'failed' ? ENDS_WITH_FAILURE_MS : ENDS_WITH_LEAVE_MS;
+  return c.lastHeardMs < (p.endedMs ?? Number.NEGATIVE_INFINITY) - margin;
+}
+
+/** A peer's connection stopped hearing from the target (peers/liveness.ts): a failure, or its stream's end. */
+function onConnectionLost(
+  ctx: RunContext,
+  event: Extract<RunnerEvent, { type: 'connection-lost' }>,
+  now: number,
+): void {
+  if (ctx.closing) return;
+  const publisher =
+    event.publisherTag === undefined
+      ? undefined
+      : ctx.plan.find((p) => p.role === 'publisher' && p.publisherTag === event.publisherTag)?.peerId;
+  const endedMs = publisher === undefined ? undefined : ctx.peers.endedMs(publisher);
+  const state = publisher === undefined ? undefined : ctx.peers.stateOf(publisher);
+  const failure = lostConnectionIsFailure({
+    lastHeardMs: event.lastHeardMs,
+    sendingStoppedMs: ctx.sendingStoppedMs,
+    ...(event.publisherTag === undefined
+      ? {}
+      : {
+          publisher: {
+            state: endedMs === undefined ? 'connected' : state === 'failed' ? 'failed' : 'left',
+            ...(endedMs === undefined ? {} : { endedMs }),
+          },
+        }),
+  });
+  if (failure && markFailed(ctx, event.peerId, event.message, 'running')) {
+    // every frame captured until now was due: nothing arrived after lastHeardMs, so none is still in flight, and
+    // the frames of the silence are counted lost (a window's last LOSS_WINDOW_MS are otherwise not expected)
+    ctx.collector.endWindows(event.peerId, now + LOSS_WINDOW_MS);
+    ctx.faults.record(`${event.peerId}: ${event.message}`, [event.peerId], false);
   }
 }
 

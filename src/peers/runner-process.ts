@@ -12,6 +12,7 @@ import type { AiFrameRecord } from '../protocol/ai.js';
 import type {
   AiResultRecord,
   AvMarkerRecord,
+  LostConnection,
   PublisherSpec,
   ReceivedFrameRecord,
   RunnerCommand,
@@ -52,6 +53,15 @@ function peerError(peerId: string): (message: string) => void {
     emit({ type: 'peer-error', peerId, message });
   };
 }
+/** A connection that went silent: its records so far go first, then the harness judges it. */
+function lostConnection(peerId: string): (lost: LostConnection) => void {
+  return (lost) => {
+    process.stderr.write(`${peerId}: ${lost.message}\n`);
+    flushRecords();
+    emit({ type: 'connection-lost', peerId, ...lost });
+  };
+}
+
 let sent: SentFrameRecord[] = [];
 let skipped: SkippedFrameRecord[] = [];
 let received: ReceivedFrameRecord[] = [];
@@ -118,6 +128,7 @@ function newPublisher(spec: PublisherSpec): Publisher {
     .on('skipped', (r) => skipped.push(r))
     .on('utterance', (u) => utterances.push(u))
     .on('edgeAi', (r) => edgeAi.push(r))
+    .on('lost', lostConnection(spec.peerId))
     .on('error', peerError(spec.peerId));
 }
 
@@ -136,6 +147,7 @@ function newSubscriber(spec: SubscriberSpec): Subscriber {
     .on('aiResult', (r) => aiResults.push(r))
     .on('onset', (r) => onsets.push(r))
     .on('avMarker', (r) => avMarkers.push(r))
+    .on('lost', lostConnection(spec.peerId))
     .on('error', peerError(spec.peerId));
 }
 

@@ -7,6 +7,7 @@ import type { AiFrameRecord } from '../protocol/ai.js';
 import type {
   AiResultRecord,
   AvMarkerRecord,
+  LostConnection,
   ReceivedFrameRecord,
   SentFrameRecord,
   SkippedFrameRecord,
@@ -29,6 +30,8 @@ export interface PublisherEvents {
   edgeAi: AiFrameRecord;
   /** an error it survived (a page threw, the encoder failed a frame): reported, the publisher carries on */
   error: string;
+  /** its connection stopped hearing from the target (liveness.ts); it stops sending, once */
+  lost: LostConnection;
 }
 
 /** What a subscriber reports, by event name. */
@@ -45,6 +48,8 @@ export interface SubscriberEvents {
   avMarker: AvMarkerRecord;
   /** an error it survived (a page threw, a stats read failed): reported, the subscriber carries on */
   error: string;
+  /** one of its connections stopped hearing from the target (liveness.ts): once per connection */
+  lost: LostConnection;
 }
 
 /** One publishing peer: one WHIP session sending video (and, browsers, audio) on an open-loop timetable. */

@@ -156,6 +156,15 @@ export interface SubscriptionWindow {
   firstAudioMs?: number;
 }
 
+/** A connection that stopped hearing from the target (peers/liveness.ts). */
+export interface LostConnection {
+  message: string;
+  /** nothing arrived on it after this (harness clock; within the watch's second of the last arrival) */
+  lastHeardMs: number;
+  /** a subscriber's connection: the stream it received */
+  publisherTag?: number;
+}
+
 export interface PublisherSpec {
   peerId: string;
   kind: 'synthetic' | 'browser';
@@ -168,6 +177,8 @@ export interface PublisherSpec {
   janus?: JanusPublish;
   /** bind address, ICE servers and policy, CA for https signaling; default loopback, none */
   network?: PeerNetwork;
+  /** once connected, a connection that hears nothing from the target this long is reported lost, ms; none: not watched */
+  silenceTimeoutMs?: number;
   publisherTag: number;
   video: VideoOptions;
   /** browser publishers: send the spoken-audio track */
@@ -215,6 +226,8 @@ export interface SubscriberSpec {
   room: string;
   /** one WHEP endpoint per publisher of the room (a Janus target: the Janus API, with the feed in `janus`) */
   sources: StreamSourceSpec[];
+  /** once connected, a connection that hears nothing from the target this long is reported lost, ms; none: not watched */
+  silenceTimeoutMs?: number;
   token?: string;
   /** bind address, ICE servers and policy, CA for https signaling; default loopback, none */
   network?: PeerNetwork;
@@ -246,6 +259,8 @@ export type RunnerEvent =
   /** a peer hit an error it survived (a stats read failed, a page threw): counted in summary.peers.errors */
   | { type: 'peer-error'; peerId: string; message: string }
   | { type: 'peer-left'; peerId: string; windows: SubscriptionWindow[] }
+  /** a connected peer's connection went silent or failed (peers/liveness.ts): the harness judges it */
+  | ({ type: 'connection-lost'; peerId: string } & LostConnection)
   /**
    * the runner got a signal (SIGTERM) while its harness is there: a signal to the process group reaches the
    * harness too, which drains and closes it; the runner stops by itself after `stopsInMs` if that does not come

@@ -212,6 +212,7 @@ export const scenarioSchema = {
     rooms: { ...positiveInteger, maximum: 10_000 },
     runners: { ...positiveInteger, maximum: 64 },
     connectTimeout: duration,
+    silenceTimeout: duration,
     warmup: duration,
     peers: {
       type: 'array',

@@ -173,6 +173,8 @@ export interface Scenario {
   runners: number;
   /** how long a peer may take to connect, ms; default 15000 */
   connectTimeoutMs: number;
+  /** a connected peer that receives nothing from the target this long has lost its connection, ms; default 10000 */
+  silenceTimeoutMs: number;
   thresholds: ThresholdSpec[];
   /** load shape; default constant-peers */
   executor: Executor;

@@ -333,6 +333,12 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
   if (target.type === 'janus') checkJanusRun(problems, target, peers, rooms);
   const connectTimeoutMs = durationAt(problems, raw, 'connectTimeout', [], 15_000);
   const warmupMs = durationAt(problems, raw, 'warmup', [], 0);
+  const silenceTimeoutMs = durationAt(problems, raw, 'silenceTimeout', [], 10_000);
+  if (silenceTimeoutMs < 2000)
+    problems.add(
+      ['silenceTimeout'],
+      `must be at least 2s (media and RTCP arrive every second or so), got ${silenceTimeoutMs} ms`,
+    );
   if (problems.list.length > 0) {
     problems.sortByPlace();
     throw new GlassbenchError(
@@ -361,6 +367,7 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
     browser: typeof wsEndpoint === 'string' ? { wsEndpoint } : {},
     runners: raw.runners ?? Math.max(1, Math.ceil(totalPeers / 100)),
     connectTimeoutMs,
+    silenceTimeoutMs,
     thresholds,
     executor,
     ...(network ? { network } : {}),

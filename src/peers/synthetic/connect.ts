@@ -5,6 +5,7 @@
 import type { RTCPeerConnection } from 'werift';
 
 import { GlassbenchError } from '../../errors.js';
+import { SilenceWatch } from '../liveness.js';
 import { postOffer, type SignalingAuth, type SignalingSession } from '../signaling.js';
 
 export async function connectPeer(
@@ -43,4 +44,33 @@ export function waitConnected(pc: RTCPeerConnection, timeoutMs: number, endpoint
       }
     });
   });
+}
+
+/**
+ * Watches a connected werift connection (peers/liveness.ts): anything counted on its selected candidate pair
+ * (media, RTCP, the target's ICE checks and its answers to ours) is hearing from the target; `failed` (ICE consent
+ * expired) is lost at once. Returns what stops the watch, for when the peer closes the connection itself.
+ */
+export function watchConnection(
+  pc: RTCPeerConnection,
+  what: string,
+  silenceMs: number,
+  onLost: (lost: { message: string; lastHeardMs: number }) => void,
+): () => void {
+  let counted = -1;
+  const watch = new SilenceWatch(what, silenceMs, onLost, () => {
+    let total = 0;
+    for (const transport of pc.iceTransports) {
+      const pair = transport.connection.nominated;
+      if (pair) total += pair.packetsReceived + pair.responsesReceived + pair.requestsReceived;
+    }
+    const heard = total !== counted;
+    counted = total;
+    return heard;
+  });
+  const { unSubscribe } = pc.connectionStateChange.subscribe((state) => watch.state(state));
+  return () => {
+    unSubscribe();
+    watch.stop();
+  };
 }

@@ -26,7 +26,7 @@ import { TypedEmitter } from '../events.js';
 import { authOf, deleteSession } from '../signaling.js';
 import { type Slot, Timetable } from '../timetable.js';
 import type { Publisher, PublisherEvents } from '../types.js';
-import { connectPeer } from './connect.js';
+import { connectPeer, watchConnection } from './connect.js';
 import { publishJanus } from './connect-janus.js';
 import { MarkerAudio } from './marker-audio.js';
 
@@ -35,7 +35,9 @@ export interface SyntheticPublisherOptions {
   spec: PublisherSpec;
 }
 
-/** Reports `sent`, `skipped` and (an encoded source's encoder) `error`; never `utterance` or `edgeAi`. */
+/**
+ * Reports `sent`, `skipped`, `lost` and (an encoded source's encoder) `error`; never `utterance` or `edgeAi`.
+ */
 export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements Publisher {
   private readonly pc: RTCPeerConnection;
   private transceiver: RTCRtpTransceiver | undefined;
@@ -48,6 +50,7 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
   private sequenceNumber = Math.floor(Math.random() * 0xffff);
   private readonly ssrc = (Math.random() * 0xffffffff) >>> 0;
   private closed = false;
+  private unwatch: (() => void) | undefined;
   private encoder: Vp8LiveEncoder | undefined;
   private keyframeWanted = false;
   private audioTransceiver: RTCRtpTransceiver | undefined;
@@ -108,6 +111,13 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
     await this.connect(connectTimeoutMs);
     this.extensionIds = extensionIdsFrom(this.transceiver.headerExtensions);
     this.startFrames();
+    const { silenceTimeoutMs, endpointUrl } = this.spec;
+    if (silenceTimeoutMs !== undefined)
+      this.unwatch = watchConnection(this.pc, new URL(endpointUrl).origin, silenceTimeoutMs, (lost) => {
+        // nothing it sends arrives: no frame is due after this
+        this.stopSending();
+        this.emit('lost', lost);
+      });
   }
 
   /** WHIP, or (a Janus target) joining the room as a publisher: the stream id is then the feed id. */
@@ -250,6 +260,7 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unwatch?.();
     this.stopSending();
     try {
       await this.encoder?.close();

@@ -25,7 +25,7 @@ import type {
 import { TypedEmitter } from '../events.js';
 import { authOf, deleteSession } from '../signaling.js';
 import type { Subscriber, SubscriberEvents } from '../types.js';
-import { connectPeer } from './connect.js';
+import { connectPeer, watchConnection } from './connect.js';
 import { subscribeJanus } from './connect-janus.js';
 import { QualitySampler } from './quality-sampler.js';
 
@@ -48,11 +48,13 @@ interface Subscription {
   quality?: QualitySampler;
   /** receipts waiting behind a sampled frame's score, reported in order; undefined when none waits */
   reporting?: Promise<void>;
+  /** stops the watch on its connection (liveness.ts) */
+  unwatch?: () => void;
 }
 
 /**
- * Reports `received`, `stats` (packet loss only), and when its spec asks, `aiResult`, `onset` and `avMarker`;
- * `error` only when its quality sampler's worker failed.
+ * Reports `received`, `stats` (packet loss only), `lost`, and when its spec asks, `aiResult`, `onset` and
+ * `avMarker`; `error` only when its quality sampler's worker failed.
  */
 export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implements Subscriber {
   private readonly spec: SubscriberSpec;
@@ -167,6 +169,7 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
         subscription.leaveJanus = janus.close;
       });
       subscription.window = { peer: this.spec.peerId, sub, publisherTag, requestMs, startMs: nowMs() };
+      this.watch(subscription, endpointUrl, publisherTag);
       return;
     }
     await connectPeer(subscription.pc, endpointUrl, authOf(this.spec), connectTimeoutMs, (session) => {
@@ -178,6 +181,16 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
     });
     subscription.window = { peer: this.spec.peerId, sub, publisherTag, requestMs, startMs: nowMs() };
     if (subscription.firstAudioMs !== undefined) subscription.window.firstAudioMs = subscription.firstAudioMs;
+    this.watch(subscription, endpointUrl, publisherTag);
+  }
+
+  /** Watches a connected subscription (liveness.ts); the harness judges a lost one against its publisher. */
+  private watch(subscription: Subscription, endpointUrl: string, publisherTag: number): void {
+    const { silenceTimeoutMs } = this.spec;
+    if (silenceTimeoutMs === undefined || this.closed) return;
+    subscription.unwatch = watchConnection(subscription.pc, new URL(endpointUrl).origin, silenceTimeoutMs, (lost) =>
+      this.emit('lost', { ...lost, publisherTag }),
+    );
   }
 
   /**
@@ -226,7 +239,10 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
       this.closed = true;
       clearInterval(this.statsTimer);
       const endMs = nowMs();
-      for (const s of this.subscriptions) if (s.window) s.window.endMs = endMs;
+      for (const s of this.subscriptions) {
+        s.unwatch?.();
+        if (s.window) s.window.endMs = endMs;
+      }
       await Promise.all(
         this.subscriptions.map(async (s) => {
           try {
