@@ -3,6 +3,7 @@
  * Signaling (the WHIP/WHEP HTTP exchange) is done by Node; the page only makes offers and applies answers.
  */
 import { FrameQuality } from './frame-quality.js';
+import { HeardCounter } from './heard.js';
 import { LagProbe } from './lag-probe.js';
 import { PagePublisher } from './publisher.js';
 import { StatsSampler } from './stats.js';
@@ -27,6 +28,7 @@ const records: PageRecords = {
 const lagProbe = new LagProbe(records.lag).start();
 let peer: PagePublisher | PageSubscriber | undefined;
 let stats: StatsSampler | undefined;
+let heard: HeardCounter | undefined;
 
 function connected(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -92,11 +94,13 @@ const api = {
   async connected(timeoutMs: number): Promise<void> {
     if (!peer) throw new Error('no offer was answered');
     await connected(peer.pc, timeoutMs);
+    heard ??= new HeardCounter(peer.pc);
   },
   async answer(sdp: string, timeoutMs: number): Promise<void> {
     if (!peer) throw new Error('no offer was made');
     await peer.setAnswer(sdp);
     await connected(peer.pc, timeoutMs);
+    heard ??= new HeardCounter(peer.pc);
     if (peer instanceof PagePublisher) peer.start();
   },
   /** ends the publisher's timetable at `atMs` (wall clock, shared with Node; default now) */
@@ -117,11 +121,14 @@ const api = {
       stats: records.stats.splice(0),
       lag: records.lag.splice(0),
       errors: records.errors.splice(0),
+      ...(peer ? { connectionState: peer.pc.connectionState } : {}),
+      ...(heard?.value === undefined ? {} : { heard: heard.value }),
     };
     return taken;
   },
   close(): void {
     stats?.stop();
+    heard?.stop();
     lagProbe.stop();
     peer?.close();
   },

@@ -100,6 +100,10 @@ export interface PageRecords {
   stats: PageStatsSample[];
   lag: PageLagSample[];
   errors: string[];
+  /** the page's RTCPeerConnection's connectionState when the records were taken */
+  connectionState?: string;
+  /** what its selected candidate pair has received (bytes, ICE checks, their answers): heard.ts */
+  heard?: number;
 }
 
 /**

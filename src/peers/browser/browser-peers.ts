@@ -12,6 +12,7 @@ import { nowMs } from '../../metrics/clock.js';
 import type { AiFrameRecord } from '../../protocol/ai.js';
 import type { PeerNetwork } from '../../protocol/peer-network.js';
 import type {
+  LostConnection,
   PublisherSpec,
   ReceivedFrameRecord,
   SentFrameRecord,
@@ -22,6 +23,7 @@ import type {
 } from '../../protocol/runner-ipc.js';
 import { TypedEmitter } from '../events.js';
 import { type JanusSubscription, type JanusTargetOptions, subscribeToFeed } from '../janus/videoroom.js';
+import { SilenceWatch } from '../liveness.js';
 import { authOf, deleteSession, postOffer, type SignalingAuth, type SignalingSession } from '../signaling.js';
 import type { Publisher, PublisherEvents, Subscriber, SubscriberEvents } from '../types.js';
 import type { BrowserHost } from './browser-host.js';
@@ -63,6 +65,9 @@ class BrowserSession {
   /** the subscribe request was sent (the offer's POST; Janus: the join), for time_to_first_frame_ms */
   requestMs: number | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private silence: SilenceWatch | undefined;
+  /** the page's heard count (page/heard.ts) at the last poll, and whether it grew since the watch's last probe */
+  private heard: { count: number; grew: boolean } | undefined;
 
   constructor(
     private readonly host: BrowserHost,
@@ -116,9 +121,28 @@ class BrowserSession {
       for (const error of records.errors) this.onError(error);
       this.host.recordPageLag(records.lag);
       this.onRecords(records);
+      if (records.heard !== undefined) {
+        const grew = this.heard === undefined || records.heard > this.heard.count || this.heard.grew;
+        this.heard = { count: records.heard, grew };
+      }
+      if (records.connectionState !== undefined) this.silence?.state(records.connectionState);
     } catch {
       // the page or browser is gone; the host reports that once
     }
+  }
+
+  /**
+   * Once connected (liveness.ts): whether the page's connection heard anything (its count, sampled by the page
+   * every second, grew), and its state, read with each poll; `failed` is lost at once.
+   */
+  watch(endpointUrl: string, silenceMs: number | undefined, onLost: (lost: LostConnection) => void): void {
+    if (silenceMs === undefined) return;
+    this.silence = new SilenceWatch(new URL(endpointUrl).origin, silenceMs, onLost, () => {
+      if (!this.heard) return undefined;
+      const { grew } = this.heard;
+      this.heard.grew = false;
+      return grew;
+    });
   }
 
   async evaluate(fn: () => void): Promise<void> {
@@ -127,6 +151,7 @@ class BrowserSession {
 
   async close(auth: SignalingAuth): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.silence?.stop();
     await this.poll();
     await this.evaluate(() => glassbench.close());
     if (this.session) await deleteSession(this.session.resourceUrl, auth);
@@ -231,6 +256,10 @@ export class BrowserPublisher extends TypedEmitter<PublisherEvents> implements P
       connectTimeoutMs,
     );
     this.streamId = session.sessionId;
+    this.browserSession.watch(this.spec.endpointUrl, this.spec.silenceTimeoutMs, (lost) => {
+      this.stopSending();
+      this.emit('lost', lost);
+    });
   }
 
   /** Ends the page's timetable at `atMs` (default: when the page gets the call). */
@@ -323,6 +352,7 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
       const target = { url: endpointUrl, ...janus, ...(token === undefined ? {} : { token }) };
       sub = String((await session.openJanus(target, connectTimeoutMs)).handle);
       entry.window = { peer: this.spec.peerId, sub, publisherTag, requestMs: session.requestMs, startMs: nowMs() };
+      session.watch(endpointUrl, this.spec.silenceTimeoutMs, (lost) => this.emit('lost', { ...lost, publisherTag }));
       return;
     }
     const options = {
@@ -349,6 +379,7 @@ export class BrowserSubscriber extends TypedEmitter<SubscriberEvents> implements
     sub = signaled.sessionId;
     entry.window = { peer: this.spec.peerId, sub, publisherTag, requestMs: session.requestMs, startMs: nowMs() };
     if (firstAudioMs !== undefined) entry.window.firstAudioMs = firstAudioMs;
+    session.watch(endpointUrl, this.spec.silenceTimeoutMs, (lost) => this.emit('lost', { ...lost, publisherTag }));
   }
 
   windows(): SubscriptionWindow[] {
