@@ -13,12 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
 
 import { ReferenceServer } from '../../reference-server/server.js';
-import { peerConfig } from '../../src/media/werift-config.js';
 import { SyntheticPublisher } from '../../src/peers/synthetic/publisher.js';
 import { SyntheticSubscriber } from '../../src/peers/synthetic/subscriber.js';
 import type { ReceivedFrameRecord } from '../../src/protocol/runner-ipc.js';
 import { CLI } from '../fixtures/cli.js';
 import { fuzzRuns, reportFuzz } from '../fixtures/fuzz.js';
+import { post, realOffer } from '../fixtures/sfu-http.js';
 
 const VIDEO = {
   width: 640,
@@ -28,14 +28,6 @@ const VIDEO = {
   keyframeIntervalMs: 1000,
   source: 'synthetic' as const,
 };
-
-async function post(
-  url: string,
-  body: string | undefined,
-  headers: Record<string, string> = { 'content-type': 'application/sdp' },
-): Promise<Response> {
-  return fetch(url, { method: 'POST', headers, ...(body !== undefined ? { body } : {}) });
-}
 
 const bytes = (min: number, max: number): fc.Arbitrary<Uint8Array> => fc.uint8Array({ minLength: min, maxLength: max });
 /** Datagrams that look like each protocol a media port speaks, with hostile fields and lengths. */
@@ -78,17 +70,6 @@ const HOSTILE_DATAGRAMS = {
       Buffer.concat([Buffer.from([type, 0xfe, minor]), epochSeq, Buffer.from([length >> 8, length & 0xff]), rest]),
     ),
 };
-
-/** A real WHIP offer (video and audio, send-only) from werift. */
-async function realOffer(): Promise<string> {
-  const pc = new RTCPeerConnection(peerConfig());
-  pc.addTransceiver('video', { direction: 'sendonly' });
-  pc.addTransceiver('audio', { direction: 'sendonly' });
-  await pc.setLocalDescription(await pc.createOffer());
-  const sdp = pc.localDescription?.sdp ?? '';
-  await pc.close();
-  return sdp;
-}
 
 describe.each([1, 2])('reference SFU robustness (workers: %i)', (workers) => {
   let server: ReferenceServer;
@@ -270,97 +251,6 @@ describe.each([1, 2])('reference SFU robustness (workers: %i)', (workers) => {
     await publisher.close();
     await expectHealthy();
   });
-  it(
-    'answers 600 (GLASSBENCH_FUZZ_RUNS) mutated WHIP offers with hostile headers with 201 or a 4xx, never a 5xx, and keeps serving',
-    async () => {
-      const offer = await realOffer();
-      const lines = offer.split('\r\n');
-      const statuses = new Map<number, number>();
-      let posted = 0;
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(
-            fc.oneof(
-              fc.record({ op: fc.constant('drop' as const), line: fc.nat() }),
-              fc.record({ op: fc.constant('dup' as const), line: fc.nat() }),
-              fc.record({
-                op: fc.constant('garble' as const),
-                line: fc.nat(),
-                at: fc.nat(),
-                text: fc.oneof(
-                  fc.string({ maxLength: 12 }),
-                  fc.constantFrom(
-                    '\u0000',
-                    '99999999999',
-                    '-1',
-                    ' ',
-                    '=',
-                    ':',
-                    'a=',
-                    'm=video 0 X 0',
-                    'a=ssrc:4294967296 cname:x',
-                    'a=fingerprint:sha-256 ZZ',
-                  ),
-                ),
-              }),
-              fc.record({ op: fc.constant('swap' as const), line: fc.nat(), other: fc.nat() }),
-            ),
-            { minLength: 1, maxLength: 5 },
-          ),
-          // hostile headers too: content types, tokens and made-up headers
-          fc.record(
-            {
-              'content-type': fc.constantFrom(
-                'application/sdp',
-                'application/sdp; charset=utf-8',
-                'APPLICATION/SDP',
-                'application/sdp;;;',
-                'text/plain',
-                '',
-              ),
-              authorization: fc.constantFrom('Bearer ', 'Bearer x', 'Basic Zm9vOmJhcg==', 'x'.repeat(4000)),
-              'x-glassbench-junk': fc.string({ maxLength: 50 }).map((v) => v.replace(/[^\x20-\x7e]/g, '')),
-            },
-            { requiredKeys: ['content-type'] },
-          ),
-          async (edits, headers) => {
-            const out = [...lines];
-            for (const e of edits) {
-              const i = e.line % out.length;
-              if (e.op === 'drop') out.splice(i, 1);
-              else if (e.op === 'dup') out.splice(i, 0, out[i] ?? '');
-              else if (e.op === 'swap') {
-                const j = e.other % out.length;
-                [out[i], out[j]] = [out[j] ?? '', out[i] ?? ''];
-              } else {
-                const line = out[i] ?? '';
-                const at = e.at % Math.max(1, line.length);
-                out[i] = line.slice(0, at) + e.text + line.slice(at + 1);
-              }
-            }
-            const response = await post(`${base}/whip/fuzz`, out.join('\r\n'), headers);
-            posted += 1;
-            statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-            expect([201, 400, 404, 413, 415]).toContain(response.status);
-            // a session the server already closed (its connection could not work) is gone: 404
-            if (response.status === 201)
-              expect([200, 404]).toContain(
-                (await fetch(new URL(response.headers.get('location') ?? '', base), { method: 'DELETE' })).status,
-              );
-            else expect(((await response.json()) as { error: { code: string } }).error.code).toMatch(/^[a-z_]+$/);
-          },
-        ),
-        { seed: 1128, numRuns: fuzzRuns(600) },
-      );
-      reportFuzz(
-        `WHIP offers and headers (workers ${workers})`,
-        Object.fromEntries([['posted', posted], ...[...statuses].map(([status, n]) => [`answered ${status}`, n])]),
-      );
-      await expectHealthy();
-      expect(((await (await fetch(`${base}/healthz`)).json()) as { sessions: number }).sessions).toBe(0);
-    },
-    60_000 + fuzzRuns(600) * 60,
-  ); // about 20 ms an offer; the nightly 10,000 take minutes
 
   it('enforces its limits: rooms (503), sessions per room (429), set-ups per second (429), idle publishers (closed)', async () => {
     const limited = new ReferenceServer({
