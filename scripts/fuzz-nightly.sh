@@ -13,9 +13,9 @@ trap 'rm -f "$log"' EXIT
 status=0
 npx vitest run --project unit \
   test/unit/scenario/fuzz.test.ts test/unit/cli/flags-fuzz.test.ts test/unit/orchestrator/telemetry-lines.test.ts \
-  test/unit/protocol/worker-protocol.test.ts test/unit/sinks/influx-answers.test.ts 2>&1 | tee -a "$log" || status=$?
+  test/unit/protocol/worker-protocol.test.ts test/unit/sinks/influx-answers.test.ts test/unit/ai/external-answers.test.ts 2>&1 | tee -a "$log" || status=$?
 CI=true npx vitest run --project integration \
-  test/integration/sfu-robustness.test.ts test/integration/worker-fuzz.test.ts 2>&1 | tee -a "$log" || status=$?
+  test/integration/sfu-robustness.test.ts test/integration/sfu-offer-fuzz.test.ts test/integration/worker-fuzz.test.ts 2>&1 | tee -a "$log" || status=$?
 echo
 echo "== fuzz counts, ${GLASSBENCH_FUZZ_RUNS} per kind"
 grep -a '^fuzz ' "$log" || true

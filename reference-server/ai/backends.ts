@@ -2,7 +2,8 @@
  * Where stage calls run: on the SFU's devices in process (simulated by the scheduler), or in an external
  * worker process over a Unix domain socket (src/protocol/worker-protocol.ts). The external backend survives
  * its worker: calls in flight when the worker goes away fail (and are counted), calls while it is down fail at
- * once, and a worker the SFU started itself is started again.
+ * once, a call it leaves unanswered fails after `callTimeoutMs`, a worker the SFU started itself is started again
+ * and the socket of one it did not is connected to again.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -59,6 +60,11 @@ class PictureBuffers {
   }
 }
 
+/** how long a call waits for its answer by default, ms: far over any frame's budget */
+const CALL_TIMEOUT_MS = 5000;
+/** the longest part of a worker's own error message that is passed on */
+const ERROR_CHARS = 300;
+
 export class ExternalBackend implements StageBackend {
   private socket: Socket | undefined;
   private child: ChildProcess | undefined;
@@ -83,6 +89,8 @@ export class ExternalBackend implements StageBackend {
     private readonly gpus?: DeviceScheduler,
     /** the reference worker the SFU starts: calls per batch at most */
     private readonly maxBatch?: number,
+    /** a call the worker has not answered this long fails (its frame counts as failed), and its slot is free */
+    private readonly callTimeoutMs = CALL_TIMEOUT_MS,
   ) {
     this.ownWorker = socketPath === undefined;
     this.socketPath =
@@ -122,6 +130,11 @@ export class ExternalBackend implements StageBackend {
       const socket = connect(this.socketPath);
       const reader = new MessageReader((bytes) => this.buffers.take(bytes));
       socket.once('connect', () => {
+        if (this.closed) {
+          socket.destroy();
+          reject(new Error('the SFU is closing'));
+          return;
+        }
         this.socket = socket;
         resolve();
       });
@@ -147,7 +160,11 @@ export class ExternalBackend implements StageBackend {
     if (!waiting) return; // an answer to a call already failed, or garbage
     this.inFlight.delete(header.id);
     if (header.ok !== true) {
-      waiting.reject(new Error(`external worker: ${String((header as { error?: unknown }).error)}`));
+      const error = (header as { error?: unknown }).error;
+      const text = typeof error === 'string' ? error : (JSON.stringify(error) ?? 'no error given');
+      waiting.reject(
+        new Error(`external worker: ${text.length > ERROR_CHARS ? `${text.slice(0, ERROR_CHARS)}...` : text}`),
+      );
       return;
     }
     const roundTripMs = nowMs() - waiting.startMs;
@@ -187,7 +204,17 @@ export class ExternalBackend implements StageBackend {
     for (const waiting of this.inFlight.values()) waiting.reject(new Error('the external AI worker went away'));
     this.inFlight.clear();
     this.onEvent(`external AI worker went away (${failed} call${failed === 1 ? '' : 's'} in flight failed)`);
-    if (!this.ownWorker) return;
+    if (!this.ownWorker) {
+      // someone else's worker: its supervisor may bring it back on the same socket
+      const reconnect = (): void => {
+        if (this.closed) return;
+        this.connectSocket()
+          .then(() => this.onEvent('external AI worker reachable again'))
+          .catch(() => setTimeout(reconnect, 500).unref());
+      };
+      setTimeout(reconnect, 50).unref();
+      return;
+    }
     this.child?.kill('SIGKILL');
     const restart = (): void => {
       if (this.closed) return;
@@ -239,7 +266,23 @@ export class ExternalBackend implements StageBackend {
     const payloads = picture ? [picture.data] : frame.packets.map((p) => p.payload);
     const bytes = payloads.reduce((n, p) => n + p.length, 0);
     return new Promise((resolve, reject) => {
-      const waiting: Waiting = { startMs: nowMs(), resolve, reject };
+      const timer = setTimeout(() => {
+        if (this.inFlight.get(id) !== waiting) return;
+        this.inFlight.delete(id);
+        waiting.reject(new Error(`external worker: no answer to call ${id} within ${this.callTimeoutMs} ms`));
+      }, this.callTimeoutMs);
+      timer.unref();
+      const waiting: Waiting = {
+        startMs: nowMs(),
+        resolve: (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
       if (picture) waiting.pictureBytes = i420Bytes(picture.width, picture.height);
       this.inFlight.set(id, waiting);
       // the head, then the payload as it is: one writev, no copy of the picture in the SFU
