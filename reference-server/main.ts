@@ -1,9 +1,9 @@
 /**
  * Entry of the reference SFU as a child process of a run. Options come as JSON in argv[2]; readiness is
  * reported over IPC (`{ type: 'ready', port }`). It exits when told to, on SIGINT or SIGTERM without a parent
- * (with one: a second SIGTERM, or 10 s after the first), or when its parent goes away (IPC disconnect), so a killed harness leaves no SFU behind.
+ * (with one: a second SIGTERM, or 30 s after the first), or when its parent goes away (IPC disconnect), so a killed harness leaves no SFU behind.
  */
-import { stopOnSigterm } from '../src/child-signals.js';
+import { CHILD_GRACE_MS, stopOnSigterm } from '../src/child-signals.js';
 import { ReferenceServer } from './server.js';
 import type { SfuOptions } from './sfu/types.js';
 
@@ -22,7 +22,7 @@ async function stop(code: number): Promise<never> {
 }
 
 // a SIGTERM to the run's process group: the harness drains, then closes us (src/child-signals.ts)
-stopOnSigterm(() => void stop(0), 10_000);
+stopOnSigterm(() => void stop(0), CHILD_GRACE_MS);
 // As a child of a run, Ctrl-C reaches us too, but the harness decides when to stop (it drains first).
 process.on('SIGINT', () => {
   if (!process.connected) void stop(0);

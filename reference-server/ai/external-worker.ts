@@ -14,7 +14,7 @@
 import { rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 
-import { stopOnSigterm } from '../../src/child-signals.js';
+import { CHILD_GRACE_MS, stopOnSigterm } from '../../src/child-signals.js';
 import { filterLuma } from '../../src/media/luma-filter.js';
 import { nowMs } from '../../src/metrics/clock.js';
 import type { VideoFilter } from '../../src/protocol/ai.js';
@@ -135,7 +135,7 @@ function stop(): void {
 }
 // started by the SFU (an IPC channel): a signal to the run's process group reaches us too, and the SFU stops us
 // when the run is drained (src/child-signals.ts); started by hand: either signal stops us
-stopOnSigterm(stop, 10_000);
+stopOnSigterm(stop, CHILD_GRACE_MS);
 process.on('SIGINT', () => {
   if (!process.connected) stop();
 });

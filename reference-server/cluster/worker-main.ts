@@ -4,7 +4,7 @@
  * workers; it answers the front's requests over IPC and relays its telemetry there. It exits when the front
  * tells it to, or when the front goes away (IPC disconnect), so a killed SFU leaves no worker behind.
  */
-import { stopOnSigterm } from '../../src/child-signals.js';
+import { CHILD_GRACE_MS, stopOnSigterm } from '../../src/child-signals.js';
 import { HttpError } from '../http-error.js';
 import { LocalHost } from '../sfu/local-host.js';
 import type { Kind } from '../sfu/session.js';
@@ -108,7 +108,7 @@ process.on('disconnect', () => void stop().then(() => process.exit(0)));
 // Ctrl-C reaches the whole process group: the front decides when its workers stop; a SIGTERM to the group too,
 // a little after the front's own grace (src/child-signals.ts)
 process.on('SIGINT', () => undefined);
-stopOnSigterm(() => void stop().then(() => process.exit(0)), 12_000);
+stopOnSigterm(() => void stop().then(() => process.exit(0)), CHILD_GRACE_MS + 2000);
 // the front went away while this process was loading: the disconnect came before its handler
 if (!process.connected) void stop().then(() => process.exit(0));
 

@@ -20,11 +20,24 @@ function startPeer(ctx: RunContext, peer: PlannedPeer, sources: StreamSource[]):
   const timeoutMs = scenario.connectTimeoutMs;
   const token = scenario.target.type !== 'reference' ? scenario.target.token : undefined;
   return new Promise<PeerOutcome>((resolve) => {
+    let done = false;
     const timer = setTimeout(
       () => settle({ ok: false, message: `did not connect within ${timeoutMs} ms` }),
       timeoutMs + CONNECT_GRACE_MS,
     );
+    // a signal: the peer is not waited for (nor counted failed); its runner stops it when the run closes
+    const interrupt = (): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      ctx.connecting.delete(interrupt);
+      resolve({ ok: false, message: 'not connected: the run was interrupted' });
+    };
+    ctx.connecting.add(interrupt);
     const settle = (outcome: PeerOutcome): void => {
+      if (done) return;
+      done = true;
+      ctx.connecting.delete(interrupt);
       clearTimeout(timer);
       if (outcome.ok) resolve({ ...outcome, ...(ctx.peers.joined(peer.peerId) ? { leaveNow: true } : {}) });
       else {

@@ -85,4 +85,6 @@ export interface RunContext {
   runners: RunnerHandle[];
   /** the run closes its runners and SFU: their exits are expected */
   closing: boolean;
+  /** the connections being set up now, each ended by calling its function (a signal does: peer-connections.ts) */
+  connecting: Set<() => void>;
 }

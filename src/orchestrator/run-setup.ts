@@ -88,6 +88,11 @@ export function createRunContext(
     peerNetwork: LOOPBACK_NETWORK,
     runners: [],
     closing: false,
+    connecting: new Set(),
   };
+  // a signal ends the connection phase at once: the run drains instead of waiting for connectTimeout
+  options.signal?.addEventListener('abort', () => {
+    for (const interrupt of [...ctx.connecting]) interrupt();
+  });
   return { ctx, influx };
 }

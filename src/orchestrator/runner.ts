@@ -95,6 +95,7 @@ class Run {
     this.judgeTimer.unref();
     try {
       await this.preflight();
+      this.throwIfAborted();
       await this.connectPeers();
       await this.warmUp();
       await this.awaitStart();
@@ -173,9 +174,15 @@ class Run {
         'RUN_FAILED',
         `no publisher connected (${ctx.peers.failures[0]?.message ?? 'unknown reason'})`,
       );
-    // DTLS handshakes are CPU-heavy: a bounded number in flight per runner keeps connection set-up orderly
-    const outcomes = await mapWithConcurrency(subscribers, CONNECTS_IN_FLIGHT_PER_RUNNER * ctx.runners.length, (peer) =>
-      connectSubscriber(ctx, peer),
+    // DTLS handshakes are CPU-heavy: a bounded number in flight per runner keeps connection set-up orderly. After
+    // a signal no more are started: the run drains at once, while its children wait for it (child-signals.ts)
+    const outcomes = await mapWithConcurrency(
+      subscribers,
+      CONNECTS_IN_FLIGHT_PER_RUNNER * ctx.runners.length,
+      (peer) =>
+        this.options.signal?.aborted
+          ? Promise.resolve({ ok: false as const, message: 'not connected: the run was interrupted' })
+          : connectSubscriber(ctx, peer),
     );
     if (executor.type === 'ramping-peers')
       this.executors.rampStart(

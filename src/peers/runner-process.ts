@@ -4,7 +4,7 @@
  * (and its Chromium's CPU and pages' main-thread lag) every second,
  * and exits when told to close or when the harness goes away (IPC disconnect): no orphans.
  */
-import { stopOnSigterm } from '../child-signals.js';
+import { CHILD_GRACE_MS, stopOnSigterm } from '../child-signals.js';
 import { describeError } from '../errors.js';
 import { ProcessTreeSampler } from '../metrics/process-tree.js';
 import { ResourceSampler } from '../metrics/resources.js';
@@ -230,12 +230,10 @@ process.on('message', (command: RunnerCommand) => {
 process.on('disconnect', () => {
   if (!shuttingDown) process.exit(0);
 });
-/** how long a runner given SIGTERM waits for its harness to close it before it stops by itself, ms */
-const SIGTERM_GRACE_MS = 10_000;
 process.on('SIGINT', () => undefined); // the harness decides when we stop; Ctrl-C reaches the whole group
 stopOnSigterm(
   () => void shutdown(),
-  SIGTERM_GRACE_MS,
-  () => emit({ type: 'signalled', signal: 'SIGTERM', stopsInMs: SIGTERM_GRACE_MS }),
+  CHILD_GRACE_MS,
+  () => emit({ type: 'signalled', signal: 'SIGTERM', stopsInMs: CHILD_GRACE_MS }),
 );
 emit({ type: 'ready' });

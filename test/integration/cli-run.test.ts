@@ -1,12 +1,14 @@
 /** The CLI as a user runs it: real reference SFU, real werift peers in peer runners, real exit codes. */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { CLI, readFrames, readSummary, runCli, startCli, tempDir, writeScenario } from '../fixtures/cli.js';
+import { waitForSfu } from '../fixtures/sfu-cli.js';
 import { glassbenchChildPids } from '../fixtures/system.js';
 
 const SHORT = (extra = '', duration = '3s'): string => `name: cli-short
@@ -150,6 +152,45 @@ describe('glassbench run', () => {
     expect((summary.metrics['frame_latency_ms'] as { count: number }).count).toBeGreaterThan(50);
     expect(glassbenchChildPids()).toEqual([]);
   });
+
+  it('SIGTERM while peers are still connecting ends the run at once: no waiting for connectTimeout, no fault', async () => {
+    // a stand-in for an SFU whose WHEP endpoint hangs (a real one cannot be made to on demand): it takes the
+    // connection and never answers. The WHIP side, its clock and telemetry are a real `glassbench sfu`
+    const hung = createServer(() => undefined);
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const sfu = await waitForSfu(
+      spawn(process.execPath, [CLI, 'sfu', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
+    try {
+      const dir = await tempDir();
+      const hungPort = (hung.address() as AddressInfo).port;
+      const scenario = await writeScenario(
+        dir,
+        'hung.yaml',
+        SHORT(
+          `connectTimeout: 60s\ntarget: { whip: "${sfu.baseUrl}/whip/{room}", whep: "http://127.0.0.1:${hungPort}/whep/{room}" }\n`,
+          '10s',
+        ),
+      );
+      const out = join(dir, 'out');
+      const run = startCli(['run', scenario, '--out', out], { group: true });
+      await run.waitFor(/\[connecting\]/);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const signalledMs = Date.now();
+      process.kill(-(run.child.pid as number), 'SIGTERM');
+      expect(await run.exit).toBe(105);
+      // not the 60 s connectTimeout, nor the 30 s the runners wait for the harness before they stop themselves
+      expect(Date.now() - signalledMs, run.stderr()).toBeLessThan(20_000);
+      const summary = readSummary(out);
+      expect(summary.error).toEqual({ code: 'ABORTED', message: 'interrupted by SIGTERM', signal: 'SIGTERM' });
+      expect(summary.faults ?? []).toEqual([]);
+      expect(summary.peers).toMatchObject({ planned: 3, connected: 1, failed: [] });
+      expect(run.stderr()).not.toContain('exited unexpectedly');
+    } finally {
+      await sfu.stop();
+      hung.close();
+    }
+  }, 60_000);
 
   it('glassbench sfu serves on loopback until Ctrl-C', async () => {
     const child = spawn(process.execPath, [CLI, 'sfu', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
