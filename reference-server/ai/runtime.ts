@@ -46,8 +46,14 @@ export class AiRuntime {
     this.log = log;
     this.scheduler = new DeviceScheduler(options.devices);
     if (options.backend.type === 'external') {
-      const { socketPath, maxBatch } = options.backend;
-      this.external = new ExternalBackend(socketPath, (message) => this.event(message), undefined, maxBatch);
+      const { socketPath, maxBatch, callTimeoutMs } = options.backend;
+      this.external = new ExternalBackend(
+        socketPath,
+        (message) => this.event(message),
+        undefined,
+        maxBatch,
+        callTimeoutMs,
+      );
       this.backend = this.external;
     } else this.backend = new DeviceBackend(this.scheduler);
   }
@@ -70,6 +76,7 @@ export class AiRuntime {
       (message) => this.event(message),
       this.scheduler,
       this.options.backend.maxBatch,
+      this.options.backend.callTimeoutMs,
     );
     this.backend = this.external;
     this.gpuSampler = new GpuSampler();

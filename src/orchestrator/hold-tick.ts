@@ -80,11 +80,12 @@ function noteOutage(ctx: RunContext, framesDue: boolean, lastTickMs: number, now
   if (since === undefined || lastTickMs - since < outageMs(ctx)) return;
   // frames came back somewhere in this second: the outage lasted from `since` to between lastTickMs and now. Or
   // none are due any more: the last receivers were marked failed in it (their connections lost), or they left
-  const failedInIt = ctx.peers.failures.some((f) => ctx.startedMs + f.atMs >= since);
+  const subscribers = new Set(ctx.plan.flatMap((p) => (p.role === 'subscriber' ? [p.peerId] : [])));
+  const failedInIt = ctx.peers.failures.some((f) => ctx.startedMs + f.atMs >= since && subscribers.has(f.peer));
   if (ctx.recent.frames === 0 && !failedInIt) return;
   const fromS = (since - ctx.holdStartMs) / 1000;
   ctx.faults.record(
-    `no frame reached any receiver for ${((lastTickMs - since) / 1000).toFixed(0)}-${((now - since) / 1000).toFixed(0)} s, from ${fromS.toFixed(0)} s into the hold${ctx.recent.frames === 0 ? ', until every receiver was marked failed' : ''}`,
+    `no frame reached any receiver for ${((lastTickMs - since) / 1000).toFixed(0)}-${((now - since) / 1000).toFixed(0)} s, from ${fromS.toFixed(0)} s into the hold${ctx.recent.frames === 0 ? ', until the last receivers were marked failed' : ''}`,
     [],
     false,
     OUTAGE_COST,

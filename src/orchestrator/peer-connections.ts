@@ -31,6 +31,7 @@ function startPeer(ctx: RunContext, peer: PlannedPeer, sources: StreamSource[]):
       done = true;
       clearTimeout(timer);
       ctx.connecting.delete(interrupt);
+      ctx.peers.abandon(peer.peerId);
       resolve({ ok: false, message: 'not connected: the run was interrupted' });
     };
     ctx.connecting.add(interrupt);

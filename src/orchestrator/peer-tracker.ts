@@ -117,6 +117,14 @@ export class PeerTracker {
     return leaveNow;
   }
 
+  /** A signal ended the run while it connected: neither connected nor failed, and no longer waited for. */
+  abandon(peerId: string): void {
+    const e = this.entry(peerId);
+    if (!e.settle) return;
+    e.state = 'planned';
+    delete e.settle;
+  }
+
   /** It never connected (refused, timed out, no publisher, no runner): executors do not try it again. */
   connectFailed(peerId: string, failure: Omit<PeerFailure, 'peer'>): void {
     const e = this.entry(peerId);

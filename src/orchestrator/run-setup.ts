@@ -90,9 +90,5 @@ export function createRunContext(
     closing: false,
     connecting: new Set(),
   };
-  // a signal ends the connection phase at once: the run drains instead of waiting for connectTimeout
-  options.signal?.addEventListener('abort', () => {
-    for (const interrupt of [...ctx.connecting]) interrupt();
-  });
   return { ctx, influx };
 }

@@ -60,10 +60,14 @@ export function onRunnerEvent(ctx: RunContext, runner: RunnerHandle, event: Runn
       ctx.speech.publisherByStream.set(event.streamId, event.peerId);
       ctx.peers.pending(event.peerId)?.({ ok: true, streamId: event.streamId });
       return;
-    case 'subscriber-ready':
+    case 'subscriber-ready': {
+      const pending = ctx.peers.pending(event.peerId);
+      // settled already (lost while connecting, timed out, the run interrupted): none of its frames are expected
+      if (!pending) return;
       for (const window of event.windows) collector.addWindow(window);
-      ctx.peers.pending(event.peerId)?.({ ok: true, windows: event.windows });
+      pending({ ok: true, windows: event.windows });
       return;
+    }
     case 'peer-failed': {
       const pending = ctx.peers.pending(event.peerId);
       if (pending) pending({ ok: false, message: event.message });
@@ -139,6 +143,10 @@ function onConnectionLost(
   now: number,
 ): void {
   if (ctx.closing) return;
+  // one of its streams was lost before all had connected: it did not connect
+  const pending = ctx.peers.pending(event.peerId);
+  if (pending) return pending({ ok: false, message: event.message });
+  if (!ctx.peers.isJoined(event.peerId)) return;
   const publisher =
     event.publisherTag === undefined
       ? undefined
@@ -162,6 +170,10 @@ function onConnectionLost(
     // the frames of the silence are counted lost (a window's last LOSS_WINDOW_MS are otherwise not expected)
     ctx.collector.endWindows(event.peerId, now + LOSS_WINDOW_MS);
     ctx.faults.record(`${event.peerId}: ${event.message}`, [event.peerId], false);
+    // every peer lost (the SFU restarted, say): nothing more can be measured, unless the executor brings new ones
+    const { type } = ctx.scenario.executor;
+    if (ctx.holdStartMs > 0 && ctx.peers.joinedCount === 0 && type !== 'arrival-rate' && type !== 'ramping-peers')
+      ctx.faults.setFatal(`no peer is left (${event.peerId}: ${event.message})`);
   }
 }
 

@@ -93,6 +93,11 @@ class Run {
     // starts
     this.judgeTimer = setInterval(() => this.ctx.collector.finalise(nowMs()), 1000);
     this.judgeTimer.unref();
+    // a signal ends the connection phase at once: the run drains instead of waiting for connectTimeout
+    const interruptConnects = (): void => {
+      for (const interrupt of [...this.ctx.connecting]) interrupt();
+    };
+    this.options.signal?.addEventListener('abort', interruptConnects);
     try {
       await this.preflight();
       this.throwIfAborted();
@@ -108,6 +113,7 @@ class Run {
         ending = { status: 'error', code, message: describeError(error) };
       }
     }
+    this.options.signal?.removeEventListener('abort', interruptConnects);
     if (!ending && this.thresholdAbort)
       ending = { status: 'aborted', code: 'THRESHOLD_FAILED', message: this.thresholdAbort };
     else if (!ending && this.interrupted) ending = this.interruptedEnding();

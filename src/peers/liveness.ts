@@ -80,3 +80,26 @@ export class SilenceWatch {
     this.onLost({ message, lastHeardMs: this.lastHeardMs });
   }
 }
+
+/**
+ * A count sampled elsewhere (a browser page's, page/heard.ts) as a SilenceWatch probe: whether it grew since the
+ * previous probe. Where no new sample has come for a while, the sampler (the page) is stalled, and that is not
+ * the target's silence: the probe cannot tell (undefined), and the run's saturation verdict reports the stall.
+ */
+export class SampledCounter {
+  private last: { count: number; atMs: number; grew: boolean; seenMs: number } | undefined;
+
+  update(sample: { count: number; atMs: number }, now = nowMs()): void {
+    const last = this.last;
+    if (last?.atMs === sample.atMs) return;
+    this.last = { ...sample, grew: last === undefined || sample.count > last.count || last.grew, seenMs: now };
+  }
+
+  probe(now = nowMs()): boolean | undefined {
+    const last = this.last;
+    if (!last || now - last.seenMs > STALLED_MS) return undefined;
+    const { grew } = last;
+    last.grew = false;
+    return grew;
+  }
+}

@@ -73,9 +73,11 @@ export interface AiOptions {
    * `in-process` or an external worker process over a Unix domain socket (protocol in worker-protocol.ts): it
    * gets each frame's VP8 (`vp8`, synthetic stages) or, on the real video path, the decoded picture (`i420`),
    * which it returns processed. `maxBatch`: the reference worker the SFU starts batches up to this many calls.
+   * `callTimeoutMs`: a call unanswered this long fails (default 5000).
    */
   backend:
-    { type: 'in-process' } | { type: 'external'; socketPath?: string; format: 'vp8' | 'i420'; maxBatch?: number };
+    | { type: 'in-process' }
+    | { type: 'external'; socketPath?: string; format: 'vp8' | 'i420'; maxBatch?: number; callTimeoutMs?: number };
   /** inference budget: frames whose `ai_inference_ms` exceeds it count in `frames_over_budget`, ms */
   budgetMs: number;
   /** the translation chain on every published audio track: real engines or synthetic stand-ins (ms each) */

@@ -172,6 +172,8 @@ const ai = {
         format: { enum: ['vp8', 'i420'] },
         // the reference worker the SFU starts: calls per batch at most
         maxBatch: { ...positiveInteger, maximum: 256 },
+        // a call unanswered this long fails
+        callTimeout: duration,
       },
     },
     budget: duration,

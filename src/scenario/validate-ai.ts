@@ -169,6 +169,12 @@ export function toAi(problems: Problems, raw: RawAi | undefined, target: Target)
       ['ai', 'worker', 'maxBatch'],
       'maxBatch sets the reference worker the SFU starts; a worker of yours at a socket takes its own limit',
     );
+  if (worker?.callTimeout !== undefined && worker.type !== 'external')
+    problems.add(['ai', 'worker', 'callTimeout'], 'only an external worker has calls to time out');
+  const callTimeoutMs =
+    worker?.callTimeout === undefined ? undefined : durationAt(problems, worker, 'callTimeout', ['ai', 'worker'], 5000);
+  if (callTimeoutMs !== undefined && callTimeoutMs < 100)
+    problems.add(['ai', 'worker', 'callTimeout'], `must be at least 100ms, got ${callTimeoutMs} ms`);
   const speech = rawSpeech !== undefined ? toSpeech(problems, rawSpeech) : undefined;
   return {
     ...(speech ? { speech } : {}),
@@ -186,6 +192,7 @@ export function toAi(problems: Problems, raw: RawAi | undefined, target: Target)
             format: realVideo ? 'i420' : 'vp8',
             ...(typeof worker.socket === 'string' ? { socketPath: worker.socket } : {}),
             ...(worker.maxBatch !== undefined ? { maxBatch: worker.maxBatch } : {}),
+            ...(callTimeoutMs !== undefined ? { callTimeoutMs } : {}),
           }
         : { type: 'in-process' },
     budgetMs: durationAt(problems, a, 'budget', ['ai'], 30),

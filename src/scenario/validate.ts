@@ -334,10 +334,10 @@ function checkScenario(doc: LoadedDocument, problems: Problems): Scenario {
   const connectTimeoutMs = durationAt(problems, raw, 'connectTimeout', [], 15_000);
   const warmupMs = durationAt(problems, raw, 'warmup', [], 0);
   const silenceTimeoutMs = durationAt(problems, raw, 'silenceTimeout', [], 10_000);
-  if (silenceTimeoutMs < 2000)
+  if (silenceTimeoutMs < 6000)
     problems.add(
       ['silenceTimeout'],
-      `must be at least 2s (media and RTCP arrive every second or so), got ${silenceTimeoutMs} ms`,
+      `must be at least 6s (an SFU that sends a publisher no RTCP is heard only through ICE consent checks, every 4-6 s), got ${silenceTimeoutMs} ms`,
     );
   if (problems.list.length > 0) {
     problems.sortByPlace();

@@ -94,7 +94,13 @@ describe('external worker, decoded pictures (format i420)', () => {
   it('a worker of its own at a socket (examples/workers/minimal-worker.ts): what it does reaches the subscriber, identity intact', async () => {
     const socket = join(await tempDir(), 'minimal.sock');
     const worker = await startWorker(process.execPath, ['dist/examples/workers/minimal-worker.js', socket]);
-    cleanups.push(() => void worker.kill('SIGTERM'));
+    // stopped, and waited for: the next check looks for leftover processes
+    cleanups.push(async () => {
+      if (worker.exitCode !== null || worker.signalCode !== null) return;
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.kill('SIGTERM');
+      await exited;
+    });
     const { summary } = await run(
       `name: i420-minimal\n${PEERS}${aiBlock('{ synthetic: { fixedMs: 0 } }', `{ type: external, socket: ${socket} }`)}`,
     );

@@ -1,7 +1,10 @@
 /**
  * What a connection has heard from its target: the bytes, ICE checks and check answers its selected candidate
- * pair received, sampled every second. Node's liveness watch (peers/liveness.ts) reads whether it grew.
+ * pair received, sampled every second, with the time of the sample. Node's liveness watch (peers/liveness.ts)
+ * reads whether it grew, and from the times whether the page is sampling at all.
  */
+import { nowMs } from './clock.js';
+
 interface PairStats {
   bytesReceived?: number;
   requestsReceived?: number;
@@ -10,7 +13,7 @@ interface PairStats {
 
 export class HeardCounter {
   /** undefined until the connection has a selected pair */
-  value: number | undefined;
+  value: { count: number; atMs: number } | undefined;
   private readonly timer: number;
 
   constructor(private readonly pc: RTCPeerConnection) {
@@ -26,7 +29,8 @@ export class HeardCounter {
     });
     const pair = pairId === undefined ? undefined : (report?.get(pairId) as PairStats | undefined);
     if (!pair) return;
-    this.value = (pair.bytesReceived ?? 0) + (pair.requestsReceived ?? 0) + (pair.responsesReceived ?? 0);
+    const count = (pair.bytesReceived ?? 0) + (pair.requestsReceived ?? 0) + (pair.responsesReceived ?? 0);
+    this.value = { count, atMs: nowMs() };
   }
 
   stop(): void {

@@ -122,7 +122,7 @@ const api = {
       lag: records.lag.splice(0),
       errors: records.errors.splice(0),
       ...(peer ? { connectionState: peer.pc.connectionState } : {}),
-      ...(heard?.value === undefined ? {} : { heard: heard.value }),
+      ...(heard?.value === undefined ? {} : { heard: { ...heard.value } }),
     };
     return taken;
   },

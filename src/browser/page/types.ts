@@ -102,8 +102,8 @@ export interface PageRecords {
   errors: string[];
   /** the page's RTCPeerConnection's connectionState when the records were taken */
   connectionState?: string;
-  /** what its selected candidate pair has received (bytes, ICE checks, their answers): heard.ts */
-  heard?: number;
+  /** what its selected candidate pair has received (bytes, ICE checks, their answers), sampled at: heard.ts */
+  heard?: { count: number; atMs: number };
 }
 
 /**

@@ -23,7 +23,7 @@ import type {
 } from '../../protocol/runner-ipc.js';
 import { TypedEmitter } from '../events.js';
 import { type JanusSubscription, type JanusTargetOptions, subscribeToFeed } from '../janus/videoroom.js';
-import { SilenceWatch } from '../liveness.js';
+import { SampledCounter, SilenceWatch } from '../liveness.js';
 import { authOf, deleteSession, postOffer, type SignalingAuth, type SignalingSession } from '../signaling.js';
 import type { Publisher, PublisherEvents, Subscriber, SubscriberEvents } from '../types.js';
 import type { BrowserHost } from './browser-host.js';
@@ -66,8 +66,8 @@ class BrowserSession {
   requestMs: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private silence: SilenceWatch | undefined;
-  /** the page's heard count (page/heard.ts) at the last poll, and whether it grew since the watch's last probe */
-  private heard: { count: number; grew: boolean } | undefined;
+  private readonly heard = new SampledCounter();
+  private closing = false;
 
   constructor(
     private readonly host: BrowserHost,
@@ -121,10 +121,7 @@ class BrowserSession {
       for (const error of records.errors) this.onError(error);
       this.host.recordPageLag(records.lag);
       this.onRecords(records);
-      if (records.heard !== undefined) {
-        const grew = this.heard === undefined || records.heard > this.heard.count || this.heard.grew;
-        this.heard = { count: records.heard, grew };
-      }
+      if (records.heard !== undefined) this.heard.update(records.heard);
       if (records.connectionState !== undefined) this.silence?.state(records.connectionState);
     } catch {
       // the page or browser is gone; the host reports that once
@@ -136,13 +133,8 @@ class BrowserSession {
    * every second, grew), and its state, read with each poll; `failed` is lost at once.
    */
   watch(endpointUrl: string, silenceMs: number | undefined, onLost: (lost: LostConnection) => void): void {
-    if (silenceMs === undefined) return;
-    this.silence = new SilenceWatch(new URL(endpointUrl).origin, silenceMs, onLost, () => {
-      if (!this.heard) return undefined;
-      const { grew } = this.heard;
-      this.heard.grew = false;
-      return grew;
-    });
+    if (silenceMs === undefined || this.closing) return; // closed while it connected: nothing to watch
+    this.silence = new SilenceWatch(new URL(endpointUrl).origin, silenceMs, onLost, () => this.heard.probe());
   }
 
   async evaluate(fn: () => void): Promise<void> {
@@ -150,6 +142,7 @@ class BrowserSession {
   }
 
   async close(auth: SignalingAuth): Promise<void> {
+    this.closing = true;
     if (this.timer) clearInterval(this.timer);
     this.silence?.stop();
     await this.poll();

@@ -112,7 +112,8 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
     this.extensionIds = extensionIdsFrom(this.transceiver.headerExtensions);
     this.startFrames();
     const { silenceTimeoutMs, endpointUrl } = this.spec;
-    if (silenceTimeoutMs !== undefined)
+    // closed while it connected: nothing to watch
+    if (silenceTimeoutMs !== undefined && !this.closed)
       this.unwatch = watchConnection(this.pc, new URL(endpointUrl).origin, silenceTimeoutMs, (lost) => {
         // nothing it sends arrives: no frame is due after this
         this.stopSending();

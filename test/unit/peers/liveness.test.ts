@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { nowMs } from '../../../src/metrics/clock.js';
-import { SilenceWatch } from '../../../src/peers/liveness.js';
+import { SampledCounter, SilenceWatch } from '../../../src/peers/liveness.js';
 
 const watches: SilenceWatch[] = [];
 afterEach(() => {
@@ -96,6 +96,36 @@ describe('SilenceWatch', () => {
     watch.stop();
     watch.check(t0 + 10_000);
     watch.state('failed');
+    expect(lost).toEqual([]);
+  });
+});
+
+describe("SampledCounter (a browser page's count)", () => {
+  it('says whether the count grew since the last probe, once per new sample', () => {
+    const c = new SampledCounter();
+    expect(c.probe(0)).toBeUndefined(); // nothing sampled yet
+    c.update({ count: 10, atMs: 100 }, 100);
+    expect(c.probe(200)).toBe(true);
+    expect(c.probe(300)).toBe(false); // the growth was reported
+    c.update({ count: 10, atMs: 1100 }, 1100);
+    expect(c.probe(1200)).toBe(false);
+    c.update({ count: 12, atMs: 2100 }, 2100);
+    c.update({ count: 12, atMs: 2100 }, 2300); // the same sample polled again
+    expect(c.probe(2400)).toBe(true);
+  });
+
+  it('cannot tell while the page sends no new sample: a stalled page is not a silent target', () => {
+    const t0 = nowMs();
+    const c = new SampledCounter();
+    c.update({ count: 10, atMs: 100 }, t0 + 100);
+    expect(c.probe(t0 + 2000)).toBe(true);
+    c.update({ count: 10, atMs: 100 }, t0 + 2500); // polled, but the page sampled nothing new
+    expect(c.probe(t0 + 2600)).toBe(false);
+    expect(c.probe(t0 + 4000)).toBeUndefined();
+    // with a stalled probe the watch starts its silence afresh instead of counting it
+    let t = t0;
+    const { watch, lost } = make(() => c.probe(t), 3000);
+    for (t = t0 + 5000; t <= t0 + 12_000; t += 1000) watch.check(t);
     expect(lost).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-/** `ai.worker.format` and `maxBatch`: decoded pictures to an external worker on the real video path only. */
+/** `ai.worker.format`, `maxBatch` and `callTimeout`: decoded pictures to an external worker on the real video path only. */
 import { describe, expect, it } from 'vitest';
 
 import { scenarioFromText } from '../../../src/scenario/validate.js';
@@ -33,6 +33,22 @@ describe('ai.worker format', () => {
       'w.yaml',
     );
     expect(vp8.ai.backend).toEqual({ type: 'external', format: 'vp8', maxBatch: 4 });
+  });
+
+  it('takes callTimeout for an external worker only, at least 100 ms', () => {
+    const timed = scenarioFromText(
+      `${PEERS}ai:\n${REAL_VIDEO}  worker: { type: external, socket: /tmp/w.sock, callTimeout: 20s }\n`,
+      'w.yaml',
+    );
+    expect(timed.ai.backend).toMatchObject({ type: 'external', callTimeoutMs: 20_000 });
+    const problems = (worker: string): string =>
+      problemsOf(`${PEERS}ai:\n${REAL_VIDEO}  worker: ${worker}\n`).join('\n');
+    expect(problems('{ type: in-process, callTimeout: 2s }')).toMatch(
+      /^x\.yaml:\d+:\d+ ai\.worker\.callTimeout: only an external worker has calls to time out$/m,
+    );
+    expect(problems('{ type: external, callTimeout: 10ms }')).toMatch(
+      /ai\.worker\.callTimeout: must be at least 100ms, got 10 ms/,
+    );
   });
 
   it('allows GPUs for the external worker on the real video path', () => {
