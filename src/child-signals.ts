@@ -4,7 +4,8 @@
  * which drains the run and then closes its children in order. So a child whose parent is there waits for that
  * close (the frames in flight still arrive, and its exit is no fault), however long the parent's phase takes to
  * end (a connection phase waits for the connections in flight, up to `connectTimeout`). It stops by itself on a
- * second SIGTERM, when its parent goes away (the IPC channel closes), or, a parent that hangs, after `graceMs`.
+ * second SIGTERM, when its parent goes away (each child's own handler of its IPC channel's `disconnect`), or, a
+ * parent that hangs, after `graceMs`.
  * A child whose parent is gone stops at once.
  */
 export function stopOnSigterm(stop: () => void, graceMs: number, onFirst?: () => void): void {
@@ -13,7 +14,6 @@ export function stopOnSigterm(stop: () => void, graceMs: number, onFirst?: () =>
     count += 1;
     if (!process.connected || count > 1) return stop();
     onFirst?.();
-    process.once('disconnect', stop);
     setTimeout(stop, graceMs).unref();
   });
 }

@@ -204,32 +204,25 @@ export class ExternalBackend implements StageBackend {
     for (const waiting of this.inFlight.values()) waiting.reject(new Error('the external AI worker went away'));
     this.inFlight.clear();
     this.onEvent(`external AI worker went away (${failed} call${failed === 1 ? '' : 's'} in flight failed)`);
-    if (!this.ownWorker) {
-      // someone else's worker: its supervisor may bring it back on the same socket
-      const reconnect = (): void => {
-        if (this.closed) return;
-        this.connectSocket()
-          .then(() => this.onEvent('external AI worker reachable again'))
-          .catch(() => setTimeout(reconnect, 500).unref());
-      };
-      setTimeout(reconnect, 50).unref();
-      return;
-    }
-    this.child?.kill('SIGKILL');
-    const restart = (): void => {
+    // our own worker is started again; someone else's may be brought back on the same socket by its supervisor
+    if (this.ownWorker) this.child?.kill('SIGKILL');
+    const bringBack = (): void => {
       if (this.closed) return;
-      this.spawnWorker()
-        .then(() => this.connectSocket())
+      const back = this.ownWorker ? this.spawnWorker().then(() => this.connectSocket()) : this.connectSocket();
+      back
         .then(() => {
+          if (!this.ownWorker) return this.onEvent('external AI worker reachable again');
           this.restarts += 1;
           this.onEvent('external AI worker restarted');
         })
         .catch((error: unknown) => {
-          this.onEvent(`external AI worker restart failed: ${(error as Error).message}; trying again`);
-          setTimeout(restart, 500).unref();
+          // someone else's worker may stay away a while: tried again without a word each time
+          if (this.ownWorker)
+            this.onEvent(`external AI worker restart failed: ${(error as Error).message}; trying again`);
+          setTimeout(bringBack, 500).unref();
         });
     };
-    setTimeout(restart, 50).unref();
+    setTimeout(bringBack, 50).unref();
   }
 
   async run(stage: AiStageSpec, frame: BufferedFrame, modelMs: number, picture?: Picture): Promise<StageResult> {

@@ -20,15 +20,19 @@ export class SilenceWatch {
   private readonly timer: NodeJS.Timeout;
 
   /**
-   * `what` names the target in the message (its origin, `http://host:port`); `probe`, called every second, says
-   * whether anything arrived since its previous call (undefined: it cannot tell, only the state is judged).
+   * `endpointUrl` is the target's; its origin (`http://host:port`) names it in the message. `probe`, called every
+   * second, says whether anything arrived since its previous call (undefined: it cannot tell, only the state is
+   * judged).
    */
+  private readonly what: string;
+
   constructor(
-    private readonly what: string,
+    endpointUrl: string,
     private readonly silenceMs: number,
     private readonly onLost: (lost: Omit<LostConnection, 'publisherTag'>) => void,
     private readonly probe: () => boolean | undefined,
   ) {
+    this.what = new URL(endpointUrl).origin;
     this.timer = setInterval(() => this.check(), CHECK_EVERY_MS);
     this.timer.unref();
   }

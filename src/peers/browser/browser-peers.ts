@@ -134,7 +134,7 @@ class BrowserSession {
    */
   watch(endpointUrl: string, silenceMs: number | undefined, onLost: (lost: LostConnection) => void): void {
     if (silenceMs === undefined || this.closing) return; // closed while it connected: nothing to watch
-    this.silence = new SilenceWatch(new URL(endpointUrl).origin, silenceMs, onLost, () => this.heard.probe());
+    this.silence = new SilenceWatch(endpointUrl, silenceMs, onLost, () => this.heard.probe());
   }
 
   async evaluate(fn: () => void): Promise<void> {

@@ -53,12 +53,12 @@ export function waitConnected(pc: RTCPeerConnection, timeoutMs: number, endpoint
  */
 export function watchConnection(
   pc: RTCPeerConnection,
-  what: string,
+  endpointUrl: string,
   silenceMs: number,
   onLost: (lost: { message: string; lastHeardMs: number }) => void,
 ): () => void {
   let counted = -1;
-  const watch = new SilenceWatch(what, silenceMs, onLost, () => {
+  const watch = new SilenceWatch(endpointUrl, silenceMs, onLost, () => {
     let total = 0;
     for (const transport of pc.iceTransports) {
       const pair = transport.connection.nominated;

@@ -114,7 +114,7 @@ export class SyntheticPublisher extends TypedEmitter<PublisherEvents> implements
     const { silenceTimeoutMs, endpointUrl } = this.spec;
     // closed while it connected: nothing to watch
     if (silenceTimeoutMs !== undefined && !this.closed)
-      this.unwatch = watchConnection(this.pc, new URL(endpointUrl).origin, silenceTimeoutMs, (lost) => {
+      this.unwatch = watchConnection(this.pc, endpointUrl, silenceTimeoutMs, (lost) => {
         // nothing it sends arrives: no frame is due after this
         this.stopSending();
         this.emit('lost', lost);

@@ -188,7 +188,7 @@ export class SyntheticSubscriber extends TypedEmitter<SubscriberEvents> implemen
   private watch(subscription: Subscription, endpointUrl: string, publisherTag: number): void {
     const { silenceTimeoutMs } = this.spec;
     if (silenceTimeoutMs === undefined || this.closed) return;
-    subscription.unwatch = watchConnection(subscription.pc, new URL(endpointUrl).origin, silenceTimeoutMs, (lost) =>
+    subscription.unwatch = watchConnection(subscription.pc, endpointUrl, silenceTimeoutMs, (lost) =>
       this.emit('lost', { ...lost, publisherTag }),
     );
   }
